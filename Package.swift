@@ -1,0 +1,47 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// TRMKit's hot loops need the host's SIMD width; without it SIMD.addingProduct lowers to library calls.
+let nativeCPU: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native"])]
+
+let package = Package(
+    name: "evolve",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "evolve", targets: ["evolve"]),
+        .library(name: "TRMKit", targets: ["TRMKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // System libraries, found through pkg-config; `providers` names the Debian package to install.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // What Swift cannot call directly: variadic C functions and function-like macros.
+        .target(name: "CShims", dependencies: ["CCurl"]),
+
+        .target(name: "TRMKit", swiftSettings: nativeCPU),
+        .target(name: "Sandbox", dependencies: ["CShims", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "LLMClient", dependencies: ["CCurl", "CShims", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "EvolveCore",
+            dependencies: ["CSQLite", "CGit2", "LLMClient", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Evaluators", dependencies: ["EvolveCore", "Sandbox"]),
+        .executableTarget(
+            name: "evolve",
+            dependencies: [
+                "EvolveCore", "Evaluators", "LLMClient", "Sandbox", "TRMKit", "CSQLite", "CGit2", "CCurl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "TRMKitTests", dependencies: ["TRMKit"], swiftSettings: nativeCPU),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
+        .testTarget(name: "LLMClientTests", dependencies: ["LLMClient"]),
+        .testTarget(name: "EvolveCoreTests", dependencies: ["EvolveCore"]),
+        .testTarget(name: "EvaluatorsTests", dependencies: ["Evaluators"]),
+        .testTarget(name: "evolveTests", dependencies: ["evolve"]),
+    ]
+)

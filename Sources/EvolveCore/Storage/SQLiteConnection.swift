@@ -1,0 +1,217 @@
+import CSQLite
+
+/// SQLite's `SQLITE_TRANSIENT` is a macro casting -1 to a destructor: it tells SQLite to copy bound data.
+private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// A value stored in or read from an SQLite column.
+public enum SQLiteValue: Equatable, Sendable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case blob([UInt8])
+
+    public var integer: Int64? { if case .integer(let v) = self { v } else { nil } }
+    public var real: Double? {
+        switch self {
+        case .real(let v): v
+        case .integer(let v): Double(v)
+        default: nil
+        }
+    }
+    public var text: String? { if case .text(let v) = self { v } else { nil } }
+    public var blob: [UInt8]? { if case .blob(let v) = self { v } else { nil } }
+}
+
+/// An SQLite failure, naming the database file and the statement so the message can be acted on.
+public struct SQLiteError: Error, CustomStringConvertible, Sendable {
+    public let code: Int32
+    public let message: String
+    public let path: String
+    public let sql: String?
+
+    public var description: String {
+        var text = "sqlite error \(code) in '\(path)': \(message)"
+        if let sql { text += " (while running: \(sql.prefix(120)))" }
+        return text
+    }
+}
+
+/// One connection to an SQLite database file, opened in WAL mode with a busy timeout.
+///
+/// The connection is not thread-safe: one owner (the program store's actor) uses it.
+///
+/// ```swift
+/// let db = try SQLiteConnection(path: "runs/demo/evolve.sqlite")
+/// try db.execute("CREATE TABLE IF NOT EXISTS t (k TEXT PRIMARY KEY, v REAL)")
+/// try db.transaction {
+///     try db.run("INSERT INTO t VALUES (?, ?)", [.text("a"), .real(1.5)])
+/// }
+/// let rows = try db.query("SELECT v FROM t WHERE k = ?", [.text("a")])
+/// ```
+public final class SQLiteConnection {
+    public let path: String
+    private var handle: OpaquePointer?
+
+    /// Opens (creating if needed) the database at `path`, switches it to WAL and sets `busy_timeout`.
+    public init(path: String, busyTimeoutMilliseconds: Int32 = 5000) throws {
+        self.path = path
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &handle, flags, nil)
+        guard rc == SQLITE_OK else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot allocate connection"
+            sqlite3_close_v2(handle)
+            throw SQLiteError(code: rc, message: message, path: path, sql: nil)
+        }
+        sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
+        let mode = try query("PRAGMA journal_mode=WAL").first?.first?.text
+        guard mode?.lowercased() == "wal" else {
+            throw SQLiteError(
+                code: SQLITE_ERROR, message: "could not enable WAL (journal_mode is \(mode ?? "unknown"))",
+                path: path, sql: nil)
+        }
+        // NORMAL is durable across process crashes in WAL mode; only an OS crash can lose the last commit.
+        try execute("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
+    }
+
+    deinit {
+        sqlite3_close_v2(handle)
+    }
+
+    /// The version string of the SQLite library this process loaded.
+    public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
+
+    /// Runs one or more statements that take no parameters and return no rows.
+    public func execute(_ sql: String) throws {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
+        if rc != SQLITE_OK {
+            let message = errorMessage.map { String(cString: $0) } ?? lastErrorMessage
+            sqlite3_free(errorMessage)
+            throw SQLiteError(code: rc, message: message, path: path, sql: sql)
+        }
+    }
+
+    /// Compiles one statement for repeated use.
+    public func prepare(_ sql: String) throws -> SQLiteStatement {
+        var statement: OpaquePointer?
+        let rc = sqlite3_prepare_v2(handle, sql, -1, &statement, nil)
+        guard rc == SQLITE_OK, let statement else {
+            throw SQLiteError(code: rc, message: lastErrorMessage, path: path, sql: sql)
+        }
+        return SQLiteStatement(statement: statement, connection: self, sql: sql)
+    }
+
+    /// Runs one statement with bindings and returns every row.
+    @discardableResult
+    public func query(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
+        let statement = try prepare(sql)
+        return try statement.rows(bindings)
+    }
+
+    /// Runs one statement with bindings, ignoring any rows.
+    public func run(_ sql: String, _ bindings: [SQLiteValue] = []) throws {
+        try query(sql, bindings)
+    }
+
+    /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`; any thrown error rolls the whole transaction back.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    var lastErrorMessage: String { String(cString: sqlite3_errmsg(handle)) }
+}
+
+/// A compiled statement: bind, step, read columns, reset.
+public final class SQLiteStatement {
+    private let statement: OpaquePointer
+    private let connection: SQLiteConnection
+    public let sql: String
+
+    init(statement: OpaquePointer, connection: SQLiteConnection, sql: String) {
+        self.statement = statement
+        self.connection = connection
+        self.sql = sql
+    }
+
+    deinit {
+        sqlite3_finalize(statement)
+    }
+
+    /// Binds `values` to the parameters 1…n, replacing earlier bindings.
+    public func bind(_ values: [SQLiteValue]) throws {
+        sqlite3_reset(statement)
+        sqlite3_clear_bindings(statement)
+        let expected = Int(sqlite3_bind_parameter_count(statement))
+        guard values.count == expected else {
+            throw error(SQLITE_RANGE, "expected \(expected) bindings, got \(values.count)")
+        }
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            let rc: Int32
+            switch value {
+            case .null: rc = sqlite3_bind_null(statement, index)
+            case .integer(let v): rc = sqlite3_bind_int64(statement, index, v)
+            case .real(let v): rc = sqlite3_bind_double(statement, index, v)
+            case .text(let v): rc = sqlite3_bind_text(statement, index, v, -1, sqliteTransient)
+            case .blob(let v):
+                rc = v.withUnsafeBytes { raw in
+                    sqlite3_bind_blob64(statement, index, raw.baseAddress, sqlite3_uint64(raw.count), sqliteTransient)
+                }
+            }
+            guard rc == SQLITE_OK else { throw error(rc, connection.lastErrorMessage) }
+        }
+    }
+
+    /// Advances to the next row; false when the statement is done.
+    public func step() throws -> Bool {
+        switch sqlite3_step(statement) {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        case let rc: throw error(rc, connection.lastErrorMessage)
+        }
+    }
+
+    public var columnCount: Int { Int(sqlite3_column_count(statement)) }
+
+    /// The value of column `index` (0-based) of the current row.
+    public func column(_ index: Int) -> SQLiteValue {
+        let i = Int32(index)
+        switch sqlite3_column_type(statement, i) {
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(statement, i))
+        case SQLITE_FLOAT: return .real(sqlite3_column_double(statement, i))
+        case SQLITE_TEXT: return .text(String(cString: sqlite3_column_text(statement, i)))
+        case SQLITE_BLOB:
+            let count = Int(sqlite3_column_bytes(statement, i))
+            guard count > 0, let base = sqlite3_column_blob(statement, i) else { return .blob([]) }
+            return .blob(Array(UnsafeRawBufferPointer(start: base, count: count)))
+        default: return .null
+        }
+    }
+
+    /// Binds, runs to completion and returns every row; the statement is reset for reuse.
+    public func rows(_ bindings: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
+        try bind(bindings)
+        defer { sqlite3_reset(statement) }
+        var result: [[SQLiteValue]] = []
+        while try step() {
+            result.append((0..<columnCount).map(column))
+        }
+        return result
+    }
+
+    private func error(_ code: Int32, _ message: String) -> SQLiteError {
+        SQLiteError(code: code, message: message, path: connection.path, sql: sql)
+    }
+}

@@ -1,0 +1,68 @@
+import CShims
+import Foundation
+
+/// Which isolation layers this machine lets the sandbox use, found by trying each one.
+///
+/// `evolve doctor` prints it; the sandbox reads it to pick its layers and warns once about any that
+/// are missing.
+public struct IsolationCapabilities: Sendable, Equatable {
+    /// `unshare -r` (a user namespace as an unprivileged user) succeeded.
+    public var userNamespaces: Bool
+    /// `unshare -rn` (a private network namespace) succeeded.
+    public var networkNamespaces: Bool
+    /// bubblewrap's version when `bwrap --unshare-net --die-with-parent` ran a command; nil otherwise.
+    public var bubblewrap: String?
+    /// The kernel's Landlock ABI version; nil when Landlock is unavailable.
+    public var landlockABI: Int?
+    /// The kernel accepts seccomp filters.
+    public var seccompFilters: Bool
+
+    /// Probes the running machine. Takes a few milliseconds (it starts three short processes).
+    public static func probe() -> IsolationCapabilities {
+        let unshare = ExecutableLookup.find("unshare")
+        let bwrap = ExecutableLookup.find("bwrap")
+        let abi = Int(evolve_landlock_abi_version())
+        var bubblewrapVersion: String?
+        if let bwrap, runQuietly(bwrap, ["--unshare-net", "--die-with-parent", "--ro-bind", "/", "/", "true"]).status == 0 {
+            let version = runQuietly(bwrap, ["--version"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+            bubblewrapVersion = version.split(separator: " ").last.map(String.init) ?? version
+        }
+        return IsolationCapabilities(
+            userNamespaces: unshare.map { runQuietly($0, ["-r", "true"]).status == 0 } ?? false,
+            networkNamespaces: unshare.map { runQuietly($0, ["-rn", "true"]).status == 0 } ?? false,
+            bubblewrap: bubblewrapVersion,
+            landlockABI: abi > 0 ? abi : nil,
+            seccompFilters: evolve_seccomp_filter_available() == 1)
+    }
+
+    private static func runQuietly(_ executable: String, _ arguments: [String]) -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            return (-1, "")
+        }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// Finds executables on `PATH`, the way a shell would.
+public enum ExecutableLookup {
+    /// The absolute path of the first executable named `name` on `path` (default: this process's PATH).
+    public static func find(_ name: String, path: String? = nil) -> String? {
+        let searchPath = path ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for directory in searchPath.split(separator: ":") where !directory.isEmpty {
+            let candidate = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+}

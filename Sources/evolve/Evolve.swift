@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// The `evolve` command line: one subcommand per job a researcher runs.
+@main
+struct Evolve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evolve",
+        abstract: "Evolve tiny recursive reasoning models (TRM kernels) with an LLM and MAP-Elites.",
+        subcommands: [DoctorCommand.self])
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+@testable import EvolveCore
+
+@Suite struct GitRepositoryTests {
+    let directory: String
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-git-\(UUID().uuidString)").path
+    }
+
+    @Test func threeCommitsWithParentsReadBackThroughLibgit2AndGit() throws {
+        let repo = try GitRepository.create(at: directory)
+        let signature = GitSignature(name: "evolve", email: "evolve@localhost", time: 1_700_000_000)
+
+        let seedTree = try repo.writeTree(["kernel.swift": Array("let n = 1\n".utf8), "docs/BRIEF.md": Array("# brief\n".utf8)])
+        let seed = try repo.commit(tree: seedTree, parents: [], message: "seed\n", signature: signature, updateReference: "HEAD")
+        let childTree = try repo.writeTree(["kernel.swift": Array("let n = 2\n".utf8), "docs/BRIEF.md": Array("# brief\n".utf8)])
+        let child = try repo.commit(tree: childTree, parents: [seed], message: "child of seed\n", signature: signature)
+        let otherTree = try repo.writeTree(["kernel.swift": Array("let n = 3\n".utf8)])
+        let other = try repo.commit(tree: otherTree, parents: [seed], message: "sibling\n", signature: signature)
+        let merge = try repo.commit(tree: childTree, parents: [child, other], message: "crossover\n", signature: signature)
+        try repo.setReference("refs/heads/best", to: merge)
+
+        #expect(try repo.commitInfo(seed).parents == [])
+        #expect(try repo.commitInfo(child).parents == [seed])
+        #expect(try repo.commitInfo(merge).parents == [child, other])
+        #expect(try repo.commitInfo(merge).message == "crossover\n")
+        #expect(try repo.resolveReference("refs/heads/best") == merge)
+        #expect(try repo.resolveReference("refs/heads/nothing") == nil)
+
+        // The same facts through the git command line, which shares no code with libgit2.
+        #expect(try git(["rev-list", "--parents", "-n", "1", merge.hex]) == "\(merge) \(child) \(other)")
+        #expect(try git(["rev-list", "--parents", "-n", "1", child.hex]) == "\(child) \(seed)")
+        #expect(try git(["rev-list", "--parents", "-n", "1", seed.hex]) == seed.hex)
+        #expect(try git(["show", "\(child.hex):kernel.swift"]) == "let n = 2")
+        #expect(try git(["show", "\(seed.hex):docs/BRIEF.md"]) == "# brief")
+        #expect(try git(["rev-parse", "best"]) == merge.hex)
+        #expect(try git(["fsck", "--strict"]).isEmpty)
+
+        // Reopening finds the same history.
+        let reopened = try GitRepository.open(at: directory)
+        #expect(try reopened.commitInfo(child).tree == childTree)
+    }
+
+    @Test func rejectsPathsThatEscapeTheTree() throws {
+        let repo = try GitRepository.create(at: directory)
+        #expect(throws: GitError.self) { try repo.writeTree(["../outside": [1]]) }
+    }
+
+    @Test func unknownParentIsAnError() throws {
+        let repo = try GitRepository.create(at: directory)
+        let tree = try repo.writeTree(["a": [1]])
+        let missing = GitObjectID(hex: String(repeating: "ab", count: 20))!
+        let signature = GitSignature(name: "evolve", email: "evolve@localhost", time: 0)
+        #expect(throws: GitError.self) { try repo.commit(tree: tree, parents: [missing], message: "x", signature: signature) }
+        #expect(GitObjectID(hex: "not-hex") == nil)
+    }
+
+    private func git(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git", "-C", directory] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}

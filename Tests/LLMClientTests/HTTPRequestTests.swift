@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+@testable import LLMClient
+
+@Suite struct HTTPRequestTests {
+    @Test func getReturnsStatusHeadersAndBody() async throws {
+        let server = try LoopbackHTTPServer { request in
+            .json(200, #"{"path":"\#(request.path)"}"#, headers: [("X-Request-Id", "abc-123")])
+        }
+        defer { server.stop() }
+        let response = try await HTTPRequest(
+            url: server.baseURL + "/v1/models?x=1", headers: [HTTPHeader("Authorization", "Bearer test-token")]
+        ).send()
+        #expect(response.status == 200)
+        #expect(response.header("x-request-id") == "abc-123")
+        #expect(response.header("Content-Type") == "application/json")
+        #expect(response.text == #"{"path":"/v1/models?x=1"}"#)
+        let seen = try #require(server.requests.first)
+        #expect(seen.method == "GET")
+        #expect(seen.headers["authorization"] == "Bearer test-token")
+        #expect(seen.body.isEmpty)
+    }
+
+    @Test func postSendsTheJSONBodyAndReadsAnErrorStatus() async throws {
+        let server = try LoopbackHTTPServer { request in
+            let payload = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any]
+            let model = payload?["model"] as? String ?? "none"
+            return .json(201, #"{"echo":"\#(model)","bytes":\#(request.body.count)}"#)
+        }
+        defer { server.stop() }
+        let body = Array(#"{"model":"tiny","messages":[{"role":"user","content":"héllo"}]}"#.utf8)
+        let response = try await HTTPRequest(
+            method: "POST", url: server.baseURL + "/v1/chat/completions",
+            headers: [HTTPHeader("Content-Type", "application/json")], body: body
+        ).send()
+        #expect(response.status == 201)
+        #expect(response.text == #"{"echo":"tiny","bytes":\#(body.count)}"#)
+        let seen = try #require(server.requests.first)
+        #expect(seen.method == "POST")
+        #expect(seen.path == "/v1/chat/completions")
+        #expect(seen.headers["content-type"] == "application/json")
+        #expect(seen.body == body)
+        #expect(seen.headers["expect"] == nil)
+
+        let notFound = try await HTTPRequest(method: "DELETE", url: server.baseURL + "/x").send()
+        #expect(notFound.status == 201)
+        #expect(server.requests.last?.method == "DELETE")
+    }
+
+    @Test func totalTimeoutAndRefusedConnectionAreTransportErrors() async throws {
+        let server = try LoopbackHTTPServer { _ in LoopbackHTTPServer.Response(status: 200, delay: 3) }
+        defer { server.stop() }
+        let start = Date()
+        do {
+            _ = try await HTTPRequest(url: server.baseURL + "/slow", totalTimeout: 0.5).send()
+            Issue.record("a 3 s response finished inside a 0.5 s timeout")
+        } catch let error as HTTPTransportError {
+            #expect(error.isTimeout)
+            #expect(Date().timeIntervalSince(start) < 2.5)
+        }
+
+        let closed = try LoopbackHTTPServer { _ in .json(200, "{}") }
+        let port = closed.port
+        closed.stop()
+        do {
+            _ = try await HTTPRequest(url: "http://127.0.0.1:\(port)/?key=secret-value").send()
+            Issue.record("connected to a closed port")
+        } catch let error as HTTPTransportError {
+            #expect(error.isConnectionFailure)
+            #expect(error.description.contains("127.0.0.1:\(port)"))
+            #expect(!error.description.contains("secret-value"))
+        }
+    }
+
+    @Test func cancellingTheTaskAbortsTheTransfer() async throws {
+        let server = try LoopbackHTTPServer { _ in LoopbackHTTPServer.Response(status: 200, delay: 3) }
+        defer { server.stop() }
+        let start = Date()
+        let task = Task { try await HTTPRequest(url: server.baseURL + "/slow", totalTimeout: 10).send() }
+        try await Task.sleep(for: .milliseconds(200))
+        task.cancel()
+        let result = await task.result
+        #expect(throws: CancellationError.self) { try result.get() }
+        #expect(Date().timeIntervalSince(start) < 2.5)
+    }
+
+    @Test func reportsTheLoadedLibraryVersion() {
+        #expect(curlLibraryVersion.split(separator: ".").count == 3)
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+
+/// Runs the built `evolve` executable, the way a user does.
+struct EvolveBinary {
+    static var url: URL {
+        // Test bundles are built into the same products folder as the executable they depend on.
+        let products = Bundle.main.bundleURL
+        let candidates = [products, products.deletingLastPathComponent()].map { $0.appendingPathComponent("evolve") }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    }
+
+    static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+@Suite struct CommandLineTests {
+    let environment = ProcessInfo.processInfo.environment
+
+    @Test func helpListsExactlyTheSubcommandsThatExist() throws {
+        let result = try EvolveBinary.run(["--help"])
+        #expect(result.status == 0)
+        let section = result.stdout.components(separatedBy: "SUBCOMMANDS:").last ?? ""
+        let names = section.split(separator: "\n")
+            .filter { $0.hasPrefix("  ") && !$0.hasPrefix("   ") }
+            .compactMap { $0.split(separator: " ").first.map(String.init) }
+            .filter { $0 != "See" }
+        #expect(names == ["doctor"])
+    }
+
+    @Test func doctorPrintsEveryCheckAndExitsZeroOnThisMachine() throws {
+        let result = try EvolveBinary.run(["doctor"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        for name in ["swiftc", "sqlite3", "libgit2", "libcurl", "namespaces", "bubblewrap", "landlock", "seccomp", "cpu", "llm"] {
+            #expect(result.stdout.contains("  \(name) "), "no line for \(name)")
+        }
+        #expect(!result.stdout.contains("MISSING"))
+    }
+
+    @Test func doctorExitsOneWithTheInstallCommandWhenPkgConfigFindsNothing() throws {
+        var env = environment
+        env["PKG_CONFIG_LIBDIR"] = "/nonexistent"
+        env["PKG_CONFIG_PATH"] = ""
+        let result = try EvolveBinary.run(["doctor"], environment: env)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("apt-get install -y libgit2-dev"))
+        #expect(result.stderr.contains("apt-get install -y libsqlite3-dev"))
+        #expect(result.stderr.contains("apt-get install -y libcurl4-openssl-dev"))
+        #expect(result.stdout.contains("MISSING"))
+    }
+
+    @Test func doctorNamesSwiftcAndPkgConfigWhenPATHLacksThem() throws {
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-empty-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        var env = environment
+        env["PATH"] = empty.path
+        let result = try EvolveBinary.run(["doctor"], environment: env)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("swiftc is missing"))
+        #expect(result.stderr.contains("apt-get install -y pkg-config libgit2-dev"))
+    }
+
+    @Test func doctorReportsTheKeyVariableButNeverTheKey() throws {
+        var env = environment
+        env["EVOLVE_LLM_BASE_URL"] = "http://127.0.0.1:9/v1"
+        env["EVOLVE_LLM_MODEL"] = "tiny-model"
+        env["EVOLVE_LLM_API_KEY_ENV"] = "MY_TEST_KEY"
+        env["MY_TEST_KEY"] = "sk-do-not-print-4242"
+        let text = try EvolveBinary.run(["doctor"], environment: env)
+        let json = try EvolveBinary.run(["doctor", "--json"], environment: env)
+        #expect(text.stdout.contains("key variable MY_TEST_KEY is set"))
+        #expect(text.stdout.contains("tiny-model"))
+        for output in [text.stdout, text.stderr, json.stdout, json.stderr] {
+            #expect(!output.contains("sk-do-not-print-4242"))
+        }
+        #expect(json.stdout.contains(#""name" : "llm""#))
+    }
+}
