@@ -1,0 +1,150 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension Tape {
+    /// a + b, where b's shape equals a's or a suffix of it (then b is broadcast over a's leading axes:
+    /// a bias, a position table, a fixed initial state).
+    public func add(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(Array(a.shape.suffix(b.rank)) == b.shape, "add: cannot broadcast \(b.shape) onto \(a.shape)")
+        let inner = b.count
+        var out = a.data
+        out.withUnsafeMutableBufferPointer { o in
+            b.data.withUnsafeBufferPointer { bp in
+                var base = 0
+                while base < o.count {
+                    for i in 0..<inner { o[base + i] += bp[i] }
+                    base += inner
+                }
+            }
+        }
+        charge(forward: FLOPCost.elementwise(a.count))
+        let y = Tensor(shape: a.shape, data: out, requiresGrad: needsGrad(a, b))
+        guard y.requiresGrad else { return y }
+        record { [unowned self] in
+            guard let dy = y.grad else { return }
+            dy.withUnsafeBufferPointer { d in
+                if a.requiresGrad { a.accumulateGrad(d) }
+                if b.requiresGrad {
+                    b.withGrad { g in
+                        var base = 0
+                        while base < d.count {
+                            for i in 0..<inner { g[i] += d[base + i] }
+                            base += inner
+                        }
+                    }
+                    charge(backward: FLOPCost.elementwise(d.count))
+                }
+            }
+        }
+        return y
+    }
+
+    /// Elementwise a · b (same shapes).
+    public func mul(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.shape == b.shape, "mul: shapes differ: \(a.shape) vs \(b.shape)")
+        var out = a.data
+        out.withUnsafeMutableBufferPointer { o in
+            b.data.withUnsafeBufferPointer { bp in for i in 0..<o.count { o[i] *= bp[i] } }
+        }
+        charge(forward: FLOPCost.elementwise(a.count))
+        let y = Tensor(shape: a.shape, data: out, requiresGrad: needsGrad(a, b))
+        guard y.requiresGrad else { return y }
+        record { [unowned self] in
+            guard let dy = y.grad else { return }
+            if a.requiresGrad {
+                a.withGrad { g in for i in 0..<g.count { g[i] += dy[i] * b.data[i] } }
+            }
+            if b.requiresGrad {
+                b.withGrad { g in for i in 0..<g.count { g[i] += dy[i] * a.data[i] } }
+            }
+            charge(backward: FLOPCost.elementwise(a.count, perElement: 4))
+        }
+        return y
+    }
+
+    /// x · s for a constant s.
+    public func scale(_ x: Tensor, _ s: Float) -> Tensor {
+        let y = Tensor(shape: x.shape, data: x.data.map { $0 * s }, requiresGrad: needsGrad(x))
+        charge(forward: FLOPCost.elementwise(x.count))
+        guard y.requiresGrad else { return y }
+        record { [unowned self] in
+            guard let dy = y.grad else { return }
+            x.withGrad { g in for i in 0..<g.count { g[i] += dy[i] * s } }
+            charge(backward: FLOPCost.elementwise(x.count, perElement: 2))
+        }
+        return y
+    }
+
+    /// The sum of all elements, as a scalar.
+    public func sum(_ x: Tensor) -> Tensor {
+        let total = x.data.reduce(0, +)
+        charge(forward: FLOPCost.elementwise(x.count))
+        let y = Tensor(shape: [1], data: [total], requiresGrad: needsGrad(x))
+        guard y.requiresGrad else { return y }
+        record { [unowned self] in
+            guard let dy = y.grad?[0] else { return }
+            x.withGrad { g in for i in 0..<g.count { g[i] += dy } }
+            charge(backward: FLOPCost.elementwise(x.count))
+        }
+        return y
+    }
+
+    /// SiLU (swish): x · σ(x).
+    public func silu(_ x: Tensor) -> Tensor {
+        let y = Tensor(shape: x.shape, data: x.data.map { $0 / (1 + expf(-$0)) }, requiresGrad: needsGrad(x))
+        charge(forward: FLOPCost.elementwise(x.count, perElement: 4))
+        guard y.requiresGrad else { return y }
+        record { [unowned self] in
+            guard let dy = y.grad else { return }
+            x.withGrad { g in
+                for i in 0..<g.count {
+                    let s = 1 / (1 + expf(-x.data[i]))
+                    g[i] += dy[i] * s * (1 + x.data[i] * (1 - s))
+                }
+            }
+            charge(backward: FLOPCost.elementwise(x.count, perElement: 7))
+        }
+        return y
+    }
+
+    /// SwiGLU's gate: h[…, 2I] → silu(h[…, :I]) · h[…, I:], the activation between a SwiGLU MLP's
+    /// up- and down-projections.
+    public func swiglu(_ h: Tensor) -> Tensor {
+        let width = h.shape.last!
+        precondition(width % 2 == 0, "swiglu: last dimension \(width) must be even")
+        let hidden = width / 2, rows = h.count / width
+        var out = [Float](repeating: 0, count: rows * hidden)
+        h.data.withUnsafeBufferPointer { hp in
+            for r in 0..<rows {
+                for j in 0..<hidden {
+                    let gate = hp[r * width + j], up = hp[r * width + hidden + j]
+                    out[r * hidden + j] = gate / (1 + expf(-gate)) * up
+                }
+            }
+        }
+        charge(forward: FLOPCost.elementwise(out.count, perElement: 5))
+        let y = Tensor(shape: Array(h.shape.dropLast()) + [hidden], data: out, requiresGrad: needsGrad(h))
+        guard y.requiresGrad else { return y }
+        record { [unowned self] in
+            guard let dy = y.grad else { return }
+            h.withGrad { g in
+                h.data.withUnsafeBufferPointer { hp in
+                    for r in 0..<rows {
+                        for j in 0..<hidden {
+                            let gi = r * width + j, ui = gi + hidden
+                            let gate = hp[gi], up = hp[ui], d = dy[r * hidden + j]
+                            let s = 1 / (1 + expf(-gate))
+                            g[gi] += d * up * s * (1 + gate * (1 - s))
+                            g[ui] += d * gate * s
+                        }
+                    }
+                }
+            }
+            charge(backward: FLOPCost.elementwise(rows * hidden, perElement: 12))
+        }
+        return y
+    }
+}

@@ -1,0 +1,126 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension Tape {
+    /// Mean softmax cross-entropy of logits[N, V] against `labels` (N ids; negative = ignored).
+    public func softmaxCrossEntropy(_ logits: Tensor, labels: [Int]) -> Tensor {
+        crossEntropy(logits, labels: labels, stable: false)
+    }
+
+    /// Mean stable-max cross-entropy (TRM's loss): probabilities s(xᵢ)/Σs(xⱼ) with s(x) = x + 1 for
+    /// x ≥ 0 and 1/(1 − x) otherwise — no exponentials, so no overflow for confident logits.
+    public func stableMaxCrossEntropy(_ logits: Tensor, labels: [Int]) -> Tensor {
+        crossEntropy(logits, labels: labels, stable: true)
+    }
+
+    private func crossEntropy(_ logits: Tensor, labels: [Int], stable: Bool) -> Tensor {
+        let v = logits.shape.last!, rows = logits.count / v
+        precondition(labels.count == rows, "cross-entropy: \(rows) rows of logits, \(labels.count) labels")
+        let counted = labels.filter { $0 >= 0 }.count
+        let norm = 1 / Double(max(counted, 1))
+        // Per-row probabilities in Double (TRM computes stable-max in float64 too).
+        var probs = [Double](repeating: 0, count: logits.count)
+        var loss = 0.0
+        logits.data.withUnsafeBufferPointer { x in
+            for r in 0..<rows {
+                let row = r * v
+                var total = 0.0
+                if stable {
+                    for i in 0..<v {
+                        let z = Double(x[row + i])
+                        probs[row + i] = z >= 0 ? z + 1 : 1 / (1 - z)
+                        total += probs[row + i]
+                    }
+                } else {
+                    var top = -Double.infinity
+                    for i in 0..<v { top = max(top, Double(x[row + i])) }
+                    for i in 0..<v {
+                        probs[row + i] = exp(Double(x[row + i]) - top)
+                        total += probs[row + i]
+                    }
+                }
+                for i in 0..<v { probs[row + i] /= total }
+                let label = labels[r]
+                guard label >= 0 else { continue }
+                precondition(label < v, "cross-entropy: label \(label) outside [0, \(v))")
+                loss -= log(max(probs[row + label], 1e-30))
+            }
+        }
+        charge(forward: FLOPCost.elementwise(logits.count, perElement: 4))
+        let y = Tensor(shape: [1], data: [Float(loss * norm)], requiresGrad: needsGrad(logits))
+        guard y.requiresGrad else { return y }
+        record { [unowned self] in
+            guard let dy = y.grad?[0] else { return }
+            let scale = Double(dy) * norm
+            logits.withGrad { g in
+                for r in 0..<rows {
+                    let label = labels[r]
+                    guard label >= 0 else { continue }
+                    let row = r * v
+                    if stable {
+                        // −log p_y = −log s(x_y) + log Σ s(x_j): d/dx_j = s'(x_j)/Σs − [j = y]·s'(x_y)/s(x_y).
+                        var total = 0.0
+                        for i in 0..<v {
+                            let z = Double(logits.data[row + i])
+                            total += z >= 0 ? z + 1 : 1 / (1 - z)
+                        }
+                        for i in 0..<v {
+                            let z = Double(logits.data[row + i])
+                            let s = z >= 0 ? z + 1 : 1 / (1 - z)
+                            let ds = z >= 0 ? 1 : 1 / ((1 - z) * (1 - z))
+                            var grad = ds / total
+                            if i == label { grad -= ds / s }
+                            g[row + i] += Float(grad * scale)
+                        }
+                    } else {
+                        for i in 0..<v {
+                            let grad = probs[row + i] - (i == label ? 1 : 0)
+                            g[row + i] += Float(grad * scale)
+                        }
+                    }
+                }
+            }
+            charge(backward: FLOPCost.elementwise(logits.count, perElement: 6))
+        }
+        return y
+    }
+
+    /// Mean binary cross-entropy of logits against targets in [0, 1] (TRM's halting loss).
+    public func binaryCrossEntropyWithLogits(_ logits: Tensor, targets: [Float]) -> Tensor {
+        precondition(logits.count == targets.count, "BCE: \(logits.count) logits, \(targets.count) targets")
+        let n = Float(max(logits.count, 1))
+        var loss: Float = 0
+        for (x, t) in zip(logits.data, targets) {
+            loss += max(x, 0) - x * t + log1pf(expf(-abs(x)))
+        }
+        charge(forward: FLOPCost.elementwise(logits.count, perElement: 6))
+        let y = Tensor(shape: [1], data: [loss / n], requiresGrad: needsGrad(logits))
+        guard y.requiresGrad else { return y }
+        record { [unowned self] in
+            guard let dy = y.grad?[0] else { return }
+            logits.withGrad { g in
+                for i in 0..<g.count {
+                    let s = 1 / (1 + expf(-logits.data[i]))
+                    g[i] += dy * (s - targets[i]) / n
+                }
+            }
+            charge(backward: FLOPCost.elementwise(logits.count, perElement: 5))
+        }
+        return y
+    }
+}
+
+extension Tensor {
+    /// The index of the largest value along the last axis, for every leading position.
+    public func argmaxLastAxis() -> [Int] {
+        let v = shape.last!, rows = count / v
+        return (0..<rows).map { r in
+            var best = 0
+            for i in 1..<v where data[r * v + i] > data[r * v + best] { best = i }
+            return best
+        }
+    }
+}
