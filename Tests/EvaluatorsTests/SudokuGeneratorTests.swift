@@ -105,3 +105,54 @@ import Testing
         }
     }
 }
+
+@Suite struct SudokuSplitTests {
+    @Test func symmetricCopiesShareTheirKey() {
+        var rng = SplitMix64(seed: 77)
+        for (r, c) in [(2, 3), (3, 3)] {
+            for puzzle in SudokuGenerator(boxRows: r, boxColumns: c, difficulty: .minimal).generate(count: 4, seed: 8) {
+                for _ in 0..<5 {
+                    let copy = SudokuSymmetry.random(boxRows: r, boxColumns: c, using: &rng).apply(puzzle)
+                    #expect(copy.symmetryKey == puzzle.symmetryKey)
+                }
+            }
+        }
+    }
+
+    @Test func splitsAreDisjointByCanonicalKeyEvenWithAugmentation() {
+        let bench = SudokuBenchmark(
+            boxRows: 2, boxColumns: 3, difficulty: .blanks(20), trainCount: 30, validationCount: 10, testCount: 10,
+            augmentations: 2)
+        let validation = bench.taskData(split: .validation, seed: 1)
+        let test = bench.taskData(split: .test, seed: 1)
+        #expect(validation.train == test.train)
+        #expect(validation.train.count == 90)
+        func keys(_ examples: [TokenExample]) -> Set<String> {
+            Set(examples.map { e in
+                SudokuPuzzle(boxRows: 2, boxColumns: 3, givens: e.input.map { $0 <= 1 ? 0 : $0 - 1 }, solution: e.label.map { $0 - 1 }).symmetryKey
+            })
+        }
+        let trainKeys = keys(validation.train), validationKeys = keys(validation.evaluation), testKeys = keys(test.evaluation)
+        #expect(validationKeys.count == 10 && testKeys.count == 10)
+        #expect(trainKeys.isDisjoint(with: validationKeys))
+        #expect(trainKeys.isDisjoint(with: testKeys))
+        #expect(validationKeys.isDisjoint(with: testKeys))
+    }
+
+    @Test func taskDataWritesTheProtocolFilesWithoutEvalLabels() throws {
+        let bench = SudokuBenchmark(boxRows: 2, boxColumns: 2, difficulty: .blanks(6), trainCount: 5, validationCount: 3, testCount: 3)
+        let data = bench.taskData(split: .validation, seed: 2)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-task-\(UUID().uuidString)")
+        try data.write(to: dir, trainFLOPs: 1_000_000, evalFLOPs: 1000, seed: 9)
+        let evalText = try String(contentsOf: dir.appendingPathComponent("data/eval.jsonl"), encoding: .utf8)
+        #expect(evalText.split(separator: "\n").count == 3)
+        #expect(!evalText.contains("label"))
+        let trainText = try String(contentsOf: dir.appendingPathComponent("data/train.jsonl"), encoding: .utf8)
+        #expect(trainText.split(separator: "\n").allSatisfy { $0.contains("\"label\"") })
+        let task = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("data/task.json"))) as? [String: Any]
+        #expect(task?["vocab_size"] as? Int == 6 && task?["seq_len"] as? Int == 16)
+        let budget = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("budget.json"))) as? [String: Any]
+        #expect(budget?["train_flops"] as? Int == 1_000_000)
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("out").path))
+    }
+}

@@ -55,17 +55,26 @@ public struct SudokuSymmetry: Sendable, Equatable {
 }
 
 extension SudokuPuzzle {
-    /// A key shared by all digit relabellings of this puzzle: digits renumbered in order of first
-    /// appearance in the solution. Splits also group by `SudokuSplitKey` (which adds row/column moves).
-    public var digitCanonicalSolution: [Int] {
-        var map = Array(repeating: 0, count: size + 1)
-        var next = 1
-        return solution.map { d in
-            if map[d] == 0 {
-                map[d] = next
-                next += 1
-            }
-            return map[d]
+    /// A key that every symmetric copy of this puzzle shares (digit relabelling, band/stack and
+    /// row/column-within-band moves, transposition): the sorted multiset, over the givens, of
+    /// (clues in its row and column as an unordered pair, clues in its box, how often its digit is given).
+    /// Different puzzles may share a key; symmetric copies always do, which is what split disjointness needs.
+    public var symmetryKey: String {
+        let n = size
+        var rowClues = [Int](repeating: 0, count: n), columnClues = rowClues, boxClues = rowClues
+        var digitCount = [Int](repeating: 0, count: n + 1)
+        func box(_ cell: Int) -> Int { (cell / n / boxRows) * boxRows + (cell % n) / boxColumns }
+        for (cell, d) in givens.enumerated() where d != 0 {
+            rowClues[cell / n] += 1
+            columnClues[cell % n] += 1
+            boxClues[box(cell)] += 1
+            digitCount[d] += 1
         }
+        let features = givens.enumerated().filter { $0.element != 0 }.map { cell, d -> [Int] in
+            let r = rowClues[cell / n], c = columnClues[cell % n]
+            return [min(r, c), max(r, c), boxClues[box(cell)], digitCount[d]]
+        }
+        return features.sorted { $0.lexicographicallyPrecedes($1) }.map { $0.map(String.init).joined(separator: ".") }
+            .joined(separator: "|")
     }
 }

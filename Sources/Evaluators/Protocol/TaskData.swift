@@ -1,0 +1,67 @@
+import Foundation
+
+/// One example of a benchmark split: tokens in, tokens out, and the puzzle id for the prefix embedding.
+public struct TokenExample: Sendable, Equatable, Codable {
+    public var id: String
+    public var input: [Int]
+    public var label: [Int]
+    public var puzzle: Int
+
+    public init(id: String, input: [Int], label: [Int], puzzle: Int = 0) {
+        self.id = id
+        self.input = input
+        self.label = label
+        self.puzzle = puzzle
+    }
+}
+
+/// A benchmark instance in the candidate protocol's terms: what goes into `data/` (training examples
+/// with labels, evaluation queries without) and the evaluation labels, which never leave the evaluator.
+public struct TaskData: Sendable {
+    public var name: String
+    public var vocabSize: Int
+    public var seqLen: Int
+    public var numPuzzleIds: Int
+    public var train: [TokenExample]
+    /// Evaluation examples; only their ids and inputs are written for the candidate.
+    public var evaluation: [TokenExample]
+
+    public init(name: String, vocabSize: Int, seqLen: Int, numPuzzleIds: Int = 1, train: [TokenExample], evaluation: [TokenExample]) {
+        self.name = name
+        self.vocabSize = vocabSize
+        self.seqLen = seqLen
+        self.numPuzzleIds = numPuzzleIds
+        self.train = train
+        self.evaluation = evaluation
+    }
+
+    /// Writes `data/task.json`, `data/train.jsonl`, `data/eval.jsonl` (no labels) and `budget.json`
+    /// into `workDir`, and creates `out/`.
+    public func write(to workDir: URL, trainFLOPs: Int64, evalFLOPs: Int64, seed: UInt64) throws {
+        let data = workDir.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: workDir.appendingPathComponent("out"), withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        struct Task: Encodable { let name: String; let vocab_size: Int; let seq_len: Int; let num_puzzle_ids: Int }
+        struct Train: Encodable { let input: [Int]; let label: [Int]; let puzzle: Int }
+        struct Query: Encodable { let id: String; let input: [Int]; let puzzle: Int }
+        struct BudgetFile: Encodable { let train_flops: Int64; let eval_flops: Int64; let seed: UInt64 }
+        func lines<T: Encodable>(_ items: [T]) throws -> Data {
+            var out = Data()
+            for item in items {
+                out.append(try encoder.encode(item))
+                out.append(UInt8(ascii: "\n"))
+            }
+            return out
+        }
+        try encoder.encode(Task(name: name, vocab_size: vocabSize, seq_len: seqLen, num_puzzle_ids: numPuzzleIds))
+            .write(to: data.appendingPathComponent("task.json"))
+        try lines(train.map { Train(input: $0.input, label: $0.label, puzzle: $0.puzzle) })
+            .write(to: data.appendingPathComponent("train.jsonl"))
+        try lines(evaluation.map { Query(id: $0.id, input: $0.input, puzzle: $0.puzzle) })
+            .write(to: data.appendingPathComponent("eval.jsonl"))
+        try encoder.encode(BudgetFile(train_flops: trainFLOPs, eval_flops: evalFLOPs, seed: seed))
+            .write(to: workDir.appendingPathComponent("budget.json"))
+    }
+}
