@@ -45,3 +45,7 @@ let package = Package(
         .testTarget(name: "evolveTests", dependencies: ["evolve"]),
     ]
 )
+
+// Measurement tool for TRMKit and the seed kernels (benchmarks, never run by `swift test`).
+package.targets.append(
+    .executableTarget(name: "trm-bench", dependencies: ["TRMKit", "Evaluators"], swiftSettings: nativeCPU))
