@@ -138,3 +138,34 @@ import Testing
         }
     }
 }
+
+@Suite struct VectorMathTests {
+    @Test func vectorExpMatchesTheLibraryAcrossTheRange() {
+        var worst: Float = 0
+        var x: Float = -80
+        while x < 80 {
+            let lanes = SIMD16<Float>((0..<16).map { x + Float($0) * 0.37 })
+            let fast = VectorMath.exp(lanes)
+            for i in 0..<16 {
+                let exact = Foundation.exp(Double(lanes[i]))
+                worst = max(worst, Float(abs(Double(fast[i]) - exact) / exact))
+            }
+            x += 5.9
+        }
+        #expect(worst < 5e-7)
+        #expect(VectorMath.exp(SIMD16(repeating: -200))[0] >= 0)
+        #expect(VectorMath.exp(SIMD16(repeating: 200))[0].isFinite)
+    }
+
+    @Test func swigluAgreesWithItsScalarDefinition() {
+        let h = randomTensor([3, 2 * 37], seed: 50, std: 3)  // 37: a vector part and a scalar tail
+        let y = Tape().swiglu(h)
+        for r in 0..<3 {
+            for j in 0..<37 {
+                let gate = h.data[r * 74 + j], up = h.data[r * 74 + 37 + j]
+                let expected = gate / (1 + Foundation.exp(-gate)) * up
+                #expect(abs(y.data[r * 37 + j] - expected) <= 1e-5 * max(1, abs(expected)))
+            }
+        }
+    }
+}

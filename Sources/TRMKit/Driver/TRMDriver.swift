@@ -88,6 +88,7 @@ public enum TRMDriver {
         }
         trainer.flushCurve()
         let trainFLOPs = tape.meter.total
+        let trainSeconds = seconds(since: started)
 
         // Prediction with the averaged weights, under its own budget.
         let evalTape = Tape(meter: FLOPMeter(budget: budget.evalFLOPs))
@@ -110,8 +111,7 @@ public enum TRMDriver {
             }
         }
 
-        let wall = ContinuousClock.now - started
-        let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18
+        let wallSeconds = seconds(since: started)
         let parameterCount = parameters.reduce(0) { $0 + $1.count }
         let outDir = dir.appendingPathComponent("out")
         try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true)
@@ -123,6 +123,7 @@ public enum TRMDriver {
             "parameters": parameterCount,
             "steps": trainer.steps,
             "wall_seconds": wallSeconds,
+            "train_seconds": trainSeconds,
             "curve": trainer.curve.map {
                 [
                     "step": $0.step, "flops": $0.flops, "loss": $0.loss.isFinite ? $0.loss as Any : NSNull(),
@@ -136,6 +137,11 @@ public enum TRMDriver {
         return Summary(
             steps: trainer.steps, trainFLOPs: trainFLOPs, evalFLOPs: evalTape.meter.total, parameters: parameterCount,
             wallSeconds: wallSeconds, predictions: lines.count, evalBudgetExhausted: exhausted)
+    }
+
+    private static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
     private static func jsonLine(_ object: [String: Any]) -> String {

@@ -111,17 +111,37 @@ extension Tape {
     }
 
     /// SwiGLU's gate: h[…, 2I] → silu(h[…, :I]) · h[…, I:], the activation between a SwiGLU MLP's
-    /// up- and down-projections.
+    /// up- and down-projections. The sigmoid of the gate is kept from the forward pass for the backward.
     public func swiglu(_ h: Tensor) -> Tensor {
         let width = h.shape.last!
         precondition(width % 2 == 0, "swiglu: last dimension \(width) must be even")
         let hidden = width / 2, rows = h.count / width
+        let vectorEnd = hidden / 16 * 16
         var out = [Float](repeating: 0, count: rows * hidden)
+        var sigmoids = [Float](repeating: 0, count: rows * hidden)
         h.data.withUnsafeBufferPointer { hp in
-            for r in 0..<rows {
-                for j in 0..<hidden {
-                    let gate = hp[r * width + j], up = hp[r * width + hidden + j]
-                    out[r * hidden + j] = gate / (1 + expf(-gate)) * up
+            out.withUnsafeMutableBufferPointer { op in
+                sigmoids.withUnsafeMutableBufferPointer { sp in
+                    let hb = UnsafeRawPointer(hp.baseAddress!), ob = UnsafeMutableRawPointer(op.baseAddress!)
+                    let sb = UnsafeMutableRawPointer(sp.baseAddress!)
+                    for r in 0..<rows {
+                        let gateBase = r * width, outBase = r * hidden
+                        var j = 0
+                        while j < vectorEnd {
+                            let gate = hb.loadUnaligned(fromByteOffset: 4 * (gateBase + j), as: SIMD16<Float>.self)
+                            let up = hb.loadUnaligned(fromByteOffset: 4 * (gateBase + hidden + j), as: SIMD16<Float>.self)
+                            let s = VectorMath.sigmoid(gate)
+                            sb.storeBytes(of: s, toByteOffset: 4 * (outBase + j), as: SIMD16<Float>.self)
+                            ob.storeBytes(of: gate * s * up, toByteOffset: 4 * (outBase + j), as: SIMD16<Float>.self)
+                            j += 16
+                        }
+                        while j < hidden {
+                            let gate = hp[gateBase + j], s = VectorMath.sigmoid(gate)
+                            sp[outBase + j] = s
+                            op[outBase + j] = gate * s * hp[gateBase + hidden + j]
+                            j += 1
+                        }
+                    }
                 }
             }
         }
@@ -132,13 +152,16 @@ extension Tape {
             guard let dy = y.grad else { return }
             h.withGrad { g in
                 h.data.withUnsafeBufferPointer { hp in
-                    for r in 0..<rows {
-                        for j in 0..<hidden {
-                            let gi = r * width + j, ui = gi + hidden
-                            let gate = hp[gi], up = hp[ui], d = dy[r * hidden + j]
-                            let s = 1 / (1 + expf(-gate))
-                            g[gi] += d * up * s * (1 + gate * (1 - s))
-                            g[ui] += d * gate * s
+                    sigmoids.withUnsafeBufferPointer { sp in
+                        dy.withUnsafeBufferPointer { dp in
+                            for r in 0..<rows {
+                                for j in 0..<hidden {
+                                    let gi = r * width + j, oi = r * hidden + j
+                                    let gate = hp[gi], up = hp[gi + hidden], d = dp[oi], s = sp[oi]
+                                    g[gi] += d * up * s * (1 + gate * (1 - s))
+                                    g[gi + hidden] += d * gate * s
+                                }
+                            }
                         }
                     }
                 }
