@@ -169,3 +169,44 @@ import Testing
         }
     }
 }
+
+@Suite struct LayerGradientTests {
+    @Test func attentionWithRotaryEmbeddings() {
+        var rng = SeededRNG(seed: 60)
+        let attention = Attention(width: 8, heads: 2, rng: &rng)
+        checkGradients([randomTensor([2, 5, 8], seed: 61)] + attention.parameters) { t, x in attention(x[0], t) }
+    }
+
+    @Test func sequenceMLPAndSwiGLUMLP() {
+        var rng = SeededRNG(seed: 62)
+        let mixer = SequenceMLP(length: 5, rng: &rng)
+        checkGradients([randomTensor([2, 5, 4], seed: 63)] + mixer.parameters) { t, x in mixer(x[0], t) }
+        let mlp = SwiGLUMLP(width: 4, rng: &rng)
+        checkGradients([randomTensor([3, 4], seed: 64)] + mlp.parameters) { t, x in mlp(x[0], t) }
+    }
+
+    @Test func adamWWithWarmupAndEMA() {
+        let w = Tensor(shape: [2], data: [1, -1], requiresGrad: true)
+        let optimizer = AdamW(parameters: [w], learningRate: 0.1, weightDecay: 0, warmupSteps: 4)
+        let ema = EMA(parameters: [w], decay: 0.5)
+        #expect(abs(optimizer.currentLearningRate - 0.025) < 1e-7)
+        w.grad = [1, -1]
+        optimizer.step()
+        // Adam's first step moves each weight by lr·sign(grad).
+        let moved: [Float] = [1 - 0.025, -1 + 0.025]
+        #expect(abs(w.data[0] - moved[0]) < 1e-5)
+        #expect(abs(w.data[1] - moved[1]) < 1e-5)
+        #expect(w.grad == nil)
+        ema.update()
+        let averaged: Float = ema.withAveragedWeights { w.data[0] }
+        let expectedAverage: Float = 0.5 * 1 + 0.5 * 0.975
+        #expect(abs(averaged - expectedAverage) < 1e-6)
+        #expect(abs(w.data[0] - 0.975) < 1e-6)  // live weights restored
+        let decayed = Tensor(shape: [1], data: [2], requiresGrad: true)
+        let withDecay = AdamW(parameters: [decayed], learningRate: 0.1, weightDecay: 0.5)
+        decayed.grad = [0]
+        withDecay.step()
+        let expectedDecay: Float = 2 - 0.1 * 0.5 * 2
+        #expect(abs(decayed.data[0] - expectedDecay) < 1e-6)
+    }
+}
