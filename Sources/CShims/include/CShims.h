@@ -37,3 +37,32 @@ int evolve_landlock_abi_version(void);
 int evolve_seccomp_filter_available(void);
 
 #endif
+
+// ---- Sandbox process spawning ----
+#include <sys/types.h>
+
+/// Resource limits applied in the child before exec; a negative value leaves that limit unchanged.
+struct evolve_spawn_limits {
+    long long cpu_seconds;
+    long long address_space_bytes;
+    long long file_size_bytes;
+    long long open_files;
+    long long processes;
+    long long core_bytes;
+};
+
+/// fork + exec with, in the child and before exec: a new session (so the whole tree is one process
+/// group), SIGKILL on parent death, stdin from /dev/null, stdout/stderr to the given descriptors, the
+/// working directory, rlimits, and optionally a different uid/gid (with supplementary groups dropped).
+/// Only async-signal-safe calls run between fork and exec. Returns 0 and the pid, or an errno; an exec
+/// failure in the child is reported back through a close-on-exec pipe.
+int evolve_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
+                 const struct evolve_spawn_limits *limits, int stdout_fd, int stderr_fd,
+                 int uid, int gid, pid_t *pid_out);
+
+/// waitpid with resource usage: returns the pid (0 if still running with nohang), or -errno.
+int evolve_wait(pid_t pid, int nohang, int *status, double *user_seconds, double *system_seconds,
+                long *max_rss_kb);
+
+/// pipe2(fds, O_CLOEXEC): both ends close on exec, atomically (no leak into a concurrent spawn).
+int evolve_pipe_cloexec(int fds[2]);

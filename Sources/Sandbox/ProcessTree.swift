@@ -1,0 +1,52 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Samples a live process tree from /proc: CPU time (including reaped descendants) and peak RSS.
+///
+/// `wait4` alone undercounts when a wrapper such as bubblewrap exits without reaping its namespace's
+/// processes, so the supervisor samples the tree while it runs and keeps the largest totals seen.
+struct ProcessTree {
+    private static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+
+    /// Every pid in the tree rooted at `root` (via /proc/<pid>/task/<tid>/children).
+    static func members(of root: pid_t) -> [pid_t] {
+        var result: [pid_t] = []
+        var queue = [root]
+        while let pid = queue.popLast() {
+            result.append(pid)
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+            for task in tasks {
+                guard let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8) else { continue }
+                queue += text.split(separator: " ").compactMap { pid_t($0) }
+            }
+            if result.count > 4096 { break }
+        }
+        return result
+    }
+
+    /// CPU seconds of the tree: each member's own time plus the time of the children it has reaped.
+    static func cpuSeconds(of root: pid_t) -> Double {
+        members(of: root).reduce(0) { total, pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return total }
+            // Fields after the command name: state is field 3; utime, stime, cutime, cstime are 14–17.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 14 else { return total }
+            let ticks = (11...14).compactMap { Double(fields[$0]) }.reduce(0, +)
+            return total + ticks / ticksPerSecond
+        }
+    }
+
+    /// The largest peak resident set (VmHWM) of any member, in bytes.
+    static func peakRSSBytes(of root: pid_t) -> Int {
+        members(of: root).reduce(0) { best, pid in
+            guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+                  let kb = Int(line.split(separator: " ").dropFirst().first ?? "") else { return best }
+            return max(best, kb * 1024)
+        }
+    }
+}

@@ -1,0 +1,275 @@
+import CShims
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs untrusted commands (LLM-written candidates) with hard limits and every isolation layer the
+/// machine offers: its own session and process group, rlimits, an allow-listed environment, a wall-clock
+/// deadline that kills the whole tree, capped output, and — with bubblewrap (or `unshare` as a fallback) —
+/// no network, a PID namespace that takes every descendant down with it, and a read-only filesystem
+/// except the work directory.
+///
+/// ```swift
+/// let sandbox = Sandbox()                       // probes the machine once, warns once per missing layer
+/// var limits = SandboxLimits()
+/// limits.wallSeconds = 60
+/// let result = try await sandbox.run(["./candidate", workDir.path], in: workDir, limits: limits)
+/// if !result.succeeded { print(result.termination, result.stderr.lastLines(20)) }
+/// ```
+/// Safe to use from many tasks at once: each run has its own thread, pipes and process tree.
+public final class Sandbox: Sendable {
+    public let capabilities: IsolationCapabilities
+    /// The uid/gid candidates run as; nil runs them as evolve's own user.
+    public let user: SandboxUser?
+    private let bubblewrap: String?
+    private let unshare: String?
+    private let logger: Logger
+
+    /// - Parameters:
+    ///   - user: the identity for candidates. The default switches to `SandboxUser.evolveDefault` when
+    ///     evolve runs as root (RLIMIT_NPROC is ignored for root, and root reads every file).
+    public init(
+        capabilities: IsolationCapabilities = .probe(),
+        user: SandboxUser? = getuid() == 0 ? .evolveDefault : nil,
+        logger: Logger = Logger(label: "evolve.sandbox")
+    ) {
+        self.capabilities = capabilities
+        self.user = user
+        self.logger = logger
+        bubblewrap = capabilities.bubblewrap != nil ? ExecutableLookup.find("bwrap") : nil
+        unshare = capabilities.networkNamespaces ? ExecutableLookup.find("unshare") : nil
+        if bubblewrap == nil {
+            if unshare != nil {
+                logger.warning("bubblewrap is not usable: candidates get network and PID namespaces from unshare, but the filesystem is not read-only; install it with: apt-get install -y bubblewrap")
+            } else {
+                logger.warning("neither bubblewrap nor unshare namespaces are usable: candidates keep network access and a grandchild that calls setsid can outlive its run; install bubblewrap (apt-get install -y bubblewrap)")
+            }
+        }
+        if user == nil && getuid() == 0 {
+            logger.warning("candidates run as root: process-count limits do not apply and every file is readable")
+        }
+    }
+
+    /// The layers a run gets on this machine with these settings.
+    public func layers(allowNetwork: Bool) -> [IsolationLayer] {
+        var layers: [IsolationLayer] = [.processGroup, .resourceLimits, .cleanEnvironment]
+        if user != nil { layers.append(.dedicatedUser) }
+        if bubblewrap != nil || unshare != nil {
+            if !allowNetwork { layers.append(.networkNamespace) }
+            layers.append(.pidNamespace)
+        }
+        if bubblewrap != nil { layers.append(.readOnlyFilesystem) }
+        return layers
+    }
+
+    /// Runs `command` (executable name or path, then arguments) with `workDir` as its current and only
+    /// writable directory. Returns how it ended; throws only when it could not start.
+    public func run(_ command: [String], in workDir: URL, limits: SandboxLimits) async throws -> SandboxResult {
+        guard let name = command.first else { throw SandboxError(message: "sandbox: empty command") }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        guard let executable = name.contains("/") ? name : ExecutableLookup.find(name, path: path) else {
+            throw SandboxError(message: "sandbox: '\(name)' not found on PATH (\(path)); install it or give its full path")
+        }
+        let dir = workDir.standardizedFileURL.path
+        try prepare(workDir: dir)
+        let argv = wrap([executable] + command.dropFirst(), workDir: dir, allowNetwork: limits.allowNetwork)
+        var environment = [
+            "PATH": path, "HOME": dir, "TMPDIR": "/tmp",
+            "LANG": ProcessInfo.processInfo.environment["LANG"] ?? "C.UTF-8",
+        ]
+        environment.merge(limits.environment) { $1 }
+        let finalEnvironment = environment
+        let layers = layers(allowNetwork: limits.allowNetwork)
+        let user = user
+        return try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result {
+                    try Supervisor.run(argv: argv, environment: finalEnvironment, workDir: dir, limits: limits, user: user, layers: layers)
+                })
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+    }
+
+    /// The command line that applies the namespaces: bubblewrap when usable, else `unshare`.
+    func wrap(_ command: [String], workDir: String, allowNetwork: Bool) -> [String] {
+        if let bubblewrap {
+            var argv = [bubblewrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
+            if !allowNetwork { argv.append("--unshare-net") }
+            argv += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+                     "--bind", workDir, workDir, "--chdir", workDir, "--"]
+            return argv + command
+        }
+        if let unshare {
+            var flags = "-pf"
+            if !allowNetwork { flags += "n" }
+            if user != nil || getuid() != 0 { flags += "r" }
+            return [unshare, flags, "--kill-child", "--"] + command
+        }
+        return command
+    }
+
+    /// Makes the work dir the candidate's own: owned by the sandbox user, so it can write there and
+    /// nowhere else.
+    private func prepare(workDir: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: workDir, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw SandboxError(message: "sandbox: work directory '\(workDir)' does not exist; create it first")
+        }
+        guard let user else { return }
+        var failure: String?
+        func own(_ path: String) {
+            if lchown(path, user.uid, user.gid) != 0 && failure == nil {
+                failure = "cannot give '\(path)' to uid \(user.uid): \(String(cString: strerror(errno)))"
+            }
+        }
+        own(workDir)
+        if let walker = FileManager.default.enumerator(atPath: workDir) {
+            for case let relative as String in walker { own(workDir + "/" + relative) }
+        }
+        // The sandbox user must be able to reach the work dir through its parents.
+        if let failure { throw SandboxError(message: "sandbox: \(failure)") }
+    }
+}
+
+/// Spawns one run and watches it until every process of it is gone.
+enum Supervisor {
+    static func run(
+        argv: [String], environment: [String: String], workDir: String, limits: SandboxLimits, user: SandboxUser?,
+        layers: [IsolationLayer]
+    ) throws -> SandboxResult {
+        var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
+        guard evolve_pipe_cloexec(&outPipe) == 0, evolve_pipe_cloexec(&errPipe) == 0 else {
+            throw SandboxError(message: "sandbox: cannot create pipes: \(String(cString: strerror(errno)))")
+        }
+        var spawnLimits = evolve_spawn_limits(
+            cpu_seconds: Int64(limits.cpuSeconds ?? -1), address_space_bytes: Int64(limits.addressSpaceBytes ?? -1),
+            file_size_bytes: Int64(limits.fileSizeBytes ?? -1), open_files: Int64(limits.openFiles ?? -1),
+            processes: Int64(limits.processes ?? -1), core_bytes: 0)
+        let started = ContinuousClock.now
+        var pid: pid_t = 0
+        let spawnError: Int32 = withCStrings(argv) { cArgv in
+            withCStrings(environment.map { "\($0.key)=\($0.value)" }.sorted()) { cEnv in
+                evolve_spawn(
+                    argv[0], cArgv, cEnv, workDir, &spawnLimits, outPipe[1], errPipe[1],
+                    user.map { Int32(bitPattern: $0.uid) } ?? -1, user.map { Int32(bitPattern: $0.gid) } ?? -1, &pid)
+            }
+        }
+        close(outPipe[1])
+        close(errPipe[1])
+        defer {
+            close(outPipe[0])
+            close(errPipe[0])
+        }
+        guard spawnError == 0 else {
+            throw SandboxError(message: "sandbox: cannot start '\(argv[0])': \(String(cString: strerror(spawnError)))")
+        }
+
+        var stdout = CapturedOutput(), stderr = CapturedOutput()
+        var open = [true, true]
+        var verdict: SandboxResult.Termination?
+        var termSentAt: ContinuousClock.Instant?
+        var killed = false
+        var reaped: (status: Int32, user: Double, system: Double, rss: Int)?
+        var reapedAt: ContinuousClock.Instant?
+        let deadline = started + .milliseconds(Int(limits.wallSeconds * 1000))
+        let grace = Duration.milliseconds(Int(limits.killGraceSeconds * 1000))
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var sampledCPU = 0.0, sampledRSS = 0
+        var lastSample = started
+
+        func killGroup(_ signal: Int32) {
+            kill(-pid, signal)
+        }
+
+        while open[0] || open[1] || reaped == nil {
+            var fds = [pollfd(fd: open[0] ? outPipe[0] : -1, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: open[1] ? errPipe[0] : -1, events: Int16(POLLIN), revents: 0)]
+            _ = poll(&fds, 2, 20)
+            for (index, fd) in [outPipe[0], errPipe[0]].enumerated() where open[index] && fds[index].revents != 0 {
+                let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if n <= 0 {
+                    if n == 0 || (errno != EINTR && errno != EAGAIN) { open[index] = false }
+                    continue
+                }
+                buffer.withUnsafeBytes { raw in
+                    let chunk = UnsafeRawBufferPointer(rebasing: raw[0..<n])
+                    if index == 0 { stdout.append(chunk, cap: limits.outputCapBytes) } else { stderr.append(chunk, cap: limits.outputCapBytes) }
+                }
+                if (index == 0 ? stdout.totalBytes : stderr.totalBytes) > limits.outputLimitBytes, !killed {
+                    verdict = verdict ?? .outputLimit
+                    killGroup(SIGKILL)
+                    killed = true
+                }
+            }
+            if reaped == nil, ContinuousClock.now - lastSample > .milliseconds(100) {
+                lastSample = .now
+                sampledCPU = max(sampledCPU, ProcessTree.cpuSeconds(of: pid))
+                sampledRSS = max(sampledRSS, ProcessTree.peakRSSBytes(of: pid))
+            }
+            if reaped == nil {
+                var status: Int32 = 0, userSeconds = 0.0, systemSeconds = 0.0, rss = 0
+                if evolve_wait(pid, 1, &status, &userSeconds, &systemSeconds, &rss) == pid {
+                    reaped = (status, userSeconds, systemSeconds, rss * 1024)
+                    reapedAt = .now
+                    // The command is done: whatever it left running in its group goes too.
+                    killGroup(SIGKILL)
+                }
+            }
+            let now = ContinuousClock.now
+            if reaped == nil, now >= deadline, termSentAt == nil {
+                verdict = verdict ?? .timeout
+                killGroup(SIGTERM)
+                termSentAt = now
+            }
+            if reaped == nil, let sent = termSentAt, now >= sent + grace, !killed {
+                killGroup(SIGKILL)
+                killed = true
+            }
+            // A descendant outside the group (no PID namespace) may hold the pipes open: stop waiting
+            // for them a grace period after the command ended.
+            if let done = reapedAt, now >= done + grace + .milliseconds(200) { break }
+        }
+        let wall = ContinuousClock.now - started
+        let status = reaped!.status
+        let cpu = max(reaped!.user + reaped!.system, sampledCPU)
+        var termination: SandboxResult.Termination
+        if evolve_wifexited(status) != 0 {
+            let code = evolve_wexitstatus(status)
+            // bubblewrap and unshare report a child killed by signal s as exit code 128 + s.
+            termination = code > 128 && code < 160 && argv.count > 1 && (argv[0].hasSuffix("bwrap") || argv[0].hasSuffix("unshare"))
+                ? .signaled(code - 128) : .exited(code)
+        } else {
+            termination = .signaled(evolve_wtermsig(status))
+        }
+        if let verdict {
+            termination = verdict
+        } else if case .signaled(let signal) = termination,
+                  signal == SIGXCPU || (signal == SIGKILL && limits.cpuSeconds.map { cpu >= Double($0) - 0.05 } == true) {
+            termination = .cpuLimit
+        } else if termination != .exited(0), Self.looksLikeAllocationFailure(stderr.text) {
+            termination = .memoryLimit
+        }
+        return SandboxResult(
+            termination: termination,
+            wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18,
+            cpuSeconds: cpu, peakRSSBytes: max(reaped!.rss, sampledRSS), stdout: stdout, stderr: stderr, layers: layers)
+    }
+
+    /// Allocation failures under RLIMIT_AS surface as messages rather than a distinct signal.
+    static func looksLikeAllocationFailure(_ text: String) -> Bool {
+        ["MemoryError", "Cannot allocate memory", "out of memory", "std::bad_alloc", "failed to allocate",
+         "memory allocation failed", "mmap failed"].contains { text.localizedCaseInsensitiveContains($0) }
+    }
+
+    /// Calls `body` with a NULL-terminated C array of C strings.
+    static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+        let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) } + [nil]
+        defer { pointers.forEach { free($0) } }
+        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+}

@@ -1,0 +1,206 @@
+import Foundation
+import Testing
+@testable import Sandbox
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Each test runs a real hostile program through the sandbox and checks the verdict, the time to the
+/// verdict, and that no process of the run remains. Serialized: the fork bomb uses the dedicated uid's
+/// whole process allowance.
+@Suite(.serialized) struct HostileCandidateTests {
+    let sandbox = Sandbox()
+    let workDir: URL
+    let marker = "EVOLVE_SANDBOX_TEST_RUN=\(UUID().uuidString)"
+
+    init() throws {
+        workDir = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-sandbox-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: workDir, withIntermediateDirectories: true)
+    }
+
+    func limits(wall: Double = 10, _ change: (inout SandboxLimits) -> Void = { _ in }) -> SandboxLimits {
+        var limits = SandboxLimits()
+        limits.wallSeconds = wall
+        limits.killGraceSeconds = 0.5
+        limits.processes = 64
+        limits.addressSpaceBytes = 1 << 30
+        let parts = marker.split(separator: "=")
+        limits.environment[String(parts[0])] = String(parts[1])
+        change(&limits)
+        return limits
+    }
+
+    func sh(_ script: String, _ limits: SandboxLimits) async throws -> SandboxResult {
+        try await sandbox.run(["/bin/sh", "-c", script], in: workDir, limits: limits)
+    }
+
+    /// Processes whose environment carries this test's marker: every descendant of the run inherits it.
+    func survivors() -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            guard let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return false }
+            return environ.split(separator: 0).contains { $0.elementsEqual(marker.utf8) }
+        }
+    }
+
+    func expectNoSurvivors(sourceLocation: SourceLocation = #_sourceLocation) {
+        // Killed processes may take a moment to be reaped by their new parent.
+        var remaining = survivors()
+        for _ in 0..<20 where !remaining.isEmpty {
+            usleep(50_000)
+            remaining = survivors()
+        }
+        #expect(remaining.isEmpty, "processes survived the run: \(remaining)", sourceLocation: sourceLocation)
+    }
+
+    @Test func anOrdinaryProgramSucceedsWithAllowListedEnvironment() async throws {
+        let result = try await sh("echo out; echo err >&2; echo \"home=$HOME\"; pwd", limits())
+        #expect(result.succeeded)
+        #expect(result.stdout.text.contains("out\nhome=\(workDir.standardizedFileURL.path)\n\(workDir.standardizedFileURL.path)"))
+        #expect(result.stderr.text == "err\n")
+        #expect(result.layers.contains(.processGroup) && result.layers.contains(.resourceLimits))
+        expectNoSurvivors()
+    }
+
+    @Test func forkBombIsContained() async throws {
+        let start = Date()
+        let result = try await sh("bomb() { bomb | bomb & }; bomb; wait", limits(wall: 3))
+        // Forks fail at the dedicated uid's process limit (or the wall clock ends it): either way contained.
+        let hitLimit = result.stderr.text.contains("fork") || result.stderr.text.contains("Resource temporarily unavailable")
+        #expect(hitLimit || result.termination == .timeout, "\(result.termination): \(result.stderr.lastLines(3))")
+        #expect(Date().timeIntervalSince(start) < 8)
+        expectNoSurvivors()
+    }
+
+    @Test func eightGigabyteAllocationHitsTheMemoryLimit() async throws {
+        let start = Date()
+        let result = try await sandbox.run(
+            ["/usr/bin/python3", "-c", "x = bytearray(8 * 1024**3); print(len(x))"], in: workDir, limits: limits())
+        #expect(result.termination == .memoryLimit, "\(result.termination): \(result.stderr.text)")
+        #expect(result.peakRSSBytes < 1 << 30)
+        #expect(Date().timeIntervalSince(start) < 5)
+        expectNoSurvivors()
+    }
+
+    @Test func infiniteLoopHitsTheCPULimit() async throws {
+        let start = Date()
+        let result = try await sh("while :; do :; done", limits { $0.cpuSeconds = 1 })
+        #expect(result.termination == .cpuLimit, "\(result.termination)")
+        #expect(result.cpuSeconds >= 0.9)
+        #expect(Date().timeIntervalSince(start) < 6)
+        expectNoSurvivors()
+    }
+
+    @Test func gigabyteToStdoutHitsTheOutputLimitAndKeepsHeadAndTail() async throws {
+        let start = Date()
+        let result = try await sh("yes evolve | head -c 1000000000", limits { $0.outputLimitBytes = 8 << 20 })
+        #expect(result.termination == .outputLimit)
+        #expect(result.stdout.head.count + result.stdout.tail.count <= 64 << 10)
+        #expect(result.stdout.droppedBytes > 0)
+        #expect(result.stdout.text.hasPrefix("evolve\nevolve\n"))
+        #expect(result.stdout.text.contains("bytes dropped"))
+        #expect(Date().timeIntervalSince(start) < 8)
+        expectNoSurvivors()
+    }
+
+    @Test func backgroundChildDoesNotOutliveTheRun() async throws {
+        let start = Date()
+        let result = try await sh("sleep 300 & echo started", limits())
+        #expect(result.succeeded)
+        #expect(Date().timeIntervalSince(start) < 3)
+        expectNoSurvivors()
+    }
+
+    @Test func setsidGrandchildDoesNotOutliveTheRun() async throws {
+        let start = Date()
+        let result = try await sh("setsid sleep 300 & sleep 0.2; echo started", limits())
+        #expect(result.succeeded)
+        #expect(Date().timeIntervalSince(start) < 4)
+        expectNoSurvivors()
+    }
+
+    @Test func processIgnoringSIGTERMIsKilledAfterTheGrace() async throws {
+        let start = Date()
+        let result = try await sh("trap '' TERM; while :; do sleep 0.1; done", limits(wall: 1))
+        #expect(result.termination == .timeout)
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(elapsed >= 1 && elapsed < 4)
+        expectNoSurvivors()
+    }
+
+    @Test func wallClockTimeoutStopsASleeper() async throws {
+        let result = try await sh("sleep 300", limits(wall: 0.5))
+        #expect(result.termination == .timeout)
+        #expect(result.wallSeconds < 3)
+        expectNoSurvivors()
+    }
+
+    @Test func tcpToALoopbackListenerFailsUnderNetworkIsolation() async throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+        listen(listener, 4)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        let port = UInt16(bigEndian: address.sin_port)
+        let client = "import socket; socket.create_connection(('127.0.0.1', \(port)), timeout=2); print('connected')"
+
+        let isolated = try await sandbox.run(["/usr/bin/python3", "-c", client], in: workDir, limits: limits())
+        if isolated.layers.contains(.networkNamespace) {
+            #expect(!isolated.succeeded)
+            #expect(!isolated.stdout.text.contains("connected"))
+        }
+        // The same program with network allowed connects: the test can tell the difference.
+        let open = try await sandbox.run(["/usr/bin/python3", "-c", client], in: workDir, limits: limits { $0.allowNetwork = true })
+        #expect(open.stdout.text.contains("connected"), "\(open.stderr.text)")
+        expectNoSurvivors()
+    }
+
+    @Test func evolvesOwnSecretsAreAbsent() async throws {
+        setenv("EVOLVE_TEST_PLANTED_SECRET", "sk-planted-7731", 1)
+        defer { unsetenv("EVOLVE_TEST_PLANTED_SECRET") }
+        let result = try await sh("env; echo \"secret=${EVOLVE_TEST_PLANTED_SECRET:-absent}\"", limits())
+        #expect(result.stdout.text.contains("secret=absent"))
+        #expect(!result.stdout.text.contains("sk-planted-7731"))
+        #expect(result.layers.contains(.cleanEnvironment))
+    }
+
+    @Test func writingOutsideTheWorkDirFails() async throws {
+        let outside = "/var/tmp/evolve-escape-\(UUID().uuidString)"
+        defer { unlink(outside) }
+        let result = try await sh("echo escaped > \(outside) && echo wrote; echo inside > inside.txt && cat inside.txt", limits())
+        if result.layers.contains(.readOnlyFilesystem) || result.layers.contains(.dedicatedUser) {
+            #expect(!FileManager.default.fileExists(atPath: outside))
+            #expect(!result.stdout.text.contains("wrote"))
+        }
+        #expect(result.stdout.text.contains("inside"))
+        expectNoSurvivors()
+    }
+
+    @Test func aRootOnlyFileOutsideIsUnreadableAsTheDedicatedUser() async throws {
+        try #require(getuid() == 0, "runs only as root (the dedicated uid exists for root-run evolve)")
+        // Not under /tmp: bubblewrap gives the candidate a private /tmp.
+        let secret = URL(fileURLWithPath: "/var/tmp/evolve-secret-\(UUID().uuidString)")
+        try Data("label-data-4242".utf8).write(to: secret)
+        chmod(secret.path, 0o600)
+        defer { unlink(secret.path) }
+        let result = try await sh("cat \(secret.path)", limits())
+        #expect(result.layers.contains(.dedicatedUser))
+        #expect(!result.succeeded)
+        #expect(!result.stdout.text.contains("label-data-4242"))
+        #expect(result.stderr.text.contains("Permission denied"))
+    }
+
+    @Test func aMissingCommandIsAClearError() async throws {
+        do {
+            _ = try await sandbox.run(["no-such-evolve-tool"], in: workDir, limits: limits())
+            Issue.record("a missing command started")
+        } catch let error as SandboxError {
+            #expect(error.description.contains("no-such-evolve-tool"))
+        }
+    }
+}
