@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // System libraries, found through pkg-config; `providers` names the Debian package to install.
@@ -29,7 +30,9 @@ let package = Package(
         .target(
             name: "EvolveCore",
             dependencies: ["CSQLite", "CGit2", "LLMClient", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Evaluators", dependencies: ["EvolveCore", "Sandbox"]),
+        .target(
+            name: "Evaluators",
+            dependencies: ["EvolveCore", "Sandbox", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "evolve",
             dependencies: [

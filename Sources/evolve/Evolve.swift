@@ -6,5 +6,5 @@ struct Evolve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evolve",
         abstract: "Evolve tiny recursive reasoning models (TRM kernels) with an LLM and MAP-Elites.",
-        subcommands: [DoctorCommand.self])
+        subcommands: [DoctorCommand.self, EvalCommand.self])
 }

@@ -1,0 +1,101 @@
+import Foundation
+import Yams
+
+/// A program's `evolve.yaml`: which benchmarks score it and with what budgets.
+public struct ProgramConfig: Decodable, Sendable {
+    public var entry: String?
+    public var brief: String?
+    public var seed: UInt64
+    public var benchmarks: [BenchmarkSpec]
+
+    /// Reads `<programDir>/evolve.yaml`.
+    public static func load(programDir: URL) throws -> ProgramConfig {
+        let path = programDir.appendingPathComponent("evolve.yaml").path
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw EvaluationError("\(path): missing; a program directory needs an evolve.yaml naming its benchmarks (see Programs/trm/evolve.yaml)")
+        }
+        do {
+            let config = try YAMLDecoder().decode(ProgramConfig.self, from: String(decoding: data, as: UTF8.self))
+            guard !config.benchmarks.isEmpty else { throw EvaluationError("\(path): no benchmarks listed") }
+            return config
+        } catch let error as EvaluationError {
+            throw error
+        } catch {
+            throw EvaluationError("\(path): \(error)")
+        }
+    }
+}
+
+/// One benchmark entry of `evolve.yaml`.
+public struct BenchmarkSpec: Decodable, Sendable {
+    public var name: String
+    public var generator: String
+    public var boxRows: Int?
+    public var boxColumns: Int?
+    /// "minimal" or a number of blanks.
+    public var difficulty: String?
+    public var train: Int
+    public var augmentations: Int?
+    public var validation: Int
+    public var test: Int
+    public var trainFLOPs: Double
+    public var evalFLOPs: Double
+    public var wallSeconds: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case name, generator, difficulty, train, augmentations, validation, test
+        case boxRows = "box_rows", boxColumns = "box_columns", trainFLOPs = "train_flops", evalFLOPs = "eval_flops"
+        case wallSeconds = "wall_seconds"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        generator = try c.decode(String.self, forKey: .generator)
+        boxRows = try c.decodeIfPresent(Int.self, forKey: .boxRows)
+        boxColumns = try c.decodeIfPresent(Int.self, forKey: .boxColumns)
+        if let number = try? c.decodeIfPresent(Int.self, forKey: .difficulty) {
+            difficulty = String(number)
+        } else {
+            difficulty = try c.decodeIfPresent(String.self, forKey: .difficulty)
+        }
+        train = try c.decode(Int.self, forKey: .train)
+        augmentations = try c.decodeIfPresent(Int.self, forKey: .augmentations)
+        validation = try c.decode(Int.self, forKey: .validation)
+        test = try c.decode(Int.self, forKey: .test)
+        trainFLOPs = try c.decode(Double.self, forKey: .trainFLOPs)
+        evalFLOPs = try c.decode(Double.self, forKey: .evalFLOPs)
+        wallSeconds = try c.decodeIfPresent(Double.self, forKey: .wallSeconds)
+    }
+
+    /// The generated task (training examples and the requested split) and how to score it.
+    public func instantiate(split: SudokuBenchmark.Split, seed: UInt64) throws -> (task: TaskData, scorer: PredictionScorer) {
+        switch generator {
+        case "sudoku":
+            let rows = boxRows ?? 3, columns = boxColumns ?? 3
+            let level: SudokuGenerator.Difficulty
+            switch difficulty ?? "minimal" {
+            case "minimal": level = .minimal
+            case let text:
+                guard let blanks = Int(text), blanks > 0 else {
+                    throw EvaluationError("benchmark \(name): difficulty must be \"minimal\" or a number of blanks, got \"\(text)\"")
+                }
+                level = .blanks(blanks)
+            }
+            let bench = SudokuBenchmark(
+                boxRows: rows, boxColumns: columns, difficulty: level, trainCount: train, validationCount: validation,
+                testCount: test, augmentations: augmentations ?? 0)
+            var task = bench.taskData(split: split, seed: seed)
+            task.name = name
+            return (task, bench.scorer)
+        default:
+            throw EvaluationError("benchmark \(name): unknown generator \"\(generator)\" (available: sudoku)")
+        }
+    }
+}
+
+/// An evaluation that cannot proceed, with the object, the cause and the next step in one line.
+public struct EvaluationError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

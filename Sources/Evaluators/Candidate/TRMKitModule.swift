@@ -1,0 +1,79 @@
+import Foundation
+
+/// TRMKit compiled once per run into `libTRMKit.a` + `TRMKit.swiftmodule`, cached by the hash of its
+/// sources, so each candidate compiles in about a second instead of rebuilding the runtime.
+public struct TRMKitModule: Sendable {
+    public let directory: URL
+    public let sourceHash: String
+
+    /// Where TRMKit's sources are: `EVOLVE_TRMKIT_SOURCES`, else `Sources/TRMKit` of the package that
+    /// built this executable (found from the executable's path), else of the current directory.
+    public static func locateSources() throws -> URL {
+        let fm = FileManager.default
+        var candidates: [URL] = []
+        if let explicit = ProcessInfo.processInfo.environment["EVOLVE_TRMKIT_SOURCES"] {
+            candidates.append(URL(fileURLWithPath: explicit))
+        }
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<6 {
+            candidates.append(dir.appendingPathComponent("Sources/TRMKit"))
+            dir = dir.deletingLastPathComponent()
+        }
+        candidates.append(URL(fileURLWithPath: fm.currentDirectoryPath).appendingPathComponent("Sources/TRMKit"))
+        if let found = candidates.first(where: { fm.fileExists(atPath: $0.appendingPathComponent("Driver/TRMDriver.swift").path) }) {
+            return found
+        }
+        throw EvaluationError("cannot find TRMKit's sources (looked beside the evolve executable and in ./Sources/TRMKit); set EVOLVE_TRMKIT_SOURCES to the Sources/TRMKit folder of an evolve checkout")
+    }
+
+    /// Builds (or reuses) the module for `sources` under `cacheRoot/trmkit-<hash>/`.
+    public static func prepare(sources: URL, cacheRoot: URL) throws -> TRMKitModule {
+        let files = try FileManager.default.subpathsOfDirectory(atPath: sources.path).filter { $0.hasSuffix(".swift") }.sorted()
+        var hasher = FNV1a()
+        for file in files {
+            hasher.combine(Array(file.utf8))
+            hasher.combine(Array((FileManager.default.contents(atPath: sources.appendingPathComponent(file).path) ?? Data())))
+        }
+        let hash = hasher.hex
+        let dir = cacheRoot.appendingPathComponent("trmkit-\(hash)")
+        let library = dir.appendingPathComponent("libTRMKit.a")
+        if FileManager.default.fileExists(atPath: library.path) { return TRMKitModule(directory: dir, sourceHash: hash) }
+        let staging = cacheRoot.appendingPathComponent("trmkit-\(hash).partial-\(getpid())")
+        try? FileManager.default.removeItem(at: staging)
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["swiftc", "-parse-as-library", "-emit-library", "-static", "-emit-module", "-module-name", "TRMKit",
+                             "-wmo", "-O", "-target-cpu", "native",
+                             "-emit-module-path", staging.appendingPathComponent("TRMKit.swiftmodule").path,
+                             "-o", staging.appendingPathComponent("libTRMKit.a").path]
+            + files.map { sources.appendingPathComponent($0).path }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw EvaluationError("building TRMKit from \(sources.path) failed: \(String(decoding: output, as: UTF8.self).prefix(2000))")
+        }
+        // Publish atomically, so a crash never leaves a half-built module that looks complete.
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.moveItem(at: staging, to: dir)
+        return TRMKitModule(directory: dir, sourceHash: hash)
+    }
+}
+
+/// 64-bit FNV-1a: a small, stable content hash for cache keys.
+struct FNV1a {
+    private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+    mutating func combine(_ bytes: [UInt8]) {
+        for byte in bytes {
+            value ^= UInt64(byte)
+            value &*= 0x0000_0100_0000_01b3
+        }
+        value ^= 0xff  // separator between combined chunks
+        value &*= 0x0000_0100_0000_01b3
+    }
+    var hex: String { String(value, radix: 16) }
+}

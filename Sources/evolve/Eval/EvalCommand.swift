@@ -1,0 +1,101 @@
+import ArgumentParser
+import Evaluators
+import EvolveCore
+import Foundation
+import Sandbox
+
+/// `evolve eval <program dir>`: compile a program, train and score it on its benchmarks, print the table.
+struct EvalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate one program directory on its benchmarks (sandboxed) and print its scores.",
+        discussion: "Reads <program dir>/evolve.yaml. Validation is what evolution selects on; the held-out test split is for reports.")
+
+    @Argument(help: "A program directory with Swift files and an evolve.yaml, e.g. Programs/trm.")
+    var programDir: String
+
+    @Option(help: "Which split to score: validation or test.")
+    var split: String = "validation"
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    @Option(help: "Where work directories go (kept with --keep).")
+    var workDir: String?
+
+    @Flag(help: "Keep the work directories (data, binaries, predictions) for inspection.")
+    var keep = false
+
+    func run() async throws {
+        let program = URL(fileURLWithPath: programDir)
+        guard let chosen = SudokuBenchmark.Split(rawValue: split) else {
+            throw ValidationError("--split must be validation or test, got '\(split)'")
+        }
+        @Sendable func say(_ text: String) { FileHandle.standardError.write(Data("\(text)\n".utf8)) }
+        do {
+            let cache = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/evolve")
+            let sources = try TRMKitModule.locateSources()
+            say("evolve: preparing the TRMKit module (built once per TRMKit version, cached in \(cache.path))")
+            let moduleStart = Date()
+            let module = try TRMKitModule.prepare(sources: sources, cacheRoot: cache)
+            let moduleSeconds = Date().timeIntervalSince(moduleStart)
+            let root = URL(fileURLWithPath: workDir ?? FileManager.default.temporaryDirectory
+                .appendingPathComponent("evolve-eval-\(getpid())").path)
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+            defer { if !keep { try? FileManager.default.removeItem(at: root) } }
+            let evaluator = CandidateEvaluator(sandbox: Sandbox(), module: module, workRoot: root)
+            let report = try await evaluator.evaluate(programDir: program, split: chosen) { say("evolve: \($0)") }
+            if json {
+                print(try Self.json(report))
+            } else {
+                print(Self.table(report, program: programDir, moduleSeconds: moduleSeconds))
+            }
+            if report.outcome != .evaluated { throw ExitCode(1) }
+        } catch let error as EvaluationError {
+            say("error: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    static func table(_ report: EvaluationReport, program: String, moduleSeconds: Double) -> String {
+        var lines: [String] = []
+        switch report.outcome {
+        case .buildFailed:
+            lines.append("\(program): does not compile")
+        case .rejected:
+            lines.append("\(program): rejected at stage 1")
+        case .evaluated:
+            let metrics = report.metrics!
+            lines.append("benchmark                    exact   token   train FLOPs   params   wall s   cpu s")
+            for (name, m) in metrics.benchmarks.sorted(by: { $0.key < $1.key }) {
+                lines.append(String(format: "%@ %6.3f  %6.3f   %11.3g  %7d  %7.1f  %6.1f",
+                                    name.padding(toLength: 27, withPad: " ", startingAt: 0), m.exactAccuracy, m.tokenAccuracy,
+                                    m.trainFLOPs, m.parameters, m.wallSeconds, m.cpuSeconds))
+            }
+            lines.append(String(format: "combined_score (mean exact accuracy, %@ split): %.4f", metrics.split, metrics.combinedScore))
+        }
+        for (key, text) in report.artifacts.sorted(by: { $0.key < $1.key }) {
+            lines.append("--- \(key)\n\(text)")
+        }
+        lines.append(String(format: "time: %.1f s total, of which compiling the program %.1f s (%.0f%%); TRMKit module %.1f s (cached after the first run)",
+                            report.totalSeconds, report.buildSeconds, 100 * report.buildSeconds / max(report.totalSeconds, 0.001), moduleSeconds))
+        return lines.joined(separator: "\n")
+    }
+
+    static func json(_ report: EvaluationReport) throws -> String {
+        struct Output: Encodable {
+            let outcome: String
+            let combined_score: Double?
+            let metrics: Metrics?
+            let artifacts: [String: String]
+            let build_seconds: Double
+            let total_seconds: Double
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let output = Output(
+            outcome: "\(report.outcome)", combined_score: report.metrics?.combinedScore, metrics: report.metrics,
+            artifacts: report.artifacts, build_seconds: report.buildSeconds, total_seconds: report.totalSeconds)
+        return String(decoding: try encoder.encode(output), as: UTF8.self)
+    }
+}
