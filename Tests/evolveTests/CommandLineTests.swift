@@ -37,7 +37,7 @@ struct EvolveBinary {
             .filter { $0.hasPrefix("  ") && !$0.hasPrefix("   ") }
             .compactMap { $0.split(separator: " ").first.map(String.init) }
             .filter { $0 != "See" }
-        #expect(names == ["doctor"])
+        #expect(names == ["doctor", "eval"])
     }
 
     @Test func doctorPrintsEveryCheckAndExitsZeroOnThisMachine() throws {
