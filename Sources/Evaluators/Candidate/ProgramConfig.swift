@@ -32,6 +32,8 @@ public struct BenchmarkSpec: Decodable, Sendable {
     public var generator: String
     public var boxRows: Int?
     public var boxColumns: Int?
+    /// Maze cells per side (k; the grid is 2k+1 tokens wide).
+    public var size: Int?
     /// "minimal" or a number of blanks.
     public var difficulty: String?
     public var train: Int
@@ -43,7 +45,7 @@ public struct BenchmarkSpec: Decodable, Sendable {
     public var wallSeconds: Double?
 
     enum CodingKeys: String, CodingKey {
-        case name, generator, difficulty, train, augmentations, validation, test
+        case name, generator, difficulty, size, train, augmentations, validation, test
         case boxRows = "box_rows", boxColumns = "box_columns", trainFLOPs = "train_flops", evalFLOPs = "eval_flops"
         case wallSeconds = "wall_seconds"
     }
@@ -54,6 +56,7 @@ public struct BenchmarkSpec: Decodable, Sendable {
         generator = try c.decode(String.self, forKey: .generator)
         boxRows = try c.decodeIfPresent(Int.self, forKey: .boxRows)
         boxColumns = try c.decodeIfPresent(Int.self, forKey: .boxColumns)
+        size = try c.decodeIfPresent(Int.self, forKey: .size)
         if let number = try? c.decodeIfPresent(Int.self, forKey: .difficulty) {
             difficulty = String(number)
         } else {
@@ -88,8 +91,22 @@ public struct BenchmarkSpec: Decodable, Sendable {
             var task = bench.taskData(split: split, seed: seed)
             task.name = name
             return (task, bench.scorer)
+        case "maze":
+            guard let cells = size, cells >= 2 else {
+                throw EvaluationError("benchmark \(name): a maze needs size (cells per side) of at least 2, got \(size.map(String.init) ?? "none")")
+            }
+            let bench = MazeBenchmark(
+                size: cells, trainCount: train, validationCount: validation, testCount: test, augmentations: augmentations ?? 0)
+            var task: TaskData
+            do {
+                task = try bench.taskData(split: split, seed: seed)
+            } catch let error as EvaluationError {
+                throw EvaluationError("benchmark \(name): \(error.description)")
+            }
+            task.name = name
+            return (task, bench.scorer)
         default:
-            throw EvaluationError("benchmark \(name): unknown generator \"\(generator)\" (available: sudoku)")
+            throw EvaluationError("benchmark \(name): unknown generator \"\(generator)\" (available: sudoku, maze)")
         }
     }
 }
