@@ -52,3 +52,9 @@ let package = Package(
 // Measurement tool for TRMKit and the seed kernels (benchmarks, never run by `swift test`).
 package.targets.append(
     .executableTarget(name: "trm-bench", dependencies: ["TRMKit", "Evaluators"], swiftSettings: nativeCPU))
+
+// Load and crash-safety driver for the program database (the crash test runs it and kills it).
+package.targets.append(.executableTarget(name: "evolve-dbbench", dependencies: ["EvolveCore"]))
+if let tests = package.targets.first(where: { $0.name == "EvolveCoreTests" }) {
+    tests.dependencies.append("evolve-dbbench")
+}

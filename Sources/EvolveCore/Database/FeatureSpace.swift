@@ -1,0 +1,95 @@
+import Foundation
+
+/// One axis of the MAP-Elites grid, with a declared range: values outside it go to the edge bins, so a
+/// new extreme never moves the boundaries under existing elites (OpenEvolve's running min–max does).
+public struct FeatureDimension: Codable, Sendable, Equatable {
+    public enum Scale: String, Codable, Sendable { case linear, log }
+
+    /// The descriptor this axis reads, e.g. `parameters`, `effective_depth`, `train_flops`, `code_length`.
+    public var name: String
+    public var minimum: Double
+    public var maximum: Double
+    public var bins: Int
+    public var scale: Scale
+
+    public init(name: String, minimum: Double, maximum: Double, bins: Int, scale: Scale = .linear) {
+        precondition(maximum > minimum && bins > 0, "feature \(name): need minimum < maximum and bins > 0")
+        precondition(scale == .linear || minimum > 0, "feature \(name): a log scale needs a positive minimum")
+        self.name = name
+        self.minimum = minimum
+        self.maximum = maximum
+        self.bins = bins
+        self.scale = scale
+    }
+
+    /// The bin of `value`, clamped to [0, bins − 1].
+    public func bin(_ value: Double) -> Int {
+        let (lo, hi, v) = scale == .log ? (log(minimum), log(maximum), log(max(value, minimum))) : (minimum, maximum, value)
+        let fraction = (v - lo) / (hi - lo)
+        return min(bins - 1, max(0, Int((fraction * Double(bins)).rounded(.down))))
+    }
+
+    // Built-ins that mean something for TRM kernels, and generic ones for any program.
+    public static let parameters = FeatureDimension(name: "parameters", minimum: 1e4, maximum: 1e7, bins: 6, scale: .log)
+    public static let effectiveDepth = FeatureDimension(name: "effective_depth", minimum: 1, maximum: 64, bins: 6, scale: .log)
+    public static let compute = FeatureDimension(name: "train_flops", minimum: 1e10, maximum: 1e14, bins: 4, scale: .log)
+    public static let codeLength = FeatureDimension(name: "code_length", minimum: 0, maximum: 20_000, bins: 8)
+    public static let editDistance = FeatureDimension(name: "edit_distance", minimum: 0, maximum: 4_000, bins: 8)
+}
+
+/// The grid: a list of dimensions; a cell is one bin per dimension.
+public struct FeatureSpace: Codable, Sendable, Equatable {
+    public var dimensions: [FeatureDimension]
+
+    public init(_ dimensions: [FeatureDimension]) {
+        self.dimensions = dimensions
+    }
+
+    /// The default for TRM kernels: model size × recursion depth.
+    public static let trm = FeatureSpace([.parameters, .effectiveDepth])
+
+    public var cellCount: Int { dimensions.reduce(1) { $0 * $1.bins } }
+
+    /// The cell of a program's descriptors; a missing descriptor counts as the dimension's minimum.
+    public func cell(_ descriptors: [String: Double]) -> [Int] {
+        dimensions.map { $0.bin(descriptors[$0.name] ?? $0.minimum) }
+    }
+
+    /// A cell as text, for storage keys.
+    public static func key(_ cell: [Int]) -> String { cell.map(String.init).joined(separator: ",") }
+    public static func cell(fromKey key: String) -> [Int] { key.split(separator: ",").compactMap { Int($0) } }
+}
+
+/// Descriptors computed from a program and its metrics: the TRM ones (read from what the candidate
+/// reported) and the generic ones.
+public enum Descriptors {
+    public static func of(_ program: Program, seed: Program?) -> [String: Double] {
+        var values: [String: Double] = ["code_length": Double(program.codeLength)]
+        if let seed { values["edit_distance"] = Double(lineEditDistance(seed.files, program.files)) }
+        if let benchmarks = program.metrics?.benchmarks.values, !benchmarks.isEmpty {
+            values["parameters"] = Double(benchmarks.map(\.parameters).max() ?? 0)
+            values["train_flops"] = benchmarks.map(\.trainFLOPs).reduce(0, +)
+            if let depth = benchmarks.compactMap({ $0.reported["effective_depth"] }).max() { values["effective_depth"] = depth }
+        }
+        return values
+    }
+
+    /// Lines inserted plus lines deleted between two versions of a program (all files), via LCS.
+    public static func lineEditDistance(_ a: [String: String], _ b: [String: String]) -> Int {
+        Set(a.keys).union(b.keys).reduce(0) { total, path in
+            let x = a[path].map { $0.split(separator: "\n", omittingEmptySubsequences: false) } ?? []
+            let y = b[path].map { $0.split(separator: "\n", omittingEmptySubsequences: false) } ?? []
+            if x == y { return total }
+            var row = [Int](repeating: 0, count: y.count + 1)
+            for i in 1...max(x.count, 1) where i <= x.count {
+                var diagonal = 0
+                for j in 1...max(y.count, 1) where j <= y.count {
+                    let saved = row[j]
+                    row[j] = x[i - 1] == y[j - 1] ? diagonal + 1 : max(row[j], row[j - 1])
+                    diagonal = saved
+                }
+            }
+            return total + x.count + y.count - 2 * row[y.count]
+        }
+    }
+}

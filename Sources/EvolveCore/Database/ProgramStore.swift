@@ -1,0 +1,481 @@
+import Foundation
+
+/// The program database on SQLite: programs, the MAP-Elites grid of each island, the elite archive,
+/// islands' state and the sampler's RNG, every state change in one transaction, so a run killed at any
+/// moment reopens consistent and continues exactly where it stopped.
+///
+/// ```swift
+/// let store = try ProgramStore(path: "runs/demo/evolve.sqlite", config: DatabaseConfig(), seed: 42)
+/// let seed = try store.add(Program(files: ["kernel.swift": source]))          // queued
+/// try store.complete(seed.id, status: .evaluated, metrics: metrics, descriptors: descriptors)
+/// let (parent, inspirations) = try store.sample(island: 0)
+/// ```
+/// One owner uses it (the evolution loop's actor); reads for sampling come from an in-memory mirror
+/// rebuilt at open.
+public final class ProgramStore {
+    public static let schemaVersion = 1
+    public let config: DatabaseConfig
+    let db: SQLiteConnection
+    private(set) var rng: DatabaseRNG
+
+    /// In-memory mirror of what sampling needs.
+    struct IslandState: Equatable {
+        var generation = 0
+        var lastImprovement = 0
+        var lastMigration = 0
+    var bestScore: Double?
+        var bestProgram: String?
+        /// Evaluated, non-evicted members: id → score.
+        var members: [String: Double] = [:]
+        /// Cell key → (elite id, score).
+        var cells: [String: (id: String, score: Double)] = [:]
+
+        static func == (a: IslandState, b: IslandState) -> Bool {
+            a.generation == b.generation && a.bestProgram == b.bestProgram && a.members == b.members
+                && a.cells.mapValues(\.id) == b.cells.mapValues(\.id)
+        }
+    }
+    private(set) var islands: [IslandState]
+    private(set) var archive: [String: Double] = [:]
+    private var idByHash: [String: String] = [:]
+    /// Content hash of every program: ids are random, so orderings that feed the RNG use hashes to stay
+    /// identical between runs fed the same results.
+    private var hashOf: [String: String] = [:]
+    private var cellOf: [String: String] = [:]
+
+    /// What `add` did.
+    public enum AddOutcome: Sendable, Equatable {
+        case added(id: String)
+        /// Same content as an existing program: not added, its result is reused.
+        case duplicate(of: String)
+
+        public var id: String {
+            switch self {
+            case .added(let id), .duplicate(let id): id
+            }
+        }
+    }
+
+    /// What `complete` did with an evaluated program.
+    public struct Placement: Sendable, Equatable {
+        public var cell: [Int]
+        /// It became the elite of its cell (empty cell, or strictly better than the incumbent).
+        public var isCellElite: Bool
+        public var replaced: String?
+        public var isNewIslandBest: Bool
+        public var isNewBest: Bool
+        public var migrated: [String]
+        public var reseeded: Bool
+        public var evicted: [String]
+    }
+
+    public init(path: String, config: DatabaseConfig = DatabaseConfig(), seed: UInt64 = 0) throws {
+        self.config = config
+        db = try SQLiteConnection(path: path)
+        rng = DatabaseRNG(seed: seed)
+        islands = Array(repeating: IslandState(), count: config.islands)
+        try migrate()
+        try load(seed: seed)
+    }
+
+    // MARK: - Schema
+
+    private func migrate() throws {
+        try db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        let version = Int(try db.query("SELECT value FROM meta WHERE key = 'schema_version'").first?.first?.text ?? "0") ?? 0
+        guard version <= Self.schemaVersion else {
+            throw SQLiteError(code: 1, message: "database schema version \(version) is newer than this evolve (\(Self.schemaVersion)); upgrade evolve", path: db.path, sql: nil)
+        }
+        let migrations: [String] = [
+            // 1: the initial schema.
+            """
+            CREATE TABLE programs (
+                id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, files TEXT NOT NULL, parents TEXT NOT NULL,
+                island INTEGER NOT NULL, generation INTEGER NOT NULL, iteration INTEGER NOT NULL, status TEXT NOT NULL,
+                metrics TEXT, test_metrics TEXT, score REAL, descriptors TEXT NOT NULL, commit_id TEXT,
+                created REAL NOT NULL, proposal TEXT, migrated_from TEXT, cell TEXT, evicted INTEGER NOT NULL DEFAULT 0);
+            CREATE INDEX programs_hash ON programs(content_hash);
+            CREATE INDEX programs_status ON programs(status);
+            CREATE TABLE cells (island INTEGER NOT NULL, cell TEXT NOT NULL, program_id TEXT NOT NULL REFERENCES programs(id),
+                score REAL NOT NULL, PRIMARY KEY (island, cell));
+            CREATE TABLE archive (program_id TEXT PRIMARY KEY REFERENCES programs(id), score REAL NOT NULL);
+            CREATE TABLE islands (island INTEGER PRIMARY KEY, generation INTEGER NOT NULL, last_improvement INTEGER NOT NULL,
+                last_migration INTEGER NOT NULL, best_score REAL, best_program TEXT);
+            CREATE TABLE proposals (id INTEGER PRIMARY KEY AUTOINCREMENT, program_id TEXT NOT NULL, duplicate INTEGER NOT NULL,
+                model TEXT, prompt_tokens INTEGER, completion_tokens INTEGER, cost REAL, created REAL NOT NULL);
+            """,
+        ]
+        for (index, sql) in migrations.enumerated() where index + 1 > version {
+            try db.transaction {
+                try db.execute(sql)
+                try db.run("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [.text(String(index + 1))])
+            }
+        }
+    }
+
+    private func load(seed: UInt64) throws {
+        if let saved = try db.query("SELECT value FROM meta WHERE key = 'rng_state'").first?.first?.text, let state = UInt64(saved) {
+            rng = DatabaseRNG(seed: 0)
+            rng.state = state
+        } else {
+            try db.run("INSERT OR REPLACE INTO meta VALUES ('rng_state', ?)", [.text(String(rng.state))])
+        }
+        for row in try db.query("SELECT island, generation, last_improvement, last_migration, best_score, best_program FROM islands") {
+            let i = Int(row[0].integer!)
+            guard i < islands.count else { continue }
+            islands[i].generation = Int(row[1].integer!)
+            islands[i].lastImprovement = Int(row[2].integer!)
+            islands[i].lastMigration = Int(row[3].integer!)
+            islands[i].bestScore = row[4].real
+            islands[i].bestProgram = row[5].text
+        }
+        for row in try db.query("SELECT id, content_hash, island, score, cell, status, evicted FROM programs") {
+            let id = row[0].text!
+            idByHash[row[1].text!] = idByHash[row[1].text!] ?? id
+            hashOf[id] = row[1].text!
+            if let cell = row[4].text { cellOf[id] = cell }
+            if row[5].text == ProgramStatus.evaluated.rawValue, row[6].integer == 0, let score = row[3].real {
+                let island = Int(row[2].integer!)
+                if island < islands.count { islands[island].members[id] = score }
+            }
+        }
+        for row in try db.query("SELECT island, cell, program_id, score FROM cells") {
+            let island = Int(row[0].integer!)
+            if island < islands.count { islands[island].cells[row[1].text!] = (row[2].text!, row[3].real!) }
+        }
+        for row in try db.query("SELECT program_id, score FROM archive") { archive[row[0].text!] = row[1].real! }
+    }
+
+    // MARK: - Writes
+
+    /// Adds a proposed program (normally `.queued`). A program whose content already exists is not added
+    /// again: the proposal is recorded as a duplicate of the existing one.
+    @discardableResult
+    public func add(_ program: Program) throws -> AddOutcome {
+        if let existing = idByHash[program.contentHash] {
+            try db.run(
+                "INSERT INTO proposals (program_id, duplicate, model, prompt_tokens, completion_tokens, cost, created) VALUES (?, 1, ?, ?, ?, ?, ?)",
+                proposalBindings(existing, program))
+            return .duplicate(of: existing)
+        }
+        try db.transaction {
+            try insertRow(program)
+            if program.proposal != nil {
+                try db.run(
+                    "INSERT INTO proposals (program_id, duplicate, model, prompt_tokens, completion_tokens, cost, created) VALUES (?, 0, ?, ?, ?, ?, ?)",
+                    proposalBindings(program.id, program))
+            }
+        }
+        idByHash[program.contentHash] = program.id
+        return .added(id: program.id)
+    }
+
+    public func markEvaluating(_ id: String) throws {
+        try db.run("UPDATE programs SET status = ? WHERE id = ?", [.text(ProgramStatus.evaluating.rawValue), .text(id)])
+    }
+
+    /// Records an evaluation's outcome and, for an evaluated program, places it in its island's grid,
+    /// the archive and the island's best, then migrates, reseeds and evicts as due — all one transaction.
+    @discardableResult
+    public func complete(_ id: String, status: ProgramStatus, metrics: Metrics?, descriptors: [String: Double]) throws -> Placement {
+        guard let row = try db.query("SELECT island FROM programs WHERE id = ?", [.text(id)]).first else {
+            throw SQLiteError(code: 1, message: "no program \(id)", path: db.path, sql: nil)
+        }
+        let island = Int(row[0].integer!)
+        let before = (islands, archive, cellOf)
+        do {
+            return try db.transaction {
+                let score = status == .evaluated ? metrics?.combinedScore : nil
+                try db.run(
+                    "UPDATE programs SET status = ?, metrics = ?, score = ?, descriptors = ? WHERE id = ?",
+                    [.text(status.rawValue), try json(metrics), score.map { .real($0) } ?? .null, try json(descriptors), .text(id)])
+                var placement = Placement(
+                    cell: config.features.cell(descriptors), isCellElite: false, replaced: nil, isNewIslandBest: false,
+                    isNewBest: false, migrated: [], reseeded: false, evicted: [])
+                islands[island].generation += 1
+                if let score {
+                    let bestBefore = bestScore
+                    placement = try place(id, score: score, island: island, cell: placement.cell, into: placement)
+                    placement.isNewBest = bestBefore.map { score > $0 } ?? true
+                }
+                placement.migrated = try migrateIfDue(from: island)
+                placement.reseeded = try reseedIfStagnant(island)
+                placement.evicted = try evictIfOverCap()
+                try saveIsland(island)
+                return placement
+            }
+        } catch {
+            (islands, archive, cellOf) = before  // the transaction rolled back; so does the mirror
+            throw error
+        }
+    }
+
+    public func setCommit(_ id: String, _ commit: String) throws {
+        try db.run("UPDATE programs SET commit_id = ? WHERE id = ?", [.text(commit), .text(id)])
+    }
+
+    public func setTestMetrics(_ id: String, _ metrics: Metrics) throws {
+        try db.run("UPDATE programs SET test_metrics = ? WHERE id = ?", [try json(metrics), .text(id)])
+    }
+
+    // MARK: - Reads
+
+    public func program(_ id: String) throws -> Program? {
+        try db.query("SELECT \(Self.columns) FROM programs WHERE id = ?", [.text(id)]).first.map(decode)
+    }
+
+    public func programs(status: ProgramStatus) throws -> [Program] {
+        try db.query("SELECT \(Self.columns) FROM programs WHERE status = ? ORDER BY created", [.text(status.rawValue)]).map(decode)
+    }
+
+    public func count() throws -> Int { Int(try db.query("SELECT count(*) FROM programs").first![0].integer!) }
+
+    /// The best evaluated program overall (ties broken by content hash, for determinism).
+    public func best() throws -> Program? {
+        let bests = islands.compactMap { island in island.bestProgram.map { ($0, island.bestScore ?? 0) } }
+        guard let top = bests.max(by: { ($0.1, hashOf[$1.0] ?? "") < ($1.1, hashOf[$0.0] ?? "") }) else { return nil }
+        return try program(top.0)
+    }
+
+    var bestScore: Double? { islands.compactMap(\.bestScore).max() }
+
+    /// Coverage, QD-score, best and mean elite per island, and over all islands' cells.
+    public func statistics() -> (islands: [QDStatistics], overall: QDStatistics) {
+        let perIsland = islands.map { QDStatistics(eliteScores: $0.cells.values.map(\.score), totalCells: config.features.cellCount) }
+        var merged: [String: Double] = [:]
+        for island in islands {
+            for (key, elite) in island.cells { merged[key] = max(merged[key] ?? -.infinity, elite.score) }
+        }
+        return (perIsland, QDStatistics(eliteScores: Array(merged.values), totalCells: config.features.cellCount))
+    }
+
+    /// Evaluated programs no other program beats on both accuracy (higher) and compute (lower
+    /// `train_flops`): the Pareto front.
+    public func paretoFront() throws -> [Program] {
+        let candidates = try db.query("SELECT id, score, descriptors FROM programs WHERE status = 'evaluated' AND score IS NOT NULL")
+            .map { row -> (String, Double, Double) in
+                let d = (try? JSONDecoder().decode([String: Double].self, from: Data(row[2].text!.utf8))) ?? [:]
+                return (row[0].text!, row[1].real!, d["train_flops"] ?? 0)
+            }
+        let front = candidates.filter { a in
+            !candidates.contains { b in b.1 >= a.1 && b.2 <= a.2 && (b.1 > a.1 || b.2 < a.2) }
+        }
+        return try front.compactMap { try program($0.0) }
+    }
+
+    // MARK: - Sampling
+
+    /// A parent from `island` and up to a few inspirations (the island's best, its top programs, elites of
+    /// nearby cells, a random one), never the parent, never twice. Advances and stores the RNG.
+    public func sample(island: Int) throws -> (parent: Program, inspirations: [Program]) {
+        let state = islands[island]
+        guard !state.members.isEmpty else {
+            throw SQLiteError(code: 1, message: "island \(island) has no evaluated program to sample", path: db.path, sql: nil)
+        }
+        func key(_ id: String) -> String { (hashOf[id] ?? "") + id }
+        let members = state.members.keys.sorted { key($0) < key($1) }
+        let elites = state.cells.values.sorted { ($0.score, key($1.id)) > ($1.score, key($0.id)) }.map(\.id)
+        let r = rng.unit()
+        let parentID: String
+        if r < config.exploration || elites.isEmpty {
+            parentID = members[Int(rng.next() % UInt64(members.count))]
+        } else if let alpha = config.powerLawAlpha {
+            let weights = (1...elites.count).map { pow(Double($0), -alpha) }
+            var pick = rng.unit() * weights.reduce(0, +)
+            var index = 0
+            while index < weights.count - 1 && pick >= weights[index] {
+                pick -= weights[index]
+                index += 1
+            }
+            parentID = elites[index]
+        } else if r < config.exploration + config.exploitation, !archive.isEmpty {
+            let archived = archive.keys.sorted { key($0) < key($1) }
+            parentID = archived[Int(rng.next() % UInt64(archived.count))]
+        } else {
+            parentID = elites[0]
+        }
+
+        var chosen: [String] = []
+        func offer(_ id: String?) {
+            if let id, id != parentID, !chosen.contains(id) { chosen.append(id) }
+        }
+        offer(state.bestProgram)
+        let top = state.members.sorted { ($0.value, key($1.key)) > ($1.value, key($0.key)) }.map(\.key)
+        top.prefix(config.topInspirations + 1).forEach(offer)
+        if let parentCell = cellOf[parentID].map(FeatureSpace.cell(fromKey:)) {
+            let near = state.cells.filter { key, _ in
+                let cell = FeatureSpace.cell(fromKey: key)
+                let distance = zip(cell, parentCell).map { abs($0 - $1) }.reduce(0, +)
+                return distance > 0 && distance <= 2
+            }.sorted { $0.key < $1.key }
+            if !near.isEmpty { offer(near[Int(rng.next() % UInt64(near.count))].value.id) }
+        }
+        offer(members[Int(rng.next() % UInt64(members.count))])
+        try db.run("INSERT OR REPLACE INTO meta VALUES ('rng_state', ?)", [.text(String(rng.state))])
+        guard let parent = try program(parentID) else {
+            throw SQLiteError(code: 1, message: "sampled program \(parentID) is missing", path: db.path, sql: nil)
+        }
+        return (parent, try chosen.compactMap { try program($0) })
+    }
+
+    // MARK: - Placement, migration, stagnation, eviction (inside `complete`'s transaction)
+
+    private func place(_ id: String, score: Double, island: Int, cell: [Int], into placement: Placement) throws -> Placement {
+        var placement = placement
+        let key = FeatureSpace.key(cell)
+        islands[island].members[id] = score
+        try db.run("UPDATE programs SET cell = ? WHERE id = ?", [.text(key), .text(id)])
+        cellOf[id] = key
+        let incumbent = islands[island].cells[key]
+        // Ties keep the incumbent.
+        if incumbent == nil || score > incumbent!.score {
+            islands[island].cells[key] = (id, score)
+            try db.run("INSERT OR REPLACE INTO cells VALUES (?, ?, ?, ?)", [.integer(Int64(island)), .text(key), .text(id), .real(score)])
+            placement.isCellElite = true
+            placement.replaced = incumbent?.id
+        }
+        if islands[island].bestScore.map({ score > $0 }) ?? true {
+            islands[island].bestScore = score
+            islands[island].bestProgram = id
+            islands[island].lastImprovement = islands[island].generation
+            placement.isNewIslandBest = true
+        }
+        if archive.count < config.archiveSize || score > (archive.values.min() ?? -.infinity) {
+            archive[id] = score
+            try db.run("INSERT OR REPLACE INTO archive VALUES (?, ?)", [.text(id), .real(score)])
+            if archive.count > config.archiveSize, let worst = archive.min(by: { ($0.value, $1.key) < ($1.value, $0.key) }) {
+                archive[worst.key] = nil
+                try db.run("DELETE FROM archive WHERE program_id = ?", [.text(worst.key)])
+            }
+        }
+        return placement
+    }
+
+    /// Copies an evaluated program onto `island` as a migrant (new id, same content and scores).
+    private func copy(_ id: String, to island: Int, iteration: Int) throws -> String? {
+        guard var original = try program(id), let metrics = original.metrics else { return nil }
+        let targetHashes = try Set(db.query("SELECT content_hash FROM programs WHERE island = ? AND evicted = 0", [.integer(Int64(island))]).map { $0[0].text! })
+        guard !targetHashes.contains(original.contentHash) else { return nil }
+        let migrantID = UUID().uuidString.lowercased()
+        original.migratedFrom = original.migratedFrom ?? id
+        let migrant = Program(
+            id: migrantID, files: original.files, parents: [id], island: island, generation: islands[island].generation,
+            iteration: iteration, status: .evaluated, metrics: metrics, descriptors: original.descriptors,
+            commitID: original.commitID, proposal: nil, migratedFrom: id)
+        try insertRow(migrant)
+        _ = try place(migrantID, score: metrics.combinedScore, island: island, cell: config.features.cell(original.descriptors),
+                      into: Placement(cell: [], isCellElite: false, replaced: nil, isNewIslandBest: false, isNewBest: false, migrated: [], reseeded: false, evicted: []))
+        return migrantID
+    }
+
+    private func migrateIfDue(from island: Int) throws -> [String] {
+        guard config.islands > 1, islands[island].generation - islands[island].lastMigration >= config.migrationInterval else { return [] }
+        islands[island].lastMigration = islands[island].generation
+        let target = (island + 1) % config.islands
+        let natives = try db.query(
+            "SELECT id FROM programs WHERE island = ? AND status = 'evaluated' AND evicted = 0 AND migrated_from IS NULL ORDER BY score DESC, id",
+            [.integer(Int64(island))]).map { $0[0].text! }
+        let count = max(1, Int((Double(islands[island].members.count) * config.migrationRate).rounded()))
+        var moved: [String] = []
+        for id in natives.prefix(count) {
+            if let migrant = try copy(id, to: target, iteration: islands[island].generation) { moved.append(migrant) }
+        }
+        try saveIsland(target)
+        return moved
+    }
+
+    /// FunSearch's reset: an island without a new best for `stagnationGenerations` loses its grid and is
+    /// reseeded with the best program of the best other island.
+    private func reseedIfStagnant(_ island: Int) throws -> Bool {
+        guard config.islands > 1, islands[island].generation - islands[island].lastImprovement >= config.stagnationGenerations else { return false }
+        let donors = (0..<config.islands).filter { $0 != island && islands[$0].bestProgram != nil }
+        guard let donor = donors.max(by: { (islands[$0].bestScore ?? -1, $1) < (islands[$1].bestScore ?? -1, $0) }),
+              let best = islands[donor].bestProgram else { return false }
+        try db.run("DELETE FROM cells WHERE island = ?", [.integer(Int64(island))])
+        islands[island].cells = [:]
+        islands[island].bestScore = nil
+        islands[island].bestProgram = nil
+        for id in islands[island].members.keys {
+            try db.run("UPDATE programs SET evicted = 1 WHERE id = ? AND id NOT IN (SELECT program_id FROM archive)", [.text(id)])
+        }
+        islands[island].members = islands[island].members.filter { archive[$0.key] != nil }
+        _ = try copy(best, to: island, iteration: islands[island].generation)
+        islands[island].lastImprovement = islands[island].generation
+        return true
+    }
+
+    /// Evicts the weakest evaluated programs beyond the cap; never a cell elite, an archive member or
+    /// an island's best.
+    private func evictIfOverCap() throws -> [String] {
+        let total = islands.reduce(0) { $0 + $1.members.count }
+        guard total > config.populationCap else { return [] }
+        var protected = Set(archive.keys)
+        for island in islands {
+            protected.formUnion(island.cells.values.map(\.id))
+            if let best = island.bestProgram { protected.insert(best) }
+        }
+        var candidates: [(id: String, island: Int, score: Double)] = []
+        for (index, island) in islands.enumerated() {
+            for (id, score) in island.members where !protected.contains(id) { candidates.append((id, index, score)) }
+        }
+        candidates.sort { ($0.score, $0.id) < ($1.score, $1.id) }
+        var evicted: [String] = []
+        for victim in candidates.prefix(total - config.populationCap) {
+            islands[victim.island].members[victim.id] = nil
+            try db.run("UPDATE programs SET evicted = 1 WHERE id = ?", [.text(victim.id)])
+            evicted.append(victim.id)
+        }
+        return evicted
+    }
+
+    // MARK: - Rows
+
+    static let columns = "id, files, parents, island, generation, iteration, status, metrics, test_metrics, descriptors, commit_id, created, proposal, migrated_from"
+
+    private func insertRow(_ p: Program) throws {
+        hashOf[p.id] = p.contentHash
+        try db.run(
+            "INSERT INTO programs (id, content_hash, files, parents, island, generation, iteration, status, metrics, test_metrics, score, descriptors, commit_id, created, proposal, migrated_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [.text(p.id), .text(p.contentHash), try json(p.files), try json(p.parents), .integer(Int64(p.island)),
+             .integer(Int64(p.generation)), .integer(Int64(p.iteration)), .text(p.status.rawValue), try json(p.metrics),
+             try json(p.testMetrics), p.score.map { .real($0) } ?? .null, try json(p.descriptors),
+             p.commitID.map { .text($0) } ?? .null, .real(p.created.timeIntervalSince1970), try json(p.proposal),
+             p.migratedFrom.map { .text($0) } ?? .null])
+    }
+
+    private func decode(_ row: [SQLiteValue]) throws -> Program {
+        func value<T: Decodable>(_ type: T.Type, _ v: SQLiteValue) throws -> T? {
+            guard let text = v.text else { return nil }
+            return try JSONDecoder().decode(T.self, from: Data(text.utf8))
+        }
+        var program = Program(
+            id: row[0].text!, files: try value([String: String].self, row[1]) ?? [:], parents: try value([String].self, row[2]) ?? [],
+            island: Int(row[3].integer!), generation: Int(row[4].integer!), iteration: Int(row[5].integer!),
+            status: ProgramStatus(rawValue: row[6].text!) ?? .failed, metrics: try value(Metrics.self, row[7]),
+            testMetrics: try value(Metrics.self, row[8]), descriptors: try value([String: Double].self, row[9]) ?? [:],
+            commitID: row[10].text, created: Date(timeIntervalSince1970: row[11].real ?? 0),
+            proposal: try value(Proposal.self, row[12]), migratedFrom: row[13].text)
+        program.contentHash = Program.hash(program.files)
+        return program
+    }
+
+    private func saveIsland(_ island: Int) throws {
+        let s = islands[island]
+        try db.run(
+            "INSERT OR REPLACE INTO islands VALUES (?, ?, ?, ?, ?, ?)",
+            [.integer(Int64(island)), .integer(Int64(s.generation)), .integer(Int64(s.lastImprovement)), .integer(Int64(s.lastMigration)),
+             s.bestScore.map { .real($0) } ?? .null, s.bestProgram.map { .text($0) } ?? .null])
+    }
+
+    private func proposalBindings(_ id: String, _ p: Program) -> [SQLiteValue] {
+        [.text(id), p.proposal.map { .text($0.model) } ?? .null, .integer(Int64(p.proposal?.promptTokens ?? 0)),
+         .integer(Int64(p.proposal?.completionTokens ?? 0)), .real(p.proposal?.costUSD ?? 0), .real(Date().timeIntervalSince1970)]
+    }
+
+    private func json<T: Encodable>(_ value: T?) throws -> SQLiteValue {
+        guard let value else { return .null }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return .text(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+}
