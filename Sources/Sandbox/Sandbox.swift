@@ -1,6 +1,7 @@
 import CShims
 import Foundation
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -41,16 +42,41 @@ public final class Sandbox: Sendable {
         self.logger = logger
         bubblewrap = capabilities.bubblewrap != nil ? ExecutableLookup.find("bwrap") : nil
         unshare = capabilities.networkNamespaces ? ExecutableLookup.find("unshare") : nil
-        if bubblewrap == nil {
-            if unshare != nil {
-                logger.warning("bubblewrap is not usable: candidates get network and PID namespaces from unshare, but the filesystem is not read-only; install it with: apt-get install -y bubblewrap")
-            } else {
-                logger.warning("neither bubblewrap nor unshare namespaces are usable: candidates keep network access and a grandchild that calls setsid can outlive its run; install bubblewrap (apt-get install -y bubblewrap)")
-            }
+        for warning in Self.missingLayerWarnings(
+            capabilities: capabilities, bubblewrap: bubblewrap != nil, unshare: unshare != nil, user: user) {
+            Self.warnOnce(warning, logger: logger)
+        }
+    }
+
+    /// What this machine cannot isolate, one sentence each with the remedy.
+    static func missingLayerWarnings(
+        capabilities: IsolationCapabilities, bubblewrap: Bool, unshare: Bool, user: SandboxUser?
+    ) -> [String] {
+        var warnings: [String] = []
+        if !bubblewrap {
+            let writes = capabilities.landlockABI != nil
+                ? "writes are confined to the work dir by Landlock instead"
+                : "candidates can write wherever their uid may (no Landlock either)"
+            warnings.append("sandbox: bubblewrap is not usable, so \(writes); install it with: apt-get install -y bubblewrap")
+        }
+        if !bubblewrap && !unshare {
+            let network = capabilities.seccompFilters
+                ? "a seccomp filter refuses IPv4/IPv6 sockets instead of a network namespace"
+                : "candidates keep network access"
+            warnings.append("sandbox: no PID or network namespace (neither bubblewrap nor unshare works): a grandchild that calls setsid can outlive its run, and \(network); install bubblewrap (apt-get install -y bubblewrap) or enable unprivileged user namespaces")
         }
         if user == nil && getuid() == 0 {
-            logger.warning("candidates run as root: process-count limits do not apply and every file is readable")
+            warnings.append("sandbox: candidates run as root: process-count limits do not apply and every file is readable; keep the default dedicated uid")
         }
+        return warnings
+    }
+
+    private static let warned = Mutex<Set<String>>([])
+
+    /// Logs `message` the first time this process sees it: many `Sandbox` values share one warning.
+    static func warnOnce(_ message: String, logger: Logger) {
+        let first = warned.withLock { $0.insert(message).inserted }
+        if first { logger.warning("\(message)") }
     }
 
     /// The layers a run gets on this machine with these settings.
@@ -62,7 +88,17 @@ public final class Sandbox: Sendable {
             layers.append(.pidNamespace)
         }
         if bubblewrap != nil { layers.append(.readOnlyFilesystem) }
+        let confinement = confinement(allowNetwork: allowNetwork)
+        if confinement.denyInetSockets { layers.append(.seccompNetworkFilter) }
+        if confinement.landlockABI > 0 { layers.append(.landlockWrites) }
         return layers
+    }
+
+    /// The kernel confinement the spawn helper applies: only where namespaces cannot do the job.
+    func confinement(allowNetwork: Bool) -> Confinement {
+        Confinement(
+            denyInetSockets: !allowNetwork && bubblewrap == nil && unshare == nil && capabilities.seccompFilters,
+            landlockABI: bubblewrap == nil ? capabilities.landlockABI ?? 0 : 0)
     }
 
     /// Runs `command` (executable name or path, then arguments) with `workDir` as its current and only
@@ -77,17 +113,21 @@ public final class Sandbox: Sendable {
         try prepare(workDir: dir)
         let argv = wrap([executable] + command.dropFirst(), workDir: dir, allowNetwork: limits.allowNetwork)
         var environment = [
-            "PATH": path, "HOME": dir, "TMPDIR": "/tmp",
+            // bubblewrap gives each run a private /tmp; otherwise the work dir is the only writable place.
+            "PATH": path, "HOME": dir, "TMPDIR": bubblewrap != nil ? "/tmp" : dir,
             "LANG": ProcessInfo.processInfo.environment["LANG"] ?? "C.UTF-8",
         ]
         environment.merge(limits.environment) { $1 }
         let finalEnvironment = environment
         let layers = layers(allowNetwork: limits.allowNetwork)
         let user = user
+        let confinement = confinement(allowNetwork: limits.allowNetwork)
         return try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
                 continuation.resume(with: Result {
-                    try Supervisor.run(argv: argv, environment: finalEnvironment, workDir: dir, limits: limits, user: user, layers: layers)
+                    try Supervisor.run(
+                        argv: argv, environment: finalEnvironment, workDir: dir, limits: limits, user: user,
+                        confinement: confinement, layers: layers)
                 })
             }
             thread.stackSize = 1 << 20
@@ -136,11 +176,18 @@ public final class Sandbox: Sendable {
     }
 }
 
+/// seccomp and Landlock settings for one spawn (the fallbacks for missing namespaces).
+struct Confinement: Sendable, Equatable {
+    var denyInetSockets: Bool
+    /// 0: no Landlock.
+    var landlockABI: Int
+}
+
 /// Spawns one run and watches it until every process of it is gone.
 enum Supervisor {
     static func run(
         argv: [String], environment: [String: String], workDir: String, limits: SandboxLimits, user: SandboxUser?,
-        layers: [IsolationLayer]
+        confinement: Confinement, layers: [IsolationLayer]
     ) throws -> SandboxResult {
         var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
         guard evolve_pipe_cloexec(&outPipe) == 0, evolve_pipe_cloexec(&errPipe) == 0 else {
@@ -154,9 +201,15 @@ enum Supervisor {
         var pid: pid_t = 0
         let spawnError: Int32 = withCStrings(argv) { cArgv in
             withCStrings(environment.map { "\($0.key)=\($0.value)" }.sorted()) { cEnv in
-                evolve_spawn(
-                    argv[0], cArgv, cEnv, workDir, &spawnLimits, outPipe[1], errPipe[1],
-                    user.map { Int32(bitPattern: $0.uid) } ?? -1, user.map { Int32(bitPattern: $0.gid) } ?? -1, &pid)
+                workDir.withCString { cWorkDir in
+                    var confinement = evolve_spawn_confinement(
+                        deny_inet_sockets: confinement.denyInetSockets ? 1 : 0, landlock_abi: Int32(confinement.landlockABI),
+                        writable_dir: cWorkDir)
+                    return evolve_spawn(
+                        argv[0], cArgv, cEnv, cWorkDir, &spawnLimits, outPipe[1], errPipe[1],
+                        user.map { Int32(bitPattern: $0.uid) } ?? -1, user.map { Int32(bitPattern: $0.gid) } ?? -1,
+                        &confinement, &pid)
+                }
             }
         }
         close(outPipe[1])
@@ -211,13 +264,14 @@ enum Supervisor {
                 sampledCPU = max(sampledCPU, ProcessTree.cpuSeconds(of: pid))
                 sampledRSS = max(sampledRSS, ProcessTree.peakRSSBytes(of: pid))
             }
-            if reaped == nil {
+            if reaped == nil, evolve_exited_unreaped(pid) != 0 {
+                // The command is done: whatever it left running in its group goes too. Killing before
+                // reaping keeps the group id from being reused by an unrelated process meanwhile.
+                killGroup(SIGKILL)
                 var status: Int32 = 0, userSeconds = 0.0, systemSeconds = 0.0, rss = 0
                 if evolve_wait(pid, 1, &status, &userSeconds, &systemSeconds, &rss) == pid {
                     reaped = (status, userSeconds, systemSeconds, rss * 1024)
                     reapedAt = .now
-                    // The command is done: whatever it left running in its group goes too.
-                    killGroup(SIGKILL)
                 }
             }
             let now = ContinuousClock.now

@@ -42,6 +42,10 @@ public enum IsolationLayer: String, Sendable, CaseIterable, Codable {
     case networkNamespace = "network-namespace"
     case pidNamespace = "pid-namespace"
     case readOnlyFilesystem = "read-only-filesystem"
+    /// Fallback without a network namespace: seccomp refuses IPv4/IPv6 sockets.
+    case seccompNetworkFilter = "seccomp-no-inet"
+    /// Fallback without bubblewrap: Landlock allows writes only beneath the work dir.
+    case landlockWrites = "landlock-writes"
 }
 
 /// What a stream printed: the head and tail within the cap, and how much was dropped between them.

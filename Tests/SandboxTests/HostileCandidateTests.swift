@@ -137,16 +137,8 @@ import Glibc
     }
 
     @Test func tcpToALoopbackListenerFailsUnderNetworkIsolation() async throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
-        listen(listener, 4)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
-        let port = UInt16(bigEndian: address.sin_port)
+        let listener = try LoopbackListener()
+        let port = listener.port
         let client = "import socket; socket.create_connection(('127.0.0.1', \(port)), timeout=2); print('connected')"
 
         let isolated = try await sandbox.run(["/usr/bin/python3", "-c", client], in: workDir, limits: limits())
