@@ -63,14 +63,77 @@ import Glibc
         expectNoSurvivors()
     }
 
-    @Test func forkBombIsContained() async throws {
+    /// Compiles a C program into the work dir with the system compiler.
+    func compileC(_ name: String, _ source: String) throws -> String {
+        let sourceFile = workDir.appendingPathComponent("\(name).c")
+        try Data(source.utf8).write(to: sourceFile)
+        let binary = workDir.appendingPathComponent(name).path
+        let cc = Process()
+        cc.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
+        cc.arguments = ["-O1", "-o", binary, sourceFile.path]
+        try cc.run()
+        cc.waitUntilExit()
+        try #require(cc.terminationStatus == 0, "cc failed to build \(name).c")
+        return binary
+    }
+
+    @Test func shellForkBombHitsTheProcessLimit() async throws {
         let start = Date()
         let result = try await sh("bomb() { bomb | bomb & }; bomb; wait", limits(wall: 3))
-        // Forks fail at the dedicated uid's process limit (or the wall clock ends it): either way contained.
-        let hitLimit = result.stderr.text.contains("fork") || result.stderr.text.contains("Resource temporarily unavailable")
-        #expect(hitLimit || result.termination == .timeout, "\(result.termination): \(result.stderr.lastLines(3))")
+        // The classic bomb stops itself once forks fail at the dedicated uid's limit.
+        #expect(result.stderr.text.contains("Cannot fork") || result.termination == .timeout,
+                "\(result.termination): \(result.stderr.lastLines(3))")
         #expect(Date().timeIntervalSince(start) < 8)
         expectNoSurvivors()
+    }
+
+    @Test func persistentForkBombIsKilledAtTheDeadline() async throws {
+        try #require(sandbox.user != nil, "process-count containment needs the dedicated uid")
+        // Every process forks forever and never exits: only the process limit bounds it, only the
+        // group/namespace kill ends it.
+        let bomb = try compileC("bomb", "#include <unistd.h>\nint main(void) { for (;;) fork(); }\n")
+        let start = Date()
+        let result = try await sandbox.run([bomb], in: workDir, limits: limits(wall: 1.5) { $0.processes = 48 })
+        #expect(result.termination == .timeout, "\(result.termination)")
+        #expect(Date().timeIntervalSince(start) < 1.5 + 0.5 + 4)
+        expectNoSurvivors()
+    }
+
+    @Test func manyConcurrentRunsKeepTheirOutputsApartAndLeaveNoZombies() async throws {
+        let sandbox = sandbox, workDir = workDir, limits = limits()
+        let outputs = try await withThrowingTaskGroup(of: (Int, SandboxResult).self) { group in
+            for index in 0..<12 {
+                group.addTask {
+                    (index, try await sandbox.run(["/bin/sh", "-c", "sleep 0.2; echo run-\(index)"], in: workDir, limits: limits))
+                }
+            }
+            return try await group.reduce(into: [Int: SandboxResult]()) { $0[$1.0] = $1.1 }
+        }
+        for index in 0..<12 {
+            #expect(outputs[index]?.succeeded == true)
+            #expect(outputs[index]?.stdout.text == "run-\(index)\n")
+        }
+        // Every child this process spawned has been reaped: none of them is a zombie.
+        var zombies = Self.zombieChildren()
+        for _ in 0..<20 where !zombies.isEmpty {
+            usleep(50_000)
+            zombies = Self.zombieChildren()
+        }
+        #expect(zombies.isEmpty, "zombie children: \(zombies)")
+        expectNoSurvivors()
+    }
+
+    static func zombieChildren() -> [Int32] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        let children = tasks.flatMap { task in
+            ((try? String(contentsOfFile: "/proc/self/task/\(task)/children", encoding: .utf8)) ?? "")
+                .split(separator: " ").compactMap { Int32($0) }
+        }
+        return children.filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
+        }
     }
 
     @Test func eightGigabyteAllocationHitsTheMemoryLimit() async throws {
