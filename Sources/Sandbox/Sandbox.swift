@@ -81,14 +81,35 @@ public final class Sandbox: Sendable {
 
     /// The layers a run gets on this machine with these settings.
     public func layers(allowNetwork: Bool) -> [IsolationLayer] {
+        Self.layers(
+            bubblewrap: bubblewrap != nil, unshare: unshare != nil, confinement: confinement(allowNetwork: allowNetwork),
+            user: user, allowNetwork: allowNetwork)
+    }
+
+    /// The layers a default `Sandbox` (running as `user`) would give a run on a machine with `capabilities`:
+    /// what `evolve doctor` reports, without building a sandbox.
+    public static func layers(
+        capabilities: IsolationCapabilities, user: SandboxUser? = getuid() == 0 ? .evolveDefault : nil, allowNetwork: Bool = false
+    ) -> [IsolationLayer] {
+        let bubblewrap = capabilities.bubblewrap != nil && ExecutableLookup.find("bwrap") != nil
+        let unshare = capabilities.networkNamespaces && ExecutableLookup.find("unshare") != nil
+        return layers(
+            bubblewrap: bubblewrap, unshare: unshare,
+            confinement: Confinement(
+                capabilities: capabilities, bubblewrap: bubblewrap, unshare: unshare, allowNetwork: allowNetwork),
+            user: user, allowNetwork: allowNetwork)
+    }
+
+    private static func layers(
+        bubblewrap: Bool, unshare: Bool, confinement: Confinement, user: SandboxUser?, allowNetwork: Bool
+    ) -> [IsolationLayer] {
         var layers: [IsolationLayer] = [.processGroup, .resourceLimits, .cleanEnvironment]
         if user != nil { layers.append(.dedicatedUser) }
-        if bubblewrap != nil || unshare != nil {
+        if bubblewrap || unshare {
             if !allowNetwork { layers.append(.networkNamespace) }
             layers.append(.pidNamespace)
         }
-        if bubblewrap != nil { layers.append(.readOnlyFilesystem) }
-        let confinement = confinement(allowNetwork: allowNetwork)
+        if bubblewrap { layers.append(.readOnlyFilesystem) }
         if confinement.denyInetSockets { layers.append(.seccompNetworkFilter) }
         if confinement.landlockABI > 0 { layers.append(.landlockWrites) }
         return layers
@@ -96,9 +117,7 @@ public final class Sandbox: Sendable {
 
     /// The kernel confinement the spawn helper applies: only where namespaces cannot do the job.
     func confinement(allowNetwork: Bool) -> Confinement {
-        Confinement(
-            denyInetSockets: !allowNetwork && bubblewrap == nil && unshare == nil && capabilities.seccompFilters,
-            landlockABI: bubblewrap == nil ? capabilities.landlockABI ?? 0 : 0)
+        Confinement(capabilities: capabilities, bubblewrap: bubblewrap != nil, unshare: unshare != nil, allowNetwork: allowNetwork)
     }
 
     /// Runs `command` (executable name or path, then arguments) with `workDir` as its current and only
@@ -181,6 +200,13 @@ struct Confinement: Sendable, Equatable {
     var denyInetSockets: Bool
     /// 0: no Landlock.
     var landlockABI: Int
+
+    /// seccomp only where no network namespace is available; Landlock only where bubblewrap's
+    /// read-only binds are not.
+    init(capabilities: IsolationCapabilities, bubblewrap: Bool, unshare: Bool, allowNetwork: Bool) {
+        denyInetSockets = !allowNetwork && !bubblewrap && !unshare && capabilities.seccompFilters
+        landlockABI = bubblewrap ? 0 : capabilities.landlockABI ?? 0
+    }
 }
 
 /// Spawns one run and watches it until every process of it is gone.
