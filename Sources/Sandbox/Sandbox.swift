@@ -123,10 +123,10 @@ public final class Sandbox: Sendable {
     /// Runs `command` (executable name or path, then arguments) with `workDir` as its current and only
     /// writable directory. Returns how it ended; throws only when it could not start.
     public func run(_ command: [String], in workDir: URL, limits: SandboxLimits) async throws -> SandboxResult {
-        guard let name = command.first else { throw SandboxError(message: "sandbox: empty command") }
+        guard let name = command.first else { throw SandboxError.emptyCommand }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         guard let executable = name.contains("/") ? name : ExecutableLookup.find(name, path: path) else {
-            throw SandboxError(message: "sandbox: '\(name)' not found on PATH (\(path)); install it or give its full path")
+            throw SandboxError.commandNotFound(name: name, searchPath: path)
         }
         let dir = workDir.standardizedFileURL.path
         try prepare(workDir: dir)
@@ -177,21 +177,31 @@ public final class Sandbox: Sendable {
     private func prepare(workDir: String) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: workDir, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw SandboxError(message: "sandbox: work directory '\(workDir)' does not exist; create it first")
+            throw SandboxError.workDirMissing(path: workDir)
         }
         guard let user else { return }
-        var failure: String?
+        // The sandbox user must be able to reach the work dir through its parents.
+        var ancestor = URL(fileURLWithPath: workDir).deletingLastPathComponent()
+        while ancestor.path != "/" {
+            var info = stat()
+            if stat(ancestor.path, &info) == 0, info.st_mode & S_IXOTH == 0,
+               !(info.st_uid == user.uid && info.st_mode & S_IXUSR != 0),
+               !(info.st_gid == user.gid && info.st_mode & S_IXGRP != 0) {
+                throw SandboxError.workDirUnreachable(path: workDir, ancestor: ancestor.path, uid: user.uid)
+            }
+            ancestor.deleteLastPathComponent()
+        }
+        var failure: SandboxError?
         func own(_ path: String) {
             if lchown(path, user.uid, user.gid) != 0 && failure == nil {
-                failure = "cannot give '\(path)' to uid \(user.uid): \(String(cString: strerror(errno)))"
+                failure = .cannotChown(path: path, uid: user.uid, reason: String(cString: strerror(errno)))
             }
         }
         own(workDir)
         if let walker = FileManager.default.enumerator(atPath: workDir) {
             for case let relative as String in walker { own(workDir + "/" + relative) }
         }
-        // The sandbox user must be able to reach the work dir through its parents.
-        if let failure { throw SandboxError(message: "sandbox: \(failure)") }
+        if let failure { throw failure }
     }
 }
 
@@ -217,7 +227,7 @@ enum Supervisor {
     ) throws -> SandboxResult {
         var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
         guard evolve_pipe_cloexec(&outPipe) == 0, evolve_pipe_cloexec(&errPipe) == 0 else {
-            throw SandboxError(message: "sandbox: cannot create pipes: \(String(cString: strerror(errno)))")
+            throw SandboxError.cannotCreatePipes(reason: String(cString: strerror(errno)))
         }
         var spawnLimits = evolve_spawn_limits(
             cpu_seconds: Int64(limits.cpuSeconds ?? -1), address_space_bytes: Int64(limits.addressSpaceBytes ?? -1),
@@ -245,7 +255,7 @@ enum Supervisor {
             close(errPipe[0])
         }
         guard spawnError == 0 else {
-            throw SandboxError(message: "sandbox: cannot start '\(argv[0])': \(String(cString: strerror(spawnError)))")
+            throw SandboxError.spawnFailed(executable: argv[0], reason: String(cString: strerror(spawnError)))
         }
 
         var stdout = CapturedOutput(), stderr = CapturedOutput()

@@ -117,8 +117,33 @@ public struct SandboxResult: Sendable {
     public var succeeded: Bool { termination == .exited(0) }
 }
 
-/// A run that could not start (the command is missing, the work dir cannot be prepared…).
-public struct SandboxError: Error, CustomStringConvertible, Sendable {
-    public let message: String
-    public var description: String { message }
+/// Why a run could not start; a run that started and failed is a `SandboxResult`, not an error.
+public enum SandboxError: Error, CustomStringConvertible, Sendable, Equatable {
+    case emptyCommand
+    case commandNotFound(name: String, searchPath: String)
+    case workDirMissing(path: String)
+    /// The dedicated uid cannot traverse `ancestor` on the way to the work dir.
+    case workDirUnreachable(path: String, ancestor: String, uid: UInt32)
+    case cannotChown(path: String, uid: UInt32, reason: String)
+    case cannotCreatePipes(reason: String)
+    case spawnFailed(executable: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .emptyCommand:
+            "sandbox: the command is empty; pass the executable and its arguments"
+        case .commandNotFound(let name, let searchPath):
+            "sandbox: '\(name)' not found on PATH (\(searchPath)); install it or give its full path"
+        case .workDirMissing(let path):
+            "sandbox: work directory '\(path)' does not exist; create it before the run"
+        case .workDirUnreachable(let path, let ancestor, let uid):
+            "sandbox: uid \(uid) cannot reach work directory '\(path)' because '\(ancestor)' is not searchable by others; chmod o+x '\(ancestor)' or put work dirs elsewhere"
+        case .cannotChown(let path, let uid, let reason):
+            "sandbox: cannot give '\(path)' to uid \(uid): \(reason); evolve must run as root to use a dedicated uid"
+        case .cannotCreatePipes(let reason):
+            "sandbox: cannot create output pipes: \(reason); check the open-file limit (ulimit -n)"
+        case .spawnFailed(let executable, let reason):
+            "sandbox: cannot start '\(executable)': \(reason); check that it exists and is executable by the sandbox user"
+        }
+    }
 }

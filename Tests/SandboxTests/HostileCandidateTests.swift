@@ -255,7 +255,22 @@ import Glibc
             _ = try await sandbox.run(["no-such-evolve-tool"], in: workDir, limits: limits())
             Issue.record("a missing command started")
         } catch let error as SandboxError {
+            guard case .commandNotFound(let name, _) = error else { throw error }
+            #expect(name == "no-such-evolve-tool")
             #expect(error.description.contains("no-such-evolve-tool"))
         }
+    }
+
+    @Test func aWorkDirTheDedicatedUserCannotReachIsAClearError() async throws {
+        try #require(sandbox.user != nil, "only the dedicated uid needs to traverse the parents")
+        let closed = workDir.appendingPathComponent("closed")
+        let inner = closed.appendingPathComponent("work")
+        try FileManager.default.createDirectory(at: inner, withIntermediateDirectories: true)
+        chmod(closed.path, 0o700)
+        await #expect(throws: SandboxError.workDirUnreachable(path: inner.path, ancestor: closed.path, uid: sandbox.user!.uid)) {
+            _ = try await sandbox.run(["/bin/true"], in: inner, limits: limits())
+        }
+        chmod(closed.path, 0o755)
+        #expect(try await sandbox.run(["/bin/true"], in: inner, limits: limits()).succeeded)
     }
 }
