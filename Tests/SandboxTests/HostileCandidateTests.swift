@@ -146,6 +146,25 @@ import Glibc
         expectNoSurvivors()
     }
 
+    @Test func aSwiftProgramAllocatingEightGigabytesHitsTheMemoryLimit() async throws {
+        // Candidates are Swift binaries: their allocation failure is a runtime fatal error, not MemoryError.
+        let swiftc = try #require(ExecutableLookup.find("swiftc"), "swiftc is not on PATH")
+        let source = workDir.appendingPathComponent("hog.swift")
+        try Data("let a = [UInt8](repeating: 1, count: 8 << 30)\nprint(a.count)\n".utf8).write(to: source)
+        let compile = Process()
+        compile.executableURL = URL(fileURLWithPath: swiftc)
+        compile.arguments = ["-O", source.path, "-o", workDir.appendingPathComponent("hog").path]
+        try compile.run()
+        compile.waitUntilExit()
+        try #require(compile.terminationStatus == 0)
+        let start = Date()
+        let result = try await sandbox.run(["./hog"], in: workDir, limits: limits())
+        #expect(result.termination == .memoryLimit, "\(result.termination): \(result.stderr.lastLines(5))")
+        #expect(result.peakRSSBytes < 1 << 30)
+        #expect(Date().timeIntervalSince(start) < 8)
+        expectNoSurvivors()
+    }
+
     @Test func infiniteLoopHitsTheCPULimit() async throws {
         let start = Date()
         let result = try await sh("while :; do :; done", limits { $0.cpuSeconds = 1 })
