@@ -121,7 +121,8 @@ public final class Sandbox: Sendable {
     }
 
     /// Runs `command` (executable name or path, then arguments) with `workDir` as its current and only
-    /// writable directory. Returns how it ended; throws only when it could not start.
+    /// writable directory. Returns how it ended; throws `SandboxError` when it could not start, and
+    /// `CancellationError` when the calling task was cancelled (after the whole tree has been killed).
     public func run(_ command: [String], in workDir: URL, limits: SandboxLimits) async throws -> SandboxResult {
         guard let name = command.first else { throw SandboxError.emptyCommand }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
@@ -141,17 +142,26 @@ public final class Sandbox: Sendable {
         let layers = layers(allowNetwork: limits.allowNetwork)
         let user = user
         let confinement = confinement(allowNetwork: limits.allowNetwork)
-        return try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(with: Result {
-                    try Supervisor.run(
-                        argv: argv, environment: finalEnvironment, workDir: dir, limits: limits, user: user,
-                        confinement: confinement, layers: layers)
-                })
+        let cancellation = CancellationFlag()
+        // One thread per run: it blocks in poll/wait4, and it must outlive the child because the
+        // parent-death signal fires when the forking thread exits.
+        let result = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let thread = Thread {
+                    continuation.resume(with: Result {
+                        try Supervisor.run(
+                            argv: argv, environment: finalEnvironment, workDir: dir, limits: limits, user: user,
+                            confinement: confinement, layers: layers, cancellation: cancellation)
+                    })
+                }
+                thread.stackSize = 1 << 20
+                thread.start()
             }
-            thread.stackSize = 1 << 20
-            thread.start()
+        } onCancel: {
+            cancellation.cancel()
         }
+        if cancellation.isCancelled { throw CancellationError() }
+        return result
     }
 
     /// The command line that applies the namespaces: bubblewrap when usable, else `unshare`.
@@ -205,6 +215,13 @@ public final class Sandbox: Sendable {
     }
 }
 
+/// Set when the task awaiting a run is cancelled; the supervisor then kills the run.
+final class CancellationFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    var isCancelled: Bool { flag.load(ordering: .acquiring) }
+    func cancel() { flag.store(true, ordering: .releasing) }
+}
+
 /// seccomp and Landlock settings for one spawn (the fallbacks for missing namespaces).
 struct Confinement: Sendable, Equatable {
     var denyInetSockets: Bool
@@ -223,7 +240,7 @@ struct Confinement: Sendable, Equatable {
 enum Supervisor {
     static func run(
         argv: [String], environment: [String: String], workDir: String, limits: SandboxLimits, user: SandboxUser?,
-        confinement: Confinement, layers: [IsolationLayer]
+        confinement: Confinement, layers: [IsolationLayer], cancellation: CancellationFlag
     ) throws -> SandboxResult {
         var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
         guard evolve_pipe_cloexec(&outPipe) == 0, evolve_pipe_cloexec(&errPipe) == 0 else {
@@ -309,6 +326,10 @@ enum Supervisor {
                     reaped = (status, userSeconds, systemSeconds, rss * 1024)
                     reapedAt = .now
                 }
+            }
+            if reaped == nil, cancellation.isCancelled, !killed {
+                killGroup(SIGKILL)
+                killed = true
             }
             let now = ContinuousClock.now
             if reaped == nil, now >= deadline, termSentAt == nil {

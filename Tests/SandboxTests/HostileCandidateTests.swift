@@ -211,6 +211,17 @@ import Glibc
         expectNoSurvivors()
     }
 
+    @Test func cancellingTheCallerKillsTheRun() async throws {
+        let sandbox = sandbox, workDir = workDir, limits = limits(wall: 60)
+        let start = Date()
+        let run = Task { try await sandbox.run(["/bin/sh", "-c", "sleep 300 & sleep 300"], in: workDir, limits: limits) }
+        try await Task.sleep(for: .milliseconds(300))
+        run.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await run.value }
+        #expect(Date().timeIntervalSince(start) < 5)
+        expectNoSurvivors()
+    }
+
     @Test func wallClockTimeoutStopsASleeper() async throws {
         let result = try await sh("sleep 300", limits(wall: 0.5))
         #expect(result.termination == .timeout)
