@@ -49,4 +49,16 @@ struct ProcessTree {
             return max(best, kb * 1024)
         }
     }
+
+    /// Tasks (processes and threads) that `uid` owns right now: what RLIMIT_NPROC counts against.
+    static func taskCount(ofUID uid: UInt32) -> Int {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        var count = 0
+        for entry in entries where entry.first?.isNumber == true {
+            var info = stat()
+            guard stat("/proc/\(entry)", &info) == 0, info.st_uid == uid else { continue }
+            count += max(1, ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(entry)/task")) ?? []).count)
+        }
+        return count
+    }
 }

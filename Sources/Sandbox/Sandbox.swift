@@ -142,6 +142,14 @@ public final class Sandbox: Sendable {
         let layers = layers(allowNetwork: limits.allowNetwork)
         let user = user
         let confinement = confinement(allowNetwork: limits.allowNetwork)
+        var limits = limits
+        if let processes = limits.processes {
+            // RLIMIT_NPROC counts every task of the uid, not just this run's: a researcher's own
+            // processes, or concurrent runs under the dedicated uid, would otherwise eat the allowance.
+            let uid = user?.uid ?? getuid()
+            if uid != 0 { limits.processes = ProcessTree.taskCount(ofUID: uid) + processes }
+        }
+        let finalLimits = limits
         let cancellation = CancellationFlag()
         // One thread per run: it blocks in poll/wait4, and it must outlive the child because the
         // parent-death signal fires when the forking thread exits.
@@ -150,7 +158,7 @@ public final class Sandbox: Sendable {
                 let thread = Thread {
                     continuation.resume(with: Result {
                         try Supervisor.run(
-                            argv: argv, environment: finalEnvironment, workDir: dir, limits: limits, user: user,
+                            argv: argv, environment: finalEnvironment, workDir: dir, limits: finalLimits, user: user,
                             confinement: confinement, layers: layers, cancellation: cancellation)
                     })
                 }

@@ -7,7 +7,8 @@ public struct SandboxLimits: Sendable {
     public var addressSpaceBytes: Int? = 8 << 30
     public var fileSizeBytes: Int? = 1 << 30
     public var openFiles: Int? = 256
-    /// Processes of the run's uid; effective only under a non-root uid (see `Sandbox.dedicatedUser`).
+    /// Processes (and threads) the run may add to those its uid already has when it starts; effective
+    /// only under a non-root uid (see `Sandbox.user`).
     public var processes: Int? = 256
     /// Bytes kept per stream (half from the head, half from the tail).
     public var outputCapBytes: Int = 64 << 10
