@@ -61,4 +61,11 @@ struct ProcessTree {
         }
         return count
     }
+
+    /// Whether `pid` is a namespace wrapper (bubblewrap's monitor or init, or unshare).
+    static func isWrapper(_ pid: pid_t) -> Bool {
+        let name = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        return name == "bwrap" || name == "unshare"
+    }
 }

@@ -342,7 +342,13 @@ enum Supervisor {
             let now = ContinuousClock.now
             if reaped == nil, now >= deadline, termSentAt == nil {
                 verdict = verdict ?? .timeout
-                killGroup(SIGTERM)
+                // SIGTERM must reach the candidate, not the namespace wrapper: bubblewrap or unshare
+                // dying would take the namespace down with SIGKILL at once, leaving no grace to flush.
+                let wrapped = argv[0].hasSuffix("/bwrap") || argv[0].hasSuffix("/unshare")
+                if !wrapped { killGroup(SIGTERM) }
+                for member in ProcessTree.members(of: pid) where member != pid && !(wrapped && ProcessTree.isWrapper(member)) {
+                    kill(member, SIGTERM)
+                }
                 termSentAt = now
             }
             if reaped == nil, let sent = termSentAt, now >= sent + grace, !killed {

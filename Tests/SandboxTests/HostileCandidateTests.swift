@@ -207,7 +207,18 @@ import Glibc
         let result = try await sh("trap '' TERM; while :; do sleep 0.1; done", limits(wall: 1))
         #expect(result.termination == .timeout)
         let elapsed = Date().timeIntervalSince(start)
-        #expect(elapsed >= 1 && elapsed < 4)
+        // Wall limit 1 s, grace 0.5 s: SIGTERM was ignored, so only SIGKILL ended it.
+        #expect(elapsed >= 1.45 && elapsed < 5, "\(elapsed)")
+        expectNoSurvivors()
+    }
+
+    @Test func aProgramThatHandlesSIGTERMCanFlushWithinTheGrace() async throws {
+        let flushed = workDir.appendingPathComponent("flushed")
+        let result = try await sh("trap 'echo flushed > flushed; exit 3' TERM; while :; do sleep 0.05; done", limits(wall: 0.5) { $0.killGraceSeconds = 3 })
+        #expect(result.termination == .timeout)
+        #expect(FileManager.default.fileExists(atPath: flushed.path))
+        // It exited on its own well before the 3 s grace ran out.
+        #expect(result.wallSeconds < 3)
         expectNoSurvivors()
     }
 
