@@ -104,3 +104,43 @@ final class LoopbackListener {
 
     deinit { close(fd) }
 }
+
+/// The sandbox where bubblewrap is missing but `unshare` works: PID and network namespaces from
+/// unshare, writes confined by Landlock.
+@Suite struct UnshareFallbackTests {
+    let real = IsolationCapabilities.probe()
+
+    @Test func setsidGrandchildAndNetworkAreContainedByUnshare() async throws {
+        try #require(real.networkNamespaces && ExecutableLookup.find("unshare") != nil, "unshare -rn does not work here")
+        let sandbox = Sandbox(capabilities: IsolationCapabilities(
+            userNamespaces: true, networkNamespaces: true, bubblewrap: nil, landlockABI: real.landlockABI, seccompFilters: real.seccompFilters))
+        let workDir = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-unshare-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: workDir, withIntermediateDirectories: true)
+        let marker = "EVOLVE_UNSHARE_TEST=\(UUID().uuidString)"
+        var limits = SandboxLimits()
+        limits.wallSeconds = 10
+        limits.environment["EVOLVE_UNSHARE_TEST"] = String(marker.split(separator: "=")[1])
+        let listener = try LoopbackListener()
+
+        let start = Date()
+        let result = try await sandbox.run(
+            ["/bin/sh", "-c", "setsid sleep 300 & python3 -c \"import socket; socket.create_connection(('127.0.0.1', \(listener.port)), timeout=2); print('connected')\"; echo done"],
+            in: workDir, limits: limits)
+        #expect(result.layers.contains(.pidNamespace) && result.layers.contains(.networkNamespace))
+        #expect(!result.layers.contains(.seccompNetworkFilter))
+        #expect(result.layers.contains(.landlockWrites) == (real.landlockABI != nil))
+        #expect(result.stdout.text.contains("done") && !result.stdout.text.contains("connected"), "\(result.stdout.text) \(result.stderr.text)")
+        #expect(Date().timeIntervalSince(start) < 5)
+        var survivors = [Int32]()
+        for _ in 0..<20 {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+            survivors = entries.compactMap(Int32.init).filter { pid in
+                guard let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return false }
+                return environ.split(separator: 0).contains { $0.elementsEqual(marker.utf8) }
+            }
+            if survivors.isEmpty { break }
+            usleep(50_000)
+        }
+        #expect(survivors.isEmpty, "the setsid grandchild survived: \(survivors)")
+    }
+}

@@ -55,8 +55,8 @@ struct evolve_spawn_limits {
 struct evolve_spawn_confinement {
     /// Nonzero: a seccomp filter makes socket(AF_INET/AF_INET6) and io_uring_setup fail with EACCES.
     int deny_inet_sockets;
-    /// Landlock ABI to use (0: no Landlock). Writes are then allowed only beneath `writable_dir` and to
-    /// /dev/null.
+    /// Landlock ABI to use (0: no Landlock). Writes are then allowed only beneath `writable_dir`, to
+    /// /dev/null, and to files under /proc (which file permissions guard).
     int landlock_abi;
     const char *writable_dir;
 };

@@ -93,7 +93,7 @@ static int landlock_allow(int ruleset, const char *path, uint64_t access) {
 }
 
 /// Handles every write-like filesystem right the ABI knows and grants them beneath `dir` only (and
-/// plain writes to /dev/null). Reads and execution stay unrestricted. Returns 0 or an errno.
+/// plain writes to /dev/null and /proc). Reads and execution stay unrestricted. Returns 0 or an errno.
 static int confine_writes(int abi, const char *dir) {
     uint64_t writes = (1ULL << 1) | (0x1FFULL << 4);  // WRITE_FILE, REMOVE_DIR … MAKE_SYM
     if (abi >= 2) writes |= 1ULL << 13;                // REFER
@@ -104,6 +104,8 @@ static int confine_writes(int abi, const char *dir) {
     int err = landlock_allow(ruleset, dir, writes);
     uint64_t file_writes = EVOLVE_LL_WRITE_FILE | (abi >= 3 ? EVOLVE_LL_TRUNCATE : 0);
     if (err == 0) err = landlock_allow(ruleset, "/dev/null", file_writes);
+    // unshare -r writes its own /proc/self/{uid_map,gid_map,setgroups}; the uid bars the rest of /proc.
+    if (err == 0) err = landlock_allow(ruleset, "/proc", file_writes);
     if (err == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) err = errno;
     if (err == 0 && syscall(446 /* landlock_restrict_self */, ruleset, 0) != 0) err = errno;
     close(ruleset);
