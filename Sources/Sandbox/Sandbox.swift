@@ -11,7 +11,9 @@ import Glibc
 /// machine offers: its own session and process group, rlimits, an allow-listed environment, a wall-clock
 /// deadline that kills the whole tree, capped output, and — with bubblewrap (or `unshare` as a fallback) —
 /// no network, a PID namespace that takes every descendant down with it, and a read-only filesystem
-/// except the work directory.
+/// except the work directory. Without namespaces, seccomp refuses IPv4/IPv6 sockets and Landlock confines
+/// writes to the work dir; each missing layer is warned about once per process, and every result lists
+/// the layers that were in force (`SandboxResult.layers`).
 ///
 /// ```swift
 /// let sandbox = Sandbox()                       // probes the machine once, warns once per missing layer
@@ -20,7 +22,8 @@ import Glibc
 /// let result = try await sandbox.run(["./candidate", workDir.path], in: workDir, limits: limits)
 /// if !result.succeeded { print(result.termination, result.stderr.lastLines(20)) }
 /// ```
-/// Safe to use from many tasks at once: each run has its own thread, pipes and process tree.
+/// Safe to use from many tasks at once: each run has its own thread, pipes and process tree, and is
+/// reaped before `run` returns. Cancelling the calling task kills the run.
 public final class Sandbox: Sendable {
     public let capabilities: IsolationCapabilities
     /// The uid/gid candidates run as; nil runs them as evolve's own user.
@@ -360,8 +363,10 @@ enum Supervisor {
             if let done = reapedAt, now >= done + grace + .milliseconds(200) { break }
         }
         let wall = ContinuousClock.now - started
-        let status = reaped!.status
-        let cpu = max(reaped!.user + reaped!.system, sampledCPU)
+        // The loop above ends only after the command was reaped.
+        guard let reaped else { preconditionFailure("sandbox supervisor left its loop before reaping pid \(pid)") }
+        let status = reaped.status
+        var cpu = max(reaped.user + reaped.system, sampledCPU)
         var termination: SandboxResult.Termination
         if evolve_wifexited(status) != 0 {
             let code = evolve_wexitstatus(status)
@@ -376,13 +381,15 @@ enum Supervisor {
         } else if case .signaled(let signal) = termination,
                   signal == SIGXCPU || (signal == SIGKILL && limits.cpuSeconds.map { cpu >= Double($0) - 0.05 } == true) {
             termination = .cpuLimit
+            // The kernel sends SIGXCPU only at the limit; the last /proc sample may predate it.
+            cpu = max(cpu, Double(limits.cpuSeconds ?? 0))
         } else if termination != .exited(0), Self.looksLikeAllocationFailure(stderr.text) {
             termination = .memoryLimit
         }
         return SandboxResult(
             termination: termination,
             wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18,
-            cpuSeconds: cpu, peakRSSBytes: max(reaped!.rss, sampledRSS), stdout: stdout, stderr: stderr, layers: layers)
+            cpuSeconds: cpu, peakRSSBytes: max(reaped.rss, sampledRSS), stdout: stdout, stderr: stderr, layers: layers)
     }
 
     /// Allocation failures under RLIMIT_AS surface as messages rather than a distinct signal.
