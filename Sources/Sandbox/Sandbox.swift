@@ -172,6 +172,11 @@ public final class Sandbox: Sendable {
             cancellation.cancel()
         }
         if cancellation.isCancelled { throw CancellationError() }
+        logger.debug("sandbox run ended", metadata: [
+            "command": "\(name)", "termination": "\(result.termination)",
+            "wall": "\(result.wallSeconds)", "cpu": "\(result.cpuSeconds)", "peakRSS": "\(result.peakRSSBytes)",
+            "layers": "\(result.layers.map(\.rawValue).joined(separator: ","))",
+        ])
         return result
     }
 
