@@ -68,4 +68,14 @@ struct ProcessTree {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         return name == "bwrap" || name == "unshare"
     }
+
+    /// The start time of `pid` (clock ticks since boot, /proc/<pid>/stat field 22), to tell a process
+    /// from a later one that reuses its pid; nil once it is gone.
+    static func startTime(of pid: pid_t) -> UInt64? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // fields[0] is field 3 (state), so field 22 is fields[19].
+        return fields.count > 19 ? UInt64(fields[19]) : nil
+    }
 }

@@ -115,6 +115,7 @@ public final class Sandbox: Sendable {
         if bubblewrap { layers.append(.readOnlyFilesystem) }
         if confinement.denyInetSockets { layers.append(.seccompNetworkFilter) }
         if confinement.landlockABI > 0 { layers.append(.landlockWrites) }
+        if confinement.sweepOrphans { layers.append(.orphanSweep) }
         return layers
     }
 
@@ -243,12 +244,16 @@ struct Confinement: Sendable, Equatable {
     var denyInetSockets: Bool
     /// 0: no Landlock.
     var landlockABI: Int
+    /// No PID namespace: the command is a subreaper, and every process seen in its tree is killed when
+    /// the run ends.
+    var sweepOrphans: Bool
 
     /// seccomp only where no network namespace is available; Landlock only where bubblewrap's
     /// read-only binds are not.
     init(capabilities: IsolationCapabilities, bubblewrap: Bool, unshare: Bool, allowNetwork: Bool) {
         denyInetSockets = !allowNetwork && !bubblewrap && !unshare && capabilities.seccompFilters
         landlockABI = bubblewrap ? 0 : capabilities.landlockABI ?? 0
+        sweepOrphans = !bubblewrap && !unshare
     }
 }
 
@@ -273,7 +278,7 @@ enum Supervisor {
                 workDir.withCString { cWorkDir in
                     var confinement = evolve_spawn_confinement(
                         deny_inet_sockets: confinement.denyInetSockets ? 1 : 0, landlock_abi: Int32(confinement.landlockABI),
-                        writable_dir: cWorkDir)
+                        writable_dir: cWorkDir, child_subreaper: confinement.sweepOrphans ? 1 : 0)
                     return evolve_spawn(
                         argv[0], cArgv, cEnv, cWorkDir, &spawnLimits, outPipe[1], errPipe[1],
                         user.map { Int32(bitPattern: $0.uid) } ?? -1, user.map { Int32(bitPattern: $0.gid) } ?? -1,
@@ -303,9 +308,26 @@ enum Supervisor {
         var buffer = [UInt8](repeating: 0, count: 65536)
         var sampledCPU = 0.0, sampledRSS = 0
         var lastSample = started
+        // Every process seen in the tree, with its start time: without a PID namespace, a descendant
+        // that left the process group (setsid) is found and killed through this list.
+        var seen: [pid_t: UInt64] = [:]
 
         func killGroup(_ signal: Int32) {
             kill(-pid, signal)
+            if signal == SIGKILL && confinement.sweepOrphans { sweep() }
+        }
+
+        func sweep() {
+            if reaped == nil { record(ProcessTree.members(of: pid)) }
+            for (member, start) in seen where member != pid && ProcessTree.startTime(of: member) == start {
+                kill(member, SIGKILL)
+            }
+        }
+
+        func record(_ members: [pid_t]) {
+            for member in members where seen[member] == nil {
+                if let start = ProcessTree.startTime(of: member) { seen[member] = start }
+            }
         }
 
         while open[0] || open[1] || reaped == nil {
@@ -330,6 +352,7 @@ enum Supervisor {
             }
             if reaped == nil, ContinuousClock.now - lastSample > .milliseconds(100) {
                 lastSample = .now
+                if confinement.sweepOrphans { record(ProcessTree.members(of: pid)) }
                 sampledCPU = max(sampledCPU, ProcessTree.cpuSeconds(of: pid))
                 sampledRSS = max(sampledRSS, ProcessTree.peakRSSBytes(of: pid))
             }
@@ -367,6 +390,7 @@ enum Supervisor {
             // for them a grace period after the command ended.
             if let done = reapedAt, now >= done + grace + .milliseconds(200) { break }
         }
+        if confinement.sweepOrphans { sweep() }
         let wall = ContinuousClock.now - started
         // The loop above ends only after the command was reaped.
         guard let reaped else { preconditionFailure("sandbox supervisor left its loop before reaping pid \(pid)") }

@@ -47,6 +47,9 @@ public enum IsolationLayer: String, Sendable, CaseIterable, Codable {
     case seccompNetworkFilter = "seccomp-no-inet"
     /// Fallback without bubblewrap: Landlock allows writes only beneath the work dir.
     case landlockWrites = "landlock-writes"
+    /// Fallback without a PID namespace: the command is a subreaper and every process seen in its tree
+    /// is killed at the end (a descendant that forks and exits within one 100 ms sample can still escape).
+    case orphanSweep = "orphan-sweep"
 }
 
 /// What a stream printed: the head and tail within the cap, and how much was dropped between them.

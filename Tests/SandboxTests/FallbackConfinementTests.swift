@@ -36,6 +36,30 @@ import Glibc
         #expect(layers.contains(.seccompNetworkFilter) == real.seccompFilters)
         #expect(layers.contains(.landlockWrites) == (real.landlockABI != nil))
         #expect(!sandbox.layers(allowNetwork: true).contains(.seccompNetworkFilter))
+        #expect(layers.contains(.orphanSweep))
+    }
+
+    @Test func setsidGrandchildIsSweptWithoutAPIDNamespace() async throws {
+        let marker = UUID().uuidString
+        var limits = limits
+        limits.environment["EVOLVE_SWEEP_TEST"] = marker
+        let start = Date()
+        // The middle shell exits at once, orphaning the setsid grandchild before the command ends.
+        let result = try await sandbox.run(
+            ["/bin/sh", "-c", "sh -c 'setsid sleep 300 &'; sleep 0.3; echo started"], in: workDir, limits: limits)
+        #expect(result.succeeded && result.layers.contains(.orphanSweep))
+        #expect(Date().timeIntervalSince(start) < 4)
+        var survivors = [Int32]()
+        for _ in 0..<20 {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+            survivors = entries.compactMap(Int32.init).filter { pid in
+                guard let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return false }
+                return environ.split(separator: 0).contains { $0.elementsEqual("EVOLVE_SWEEP_TEST=\(marker)".utf8) }
+            }
+            if survivors.isEmpty { break }
+            usleep(50_000)
+        }
+        #expect(survivors.isEmpty, "the setsid grandchild survived: \(survivors)")
     }
 
     @Test func seccompRefusesTCPToALoopbackListener() async throws {

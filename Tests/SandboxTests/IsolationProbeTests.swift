@@ -18,7 +18,7 @@ import Testing
         #expect(Sandbox.layers(capabilities: caps) == Sandbox(capabilities: caps).layers(allowNetwork: false))
         #expect(Sandbox.layers(capabilities: caps, allowNetwork: true) == Sandbox(capabilities: caps).layers(allowNetwork: true))
         let bare = IsolationCapabilities(userNamespaces: false, networkNamespaces: false, bubblewrap: nil, landlockABI: nil, seccompFilters: false)
-        #expect(Sandbox.layers(capabilities: bare, user: nil) == [.processGroup, .resourceLimits, .cleanEnvironment])
+        #expect(Sandbox.layers(capabilities: bare, user: nil) == [.processGroup, .resourceLimits, .cleanEnvironment, .orphanSweep])
     }
 
     @Test func missingLayersAreWarnedAboutWithARemedy() {

@@ -59,6 +59,9 @@ struct evolve_spawn_confinement {
     /// /dev/null, and to files under /proc (which file permissions guard).
     int landlock_abi;
     const char *writable_dir;
+    /// Nonzero: the command becomes a child subreaper, so descendants orphaned while it runs (a
+    /// grandchild that called setsid) stay in its process tree, where the supervisor can find them.
+    int child_subreaper;
 };
 
 /// fork + exec with, in the child and before exec: a new session (so the whole tree is one process

@@ -155,6 +155,8 @@ int evolve_spawn(const char *path, char *const argv[], char *const envp[], const
             int err = confine_writes(confinement->landlock_abi, confinement->writable_dir);
             if (err != 0) child_fail(report[1], err);
         }
+        if (confinement && confinement->child_subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+            child_fail(report[1], errno);
         if (confinement && confinement->deny_inet_sockets) {
             int err = deny_inet_sockets();
             if (err != 0) child_fail(report[1], err);
