@@ -270,7 +270,8 @@ enum Supervisor {
         var spawnLimits = evolve_spawn_limits(
             cpu_seconds: Int64(limits.cpuSeconds ?? -1), address_space_bytes: Int64(limits.addressSpaceBytes ?? -1),
             file_size_bytes: Int64(limits.fileSizeBytes ?? -1), open_files: Int64(limits.openFiles ?? -1),
-            processes: Int64(limits.processes ?? -1), core_bytes: 0)
+            processes: Int64(limits.processes ?? -1), core_bytes: 0,
+            data_bytes: Int64(limits.dataBytes ?? -1))
         let started = ContinuousClock.now
         var pid: pid_t = 0
         let spawnError: Int32 = withCStrings(argv) { cArgv in

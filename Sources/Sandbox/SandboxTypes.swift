@@ -5,6 +5,10 @@ public struct SandboxLimits: Sendable {
     public var killGraceSeconds: Double = 1
     public var cpuSeconds: Int? = 120
     public var addressSpaceBytes: Int? = 8 << 30
+    /// Heap and other private writable memory (RLIMIT_DATA): a memory cap for programs, such as the
+    /// Swift compiler, that reserve more address space than they use and so cannot run under
+    /// `addressSpaceBytes`.
+    public var dataBytes: Int?
     public var fileSizeBytes: Int? = 1 << 30
     public var openFiles: Int? = 256
     /// Processes (and threads) the run may add to those its uid already has when it starts; effective

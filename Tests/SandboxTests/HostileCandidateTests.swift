@@ -147,6 +147,15 @@ import Glibc
         expectNoSurvivors()
     }
 
+    @Test func theDataLimitCapsMemoryWithoutAnAddressSpaceLimit() async throws {
+        let result = try await sandbox.run(
+            ["/usr/bin/python3", "-c", "x = bytearray(8 * 1024**3); print(len(x))"], in: workDir,
+            limits: limits { $0.addressSpaceBytes = nil; $0.dataBytes = 1 << 30 })
+        #expect(result.termination == .memoryLimit, "\(result.termination): \(result.stderr.text)")
+        #expect(result.peakRSSBytes < 1 << 30)
+        expectNoSurvivors()
+    }
+
     @Test func aSwiftProgramAllocatingEightGigabytesHitsTheMemoryLimit() async throws {
         // Candidates are Swift binaries: their allocation failure is a runtime fatal error, not MemoryError.
         let swiftc = try #require(ExecutableLookup.find("swiftc"), "swiftc is not on PATH")

@@ -49,6 +49,7 @@ struct evolve_spawn_limits {
     long long open_files;
     long long processes;
     long long core_bytes;
+    long long data_bytes;
 };
 
 /// Kernel confinement applied in the child after the uid switch, for machines without namespaces.

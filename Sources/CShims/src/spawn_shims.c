@@ -144,6 +144,7 @@ int evolve_spawn(const char *path, char *const argv[], char *const envp[], const
             set_limit(RLIMIT_NOFILE, limits->open_files);
             set_limit(RLIMIT_NPROC, limits->processes);
             set_limit(RLIMIT_CORE, limits->core_bytes);
+            set_limit(RLIMIT_DATA, limits->data_bytes);
         }
         if (gid >= 0) {
             if (setgroups(0, NULL) != 0 || setgid((gid_t)gid) != 0) child_fail(report[1], errno);
