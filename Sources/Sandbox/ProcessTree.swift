@@ -11,6 +11,15 @@ import Glibc
 struct ProcessTree {
     private static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
 
+    /// The direct children of `pid`.
+    static func children(of pid: pid_t) -> [pid_t] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.flatMap { task in
+            ((try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? "")
+                .split(separator: " ").compactMap { pid_t($0) }
+        }
+    }
+
     /// Every pid in the tree rooted at `root` (via /proc/<pid>/task/<tid>/children).
     static func members(of root: pid_t) -> [pid_t] {
         var result: [pid_t] = []

@@ -184,7 +184,9 @@ public final class Sandbox: Sendable {
     /// The command line that applies the namespaces: bubblewrap when usable, else `unshare`.
     func wrap(_ command: [String], workDir: String, allowNetwork: Bool) -> [String] {
         if let bubblewrap {
-            var argv = [bubblewrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
+            // --as-pid-1: the command is the namespace's init, a direct child of bubblewrap, which reaps
+            // it. With bubblewrap's own init in between, that init is left to the host's init to reap.
+            var argv = [bubblewrap, "--die-with-parent", "--new-session", "--unshare-pid", "--as-pid-1", "--unshare-ipc", "--unshare-uts"]
             if !allowNetwork { argv.append("--unshare-net") }
             argv += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
                      "--bind", workDir, workDir, "--chdir", workDir, "--"]
@@ -318,6 +320,22 @@ enum Supervisor {
             if signal == SIGKILL && confinement.sweepOrphans { sweep() }
         }
 
+        let wrapped = argv[0].hasSuffix("/bwrap") || argv[0].hasSuffix("/unshare")
+        var backstopAt: ContinuousClock.Instant?
+
+        /// Kills the whole run. Under a namespace wrapper, the namespace's first process goes first: the
+        /// kernel then kills everything in the namespace, and the wrapper reaps it and exits. Killing the
+        /// wrapper first would orphan that process to init as a zombie. The group follows as a backstop.
+        func killRun() {
+            killed = true
+            if wrapped {
+                for child in ProcessTree.children(of: pid) { kill(child, SIGKILL) }
+                backstopAt = .now + .milliseconds(250)
+            } else {
+                killGroup(SIGKILL)
+            }
+        }
+
         func sweep() {
             if reaped == nil { record(ProcessTree.members(of: pid)) }
             for (member, start) in seen where member != pid && ProcessTree.startTime(of: member) == start {
@@ -347,8 +365,7 @@ enum Supervisor {
                 }
                 if (index == 0 ? stdout.totalBytes : stderr.totalBytes) > limits.outputLimitBytes, !killed {
                     verdict = verdict ?? .outputLimit
-                    killGroup(SIGKILL)
-                    killed = true
+                    killRun()
                 }
             }
             if reaped == nil, ContinuousClock.now - lastSample > .milliseconds(100) {
@@ -367,25 +384,22 @@ enum Supervisor {
                     reapedAt = .now
                 }
             }
-            if reaped == nil, cancellation.isCancelled, !killed {
-                killGroup(SIGKILL)
-                killed = true
-            }
+            if reaped == nil, cancellation.isCancelled, !killed { killRun() }
             let now = ContinuousClock.now
             if reaped == nil, now >= deadline, termSentAt == nil {
                 verdict = verdict ?? .timeout
                 // SIGTERM must reach the candidate, not the namespace wrapper: bubblewrap or unshare
                 // dying would take the namespace down with SIGKILL at once, leaving no grace to flush.
-                let wrapped = argv[0].hasSuffix("/bwrap") || argv[0].hasSuffix("/unshare")
                 if !wrapped { killGroup(SIGTERM) }
                 for member in ProcessTree.members(of: pid) where member != pid && !(wrapped && ProcessTree.isWrapper(member)) {
                     kill(member, SIGTERM)
                 }
                 termSentAt = now
             }
-            if reaped == nil, let sent = termSentAt, now >= sent + grace, !killed {
+            if reaped == nil, let sent = termSentAt, now >= sent + grace, !killed { killRun() }
+            if reaped == nil, let backstop = backstopAt, now >= backstop {
                 killGroup(SIGKILL)
-                killed = true
+                backstopAt = nil
             }
             // A descendant outside the group (no PID namespace) may hold the pipes open: stop waiting
             // for them a grace period after the command ended.

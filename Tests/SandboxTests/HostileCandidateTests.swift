@@ -96,6 +96,9 @@ import Glibc
         let start = Date()
         let result = try await sandbox.run([bomb], in: workDir, limits: limits(wall: 1.5) { $0.processes = 48 })
         #expect(result.termination == .timeout, "\(result.termination)")
+        // Nothing of the run was left for the host's init to reap (checked at once: init reaps lazily).
+        let orphans = Self.processes { $0.name == "bomb" && $0.parent == 1 }
+        #expect(orphans.isEmpty, "bomb processes orphaned to init: \(orphans)")
         #expect(Date().timeIntervalSince(start) < 1.5 + 0.5 + 4)
         expectNoSurvivors()
     }
@@ -122,6 +125,18 @@ import Glibc
         }
         #expect(zombies.isEmpty, "zombie children: \(zombies)")
         expectNoSurvivors()
+    }
+
+    /// Pids of live or zombie processes whose name (comm) and parent pid match.
+    static func processes(where matches: ((name: String, parent: Int32)) -> Bool) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { return false }
+            let name = String(stat[stat.index(after: open)..<close])
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && matches((name, Int32(fields[1]) ?? 0))
+        }
     }
 
     static func zombieChildren() -> [Int32] {
