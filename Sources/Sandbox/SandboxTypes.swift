@@ -1,6 +1,7 @@
 /// Hard limits for one sandboxed run. `nil` leaves a limit unset.
 public struct SandboxLimits: Sendable {
-    /// Wall-clock deadline: SIGTERM to the whole tree, SIGKILL `killGraceSeconds` later.
+    /// Wall-clock deadline: SIGTERM to every process of the run, SIGKILL `killGraceSeconds` later. Under
+    /// a PID namespace the command is the namespace's init, so it sees SIGTERM only if it handles it.
     public var wallSeconds: Double = 120
     public var killGraceSeconds: Double = 1
     public var cpuSeconds: Int? = 120
