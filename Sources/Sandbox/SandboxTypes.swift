@@ -4,6 +4,8 @@ public struct SandboxLimits: Sendable {
     /// a PID namespace the command is the namespace's init, so it sees SIGTERM only if it handles it.
     public var wallSeconds: Double = 120
     public var killGraceSeconds: Double = 1
+    /// CPU seconds per process: SIGXCPU at the limit, SIGKILL a second later (under a PID namespace the
+    /// command is the namespace's init, which ignores SIGXCPU, so it runs until the SIGKILL).
     public var cpuSeconds: Int? = 120
     public var addressSpaceBytes: Int? = 8 << 30
     /// Heap and other private writable memory (RLIMIT_DATA): a memory cap for programs, such as the
