@@ -11,6 +11,15 @@ import Glibc
 struct ProcessTree {
     private static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
 
+    /// The direct children of `pid`.
+    static func children(of pid: pid_t) -> [pid_t] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.flatMap { task in
+            ((try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? "")
+                .split(separator: " ").compactMap { pid_t($0) }
+        }
+    }
+
     /// Every pid in the tree rooted at `root` (via /proc/<pid>/task/<tid>/children).
     static func members(of root: pid_t) -> [pid_t] {
         var result: [pid_t] = []
@@ -48,5 +57,34 @@ struct ProcessTree {
                   let kb = Int(line.split(separator: " ").dropFirst().first ?? "") else { return best }
             return max(best, kb * 1024)
         }
+    }
+
+    /// Tasks (processes and threads) that `uid` owns right now: what RLIMIT_NPROC counts against.
+    static func taskCount(ofUID uid: UInt32) -> Int {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        var count = 0
+        for entry in entries where entry.first?.isNumber == true {
+            var info = stat()
+            guard stat("/proc/\(entry)", &info) == 0, info.st_uid == uid else { continue }
+            count += max(1, ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(entry)/task")) ?? []).count)
+        }
+        return count
+    }
+
+    /// Whether `pid` is a namespace wrapper (bubblewrap's monitor or init, or unshare).
+    static func isWrapper(_ pid: pid_t) -> Bool {
+        let name = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        return name == "bwrap" || name == "unshare"
+    }
+
+    /// The start time of `pid` (clock ticks since boot, /proc/<pid>/stat field 22), to tell a process
+    /// from a later one that reuses its pid; nil once it is gone.
+    static func startTime(of pid: pid_t) -> UInt64? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // fields[0] is field 3 (state), so field 22 is fields[19].
+        return fields.count > 19 ? UInt64(fields[19]) : nil
     }
 }

@@ -1,6 +1,7 @@
 import CShims
 import Foundation
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -10,7 +11,9 @@ import Glibc
 /// machine offers: its own session and process group, rlimits, an allow-listed environment, a wall-clock
 /// deadline that kills the whole tree, capped output, and — with bubblewrap (or `unshare` as a fallback) —
 /// no network, a PID namespace that takes every descendant down with it, and a read-only filesystem
-/// except the work directory.
+/// except the work directory. Without namespaces, seccomp refuses IPv4/IPv6 sockets and Landlock confines
+/// writes to the work dir; each missing layer is warned about once per process, and every result lists
+/// the layers that were in force (`SandboxResult.layers`).
 ///
 /// ```swift
 /// let sandbox = Sandbox()                       // probes the machine once, warns once per missing layer
@@ -19,7 +22,8 @@ import Glibc
 /// let result = try await sandbox.run(["./candidate", workDir.path], in: workDir, limits: limits)
 /// if !result.succeeded { print(result.termination, result.stderr.lastLines(20)) }
 /// ```
-/// Safe to use from many tasks at once: each run has its own thread, pipes and process tree.
+/// Safe to use from many tasks at once: each run has its own thread, pipes and process tree, and is
+/// reaped before `run` returns. Cancelling the calling task kills the run.
 public final class Sandbox: Sendable {
     public let capabilities: IsolationCapabilities
     /// The uid/gid candidates run as; nil runs them as evolve's own user.
@@ -41,64 +45,148 @@ public final class Sandbox: Sendable {
         self.logger = logger
         bubblewrap = capabilities.bubblewrap != nil ? ExecutableLookup.find("bwrap") : nil
         unshare = capabilities.networkNamespaces ? ExecutableLookup.find("unshare") : nil
-        if bubblewrap == nil {
-            if unshare != nil {
-                logger.warning("bubblewrap is not usable: candidates get network and PID namespaces from unshare, but the filesystem is not read-only; install it with: apt-get install -y bubblewrap")
-            } else {
-                logger.warning("neither bubblewrap nor unshare namespaces are usable: candidates keep network access and a grandchild that calls setsid can outlive its run; install bubblewrap (apt-get install -y bubblewrap)")
-            }
+        for warning in Self.missingLayerWarnings(
+            capabilities: capabilities, bubblewrap: bubblewrap != nil, unshare: unshare != nil, user: user) {
+            Self.warnOnce(warning, logger: logger)
+        }
+    }
+
+    /// What this machine cannot isolate, one sentence each with the remedy.
+    static func missingLayerWarnings(
+        capabilities: IsolationCapabilities, bubblewrap: Bool, unshare: Bool, user: SandboxUser?
+    ) -> [String] {
+        var warnings: [String] = []
+        if !bubblewrap {
+            let writes = capabilities.landlockABI != nil
+                ? "writes are confined to the work dir by Landlock instead"
+                : "candidates can write wherever their uid may (no Landlock either)"
+            warnings.append("sandbox: bubblewrap is not usable, so \(writes); install it with: apt-get install -y bubblewrap")
+        }
+        if !bubblewrap && !unshare {
+            let network = capabilities.seccompFilters
+                ? "a seccomp filter refuses IPv4/IPv6 sockets instead of a network namespace"
+                : "candidates keep network access"
+            warnings.append("sandbox: no PID or network namespace (neither bubblewrap nor unshare works): a grandchild that calls setsid can outlive its run, and \(network); install bubblewrap (apt-get install -y bubblewrap) or enable unprivileged user namespaces")
         }
         if user == nil && getuid() == 0 {
-            logger.warning("candidates run as root: process-count limits do not apply and every file is readable")
+            warnings.append("sandbox: candidates run as root: process-count limits do not apply and every file is readable; keep the default dedicated uid")
         }
+        return warnings
+    }
+
+    private static let warned = Mutex<Set<String>>([])
+
+    /// Logs `message` the first time this process sees it: many `Sandbox` values share one warning.
+    static func warnOnce(_ message: String, logger: Logger) {
+        let first = warned.withLock { $0.insert(message).inserted }
+        if first { logger.warning("\(message)") }
     }
 
     /// The layers a run gets on this machine with these settings.
     public func layers(allowNetwork: Bool) -> [IsolationLayer] {
+        Self.layers(
+            bubblewrap: bubblewrap != nil, unshare: unshare != nil, confinement: confinement(allowNetwork: allowNetwork),
+            user: user, allowNetwork: allowNetwork)
+    }
+
+    /// The layers a default `Sandbox` (running as `user`) would give a run on a machine with `capabilities`:
+    /// what `evolve doctor` reports, without building a sandbox.
+    public static func layers(
+        capabilities: IsolationCapabilities, user: SandboxUser? = getuid() == 0 ? .evolveDefault : nil, allowNetwork: Bool = false
+    ) -> [IsolationLayer] {
+        let bubblewrap = capabilities.bubblewrap != nil && ExecutableLookup.find("bwrap") != nil
+        let unshare = capabilities.networkNamespaces && ExecutableLookup.find("unshare") != nil
+        return layers(
+            bubblewrap: bubblewrap, unshare: unshare,
+            confinement: Confinement(
+                capabilities: capabilities, bubblewrap: bubblewrap, unshare: unshare, allowNetwork: allowNetwork),
+            user: user, allowNetwork: allowNetwork)
+    }
+
+    private static func layers(
+        bubblewrap: Bool, unshare: Bool, confinement: Confinement, user: SandboxUser?, allowNetwork: Bool
+    ) -> [IsolationLayer] {
         var layers: [IsolationLayer] = [.processGroup, .resourceLimits, .cleanEnvironment]
         if user != nil { layers.append(.dedicatedUser) }
-        if bubblewrap != nil || unshare != nil {
+        if bubblewrap || unshare {
             if !allowNetwork { layers.append(.networkNamespace) }
             layers.append(.pidNamespace)
         }
-        if bubblewrap != nil { layers.append(.readOnlyFilesystem) }
+        if bubblewrap { layers.append(.readOnlyFilesystem) }
+        if confinement.denyInetSockets { layers.append(.seccompNetworkFilter) }
+        if confinement.landlockABI > 0 { layers.append(.landlockWrites) }
+        if confinement.sweepOrphans { layers.append(.orphanSweep) }
         return layers
     }
 
+    /// The kernel confinement the spawn helper applies: only where namespaces cannot do the job.
+    func confinement(allowNetwork: Bool) -> Confinement {
+        Confinement(capabilities: capabilities, bubblewrap: bubblewrap != nil, unshare: unshare != nil, allowNetwork: allowNetwork)
+    }
+
     /// Runs `command` (executable name or path, then arguments) with `workDir` as its current and only
-    /// writable directory. Returns how it ended; throws only when it could not start.
+    /// writable directory. Returns how it ended; throws `SandboxError` when it could not start, and
+    /// `CancellationError` when the calling task was cancelled (after the whole tree has been killed).
     public func run(_ command: [String], in workDir: URL, limits: SandboxLimits) async throws -> SandboxResult {
-        guard let name = command.first else { throw SandboxError(message: "sandbox: empty command") }
+        guard let name = command.first else { throw SandboxError.emptyCommand }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         guard let executable = name.contains("/") ? name : ExecutableLookup.find(name, path: path) else {
-            throw SandboxError(message: "sandbox: '\(name)' not found on PATH (\(path)); install it or give its full path")
+            throw SandboxError.commandNotFound(name: name, searchPath: path)
         }
         let dir = workDir.standardizedFileURL.path
         try prepare(workDir: dir)
         let argv = wrap([executable] + command.dropFirst(), workDir: dir, allowNetwork: limits.allowNetwork)
         var environment = [
-            "PATH": path, "HOME": dir, "TMPDIR": "/tmp",
+            // bubblewrap gives each run a private /tmp; otherwise the work dir is the only writable place.
+            "PATH": path, "HOME": dir, "TMPDIR": bubblewrap != nil ? "/tmp" : dir,
             "LANG": ProcessInfo.processInfo.environment["LANG"] ?? "C.UTF-8",
         ]
         environment.merge(limits.environment) { $1 }
         let finalEnvironment = environment
         let layers = layers(allowNetwork: limits.allowNetwork)
         let user = user
-        return try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(with: Result {
-                    try Supervisor.run(argv: argv, environment: finalEnvironment, workDir: dir, limits: limits, user: user, layers: layers)
-                })
-            }
-            thread.stackSize = 1 << 20
-            thread.start()
+        let confinement = confinement(allowNetwork: limits.allowNetwork)
+        var limits = limits
+        if let processes = limits.processes {
+            // RLIMIT_NPROC counts every task of the uid, not just this run's: a researcher's own
+            // processes, or concurrent runs under the dedicated uid, would otherwise eat the allowance.
+            let uid = user?.uid ?? getuid()
+            if uid != 0 { limits.processes = ProcessTree.taskCount(ofUID: uid) + processes }
         }
+        let finalLimits = limits
+        let cancellation = CancellationFlag()
+        // One thread per run: it blocks in poll/wait4, and it must outlive the child because the
+        // parent-death signal fires when the forking thread exits.
+        let result = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let thread = Thread {
+                    continuation.resume(with: Result {
+                        try Supervisor.run(
+                            argv: argv, environment: finalEnvironment, workDir: dir, limits: finalLimits, user: user,
+                            confinement: confinement, layers: layers, cancellation: cancellation)
+                    })
+                }
+                thread.stackSize = 1 << 20
+                thread.start()
+            }
+        } onCancel: {
+            cancellation.cancel()
+        }
+        if cancellation.isCancelled { throw CancellationError() }
+        logger.debug("sandbox run ended", metadata: [
+            "command": "\(name)", "termination": "\(result.termination)",
+            "wall": "\(result.wallSeconds)", "cpu": "\(result.cpuSeconds)", "peakRSS": "\(result.peakRSSBytes)",
+            "layers": "\(result.layers.map(\.rawValue).joined(separator: ","))",
+        ])
+        return result
     }
 
     /// The command line that applies the namespaces: bubblewrap when usable, else `unshare`.
     func wrap(_ command: [String], workDir: String, allowNetwork: Bool) -> [String] {
         if let bubblewrap {
-            var argv = [bubblewrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
+            // --as-pid-1: the command is the namespace's init, a direct child of bubblewrap, which reaps
+            // it. With bubblewrap's own init in between, that init is left to the host's init to reap.
+            var argv = [bubblewrap, "--die-with-parent", "--new-session", "--unshare-pid", "--as-pid-1", "--unshare-ipc", "--unshare-uts"]
             if !allowNetwork { argv.append("--unshare-net") }
             argv += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
                      "--bind", workDir, workDir, "--chdir", workDir, "--"]
@@ -118,21 +206,56 @@ public final class Sandbox: Sendable {
     private func prepare(workDir: String) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: workDir, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw SandboxError(message: "sandbox: work directory '\(workDir)' does not exist; create it first")
+            throw SandboxError.workDirMissing(path: workDir)
         }
         guard let user else { return }
-        var failure: String?
+        // The sandbox user must be able to reach the work dir through its parents.
+        var ancestor = URL(fileURLWithPath: workDir).deletingLastPathComponent()
+        while ancestor.path != "/" {
+            var info = stat()
+            if stat(ancestor.path, &info) == 0, info.st_mode & S_IXOTH == 0,
+               !(info.st_uid == user.uid && info.st_mode & S_IXUSR != 0),
+               !(info.st_gid == user.gid && info.st_mode & S_IXGRP != 0) {
+                throw SandboxError.workDirUnreachable(path: workDir, ancestor: ancestor.path, uid: user.uid)
+            }
+            ancestor.deleteLastPathComponent()
+        }
+        var failure: SandboxError?
         func own(_ path: String) {
             if lchown(path, user.uid, user.gid) != 0 && failure == nil {
-                failure = "cannot give '\(path)' to uid \(user.uid): \(String(cString: strerror(errno)))"
+                failure = .cannotChown(path: path, uid: user.uid, reason: String(cString: strerror(errno)))
             }
         }
         own(workDir)
         if let walker = FileManager.default.enumerator(atPath: workDir) {
             for case let relative as String in walker { own(workDir + "/" + relative) }
         }
-        // The sandbox user must be able to reach the work dir through its parents.
-        if let failure { throw SandboxError(message: "sandbox: \(failure)") }
+        if let failure { throw failure }
+    }
+}
+
+/// Set when the task awaiting a run is cancelled; the supervisor then kills the run.
+final class CancellationFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    var isCancelled: Bool { flag.load(ordering: .acquiring) }
+    func cancel() { flag.store(true, ordering: .releasing) }
+}
+
+/// seccomp and Landlock settings for one spawn (the fallbacks for missing namespaces).
+struct Confinement: Sendable, Equatable {
+    var denyInetSockets: Bool
+    /// 0: no Landlock.
+    var landlockABI: Int
+    /// No PID namespace: the command is a subreaper, and every process seen in its tree is killed when
+    /// the run ends.
+    var sweepOrphans: Bool
+
+    /// seccomp only where no network namespace is available; Landlock only where bubblewrap's
+    /// read-only binds are not.
+    init(capabilities: IsolationCapabilities, bubblewrap: Bool, unshare: Bool, allowNetwork: Bool) {
+        denyInetSockets = !allowNetwork && !bubblewrap && !unshare && capabilities.seccompFilters
+        landlockABI = bubblewrap ? 0 : capabilities.landlockABI ?? 0
+        sweepOrphans = !bubblewrap && !unshare
     }
 }
 
@@ -140,23 +263,30 @@ public final class Sandbox: Sendable {
 enum Supervisor {
     static func run(
         argv: [String], environment: [String: String], workDir: String, limits: SandboxLimits, user: SandboxUser?,
-        layers: [IsolationLayer]
+        confinement: Confinement, layers: [IsolationLayer], cancellation: CancellationFlag
     ) throws -> SandboxResult {
         var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
         guard evolve_pipe_cloexec(&outPipe) == 0, evolve_pipe_cloexec(&errPipe) == 0 else {
-            throw SandboxError(message: "sandbox: cannot create pipes: \(String(cString: strerror(errno)))")
+            throw SandboxError.cannotCreatePipes(reason: String(cString: strerror(errno)))
         }
         var spawnLimits = evolve_spawn_limits(
             cpu_seconds: Int64(limits.cpuSeconds ?? -1), address_space_bytes: Int64(limits.addressSpaceBytes ?? -1),
             file_size_bytes: Int64(limits.fileSizeBytes ?? -1), open_files: Int64(limits.openFiles ?? -1),
-            processes: Int64(limits.processes ?? -1), core_bytes: 0)
+            processes: Int64(limits.processes ?? -1), core_bytes: 0,
+            data_bytes: Int64(limits.dataBytes ?? -1))
         let started = ContinuousClock.now
         var pid: pid_t = 0
         let spawnError: Int32 = withCStrings(argv) { cArgv in
             withCStrings(environment.map { "\($0.key)=\($0.value)" }.sorted()) { cEnv in
-                evolve_spawn(
-                    argv[0], cArgv, cEnv, workDir, &spawnLimits, outPipe[1], errPipe[1],
-                    user.map { Int32(bitPattern: $0.uid) } ?? -1, user.map { Int32(bitPattern: $0.gid) } ?? -1, &pid)
+                workDir.withCString { cWorkDir in
+                    var confinement = evolve_spawn_confinement(
+                        deny_inet_sockets: confinement.denyInetSockets ? 1 : 0, landlock_abi: Int32(confinement.landlockABI),
+                        writable_dir: cWorkDir, child_subreaper: confinement.sweepOrphans ? 1 : 0)
+                    return evolve_spawn(
+                        argv[0], cArgv, cEnv, cWorkDir, &spawnLimits, outPipe[1], errPipe[1],
+                        user.map { Int32(bitPattern: $0.uid) } ?? -1, user.map { Int32(bitPattern: $0.gid) } ?? -1,
+                        &confinement, &pid)
+                }
             }
         }
         close(outPipe[1])
@@ -166,7 +296,7 @@ enum Supervisor {
             close(errPipe[0])
         }
         guard spawnError == 0 else {
-            throw SandboxError(message: "sandbox: cannot start '\(argv[0])': \(String(cString: strerror(spawnError)))")
+            throw SandboxError.spawnFailed(executable: argv[0], reason: String(cString: strerror(spawnError)))
         }
 
         var stdout = CapturedOutput(), stderr = CapturedOutput()
@@ -181,9 +311,42 @@ enum Supervisor {
         var buffer = [UInt8](repeating: 0, count: 65536)
         var sampledCPU = 0.0, sampledRSS = 0
         var lastSample = started
+        // Every process seen in the tree, with its start time: without a PID namespace, a descendant
+        // that left the process group (setsid) is found and killed through this list.
+        var seen: [pid_t: UInt64] = [:]
 
         func killGroup(_ signal: Int32) {
             kill(-pid, signal)
+            if signal == SIGKILL && confinement.sweepOrphans { sweep() }
+        }
+
+        let wrapped = argv[0].hasSuffix("/bwrap") || argv[0].hasSuffix("/unshare")
+        var backstopAt: ContinuousClock.Instant?
+
+        /// Kills the whole run. Under a namespace wrapper, the namespace's first process goes first: the
+        /// kernel then kills everything in the namespace, and the wrapper reaps it and exits. Killing the
+        /// wrapper first would orphan that process to init as a zombie. The group follows as a backstop.
+        func killRun() {
+            killed = true
+            if wrapped {
+                for child in ProcessTree.children(of: pid) { kill(child, SIGKILL) }
+                backstopAt = .now + .milliseconds(250)
+            } else {
+                killGroup(SIGKILL)
+            }
+        }
+
+        func sweep() {
+            if reaped == nil { record(ProcessTree.members(of: pid)) }
+            for (member, start) in seen where member != pid && ProcessTree.startTime(of: member) == start {
+                kill(member, SIGKILL)
+            }
+        }
+
+        func record(_ members: [pid_t]) {
+            for member in members where seen[member] == nil {
+                if let start = ProcessTree.startTime(of: member) { seen[member] = start }
+            }
         }
 
         while open[0] || open[1] || reaped == nil {
@@ -202,41 +365,52 @@ enum Supervisor {
                 }
                 if (index == 0 ? stdout.totalBytes : stderr.totalBytes) > limits.outputLimitBytes, !killed {
                     verdict = verdict ?? .outputLimit
-                    killGroup(SIGKILL)
-                    killed = true
+                    killRun()
                 }
             }
             if reaped == nil, ContinuousClock.now - lastSample > .milliseconds(100) {
                 lastSample = .now
+                if confinement.sweepOrphans { record(ProcessTree.members(of: pid)) }
                 sampledCPU = max(sampledCPU, ProcessTree.cpuSeconds(of: pid))
                 sampledRSS = max(sampledRSS, ProcessTree.peakRSSBytes(of: pid))
             }
-            if reaped == nil {
+            if reaped == nil, evolve_exited_unreaped(pid) != 0 {
+                // The command is done: whatever it left running in its group goes too. Killing before
+                // reaping keeps the group id from being reused by an unrelated process meanwhile.
+                killGroup(SIGKILL)
                 var status: Int32 = 0, userSeconds = 0.0, systemSeconds = 0.0, rss = 0
                 if evolve_wait(pid, 1, &status, &userSeconds, &systemSeconds, &rss) == pid {
                     reaped = (status, userSeconds, systemSeconds, rss * 1024)
                     reapedAt = .now
-                    // The command is done: whatever it left running in its group goes too.
-                    killGroup(SIGKILL)
                 }
             }
+            if reaped == nil, cancellation.isCancelled, !killed { killRun() }
             let now = ContinuousClock.now
             if reaped == nil, now >= deadline, termSentAt == nil {
                 verdict = verdict ?? .timeout
-                killGroup(SIGTERM)
+                // SIGTERM must reach the candidate, not the namespace wrapper: bubblewrap or unshare
+                // dying would take the namespace down with SIGKILL at once, leaving no grace to flush.
+                if !wrapped { killGroup(SIGTERM) }
+                for member in ProcessTree.members(of: pid) where member != pid && !(wrapped && ProcessTree.isWrapper(member)) {
+                    kill(member, SIGTERM)
+                }
                 termSentAt = now
             }
-            if reaped == nil, let sent = termSentAt, now >= sent + grace, !killed {
+            if reaped == nil, let sent = termSentAt, now >= sent + grace, !killed { killRun() }
+            if reaped == nil, let backstop = backstopAt, now >= backstop {
                 killGroup(SIGKILL)
-                killed = true
+                backstopAt = nil
             }
             // A descendant outside the group (no PID namespace) may hold the pipes open: stop waiting
             // for them a grace period after the command ended.
             if let done = reapedAt, now >= done + grace + .milliseconds(200) { break }
         }
+        if confinement.sweepOrphans { sweep() }
         let wall = ContinuousClock.now - started
-        let status = reaped!.status
-        let cpu = max(reaped!.user + reaped!.system, sampledCPU)
+        // The loop above ends only after the command was reaped.
+        guard let reaped else { preconditionFailure("sandbox supervisor left its loop before reaping pid \(pid)") }
+        let status = reaped.status
+        var cpu = max(reaped.user + reaped.system, sampledCPU)
         var termination: SandboxResult.Termination
         if evolve_wifexited(status) != 0 {
             let code = evolve_wexitstatus(status)
@@ -251,13 +425,15 @@ enum Supervisor {
         } else if case .signaled(let signal) = termination,
                   signal == SIGXCPU || (signal == SIGKILL && limits.cpuSeconds.map { cpu >= Double($0) - 0.05 } == true) {
             termination = .cpuLimit
+            // The kernel sends SIGXCPU only at the limit; the last /proc sample may predate it.
+            cpu = max(cpu, Double(limits.cpuSeconds ?? 0))
         } else if termination != .exited(0), Self.looksLikeAllocationFailure(stderr.text) {
             termination = .memoryLimit
         }
         return SandboxResult(
             termination: termination,
             wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18,
-            cpuSeconds: cpu, peakRSSBytes: max(reaped!.rss, sampledRSS), stdout: stdout, stderr: stderr, layers: layers)
+            cpuSeconds: cpu, peakRSSBytes: max(reaped.rss, sampledRSS), stdout: stdout, stderr: stderr, layers: layers)
     }
 
     /// Allocation failures under RLIMIT_AS surface as messages rather than a distinct signal.

@@ -1,13 +1,21 @@
 /// Hard limits for one sandboxed run. `nil` leaves a limit unset.
 public struct SandboxLimits: Sendable {
-    /// Wall-clock deadline: SIGTERM to the whole tree, SIGKILL `killGraceSeconds` later.
+    /// Wall-clock deadline: SIGTERM to every process of the run, SIGKILL `killGraceSeconds` later. Under
+    /// a PID namespace the command is the namespace's init, so it sees SIGTERM only if it handles it.
     public var wallSeconds: Double = 120
     public var killGraceSeconds: Double = 1
+    /// CPU seconds per process: SIGXCPU at the limit, SIGKILL a second later (under a PID namespace the
+    /// command is the namespace's init, which ignores SIGXCPU, so it runs until the SIGKILL).
     public var cpuSeconds: Int? = 120
     public var addressSpaceBytes: Int? = 8 << 30
+    /// Heap and other private writable memory (RLIMIT_DATA): a memory cap for programs, such as the
+    /// Swift compiler, that reserve more address space than they use and so cannot run under
+    /// `addressSpaceBytes`.
+    public var dataBytes: Int?
     public var fileSizeBytes: Int? = 1 << 30
     public var openFiles: Int? = 256
-    /// Processes of the run's uid; effective only under a non-root uid (see `Sandbox.dedicatedUser`).
+    /// Processes (and threads) the run may add to those its uid already has when it starts; effective
+    /// only under a non-root uid (see `Sandbox.user`).
     public var processes: Int? = 256
     /// Bytes kept per stream (half from the head, half from the tail).
     public var outputCapBytes: Int = 64 << 10
@@ -42,6 +50,13 @@ public enum IsolationLayer: String, Sendable, CaseIterable, Codable {
     case networkNamespace = "network-namespace"
     case pidNamespace = "pid-namespace"
     case readOnlyFilesystem = "read-only-filesystem"
+    /// Fallback without a network namespace: seccomp refuses IPv4/IPv6 sockets.
+    case seccompNetworkFilter = "seccomp-no-inet"
+    /// Fallback without bubblewrap: Landlock allows writes only beneath the work dir.
+    case landlockWrites = "landlock-writes"
+    /// Fallback without a PID namespace: the command is a subreaper and every process seen in its tree
+    /// is killed at the end (a descendant that forks and exits within one 100 ms sample can still escape).
+    case orphanSweep = "orphan-sweep"
 }
 
 /// What a stream printed: the head and tail within the cap, and how much was dropped between them.
@@ -113,8 +128,33 @@ public struct SandboxResult: Sendable {
     public var succeeded: Bool { termination == .exited(0) }
 }
 
-/// A run that could not start (the command is missing, the work dir cannot be prepared…).
-public struct SandboxError: Error, CustomStringConvertible, Sendable {
-    public let message: String
-    public var description: String { message }
+/// Why a run could not start; a run that started and failed is a `SandboxResult`, not an error.
+public enum SandboxError: Error, CustomStringConvertible, Sendable, Equatable {
+    case emptyCommand
+    case commandNotFound(name: String, searchPath: String)
+    case workDirMissing(path: String)
+    /// The dedicated uid cannot traverse `ancestor` on the way to the work dir.
+    case workDirUnreachable(path: String, ancestor: String, uid: UInt32)
+    case cannotChown(path: String, uid: UInt32, reason: String)
+    case cannotCreatePipes(reason: String)
+    case spawnFailed(executable: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .emptyCommand:
+            "sandbox: the command is empty; pass the executable and its arguments"
+        case .commandNotFound(let name, let searchPath):
+            "sandbox: '\(name)' not found on PATH (\(searchPath)); install it or give its full path"
+        case .workDirMissing(let path):
+            "sandbox: work directory '\(path)' does not exist; create it before the run"
+        case .workDirUnreachable(let path, let ancestor, let uid):
+            "sandbox: uid \(uid) cannot reach work directory '\(path)' because '\(ancestor)' is not searchable by others; chmod o+x '\(ancestor)' or put work dirs elsewhere"
+        case .cannotChown(let path, let uid, let reason):
+            "sandbox: cannot give '\(path)' to uid \(uid): \(reason); evolve must run as root to use a dedicated uid"
+        case .cannotCreatePipes(let reason):
+            "sandbox: cannot create output pipes: \(reason); check the open-file limit (ulimit -n)"
+        case .spawnFailed(let executable, let reason):
+            "sandbox: cannot start '\(executable)': \(reason); check that it exists and is executable by the sandbox user"
+        }
+    }
 }

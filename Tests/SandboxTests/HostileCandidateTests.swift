@@ -63,14 +63,93 @@ import Glibc
         expectNoSurvivors()
     }
 
-    @Test func forkBombIsContained() async throws {
+    /// Compiles a C program into the work dir with the system compiler.
+    func compileC(_ name: String, _ source: String) throws -> String {
+        let sourceFile = workDir.appendingPathComponent("\(name).c")
+        try Data(source.utf8).write(to: sourceFile)
+        let binary = workDir.appendingPathComponent(name).path
+        let cc = Process()
+        cc.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
+        cc.arguments = ["-O1", "-o", binary, sourceFile.path]
+        try cc.run()
+        cc.waitUntilExit()
+        try #require(cc.terminationStatus == 0, "cc failed to build \(name).c")
+        return binary
+    }
+
+    @Test func shellForkBombHitsTheProcessLimit() async throws {
         let start = Date()
-        let result = try await sh("bomb() { bomb | bomb & }; bomb; wait", limits(wall: 3))
-        // Forks fail at the dedicated uid's process limit (or the wall clock ends it): either way contained.
-        let hitLimit = result.stderr.text.contains("fork") || result.stderr.text.contains("Resource temporarily unavailable")
-        #expect(hitLimit || result.termination == .timeout, "\(result.termination): \(result.stderr.lastLines(3))")
+        // The top shell stays for 1.5 s while the bomb spreads; its end (or the deadline) ends the rest.
+        let result = try await sh("bomb() { bomb | bomb & }; bomb; sleep 1.5", limits(wall: 3))
+        if sandbox.user != nil {
+            #expect(result.stderr.text.contains("Cannot fork"), "\(result.termination): \(result.stderr.lastLines(3))")
+        }
         #expect(Date().timeIntervalSince(start) < 8)
         expectNoSurvivors()
+    }
+
+    @Test func persistentForkBombIsKilledAtTheDeadline() async throws {
+        try #require(sandbox.user != nil, "process-count containment needs the dedicated uid")
+        // Every process forks forever and never exits: only the process limit bounds it, only the
+        // group/namespace kill ends it.
+        let bomb = try compileC("bomb", "#include <unistd.h>\nint main(void) { for (;;) fork(); }\n")
+        let start = Date()
+        let result = try await sandbox.run([bomb], in: workDir, limits: limits(wall: 1.5) { $0.processes = 48 })
+        #expect(result.termination == .timeout, "\(result.termination)")
+        // Nothing of the run was left for the host's init to reap (checked at once: init reaps lazily).
+        let orphans = Self.processes { $0.name == "bomb" && $0.parent == 1 }
+        #expect(orphans.isEmpty, "bomb processes orphaned to init: \(orphans)")
+        #expect(Date().timeIntervalSince(start) < 1.5 + 0.5 + 4)
+        expectNoSurvivors()
+    }
+
+    @Test func manyConcurrentRunsKeepTheirOutputsApartAndLeaveNoZombies() async throws {
+        let sandbox = sandbox, workDir = workDir, limits = limits()
+        let outputs = try await withThrowingTaskGroup(of: (Int, SandboxResult).self) { group in
+            for index in 0..<12 {
+                group.addTask {
+                    (index, try await sandbox.run(["/bin/sh", "-c", "sleep 0.2; echo run-\(index)"], in: workDir, limits: limits))
+                }
+            }
+            return try await group.reduce(into: [Int: SandboxResult]()) { $0[$1.0] = $1.1 }
+        }
+        for index in 0..<12 {
+            #expect(outputs[index]?.succeeded == true)
+            #expect(outputs[index]?.stdout.text == "run-\(index)\n")
+        }
+        // Every child this process spawned has been reaped: none of them is a zombie.
+        var zombies = Self.zombieChildren()
+        for _ in 0..<20 where !zombies.isEmpty {
+            usleep(50_000)
+            zombies = Self.zombieChildren()
+        }
+        #expect(zombies.isEmpty, "zombie children: \(zombies)")
+        expectNoSurvivors()
+    }
+
+    /// Pids of live or zombie processes whose name (comm) and parent pid match.
+    static func processes(where matches: ((name: String, parent: Int32)) -> Bool) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { return false }
+            let name = String(stat[stat.index(after: open)..<close])
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && matches((name, Int32(fields[1]) ?? 0))
+        }
+    }
+
+    static func zombieChildren() -> [Int32] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        let children = tasks.flatMap { task in
+            ((try? String(contentsOfFile: "/proc/self/task/\(task)/children", encoding: .utf8)) ?? "")
+                .split(separator: " ").compactMap { Int32($0) }
+        }
+        return children.filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
+        }
     }
 
     @Test func eightGigabyteAllocationHitsTheMemoryLimit() async throws {
@@ -80,6 +159,34 @@ import Glibc
         #expect(result.termination == .memoryLimit, "\(result.termination): \(result.stderr.text)")
         #expect(result.peakRSSBytes < 1 << 30)
         #expect(Date().timeIntervalSince(start) < 5)
+        expectNoSurvivors()
+    }
+
+    @Test func theDataLimitCapsMemoryWithoutAnAddressSpaceLimit() async throws {
+        let result = try await sandbox.run(
+            ["/usr/bin/python3", "-c", "x = bytearray(8 * 1024**3); print(len(x))"], in: workDir,
+            limits: limits { $0.addressSpaceBytes = nil; $0.dataBytes = 1 << 30 })
+        #expect(result.termination == .memoryLimit, "\(result.termination): \(result.stderr.text)")
+        #expect(result.peakRSSBytes < 1 << 30)
+        expectNoSurvivors()
+    }
+
+    @Test func aSwiftProgramAllocatingEightGigabytesHitsTheMemoryLimit() async throws {
+        // Candidates are Swift binaries: their allocation failure is a runtime fatal error, not MemoryError.
+        let swiftc = try #require(ExecutableLookup.find("swiftc"), "swiftc is not on PATH")
+        let source = workDir.appendingPathComponent("hog.swift")
+        try Data("let a = [UInt8](repeating: 1, count: 8 << 30)\nprint(a.count)\n".utf8).write(to: source)
+        let compile = Process()
+        compile.executableURL = URL(fileURLWithPath: swiftc)
+        compile.arguments = ["-O", source.path, "-o", workDir.appendingPathComponent("hog").path]
+        try compile.run()
+        compile.waitUntilExit()
+        try #require(compile.terminationStatus == 0)
+        let start = Date()
+        let result = try await sandbox.run(["./hog"], in: workDir, limits: limits())
+        #expect(result.termination == .memoryLimit, "\(result.termination): \(result.stderr.lastLines(5))")
+        #expect(result.peakRSSBytes < 1 << 30)
+        #expect(Date().timeIntervalSince(start) < 8)
         expectNoSurvivors()
     }
 
@@ -125,7 +232,29 @@ import Glibc
         let result = try await sh("trap '' TERM; while :; do sleep 0.1; done", limits(wall: 1))
         #expect(result.termination == .timeout)
         let elapsed = Date().timeIntervalSince(start)
-        #expect(elapsed >= 1 && elapsed < 4)
+        // Wall limit 1 s, grace 0.5 s: SIGTERM was ignored, so only SIGKILL ended it.
+        #expect(elapsed >= 1.45 && elapsed < 5, "\(elapsed)")
+        expectNoSurvivors()
+    }
+
+    @Test func aProgramThatHandlesSIGTERMCanFlushWithinTheGrace() async throws {
+        let flushed = workDir.appendingPathComponent("flushed")
+        let result = try await sh("trap 'echo flushed > flushed; exit 3' TERM; while :; do sleep 0.05; done", limits(wall: 0.5) { $0.killGraceSeconds = 3 })
+        #expect(result.termination == .timeout)
+        #expect(FileManager.default.fileExists(atPath: flushed.path))
+        // It exited on its own well before the 3 s grace ran out.
+        #expect(result.wallSeconds < 3)
+        expectNoSurvivors()
+    }
+
+    @Test func cancellingTheCallerKillsTheRun() async throws {
+        let sandbox = sandbox, workDir = workDir, limits = limits(wall: 60)
+        let start = Date()
+        let run = Task { try await sandbox.run(["/bin/sh", "-c", "sleep 300 & sleep 300"], in: workDir, limits: limits) }
+        try await Task.sleep(for: .milliseconds(300))
+        run.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await run.value }
+        #expect(Date().timeIntervalSince(start) < 5)
         expectNoSurvivors()
     }
 
@@ -137,16 +266,8 @@ import Glibc
     }
 
     @Test func tcpToALoopbackListenerFailsUnderNetworkIsolation() async throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
-        listen(listener, 4)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
-        let port = UInt16(bigEndian: address.sin_port)
+        let listener = try LoopbackListener()
+        let port = listener.port
         let client = "import socket; socket.create_connection(('127.0.0.1', \(port)), timeout=2); print('connected')"
 
         let isolated = try await sandbox.run(["/usr/bin/python3", "-c", client], in: workDir, limits: limits())
@@ -173,7 +294,8 @@ import Glibc
         let outside = "/var/tmp/evolve-escape-\(UUID().uuidString)"
         defer { unlink(outside) }
         let result = try await sh("echo escaped > \(outside) && echo wrote; echo inside > inside.txt && cat inside.txt", limits())
-        if result.layers.contains(.readOnlyFilesystem) || result.layers.contains(.dedicatedUser) {
+        // /var/tmp is world-writable: only write confinement (not the uid) can stop this.
+        if result.layers.contains(.readOnlyFilesystem) || result.layers.contains(.landlockWrites) {
             #expect(!FileManager.default.fileExists(atPath: outside))
             #expect(!result.stdout.text.contains("wrote"))
         }
@@ -200,7 +322,22 @@ import Glibc
             _ = try await sandbox.run(["no-such-evolve-tool"], in: workDir, limits: limits())
             Issue.record("a missing command started")
         } catch let error as SandboxError {
+            guard case .commandNotFound(let name, _) = error else { throw error }
+            #expect(name == "no-such-evolve-tool")
             #expect(error.description.contains("no-such-evolve-tool"))
         }
+    }
+
+    @Test func aWorkDirTheDedicatedUserCannotReachIsAClearError() async throws {
+        try #require(sandbox.user != nil, "only the dedicated uid needs to traverse the parents")
+        let closed = workDir.appendingPathComponent("closed")
+        let inner = closed.appendingPathComponent("work")
+        try FileManager.default.createDirectory(at: inner, withIntermediateDirectories: true)
+        chmod(closed.path, 0o700)
+        await #expect(throws: SandboxError.workDirUnreachable(path: inner.path, ancestor: closed.path, uid: sandbox.user!.uid)) {
+            _ = try await sandbox.run(["/bin/true"], in: inner, limits: limits())
+        }
+        chmod(closed.path, 0o755)
+        #expect(try await sandbox.run(["/bin/true"], in: inner, limits: limits()).succeeded)
     }
 }

@@ -13,6 +13,24 @@ import Testing
         #expect(IsolationCapabilities.probe() == caps)
     }
 
+    @Test func doctorsLayersAreTheSandboxsLayers() {
+        let caps = IsolationCapabilities.probe()
+        #expect(Sandbox.layers(capabilities: caps) == Sandbox(capabilities: caps).layers(allowNetwork: false))
+        #expect(Sandbox.layers(capabilities: caps, allowNetwork: true) == Sandbox(capabilities: caps).layers(allowNetwork: true))
+        let bare = IsolationCapabilities(userNamespaces: false, networkNamespaces: false, bubblewrap: nil, landlockABI: nil, seccompFilters: false)
+        #expect(Sandbox.layers(capabilities: bare, user: nil) == [.processGroup, .resourceLimits, .cleanEnvironment, .orphanSweep])
+    }
+
+    @Test func missingLayersAreWarnedAboutWithARemedy() {
+        let bare = IsolationCapabilities(userNamespaces: false, networkNamespaces: false, bubblewrap: nil, landlockABI: nil, seccompFilters: false)
+        let warnings = Sandbox.missingLayerWarnings(capabilities: bare, bubblewrap: false, unshare: false, user: .evolveDefault)
+        #expect(warnings.count == 2)
+        #expect(warnings.allSatisfy { $0.contains("apt-get install -y bubblewrap") })
+        #expect(warnings.contains { $0.contains("keep network access") })
+        let full = Sandbox.missingLayerWarnings(capabilities: IsolationCapabilities.probe(), bubblewrap: true, unshare: true, user: .evolveDefault)
+        #expect(full.isEmpty)
+    }
+
     @Test func lookupSearchesOnlyTheGivenPath() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-path-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -43,7 +43,7 @@ struct EvolveBinary {
     @Test func doctorPrintsEveryCheckAndExitsZeroOnThisMachine() throws {
         let result = try EvolveBinary.run(["doctor"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        for name in ["swiftc", "sqlite3", "libgit2", "libcurl", "namespaces", "bubblewrap", "landlock", "seccomp", "cpu", "llm"] {
+        for name in ["swiftc", "sqlite3", "libgit2", "libcurl", "namespaces", "bubblewrap", "landlock", "seccomp", "sandbox", "cpu", "llm"] {
             #expect(result.stdout.contains("  \(name) "), "no line for \(name)")
         }
         #expect(!result.stdout.contains("MISSING"))

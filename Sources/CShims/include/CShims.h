@@ -49,16 +49,36 @@ struct evolve_spawn_limits {
     long long open_files;
     long long processes;
     long long core_bytes;
+    long long data_bytes;
+};
+
+/// Kernel confinement applied in the child after the uid switch, for machines without namespaces.
+struct evolve_spawn_confinement {
+    /// Nonzero: a seccomp filter makes socket(AF_INET/AF_INET6) and io_uring_setup fail with EACCES.
+    int deny_inet_sockets;
+    /// Landlock ABI to use (0: no Landlock). Writes are then allowed only beneath `writable_dir`, to
+    /// /dev/null, and to files under /proc (which file permissions guard).
+    int landlock_abi;
+    const char *writable_dir;
+    /// Nonzero: the command becomes a child subreaper, so descendants orphaned while it runs (a
+    /// grandchild that called setsid) stay in its process tree, where the supervisor can find them.
+    int child_subreaper;
 };
 
 /// fork + exec with, in the child and before exec: a new session (so the whole tree is one process
 /// group), SIGKILL on parent death, stdin from /dev/null, stdout/stderr to the given descriptors, the
-/// working directory, rlimits, and optionally a different uid/gid (with supplementary groups dropped).
-/// Only async-signal-safe calls run between fork and exec. Returns 0 and the pid, or an errno; an exec
-/// failure in the child is reported back through a close-on-exec pipe.
+/// working directory, rlimits, optionally a different uid/gid (with supplementary groups dropped), and
+/// optionally seccomp/Landlock confinement (which sets no_new_privs).
+/// Only async-signal-safe calls run between fork and exec. Returns 0 and the pid, or an errno; a failure
+/// in the child before exec is reported back through a close-on-exec pipe.
 int evolve_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
                  const struct evolve_spawn_limits *limits, int stdout_fd, int stderr_fd,
-                 int uid, int gid, pid_t *pid_out);
+                 int uid, int gid, const struct evolve_spawn_confinement *confinement, pid_t *pid_out);
+
+/// Whether `pid` has ended, without reaping it (waitid with WNOWAIT): 1 ended, 0 running, -errno.
+/// The zombie keeps the pid (and so the process-group id) reserved until `evolve_wait` reaps it, so the
+/// group can still be killed safely in between.
+int evolve_exited_unreaped(pid_t pid);
 
 /// waitpid with resource usage: returns the pid (0 if still running with nohang), or -errno.
 int evolve_wait(pid_t pid, int nohang, int *status, double *user_seconds, double *system_seconds,

@@ -10,6 +10,19 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#if defined(__x86_64__)
+#define EVOLVE_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define EVOLVE_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
 
 static void set_limit(int resource, long long value) {
     if (value < 0) return;
@@ -24,9 +37,84 @@ static void child_fail(int report_fd, int err) {
     _exit(127);
 }
 
+/// Refuses IPv4/IPv6 sockets (and io_uring, which can open sockets without the socket syscall).
+/// Syscalls of a foreign ABI (32-bit or x32 entry points) are refused outright, so socketcall cannot
+/// bypass the check. Returns 0 or an errno.
+static int deny_inet_sockets(void) {
+#ifdef EVOLVE_AUDIT_ARCH
+    struct sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, EVOLVE_AUDIT_ARCH, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+#if defined(__x86_64__)
+        // x32 syscalls share the arch value but set bit 30 of the number.
+        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
+#endif
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_io_uring_setup, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 0, 4),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 1, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET6, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog program = {(unsigned short)(sizeof filter / sizeof filter[0]), filter};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno;
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program) != 0) return errno;
+    return 0;
+#else
+    return ENOSYS;
+#endif
+}
+
+// Landlock's ABI, declared here because distribution headers lag the kernel.
+struct evolve_landlock_ruleset_attr {
+    uint64_t handled_access_fs;
+};
+struct evolve_landlock_path_beneath_attr {
+    uint64_t allowed_access;
+    int32_t parent_fd;
+} __attribute__((packed));
+#define EVOLVE_LANDLOCK_RULE_PATH_BENEATH 1
+#define EVOLVE_LL_WRITE_FILE (1ULL << 1)
+#define EVOLVE_LL_TRUNCATE (1ULL << 14)
+
+static int landlock_allow(int ruleset, const char *path, uint64_t access) {
+    int fd = open(path, O_PATH | O_CLOEXEC);
+    if (fd < 0) return errno;
+    struct evolve_landlock_path_beneath_attr rule = {access, fd};
+    long r = syscall(445 /* landlock_add_rule */, ruleset, EVOLVE_LANDLOCK_RULE_PATH_BENEATH, &rule, 0);
+    int err = r == 0 ? 0 : errno;
+    close(fd);
+    return err;
+}
+
+/// Handles every write-like filesystem right the ABI knows and grants them beneath `dir` only (and
+/// plain writes to /dev/null and /proc). Reads and execution stay unrestricted. Returns 0 or an errno.
+static int confine_writes(int abi, const char *dir) {
+    uint64_t writes = (1ULL << 1) | (0x1FFULL << 4);  // WRITE_FILE, REMOVE_DIR … MAKE_SYM
+    if (abi >= 2) writes |= 1ULL << 13;                // REFER
+    if (abi >= 3) writes |= EVOLVE_LL_TRUNCATE;
+    struct evolve_landlock_ruleset_attr attr = {writes};
+    int ruleset = (int)syscall(444 /* landlock_create_ruleset */, &attr, sizeof attr, 0);
+    if (ruleset < 0) return errno;
+    int err = landlock_allow(ruleset, dir, writes);
+    uint64_t file_writes = EVOLVE_LL_WRITE_FILE | (abi >= 3 ? EVOLVE_LL_TRUNCATE : 0);
+    if (err == 0) err = landlock_allow(ruleset, "/dev/null", file_writes);
+    // unshare -r writes its own /proc/self/{uid_map,gid_map,setgroups}; the uid bars the rest of /proc.
+    if (err == 0) err = landlock_allow(ruleset, "/proc", file_writes);
+    if (err == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) err = errno;
+    if (err == 0 && syscall(446 /* landlock_restrict_self */, ruleset, 0) != 0) err = errno;
+    close(ruleset);
+    return err;
+}
+
 int evolve_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
                  const struct evolve_spawn_limits *limits, int stdout_fd, int stderr_fd,
-                 int uid, int gid, pid_t *pid_out) {
+                 int uid, int gid, const struct evolve_spawn_confinement *confinement, pid_t *pid_out) {
     int report[2];
     if (pipe2(report, O_CLOEXEC) != 0) return errno;
     pid_t parent = getpid();
@@ -56,6 +144,7 @@ int evolve_spawn(const char *path, char *const argv[], char *const envp[], const
             set_limit(RLIMIT_NOFILE, limits->open_files);
             set_limit(RLIMIT_NPROC, limits->processes);
             set_limit(RLIMIT_CORE, limits->core_bytes);
+            set_limit(RLIMIT_DATA, limits->data_bytes);
         }
         if (gid >= 0) {
             if (setgroups(0, NULL) != 0 || setgid((gid_t)gid) != 0) child_fail(report[1], errno);
@@ -63,6 +152,16 @@ int evolve_spawn(const char *path, char *const argv[], char *const envp[], const
         if (uid >= 0 && setuid((uid_t)uid) != 0) child_fail(report[1], errno);
         // Parent-death signal is cleared by setuid; set it again.
         if (uid >= 0 && prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) child_fail(report[1], errno);
+        if (confinement && confinement->landlock_abi > 0 && confinement->writable_dir) {
+            int err = confine_writes(confinement->landlock_abi, confinement->writable_dir);
+            if (err != 0) child_fail(report[1], err);
+        }
+        if (confinement && confinement->child_subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+            child_fail(report[1], errno);
+        if (confinement && confinement->deny_inet_sockets) {
+            int err = deny_inet_sockets();
+            if (err != 0) child_fail(report[1], err);
+        }
         execve(path, argv, envp);
         child_fail(report[1], errno);
     }
@@ -80,6 +179,17 @@ int evolve_spawn(const char *path, char *const argv[], char *const envp[], const
     }
     *pid_out = pid;
     return 0;
+}
+
+int evolve_exited_unreaped(pid_t pid) {
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    int r;
+    do {
+        r = waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) return -errno;
+    return info.si_pid == pid ? 1 : 0;
 }
 
 int evolve_wait(pid_t pid, int nohang, int *status, double *user_seconds, double *system_seconds,

@@ -94,6 +94,9 @@ enum MachineChecks {
             MachineCheck(
                 name: "seccomp", status: caps.seccompFilters ? .ok : .warning,
                 detail: caps.seccompFilters ? "filters available" : "filters not available"),
+            MachineCheck(
+                name: "sandbox", status: .info,
+                detail: "candidates run with: " + Sandbox.layers(capabilities: caps).map(\.rawValue).joined(separator: ", ")),
         ]
     }
 
