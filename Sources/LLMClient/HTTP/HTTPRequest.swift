@@ -29,6 +29,8 @@ public struct HTTPRequest: Sendable {
     public var connectTimeout: Double
     /// Seconds allowed for the whole transfer.
     public var totalTimeout: Double
+    /// Seconds without a single byte arriving after which a stalled transfer is abandoned (0 = off).
+    public var idleTimeout: Double = 0
 
     public init(
         method: String = "GET", url: String, headers: [HTTPHeader] = [], body: [UInt8]? = nil,
@@ -122,6 +124,11 @@ extension HTTPRequest {
         evolve_curl_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
         evolve_curl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeout * 1000))
         evolve_curl_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(totalTimeout * 1000))
+        if idleTimeout > 0 {
+            // Below 1 byte/s for idleTimeout seconds counts as stalled.
+            evolve_curl_setopt_long(easy, CURLOPT_LOW_SPEED_LIMIT, 1)
+            evolve_curl_setopt_long(easy, CURLOPT_LOW_SPEED_TIME, max(1, Int(idleTimeout.rounded(.up))))
+        }
         evolve_curl_setopt_long(easy, CURLOPT_NOPROGRESS, 0)  // enables the progress callback (cancellation)
         evolve_curl_setopt_slist(easy, CURLOPT_HTTPHEADER, list)
         evolve_curl_setopt_data_callback(easy, CURLOPT_WRITEFUNCTION, bodyCallback)
