@@ -241,4 +241,68 @@ final class LogSink: @unchecked Sendable {
         #expect(!encoded.contains(Self.key))
         #expect(Endpoint.fromEnvironment([:]) == nil)
     }
+
+    static let openAIStream = """
+        data: {"choices":[{"delta":{"role":"assistant"}}]}
+
+        data: {"choices":[{"delta":{"content":"stream"}}]}
+
+        data: {"choices":[{"delta":{"content":"ed answer"}}]}
+
+        data: {"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":2}}
+
+        data: [DONE]
+
+        """
+
+    @Test func streamingSuccessReassemblesTheAnswer() async throws {
+        let server = try LoopbackHTTPServer { _ in
+            LoopbackHTTPServer.Response(status: 200, headers: [("Content-Type", "text/event-stream")], body: Array(Self.openAIStream.utf8))
+        }
+        defer { server.stop() }
+        let (chat, _) = client(server) { e, _ in e.stream = true }
+        let answer = try await chat.complete(messages)
+        #expect(answer.text == "streamed answer")
+        #expect(answer.usage == Usage(promptTokens: 9, completionTokens: 2, estimated: false))
+        let body = try JSONSerialization.jsonObject(with: Data(server.requests[0].body)) as! [String: Any]
+        #expect(body["stream"] as? Bool == true)
+
+        let anthropic = try LoopbackHTTPServer { _ in
+            LoopbackHTTPServer.Response(status: 200, body: Array("""
+                event: message_start
+                data: {"type":"message_start","message":{"usage":{"input_tokens":4}}}
+                data: {"type":"content_block_delta","delta":{"type":"text_delta","text":"Hi "}}
+                data: {"type":"content_block_delta","delta":{"type":"text_delta","text":"you"}}
+                data: {"type":"message_delta","usage":{"output_tokens":2}}
+                data: {"type":"message_stop"}
+
+                """.utf8))
+        }
+        defer { anthropic.stop() }
+        let (claude, _) = client(anthropic, api: .anthropic) { e, _ in e.stream = true }
+        let reply = try await claude.complete(messages)
+        #expect(reply.text == "Hi you" && reply.usage == Usage(promptTokens: 4, completionTokens: 2, estimated: false))
+    }
+
+    @Test func aStalledStreamIsAbandonedAtTheIdleTimeoutNotTheTotal() async throws {
+        let server = try LoopbackHTTPServer { _ in
+            LoopbackHTTPServer.Response(status: 200, body: Array(Self.openAIStream.utf8), stallAfterBytes: 60, stallSeconds: 20)
+        }
+        defer { server.stop() }
+        let (chat, _) = client(server) { e, p in e.stream = true; e.idleTimeout = 1; e.totalTimeout = 60; p.maxAttempts = 1 }
+        let start = Date()
+        await #expect(throws: LLMError.self) { try await chat.complete(messages) }
+        #expect(Date().timeIntervalSince(start) < 15)
+    }
+
+    @Test func aStreamCutBeforeItsEndMarkerIsRetried() async throws {
+        let cut = String(Self.openAIStream.prefix(120))
+        let script = Script([LoopbackHTTPServer.Response(status: 200, body: Array(cut.utf8)),
+                             LoopbackHTTPServer.Response(status: 200, body: Array(Self.openAIStream.utf8))])
+        let server = try LoopbackHTTPServer { _ in script.next() }
+        defer { server.stop() }
+        let (chat, _) = client(server) { e, _ in e.stream = true }
+        let answer = try await chat.complete(messages)
+        #expect(answer.text == "streamed answer" && answer.attempts == 2)
+    }
 }

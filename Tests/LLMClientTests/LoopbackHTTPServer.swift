@@ -19,6 +19,9 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         var body: [UInt8] = []
         /// Seconds to wait before answering (to test timeouts).
         var delay: Double = 0
+        /// Send only this many body bytes, then go silent for `stallSeconds` (a stalled stream).
+        var stallAfterBytes: Int?
+        var stallSeconds: Double = 0
 
         static func json(_ status: Int, _ text: String, headers: [(String, String)] = []) -> Response {
             Response(status: status, headers: [("Content-Type", "application/json")] + headers, body: Array(text.utf8))
@@ -109,7 +112,12 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         for (name, value) in response.headers { text += "\(name): \(value)\r\n" }
         text += "\r\n"
         let bytes = Array(text.utf8) + response.body
-        _ = bytes.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        let first = response.stallAfterBytes.map { min(bytes.count, text.utf8.count + $0) } ?? bytes.count
+        _ = bytes[..<first].withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        if first < bytes.count {
+            Thread.sleep(forTimeInterval: response.stallSeconds)
+            _ = bytes[first...].withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
     }
 
     private func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {

@@ -141,6 +141,10 @@ public actor ChatClient {
         }
         if !endpoint.reasoning, let t = endpoint.temperature { object["temperature"] = t }
         if let p = endpoint.topP { object["top_p"] = p }
+        if endpoint.stream {
+            object["stream"] = true
+            if endpoint.api == .openAI { object["stream_options"] = ["include_usage": true] }
+        }
         return Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
     }
 
@@ -164,6 +168,7 @@ public actor ChatClient {
     }
 
     func parse(_ body: [UInt8], promptCharacters: Int) throws -> Completion {
+        if endpoint.stream { return try parseStream(body, promptCharacters: promptCharacters) }
         guard let object = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
             throw LLMError.unavailable(host: endpoint.host, attempts: 0, lastProblem: "answer is not a JSON object")
         }
@@ -183,6 +188,47 @@ public actor ChatClient {
             completion = usage?["output_tokens"] as? Int
         }
         guard let text else { throw LLMError.unavailable(host: endpoint.host, attempts: 0, lastProblem: "answer has no message text") }
+        let usage = Usage(
+            promptTokens: prompt ?? (promptCharacters + 3) / 4, completionTokens: completion ?? (text.count + 3) / 4,
+            estimated: prompt == nil || completion == nil)
+        let cost = (Double(usage.promptTokens) * endpoint.promptPricePerMillion
+            + Double(usage.completionTokens) * endpoint.completionPricePerMillion) / 1e6
+        return Completion(text: text, model: endpoint.model, usage: usage, costUSD: cost, latencySeconds: 0, attempts: 1)
+    }
+
+    /// Reassembles a server-sent-event stream: OpenAI's `choices[0].delta.content` chunks (usage in the
+    /// last chunk), or Anthropic's `content_block_delta` events (usage in `message_start`/`message_delta`).
+    func parseStream(_ body: [UInt8], promptCharacters: Int) throws -> Completion {
+        var text = ""
+        var prompt: Int?, completion: Int?
+        var done = false
+        for line in String(decoding: body, as: UTF8.self).split(separator: "\n") {
+            guard line.hasPrefix("data:") else { continue }
+            let payload = line.dropFirst(5).trimmingCharacters(in: .whitespaces)
+            if payload == "[DONE]" { done = true; continue }
+            guard let event = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any] else {
+                throw LLMError.unavailable(host: endpoint.host, attempts: 0, lastProblem: "malformed stream event")
+            }
+            switch endpoint.api {
+            case .openAI:
+                if let delta = ((event["choices"] as? [[String: Any]])?.first?["delta"] as? [String: Any])?["content"] as? String {
+                    text += delta
+                }
+                if let usage = event["usage"] as? [String: Any] {
+                    prompt = usage["prompt_tokens"] as? Int
+                    completion = usage["completion_tokens"] as? Int
+                }
+            case .anthropic:
+                switch event["type"] as? String {
+                case "content_block_delta": text += ((event["delta"] as? [String: Any])?["text"] as? String) ?? ""
+                case "message_start": prompt = ((event["message"] as? [String: Any])?["usage"] as? [String: Any])?["input_tokens"] as? Int
+                case "message_delta": completion = (event["usage"] as? [String: Any])?["output_tokens"] as? Int
+                case "message_stop": done = true
+                default: break
+                }
+            }
+        }
+        guard done else { throw LLMError.unavailable(host: endpoint.host, attempts: 0, lastProblem: "stream ended before its end marker") }
         let usage = Usage(
             promptTokens: prompt ?? (promptCharacters + 3) / 4, completionTokens: completion ?? (text.count + 3) / 4,
             estimated: prompt == nil || completion == nil)

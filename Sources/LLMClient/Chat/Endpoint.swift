@@ -27,6 +27,9 @@ public struct Endpoint: Codable, Sendable, Equatable {
     public var totalTimeout: Double = 300
     /// A response that sends no byte for this long is abandoned early.
     public var idleTimeout: Double = 60
+    /// Ask for a server-sent-event stream: long answers keep bytes flowing, so a stall is caught by
+    /// `idleTimeout` long before `totalTimeout`.
+    public var stream = false
 
     public init(api: API = .openAI, baseURL: String, model: String, apiKeyEnv: String? = nil) {
         self.api = api
@@ -56,7 +59,7 @@ public struct Endpoint: Codable, Sendable, Equatable {
         case baseURL = "base_url", apiKeyEnv = "api_key_env", topP = "top_p", maxTokens = "max_tokens"
         case extraHeaders = "extra_headers", promptPricePerMillion = "prompt_price_per_million"
         case completionPricePerMillion = "completion_price_per_million", connectTimeout = "connect_timeout"
-        case totalTimeout = "timeout", idleTimeout = "idle_timeout"
+        case totalTimeout = "timeout", idleTimeout = "idle_timeout", stream
     }
 
     public init(from decoder: Decoder) throws {
@@ -75,6 +78,7 @@ public struct Endpoint: Codable, Sendable, Equatable {
         connectTimeout = try c.decodeIfPresent(Double.self, forKey: .connectTimeout) ?? 10
         totalTimeout = try c.decodeIfPresent(Double.self, forKey: .totalTimeout) ?? 300
         idleTimeout = try c.decodeIfPresent(Double.self, forKey: .idleTimeout) ?? 60
+        stream = try c.decodeIfPresent(Bool.self, forKey: .stream) ?? false
     }
 }
 
