@@ -32,7 +32,7 @@ public struct BenchmarkSpec: Decodable, Sendable {
     public var generator: String
     public var boxRows: Int?
     public var boxColumns: Int?
-    /// Maze cells per side (k; the grid is 2k+1 tokens wide).
+    /// Maze cells per side (k; the grid is 2k+1 tokens wide); for ARC the canvas side (default 10).
     public var size: Int?
     /// "minimal" or a number of blanks.
     public var difficulty: String?
@@ -105,8 +105,23 @@ public struct BenchmarkSpec: Decodable, Sendable {
             }
             task.name = name
             return (task, bench.scorer)
+        case "arc":
+            let side = size ?? 10
+            guard (3...30).contains(side) else {
+                throw EvaluationError("benchmark \(name): an ARC canvas needs size (canvas side) from 3 to 30, got \(side)")
+            }
+            let bench = ARCBenchmark(
+                canvas: side, trainCount: train, validationCount: validation, testCount: test, augmentations: augmentations ?? 0)
+            var task: TaskData
+            do {
+                task = try bench.taskData(split: split, seed: seed)
+            } catch let error as EvaluationError {
+                throw EvaluationError("benchmark \(name): \(error.description)")
+            }
+            task.name = name
+            return (task, bench.scorer)
         default:
-            throw EvaluationError("benchmark \(name): unknown generator \"\(generator)\" (available: sudoku, maze)")
+            throw EvaluationError("benchmark \(name): unknown generator \"\(generator)\" (available: sudoku, maze, arc)")
         }
     }
 }
