@@ -1,0 +1,426 @@
+import Foundation
+import Testing
+@testable import Evaluators
+
+/// Test-side helpers written independently of the code under test: their own rule implementations.
+enum ARCFixture {
+    static func size(_ g: ARCGrid) -> (Int, Int) { (g.count, g.first?.count ?? 0) }
+
+    static func flip(_ g: ARCGrid, horizontal: Bool) -> ARCGrid {
+        let (h, w) = size(g)
+        return (0..<h).map { r in (0..<w).map { c in horizontal ? g[r][w - 1 - c] : g[h - 1 - r][c] } }
+    }
+
+    /// Clockwise quarter turn by index arithmetic: the cell at (r, c) moves to (c, h − 1 − r).
+    static func quarterTurn(_ g: ARCGrid) -> ARCGrid {
+        let (h, w) = size(g)
+        var out = Array(repeating: Array(repeating: -1, count: h), count: w)
+        for r in 0..<h { for c in 0..<w { out[c][h - 1 - r] = g[r][c] } }
+        return out
+    }
+
+    static func turn(_ g: ARCGrid, _ k: Int) -> ARCGrid { (0..<k).reduce(g) { acc, _ in quarterTurn(acc) } }
+
+    static func gravity(_ g: ARCGrid) -> ARCGrid {
+        let (h, w) = size(g)
+        var out = g
+        for c in 0..<w {
+            var column = (0..<h).map { g[$0][c] }
+            column = Array(repeating: 0, count: column.filter { $0 == 0 }.count) + column.filter { $0 != 0 }
+            for r in 0..<h { out[r][c] = column[r] }
+        }
+        return out
+    }
+
+    static func shift(_ g: ARCGrid, dr: Int, dc: Int) -> ARCGrid {
+        let (h, w) = size(g)
+        var out = Array(repeating: Array(repeating: 0, count: w), count: h)
+        for r in 0..<h {
+            for c in 0..<w where (0..<h).contains(r + dr) && (0..<w).contains(c + dc) { out[r + dr][c + dc] = g[r][c] }
+        }
+        return out
+    }
+
+    /// Background cells with no background route to the border, by repeated relaxation (no flood fill stack).
+    static func fill(_ g: ARCGrid, colour: Int) -> ARCGrid {
+        let (h, w) = size(g)
+        var open = (0..<h).map { r in (0..<w).map { c in g[r][c] == 0 && (r == 0 || c == 0 || r == h - 1 || c == w - 1) } }
+        var changed = true
+        while changed {
+            changed = false
+            for r in 0..<h {
+                for c in 0..<w where g[r][c] == 0 && !open[r][c] {
+                    let near = (r > 0 && open[r - 1][c]) || (r < h - 1 && open[r + 1][c]) || (c > 0 && open[r][c - 1]) || (c < w - 1 && open[r][c + 1])
+                    if near { open[r][c] = true; changed = true }
+                }
+            }
+        }
+        return (0..<h).map { r in (0..<w).map { c in g[r][c] == 0 && !open[r][c] ? colour : g[r][c] } }
+    }
+
+    static func expected(_ rule: ARCRule, _ input: ARCGrid) -> ARCGrid {
+        switch rule {
+        case .flip(let horizontal): return flip(input, horizontal: horizontal)
+        case .rotate(let k): return turn(input, k)
+        case .recolour(let mapping): return input.map { $0.map { mapping[$0] } }
+        case .gravity: return gravity(input)
+        case .translate(let dr, let dc): return shift(input, dr: dr, dc: dc)
+        case .fillEnclosed(let colour): return fill(input, colour: colour)
+        case .countAndDraw(let colour): return [Array(repeating: colour, count: input.joined().filter { $0 == colour }.count)]
+        }
+    }
+
+    /// True when one colour-to-colour function maps every input cell to the output cell at the same place.
+    static func isCellwiseRecolouring(_ pairs: [ARCPair]) -> Bool {
+        var map: [Int: Int] = [:]
+        for pair in pairs {
+            guard size(pair.input) == size(pair.output) else { return false }
+            for (a, b) in zip(pair.input.joined(), pair.output.joined()) {
+                if let known = map[a], known != b { return false }
+                map[a] = b
+            }
+        }
+        return true
+    }
+
+    static func randomGrid(_ rng: inout SplitMix64, maxSide: Int) -> ARCGrid {
+        let h = 1 + Int(rng.next() % UInt64(maxSide)), w = 1 + Int(rng.next() % UInt64(maxSide))
+        return (0..<h).map { _ in (0..<w).map { _ in Int(rng.next() % 10) } }
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("arc-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+}
+
+@Suite struct ARCGeneratorTests {
+    @Test func everyFamilyMatchesAnIndependentImplementationOfItsRule() {
+        let tasks = ARCGenerator(maxSide: 10).generate(count: 70, seed: 11)
+        #expect(Set(tasks.map(\.rule.family)) == Set(ARCRule.families))
+        #expect(ARCRule.families.count >= 7)
+        for generated in tasks {
+            let task = generated.task
+            #expect(task.train.count == 3 && task.test.count == 1, "\(task.name)")
+            #expect(task.problem == nil, "\(task.name): \(task.problem ?? "")")
+            #expect(Set(task.train.map(\.input) + task.test.map(\.input)).count == 4, "\(task.name): inputs differ within a task")
+            for pair in task.train + task.test {
+                let (h, w) = ARCFixture.size(pair.input)
+                #expect((3...10).contains(h) && (3...10).contains(w), "\(task.name)")
+                #expect(pair.output == ARCFixture.expected(generated.rule, pair.input), "\(task.name)")
+                #expect(pair.output != pair.input, "\(task.name): every pair shows the rule at work")
+            }
+            switch generated.rule {
+            case .recolour(let mapping):
+                let moved = (1...9).filter { mapping[$0] != $0 }
+                #expect(mapping[0] == 0 && (2...3).contains(moved.count), "two or three colours change, 0 stays")
+                #expect(Set(moved.map { mapping[$0] }).count == moved.count && moved.allSatisfy { !moved.contains(mapping[$0]) })
+                #expect((task.train + task.test).allSatisfy { $0.input.joined().allSatisfy { $0 == 0 || moved.contains($0) } })
+                #expect(ARCFixture.isCellwiseRecolouring(task.train + task.test))
+            case .fillEnclosed(let colour):
+                #expect(task.test[0].input.joined().allSatisfy { $0 != colour }, "the fill colour is not in the input")
+            case .countAndDraw:
+                #expect(task.test[0].output.count == 1 && (1...10).contains(task.test[0].output[0].count))
+            default: break
+            }
+        }
+    }
+
+    @Test func rulesOnHandMadeGrids() {
+        let ring: ARCGrid = [[0, 0, 0, 0, 0], [0, 3, 3, 3, 0], [0, 3, 0, 3, 0], [0, 3, 3, 3, 0], [0, 0, 0, 0, 0]]
+        #expect(ARCRule.fillEnclosed(colour: 4).apply(ring)[2] == [0, 3, 4, 3, 0])
+        let open: ARCGrid = [[0, 3, 0], [3, 0, 3], [3, 0, 3]]  // the centre reaches the bottom edge
+        #expect(ARCRule.fillEnclosed(colour: 4).apply(open) == open)
+        #expect(ARCRule.gravity.apply([[1, 0], [0, 2], [5, 0]]) == [[0, 0], [1, 0], [5, 2]])
+        #expect(ARCRule.rotate(quarterTurns: 1).apply([[1, 2, 3], [4, 5, 6]]) == [[4, 1], [5, 2], [6, 3]])
+        #expect(ARCRule.translate(dr: 0, dc: 1).apply([[1, 2], [3, 4]]) == [[0, 1], [0, 3]])
+        #expect(ARCRule.countAndDraw(colour: 7).apply([[7, 1, 7], [0, 7, 1]]) == [[7, 7, 7]])
+    }
+
+    @Test func generationIsDeterministicPerSeedAndIndex() {
+        let generator = ARCGenerator(maxSide: 8)
+        let a = generator.generate(count: 14, seed: 5)
+        #expect(a == generator.generate(count: 14, seed: 5))
+        #expect(Array(a.prefix(4)) == generator.generate(count: 4, seed: 5))
+        #expect(a != generator.generate(count: 14, seed: 6))
+        #expect(a.allSatisfy { $0.task.largestSide <= 8 })
+    }
+}
+
+@Suite struct ARCEncodingTests {
+    @Test func markersSitBelowAndRightOfTheGrid() {
+        let encoding = ARCEncoding(side: 4)
+        let tokens = encoding.encode([[0, 1, 2], [9, 8, 7]])
+        #expect(tokens == [
+            2, 3, 4, 1,
+            11, 10, 9, 1,
+            1, 1, 1, 0,
+            0, 0, 0, 0,
+        ])
+        #expect(ARCEncoding.vocabularySize == 12 && encoding.seqLen == 16)
+        #expect(encoding.encode([[5, 5, 5, 5]]) == [7, 7, 7, 7, 1, 1, 1, 1] + Array(repeating: 0, count: 8), "a full-width grid has no column marker")
+    }
+
+    @Test func encodeThenDecodeRoundTrips() {
+        var rng = SplitMix64(seed: 99)
+        for side in [1, 5, 10, 30] {
+            let encoding = ARCEncoding(side: side)
+            for _ in 0..<40 {
+                let grid = ARCFixture.randomGrid(&rng, maxSide: side)
+                let tokens = encoding.encode(grid)
+                #expect(tokens.count == side * side && tokens.allSatisfy { (0..<12).contains($0) })
+                #expect(encoding.decode(tokens) == grid)
+            }
+            let full = Array(repeating: Array(repeating: 3, count: side), count: side)
+            #expect(encoding.decode(encoding.encode(full)) == full)
+        }
+    }
+
+    @Test func decodeRejectsMalformedCanvases() {
+        let encoding = ARCEncoding(side: 3)
+        #expect(encoding.decode(Array(repeating: 0, count: 9)) == nil, "no grid in the corner")
+        #expect(encoding.decode([2, 2, 1, 2, 0, 1, 1, 1, 0]) == nil, "a pad inside the 2×2 rectangle")
+        #expect(encoding.decode([2, 2]) == nil, "wrong length")
+        #expect(encoding.decode([2, 3, 1, 4, 5, 1, 1, 1, 0]) == [[0, 1], [2, 3]])
+    }
+}
+
+@Suite struct ARCAugmentationTests {
+    @Test func augmentationKeepsEveryTaskConsistent() {
+        var rng = SplitMix64(seed: 17)
+        for generated in ARCGenerator(maxSide: 9).generate(count: 35, seed: 2) {
+            let augmentation = ARCAugmentation.random(using: &rng)
+            #expect(augmentation != .identity && augmentation.colours[0] == 0)
+            let copy = augmentation.apply(generated.task)
+            let pairs = copy.train + copy.test
+            #expect(copy.problem == nil)
+            #expect(augmentation.inverse.apply(copy) == generated.task, "the inverse restores the task")
+            for (original, moved) in zip(generated.task.train + generated.task.test, pairs) {
+                // Background cells stay background, in number.
+                #expect(original.input.joined().filter { $0 == 0 }.count == moved.input.joined().filter { $0 == 0 }.count)
+                let turned = augmentation.dihedral % 2 == 1
+                let (h, w) = ARCFixture.size(original.input)
+                #expect(ARCFixture.size(moved.input) == (turned ? (w, h) : (h, w)))
+            }
+            switch generated.rule {
+            case .flip, .rotate:
+                // Still one fixed rotation or mirror for every pair.
+                let candidates: [(ARCGrid) -> ARCGrid] = (0..<4).flatMap { k in
+                    [{ ARCFixture.turn($0, k) }, { ARCFixture.flip(ARCFixture.turn($0, k), horizontal: true) }]
+                }
+                #expect(candidates.contains { f in pairs.allSatisfy { f($0.input) == $0.output } })
+            case .recolour:
+                #expect(ARCFixture.isCellwiseRecolouring(pairs))
+            case .gravity:
+                // Cells still fall, in one of the four directions.
+                let directions = (0..<4).map { k in { (g: ARCGrid) in ARCFixture.turn(ARCFixture.gravity(ARCFixture.turn(g, k)), (4 - k) % 4) } }
+                #expect(directions.contains { f in pairs.allSatisfy { f($0.input) == $0.output } })
+            case .fillEnclosed:
+                let fills = (1...9).filter { colour in pairs.allSatisfy { ARCFixture.fill($0.input, colour: colour) == $0.output } }
+                #expect(fills.count == 1)
+            case .countAndDraw:
+                #expect(pairs.allSatisfy { pair in
+                    let colour = pair.output.joined().first ?? -1
+                    return pair.output.joined().count == pair.input.joined().filter { $0 == colour }.count
+                })
+            case .translate:
+                let shifts = [(0, 1), (1, 0), (0, -1), (-1, 0)].filter { d in pairs.allSatisfy { ARCFixture.shift($0.input, dr: d.0, dc: d.1) == $0.output } }
+                #expect(shifts.count == 1)
+            }
+        }
+    }
+
+    @Test func dihedralTransformsAreDistinctOnAnAsymmetricGrid() {
+        let grid: ARCGrid = [[1, 2, 3], [4, 5, 6]]
+        let images = (0..<8).map { ARCAugmentation(dihedral: $0).apply(grid) }
+        #expect(Set(images).count == 8)
+        #expect(images[1] == ARCFixture.quarterTurn(grid))
+        #expect(images[4] == ARCFixture.flip(grid, horizontal: true))
+        var colours = Array(0...9)
+        colours.swapAt(1, 6)
+        #expect(ARCAugmentation(dihedral: 0, colours: colours).apply(grid) == [[6, 2, 3], [4, 5, 1]])
+    }
+}
+
+@Suite struct ARCLoaderTests {
+    static let taskJSON = """
+        {"train": [{"input": [[0, 1], [1, 0]], "output": [[1, 0], [0, 1]]},
+                   {"input": [[2, 0, 0]], "output": [[0, 0, 2]]}],
+         "test": [{"input": [[3], [0]], "output": [[3], [0]]}]}
+        """
+
+    @Test func readsAFileAndADirectoryInTheARCAGIFormat() throws {
+        let dir = try ARCFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data(Self.taskJSON.utf8).write(to: dir.appendingPathComponent("b1c2.json"))
+        try Data(#"{"train": [{"input": [[5]], "output": [[6]]}], "test": [{"input": [[7]], "output": [[8]]}, {"input": [[9]], "output": [[0]]}]}"#.utf8)
+            .write(to: dir.appendingPathComponent("a0.json"))
+        try Data("not a task".utf8).write(to: dir.appendingPathComponent("README.txt"))
+        let tasks = try ARCLoader.load(path: dir.path)
+        #expect(tasks.map(\.name) == ["a0", "b1c2"])
+        #expect(tasks[1].train == [
+            ARCPair(input: [[0, 1], [1, 0]], output: [[1, 0], [0, 1]]), ARCPair(input: [[2, 0, 0]], output: [[0, 0, 2]]),
+        ])
+        #expect(tasks[1].test == [ARCPair(input: [[3], [0]], output: [[3], [0]])])
+        #expect(tasks[0].test.count == 2)
+        let one = try ARCLoader.load(path: dir.appendingPathComponent("b1c2.json").path)
+        #expect(one == [tasks[1]])
+
+        let data = try ARCBenchmark.taskData(name: "arc-files", canvas: 30, training: [tasks[1]], evaluation: [tasks[0]])
+        #expect(data.seqLen == 900 && data.numPuzzleIds == 2)
+        #expect(data.train.count == 3 && data.evaluation.map(\.id) == ["v0q0", "v0q1"])
+        #expect(data.evaluation.allSatisfy { $0.puzzle == 1 } && data.train.map(\.puzzle) == [0, 0, 1])
+        #expect(throws: EvaluationError.self) {
+            try ARCBenchmark.taskData(name: "arc-files", canvas: 1, training: [tasks[1]], evaluation: [tasks[0]])
+        }
+    }
+
+    @Test(arguments: [
+        (#"{"train": [{"input": [[1, 2], [3]], "output": [[1]]}], "test": [{"input": [[1]], "output": [[1]]}]}"#, "row 1 has 1 cells"),
+        (#"{"train": [{"input": [[1]], "output": [[12]]}], "test": [{"input": [[1]], "output": [[1]]}]}"#, "holds 12"),
+        (#"{"train": [{"input": [[1]], "output": [[1]]}]}"#, "test"),
+        (#"{"train": [], "test": [{"input": [[1]], "output": [[1]]}]}"#, "demonstration"),
+        (#"{"train": [{"input": [[1]], "output": []}], "test": [{"input": [[1]], "output": [[1]]}]}"#, "0 rows"),
+        (#"{"train": [{"input": [[1]], "output": [[1]]}], "test": [{"input": [[1]]"#, "JSON"),
+        (#"{"train": [{"input": "1", "output": [[1]]}], "test": [{"input": [[1]], "output": [[1]]}]}"#, "train"),
+    ])
+    func namesTheFileAndTheProblemOnMalformedInput(text: String, problem: String) throws {
+        let dir = try ARCFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("broken-task.json").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        do {
+            _ = try ARCLoader.load(path: dir.path)
+            Issue.record("a malformed task was accepted")
+        } catch let error as BenchmarkFileError {
+            #expect(error.description.contains(path), "\(error)")
+            #expect(error.description.contains(problem), "\(error)")
+        }
+    }
+
+    @Test func namesAMissingPathAndAnEmptyDirectory() throws {
+        let dir = try ARCFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(throws: BenchmarkFileError.self) { try ARCLoader.load(path: dir.path) }
+        let missing = dir.appendingPathComponent("nope.json").path
+        do {
+            _ = try ARCLoader.load(path: missing)
+            Issue.record("a missing file was accepted")
+        } catch let error as BenchmarkFileError {
+            #expect(error.description.contains(missing))
+        }
+    }
+}
+
+@Suite struct ARCBenchmarkTests {
+    static func decodedInputs(_ examples: [TokenExample], side: Int) -> Set<ARCGrid> {
+        Set(examples.map { ARCEncoding(side: side).decode($0.input)! })
+    }
+
+    @Test func examplesFollowTheTasks() throws {
+        let bench = ARCBenchmark(canvas: 10, trainCount: 14, validationCount: 7, testCount: 7)
+        let data = try bench.taskData(split: .validation, seed: 4)
+        #expect(data.vocabSize == 12 && data.seqLen == 100 && data.numPuzzleIds == 21)
+        #expect(data.train.count == 21 * 3, "three demonstrations of every training and validation task")
+        #expect(data.evaluation.count == 7 && data.evaluation.map(\.puzzle) == Array(14..<21))
+        #expect(Set(data.train.map(\.id)).count == data.train.count)
+        for query in data.evaluation {
+            #expect(data.train.filter { $0.puzzle == query.puzzle }.count == 3, "the query's task contributes its demonstrations")
+        }
+        #expect(data.train.allSatisfy { $0.input.count == 100 && $0.label.count == 100 })
+        // Every demonstration of a task obeys one rule with its query: recolour tasks stay cell-wise recolourings.
+        let encoding = ARCEncoding(side: 10)
+        for query in data.evaluation {
+            let demos = data.train.filter { $0.puzzle == query.puzzle }
+                .map { ARCPair(input: encoding.decode($0.input)!, output: encoding.decode($0.label)!) }
+            let test = ARCPair(input: encoding.decode(query.input)!, output: encoding.decode(query.label)!)
+            #expect(!demos.contains(test), "the test pair is not among the demonstrations")
+        }
+    }
+
+    @Test func splitsAreDisjointByTask() throws {
+        let bench = ARCBenchmark(canvas: 8, trainCount: 21, validationCount: 14, testCount: 14)
+        let validation = try bench.taskData(split: .validation, seed: 9)
+        let test = try bench.taskData(split: .test, seed: 9)
+        #expect(validation.train.filter { $0.puzzle < 21 } == test.train.filter { $0.puzzle < 21 }, "the same training tasks")
+        let trainingInputs = Self.decodedInputs(validation.train.filter { $0.puzzle < 21 }, side: 8)
+        let validationInputs = Self.decodedInputs(validation.train.filter { $0.puzzle >= 21 } + validation.evaluation, side: 8)
+        let testInputs = Self.decodedInputs(test.train.filter { $0.puzzle >= 21 } + test.evaluation, side: 8)
+        #expect(trainingInputs.isDisjoint(with: validationInputs))
+        #expect(trainingInputs.isDisjoint(with: testInputs))
+        #expect(validationInputs.isDisjoint(with: testInputs))
+        #expect(validationInputs.count == 14 * 4 && testInputs.count == 14 * 4, "no input repeats within a split")
+    }
+
+    @Test func dataIsDeterministicPerSeed() throws {
+        let bench = ARCBenchmark(canvas: 10, trainCount: 7, validationCount: 3, testCount: 3, augmentations: 2)
+        let one = try bench.taskData(split: .test, seed: 8), two = try bench.taskData(split: .test, seed: 8)
+        #expect(one.train == two.train && one.evaluation == two.evaluation)
+        #expect(try bench.taskData(split: .test, seed: 9).train != one.train)
+    }
+
+    @Test func augmentedCopiesAreTasksOfTheirOwn() throws {
+        let bench = ARCBenchmark(canvas: 10, trainCount: 7, validationCount: 3, testCount: 3, augmentations: 2)
+        let data = try bench.taskData(split: .validation, seed: 1)
+        #expect(data.numPuzzleIds == 10 * 3)
+        #expect(data.train.count == 10 * 3 * 3)
+        #expect(Set(data.train.map(\.puzzle)) == Set(0..<30))
+        #expect(data.train.filter { $0.id.hasPrefix("t0a1d") }.count == 3)
+        let originals = data.train.filter { $0.puzzle < 10 }.map(\.input), copies = data.train.filter { $0.puzzle >= 10 }.map(\.input)
+        #expect(copies.count == 2 * originals.count)
+        #expect(Set(copies).count > copies.count / 2, "copies are transformed, not repeated")
+    }
+
+    @Test func scorerComparesDecodedGrids() {
+        let encoding = ARCEncoding(side: 5)
+        let answer: ARCGrid = [[1, 2], [3, 0]]
+        let example = TokenExample(id: "v0q0", input: encoding.encode([[0]]), label: encoding.encode(answer))
+        let scorer = ARCBenchmark(canvas: 5, trainCount: 0, validationCount: 1, testCount: 1).scorer
+        func exact(_ output: [Int]) -> Double {
+            scorer.score(predictionsText: "{\"id\": \"v0q0\", \"output\": \(output)}\n", expected: [example]).exactAccuracy
+        }
+        #expect(exact(example.label) == 1)
+        var noisyPadding = example.label
+        noisyPadding[24] = 7  // outside the grid and its markers
+        #expect(exact(noisyPadding) == 1, "only the decoded grid counts")
+        var wrongColour = example.label
+        wrongColour[0] = 4
+        #expect(exact(wrongColour) == 0)
+        #expect(exact(encoding.encode([[1, 2, 0], [3, 0, 0]])) == 0, "a wider grid is wrong")
+        #expect(exact(Array(repeating: 0, count: 25)) == 0)
+    }
+
+    @Test func wiredAsTheArcGenerator() throws {
+        let dir = try ARCFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let yaml = """
+            seed: 3
+            benchmarks:
+              - name: arc-small
+                generator: arc
+                train: 14
+                validation: 7
+                test: 7
+                train_flops: 1.0e10
+                eval_flops: 1.0e9
+              - name: arc-wide
+                generator: arc
+                size: 31
+                train: 1
+                validation: 1
+                test: 1
+                train_flops: 1.0e10
+                eval_flops: 1.0e9
+            """
+        try Data(yaml.utf8).write(to: dir.appendingPathComponent("evolve.yaml"))
+        let config = try ProgramConfig.load(programDir: dir)
+        let (task, scorer) = try config.benchmarks[0].instantiate(split: .validation, seed: config.seed)
+        #expect(task.name == "arc-small" && task.seqLen == 100 && task.vocabSize == 12 && task.numPuzzleIds == 21)
+        let predictions = task.evaluation.map { "{\"id\": \"\($0.id)\", \"output\": \($0.label)}" }.joined(separator: "\n")
+        #expect(scorer.score(predictionsText: predictions, expected: task.evaluation).exactAccuracy == 1)
+        let copies = task.evaluation.map { "{\"id\": \"\($0.id)\", \"output\": \($0.input)}" }.joined(separator: "\n")
+        #expect(scorer.score(predictionsText: copies, expected: task.evaluation).exactAccuracy == 0, "copying the input is never right")
+        #expect(throws: EvaluationError.self) { try config.benchmarks[1].instantiate(split: .validation, seed: 1) }
+    }
+}
