@@ -167,7 +167,10 @@ public struct ARCGenerator: Sendable {
         }
         switch rule {
         case .flip, .rotate, .translate, .gravity:
-            scatter(Array(1...9).shuffledPrefix(1 + below(3, &rng), &rng), density: 20 + below(30, &rng))
+            var palette = Array(1...9)
+            shuffle(&palette, &rng)
+            let colours = Array(palette.prefix(1 + below(3, &rng)))
+            scatter(colours, density: 20 + below(30, &rng))
         case .recolour(let mapping):
             let sources = (1...9).filter { mapping[$0] != $0 }
             scatter(sources, density: 30 + below(40, &rng))
@@ -200,16 +203,5 @@ public struct ARCGenerator: Sendable {
     func shuffle<T>(_ items: inout [T], _ rng: inout SplitMix64) {
         guard items.count > 1 else { return }
         for j in stride(from: items.count - 1, to: 0, by: -1) { items.swapAt(j, MazeGenerator.below(j + 1, &rng)) }
-    }
-}
-
-extension Array {
-    /// The first `k` elements after a seeded Fisher–Yates shuffle.
-    fileprivate func shuffledPrefix(_ k: Int, _ rng: inout SplitMix64) -> [Element] {
-        var items = self
-        if items.count > 1 {
-            for j in stride(from: items.count - 1, to: 0, by: -1) { items.swapAt(j, MazeGenerator.below(j + 1, &rng)) }
-        }
-        return Array(items.prefix(k))
     }
 }
