@@ -55,7 +55,7 @@ case "bench":
         let start = Date()
         for i in (target - 200)..<target { try one(i) }
         let perOp = Date().timeIntervalSince(start) / 200
-        print(String(format: "%7d programs: %.3f ms per insert+place+sample (filling took %.1f s)", target, perOp * 1000, fillSeconds))
+        FileHandle.standardOutput.write(Data((String(format: "%7d programs: %.3f ms per insert+place+sample (filling took %.1f s)", target, perOp * 1000, fillSeconds) + "\n").utf8))
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 

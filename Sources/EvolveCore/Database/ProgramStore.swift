@@ -25,8 +25,8 @@ public final class ProgramStore {
         var lastMigration = 0
     var bestScore: Double?
         var bestProgram: String?
-        /// Evaluated, non-evicted members: id → score.
-        var members: [String: Double] = [:]
+        /// Evaluated, non-evicted members in insertion order (the order a reopened store loads them in).
+        var members = MemberSet()
         /// Cell key → (elite id, score).
         var cells: [String: (id: String, score: Double)] = [:]
 
@@ -35,12 +35,42 @@ public final class ProgramStore {
                 && a.cells.mapValues(\.id) == b.cells.mapValues(\.id)
         }
     }
+    /// An island's members: scores by id, insertion order for uniform picks by index, and how many
+    /// members carry each content hash (no duplicate code on an island).
+    struct MemberSet: Equatable {
+        private(set) var scores: [String: Double] = [:]
+        private(set) var order: [String] = []
+        private(set) var hashCounts: [String: Int] = [:]
+
+        var count: Int { order.count }
+        var isEmpty: Bool { order.isEmpty }
+        subscript(id: String) -> Double? { scores[id] }
+        func contains(hash: String) -> Bool { (hashCounts[hash] ?? 0) > 0 }
+
+        mutating func insert(_ id: String, score: Double, hash: String) {
+            if scores[id] == nil {
+                order.append(id)
+                hashCounts[hash, default: 0] += 1
+            }
+            scores[id] = score
+        }
+
+        /// Ordered removal keeps the live order equal to the reload order (resume determinism).
+        mutating func remove(_ id: String, hash: String) {
+            guard scores.removeValue(forKey: id) != nil else { return }
+            order.removeAll { $0 == id }
+            hashCounts[hash, default: 1] -= 1
+        }
+    }
+
     private(set) var islands: [IslandState]
     private(set) var archive: [String: Double] = [:]
     private var idByHash: [String: String] = [:]
     /// Content hash of every program: ids are random, so orderings that feed the RNG use hashes to stay
     /// identical between runs fed the same results.
     private var hashOf: [String: String] = [:]
+    /// Programs that are migrated copies (never migrated again).
+    private var migrantIDs = Set<String>()
     private var cellOf: [String: String] = [:]
 
     /// What `add` did.
@@ -74,6 +104,8 @@ public final class ProgramStore {
         db = try SQLiteConnection(path: path)
         rng = DatabaseRNG(seed: seed)
         islands = Array(repeating: IslandState(), count: config.islands)
+        // Rows carry whole programs: a 64 MiB page cache keeps sampling's reads off the file system.
+        try db.execute("PRAGMA cache_size = -65536")
         try migrate()
         try load(seed: seed)
     }
@@ -129,14 +161,15 @@ public final class ProgramStore {
             islands[i].bestScore = row[4].real
             islands[i].bestProgram = row[5].text
         }
-        for row in try db.query("SELECT id, content_hash, island, score, cell, status, evicted FROM programs") {
+        for row in try db.query("SELECT id, content_hash, island, score, cell, status, evicted, migrated_from IS NOT NULL FROM programs ORDER BY rowid") {
             let id = row[0].text!
+            if row[7].integer == 1 { migrantIDs.insert(id) }
             idByHash[row[1].text!] = idByHash[row[1].text!] ?? id
             hashOf[id] = row[1].text!
             if let cell = row[4].text { cellOf[id] = cell }
             if row[5].text == ProgramStatus.evaluated.rawValue, row[6].integer == 0, let score = row[3].real {
                 let island = Int(row[2].integer!)
-                if island < islands.count { islands[island].members[id] = score }
+                if island < islands.count { islands[island].members.insert(id, score: score, hash: row[1].text!) }
             }
         }
         for row in try db.query("SELECT island, cell, program_id, score FROM cells") {
@@ -273,7 +306,7 @@ public final class ProgramStore {
             throw SQLiteError(code: 1, message: "island \(island) has no evaluated program to sample", path: db.path, sql: nil)
         }
         func key(_ id: String) -> String { (hashOf[id] ?? "") + id }
-        let members = state.members.keys.sorted { key($0) < key($1) }
+        let members = state.members.order
         let elites = state.cells.values.sorted { ($0.score, key($1.id)) > ($1.score, key($0.id)) }.map(\.id)
         let r = rng.unit()
         let parentID: String
@@ -300,8 +333,8 @@ public final class ProgramStore {
             if let id, id != parentID, !chosen.contains(id) { chosen.append(id) }
         }
         offer(state.bestProgram)
-        let top = state.members.sorted { ($0.value, key($1.key)) > ($1.value, key($0.key)) }.map(\.key)
-        top.prefix(config.topInspirations + 1).forEach(offer)
+        // Top programs come from the cell elites (bounded by the grid, unlike the population).
+        elites.prefix(config.topInspirations + 1).forEach(offer)
         if let parentCell = cellOf[parentID].map(FeatureSpace.cell(fromKey:)) {
             let near = state.cells.filter { key, _ in
                 let cell = FeatureSpace.cell(fromKey: key)
@@ -323,7 +356,7 @@ public final class ProgramStore {
     private func place(_ id: String, score: Double, island: Int, cell: [Int], into placement: Placement) throws -> Placement {
         var placement = placement
         let key = FeatureSpace.key(cell)
-        islands[island].members[id] = score
+        islands[island].members.insert(id, score: score, hash: hashOf[id] ?? id)
         try db.run("UPDATE programs SET cell = ? WHERE id = ?", [.text(key), .text(id)])
         cellOf[id] = key
         let incumbent = islands[island].cells[key]
@@ -354,8 +387,7 @@ public final class ProgramStore {
     /// Copies an evaluated program onto `island` as a migrant (new id, same content and scores).
     private func copy(_ id: String, to island: Int, iteration: Int) throws -> String? {
         guard var original = try program(id), let metrics = original.metrics else { return nil }
-        let targetHashes = try Set(db.query("SELECT content_hash FROM programs WHERE island = ? AND evicted = 0", [.integer(Int64(island))]).map { $0[0].text! })
-        guard !targetHashes.contains(original.contentHash) else { return nil }
+        guard !islands[island].members.contains(hash: original.contentHash) else { return nil }
         let migrantID = UUID().uuidString.lowercased()
         original.migratedFrom = original.migratedFrom ?? id
         let migrant = Program(
@@ -372,10 +404,11 @@ public final class ProgramStore {
         guard config.islands > 1, islands[island].generation - islands[island].lastMigration >= config.migrationInterval else { return [] }
         islands[island].lastMigration = islands[island].generation
         let target = (island + 1) % config.islands
-        let natives = try db.query(
-            "SELECT id FROM programs WHERE island = ? AND status = 'evaluated' AND evicted = 0 AND migrated_from IS NULL ORDER BY score DESC, id",
-            [.integer(Int64(island))]).map { $0[0].text! }
-        let count = max(1, Int((Double(islands[island].members.count) * config.migrationRate).rounded()))
+        // Migrants are the island's best cell elites that are natives: the grid bounds the count, where a
+        // fraction of the whole population would compound as the run grows.
+        let natives = islands[island].cells.values.filter { !migrantIDs.contains($0.id) }
+            .sorted { ($0.score, hashOf[$1.id] ?? "") > ($1.score, hashOf[$0.id] ?? "") }.map(\.id)
+        let count = max(1, Int((Double(islands[island].cells.count) * config.migrationRate).rounded()))
         var moved: [String] = []
         for id in natives.prefix(count) {
             if let migrant = try copy(id, to: target, iteration: islands[island].generation) { moved.append(migrant) }
@@ -395,10 +428,10 @@ public final class ProgramStore {
         islands[island].cells = [:]
         islands[island].bestScore = nil
         islands[island].bestProgram = nil
-        for id in islands[island].members.keys {
-            try db.run("UPDATE programs SET evicted = 1 WHERE id = ? AND id NOT IN (SELECT program_id FROM archive)", [.text(id)])
+        for id in islands[island].members.order where archive[id] == nil {
+            try db.run("UPDATE programs SET evicted = 1 WHERE id = ?", [.text(id)])
+            islands[island].members.remove(id, hash: hashOf[id] ?? id)
         }
-        islands[island].members = islands[island].members.filter { archive[$0.key] != nil }
         _ = try copy(best, to: island, iteration: islands[island].generation)
         islands[island].lastImprovement = islands[island].generation
         return true
@@ -416,12 +449,12 @@ public final class ProgramStore {
         }
         var candidates: [(id: String, island: Int, score: Double)] = []
         for (index, island) in islands.enumerated() {
-            for (id, score) in island.members where !protected.contains(id) { candidates.append((id, index, score)) }
+            for id in island.members.order where !protected.contains(id) { candidates.append((id, index, island.members[id]!)) }
         }
         candidates.sort { ($0.score, $0.id) < ($1.score, $1.id) }
         var evicted: [String] = []
         for victim in candidates.prefix(total - config.populationCap) {
-            islands[victim.island].members[victim.id] = nil
+            islands[victim.island].members.remove(victim.id, hash: hashOf[victim.id] ?? victim.id)
             try db.run("UPDATE programs SET evicted = 1 WHERE id = ?", [.text(victim.id)])
             evicted.append(victim.id)
         }
@@ -434,6 +467,7 @@ public final class ProgramStore {
 
     private func insertRow(_ p: Program) throws {
         hashOf[p.id] = p.contentHash
+        if p.migratedFrom != nil { migrantIDs.insert(p.id) }
         try db.run(
             "INSERT INTO programs (id, content_hash, files, parents, island, generation, iteration, status, metrics, test_metrics, score, descriptors, commit_id, created, proposal, migrated_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [.text(p.id), .text(p.contentHash), try json(p.files), try json(p.parents), .integer(Int64(p.island)),
@@ -448,14 +482,13 @@ public final class ProgramStore {
             guard let text = v.text else { return nil }
             return try JSONDecoder().decode(T.self, from: Data(text.utf8))
         }
-        var program = Program(
+        let program = Program(
             id: row[0].text!, files: try value([String: String].self, row[1]) ?? [:], parents: try value([String].self, row[2]) ?? [],
             island: Int(row[3].integer!), generation: Int(row[4].integer!), iteration: Int(row[5].integer!),
             status: ProgramStatus(rawValue: row[6].text!) ?? .failed, metrics: try value(Metrics.self, row[7]),
             testMetrics: try value(Metrics.self, row[8]), descriptors: try value([String: Double].self, row[9]) ?? [:],
             commitID: row[10].text, created: Date(timeIntervalSince1970: row[11].real ?? 0),
             proposal: try value(Proposal.self, row[12]), migratedFrom: row[13].text)
-        program.contentHash = Program.hash(program.files)
         return program
     }
 
