@@ -97,14 +97,7 @@ public struct BenchmarkSpec: Decodable, Sendable {
             }
             let bench = MazeBenchmark(
                 size: cells, trainCount: train, validationCount: validation, testCount: test, augmentations: augmentations ?? 0)
-            var task: TaskData
-            do {
-                task = try bench.taskData(split: split, seed: seed)
-            } catch let error as EvaluationError {
-                throw EvaluationError("benchmark \(name): \(error.description)")
-            }
-            task.name = name
-            return (task, bench.scorer)
+            return try named(bench.scorer) { try bench.taskData(split: split, seed: seed) }
         case "arc":
             let side = size ?? 10
             guard (3...30).contains(side) else {
@@ -112,16 +105,22 @@ public struct BenchmarkSpec: Decodable, Sendable {
             }
             let bench = ARCBenchmark(
                 canvas: side, trainCount: train, validationCount: validation, testCount: test, augmentations: augmentations ?? 0)
-            var task: TaskData
-            do {
-                task = try bench.taskData(split: split, seed: seed)
-            } catch let error as EvaluationError {
-                throw EvaluationError("benchmark \(name): \(error.description)")
-            }
-            task.name = name
-            return (task, bench.scorer)
+            return try named(bench.scorer) { try bench.taskData(split: split, seed: seed) }
         default:
             throw EvaluationError("benchmark \(name): unknown generator \"\(generator)\" (available: sudoku, maze, arc)")
+        }
+    }
+
+    /// Builds a generator's task under this benchmark's name, prefixing its errors with the name.
+    private func named(
+        _ scorer: PredictionScorer, _ make: () throws -> TaskData
+    ) throws -> (task: TaskData, scorer: PredictionScorer) {
+        do {
+            var task = try make()
+            task.name = name
+            return (task, scorer)
+        } catch let error as EvaluationError {
+            throw EvaluationError("benchmark \(name): \(error.description)")
         }
     }
 }
