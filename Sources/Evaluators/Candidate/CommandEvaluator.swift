@@ -1,0 +1,137 @@
+import EvolveCore
+import Foundation
+import Sandbox
+
+/// Evaluates programs that are not TRM kernels (OpenEvolve-style problems) by running a user command on a
+/// copy of the program directory in the sandbox and reading a JSON object of metrics from the last
+/// non-empty line it prints on stdout.
+///
+/// The command gets the copied program directory as its last argument; the copy sits in a fresh work dir,
+/// the only place the run may write, so the original directory is never modified. The metrics line must
+/// be a JSON object whose values are all numbers, e.g. `{"combined_score": 0.7, "accuracy": 0.9}`. The
+/// score follows OpenEvolve's rule: `combined_score` when present, else the mean of all the values. It
+/// becomes one benchmark named `name` whose `exactAccuracy` is the score and whose `reported` holds every
+/// value (`tokenAccuracy` is 0: a command has no notion of tokens), on the "validation" split.
+///
+/// A candidate's fault (non-zero exit, timeout, signal, a last line that is not such an object) is a
+/// `.rejected` report with an artifact saying why; `evaluate` throws only when the evaluator itself
+/// cannot run, e.g. the command is not installed or the program directory cannot be copied.
+///
+/// ```swift
+/// let evaluator = CommandEvaluator(sandbox: Sandbox(), workRoot: runDir.appendingPathComponent("work"),
+///                                  command: ["python3", "/opt/problem/evaluate.py"])
+/// let report = try await evaluator.evaluate(programDir: URL(fileURLWithPath: "Programs/circle-packing"))
+/// print(report.outcome, report.metrics?.combinedScore ?? 0)
+/// ```
+public final class CommandEvaluator: Sendable {
+    public let sandbox: Sandbox
+    public let workRoot: URL
+    /// Executable (name or path) and leading arguments; the copied program directory is appended.
+    public let command: [String]
+    public let limits: SandboxLimits
+    /// The benchmark name the metrics and the artifact are filed under.
+    public let name: String
+
+    public init(sandbox: Sandbox, workRoot: URL, command: [String], limits: SandboxLimits = SandboxLimits(), name: String = "command") {
+        self.sandbox = sandbox
+        self.workRoot = workRoot
+        self.command = command
+        self.limits = limits
+        self.name = name
+    }
+
+    public func evaluate(programDir: URL) async throws -> EvaluationReport {
+        let started = Date()
+        let fm = FileManager.default
+        let root = workRoot.appendingPathComponent("eval-\(UUID().uuidString.prefix(8))")
+        try fm.createDirectory(at: root, withIntermediateDirectories: true)
+        // The sandbox user must be able to traverse to its work dir.
+        chmod(root.path, 0o755)
+        let copy = root.appendingPathComponent("program")
+        try fm.copyItem(at: programDir, to: copy)
+
+        let run = try await sandbox.run(command + [copy.path], in: root, limits: limits)
+        func rejected(_ headline: String) -> EvaluationReport {
+            EvaluationReport(
+                outcome: .rejected, metrics: nil,
+                artifacts: [name: CandidateEvaluator.describe(run: run, problems: [], headline: headline)],
+                buildSeconds: 0, totalSeconds: Date().timeIntervalSince(started))
+        }
+        guard run.succeeded else { return rejected("the evaluation command ended with \(run.termination)") }
+
+        let values: [String: Double]
+        switch Self.parseMetrics(stdout: run.stdout.text) {
+        case .failure(let problem): return rejected(problem.description)
+        case .success(let parsed): values = parsed
+        }
+        let score = Self.combinedScore(values)
+        let metrics = BenchmarkMetrics(
+            exactAccuracy: score, tokenAccuracy: 0, wallSeconds: run.wallSeconds, cpuSeconds: run.cpuSeconds, reported: values)
+        let summary = values.keys.sorted().map { "\($0) \(values[$0]!)" }.joined(separator: ", ")
+        return EvaluationReport(
+            outcome: .evaluated, metrics: Metrics(benchmarks: [name: metrics], split: "validation"),
+            artifacts: [name: CandidateEvaluator.describe(run: run, problems: [], headline: "score \(score); \(summary)")],
+            buildSeconds: 0, totalSeconds: Date().timeIntervalSince(started))
+    }
+
+    // MARK: - Metrics line
+
+    /// Why the last stdout line is not a metrics object.
+    enum MetricsProblem: Error, Equatable, CustomStringConvertible {
+        case noOutput
+        case notJSONObject(line: String)
+        case nonNumeric(key: String, kind: String)
+        case empty
+
+        var description: String {
+            switch self {
+            case .noOutput:
+                "the evaluation command printed nothing on stdout; its last line must be a JSON object of metrics"
+            case .notJSONObject(let line):
+                "the last stdout line is not a JSON object of metrics (NaN and Infinity are not JSON): \(line.prefix(200))"
+            case .nonNumeric(let key, let kind):
+                "metric \"\(key)\" is \(kind), not a number"
+            case .empty:
+                "the metrics object on the last stdout line has no values"
+            }
+        }
+    }
+
+    /// One value of the metrics object: a number, or the kind of thing it is instead.
+    private enum Value: Decodable {
+        case number(Double)
+        case other(String)
+
+        init(from decoder: Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if container.decodeNil() { self = .other("null"); return }
+            if (try? container.decode(Bool.self)) != nil { self = .other("a boolean"); return }
+            if let number = try? container.decode(Double.self) { self = .number(number); return }
+            if let text = try? container.decode(String.self) { self = .other("a string (\"\(text.prefix(40))\")"); return }
+            self = .other("an array or object")
+        }
+    }
+
+    /// The numbers in the last non-empty stdout line, which must be a JSON object of numbers.
+    static func parseMetrics(stdout: String) -> Result<[String: Double], MetricsProblem> {
+        let lines = stdout.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let line = lines.last(where: { !$0.isEmpty }) else { return .failure(.noOutput) }
+        guard let object = try? JSONDecoder().decode([String: Value].self, from: Data(line.utf8)) else {
+            return .failure(.notJSONObject(line: line))
+        }
+        var values: [String: Double] = [:]
+        for key in object.keys.sorted() {
+            switch object[key]! {
+            case .number(let number): values[key] = number
+            case .other(let kind): return .failure(.nonNumeric(key: key, kind: kind))
+            }
+        }
+        return values.isEmpty ? .failure(.empty) : .success(values)
+    }
+
+    /// OpenEvolve's fitness rule: `combined_score` when present, else the mean of every value.
+    static func combinedScore(_ values: [String: Double]) -> Double {
+        if let score = values["combined_score"] { return score }
+        return values.isEmpty ? 0 : values.values.reduce(0, +) / Double(values.count)
+    }
+}
