@@ -145,6 +145,16 @@ public final class ProgramStore {
         }
     }
 
+    private func reloadMirror() throws {
+        islands = Array(repeating: IslandState(), count: config.islands)
+        archive = [:]
+        idByHash = [:]
+        hashOf = [:]
+        cellOf = [:]
+        migrantIDs = []
+        try load(seed: rng.state)
+    }
+
     private func load(seed: UInt64) throws {
         if let saved = try db.query("SELECT value FROM meta WHERE key = 'rng_state'").first?.first?.text, let state = UInt64(saved) {
             rng = DatabaseRNG(seed: 0)
@@ -215,7 +225,6 @@ public final class ProgramStore {
             throw SQLiteError(code: 1, message: "no program \(id)", path: db.path, sql: nil)
         }
         let island = Int(row[0].integer!)
-        let before = (islands, archive, cellOf)
         do {
             return try db.transaction {
                 let score = status == .evaluated ? metrics?.combinedScore : nil
@@ -238,7 +247,9 @@ public final class ProgramStore {
                 return placement
             }
         } catch {
-            (islands, archive, cellOf) = before  // the transaction rolled back; so does the mirror
+            // The transaction rolled back: rebuild the mirror from what the database holds. (Snapshotting
+            // the mirror instead would copy every island's members on each call.)
+            try? reloadMirror()
             throw error
         }
     }
@@ -307,7 +318,8 @@ public final class ProgramStore {
         }
         func key(_ id: String) -> String { (hashOf[id] ?? "") + id }
         let members = state.members.order
-        let elites = state.cells.values.sorted { ($0.score, key($1.id)) > ($1.score, key($0.id)) }.map(\.id)
+        let elites = state.cells.values.map { (score: $0.score, key: key($0.id), id: $0.id) }
+            .sorted { ($0.score, $1.key) > ($1.score, $0.key) }.map(\.id)
         let r = rng.unit()
         let parentID: String
         if r < config.exploration || elites.isEmpty {
@@ -322,7 +334,7 @@ public final class ProgramStore {
             }
             parentID = elites[index]
         } else if r < config.exploration + config.exploitation, !archive.isEmpty {
-            let archived = archive.keys.sorted { key($0) < key($1) }
+            let archived = archive.keys.map { (key: key($0), id: $0) }.sorted { $0.key < $1.key }.map(\.id)
             parentID = archived[Int(rng.next() % UInt64(archived.count))]
         } else {
             parentID = elites[0]
