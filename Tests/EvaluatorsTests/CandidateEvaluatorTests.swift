@@ -195,4 +195,18 @@ actor SharedModule {
         let report = bench.scorer.score(predictionsText: "{\"id\":\"e\",\"output\":\(other)}", expected: [empty])
         #expect(report.exactAccuracy == 1)
     }
+
+    @Test func passAtTwoCountsEitherAttemptAndOnlyTwo() {
+        let pass2 = PredictionScorer(attempts: 2) { example, output in output == example.label }
+        let text = """
+            {"id":"a","attempts":[[9,9],[2,3]]}
+            {"id":"b","attempts":[[9,9],[8,8],[3,2]]}
+            """
+        let report = pass2.score(predictionsText: text, expected: expected)
+        #expect(report.exactAccuracy == 0.5)  // a: second attempt right; b: right only at a third attempt
+        #expect(report.tokenAccuracy == 0)    // token accuracy reads the first attempts
+        #expect(report.problems.contains { $0.contains("offers 3 attempts; only the first 2 count") })
+        // With one attempt allowed, the same lines score nothing.
+        #expect(PredictionScorer.exactLabel.score(predictionsText: text, expected: expected).exactAccuracy == 0)
+    }
 }

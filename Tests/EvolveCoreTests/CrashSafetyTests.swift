@@ -33,7 +33,11 @@ import Testing
 
     /// Opens the store as a resumed run would and checks that nothing is half-written.
     func check(_ path: String) throws -> Int {
+        // The writer's settings (Sources/evolve-dbbench): a run reopens only with its own configuration.
         var config = DatabaseConfig()
+        config.islands = 4
+        config.migrationInterval = 7
+        config.stagnationGenerations = 25
         config.populationCap = 300
         let store = try ProgramStore(path: path, config: config, seed: 3)
         #expect(try store.db.query("PRAGMA integrity_check").first?.first == .text("ok"))

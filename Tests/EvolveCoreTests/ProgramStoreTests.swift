@@ -197,4 +197,10 @@ import Testing
         #expect(db.statistics().overall.filledCells == 0)
         #expect(throws: SQLiteError.self) { try db.sample(island: 0) }
     }
+
+    @Test func reopeningARunWithAnotherConfigurationIsRefused() throws {
+        _ = try store("fixed")
+        #expect(throws: SQLiteError.self) { try store("fixed") { $0.islands = 3 } }
+        _ = try store("fixed")  // the same settings reopen fine
+    }
 }

@@ -8,8 +8,13 @@ public struct PredictionScorer: Sendable {
     public typealias Verifier = @Sendable (_ example: TokenExample, _ output: [Int]) -> Bool
 
     public let verifier: Verifier
+    /// Answers a query may offer (`"attempts": [[Int], …]` instead of `"output"`); it is exact when any
+    /// of the first `attempts` is right — ARC's pass@2. Token accuracy uses the first attempt.
+    public let attempts: Int
 
-    public init(verifier: @escaping Verifier) {
+    public init(attempts: Int = 1, verifier: @escaping Verifier) {
+        precondition(attempts >= 1, "a scorer needs at least one attempt")
+        self.attempts = attempts
         self.verifier = verifier
     }
 
@@ -26,13 +31,14 @@ public struct PredictionScorer: Sendable {
 
     public func score(predictionsText: String, expected: [TokenExample]) -> Report {
         let byId = Dictionary(uniqueKeysWithValues: expected.map { ($0.id, $0) })
-        var outputs: [String: [Int]] = [:]
+        var outputs: [String: [[Int]]] = [:]
         var problems: [String] = []
         func note(_ problem: String) { if problems.count < 20 { problems.append(problem) } }
         for (index, line) in predictionsText.split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
-            guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
-                  let id = object["id"] as? String, let output = object["output"] as? [Int] else {
-                note("predictions.jsonl line \(index + 1): not {\"id\": String, \"output\": [Int]}")
+            let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+            let offered = (object?["attempts"] as? [[Int]]) ?? (object?["output"] as? [Int]).map { [$0] }
+            guard let object, let id = object["id"] as? String, let offered, !offered.isEmpty else {
+                note("predictions.jsonl line \(index + 1): not {\"id\": String, \"output\": [Int]} (or \"attempts\": [[Int]])")
                 continue
             }
             guard let example = byId[id] else {
@@ -43,20 +49,24 @@ public struct PredictionScorer: Sendable {
                 note("predictions.jsonl line \(index + 1): duplicate id \"\(id)\" (the first answer counts)")
                 continue
             }
-            guard output.count == example.label.count else {
-                note("predictions.jsonl line \(index + 1): id \"\(id)\" has \(output.count) tokens, expected \(example.label.count)")
+            if offered.count > attempts {
+                note("predictions.jsonl line \(index + 1): id \"\(id)\" offers \(offered.count) attempts; only the first \(attempts) count")
+            }
+            let counted = Array(offered.prefix(attempts))
+            if let bad = counted.first(where: { $0.count != example.label.count }) {
+                note("predictions.jsonl line \(index + 1): id \"\(id)\" has \(bad.count) tokens, expected \(example.label.count)")
                 outputs[id] = []
                 continue
             }
-            outputs[id] = output
+            outputs[id] = counted
         }
         var exact = 0, tokens = 0, tokenTotal = 0, answered = 0
         for example in expected {
             tokenTotal += example.label.count
-            guard let output = outputs[example.id], !output.isEmpty else { continue }
+            guard let offered = outputs[example.id], let first = offered.first else { continue }
             answered += 1
-            if verifier(example, output) { exact += 1 }
-            tokens += zip(output, example.label).filter { $0 == $1 }.count
+            if offered.contains(where: { verifier(example, $0) }) { exact += 1 }
+            tokens += zip(first, example.label).filter { $0 == $1 }.count
         }
         let missing = expected.count - outputs.count
         if missing > 0 { note("\(missing) of \(expected.count) queries have no prediction (scored 0)") }

@@ -107,7 +107,25 @@ public final class ProgramStore {
         // Rows carry whole programs: a 64 MiB page cache keeps sampling's reads off the file system.
         try db.execute("PRAGMA cache_size = -65536")
         try migrate()
+        try recordConfiguration()
         try load(seed: seed)
+    }
+
+    /// The run's database configuration is stored with it; reopening with a different one is refused,
+    /// because the grid's bins and the islands must stay what the stored programs were placed by.
+    private func recordConfiguration() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let mine = String(decoding: try encoder.encode(config), as: UTF8.self)
+        if let stored = try db.query("SELECT value FROM meta WHERE key = 'config'").first?.first?.text {
+            guard stored == mine else {
+                throw SQLiteError(
+                    code: 1, message: "this run was created with another database configuration (\(stored)); resume it with the same settings",
+                    path: db.path, sql: nil)
+            }
+        } else {
+            try db.run("INSERT INTO meta VALUES ('config', ?)", [.text(mine)])
+        }
     }
 
     // MARK: - Schema

@@ -3,7 +3,8 @@
 /// Every task has its own puzzle id. Training examples are all demonstration pairs of the training tasks and
 /// the demonstration pairs of the evaluation tasks (they carry no answer to the test, and TRM trains on them);
 /// the evaluation queries are the test inputs of the evaluation tasks. A query is exact when its decoded output
-/// grid equals the test output. TRM's pass@2 over augmentation votes is left to a later issue.
+/// grid equals the test output, scored pass@2: a prediction may offer two attempts (for example the two most
+/// voted answers across augmentations) and counts when either is right.
 public struct ARCBenchmark: Sendable {
     public typealias Split = SudokuBenchmark.Split
 
@@ -101,12 +102,12 @@ public struct ARCBenchmark: Sendable {
             evaluation: queries)
     }
 
-    /// Exact when the output decodes (see `ARCEncoding.decode`) to the test output grid.
+    /// Exact when either of up to two attempts decodes (see `ARCEncoding.decode`) to the test output grid.
     public var scorer: PredictionScorer { Self.scorer(canvas: canvas) }
 
     public static func scorer(canvas: Int) -> PredictionScorer {
         let encoding = ARCEncoding(side: canvas)
-        return PredictionScorer { example, output in
+        return PredictionScorer(attempts: 2) { example, output in
             guard let grid = encoding.decode(output) else { return false }
             return grid == encoding.decode(example.label)
         }
