@@ -188,9 +188,15 @@ public actor ChatClient {
             completion = usage?["output_tokens"] as? Int
         }
         guard let text else { throw LLMError.unavailable(host: endpoint.host, attempts: 0, lastProblem: "answer has no message text") }
+        return self.completion(text, promptTokens: prompt, completionTokens: completion, promptCharacters: promptCharacters)
+    }
+
+    /// A completion priced from the endpoint's table; token counts the endpoint did not report are
+    /// estimated (4 characters ≈ 1 token) and marked so.
+    private func completion(_ text: String, promptTokens: Int?, completionTokens: Int?, promptCharacters: Int) -> Completion {
         let usage = Usage(
-            promptTokens: prompt ?? (promptCharacters + 3) / 4, completionTokens: completion ?? (text.count + 3) / 4,
-            estimated: prompt == nil || completion == nil)
+            promptTokens: promptTokens ?? (promptCharacters + 3) / 4, completionTokens: completionTokens ?? (text.count + 3) / 4,
+            estimated: promptTokens == nil || completionTokens == nil)
         let cost = (Double(usage.promptTokens) * endpoint.promptPricePerMillion
             + Double(usage.completionTokens) * endpoint.completionPricePerMillion) / 1e6
         return Completion(text: text, model: endpoint.model, usage: usage, costUSD: cost, latencySeconds: 0, attempts: 1)
@@ -229,12 +235,7 @@ public actor ChatClient {
             }
         }
         guard done else { throw LLMError.unavailable(host: endpoint.host, attempts: 0, lastProblem: "stream ended before its end marker") }
-        let usage = Usage(
-            promptTokens: prompt ?? (promptCharacters + 3) / 4, completionTokens: completion ?? (text.count + 3) / 4,
-            estimated: prompt == nil || completion == nil)
-        let cost = (Double(usage.promptTokens) * endpoint.promptPricePerMillion
-            + Double(usage.completionTokens) * endpoint.completionPricePerMillion) / 1e6
-        return Completion(text: text, model: endpoint.model, usage: usage, costUSD: cost, latencySeconds: 0, attempts: 1)
+        return self.completion(text, promptTokens: prompt, completionTokens: completion, promptCharacters: promptCharacters)
     }
 
     static func errorMessage(_ body: [UInt8]) -> String {
