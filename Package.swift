@@ -24,15 +24,17 @@ let package = Package(
         // What Swift cannot call directly: variadic C functions and function-like macros.
         .target(name: "CShims", dependencies: ["CCurl"]),
 
+        // The seeded generator and content hash every module shares (no dependencies).
+        .target(name: "EvolveSupport"),
         .target(name: "TRMKit", swiftSettings: nativeCPU),
         .target(name: "Sandbox", dependencies: ["CShims", .product(name: "Logging", package: "swift-log")]),
         .target(name: "LLMClient", dependencies: ["CCurl", "CShims", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "EvolveCore",
-            dependencies: ["CSQLite", "CGit2", "LLMClient", .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["CSQLite", "CGit2", "EvolveSupport", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "Evaluators",
-            dependencies: ["EvolveCore", "Sandbox", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["EvolveCore", "EvolveSupport", "Sandbox", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "evolve",
             dependencies: [
@@ -43,18 +45,18 @@ let package = Package(
         .testTarget(name: "TRMKitTests", dependencies: ["TRMKit"], swiftSettings: nativeCPU),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "LLMClientTests", dependencies: ["LLMClient"]),
-        .testTarget(name: "EvolveCoreTests", dependencies: ["EvolveCore"]),
-        .testTarget(name: "EvaluatorsTests", dependencies: ["Evaluators"]),
+        .testTarget(name: "EvolveCoreTests", dependencies: ["EvolveCore", "EvolveSupport"]),
+        .testTarget(name: "EvaluatorsTests", dependencies: ["Evaluators", "EvolveSupport"]),
         .testTarget(name: "evolveTests", dependencies: ["evolve"]),
     ]
 )
 
 // Measurement tool for TRMKit and the seed kernels (benchmarks, never run by `swift test`).
 package.targets.append(
-    .executableTarget(name: "trm-bench", dependencies: ["TRMKit", "Evaluators"], swiftSettings: nativeCPU))
+    .executableTarget(name: "trm-bench", dependencies: ["TRMKit", "Evaluators", "EvolveCore"], swiftSettings: nativeCPU))
 
 // Load and crash-safety driver for the program database (the crash test runs it and kills it).
-package.targets.append(.executableTarget(name: "evolve-dbbench", dependencies: ["EvolveCore"]))
+package.targets.append(.executableTarget(name: "evolve-dbbench", dependencies: ["EvolveCore", "EvolveSupport"]))
 if let tests = package.targets.first(where: { $0.name == "EvolveCoreTests" }) {
     tests.dependencies.append("evolve-dbbench")
 }

@@ -1,3 +1,4 @@
+import EvolveSupport
 // evolve-dbbench: the program database under load (not part of `swift test`'s own process).
 //   evolve-dbbench bench                  cost of insert + place + sample at 1k, 10k and 100k programs
 //   evolve-dbbench crash-writer <db>      writes programs forever (the crash-safety test kills it with SIGKILL)
@@ -20,7 +21,7 @@ case "crash-writer":
     config.stagnationGenerations = 25
     config.populationCap = 300
     let store = try ProgramStore(path: arguments[2], config: config, seed: 3)
-    var rng = DatabaseRNG(seed: UInt64(getpid()))
+    var rng = SplitMix64(seed: UInt64(getpid()))
     var i = try store.count()
     while true {
         i += 1
@@ -40,7 +41,7 @@ case "bench":
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-dbbench-\(target).sqlite").path
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         let store = try ProgramStore(path: path, config: config, seed: 1)
-        var rng = DatabaseRNG(seed: 9)
+        var rng = SplitMix64(seed: 9)
         func one(_ i: Int) throws {
             let island = i % config.islands
             let id = try store.add(Program(files: ["kernel.swift": "// \(i)\n" + String(repeating: "y", count: 2000)], island: island)).id

@@ -3,6 +3,7 @@
 //   trm-bench score <workdir>          exact and token accuracy of out/predictions.jsonl against labels.jsonl
 //   trm-bench gemm                     matmul GFLOP/s at the seed kernel's shapes vs the measured FMA peak
 import Evaluators
+import EvolveCore
 import Foundation
 import TRMKit
 
@@ -24,7 +25,7 @@ case "data":
     let dir = URL(fileURLWithPath: arguments[1])
     let tier = option("--tier", arguments) ?? "sudoku-6x6"
     guard let bench = BenchTiers.sudoku(tier) else { fail("unknown tier '\(tier)'") }
-    let split: SudokuBenchmark.Split = option("--split", arguments) == "test" ? .test : .validation
+    let split: Split = option("--split", arguments) == "test" ? .test : .validation
     let seed = UInt64(option("--seed", arguments) ?? "1") ?? 1
     let trainFLOPs = Int64(Double(option("--train-flops", arguments) ?? "3e12") ?? 3e12)
     let evalFLOPs = Int64(Double(option("--eval-flops", arguments) ?? "5e11") ?? 5e11)

@@ -1,3 +1,4 @@
+import EvolveSupport
 import Foundation
 import Testing
 @testable import Evaluators

@@ -43,15 +43,12 @@ actor SharedModule {
             wall_seconds: 20
         """
 
-    func program(_ files: [String: String]) throws -> URL {
-        let dir = root.appendingPathComponent("program-\(UUID().uuidString.prefix(6))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        for (name, text) in files { try Data(text.utf8).write(to: dir.appendingPathComponent(name)) }
-        return dir
-    }
-
-    func evaluator() async throws -> CandidateEvaluator {
-        CandidateEvaluator(sandbox: Sandbox(), module: try await SharedModule.shared.get(), workRoot: root.appendingPathComponent("work"))
+    /// Evaluates `files` on the validation split under the run configuration `config` (YAML).
+    func evaluate(_ files: [String: String], config: String = tinyConfig, keepWork: Bool = false) async throws -> EvaluationReport {
+        let evaluator = CandidateEvaluator(
+            sandbox: Sandbox(), module: try await SharedModule.shared.get(), config: try ProgramConfig.parse(config, path: "test.yaml"),
+            workRoot: root.appendingPathComponent("work"), keepWork: keepWork)
+        return try await evaluator.evaluate(Program(files: files), EvaluationRequest(split: .validation, trainingSeed: 1))
     }
 
     /// A non-learning program that answers every query with `output(input)` and may do something else first.
@@ -79,8 +76,7 @@ actor SharedModule {
 
     @Test func theSeedKernelRunsEndToEndOnATinyBudget() async throws {
         let seed = SharedModule.repo.appendingPathComponent("Programs/trm/kernel.swift")
-        let dir = try program(["kernel.swift": try String(contentsOf: seed, encoding: .utf8), "evolve.yaml": Self.tinyConfig])
-        let report = try await evaluator().evaluate(programDir: dir, split: .validation)
+        let report = try await evaluate(["kernel.swift": try String(contentsOf: seed, encoding: .utf8)])
         #expect(report.outcome == .evaluated, "\(report.artifacts)")
         let metrics = try #require(report.metrics?.benchmarks["sudoku-4x4"])
         #expect((0...1).contains(metrics.exactAccuracy))
@@ -91,9 +87,24 @@ actor SharedModule {
         #expect(report.artifacts["sudoku-4x4"]?.contains("curve:") == true)
     }
 
+    @Test func theBudgetIsTheRunsAndACandidatesOwnConfigIsIgnored() async throws {
+        // The candidate ships an evolve.yaml raising its budget 100× and a second file in a subfolder.
+        let kernel = try String(contentsOf: SharedModule.repo.appendingPathComponent("Programs/trm/kernel.swift"), encoding: .utf8)
+        let raised = Self.tinyConfig.replacingOccurrences(of: "train_flops: 1.0e10", with: "train_flops: 1.0e12")
+        let report = try await evaluate([
+            "kernel.swift": kernel.replacingOccurrences(of: "static let hidden = 64", with: "static let hidden = Extra.width"),
+            "extra/width.swift": "enum Extra { static let width = 32 }\n", "evolve.yaml": raised,
+        ])
+        #expect(report.outcome == .evaluated, "\(report.artifacts)")
+        let metrics = try #require(report.metrics?.benchmarks["sudoku-4x4"])
+        #expect(metrics.trainFLOPs < 2e10)
+        #expect(metrics.reported["hidden"] == 32)
+        #expect(report.descriptors["parameters"] == Double(metrics.parameters))
+        #expect(report.descriptors["effective_depth"] == 6)
+    }
+
     @Test func aProgramThatDoesNotCompileReportsTrimmedDiagnostics() async throws {
-        let dir = try program(["kernel.swift": "@main struct P { static func main() { let x: Int = \"no\" } }", "evolve.yaml": Self.tinyConfig])
-        let report = try await evaluator().evaluate(programDir: dir, split: .validation)
+        let report = try await evaluate(["kernel.swift": "@main struct P { static func main() { let x: Int = \"no\" } }"])
         #expect(report.outcome == .buildFailed)
         #expect(report.metrics == nil)
         #expect(report.artifacts["build"]?.contains("error:") == true)
@@ -102,15 +113,13 @@ actor SharedModule {
 
     @Test func printingAPerfectMetricsLineGainsNothing() async throws {
         let source = Self.answering("input.map { _ in 2 }", before: #"print("{\"combined_score\": 1.0, \"exact_accuracy\": 1.0}")"#)
-        let dir = try program(["kernel.swift": source, "evolve.yaml": Self.tinyConfig])
-        let report = try await evaluator().evaluate(programDir: dir, split: .validation)
+        let report = try await evaluate(["kernel.swift": source])
         #expect(report.outcome == .evaluated)
         #expect(report.metrics?.combinedScore == 0)
     }
 
     @Test func wrongLengthPredictionsAreRejectedWithAReason() async throws {
-        let dir = try program(["kernel.swift": Self.answering("[2, 3]"), "evolve.yaml": Self.tinyConfig])
-        let report = try await evaluator().evaluate(programDir: dir, split: .validation)
+        let report = try await evaluate(["kernel.swift": Self.answering("[2, 3]")])
         #expect(report.outcome == .rejected)
         let artifact = report.artifacts["sudoku-4x4: stage 1"] ?? ""
         #expect(artifact.contains("has 2 tokens, expected 16"), "\(artifact)")
@@ -132,14 +141,13 @@ actor SharedModule {
             }
             try found.joined(separator: "\\n").write(toFile: dir + "/found.txt", atomically: true, encoding: .utf8)
             """
-        let dir = try program(["kernel.swift": Self.answering("input.map { _ in 2 }", before: search), "evolve.yaml": Self.tinyConfig])
-        let report = try await evaluator().evaluate(programDir: dir, split: .validation)
+        let report = try await evaluate(["kernel.swift": Self.answering("input.map { _ in 2 }", before: search)], keepWork: true)
         #expect(report.outcome == .evaluated, "\(report.artifacts)")
         let work = root.appendingPathComponent("work")
         let foundFiles = (FileManager.default.enumerator(atPath: work.path)?.allObjects as? [String] ?? []).filter { $0.hasSuffix("found.txt") }
         #expect(!foundFiles.isEmpty)
         let found = try foundFiles.map { try String(contentsOfFile: work.path + "/" + $0, encoding: .utf8) }.joined()
-        let config = try ProgramConfig.load(programDir: dir)
+        let config = try ProgramConfig.parse(Self.tinyConfig, path: "test.yaml")
         let (task, _) = try config.benchmarks[0].instantiate(split: .validation, seed: config.seed)
         // 4×4 grids have only 288 solutions, so an evaluation *solution* can recur among training labels
         // (with other givens); what must never be readable is an evaluation example: its input with its answer.
@@ -154,9 +162,8 @@ actor SharedModule {
 
     @Test func aCandidateThatUsesTheWholeWallClockIsStoppedAndScoresNothing() async throws {
         let config = Self.tinyConfig.replacingOccurrences(of: "wall_seconds: 20", with: "wall_seconds: 1.5")
-        let dir = try program(["kernel.swift": Self.answering("input", before: "while true { sleep(1) }"), "evolve.yaml": config])
         let start = Date()
-        let report = try await evaluator().evaluate(programDir: dir, split: .validation)
+        let report = try await evaluate(["kernel.swift": Self.answering("input", before: "while true { sleep(1) }")], config: config)
         #expect(report.outcome == .rejected)
         #expect(report.metrics == nil)
         #expect(report.artifacts["sudoku-4x4: stage 1"]?.contains("wall-clock timeout") == true)

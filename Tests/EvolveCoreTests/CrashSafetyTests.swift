@@ -1,3 +1,4 @@
+import EvolveSupport
 import Foundation
 import Testing
 @testable import EvolveCore
@@ -13,7 +14,7 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-crash-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("evolve.sqlite").path
-        var rng = DatabaseRNG(seed: 2026)
+        var rng = SplitMix64(seed: 2026)
         var counts: [Int] = []
         for _ in 0..<20 {
             let process = Process()

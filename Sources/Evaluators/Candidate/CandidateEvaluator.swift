@@ -2,26 +2,6 @@ import EvolveCore
 import Foundation
 import Sandbox
 
-/// What an evaluation concluded, with the artifacts the next prompt shows the LLM.
-public struct EvaluationReport: Sendable {
-    public enum Outcome: Sendable, Equatable {
-        /// Scored on the full budget.
-        case evaluated
-        /// The program did not compile.
-        case buildFailed
-        /// Stage 1 (tiny budget, small slice) failed: a crash, a timeout or malformed predictions.
-        case rejected
-    }
-
-    public var outcome: Outcome
-    /// Present when `outcome == .evaluated`.
-    public var metrics: Metrics?
-    /// Short texts keyed by what they are about ("build", "sudoku-6x6-minimal: stage 1", …).
-    public var artifacts: [String: String]
-    public var buildSeconds: Double
-    public var totalSeconds: Double
-}
-
 /// Evaluates TRM kernels by the candidate protocol (docs/candidate-protocol.md): compile against the
 /// cached TRMKit module, then per benchmark write the work dir, run the binary in the sandbox and score
 /// its predictions against labels that never leave this process.
@@ -30,38 +10,50 @@ public struct EvaluationReport: Sendable {
 /// out or write malformed predictions; stage 2 runs the full budget on the requested split.
 ///
 /// ```swift
-/// let evaluator = CandidateEvaluator(sandbox: Sandbox(), module: module, workRoot: runDir.appendingPathComponent("work"))
-/// let report = try await evaluator.evaluate(programDir: URL(fileURLWithPath: "Programs/trm"), split: .validation)
+/// let config = try ProgramConfig.load(programDir: seedDir)          // the run's benchmarks and budgets
+/// let evaluator = CandidateEvaluator(sandbox: Sandbox(), module: module, config: config, workRoot: runDir.appendingPathComponent("work"))
+/// let report = try await evaluator.evaluate(program, EvaluationRequest(split: .validation, trainingSeed: 1))
 /// print(report.metrics?.combinedScore ?? 0)
 /// ```
-public final class CandidateEvaluator: Sendable {
+///
+/// The benchmarks, budgets and the data seed come from `config`, fixed when the run starts; a
+/// candidate's own `evolve.yaml`, if it has one, is ignored. The candidate sees only the training seed.
+public final class CandidateEvaluator: Evaluator {
     public let sandbox: Sandbox
     public let module: TRMKitModule
+    public let config: ProgramConfig
     public let workRoot: URL
     public let compileSeconds: Double
+    /// Keep each evaluation's work dir (data, binary, predictions) for inspection instead of removing it.
+    public let keepWork: Bool
 
-    public init(sandbox: Sandbox, module: TRMKitModule, workRoot: URL, compileSeconds: Double = 300) {
+    public init(
+        sandbox: Sandbox, module: TRMKitModule, config: ProgramConfig, workRoot: URL, compileSeconds: Double = 300, keepWork: Bool = false
+    ) {
         self.sandbox = sandbox
         self.module = module
+        self.config = config
         self.workRoot = workRoot
         self.compileSeconds = compileSeconds
+        self.keepWork = keepWork
     }
 
     public func evaluate(
-        programDir: URL, split: SudokuBenchmark.Split, progress: @Sendable (String) -> Void = { _ in }
+        _ program: Program, _ request: EvaluationRequest, progress: @escaping @Sendable (String) -> Void
     ) async throws -> EvaluationReport {
         let started = Date()
-        let config = try ProgramConfig.load(programDir: programDir)
+        let split = request.split
         let root = workRoot.appendingPathComponent("eval-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { if !keepWork { try? FileManager.default.removeItem(at: root) } }
         // The sandbox user must be able to traverse to its work dirs.
         chmod(root.path, 0o755)
 
-        progress("compiling \(programDir.lastPathComponent)")
-        let build = try await compile(programDir: programDir, in: root.appendingPathComponent("build"))
+        progress("compiling")
+        let build = try await compile(files: program.files, in: root.appendingPathComponent("build"))
         guard let binary = build.binary else {
             return EvaluationReport(
-                outcome: .buildFailed, metrics: nil, artifacts: ["build": build.diagnostics], buildSeconds: build.seconds,
+                outcome: .buildFailed, artifacts: ["build": build.diagnostics], buildSeconds: build.seconds,
                 totalSeconds: Date().timeIntervalSince(started))
         }
 
@@ -73,13 +65,13 @@ public final class CandidateEvaluator: Sendable {
         }
 
         // Stage 1: does it run and answer in the right shape?
-        for (spec, task, scorer) in instances {
+        for (index, (spec, task, scorer)) in instances.enumerated() {
             progress("stage 1: \(spec.name) (1% budget, 16 queries)")
             var slice = task
             slice.evaluation = Array(task.evaluation.prefix(16))
             let run = try await runBenchmark(
                 binary: binary, task: slice, trainFLOPs: max(spec.trainFLOPs / 100, 1e8), evalFLOPs: spec.evalFLOPs,
-                seed: config.seed, wallSeconds: spec.wallSeconds ?? 120, dir: root.appendingPathComponent("\(spec.name)-stage1"))
+                seed: request.trainingSeed, wallSeconds: spec.wallSeconds ?? 120, dir: root.appendingPathComponent("run-a\(index)"))
             let report = scorer.score(predictionsText: run.predictions, expected: slice.evaluation)
             let failure: String? =
                 !run.result.succeeded ? "the program ended with \(run.result.termination)"
@@ -88,18 +80,17 @@ public final class CandidateEvaluator: Sendable {
             if let failure {
                 artifacts["\(spec.name): stage 1"] = Self.describe(run: run.result, problems: report.problems, headline: failure)
                 return EvaluationReport(
-                    outcome: .rejected, metrics: nil, artifacts: artifacts, buildSeconds: build.seconds,
-                    totalSeconds: Date().timeIntervalSince(started))
+                    outcome: .rejected, artifacts: artifacts, buildSeconds: build.seconds, totalSeconds: Date().timeIntervalSince(started))
             }
         }
 
         // Stage 2: the full budget on the requested split.
         var benchmarks: [String: BenchmarkMetrics] = [:]
-        for (spec, task, scorer) in instances {
+        for (index, (spec, task, scorer)) in instances.enumerated() {
             progress("stage 2: \(spec.name) (\(String(format: "%.2g", spec.trainFLOPs)) train FLOPs, \(task.evaluation.count) \(split.rawValue) queries)")
             let run = try await runBenchmark(
-                binary: binary, task: task, trainFLOPs: spec.trainFLOPs, evalFLOPs: spec.evalFLOPs, seed: config.seed,
-                wallSeconds: spec.wallSeconds ?? 120, dir: root.appendingPathComponent("\(spec.name)-stage2"))
+                binary: binary, task: task, trainFLOPs: spec.trainFLOPs, evalFLOPs: spec.evalFLOPs, seed: request.trainingSeed,
+                wallSeconds: spec.wallSeconds ?? 120, dir: root.appendingPathComponent("run-b\(index)"))
             let report = run.result.succeeded
                 ? scorer.score(predictionsText: run.predictions, expected: task.evaluation)
                 : PredictionScorer.Report(exactAccuracy: 0, tokenAccuracy: 0, answered: 0, problems: [])
@@ -113,9 +104,23 @@ public final class CandidateEvaluator: Sendable {
                 run: run.result, problems: report.problems,
                 headline: String(format: "exact %.3f, token %.3f; %@", report.exactAccuracy, report.tokenAccuracy, Self.curveSummary(runInfo)))
         }
+        let metrics = Metrics(benchmarks: benchmarks, split: split.rawValue)
         return EvaluationReport(
-            outcome: .evaluated, metrics: Metrics(benchmarks: benchmarks, split: split.rawValue), artifacts: artifacts,
+            outcome: .evaluated, metrics: metrics, descriptors: Self.descriptors(metrics), artifacts: artifacts,
             buildSeconds: build.seconds, totalSeconds: Date().timeIntervalSince(started))
+    }
+
+    /// The TRM descriptors: model size (the largest over benchmarks), recursion depth (as the kernel
+    /// reports it) and training compute.
+    static func descriptors(_ metrics: Metrics) -> [String: Double] {
+        let benchmarks = metrics.benchmarks.values
+        guard !benchmarks.isEmpty else { return [:] }
+        var values: [String: Double] = [
+            "parameters": Double(benchmarks.map(\.parameters).max() ?? 0),
+            "train_flops": benchmarks.map(\.trainFLOPs).reduce(0, +),
+        ]
+        if let depth = benchmarks.compactMap({ $0.reported["effective_depth"] }).max() { values["effective_depth"] = depth }
+        return values
     }
 
     // MARK: - Steps
@@ -126,20 +131,15 @@ public final class CandidateEvaluator: Sendable {
         var seconds: Double
     }
 
-    func compile(programDir: URL, in dir: URL) async throws -> Build {
+    func compile(files: [String: String], in dir: URL) async throws -> Build {
         let fm = FileManager.default
-        try fm.createDirectory(at: dir.appendingPathComponent("program"), withIntermediateDirectories: true)
+        // The run's configuration is not the candidate's to change; a copy of it in a program is ignored.
+        let programFiles = files.filter { $0.key != ProgramFiles.configFileName }
+        try ProgramFiles.write(programFiles, to: dir.appendingPathComponent("program"))
         try fm.createDirectory(at: dir.appendingPathComponent("module"), withIntermediateDirectories: true)
-        var sources: [String] = []
-        for file in try fm.contentsOfDirectory(atPath: programDir.path).sorted() {
-            let source = programDir.appendingPathComponent(file)
-            var isDirectory: ObjCBool = false
-            guard fm.fileExists(atPath: source.path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
-            try fm.copyItem(at: source, to: dir.appendingPathComponent("program/\(file)"))
-            if file.hasSuffix(".swift") { sources.append("program/\(file)") }
-        }
+        let sources = programFiles.keys.filter { $0.hasSuffix(".swift") }.sorted().map { "program/\($0)" }
         guard !sources.isEmpty else {
-            return Build(binary: nil, diagnostics: "\(programDir.path) has no .swift files", seconds: 0)
+            return Build(binary: nil, diagnostics: "the program has no .swift files", seconds: 0)
         }
         for file in try fm.contentsOfDirectory(atPath: module.directory.path) {
             try fm.copyItem(at: module.directory.appendingPathComponent(file), to: dir.appendingPathComponent("module/\(file)"))

@@ -6,12 +6,12 @@ import Sandbox
 /// copy of the program directory in the sandbox and reading a JSON object of metrics from the last
 /// non-empty line it prints on stdout.
 ///
-/// The command gets the copied program directory as its last argument; the copy sits in a fresh work dir,
-/// the only place the run may write, so the original directory is never modified. The metrics line must
-/// be a JSON object whose values are all numbers, e.g. `{"combined_score": 0.7, "accuracy": 0.9}`. The
-/// score follows OpenEvolve's rule: `combined_score` when present, else the mean of all the values. It
-/// becomes one benchmark named `name` whose `exactAccuracy` is the score and whose `reported` holds every
-/// value (`tokenAccuracy` is 0: a command has no notion of tokens), on the "validation" split.
+/// The command gets the program's files, written into a fresh work dir, as its last argument, and
+/// `EVOLVE_SPLIT` and `EVOLVE_TRAINING_SEED` in its environment. The metrics line must be a JSON object
+/// whose values are all numbers, e.g. `{"combined_score": 0.7, "accuracy": 0.9}`; they become the
+/// metrics' `values` under their own names and the report's descriptors (so a feature dimension may
+/// name any of them). The score follows OpenEvolve's rule: `combined_score` when present, else the mean
+/// of all the values.
 ///
 /// A candidate's fault (non-zero exit, timeout, signal, a last line that is not such an object) is a
 /// `.rejected` report with an artifact saying why; `evaluate` throws only when the evaluator itself
@@ -20,16 +20,16 @@ import Sandbox
 /// ```swift
 /// let evaluator = CommandEvaluator(sandbox: Sandbox(), workRoot: runDir.appendingPathComponent("work"),
 ///                                  command: ["python3", "/opt/problem/evaluate.py"])
-/// let report = try await evaluator.evaluate(programDir: URL(fileURLWithPath: "Programs/circle-packing"))
+/// let report = try await evaluator.evaluate(program)
 /// print(report.outcome, report.metrics?.combinedScore ?? 0)
 /// ```
-public final class CommandEvaluator: Sendable {
+public final class CommandEvaluator: Evaluator {
     public let sandbox: Sandbox
     public let workRoot: URL
     /// Executable (name or path) and leading arguments; the copied program directory is appended.
     public let command: [String]
     public let limits: SandboxLimits
-    /// The benchmark name the metrics and the artifact are filed under.
+    /// The name the artifact is filed under.
     public let name: String
 
     public init(sandbox: Sandbox, workRoot: URL, command: [String], limits: SandboxLimits = SandboxLimits(), name: String = "command") {
@@ -40,22 +40,28 @@ public final class CommandEvaluator: Sendable {
         self.name = name
     }
 
-    public func evaluate(programDir: URL) async throws -> EvaluationReport {
+    public func evaluate(
+        _ program: Program, _ request: EvaluationRequest, progress: @escaping @Sendable (String) -> Void
+    ) async throws -> EvaluationReport {
         let started = Date()
         let fm = FileManager.default
         let root = workRoot.appendingPathComponent("eval-\(UUID().uuidString.prefix(8))")
         try fm.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(at: root) }
         // The sandbox user must be able to traverse to its work dir.
         chmod(root.path, 0o755)
         let copy = root.appendingPathComponent("program")
-        try fm.copyItem(at: programDir, to: copy)
+        try ProgramFiles.write(program.files, to: copy)
 
+        var limits = self.limits
+        limits.environment["EVOLVE_SPLIT"] = request.split.rawValue
+        limits.environment["EVOLVE_TRAINING_SEED"] = String(request.trainingSeed)
+        progress("running \(command.first ?? "the command")")
         let run = try await sandbox.run(command + [copy.path], in: root, limits: limits)
         func rejected(_ headline: String) -> EvaluationReport {
             EvaluationReport(
-                outcome: .rejected, metrics: nil,
-                artifacts: [name: CandidateEvaluator.describe(run: run, problems: [], headline: headline)],
-                buildSeconds: 0, totalSeconds: Date().timeIntervalSince(started))
+                outcome: .rejected, artifacts: [name: CandidateEvaluator.describe(run: run, problems: [], headline: headline)],
+                totalSeconds: Date().timeIntervalSince(started))
         }
         guard run.succeeded else { return rejected("the evaluation command ended with \(run.termination)") }
 
@@ -64,14 +70,12 @@ public final class CommandEvaluator: Sendable {
         case .failure(let problem): return rejected(problem.description)
         case .success(let parsed): values = parsed
         }
-        let score = Self.combinedScore(values)
-        let metrics = BenchmarkMetrics(
-            exactAccuracy: score, tokenAccuracy: 0, wallSeconds: run.wallSeconds, cpuSeconds: run.cpuSeconds, reported: values)
+        let metrics = Metrics(values: values, split: request.split.rawValue)
         let summary = values.keys.sorted().map { "\($0) \(values[$0]!)" }.joined(separator: ", ")
         return EvaluationReport(
-            outcome: .evaluated, metrics: Metrics(benchmarks: [name: metrics], split: "validation"),
-            artifacts: [name: CandidateEvaluator.describe(run: run, problems: [], headline: "score \(score); \(summary)")],
-            buildSeconds: 0, totalSeconds: Date().timeIntervalSince(started))
+            outcome: .evaluated, metrics: metrics, descriptors: values,
+            artifacts: [name: CandidateEvaluator.describe(run: run, problems: [], headline: "score \(metrics.combinedScore); \(summary)")],
+            totalSeconds: Date().timeIntervalSince(started))
     }
 
     // MARK: - Metrics line
@@ -127,11 +131,5 @@ public final class CommandEvaluator: Sendable {
             }
         }
         return values.isEmpty ? .failure(.empty) : .success(values)
-    }
-
-    /// OpenEvolve's fitness rule: `combined_score` when present, else the mean of every value.
-    static func combinedScore(_ values: [String: Double]) -> Double {
-        if let score = values["combined_score"] { return score }
-        return values.isEmpty ? 0 : values.values.reduce(0, +) / Double(values.count)
     }
 }

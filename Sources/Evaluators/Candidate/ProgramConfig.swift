@@ -1,7 +1,10 @@
+import EvolveCore
 import Foundation
 import Yams
 
-/// A program's `evolve.yaml`: which benchmarks score it and with what budgets.
+/// The run's evaluation settings, from the seed directory's `evolve.yaml`: which benchmarks score every
+/// program and with what budgets, and the data seed that generates the splits (never shown to a
+/// candidate). Fixed when the run starts; a candidate's own copy of the file is ignored.
 public struct ProgramConfig: Decodable, Sendable {
     public var entry: String?
     public var brief: String?
@@ -14,8 +17,13 @@ public struct ProgramConfig: Decodable, Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw EvaluationError("\(path): missing; a program directory needs an evolve.yaml naming its benchmarks (see Programs/trm/evolve.yaml)")
         }
+        return try parse(String(decoding: data, as: UTF8.self), path: path)
+    }
+
+    /// Parses the YAML text of an `evolve.yaml`; `path` names it in errors.
+    public static func parse(_ text: String, path: String) throws -> ProgramConfig {
         do {
-            let config = try YAMLDecoder().decode(ProgramConfig.self, from: String(decoding: data, as: UTF8.self))
+            let config = try YAMLDecoder().decode(ProgramConfig.self, from: text)
             guard !config.benchmarks.isEmpty else { throw EvaluationError("\(path): no benchmarks listed") }
             return config
         } catch let error as EvaluationError {
@@ -72,7 +80,7 @@ public struct BenchmarkSpec: Decodable, Sendable {
     }
 
     /// The generated task (training examples and the requested split) and how to score it.
-    public func instantiate(split: SudokuBenchmark.Split, seed: UInt64) throws -> (task: TaskData, scorer: PredictionScorer) {
+    public func instantiate(split: Split, seed: UInt64) throws -> (task: TaskData, scorer: PredictionScorer) {
         switch generator {
         case "sudoku":
             let rows = boxRows ?? 3, columns = boxColumns ?? 3

@@ -60,17 +60,12 @@ public struct FeatureSpace: Codable, Sendable, Equatable {
     public static func cell(fromKey key: String) -> [Int] { key.split(separator: ",").compactMap { Int($0) } }
 }
 
-/// Descriptors computed from a program and its metrics: the TRM ones (read from what the candidate
-/// reported) and the generic ones.
+/// The descriptors every program has, whatever evaluates it: its code length and its line edit distance
+/// from the seed it descends from. The evaluator reports the others (`EvaluationReport.descriptors`).
 public enum Descriptors {
-    public static func of(_ program: Program, seed: Program?) -> [String: Double] {
+    public static func generic(_ program: Program, seed: Program?) -> [String: Double] {
         var values: [String: Double] = ["code_length": Double(program.codeLength)]
         if let seed { values["edit_distance"] = Double(lineEditDistance(seed.files, program.files)) }
-        if let benchmarks = program.metrics?.benchmarks.values, !benchmarks.isEmpty {
-            values["parameters"] = Double(benchmarks.map(\.parameters).max() ?? 0)
-            values["train_flops"] = benchmarks.map(\.trainFLOPs).reduce(0, +)
-            if let depth = benchmarks.compactMap({ $0.reported["effective_depth"] }).max() { values["effective_depth"] = depth }
-        }
         return values
     }
 

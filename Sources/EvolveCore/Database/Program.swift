@@ -1,3 +1,4 @@
+import EvolveSupport
 import Foundation
 
 /// Where a program is in its life: proposed, being evaluated, done.
@@ -23,9 +24,13 @@ public struct Proposal: Codable, Sendable, Equatable {
 /// One program of the population: its files, lineage, place and scores.
 public struct Program: Codable, Sendable, Equatable, Identifiable {
     public var id: String
-    /// Relative path → content.
-    public var files: [String: String]
-    public var contentHash: String
+    /// Relative path → content (paths may name subfolders, `a/b.swift`).
+    public var files: [String: String] {
+        didSet { contentHash = Program.hash(files) }
+    }
+    /// Hash of `files`, recomputed whenever they change, so a copied-then-edited program never carries
+    /// its parent's identity.
+    public private(set) var contentHash: String
     public var parents: [String]
     public var island: Int
     public var generation: Int
@@ -70,20 +75,32 @@ public struct Program: Codable, Sendable, Equatable, Identifiable {
 
     /// A stable content hash of the files (paths included), independent of dictionary order.
     public static func hash(_ files: [String: String]) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ bytes: some Sequence<UInt8>) {
-            for b in bytes {
-                h ^= UInt64(b)
-                h &*= 0x0000_0100_0000_01b3
-            }
-            h ^= 0xff
-            h &*= 0x0000_0100_0000_01b3
+        var hasher = FNV1a()
+        for (path, text) in files.sorted(by: { $0.key < $1.key }) {
+            hasher.combine(path.utf8)
+            hasher.combine(text.utf8)
         }
-        for path in files.keys.sorted() {
-            mix(path.utf8)
-            mix(files[path]!.utf8)
-        }
-        return String(format: "%016llx", h)
+        return hasher.hex
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, files, parents, island, generation, iteration, status, metrics, testMetrics, descriptors, commitID, created
+        case proposal, migratedFrom
+    }
+
+    /// Decoding recomputes the hash from the files: a stored hash is never trusted.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try c.decode(String.self, forKey: .id), files: try c.decode([String: String].self, forKey: .files),
+            parents: try c.decode([String].self, forKey: .parents), island: try c.decode(Int.self, forKey: .island),
+            generation: try c.decode(Int.self, forKey: .generation), iteration: try c.decode(Int.self, forKey: .iteration),
+            status: try c.decode(ProgramStatus.self, forKey: .status), metrics: try c.decodeIfPresent(Metrics.self, forKey: .metrics),
+            testMetrics: try c.decodeIfPresent(Metrics.self, forKey: .testMetrics),
+            descriptors: try c.decode([String: Double].self, forKey: .descriptors),
+            commitID: try c.decodeIfPresent(String.self, forKey: .commitID), created: try c.decode(Date.self, forKey: .created),
+            proposal: try c.decodeIfPresent(Proposal.self, forKey: .proposal),
+            migratedFrom: try c.decodeIfPresent(String.self, forKey: .migratedFrom))
     }
 
     /// Total characters of code, a generic feature descriptor.

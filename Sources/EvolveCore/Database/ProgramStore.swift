@@ -1,3 +1,4 @@
+import EvolveSupport
 import Foundation
 
 /// The program database on SQLite: programs, the MAP-Elites grid of each island, the elite archive,
@@ -16,7 +17,7 @@ public final class ProgramStore {
     public static let schemaVersion = 1
     public let config: DatabaseConfig
     let db: SQLiteConnection
-    private(set) var rng: DatabaseRNG
+    private(set) var rng: SplitMix64
 
     /// In-memory mirror of what sampling needs.
     struct IslandState: Equatable {
@@ -102,7 +103,7 @@ public final class ProgramStore {
     public init(path: String, config: DatabaseConfig = DatabaseConfig(), seed: UInt64 = 0) throws {
         self.config = config
         db = try SQLiteConnection(path: path)
-        rng = DatabaseRNG(seed: seed)
+        rng = SplitMix64(seed: seed)
         islands = Array(repeating: IslandState(), count: config.islands)
         // Rows carry whole programs: a 64 MiB page cache keeps sampling's reads off the file system.
         try db.execute("PRAGMA cache_size = -65536")
@@ -175,7 +176,7 @@ public final class ProgramStore {
 
     private func load(seed: UInt64) throws {
         if let saved = try db.query("SELECT value FROM meta WHERE key = 'rng_state'").first?.first?.text, let state = UInt64(saved) {
-            rng = DatabaseRNG(seed: 0)
+            rng = SplitMix64(seed: 0)
             rng.state = state
         } else {
             try db.run("INSERT OR REPLACE INTO meta VALUES ('rng_state', ?)", [.text(String(rng.state))])

@@ -27,19 +27,34 @@ public struct BenchmarkMetrics: Codable, Sendable, Equatable {
     }
 }
 
-/// A program's scores: per benchmark, and `combinedScore`, the mean exact accuracy selection uses.
+/// A program's scores: per benchmark (TRM evaluators), or an evaluator's own named values (a command
+/// evaluator's metrics line), and `combinedScore`, the number selection uses.
 public struct Metrics: Codable, Sendable, Equatable {
     public var benchmarks: [String: BenchmarkMetrics]
+    /// Named numbers an evaluator reports besides benchmarks, under its own names (e.g. a command
+    /// evaluator's `{"combined_score": 0.7, "accuracy": 0.9}`).
+    public var values: [String: Double]
     /// Which split these come from ("validation" for selection, "test" for the held-out report).
     public var split: String
 
-    public init(benchmarks: [String: BenchmarkMetrics], split: String) {
+    public init(benchmarks: [String: BenchmarkMetrics] = [:], values: [String: Double] = [:], split: String) {
         self.benchmarks = benchmarks
+        self.values = values
         self.split = split
     }
 
-    /// Mean exact accuracy over the benchmarks (0 when there are none).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        benchmarks = try c.decodeIfPresent([String: BenchmarkMetrics].self, forKey: .benchmarks) ?? [:]
+        values = try c.decodeIfPresent([String: Double].self, forKey: .values) ?? [:]
+        split = try c.decode(String.self, forKey: .split)
+    }
+
+    /// OpenEvolve's rule, extended to benchmarks: `values["combined_score"]` when present, else the mean
+    /// exact accuracy over the benchmarks, else the mean of the values (0 when there is nothing).
     public var combinedScore: Double {
-        benchmarks.isEmpty ? 0 : benchmarks.values.map(\.exactAccuracy).reduce(0, +) / Double(benchmarks.count)
+        if let score = values["combined_score"] { return score }
+        if !benchmarks.isEmpty { return benchmarks.values.map(\.exactAccuracy).reduce(0, +) / Double(benchmarks.count) }
+        return values.isEmpty ? 0 : values.values.reduce(0, +) / Double(values.count)
     }
 }

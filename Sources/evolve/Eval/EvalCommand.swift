@@ -17,6 +17,9 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Which split to score: validation or test.")
     var split: String = "validation"
 
+    @Option(help: "Training seed of this evaluation (weight init, batch order); the data seed is evolve.yaml's `seed`.")
+    var trainingSeed: UInt64 = 1
+
     @Flag(help: "Print the result as JSON.")
     var json = false
 
@@ -27,8 +30,8 @@ struct EvalCommand: AsyncParsableCommand {
     var keep = false
 
     func run() async throws {
-        let program = URL(fileURLWithPath: programDir)
-        guard let chosen = SudokuBenchmark.Split(rawValue: split) else {
+        let directory = URL(fileURLWithPath: programDir)
+        guard let chosen = Split(rawValue: split) else {
             throw ValidationError("--split must be validation or test, got '\(split)'")
         }
         @Sendable func say(_ text: String) { FileHandle.standardError.write(Data("\(text)\n".utf8)) }
@@ -43,8 +46,12 @@ struct EvalCommand: AsyncParsableCommand {
                 .appendingPathComponent("evolve-eval-\(getpid())").path)
             try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
             defer { if !keep { try? FileManager.default.removeItem(at: root) } }
-            let evaluator = CandidateEvaluator(sandbox: Sandbox(), module: module, workRoot: root)
-            let report = try await evaluator.evaluate(programDir: program, split: chosen) { say("evolve: \($0)") }
+            let config = try ProgramConfig.load(programDir: directory)
+            let program = Program(files: try ProgramFiles.read(directory: directory))
+            let evaluator = CandidateEvaluator(sandbox: Sandbox(), module: module, config: config, workRoot: root, keepWork: keep)
+            let report = try await evaluator.evaluate(program, EvaluationRequest(split: chosen, trainingSeed: trainingSeed)) {
+                say("evolve: \($0)")
+            }
             if json {
                 print(try Self.json(report))
             } else {
@@ -52,6 +59,9 @@ struct EvalCommand: AsyncParsableCommand {
             }
             if report.outcome != .evaluated { throw ExitCode(1) }
         } catch let error as EvaluationError {
+            say("error: \(error)")
+            throw ExitCode(1)
+        } catch let error as ProgramFiles.Failure {
             say("error: \(error)")
             throw ExitCode(1)
         }

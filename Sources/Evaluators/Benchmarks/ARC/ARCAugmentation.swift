@@ -1,3 +1,4 @@
+import EvolveSupport
 /// A symmetry of ARC tasks: one of the 8 dihedral transforms followed by a permutation of colours 1–9
 /// (0, the background, stays 0), applied alike to every grid of a task so that its rule still holds.
 public struct ARCAugmentation: Sendable, Equatable, Hashable {

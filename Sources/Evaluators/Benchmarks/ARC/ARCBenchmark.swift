@@ -1,3 +1,5 @@
+import EvolveCore
+import EvolveSupport
 /// An ARC benchmark tier: synthetic rule-family tasks (or loaded ARC-AGI tasks) turned into TRM-style examples.
 ///
 /// Every task has its own puzzle id. Training examples are all demonstration pairs of the training tasks and
@@ -6,7 +8,6 @@
 /// grid equals the test output, scored pass@2: a prediction may offer two attempts (for example the two most
 /// voted answers across augmentations) and counts when either is right.
 public struct ARCBenchmark: Sendable {
-    public typealias Split = SudokuBenchmark.Split
 
     /// Canvas side: sequences are `canvas * canvas` tokens; synthetic grids are at most `min(canvas, 10)` wide.
     public var canvas: Int

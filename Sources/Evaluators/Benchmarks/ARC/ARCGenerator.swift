@@ -1,3 +1,4 @@
+import EvolveSupport
 /// A synthetic ARC rule: a family and the parameters of one instance of it.
 public enum ARCRule: Sendable, Equatable, Hashable, CustomStringConvertible {
     /// Mirror left-right (`horizontal`) or upside down.

@@ -1,7 +1,8 @@
+import EvolveCore
+import EvolveSupport
 /// A maze benchmark tier: generated k×k-cell perfect mazes split into train / validation / test, with the
 /// training split optionally augmented by rotated and mirrored copies.
 public struct MazeBenchmark: Sendable {
-    public typealias Split = SudokuBenchmark.Split
 
     /// Cells per side (k); the token grid is (2k+1)×(2k+1).
     public var size: Int

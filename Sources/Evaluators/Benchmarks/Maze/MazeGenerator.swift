@@ -1,3 +1,4 @@
+import EvolveSupport
 /// The token encoding shared by generated mazes and the Maze-Hard files (TRM/HRM's order of `# SGo`).
 ///
 /// | token | cell | CSV character |

@@ -1,3 +1,5 @@
+import EvolveCore
+import EvolveSupport
 /// A Sudoku benchmark tier: generated puzzles split into train / validation / test, with the training
 /// split augmented by validity-preserving symmetries.
 public struct SudokuBenchmark: Sendable {
@@ -22,8 +24,6 @@ public struct SudokuBenchmark: Sendable {
         self.testCount = testCount
         self.augmentations = augmentations
     }
-
-    public enum Split: String, Sendable { case validation, test }
 
     public var name: String {
         let n = boxRows * boxColumns

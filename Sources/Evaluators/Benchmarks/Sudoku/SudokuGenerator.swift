@@ -1,3 +1,4 @@
+import EvolveSupport
 /// A Sudoku puzzle with its unique solution; cells are row-major, 0 = blank, 1…N = digit.
 public struct SudokuPuzzle: Sendable, Equatable, Hashable {
     public let boxRows: Int

@@ -1,3 +1,4 @@
+import EvolveSupport
 /// A validity-preserving Sudoku symmetry: relabel digits, permute bands and the rows within each band,
 /// permute stacks and the columns within each stack, and (for square boxes) transpose.
 ///

@@ -1,0 +1,39 @@
+/// How an evaluation ended, from the program's side.
+public enum EvaluationOutcome: String, Codable, Sendable, Equatable {
+    /// Scored on the full budget.
+    case evaluated
+    /// The program did not build (compile errors, a refused source, a compiler out of time or memory).
+    case buildFailed = "build_failed"
+    /// It built but was refused before or while scoring: a crash, a timeout, malformed answers, a
+    /// failed check.
+    case rejected
+}
+
+/// What an evaluation concluded: the outcome, the metrics, the descriptors that place the program in
+/// the MAP-Elites grid, and the artifacts the next prompt shows the LLM.
+public struct EvaluationReport: Sendable {
+    public var outcome: EvaluationOutcome
+    /// Present when `outcome == .evaluated`.
+    public var metrics: Metrics?
+    /// Feature values the evaluator measured (the TRM evaluator: `parameters`, `effective_depth`,
+    /// `train_flops`; a command evaluator: the numbers of its metrics line). The loop adds the generic
+    /// ones (`code_length`, `edit_distance`).
+    public var descriptors: [String: Double]
+    /// Short texts keyed by what they are about ("build", "sudoku-6x6-minimal", …). Text the candidate
+    /// wrote is quoted inside them, never mistaken for evolve's own words.
+    public var artifacts: [String: String]
+    public var buildSeconds: Double
+    public var totalSeconds: Double
+
+    public init(
+        outcome: EvaluationOutcome, metrics: Metrics? = nil, descriptors: [String: Double] = [:], artifacts: [String: String] = [:],
+        buildSeconds: Double = 0, totalSeconds: Double = 0
+    ) {
+        self.outcome = outcome
+        self.metrics = metrics
+        self.descriptors = descriptors
+        self.artifacts = artifacts
+        self.buildSeconds = buildSeconds
+        self.totalSeconds = totalSeconds
+    }
+}

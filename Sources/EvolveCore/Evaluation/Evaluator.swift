@@ -1,0 +1,35 @@
+/// What to evaluate a program on: the split, and the training seed of this one evaluation (weight
+/// initialisation, batch order). The data seed that generates the splits belongs to the run and is set
+/// when the evaluator is made; the candidate sees only the training seed.
+public struct EvaluationRequest: Sendable, Equatable {
+    public var split: Split
+    public var trainingSeed: UInt64
+
+    public init(split: Split = .validation, trainingSeed: UInt64 = 1) {
+        self.split = split
+        self.trainingSeed = trainingSeed
+    }
+}
+
+/// Scores a program: the seam between the evolution loop and what a score means (TRM benchmarks
+/// trained under a FLOP budget, or a user's command). The benchmarks and budgets are fixed when the
+/// evaluator is made, from the run's configuration, never from the candidate's own files.
+///
+/// ```swift
+/// let report = try await evaluator.evaluate(child, EvaluationRequest(split: .validation, trainingSeed: 7))
+/// if report.outcome == .evaluated { print(report.metrics!.combinedScore) }
+/// ```
+///
+/// A candidate's fault (does not build, crashes, cheats) is a report with an outcome and artifacts;
+/// `evaluate` throws only when the evaluator itself cannot work (disk full, a tool missing).
+public protocol Evaluator: Sendable {
+    func evaluate(
+        _ program: Program, _ request: EvaluationRequest, progress: @escaping @Sendable (String) -> Void
+    ) async throws -> EvaluationReport
+}
+
+extension Evaluator {
+    public func evaluate(_ program: Program, _ request: EvaluationRequest = EvaluationRequest()) async throws -> EvaluationReport {
+        try await evaluate(program, request, progress: { _ in })
+    }
+}
