@@ -6,18 +6,59 @@ public enum ProgramStatus: String, Codable, Sendable, CaseIterable {
     case queued, evaluating, evaluated, failed, rejected
 }
 
-/// How a program came to be: which model proposed it and what it cost.
+/// How a program came to be: which proposer and model made it, how (diff, rewrite, crossover, an
+/// offline mutation) and what it cost.
 public struct Proposal: Codable, Sendable, Equatable {
     public var model: String
     public var promptTokens: Int
     public var completionTokens: Int
     public var costUSD: Double
+    /// `diff`, `rewrite`, `crossover`, `mutation` (offline), `seed`.
+    public var mode: String
+    /// LLM calls made for this child (the first answer plus any repair or retry rounds).
+    public var calls: Int
+    public var latencySeconds: Double
+    /// Token counts were estimated (the server reported none).
+    public var estimatedTokens: Bool
+    /// One line on what changed, for lineage messages and prompts ("hidden 64 → 32").
+    public var summary: String
 
-    public init(model: String, promptTokens: Int = 0, completionTokens: Int = 0, costUSD: Double = 0) {
+    public init(
+        model: String, promptTokens: Int = 0, completionTokens: Int = 0, costUSD: Double = 0, mode: String = "diff", calls: Int = 0,
+        latencySeconds: Double = 0, estimatedTokens: Bool = false, summary: String = ""
+    ) {
         self.model = model
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
         self.costUSD = costUSD
+        self.mode = mode
+        self.calls = calls
+        self.latencySeconds = latencySeconds
+        self.estimatedTokens = estimatedTokens
+        self.summary = summary
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        model = try c.decode(String.self, forKey: .model)
+        promptTokens = try c.decodeIfPresent(Int.self, forKey: .promptTokens) ?? 0
+        completionTokens = try c.decodeIfPresent(Int.self, forKey: .completionTokens) ?? 0
+        costUSD = try c.decodeIfPresent(Double.self, forKey: .costUSD) ?? 0
+        mode = try c.decodeIfPresent(String.self, forKey: .mode) ?? "diff"
+        calls = try c.decodeIfPresent(Int.self, forKey: .calls) ?? 0
+        latencySeconds = try c.decodeIfPresent(Double.self, forKey: .latencySeconds) ?? 0
+        estimatedTokens = try c.decodeIfPresent(Bool.self, forKey: .estimatedTokens) ?? false
+        summary = try c.decodeIfPresent(String.self, forKey: .summary) ?? ""
+    }
+
+    /// Adds another call's usage (a repair round) to this proposal.
+    public mutating func add(_ other: Proposal) {
+        promptTokens += other.promptTokens
+        completionTokens += other.completionTokens
+        costUSD += other.costUSD
+        calls += other.calls
+        latencySeconds += other.latencySeconds
+        estimatedTokens = estimatedTokens || other.estimatedTokens
     }
 }
 

@@ -1,0 +1,121 @@
+import Foundation
+
+/// One earlier attempt on a lineage, shown to the proposer so it does not repeat it.
+public struct Attempt: Codable, Sendable, Equatable {
+    public enum Outcome: String, Codable, Sendable {
+        /// Evaluated: `scoreChange` says by how much it moved against its parent.
+        case evaluated
+        case buildFailed = "build_failed"
+        case rejected
+        /// The proposal never became a program (no usable edit after the repair round).
+        case proposalFailed = "proposal_failed"
+        /// Its files equalled a program already in the store.
+        case duplicate
+    }
+
+    public var programID: String?
+    public var outcome: Outcome
+    /// One line: what was tried (the proposal's summary).
+    public var change: String
+    /// One line: why it failed, or its score.
+    public var detail: String
+    public var scoreChange: Double?
+
+    public init(programID: String?, outcome: Outcome, change: String, detail: String, scoreChange: Double? = nil) {
+        self.programID = programID
+        self.outcome = outcome
+        self.change = change
+        self.detail = detail
+        self.scoreChange = scoreChange
+    }
+}
+
+/// Everything a proposer may use to make one child: the parent with its evaluation, programs to learn
+/// from, the lineage's recent attempts, the research brief, and a seed from the run's RNG stream (so
+/// an offline proposer is deterministic and a resumed run proposes the same children).
+public struct ProposalContext: Sendable {
+    public var parent: Program
+    /// The parent's evaluation artifacts (build errors, stage-1 verdict, stderr tail): the candidate's
+    /// own output, to be shown as data, never as instructions.
+    public var parentArtifacts: [String: String]
+    /// A second parent for crossover, when the loop asks for one.
+    public var secondParent: Program?
+    public var inspirations: [Program]
+    /// The island's best programs.
+    public var topPrograms: [Program]
+    public var attempts: [Attempt]
+    /// The seed's `BRIEF.md`: what the research is about.
+    public var brief: String
+    public var iteration: Int
+    public var seed: UInt64
+
+    public init(
+        parent: Program, parentArtifacts: [String: String] = [:], secondParent: Program? = nil, inspirations: [Program] = [],
+        topPrograms: [Program] = [], attempts: [Attempt] = [], brief: String = "", iteration: Int = 0, seed: UInt64 = 0
+    ) {
+        self.parent = parent
+        self.parentArtifacts = parentArtifacts
+        self.secondParent = secondParent
+        self.inspirations = inspirations
+        self.topPrograms = topPrograms
+        self.attempts = attempts
+        self.brief = brief
+        self.iteration = iteration
+        self.seed = seed
+    }
+}
+
+/// What a proposer made: a child's files (the loop checks, stores and evaluates them), or a failure with
+/// its reason. Either way `proposal` says what it cost.
+public enum ProposalResult: Sendable {
+    case child(files: [String: String], parents: [String], proposal: Proposal)
+    case failed(reason: String, proposal: Proposal)
+
+    public var proposal: Proposal {
+        switch self {
+        case .child(_, _, let proposal), .failed(_, let proposal): proposal
+        }
+    }
+}
+
+/// How a child did, told back to the proposer (an adaptive proposer learns which model pays).
+public struct ProposalFeedback: Sendable {
+    public var proposal: Proposal
+    public var outcome: Attempt.Outcome
+    /// Child score minus parent score, when the child was evaluated.
+    public var scoreChange: Double?
+
+    public init(proposal: Proposal, outcome: Attempt.Outcome, scoreChange: Double?) {
+        self.proposal = proposal
+        self.outcome = outcome
+        self.scoreChange = scoreChange
+    }
+}
+
+/// Makes a child program from a parent: the seam between the loop and where changes come from (an LLM
+/// over HTTP, or the offline mutator when no endpoint is configured).
+///
+/// ```swift
+/// switch try await proposer.propose(ProposalContext(parent: parent, inspirations: others, brief: brief, seed: 7)) {
+/// case .child(let files, let parents, let proposal): store.add(Program(files: files, parents: parents, proposal: proposal))
+/// case .failed(let reason, _): print("no child:", reason)
+/// }
+/// ```
+///
+/// `propose` throws only when the proposer cannot work at all (the endpoint is down past its retries,
+/// the budget is spent): the loop backs off and, after a configured outage, stops. A bad answer is a
+/// `.failed` result.
+public protocol Proposer: Sendable {
+    func propose(_ context: ProposalContext) async throws -> ProposalResult
+    /// Learns from a child's result; default: nothing.
+    func observe(_ feedback: ProposalFeedback) async
+    /// State to keep across a resume (e.g. a bandit's counts), stored by the loop in the run database.
+    func snapshot() async -> Data?
+    func restore(_ snapshot: Data) async throws
+}
+
+extension Proposer {
+    public func observe(_ feedback: ProposalFeedback) async {}
+    public func snapshot() async -> Data? { nil }
+    public func restore(_ snapshot: Data) async throws {}
+}
