@@ -39,7 +39,7 @@ let package = Package(
             name: "evolve",
             dependencies: [
                 "EvolveCore", "Evaluators", "LLMClient", "Sandbox", "TRMKit", "CSQLite", "CGit2", "CCurl",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Yams", package: "Yams"),
             ]),
 
         .testTarget(name: "TRMKitTests", dependencies: ["TRMKit"], swiftSettings: nativeCPU),

@@ -326,6 +326,30 @@ public final class ProgramStore {
         return (perIsland, QDStatistics(eliteScores: Array(merged.values), totalCells: config.features.cellCount))
     }
 
+    /// One island's MAP-Elites grid: each occupied cell with its elite and score.
+    public func grid(island: Int) -> [(cell: [Int], id: String, score: Double)] {
+        guard islands.indices.contains(island) else { return [] }
+        return islands[island].cells.map { (FeatureSpace.cell(fromKey: $0.key), $0.value.id, $0.value.score) }
+            .sorted { $0.cell.lexicographicallyPrecedes($1.cell) }
+    }
+
+    /// The best program of each island (nil for an island with none yet).
+    public func islandBests() -> [(id: String, score: Double)?] {
+        islands.map { island in island.bestProgram.map { ($0, island.bestScore ?? 0) } }
+    }
+
+    /// Every program in creation order, without their files (for reports over a whole run).
+    public func allPrograms() throws -> [Program] {
+        try db.query("SELECT \(Self.columns) FROM programs ORDER BY rowid").map(decode)
+    }
+
+    /// Reads the database configuration a run was created with, without opening it for writing.
+    public static func storedConfiguration(path: String) throws -> DatabaseConfig? {
+        let db = try SQLiteConnection(path: path)
+        guard let text = try db.query("SELECT value FROM meta WHERE key = 'config'").first?.first?.text else { return nil }
+        return try JSONDecoder().decode(DatabaseConfig.self, from: Data(text.utf8))
+    }
+
     /// Evaluated programs no other program beats on both accuracy (higher) and compute (lower
     /// `train_flops`): the Pareto front.
     public func paretoFront() throws -> [Program] {

@@ -287,7 +287,7 @@ public actor EvolutionLoop {
         return ProposalContext(
             parent: parent, parentArtifacts: try store.artifacts(of: parent.id), secondParent: second, inspirations: inspirations,
             topPrograms: Array(top.prefix(3)), attempts: try store.attempts(from: [parent.id] + parent.parents, limit: config.attemptsShown),
-            brief: brief, iteration: iteration, seed: seed)
+            brief: parent.files["BRIEF.md"] ?? brief, iteration: iteration, seed: seed)
     }
 
     /// Stores a proposed child (or records why there is none); returns the child to evaluate.
