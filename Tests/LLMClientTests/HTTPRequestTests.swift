@@ -85,6 +85,61 @@ import Testing
         #expect(Date().timeIntervalSince(start) < 15)
     }
 
+    /// The idle check runs in libcurl's progress callback, so a 1 s stall is caught near 1 s, not at the
+    /// next whole-second low-speed window (about 6 s before). The bound is generous for a loaded machine.
+    @Test func aStalledBodyIsAbandonedSoonAfterTheIdleTimeout() async throws {
+        let server = try LoopbackHTTPServer { _ in
+            LoopbackHTTPServer.Response(status: 200, body: Array(repeating: UInt8(ascii: "x"), count: 100), stallAfterBytes: 10, stallSeconds: 20)
+        }
+        defer { server.stop() }
+        var request = HTTPRequest(url: server.baseURL + "/stream", totalTimeout: 60)
+        request.idleTimeout = 1
+        let start = Date()
+        do {
+            _ = try await request.send()
+            Issue.record("a stalled body finished")
+        } catch let error as HTTPTransportError {
+            let elapsed = Date().timeIntervalSince(start)
+            #expect(error.isTimeout, "\(error)")
+            #expect(error.description.contains("idle timeout"), "\(error)")
+            #expect(elapsed >= 0.9 && elapsed < 4, "stall detected after \(elapsed) s")
+        }
+    }
+
+    /// A non-streamed answer arrives whole after the server generated it: silence before the first body
+    /// byte is not a stall when the request says so, and is one when it does not.
+    @Test func silenceBeforeTheFirstBodyByteIsNotAStallWhenTheRequestSaysSo() async throws {
+        let server = try LoopbackHTTPServer { _ in
+            var answer = LoopbackHTTPServer.Response.json(200, #"{"done":true}"#)
+            answer.delay = 2.5
+            return answer
+        }
+        defer { server.stop() }
+        var patient = HTTPRequest(url: server.baseURL + "/slow", totalTimeout: 30)
+        patient.idleTimeout = 1
+        patient.idleTimeoutStartsAtFirstBodyByte = true
+        let response = try await patient.send()
+        #expect(response.status == 200 && response.text == #"{"done":true}"#)
+
+        var impatient = patient
+        impatient.idleTimeoutStartsAtFirstBodyByte = false
+        await #expect(throws: HTTPTransportError.self) { try await impatient.send() }
+    }
+
+    /// Once the body has started, a stall counts again even for a non-streamed request.
+    @Test func aBodyThatStartsAndStallsIsAbandonedEvenWhenWaitingForTheFirstByte() async throws {
+        let server = try LoopbackHTTPServer { _ in
+            LoopbackHTTPServer.Response(status: 200, body: Array(repeating: UInt8(ascii: "y"), count: 50), stallAfterBytes: 5, stallSeconds: 20)
+        }
+        defer { server.stop() }
+        var request = HTTPRequest(url: server.baseURL + "/half", totalTimeout: 60)
+        request.idleTimeout = 1
+        request.idleTimeoutStartsAtFirstBodyByte = true
+        let start = Date()
+        await #expect(throws: HTTPTransportError.self) { try await request.send() }
+        #expect(Date().timeIntervalSince(start) < 4)
+    }
+
     @Test func reportsTheLoadedLibraryVersion() {
         #expect(curlLibraryVersion.split(separator: ".").count == 3)
     }

@@ -18,7 +18,9 @@ public struct RetryPolicy: Codable, Sendable, Equatable {
 /// An OpenAI-compatible / Anthropic chat client on libcurl that makes flaky endpoints boring: retries
 /// with exponential backoff and jitter on 429, 5xx, network errors and malformed answers (honouring
 /// `Retry-After`), one clear error for 400/401/403/404, a circuit breaker, token and cost accounting
-/// with a budget, and record/replay of whole sessions.
+/// with a budget, and record/replay of whole sessions. Answers carry their finish reason (a truncated
+/// answer says so); an empty answer is an error. The key never appears in what the client logs, throws
+/// or records.
 ///
 /// ```swift
 /// let client = ChatClient(endpoint: Endpoint(baseURL: "http://127.0.0.1:8080/v1", model: "qwen"))
@@ -74,7 +76,7 @@ public actor ChatClient {
         return Date().timeIntervalSince(opened) < policy.breakerCooldown
     }
 
-    /// One chat completion, retried as the policy says.
+    /// One chat completion, retried as the policy says. Check `isTruncated` before using the text.
     public func complete(_ messages: [ChatMessage]) async throws -> Completion {
         if let budget = policy.budgetUSD, totals.costUSD >= budget {
             throw LLMError.budgetExhausted(spentUSD: totals.costUSD, budgetUSD: budget)
@@ -86,7 +88,8 @@ public actor ChatClient {
             }
         }
         let body = try requestBody(messages)
-        if case .replay(let file) = mode { return try replay(body: body, from: file) }
+        let redact = redactor
+        if case .replay(let file) = mode { return try replay(body: body, from: file, redact: redact) }
 
         let started = Date()
         var lastProblem = ""
@@ -96,25 +99,33 @@ public actor ChatClient {
             do {
                 let response = try await request(body: body).send()
                 if (200..<300).contains(response.status) {
+                    var completion: Completion
                     do {
-                        var completion = try parse(response.body, promptCharacters: messages.map(\.content.count).reduce(0, +))
-                        completion.latencySeconds = Date().timeIntervalSince(started)
-                        completion.attempts = attempt
-                        succeed(completion)
-                        if case .record(let file) = mode { try append(body: body, response: response.body, to: file) }
-                        return completion
+                        completion = try parse(response.body, promptCharacters: messages.map(\.content.count).reduce(0, +))
                     } catch {
-                        lastProblem = "malformed answer (\(error))"
+                        throw MalformedAnswer(problem: "\(error)")
                     }
+                    completion.latencySeconds = Date().timeIntervalSince(started)
+                    completion.attempts = attempt
+                    try requireText(completion)
+                    succeed(completion)
+                    if case .record(let file) = mode { try append(body: body, response: response.body, to: file, redact: redact) }
+                    return completion
                 } else if [400, 401, 403, 404].contains(response.status) {
                     fail()
-                    throw LLMError.rejected(host: endpoint.host, status: response.status, message: Self.errorMessage(response.body))
+                    var message = Self.errorMessage(response.body, redact: redact)
+                    if [401, 403].contains(response.status), case .absentAllowed(let variable) = endpoint.checkKey(environment: environment) {
+                        message += " (no key was sent: \(variable) is not set)"
+                    }
+                    throw LLMError.rejected(host: endpoint.host, status: response.status, message: message)
                 } else {
-                    lastProblem = "HTTP \(response.status)"
+                    lastProblem = redact("HTTP \(response.status)\(Self.statusDetail(response.body, redact: redact))")
                     if let retryAfter = response.header("Retry-After").flatMap(Double.init) { wait = retryAfter }
                 }
             } catch let error as HTTPTransportError {
-                lastProblem = error.description
+                lastProblem = redact(error.description)
+            } catch let error as MalformedAnswer {
+                lastProblem = redact("malformed answer (\(error.problem))")
             }
             logger.warning("LLM call to \(endpoint.host) attempt \(attempt) failed: \(lastProblem)")
             guard attempt < policy.maxAttempts else { break }
@@ -150,8 +161,12 @@ public actor ChatClient {
 
     private func request(body: [UInt8]) throws -> HTTPRequest {
         var headers = [HTTPHeader("Content-Type", "application/json")]
-        if let variable = endpoint.apiKeyEnv {
-            guard let key = environment[variable], !key.isEmpty else { throw LLMError.missingAPIKey(variable: variable) }
+        do {
+            try endpoint.requireKey(environment: environment)
+        } catch {
+            throw LLMError.misconfigured(error)
+        }
+        if let key = endpoint.key(environment: environment) {
             switch endpoint.api {
             case .openAI: headers.append(HTTPHeader("Authorization", "Bearer \(key)"))
             case .anthropic: headers.append(HTTPHeader("x-api-key", key))
@@ -164,84 +179,158 @@ public actor ChatClient {
             method: "POST", url: endpoint.baseURL.trimmingSuffix("/") + path, headers: headers, body: body,
             connectTimeout: endpoint.connectTimeout, totalTimeout: endpoint.totalTimeout)
         request.idleTimeout = endpoint.idleTimeout
+        // Not streamed, the server sends nothing until the whole answer is generated.
+        request.idleTimeoutStartsAtFirstBodyByte = !endpoint.stream
         return request
     }
 
+    /// Removes the key in use, secret-looking extra header values and bearer/api-key shapes from text
+    /// before it is logged, thrown or recorded.
+    var redactor: Redactor {
+        let secretHeader = /(?i)auth|key|token|secret/
+        let headerSecrets = endpoint.extraHeaders.filter { $0.key.contains(secretHeader) }.map(\.value)
+        return Redactor(secrets: [endpoint.key(environment: environment)].compactMap { $0 } + headerSecrets)
+    }
+
+    /// Reads a 2xx answer. A streamed request whose server answered with one JSON object (it ignored
+    /// `stream`) is read as a plain answer.
     func parse(_ body: [UInt8], promptCharacters: Int) throws -> Completion {
-        if endpoint.stream { return try parseStream(body, promptCharacters: promptCharacters) }
+        let opensAsJSON = body.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) } == UInt8(ascii: "{")
+        if endpoint.stream, !opensAsJSON { return try parseStream(body, promptCharacters: promptCharacters) }
         guard let object = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
-            throw LLMError.unavailable(host: endpoint.host, attempts: 0, lastProblem: "answer is not a JSON object")
+            throw MalformedAnswer(problem: "answer is not a JSON object")
         }
         let text: String?
         var prompt: Int?, completion: Int?
+        let reason: String?
         switch endpoint.api {
         case .openAI:
             let choice = (object["choices"] as? [[String: Any]])?.first
             text = (choice?["message"] as? [String: Any])?["content"] as? String
+            reason = choice?["finish_reason"] as? String
             let usage = object["usage"] as? [String: Any]
             prompt = usage?["prompt_tokens"] as? Int
             completion = usage?["completion_tokens"] as? Int
         case .anthropic:
             text = (object["content"] as? [[String: Any]])?.compactMap { $0["type"] as? String == "text" ? $0["text"] as? String : nil }.joined()
+            reason = object["stop_reason"] as? String
             let usage = object["usage"] as? [String: Any]
             prompt = usage?["input_tokens"] as? Int
             completion = usage?["output_tokens"] as? Int
         }
-        guard let text else { throw LLMError.unavailable(host: endpoint.host, attempts: 0, lastProblem: "answer has no message text") }
-        return self.completion(text, promptTokens: prompt, completionTokens: completion, promptCharacters: promptCharacters)
+        guard let text else {
+            if let problem = Self.errorText(object) { throw MalformedAnswer(problem: "answer is an error: \(problem)") }
+            throw MalformedAnswer(problem: "answer has no message text")
+        }
+        return self.completion(
+            text, promptTokens: prompt, completionTokens: completion, promptCharacters: promptCharacters,
+            finishReason: reason.map(FinishReason.init(serverValue:)))
     }
 
     /// A completion priced from the endpoint's table; token counts the endpoint did not report are
     /// estimated (4 characters ≈ 1 token) and marked so.
-    private func completion(_ text: String, promptTokens: Int?, completionTokens: Int?, promptCharacters: Int) -> Completion {
+    private func completion(
+        _ text: String, promptTokens: Int?, completionTokens: Int?, promptCharacters: Int, finishReason: FinishReason?
+    ) -> Completion {
         let usage = Usage(
             promptTokens: promptTokens ?? (promptCharacters + 3) / 4, completionTokens: completionTokens ?? (text.count + 3) / 4,
             estimated: promptTokens == nil || completionTokens == nil)
         let cost = (Double(usage.promptTokens) * endpoint.promptPricePerMillion
             + Double(usage.completionTokens) * endpoint.completionPricePerMillion) / 1e6
-        return Completion(text: text, model: endpoint.model, usage: usage, costUSD: cost, latencySeconds: 0, attempts: 1)
+        return Completion(
+            text: text, model: endpoint.model, usage: usage, costUSD: cost, latencySeconds: 0, attempts: 1,
+            finishReason: finishReason)
     }
 
-    /// Reassembles a server-sent-event stream: OpenAI's `choices[0].delta.content` chunks (usage in the
-    /// last chunk), or Anthropic's `content_block_delta` events (usage in `message_start`/`message_delta`).
+    /// Reassembles a server-sent-event stream: OpenAI's `choices[0].delta.content` chunks (finish reason
+    /// in the last content chunk, usage in a final chunk when the server honours `include_usage`), or
+    /// Anthropic's `content_block_delta` events (usage in `message_start`/`message_delta`, stop reason in
+    /// `message_delta`). The server's token counts win; only missing ones are estimated.
     func parseStream(_ body: [UInt8], promptCharacters: Int) throws -> Completion {
         var text = ""
         var prompt: Int?, completion: Int?
+        var reason: String?
         var done = false
-        for line in String(decoding: body, as: UTF8.self).split(separator: "\n") {
-            guard line.hasPrefix("data:") else { continue }
-            let payload = line.dropFirst(5).trimmingCharacters(in: .whitespaces)
-            if payload == "[DONE]" { done = true; continue }
-            guard let event = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any] else {
-                throw LLMError.unavailable(host: endpoint.host, attempts: 0, lastProblem: "malformed stream event")
-            }
-            switch endpoint.api {
-            case .openAI:
-                if let delta = ((event["choices"] as? [[String: Any]])?.first?["delta"] as? [String: Any])?["content"] as? String {
-                    text += delta
+        for event in ServerSentEvents(body).events {
+            for payload in Self.payloads(of: event) {
+                if payload == "[DONE]" { done = true; continue }
+                guard let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any] else {
+                    throw MalformedAnswer(problem: "malformed stream event")
                 }
-                if let usage = event["usage"] as? [String: Any] {
-                    prompt = usage["prompt_tokens"] as? Int
-                    completion = usage["completion_tokens"] as? Int
-                }
-            case .anthropic:
-                switch event["type"] as? String {
-                case "content_block_delta": text += ((event["delta"] as? [String: Any])?["text"] as? String) ?? ""
-                case "message_start": prompt = ((event["message"] as? [String: Any])?["usage"] as? [String: Any])?["input_tokens"] as? Int
-                case "message_delta": completion = (event["usage"] as? [String: Any])?["output_tokens"] as? Int
-                case "message_stop": done = true
-                default: break
+                if let problem = Self.errorText(object) { throw MalformedAnswer(problem: "the stream reported an error: \(problem)") }
+                switch endpoint.api {
+                case .openAI:
+                    let choice = (object["choices"] as? [[String: Any]])?.first
+                    if let delta = (choice?["delta"] as? [String: Any])?["content"] as? String { text += delta }
+                    if let finish = choice?["finish_reason"] as? String { reason = finish }
+                    if let usage = object["usage"] as? [String: Any] {
+                        prompt = usage["prompt_tokens"] as? Int ?? prompt
+                        completion = usage["completion_tokens"] as? Int ?? completion
+                    }
+                case .anthropic:
+                    switch object["type"] as? String {
+                    case "content_block_delta": text += ((object["delta"] as? [String: Any])?["text"] as? String) ?? ""
+                    case "message_start": prompt = ((object["message"] as? [String: Any])?["usage"] as? [String: Any])?["input_tokens"] as? Int
+                    case "message_delta":
+                        let usage = object["usage"] as? [String: Any]
+                        completion = usage?["output_tokens"] as? Int ?? completion
+                        prompt = usage?["input_tokens"] as? Int ?? prompt
+                        if let stop = (object["delta"] as? [String: Any])?["stop_reason"] as? String { reason = stop }
+                    case "message_stop": done = true
+                    default: break
+                    }
                 }
             }
         }
-        guard done else { throw LLMError.unavailable(host: endpoint.host, attempts: 0, lastProblem: "stream ended before its end marker") }
-        return self.completion(text, promptTokens: prompt, completionTokens: completion, promptCharacters: promptCharacters)
+        guard done else { throw MalformedAnswer(problem: "stream ended before its end marker") }
+        return self.completion(
+            text, promptTokens: prompt, completionTokens: completion, promptCharacters: promptCharacters,
+            finishReason: reason.map(FinishReason.init(serverValue:)))
     }
 
-    static func errorMessage(_ body: [UInt8]) -> String {
-        if let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-           let error = object["error"] as? [String: Any], let message = error["message"] as? String { return message }
-        return String(decoding: body.prefix(300), as: UTF8.self)
+    /// An event's JSON payloads. Normally its data is one payload; a server that omits the blank line
+    /// between events runs several `data:` lines together, so when the joined data is not JSON each line
+    /// is read on its own.
+    static func payloads(of event: ServerSentEvents.Event) -> [String] {
+        guard event.dataLines.count > 1 else { return [event.data.trimmingCharacters(in: .whitespaces)] }
+        if (try? JSONSerialization.jsonObject(with: Data(event.data.utf8))) != nil { return [event.data] }
+        return event.dataLines.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// An empty answer is a failure with a likely cause, not a success: a local server with the wrong
+    /// chat template answers `""` with finish reason `stop`, and a proposer would record a no-op. The
+    /// tokens it cost are still counted.
+    private func requireText(_ completion: Completion) throws {
+        guard completion.text.allSatisfy(\.isWhitespace) else { return }
+        totals.promptTokens += completion.usage.promptTokens
+        totals.completionTokens += completion.usage.completionTokens
+        totals.costUSD += completion.costUSD
+        fail()
+        let error = LLMError.emptyAnswer(host: endpoint.host, model: endpoint.model, finishReason: completion.finishReason)
+        logger.warning("\(error)")
+        throw error
+    }
+
+    /// The error message of an error body (OpenAI `error.message`, Anthropic `error.message`, FastAPI
+    /// `detail`), redacted before it is cut to length so no part of a key survives the cut.
+    static func errorMessage(_ body: [UInt8], redact: Redactor) -> String {
+        if let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any], let message = errorText(object) {
+            return String(redact(message).prefix(300))
+        }
+        return String(redact(String(decoding: body, as: UTF8.self)).prefix(300))
+    }
+
+    /// `: <message>` for a retried error status, so the log says what the server said.
+    static func statusDetail(_ body: [UInt8], redact: Redactor) -> String {
+        guard !body.isEmpty else { return "" }
+        return ": " + errorMessage(body, redact: redact).prefix(160).replacingOccurrences(of: "\n", with: " ")
+    }
+
+    static func errorText(_ object: [String: Any]) -> String? {
+        if let error = object["error"] as? [String: Any] { return error["message"] as? String ?? "\(error)" }
+        if let error = object["error"] as? String { return error }
+        if let detail = object["detail"] as? String { return detail }
+        return nil
     }
 
     // MARK: - Accounting
@@ -274,12 +363,13 @@ public actor ChatClient {
         return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
     }
 
-    // MARK: - Record / replay (request bodies never contain the key; headers are not recorded)
+    // MARK: - Record / replay (headers are not recorded; bodies pass the redactor, in case a prompt or
+    // an answer holds something key-shaped, and replay looks requests up redacted the same way)
 
-    private func append(body: [UInt8], response: [UInt8], to file: URL) throws {
+    private func append(body: [UInt8], response: [UInt8], to file: URL, redact: Redactor) throws {
         let entry: [String: Any] = [
-            "model": endpoint.model, "request": String(decoding: body, as: UTF8.self),
-            "response": String(decoding: response, as: UTF8.self),
+            "model": endpoint.model, "request": redact(String(decoding: body, as: UTF8.self)),
+            "response": redact(String(decoding: response, as: UTF8.self)),
         ]
         var line = try JSONSerialization.data(withJSONObject: entry, options: [.sortedKeys])
         line.append(UInt8(ascii: "\n"))
@@ -292,7 +382,7 @@ public actor ChatClient {
         }
     }
 
-    private func replay(body: [UInt8], from file: URL) throws -> Completion {
+    private func replay(body: [UInt8], from file: URL, redact: Redactor) throws -> Completion {
         if replayed.isEmpty {
             let text = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
             for line in text.split(separator: "\n") {
@@ -301,15 +391,22 @@ public actor ChatClient {
                 replayed[request, default: []].append(response)
             }
         }
-        let key = String(decoding: body, as: UTF8.self)
+        let key = redact(String(decoding: body, as: UTF8.self))
         guard var queue = replayed[key], !queue.isEmpty else { throw LLMError.noRecording(model: endpoint.model) }
         let response = queue.removeFirst()
         replayed[key] = queue
         var completion = try parse(Array(response.utf8), promptCharacters: 0)
         completion.attempts = 1
+        try requireText(completion)
         succeed(completion)
         return completion
     }
+}
+
+/// A 2xx answer that could not be read (not JSON, no text, a stream without its end marker): retried.
+struct MalformedAnswer: Error, CustomStringConvertible {
+    let problem: String
+    var description: String { problem }
 }
 
 extension String {

@@ -29,8 +29,15 @@ public struct HTTPRequest: Sendable {
     public var connectTimeout: Double
     /// Seconds allowed for the whole transfer.
     public var totalTimeout: Double
-    /// Seconds without a single byte arriving after which a stalled transfer is abandoned (0 = off).
+    /// Seconds without a single byte moving, in either direction, after which a stalled transfer is
+    /// abandoned (0 = off). Checked from libcurl's progress callback, so a stall is caught within about a
+    /// second of the limit, long before `totalTimeout`.
     public var idleTimeout: Double = 0
+    /// When true, the idle clock starts at the first body byte instead of the start of the transfer.
+    /// A non-streamed chat answer is silent while the server generates all of it (a CPU server at
+    /// 70 tokens/s is quiet for 15 s over 1000 tokens); that silence is work, not a stall, so only
+    /// `totalTimeout` bounds it.
+    public var idleTimeoutStartsAtFirstBodyByte = false
 
     public init(
         method: String = "GET", url: String, headers: [HTTPHeader] = [], body: [UInt8]? = nil,
@@ -111,7 +118,8 @@ extension HTTPRequest {
         }
         defer { curl_easy_cleanup(easy) }
 
-        let sink = TransferSink(cancel: cancel)
+        let sink = TransferSink(
+            cancel: cancel, idleTimeout: idleTimeout, idleStartsAtFirstBodyByte: idleTimeoutStartsAtFirstBodyByte)
         let context = Unmanaged.passUnretained(sink).toOpaque()
         var list: UnsafeMutablePointer<curl_slist>?
         // curl otherwise adds "Expect: 100-continue" to large POSTs and waits a second for the answer.
@@ -124,12 +132,7 @@ extension HTTPRequest {
         evolve_curl_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
         evolve_curl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeout * 1000))
         evolve_curl_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(totalTimeout * 1000))
-        if idleTimeout > 0 {
-            // Below 1 byte/s for idleTimeout seconds counts as stalled.
-            evolve_curl_setopt_long(easy, CURLOPT_LOW_SPEED_LIMIT, 1)
-            evolve_curl_setopt_long(easy, CURLOPT_LOW_SPEED_TIME, max(1, Int(idleTimeout.rounded(.up))))
-        }
-        evolve_curl_setopt_long(easy, CURLOPT_NOPROGRESS, 0)  // enables the progress callback (cancellation)
+        evolve_curl_setopt_long(easy, CURLOPT_NOPROGRESS, 0)  // enables the progress callback (cancel, idle)
         evolve_curl_setopt_slist(easy, CURLOPT_HTTPHEADER, list)
         evolve_curl_setopt_data_callback(easy, CURLOPT_WRITEFUNCTION, bodyCallback)
         evolve_curl_setopt_pointer(easy, CURLOPT_WRITEDATA, context)
@@ -157,12 +160,21 @@ extension HTTPRequest {
 
         let rc = curl_easy_perform(easy)
         if rc == CURLE_ABORTED_BY_CALLBACK, cancel.isSet { throw CancellationError() }
+        if rc == CURLE_ABORTED_BY_CALLBACK, sink.stalled {
+            throw HTTPTransportError(
+                curlCode: Int(CURLE_OPERATION_TIMEDOUT.rawValue),
+                message: "no data moved for \(Self.seconds(idleTimeout)) s (idle timeout)", host: host)
+        }
         guard rc == CURLE_OK else {
             throw HTTPTransportError(curlCode: Int(rc.rawValue), message: String(cString: curl_easy_strerror(rc)), host: host)
         }
         var status = 0
         evolve_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
         return HTTPResponse(status: status, headers: sink.headers, body: sink.body)
+    }
+
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
     }
 
     /// Scheme, host and port only: safe to print.
@@ -172,15 +184,50 @@ extension HTTPRequest {
     }
 }
 
-/// Collects what libcurl delivers during one transfer.
+/// Collects what libcurl delivers during one transfer and keeps its idle clock. Every callback runs on
+/// the transfer's own thread, so only the cancel flag needs a lock.
 private final class TransferSink {
     let cancel: CancelFlag
     var body: [UInt8] = []
     var headers: [HTTPHeader] = []
+    let idleTimeoutNanoseconds: UInt64
+    let idleStartsAtFirstBodyByte: Bool
+    /// When a byte last moved (monotonic clock), or the transfer started.
+    private var lastActivity = DispatchTime.now().uptimeNanoseconds
+    private var uploaded: Int64 = 0
+    /// Set when the progress callback abandoned the transfer as stalled.
+    private(set) var stalled = false
 
-    init(cancel: CancelFlag) { self.cancel = cancel }
+    init(cancel: CancelFlag, idleTimeout: Double, idleStartsAtFirstBodyByte: Bool) {
+        self.cancel = cancel
+        idleTimeoutNanoseconds = idleTimeout > 0 ? UInt64(idleTimeout * 1e9) : 0
+        self.idleStartsAtFirstBodyByte = idleStartsAtFirstBodyByte
+    }
+
+    func receiveBody(_ bytes: UnsafeBufferPointer<UInt8>) {
+        body.append(contentsOf: bytes)
+        lastActivity = DispatchTime.now().uptimeNanoseconds
+    }
+
+    /// Whether the transfer should go on: false once cancelled or idle for longer than the limit.
+    func shouldContinue(uploadedBytes: Int64) -> Bool {
+        if cancel.isSet { return false }
+        guard idleTimeoutNanoseconds > 0 else { return true }
+        let now = DispatchTime.now().uptimeNanoseconds
+        if uploadedBytes != uploaded {
+            uploaded = uploadedBytes
+            lastActivity = now
+        }
+        if idleStartsAtFirstBodyByte, body.isEmpty { return true }
+        if now - lastActivity > idleTimeoutNanoseconds {
+            stalled = true
+            return false
+        }
+        return true
+    }
 
     func receiveHeaderLine(_ line: String) {
+        lastActivity = DispatchTime.now().uptimeNanoseconds
         let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.hasPrefix("HTTP/") {
             headers.removeAll()  // a new response block (after 100 Continue or a redirect)
@@ -205,7 +252,7 @@ private let bodyCallback: evolve_curl_data_callback = { data, size, count, conte
     let bytes = size * count
     if let data, bytes > 0 {
         data.withMemoryRebound(to: UInt8.self, capacity: bytes) {
-            sink.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: bytes))
+            sink.receiveBody(UnsafeBufferPointer(start: $0, count: bytes))
         }
     }
     return bytes
@@ -223,7 +270,9 @@ private let headerCallback: evolve_curl_data_callback = { data, size, count, con
     return bytes
 }
 
-private let progressCallback: evolve_curl_progress_callback = { context, _, _, _, _ in
+/// libcurl calls this while data moves and about once a second while it does not; a non-zero return
+/// aborts the transfer (CURLE_ABORTED_BY_CALLBACK).
+private let progressCallback: evolve_curl_progress_callback = { context, _, _, _, uploadedBytes in
     let sink = Unmanaged<TransferSink>.fromOpaque(context!).takeUnretainedValue()
-    return sink.cancel.isSet ? 1 : 0
+    return sink.shouldContinue(uploadedBytes: Int64(uploadedBytes)) ? 0 : 1
 }
