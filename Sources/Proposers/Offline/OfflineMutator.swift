@@ -214,13 +214,18 @@ public struct OfflineMutator: Proposer {
         var genes: [Gene] = []
         let sitesA = LiteralScanner.sites(in: first)
         let sitesB = LiteralScanner.sites(in: second)
+        var parsed: [String: (a: [EvolveBlock], b: [EvolveBlock])] = [:]
         for label in Patch.compatibleBlocks(first, second) {
             let (file, name) = Self.splitLabel(label)
             guard let a = first[file], let b = second[file] else { continue }
+            if parsed[file] == nil {
+                parsed[file] = ((try? EvolveBlocks.parse(file: file, text: a)) ?? [], (try? EvolveBlocks.parse(file: file, text: b)) ?? [])
+            }
             let blockA = sitesA.filter { $0.file == file && $0.block == name }
             let blockB = sitesB.filter { $0.file == file && $0.block == name }
-            guard let skeletonA = Self.literalSkeleton(a, block: name, sites: blockA),
-                  let skeletonB = Self.literalSkeleton(b, block: name, sites: blockB) else { continue }
+            guard let parsedA = parsed[file]?.a.first(where: { $0.name == name }), let parsedB = parsed[file]?.b.first(where: { $0.name == name }),
+                  let skeletonA = Self.literalSkeleton(a, block: parsedA, sites: blockA),
+                  let skeletonB = Self.literalSkeleton(b, block: parsedB, sites: blockB) else { continue }
             if skeletonA.body == skeletonB.body {
                 if skeletonA.literals == skeletonB.literals { continue }
                 for (siteA, siteB) in zip(blockA, blockB) where siteA.text != siteB.text {
@@ -258,8 +263,7 @@ public struct OfflineMutator: Proposer {
     }
 
     /// A block's body with its literals blanked out, and the literals in order.
-    static func literalSkeleton(_ text: String, block: String, sites: [LiteralSite]) -> (body: [UInt8], literals: [String])? {
-        guard let parsed = (try? EvolveBlocks.parse(file: "", text: text))?.first(where: { $0.name == block }) else { return nil }
+    static func literalSkeleton(_ text: String, block parsed: EvolveBlock, sites: [LiteralSite]) -> (body: [UInt8], literals: [String])? {
         let bytes = Array(text.utf8)
         var lineStarts = [0]
         for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { lineStarts.append(i + 1) }
