@@ -35,6 +35,13 @@ let package = Package(
         .target(
             name: "Evaluators",
             dependencies: ["EvolveCore", "EvolveSupport", "Sandbox", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")]),
+        // The proposers: the one place that knows both EvolveCore and LLMClient.
+        .target(
+            name: "Proposers",
+            dependencies: [
+                "EvolveCore", "EvolveSupport", "LLMClient", .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(
             name: "evolve",
             dependencies: [
@@ -47,6 +54,8 @@ let package = Package(
         .testTarget(name: "LLMClientTests", dependencies: ["LLMClient"]),
         .testTarget(name: "EvolveCoreTests", dependencies: ["EvolveCore", "EvolveSupport"]),
         .testTarget(name: "EvaluatorsTests", dependencies: ["Evaluators", "EvolveSupport"]),
+        // Evaluators and Sandbox: the offline mutator's children are compiled against TRMKit to measure validity.
+        .testTarget(name: "ProposersTests", dependencies: ["Proposers", "EvolveCore", "EvolveSupport", "LLMClient", "Evaluators", "Sandbox"]),
         .testTarget(name: "evolveTests", dependencies: ["evolve"]),
     ]
 )

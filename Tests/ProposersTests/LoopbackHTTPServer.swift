@@ -1,0 +1,131 @@
+// A copy of Tests/LLMClientTests/LoopbackHTTPServer.swift: test targets cannot import each other.
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real HTTP/1.1 server on 127.0.0.1 for tests: it records each request and answers with whatever the
+/// test's handler returns. One connection at a time, `Connection: close` after each response.
+final class LoopbackHTTPServer: @unchecked Sendable {
+    struct Request: Sendable {
+        let method: String
+        let path: String
+        let headers: [String: String]  // lower-cased names
+        let body: [UInt8]
+    }
+
+    struct Response: Sendable {
+        var status: Int
+        var headers: [(String, String)] = []
+        var body: [UInt8] = []
+        /// Seconds to wait before answering (to test timeouts).
+        var delay: Double = 0
+        /// Send only this many body bytes, then go silent for `stallSeconds` (a stalled stream).
+        var stallAfterBytes: Int?
+        var stallSeconds: Double = 0
+
+        static func json(_ status: Int, _ text: String, headers: [(String, String)] = []) -> Response {
+            Response(status: status, headers: [("Content-Type", "application/json")] + headers, body: Array(text.utf8))
+        }
+    }
+
+    let port: UInt16
+    private let socket: Int32
+    private let handler: @Sendable (Request) -> Response
+    private let lock = NSLock()
+    private var recorded: [Request] = []
+
+    var requests: [Request] { lock.withLock { recorded } }
+
+    init(handler: @escaping @Sendable (Request) -> Response) throws {
+        self.handler = handler
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.socket = socket
+        var yes: Int32 = 1
+        setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(socket, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
+        }
+        port = UInt16(bigEndian: address.sin_port)
+        let thread = Thread { [self] in acceptLoop() }
+        thread.start()
+    }
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Stops accepting. The socket is closed by the accept loop itself, so its descriptor cannot be
+    /// reused by another test while this loop might still call accept on it.
+    func stop() {
+        shutdown(socket, Int32(SHUT_RDWR))
+    }
+
+    private func acceptLoop() {
+        while true {
+            let client = accept(socket, nil, nil)
+            if client < 0 {
+                close(socket)
+                return
+            }
+            serve(client)
+            close(client)
+        }
+    }
+
+    private func serve(_ client: Int32) {
+        var buffer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        var headerEnd: Int?
+        while headerEnd == nil {
+            let n = read(client, &chunk, chunk.count)
+            if n <= 0 { return }
+            buffer += chunk[0..<n]
+            headerEnd = find([13, 10, 13, 10], in: buffer)
+        }
+        let head = String(decoding: buffer[0..<headerEnd!], as: UTF8.self).components(separatedBy: "\r\n")
+        let requestLine = head[0].split(separator: " ")
+        var headers: [String: String] = [:]
+        for line in head.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        let length = Int(headers["content-length"] ?? "0") ?? 0
+        var body = Array(buffer[(headerEnd! + 4)...])
+        while body.count < length {
+            let n = read(client, &chunk, chunk.count)
+            if n <= 0 { break }
+            body += chunk[0..<n]
+        }
+        let request = Request(
+            method: String(requestLine[0]), path: String(requestLine[1]), headers: headers, body: body)
+        lock.withLock { recorded.append(request) }
+        let response = handler(request)
+        if response.delay > 0 { Thread.sleep(forTimeInterval: response.delay) }
+        var text = "HTTP/1.1 \(response.status) Scripted\r\nContent-Length: \(response.body.count)\r\nConnection: close\r\n"
+        for (name, value) in response.headers { text += "\(name): \(value)\r\n" }
+        text += "\r\n"
+        let bytes = Array(text.utf8) + response.body
+        let first = response.stallAfterBytes.map { min(bytes.count, text.utf8.count + $0) } ?? bytes.count
+        _ = bytes[..<first].withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        if first < bytes.count {
+            Thread.sleep(forTimeInterval: response.stallSeconds)
+            _ = bytes[first...].withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
+    }
+
+    private func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for i in 0...(haystack.count - needle.count) where Array(haystack[i..<(i + needle.count)]) == needle {
+            return i
+        }
+        return nil
+    }
+}
