@@ -45,7 +45,7 @@ let package = Package(
         .executableTarget(
             name: "evolve",
             dependencies: [
-                "EvolveCore", "Evaluators", "LLMClient", "Sandbox", "TRMKit", "CSQLite", "CGit2", "CCurl",
+                "EvolveCore", "Evaluators", "LLMClient", "Proposers", "Sandbox", "TRMKit", "CSQLite", "CGit2", "CCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Yams", package: "Yams"),
             ]),
 

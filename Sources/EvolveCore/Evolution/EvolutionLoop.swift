@@ -137,6 +137,11 @@ public actor EvolutionLoop {
             try await evaluateSeeds(seeds)
         } else {
             say("resuming at iteration \(state.nextIteration) with \(try store.count()) programs")
+            let seedsLeft = try state.seedIDs.compactMap { try store.program($0) }.filter { $0.status == .queued || $0.status == .evaluating }
+            if !seedsLeft.isEmpty { try await finishSeeds(seedsLeft.map(\.id)) }
+            if store.islandBests().allSatisfy({ $0 == nil }) {
+                throw Failure(description: "no seed program of this run could be evaluated; fix the seeds and start a new run (`evolve eval DIR` shows why)")
+            }
         }
         let unfinished = try store.unfinishedPrograms()
         if !unfinished.isEmpty { say("re-queueing \(unfinished.count) evaluation(s) that were in flight") }
@@ -205,9 +210,16 @@ public actor EvolutionLoop {
         }
         state.seedIDs = ids
         try saveState()
-        say("evaluating \(ids.count) seed program(s)")
+        try await finishSeeds(ids)
+    }
+
+    /// Evaluates the seeds `pending` (all of them on a new run; those a crash interrupted on a resume),
+    /// then gives every island without a seed a copy of one.
+    func finishSeeds(_ pending: [String]) async throws {
+        let ids = state.seedIDs
+        say("evaluating \(pending.count) seed program(s)")
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for id in ids {
+            for id in pending {
                 guard let program = try store.program(id) else { continue }
                 group.addTask { try await self.evaluateChild(program, parentScore: nil, proposal: nil) }
             }
@@ -224,7 +236,7 @@ public actor EvolutionLoop {
             throw Failure(description: "no seed program could be evaluated; fix the seeds first (`evolve eval DIR` shows the details): \(reasons.joined(separator: "; "))")
         }
         // Islands without a seed of their own start from copies, so every island can be sampled.
-        for island in 0..<store.config.islands where !evaluated.contains(where: { $0.island == island }) {
+        for island in 0..<store.config.islands where store.islandBests()[island] == nil {
             let donor = evaluated[island % evaluated.count]
             try store.spread(donor.id, to: island)
         }

@@ -247,8 +247,8 @@ struct InspectCommand: ParsableCommand {
             var i = 0, j = 0
             while i < x.count || j < y.count {
                 if i < x.count, j < y.count, x[i] == y[j] { i += 1; j += 1 }
-                else if j < y.count, i == x.count || table[i][j + 1] >= table[i + 1][j] { out.append("+" + y[j]); j += 1 }
-                else { out.append("-" + x[i]); i += 1 }
+                else if i < x.count, j == y.count || table[i + 1][j] >= table[i][j + 1] { out.append("-" + x[i]); i += 1 }
+                else { out.append("+" + y[j]); j += 1 }
             }
         }
         return out.isEmpty ? "(no changes)" : out.joined(separator: "\n")

@@ -70,7 +70,7 @@ struct RunCommand: AsyncParsableCommand {
             let settings = try RunSetup.settings(manifest)
             // Check everything the run needs before creating its directory.
             if settings.evaluatorCommand == nil { _ = try ProgramConfig.parse(configText, path: configFile?.path ?? "evolve.yaml") }
-            let proposer = try RunSetup.proposer(settings, say: say)
+            let proposer = try await RunSetup.proposer(settings, manifest: manifest, say: say)
             let run = try RunDirectory.create(name: manifest.name, runsRoot: RunSetup.runsRoot)
             try manifest.save(to: run)
             say("run '\(run.name)' lives in \(run.root.path) (log: \(run.log.path)); \(seeds.seeds.count) seed(s): \(seeds.seeds.map(\.name).joined(separator: ", "))")
@@ -147,7 +147,7 @@ struct ResumeCommand: AsyncParsableCommand {
             try manifest.save(to: directory)
             try? FileManager.default.removeItem(at: directory.stopFile)
             let settings = try RunSetup.settings(manifest)
-            let proposer = try RunSetup.proposer(settings, say: say)
+            let proposer = try await RunSetup.proposer(settings, manifest: manifest, say: say)
             say("resuming run '\(directory.name)' in \(directory.root.path)")
             let evaluator = try RunSetup.evaluator(manifest, settings: settings, run: directory, say: say)
             let loop = try EvolutionLoop(

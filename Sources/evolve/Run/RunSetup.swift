@@ -1,6 +1,8 @@
 import Evaluators
 import EvolveCore
 import Foundation
+import LLMClient
+import Proposers
 import Sandbox
 
 /// What `run` and `resume` share: the run's manifest (what it started from), and turning it into an
@@ -117,5 +119,47 @@ enum RunSetup {
             value += 1
             return value
         }
+    }
+}
+
+extension RunSetup {
+    /// The proposer: an LLM ensemble when an endpoint is configured (the environment's `EVOLVE_LLM_*`
+    /// override the file's `llm:` section), else the offline mutator with the seed's `mutations:` ranges.
+    static func proposer(_ settings: RunSettings, manifest: RunManifest, say: @escaping @Sendable (String) -> Void) async throws -> any Proposer {
+        var endpoints: [Endpoint] = []
+        do {
+            if let endpoint = try Endpoint.fromEnvironment() {
+                endpoints = [endpoint]
+            } else if let base = settings.llm.apiBase {
+                for model in settings.llm.models.isEmpty ? [(name: "", weight: 1.0)] : settings.llm.models {
+                    var environment = ProcessInfo.processInfo.environment
+                    environment["EVOLVE_LLM_BASE_URL"] = base
+                    environment["EVOLVE_LLM_MODEL"] = model.name
+                    if let key = settings.llm.apiKeyEnv { environment["EVOLVE_LLM_API_KEY_ENV"] = key }
+                    guard let endpoint = try Endpoint.fromEnvironment(environment) else { continue }
+                    endpoints.append(endpoint)
+                }
+            }
+        } catch {
+            throw Failure(description: "LLM endpoint: \(error)")
+        }
+        guard !endpoints.isEmpty else {
+            let space = try MutationSpace.parse(evolveYAML: manifest.configText, path: manifest.configFile ?? "evolve.yaml")
+            say("proposer: offline mutator (no LLM endpoint configured; set EVOLVE_LLM_BASE_URL and EVOLVE_LLM_MODEL to use a model)")
+            return OfflineMutator(space: space)
+        }
+        var configuration = LLMProposerConfiguration()
+        for model in settings.llm.models { configuration.weights[model.name] = model.weight }
+        var policy = RetryPolicy()
+        policy.budgetUSD = settings.run.maxSpendUSD
+        let clients = endpoints.map { endpoint -> ChatClient in
+            var endpoint = endpoint
+            if let value = settings.llm.temperature { endpoint.temperature = value }
+            if let value = settings.llm.maxTokens { endpoint.maxTokens = value }
+            if let value = settings.llm.timeout { endpoint.totalTimeout = value }
+            return ChatClient(endpoint: endpoint, policy: policy)
+        }
+        for endpoint in endpoints { say("proposer: \(endpoint.describe())") }
+        return await LLMProposer(clients: clients, configuration: configuration)
     }
 }

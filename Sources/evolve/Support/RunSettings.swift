@@ -35,6 +35,7 @@ struct RunSettings {
             throw Failure(description: "\(path): not valid YAML: \(error)")
         }
         var settings = RunSettings()
+        var featuresGiven = false
         let reader = Reader(path: path)
         let evolution = try reader.section(root, "evolution") ?? [:]
         let top = root.merging(evolution) { a, _ in a }
@@ -56,6 +57,13 @@ struct RunSettings {
             if let value = try reader.int(database, "archive_size") { settings.database.archiveSize = value }
             if let value = try reader.double(database, "exploration_ratio") { settings.database.exploration = value }
             if let value = try reader.double(database, "exploitation_ratio") { settings.database.exploitation = value }
+            if let dimensions = database["feature_dimensions"] {
+                guard let list = dimensions as? [[String: Any]], !list.isEmpty else {
+                    throw Failure(description: "\(path): database.feature_dimensions must be a list of {name, min, max, bins, scale}")
+                }
+                settings.database.features = FeatureSpace(try list.map { try reader.dimension($0) })
+                featuresGiven = true
+            }
         }
         if let evaluator = try reader.section(root, "evaluator") {
             if let value = evaluator["command"] {
@@ -79,6 +87,11 @@ struct RunSettings {
                     settings.llm.models.append((name, (model["weight"] as? Double) ?? Double(model["weight"] as? Int ?? 1)))
                 }
             }
+        }
+        // A user command reports no TRM descriptors: place its programs by code length and by distance
+        // from the seed, unless the file says otherwise.
+        if settings.evaluatorCommand != nil && !featuresGiven {
+            settings.database.features = FeatureSpace([.codeLength, .editDistance])
         }
         guard settings.run.parallel >= 1 else {
             throw Failure(description: "\(path): parallel must be at least 1 (got \(settings.run.parallel))")
@@ -114,6 +127,20 @@ struct RunSettings {
             guard let value = root[key] else { return nil }
             guard let text = value as? String else { throw Failure(description: "\(path): '\(key)' must be text, got \(value)") }
             return text
+        }
+
+        /// One feature dimension: `{name: parameters, min: 1e4, max: 1e7, bins: 6, scale: log}`.
+        func dimension(_ entry: [String: Any]) throws -> FeatureDimension {
+            guard let name = try string(entry, "name") else { throw Failure(description: "\(path): every feature dimension needs a name") }
+            let minimum = try double(entry, "min") ?? 0, maximum = try double(entry, "max") ?? 1
+            let bins = try int(entry, "bins") ?? 10
+            let scale = try string(entry, "scale").map { text -> FeatureDimension.Scale in
+                FeatureDimension.Scale(rawValue: text) ?? .linear
+            } ?? .linear
+            guard maximum > minimum, bins > 0, scale == .linear || minimum > 0 else {
+                throw Failure(description: "\(path): feature dimension '\(name)' needs min < max, bins > 0 and, on a log scale, min > 0")
+            }
+            return FeatureDimension(name: name, minimum: minimum, maximum: maximum, bins: bins, scale: scale)
         }
 
         func strategy(_ text: String) throws -> SearchStrategy {
