@@ -51,12 +51,14 @@ let package = Package(
 
         .testTarget(name: "TRMKitTests", dependencies: ["TRMKit"], swiftSettings: nativeCPU),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
-        .testTarget(name: "LLMClientTests", dependencies: ["LLMClient"]),
+        // A real loopback HTTP server the test targets share (scripted OpenAI-style answers).
+        .target(name: "LoopbackServer", path: "Tests/Support/LoopbackServer"),
+        .testTarget(name: "LLMClientTests", dependencies: ["LLMClient", "LoopbackServer"]),
         .testTarget(name: "EvolveCoreTests", dependencies: ["EvolveCore", "EvolveSupport"]),
         .testTarget(name: "EvaluatorsTests", dependencies: ["Evaluators", "EvolveSupport"]),
         // Evaluators and Sandbox: the offline mutator's children are compiled against TRMKit to measure validity.
-        .testTarget(name: "ProposersTests", dependencies: ["Proposers", "EvolveCore", "EvolveSupport", "LLMClient", "Evaluators", "Sandbox"]),
-        .testTarget(name: "evolveTests", dependencies: ["evolve"]),
+        .testTarget(name: "ProposersTests", dependencies: ["Proposers", "EvolveCore", "EvolveSupport", "LLMClient", "Evaluators", "Sandbox", "LoopbackServer"]),
+        .testTarget(name: "evolveTests", dependencies: ["evolve", "EvolveCore", "LoopbackServer"]),
     ]
 )
 

@@ -9,6 +9,7 @@ kills="${1:-20}"
 swift build -c release --product evolve >/dev/null
 evolve="$PWD/.build/release/evolve"
 work="$(mktemp -d /tmp/evolve-kill-XXXXXX)"
+chmod 755 "$work"  # the sandbox user must reach the run's work dirs
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/seed" "$work/runs"
 cat > "$work/seed/value.txt" <<'SEED'
@@ -43,6 +44,7 @@ PY
   pid=$!
 done
 wait "$pid" || true
+echo "last lines of the runs' output:"; tail -5 "$work/log"
 python3 - "$work/runs/kill/evolve.sqlite" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
@@ -53,7 +55,9 @@ repeated = db.execute("select count(*) from (select program_id, split, count(*) 
 unfinished = db.execute("select count(*) from programs where status in ('queued','evaluating')").fetchone()[0]
 total = db.execute("select count(*) from programs").fetchone()[0]
 print(f"programs {total}, without commit {missing}, evaluated twice {repeated}, unfinished {unfinished}")
-sys.exit(0 if ok == "ok" and missing == 0 and repeated == 0 else 1)
+if total < 10:
+    print("too few programs: the run made no progress between kills (see the log above)")
+sys.exit(0 if ok == "ok" and missing == 0 and repeated == 0 and total >= 10 else 1)
 PY
 git -C "$work/runs/kill/lineage" fsck --strict 2>&1 | grep -v '^dangling' || true
 if git -C "$work/runs/kill/lineage" fsck --strict 2>&1 | grep -qE '^(error|fatal)'; then echo "git fsck: errors"; exit 1; fi

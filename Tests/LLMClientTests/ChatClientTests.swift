@@ -1,3 +1,4 @@
+import LoopbackServer
 import Foundation
 import Logging
 import Testing

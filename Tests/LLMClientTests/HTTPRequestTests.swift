@@ -1,3 +1,4 @@
+import LoopbackServer
 import Foundation
 import Testing
 @testable import LLMClient

@@ -1,3 +1,4 @@
+import LoopbackServer
 import EvolveCore
 import Foundation
 import LLMClient

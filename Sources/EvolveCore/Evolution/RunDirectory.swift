@@ -30,16 +30,30 @@ public struct RunDirectory: Sendable {
         root = runsRoot.appendingPathComponent(name)
     }
 
-    /// Creates `runsRoot/name`; refuses a name that exists (that run is continued with `evolve resume`).
-    public static func create(name: String, runsRoot: URL) throws -> RunDirectory {
+    /// Creates `runsRoot/name` holding `manifest` (what the run starts from); refuses a name that exists
+    /// (that run is continued with `evolve resume`). The directory appears complete or not at all: it is
+    /// assembled under a hidden name and renamed into place.
+    public static func create(name: String, runsRoot: URL, manifest: Data = Data("{}".utf8)) throws -> RunDirectory {
         guard isValidName(name) else {
             throw Failure(description: "run name '\(name)': use letters, digits, '-', '_' and '.' only (e.g. --name trm-night-1)")
         }
+        let fm = FileManager.default
         let run = RunDirectory(name: name, runsRoot: runsRoot)
-        guard !FileManager.default.fileExists(atPath: run.root.path) else {
+        guard !fm.fileExists(atPath: run.root.path) else {
             throw Failure(description: "run '\(name)' already exists at \(run.root.path); continue it with `evolve resume \(name)` or pick another --name")
         }
-        try FileManager.default.createDirectory(at: run.work, withIntermediateDirectories: true)
+        let staging = RunDirectory(name: ".\(name).creating-\(getpid())", runsRoot: runsRoot)
+        try? fm.removeItem(at: staging.root)
+        try fm.createDirectory(at: staging.work, withIntermediateDirectories: true)
+        // The sandbox user must be able to reach the work dirs of evaluations.
+        chmod(runsRoot.path, 0o755)
+        chmod(staging.root.path, 0o755)
+        chmod(staging.work.path, 0o755)
+        try manifest.write(to: staging.manifest)
+        guard rename(staging.root.path, run.root.path) == 0 else {
+            try? fm.removeItem(at: staging.root)
+            throw Failure(description: "run '\(name)' could not be created at \(run.root.path) (\(String(cString: strerror(errno)))); is another `evolve run` using that name?")
+        }
         return run
     }
 
@@ -48,17 +62,17 @@ public struct RunDirectory: Sendable {
         let fm = FileManager.default
         let asPath = URL(fileURLWithPath: reference)
         let candidates = isValidName(reference) ? [runsRoot.appendingPathComponent(reference), asPath] : [asPath]
-        for candidate in candidates where fm.fileExists(atPath: candidate.appendingPathComponent("evolve.sqlite").path) {
+        for candidate in candidates where fm.fileExists(atPath: candidate.appendingPathComponent("run.json").path) {
             let run = RunDirectory(name: candidate.lastPathComponent, runsRoot: candidate.deletingLastPathComponent())
             try fm.createDirectory(at: run.work, withIntermediateDirectories: true)
             return run
         }
         let known = ((try? fm.contentsOfDirectory(atPath: runsRoot.path)) ?? []).filter {
-            fm.fileExists(atPath: runsRoot.appendingPathComponent($0).appendingPathComponent("evolve.sqlite").path)
+            fm.fileExists(atPath: runsRoot.appendingPathComponent($0).appendingPathComponent("run.json").path)
         }.sorted()
         let hint = known.isEmpty ? "no runs exist under \(runsRoot.path) yet; start one with `evolve run --seed DIR`"
             : "runs under \(runsRoot.path): \(known.suffix(8).joined(separator: ", "))"
-        throw Failure(description: "run '\(reference)': no such run (no evolve.sqlite there); \(hint)")
+        throw Failure(description: "run '\(reference)': no such run (no run.json there); \(hint)")
     }
 
     /// A name for a new run: `run-<date>-<time>`.

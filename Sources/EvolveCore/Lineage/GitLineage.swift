@@ -17,10 +17,17 @@ import Foundation
 public final class GitLineage {
     public let repository: GitRepository
 
+    /// Opens the lineage repository at `path`, creating it when it does not exist yet. Creation happens
+    /// in a sibling folder renamed into place, so a crash never leaves a half-initialised repository.
     public init(path: String) throws {
         let fm = FileManager.default
-        repository = fm.fileExists(atPath: path + "/.git") || fm.fileExists(atPath: path + "/HEAD")
-            ? try GitRepository.open(at: path) : try GitRepository.create(at: path)
+        if !fm.fileExists(atPath: path) {
+            let staging = path + ".creating-\(getpid())"
+            try? fm.removeItem(atPath: staging)
+            _ = try GitRepository.create(at: staging)
+            try fm.moveItem(atPath: staging, toPath: path)
+        }
+        repository = try GitRepository.open(at: path)
     }
 
     /// Commits `program` with the commits of its parents; returns the commit id.

@@ -42,11 +42,14 @@ extension ProgramStore {
         return (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))) ?? [:]
     }
 
-    /// How many evaluations are stored (per program when `programID` is given).
-    public func evaluationCount(programID: String? = nil) throws -> Int {
-        let rows = try programID.map { try connection.query("SELECT count(*) FROM evaluations WHERE program_id = ?", [.text($0)]) }
-            ?? connection.query("SELECT count(*) FROM evaluations")
-        return Int(rows.first?.first?.integer ?? 0)
+    /// How many evaluations are stored (of one program and one split when given).
+    public func evaluationCount(programID: String? = nil, split: Split? = nil) throws -> Int {
+        var conditions: [String] = []
+        var bindings: [SQLiteValue] = []
+        if let programID { conditions.append("program_id = ?"); bindings.append(.text(programID)) }
+        if let split { conditions.append("split = ?"); bindings.append(.text(split.rawValue)) }
+        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        return Int(try connection.query("SELECT count(*) FROM evaluations" + filter, bindings).first?.first?.integer ?? 0)
     }
 
     public func recordAttempt(_ attempt: Attempt, iteration: Int, parentID: String, proposal: Proposal?) throws {

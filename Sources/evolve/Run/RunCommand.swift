@@ -71,8 +71,7 @@ struct RunCommand: AsyncParsableCommand {
             // Check everything the run needs before creating its directory.
             if settings.evaluatorCommand == nil { _ = try ProgramConfig.parse(configText, path: configFile?.path ?? "evolve.yaml") }
             let proposer = try await RunSetup.proposer(settings, manifest: manifest, say: say)
-            let run = try RunDirectory.create(name: manifest.name, runsRoot: RunSetup.runsRoot)
-            try manifest.save(to: run)
+            let run = try RunDirectory.create(name: manifest.name, runsRoot: RunSetup.runsRoot, manifest: try manifest.encoded())
             say("run '\(run.name)' lives in \(run.root.path) (log: \(run.log.path)); \(seeds.seeds.count) seed(s): \(seeds.seeds.map(\.name).joined(separator: ", "))")
             let evaluator = try RunSetup.evaluator(manifest, settings: settings, run: run, say: say)
             let loop = try EvolutionLoop(
@@ -153,7 +152,9 @@ struct ResumeCommand: AsyncParsableCommand {
             let loop = try EvolutionLoop(
                 run: directory, config: settings.run, database: settings.database, evaluator: evaluator, proposer: proposer,
                 brief: RunSetup.brief(seed: manifest.seed)) { printer.handle($0) }
-            let summary = try await RunSetup.drive(loop, seeds: [], printer: printer)
+            // Used only if the run was stopped before its seeds were stored.
+            let seeds = (try? SeedPrograms.load(manifest.seed))?.seeds.map(\.program) ?? []
+            let summary = try await RunSetup.drive(loop, seeds: seeds, printer: printer)
             try RunCommand.report(summary, run: directory, json: json)
         } catch let error as CustomStringConvertible & Error where RunCommand.isUserFacing(error) {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))

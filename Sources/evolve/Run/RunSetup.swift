@@ -27,11 +27,15 @@ struct RunManifest: Codable {
         var strategy: String?
     }
 
-    func save(to run: RunDirectory) throws {
+    func encoded() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
-        try encoder.encode(self).write(to: run.manifest, options: .atomic)
+        return try encoder.encode(self)
+    }
+
+    func save(to run: RunDirectory) throws {
+        try encoded().write(to: run.manifest, options: .atomic)
     }
 
     static func load(from run: RunDirectory) throws -> RunManifest {

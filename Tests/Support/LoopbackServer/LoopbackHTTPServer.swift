@@ -3,40 +3,49 @@ import Foundation
 import Glibc
 #endif
 
-/// A real HTTP/1.1 server on 127.0.0.1 for tests: it records each request and answers with whatever the
+/// A real HTTP/1.1 server on 127.0.0.1 for the test targets (LLMClient, Proposers, the CLI): it records each request and answers with whatever the
 /// test's handler returns. One connection at a time, `Connection: close` after each response.
-final class LoopbackHTTPServer: @unchecked Sendable {
-    struct Request: Sendable {
-        let method: String
-        let path: String
-        let headers: [String: String]  // lower-cased names
-        let body: [UInt8]
+public final class LoopbackHTTPServer: @unchecked Sendable {
+    public struct Request: Sendable {
+        public let method: String
+        public let path: String
+        public let headers: [String: String]  // lower-cased names
+        public let body: [UInt8]
     }
 
-    struct Response: Sendable {
-        var status: Int
-        var headers: [(String, String)] = []
-        var body: [UInt8] = []
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [(String, String)] = []
+        public var body: [UInt8] = []
         /// Seconds to wait before answering (to test timeouts).
-        var delay: Double = 0
+        public var delay: Double = 0
         /// Send only this many body bytes, then go silent for `stallSeconds` (a stalled stream).
-        var stallAfterBytes: Int?
-        var stallSeconds: Double = 0
+        public var stallAfterBytes: Int?
+        public var stallSeconds: Double = 0
 
-        static func json(_ status: Int, _ text: String, headers: [(String, String)] = []) -> Response {
+        public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = [], delay: Double = 0, stallAfterBytes: Int? = nil, stallSeconds: Double = 0) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+            self.delay = delay
+            self.stallAfterBytes = stallAfterBytes
+            self.stallSeconds = stallSeconds
+        }
+
+        public static func json(_ status: Int, _ text: String, headers: [(String, String)] = []) -> Response {
             Response(status: status, headers: [("Content-Type", "application/json")] + headers, body: Array(text.utf8))
         }
     }
 
-    let port: UInt16
+    public let port: UInt16
     private let socket: Int32
     private let handler: @Sendable (Request) -> Response
     private let lock = NSLock()
     private var recorded: [Request] = []
 
-    var requests: [Request] { lock.withLock { recorded } }
+    public var requests: [Request] { lock.withLock { recorded } }
 
-    init(handler: @escaping @Sendable (Request) -> Response) throws {
+    public init(handler: @escaping @Sendable (Request) -> Response) throws {
         self.handler = handler
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.socket = socket
@@ -59,11 +68,11 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         thread.start()
     }
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Stops accepting. The socket is closed by the accept loop itself, so its descriptor cannot be
     /// reused by another test while this loop might still call accept on it.
-    func stop() {
+    public func stop() {
         shutdown(socket, Int32(SHUT_RDWR))
     }
 
