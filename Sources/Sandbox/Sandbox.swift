@@ -517,7 +517,7 @@ enum Supervisor {
             termination = .cpuLimit
             // The kernel sends SIGXCPU only at the limit; the last /proc sample may predate it.
             cpu = max(cpu, Double(limits.cpuSeconds ?? 0))
-        } else if termination != .exited(0), Self.looksLikeAllocationFailure(stderr.text) {
+        } else if termination != .exited(0), Self.looksLikeAllocationFailure(stderr.text) || Self.looksLikeAllocationFailure(stdout.text) {
             termination = .memoryLimit
         }
         let peakRSS = max(reaped.rss, sampledRSS)

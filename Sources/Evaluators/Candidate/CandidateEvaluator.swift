@@ -183,7 +183,7 @@ public final class CandidateEvaluator: Evaluator {
         }
         var limits = SandboxLimits()
         limits.wallSeconds = compileSeconds
-        limits.cpuSeconds = Int(compileSeconds) * 2
+        limits.cpuSeconds = max(1, Int(compileSeconds * 2))
         limits.addressSpaceBytes = nil  // the compiler reserves large virtual ranges
         limits.dataBytes = compileMemoryBytes
         limits.memoryBytes = compileMemoryBytes
