@@ -189,7 +189,9 @@ import Glibc
         compile.waitUntilExit()
         try #require(compile.terminationStatus == 0)
         let start = Date()
-        let result = try await sandbox.run(["./hog"], in: workDir, limits: limits())
+        // Its runtime libraries live in the toolchain, which a run sees only when asked for.
+        let toolchain = try #require(ExecutableLookup.installPrefix(of: swiftc))
+        let result = try await sandbox.run(["./hog"], in: workDir, limits: limits { $0.readOnlyPaths = [toolchain] })
         #expect(result.termination == .memoryLimit, "\(result.termination): \(result.stderr.lastLines(5))")
         #expect(result.peakRSSBytes < 1 << 30)
         #expect(Date().timeIntervalSince(start) < 20)  // far below the hostile program's own end (300 s or never)

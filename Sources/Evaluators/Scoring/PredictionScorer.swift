@@ -63,8 +63,8 @@ public struct PredictionScorer: Sendable {
 
     // MARK: - Scoring
 
-    /// Scores newline-separated prediction lines. `vocabSize` defaults to one past the largest token in
-    /// the examples (tests); the evaluator passes the task's vocabulary size.
+    /// Scores newline-separated prediction lines. The evaluator passes the task's `vocabSize`; without
+    /// one (tests of a verifier) tokens need only lie in `[0, 2^31)`, where no verifier arithmetic overflows.
     public func score(predictionsText: String, expected: [TokenExample], vocabSize: Int? = nil) -> Report {
         var tally = Tally(scorer: self, expected: expected, vocabSize: vocabSize)
         for line in predictionsText.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
@@ -92,7 +92,7 @@ public struct PredictionScorer: Sendable {
             self.expected = expected
             // Unique by construction in every generator; the first wins if not.
             byId = Dictionary(expected.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-            self.vocabSize = vocabSize ?? (expected.flatMap { $0.input + $0.label }.max() ?? 0) + 1
+            self.vocabSize = vocabSize ?? Int(Int32.max)
             maxLineBytes = scorer.maxLineBytes(expected: expected)
             maxLines = scorer.maxLines(expected: expected)
         }
