@@ -104,29 +104,54 @@ struct WorkDirUsage: Sendable, Equatable {
         }
         var usage = WorkDirUsage()
         var seenInodes = Set<UInt64>()
-        var directories = [path]
-        while let directory = directories.popLast() {
-            guard let stream = opendir(directory) else { continue }
-            defer { closedir(stream) }
-            while let entry = readdir(stream) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-                }
-                if name == "." || name == ".." { continue }
-                let child = directory + "/" + name
-                usage.files += 1
-                var info = stat()
-                // Beyond PATH_MAX lstat fails: the entry counts as a file, its bytes go unmeasured.
-                guard lstat(child, &info) == 0 else { continue }
+        // Descends by descriptor (openat with O_NOFOLLOW from the directory above), so a directory the
+        // live run swaps for a link during the walk is never followed out of the work dir.
+        let top = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard top >= 0, let first = fdopendir(top) else {
+            if top >= 0 { close(top) }
+            return usage
+        }
+        var stack = [first]
+        defer { stack.forEach { closedir($0) } }
+        while let stream = stack.last {
+            guard let entry = readdir(stream) else {
+                closedir(stream)
+                stack.removeLast()
+                continue
+            }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix(while: { $0 != 0 })) }
+            if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+            usage.files += 1
+            var info = stat()
+            let parent = dirfd(stream)
+            let found = (name + [0]).withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { fstatat(parent, $0.baseAddress!, &info, AT_SYMLINK_NOFOLLOW) == 0 }
+            }
+            if found {
                 if info.st_nlink <= 1 || seenInodes.insert(UInt64(info.st_ino)).inserted {
                     usage.bytes += Int(info.st_blocks) * 512
                 }
-                if info.st_mode & S_IFMT == S_IFDIR { directories.append(child) }
-                if usage.files >= stopAfterFiles { return usage }
+                if info.st_mode & S_IFMT == S_IFDIR {
+                    // No real program nests this deep; a tree that does is over the quota rather than unmeasured.
+                    guard stack.count < maxDepth else {
+                        usage.files = max(usage.files, stopAfterFiles)
+                        return usage
+                    }
+                    let child = (name + [0]).withUnsafeBufferPointer { buffer in
+                        buffer.withMemoryRebound(to: CChar.self) { openat(parent, $0.baseAddress!, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+                    }
+                    if child >= 0 {
+                        if let childStream = fdopendir(child) { stack.append(childStream) } else { close(child) }
+                    }
+                }
             }
+            if usage.files >= stopAfterFiles { return usage }
         }
         return usage
     }
+
+    /// Directory levels a sampled work dir may have.
+    static let maxDepth = 256
 }
 
 extension Sandbox {

@@ -183,6 +183,16 @@ import Glibc
         #expect(count <= (mounted ? 500 : 150_000), "\(count) files")
     }
 
+    /// Sampling walks by descriptor and stops at a depth no program needs: a deeper tree is over the
+    /// quota, not a place to hide files from the walk.
+    @Test func aTreeTooDeepToSampleIsOverTheQuota() async throws {
+        let dir = try freshDir()
+        let deep = "import os, time\nos.makedirs('/'.join(['d'] * 300))\nopen('/'.join(['d'] * 300) + '/f', 'w').close()\ntime.sleep(1)\nprint('hid')"
+        let result = try await sandbox.run(["/usr/bin/python3", "-c", deep], in: dir, limits: limits { $0.workDirFiles = 5000 })
+        #expect(result.termination == .workDirQuota, "\(result.termination): \(result.stderr.lastLines(3))")
+        #expect(!result.stdout.text.contains("hid"))
+    }
+
     /// Bytes of a file that was unlinked but is still open are invisible to a directory walk; on a
     /// quota mount the kernel still counts them.
     @Test func anUnlinkedOpenFileStillCountsOnAQuotaMount() async throws {
