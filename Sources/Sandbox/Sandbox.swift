@@ -155,12 +155,6 @@ public final class Sandbox: Sendable {
         let lease = try await users?.lease()
         defer { lease?.release() }
         let user = lease?.user
-        try prepare(workDir: dir, user: user)
-        let quotaMount = SandboxWorkDir.isQuotaMount(dir)
-        if quotaMount {
-            let failure = SandboxWorkDir.grant(dir, bytes: limits.workDirBytes, files: limits.workDirFiles)
-            if failure != 0 { throw SandboxError.cannotSetQuota(path: dir, reason: String(cString: strerror(failure))) }
-        }
         let argv = wrap(
             [executable] + command.dropFirst(), workDir: dir, allowNetwork: limits.allowNetwork, user: user,
             readOnlyPaths: limits.readOnlyPaths + Self.prefixToBind(executable: executable, workDir: dir),
@@ -172,36 +166,16 @@ public final class Sandbox: Sendable {
         ]
         environment.merge(limits.environment) { $1 }
         let finalEnvironment = environment
-        var layers = layers(allowNetwork: limits.allowNetwork).filter { $0 != .workDirQuota && $0 != .workDirSampling }
-        layers.append(quotaMount ? .workDirQuota : .workDirSampling)
-        if user == nil { layers.removeAll { $0 == .dedicatedUser } }
-        let confinement = confinement(allowNetwork: limits.allowNetwork)
-        var limits = limits
-        if let quota = limits.workDirBytes {
-            // One file can never be larger than the whole quota, even between two samples.
-            limits.fileSizeBytes = min(limits.fileSizeBytes ?? quota, quota)
-        }
-        let cgroup = cgroups.flatMap { RunCgroup(support: $0, memoryBytes: limits.memoryBytes, processes: limits.processes) }
-        defer { cgroup?.remove() }
-        if cgroups != nil && cgroup == nil { layers.removeAll { $0 == .cgroup } }
-        if let processes = limits.processes {
-            // RLIMIT_NPROC counts every task of the uid, not just this run's: a researcher's own
-            // processes, or what an earlier run under this uid left, would otherwise eat the allowance.
-            let uid = user?.uid ?? getuid()
-            if uid != 0 { limits.processes = ProcessTree.taskCount(ofUID: uid) + processes }
-        }
-        let finalLimits = limits
-        let finalLayers = layers
         let cancellation = CancellationFlag()
         // One thread per run: it blocks in poll/wait4, and it must outlive the child because the
-        // parent-death signal fires when the forking thread exits.
+        // parent-death signal fires when the forking thread exits. Everything else that blocks (the
+        // chown walk, mounts, cgroup files) happens there too, never on the caller's executor.
         var result = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let thread = Thread {
                     continuation.resume(with: Result {
-                        try Supervisor.run(
-                            argv: argv, environment: finalEnvironment, workDir: dir, limits: finalLimits, user: user,
-                            confinement: confinement, layers: finalLayers, cgroup: cgroup, quotaMount: quotaMount,
+                        try self.supervise(
+                            argv: argv, environment: finalEnvironment, workDir: dir, limits: limits, user: user,
                             cancellation: cancellation)
                     })
                 }
@@ -220,6 +194,41 @@ public final class Sandbox: Sendable {
             "layers": "\(result.layers.map(\.rawValue).joined(separator: ","))",
         ])
         return result
+    }
+
+    /// The blocking part of a run, on its own thread: give the work dir to the run's uid, set its quota,
+    /// make its cgroup, apply the limits, spawn and watch it, and remove the cgroup.
+    private func supervise(
+        argv: [String], environment: [String: String], workDir dir: String, limits: SandboxLimits, user: SandboxUser?,
+        cancellation: CancellationFlag
+    ) throws -> SandboxResult {
+        try prepare(workDir: dir, user: user)
+        let quotaMount = SandboxWorkDir.isQuotaMount(dir)
+        if quotaMount {
+            let failure = SandboxWorkDir.grant(dir, bytes: limits.workDirBytes, files: limits.workDirFiles)
+            if failure != 0 { throw SandboxError.cannotSetQuota(path: dir, reason: String(cString: strerror(failure))) }
+        }
+        var layers = layers(allowNetwork: limits.allowNetwork).filter { $0 != .workDirQuota && $0 != .workDirSampling }
+        layers.append(quotaMount ? .workDirQuota : .workDirSampling)
+        if user == nil { layers.removeAll { $0 == .dedicatedUser } }
+        var limits = limits
+        if let quota = limits.workDirBytes {
+            // One file can never be larger than the whole quota, even between two samples.
+            limits.fileSizeBytes = min(limits.fileSizeBytes ?? quota, quota)
+        }
+        let cgroup = cgroups.flatMap { RunCgroup(support: $0, memoryBytes: limits.memoryBytes, processes: limits.processes) }
+        defer { cgroup?.remove() }
+        if cgroups != nil && cgroup == nil { layers.removeAll { $0 == .cgroup } }
+        if let processes = limits.processes {
+            // RLIMIT_NPROC counts every task of the uid, not just this run's: a researcher's own
+            // processes, or what an earlier run under this uid left, would otherwise eat the allowance.
+            let uid = user?.uid ?? getuid()
+            if uid != 0 { limits.processes = ProcessTree.taskCount(ofUID: uid) + processes }
+        }
+        return try Supervisor.run(
+            argv: argv, environment: environment, workDir: dir, limits: limits, user: user,
+            confinement: confinement(allowNetwork: limits.allowNetwork), layers: layers, cgroup: cgroup, quotaMount: quotaMount,
+            cancellation: cancellation)
     }
 
     /// An absolute executable outside the work dir brings its install prefix (a toolchain's libraries);
