@@ -89,8 +89,8 @@ public final class CommandEvaluator: Evaluator {
         }
     }
 
-    /// The most metrics one line may carry, and the longest metric name: they become stored metrics and
-    /// feature descriptors.
+    /// The most metrics one line may carry (each becomes a stored metric and a feature descriptor; names
+    /// must pass `CandidateOutput.isPlainName`).
     static let maxMetrics = 32
 
     // MARK: - Metrics line
