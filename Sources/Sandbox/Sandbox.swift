@@ -37,7 +37,7 @@ public final class Sandbox: Sendable {
     private let logger: Logger
 
     /// - Parameters:
-    ///   - users: the identities for candidates. The default, when evolve runs as root, is a pool of 16
+    ///   - users: the identities for candidates. The default, when evolve runs as root, is a pool of 64
     ///     uids from 64064: each concurrent run gets one of its own (RLIMIT_NPROC is per uid and ignored
     ///     for root, and root reads every file).
     ///   - cgroups: put each run in a cgroup of its own with `memoryBytes` and `processes` as its limits,

@@ -28,8 +28,9 @@ public struct SandboxUserPool: Sendable, Equatable {
         self.count = count
     }
 
-    /// 16 uids from 64064: above Debian's dynamic and system ranges, below nobody (65534).
-    public static let evolveDefault = SandboxUserPool(first: .evolveDefault, count: 16)
+    /// 64 uids from 64064 (64064…64127): above Debian's dynamic and system ranges, below nobody (65534).
+    /// More than any machine runs at once, so a run waits for a uid only when that many are running.
+    public static let evolveDefault = SandboxUserPool(first: .evolveDefault, count: 64)
 
     public var users: [SandboxUser] {
         (0..<count).map { SandboxUser(uid: first.uid + UInt32($0), gid: first.gid + UInt32($0)) }
