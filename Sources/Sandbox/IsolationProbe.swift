@@ -66,3 +66,16 @@ public enum ExecutableLookup {
         return nil
     }
 }
+
+extension ExecutableLookup {
+    /// The directory an executable was installed under, for binding it into the sandbox: the parent
+    /// of its `bin` directory (`/opt/swift/usr` for `/opt/swift/usr/bin/swiftc`), else its own
+    /// directory. nil for executables of the system directories, which are bound anyway.
+    public static func installPrefix(of executable: String) -> String? {
+        let resolved = URL(fileURLWithPath: executable).resolvingSymlinksInPath().path
+        var directory = URL(fileURLWithPath: resolved).deletingLastPathComponent()
+        if directory.lastPathComponent == "bin" { directory.deleteLastPathComponent() }
+        let path = directory.path
+        return SandboxFilesystem.isSystemPath(path) || path == "/" ? nil : path
+    }
+}

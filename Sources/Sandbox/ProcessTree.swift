@@ -1,3 +1,4 @@
+import CShims
 import Foundation
 
 #if canImport(Glibc)
@@ -56,6 +57,17 @@ struct ProcessTree {
                   let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
                   let kb = Int(line.split(separator: " ").dropFirst().first ?? "") else { return best }
             return max(best, kb * 1024)
+        }
+    }
+
+    /// Bytes held in the run's private RAM-backed scratch mounts (bubblewrap's /tmp and /dev/shm), seen
+    /// through a member's root: the namespace's mounts are not in the host's tree.
+    static func scratchBytes(of root: pid_t, directories: [String]) -> Int {
+        guard let inner = children(of: root).first else { return 0 }
+        return directories.reduce(0) { total, directory in
+            var info = evolve_fs_usage()
+            guard evolve_fs_usage("/proc/\(inner)/root\(directory)", &info) == 0 else { return total }
+            return total + Int(info.used_bytes)
         }
     }
 

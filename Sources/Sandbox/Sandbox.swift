@@ -26,41 +26,51 @@ import Glibc
 /// reaped before `run` returns. Cancelling the calling task kills the run.
 public final class Sandbox: Sendable {
     public let capabilities: IsolationCapabilities
-    /// The uid/gid candidates run as; nil runs them as evolve's own user.
-    public let user: SandboxUser?
+    /// The uids candidates run as, one per concurrent run; nil runs them as evolve's own user.
+    public let users: SandboxUserPool?
+    /// The first uid of the pool (the one a lone run gets).
+    public var user: SandboxUser? { users?.first }
+    /// Per-run cgroups for memory and process limits; nil where the machine offers none.
+    let cgroups: CgroupSupport?
     private let bubblewrap: String?
     private let unshare: String?
     private let logger: Logger
 
     /// - Parameters:
-    ///   - user: the identity for candidates. The default switches to `SandboxUser.evolveDefault` when
-    ///     evolve runs as root (RLIMIT_NPROC is ignored for root, and root reads every file).
+    ///   - users: the identities for candidates. The default, when evolve runs as root, is a pool of 64
+    ///     uids from 64064: each concurrent run gets one of its own (RLIMIT_NPROC is per uid and ignored
+    ///     for root, and root reads every file).
+    ///   - cgroups: put each run in a cgroup of its own with `memoryBytes` and `processes` as its limits,
+    ///     where the machine allows (root, cgroup v1 or a delegated v2).
     public init(
         capabilities: IsolationCapabilities = .probe(),
-        user: SandboxUser? = getuid() == 0 ? .evolveDefault : nil,
+        users: SandboxUserPool? = getuid() == 0 ? .evolveDefault : nil,
+        cgroups: Bool = true,
         logger: Logger = Logger(label: "evolve.sandbox")
     ) {
         self.capabilities = capabilities
-        self.user = user
+        self.users = users
+        self.cgroups = cgroups ? CgroupSupport.detected : nil
         self.logger = logger
         bubblewrap = capabilities.bubblewrap != nil ? ExecutableLookup.find("bwrap") : nil
         unshare = capabilities.networkNamespaces ? ExecutableLookup.find("unshare") : nil
         for warning in Self.missingLayerWarnings(
-            capabilities: capabilities, bubblewrap: bubblewrap != nil, unshare: unshare != nil, user: user) {
+            capabilities: capabilities, bubblewrap: bubblewrap != nil, unshare: unshare != nil, user: users?.first,
+            cgroups: self.cgroups != nil || !cgroups) {
             Self.warnOnce(warning, logger: logger)
         }
     }
 
     /// What this machine cannot isolate, one sentence each with the remedy.
     static func missingLayerWarnings(
-        capabilities: IsolationCapabilities, bubblewrap: Bool, unshare: Bool, user: SandboxUser?
+        capabilities: IsolationCapabilities, bubblewrap: Bool, unshare: Bool, user: SandboxUser?, cgroups: Bool = true
     ) -> [String] {
         var warnings: [String] = []
         if !bubblewrap {
             let writes = capabilities.landlockABI != nil
                 ? "writes are confined to the work dir by Landlock instead"
                 : "candidates can write wherever their uid may (no Landlock either)"
-            warnings.append("sandbox: bubblewrap is not usable, so \(writes); install it with: apt-get install -y bubblewrap")
+            warnings.append("sandbox: bubblewrap is not usable, so \(writes), and candidates can read every file their uid may (the project tree included); install it with: apt-get install -y bubblewrap")
         }
         if !bubblewrap && !unshare {
             let network = capabilities.seccompFilters
@@ -69,7 +79,10 @@ public final class Sandbox: Sendable {
             warnings.append("sandbox: no PID or network namespace (neither bubblewrap nor unshare works): a grandchild that calls setsid can outlive its run, and \(network); install bubblewrap (apt-get install -y bubblewrap) or enable unprivileged user namespaces")
         }
         if user == nil && getuid() == 0 {
-            warnings.append("sandbox: candidates run as root: process-count limits do not apply and every file is readable; keep the default dedicated uid")
+            warnings.append("sandbox: candidates run as root: process-count limits do not apply and every file is readable; keep the default dedicated uids")
+        }
+        if !cgroups {
+            warnings.append("sandbox: no cgroup per run (needs root and cgroup v1 memory+pids, or a delegated cgroup v2): memory a run keeps in /tmp, /dev/shm or memfd is bounded only by sizes and rlimits, not counted; run evolve as root on a machine with cgroups")
         }
         return warnings
     }
@@ -82,11 +95,11 @@ public final class Sandbox: Sendable {
         if first { logger.warning("\(message)") }
     }
 
-    /// The layers a run gets on this machine with these settings.
+    /// The layers a run gets on this machine with these settings (in a work dir from `makeWorkDir`).
     public func layers(allowNetwork: Bool) -> [IsolationLayer] {
         Self.layers(
             bubblewrap: bubblewrap != nil, unshare: unshare != nil, confinement: confinement(allowNetwork: allowNetwork),
-            user: user, allowNetwork: allowNetwork)
+            user: user, cgroups: cgroups != nil, allowNetwork: allowNetwork)
     }
 
     /// The layers a default `Sandbox` (running as `user`) would give a run on a machine with `capabilities`:
@@ -100,19 +113,21 @@ public final class Sandbox: Sendable {
             bubblewrap: bubblewrap, unshare: unshare,
             confinement: Confinement(
                 capabilities: capabilities, bubblewrap: bubblewrap, unshare: unshare, allowNetwork: allowNetwork),
-            user: user, allowNetwork: allowNetwork)
+            user: user, cgroups: CgroupSupport.detected != nil, allowNetwork: allowNetwork)
     }
 
     private static func layers(
-        bubblewrap: Bool, unshare: Bool, confinement: Confinement, user: SandboxUser?, allowNetwork: Bool
+        bubblewrap: Bool, unshare: Bool, confinement: Confinement, user: SandboxUser?, cgroups: Bool, allowNetwork: Bool
     ) -> [IsolationLayer] {
         var layers: [IsolationLayer] = [.processGroup, .resourceLimits, .cleanEnvironment]
         if user != nil { layers.append(.dedicatedUser) }
+        if cgroups { layers.append(.cgroup) }
         if bubblewrap || unshare {
             if !allowNetwork { layers.append(.networkNamespace) }
             layers.append(.pidNamespace)
         }
         if bubblewrap { layers.append(.readOnlyFilesystem) }
+        layers.append(getuid() == 0 ? .workDirQuota : .workDirSampling)
         if confinement.denyInetSockets { layers.append(.seccompNetworkFilter) }
         if confinement.landlockABI > 0 { layers.append(.landlockWrites) }
         if confinement.sweepOrphans { layers.append(.orphanSweep) }
@@ -127,6 +142,9 @@ public final class Sandbox: Sendable {
     /// Runs `command` (executable name or path, then arguments) with `workDir` as its current and only
     /// writable directory. Returns how it ended; throws `SandboxError` when it could not start, and
     /// `CancellationError` when the calling task was cancelled (after the whole tree has been killed).
+    ///
+    /// Each run leases a uid of `users` for its duration (waiting while all are leased), gets a cgroup of
+    /// its own where available, and owns `workDir` (chowned to that uid, mode 0700) while it runs.
     public func run(_ command: [String], in workDir: URL, limits: SandboxLimits) async throws -> SandboxResult {
         guard let name = command.first else { throw SandboxError.emptyCommand }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
@@ -134,8 +152,13 @@ public final class Sandbox: Sendable {
             throw SandboxError.commandNotFound(name: name, searchPath: path)
         }
         let dir = workDir.standardizedFileURL.path
-        try prepare(workDir: dir)
-        let argv = wrap([executable] + command.dropFirst(), workDir: dir, allowNetwork: limits.allowNetwork)
+        let lease = try await users?.lease()
+        defer { lease?.release() }
+        let user = lease?.user
+        let argv = wrap(
+            [executable] + command.dropFirst(), workDir: dir, allowNetwork: limits.allowNetwork, user: user,
+            readOnlyPaths: limits.readOnlyPaths + Self.prefixToBind(executable: executable, workDir: dir),
+            scratchBytes: limits.scratchBytes)
         var environment = [
             // bubblewrap gives each run a private /tmp; otherwise the work dir is the only writable place.
             "PATH": path, "HOME": dir, "TMPDIR": bubblewrap != nil ? "/tmp" : dir,
@@ -143,27 +166,17 @@ public final class Sandbox: Sendable {
         ]
         environment.merge(limits.environment) { $1 }
         let finalEnvironment = environment
-        let layers = layers(allowNetwork: limits.allowNetwork)
-        let user = user
-        let confinement = confinement(allowNetwork: limits.allowNetwork)
-        var limits = limits
-        if let processes = limits.processes {
-            // RLIMIT_NPROC counts every task of the uid, not just this run's: a researcher's own
-            // processes, or concurrent runs under the dedicated uid, would otherwise eat the allowance.
-            let uid = user?.uid ?? getuid()
-            if uid != 0 { limits.processes = ProcessTree.taskCount(ofUID: uid) + processes }
-        }
-        let finalLimits = limits
         let cancellation = CancellationFlag()
         // One thread per run: it blocks in poll/wait4, and it must outlive the child because the
-        // parent-death signal fires when the forking thread exits.
-        let result = try await withTaskCancellationHandler {
+        // parent-death signal fires when the forking thread exits. Everything else that blocks (the
+        // chown walk, mounts, cgroup files) happens there too, never on the caller's executor.
+        var result = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let thread = Thread {
                     continuation.resume(with: Result {
-                        try Supervisor.run(
-                            argv: argv, environment: finalEnvironment, workDir: dir, limits: finalLimits, user: user,
-                            confinement: confinement, layers: layers, cancellation: cancellation)
+                        try self.supervise(
+                            argv: argv, environment: finalEnvironment, workDir: dir, limits: limits, user: user,
+                            cancellation: cancellation)
                     })
                 }
                 thread.stackSize = 1 << 20
@@ -173,22 +186,73 @@ public final class Sandbox: Sendable {
             cancellation.cancel()
         }
         if cancellation.isCancelled { throw CancellationError() }
+        result.user = user
         logger.debug("sandbox run ended", metadata: [
             "command": "\(name)", "termination": "\(result.termination)",
-            "wall": "\(result.wallSeconds)", "cpu": "\(result.cpuSeconds)", "peakRSS": "\(result.peakRSSBytes)",
+            "wall": "\(result.wallSeconds)", "cpu": "\(result.cpuSeconds)", "peakMemory": "\(result.peakMemoryBytes)",
+            "uid": "\(user.map { String($0.uid) } ?? "own")",
             "layers": "\(result.layers.map(\.rawValue).joined(separator: ","))",
         ])
         return result
     }
 
+    /// The blocking part of a run, on its own thread: give the work dir to the run's uid, set its quota,
+    /// make its cgroup, apply the limits, spawn and watch it, and remove the cgroup.
+    private func supervise(
+        argv: [String], environment: [String: String], workDir dir: String, limits: SandboxLimits, user: SandboxUser?,
+        cancellation: CancellationFlag
+    ) throws -> SandboxResult {
+        try prepare(workDir: dir, user: user)
+        let quotaMount = SandboxWorkDir.isQuotaMount(dir)
+        if quotaMount {
+            let failure = SandboxWorkDir.grant(dir, bytes: limits.workDirBytes, files: limits.workDirFiles)
+            if failure != 0 { throw SandboxError.cannotSetQuota(path: dir, reason: String(cString: strerror(failure))) }
+        }
+        var layers = layers(allowNetwork: limits.allowNetwork).filter { $0 != .workDirQuota && $0 != .workDirSampling }
+        layers.append(quotaMount ? .workDirQuota : .workDirSampling)
+        if user == nil { layers.removeAll { $0 == .dedicatedUser } }
+        var limits = limits
+        if let quota = limits.workDirBytes {
+            // One file can never be larger than the whole quota, even between two samples.
+            limits.fileSizeBytes = min(limits.fileSizeBytes ?? quota, quota)
+        }
+        let cgroup = cgroups.flatMap { RunCgroup(support: $0, memoryBytes: limits.memoryBytes, processes: limits.processes) }
+        defer { cgroup?.remove() }
+        if cgroups != nil && cgroup == nil { layers.removeAll { $0 == .cgroup } }
+        if let processes = limits.processes {
+            // RLIMIT_NPROC counts every task of the uid, not just this run's: a researcher's own
+            // processes, or what an earlier run under this uid left, would otherwise eat the allowance.
+            let uid = user?.uid ?? getuid()
+            if uid != 0 { limits.processes = ProcessTree.taskCount(ofUID: uid) + processes }
+        }
+        return try Supervisor.run(
+            argv: argv, environment: environment, workDir: dir, limits: limits, user: user,
+            confinement: confinement(allowNetwork: limits.allowNetwork), layers: layers, cgroup: cgroup, quotaMount: quotaMount,
+            cancellation: cancellation)
+    }
+
+    /// An absolute executable outside the work dir brings its install prefix (a toolchain's libraries);
+    /// a relative one is the work dir's own (it runs there).
+    static func prefixToBind(executable: String, workDir: String) -> [String] {
+        guard executable.hasPrefix("/"), !executable.hasPrefix(workDir + "/") else { return [] }
+        return ExecutableLookup.installPrefix(of: executable).map { [$0] } ?? []
+    }
+
     /// The command line that applies the namespaces: bubblewrap when usable, else `unshare`.
-    func wrap(_ command: [String], workDir: String, allowNetwork: Bool) -> [String] {
+    func wrap(
+        _ command: [String], workDir: String, allowNetwork: Bool, user: SandboxUser? = nil, readOnlyPaths: [String] = [],
+        scratchBytes: Int = SandboxLimits().scratchBytes
+    ) -> [String] {
         if let bubblewrap {
             // --as-pid-1: the command is the namespace's init, a direct child of bubblewrap, which reaps
             // it. With bubblewrap's own init in between, that init is left to the host's init to reap.
-            var argv = [bubblewrap, "--die-with-parent", "--new-session", "--unshare-pid", "--as-pid-1", "--unshare-ipc", "--unshare-uts"]
+            // --disable-userns: no nested user namespace, in which the run could mount a tmpfs of any size.
+            var argv = [bubblewrap, "--die-with-parent", "--new-session", "--unshare-user", "--disable-userns",
+                        "--unshare-pid", "--as-pid-1", "--unshare-ipc", "--unshare-uts"]
             if !allowNetwork { argv.append("--unshare-net") }
-            argv += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+            argv += SandboxFilesystem.binds(readOnlyPaths: readOnlyPaths)
+            argv += ["--dev", "/dev", "--remount-ro", "/dev", "--size", String(scratchBytes), "--tmpfs", "/dev/shm",
+                     "--proc", "/proc", "--size", String(scratchBytes), "--tmpfs", "/tmp",
                      "--bind", workDir, workDir, "--chdir", workDir, "--"]
             return argv + command
         }
@@ -201,9 +265,9 @@ public final class Sandbox: Sendable {
         return command
     }
 
-    /// Makes the work dir the candidate's own: owned by the sandbox user, so it can write there and
-    /// nowhere else.
-    private func prepare(workDir: String) throws {
+    /// Makes the work dir the run's own: owned by its uid with mode 0700, so it can write there and no
+    /// other run's uid can look in.
+    private func prepare(workDir: String, user: SandboxUser?) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: workDir, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw SandboxError.workDirMissing(path: workDir)
@@ -227,6 +291,7 @@ public final class Sandbox: Sendable {
             }
         }
         own(workDir)
+        chmod(workDir, 0o700)
         if let walker = FileManager.default.enumerator(atPath: workDir) {
             for case let relative as String in walker { own(workDir + "/" + relative) }
         }
@@ -263,7 +328,8 @@ struct Confinement: Sendable, Equatable {
 enum Supervisor {
     static func run(
         argv: [String], environment: [String: String], workDir: String, limits: SandboxLimits, user: SandboxUser?,
-        confinement: Confinement, layers: [IsolationLayer], cancellation: CancellationFlag
+        confinement: Confinement, layers: [IsolationLayer], cgroup: RunCgroup? = nil, quotaMount: Bool = false,
+        cancellation: CancellationFlag
     ) throws -> SandboxResult {
         var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
         guard evolve_pipe_cloexec(&outPipe) == 0, evolve_pipe_cloexec(&errPipe) == 0 else {
@@ -274,18 +340,26 @@ enum Supervisor {
             file_size_bytes: Int64(limits.fileSizeBytes ?? -1), open_files: Int64(limits.openFiles ?? -1),
             processes: Int64(limits.processes ?? -1), core_bytes: 0,
             data_bytes: Int64(limits.dataBytes ?? -1))
+        // The work dir's use before the run: a plain directory's quota is what the run may add to it.
+        let quotaFiles = limits.workDirFiles.map { $0 + 1 } ?? Int.max
+        let baseline = WorkDirUsage.measure(workDir, quotaMount: quotaMount, stopAfterFiles: Int.max)
+        var workDirPeak = baseline
         let started = ContinuousClock.now
         var pid: pid_t = 0
+        let cgroupFDs = cgroup?.procsFDs ?? []
         let spawnError: Int32 = withCStrings(argv) { cArgv in
             withCStrings(environment.map { "\($0.key)=\($0.value)" }.sorted()) { cEnv in
                 workDir.withCString { cWorkDir in
-                    var confinement = evolve_spawn_confinement(
-                        deny_inet_sockets: confinement.denyInetSockets ? 1 : 0, landlock_abi: Int32(confinement.landlockABI),
-                        writable_dir: cWorkDir, child_subreaper: confinement.sweepOrphans ? 1 : 0)
-                    return evolve_spawn(
-                        argv[0], cArgv, cEnv, cWorkDir, &spawnLimits, outPipe[1], errPipe[1],
-                        user.map { Int32(bitPattern: $0.uid) } ?? -1, user.map { Int32(bitPattern: $0.gid) } ?? -1,
-                        &confinement, &pid)
+                    cgroupFDs.withUnsafeBufferPointer { fds in
+                        var confinement = evolve_spawn_confinement(
+                            deny_inet_sockets: confinement.denyInetSockets ? 1 : 0, landlock_abi: Int32(confinement.landlockABI),
+                            writable_dir: cWorkDir, child_subreaper: confinement.sweepOrphans ? 1 : 0,
+                            cgroup_procs_fds: fds.baseAddress, cgroup_procs_count: Int32(fds.count))
+                        return evolve_spawn(
+                            argv[0], cArgv, cEnv, cWorkDir, &spawnLimits, outPipe[1], errPipe[1],
+                            user.map { Int32(bitPattern: $0.uid) } ?? -1, user.map { Int32(bitPattern: $0.gid) } ?? -1,
+                            &confinement, &pid)
+                    }
                 }
             }
         }
@@ -309,8 +383,10 @@ enum Supervisor {
         let deadline = started + .milliseconds(Int(limits.wallSeconds * 1000))
         let grace = Duration.milliseconds(Int(limits.killGraceSeconds * 1000))
         var buffer = [UInt8](repeating: 0, count: 65536)
-        var sampledCPU = 0.0, sampledRSS = 0
+        var sampledCPU = 0.0, sampledRSS = 0, sampledScratch = 0
         var lastSample = started
+        var nextWorkDirSample = started
+        let scratchDirectories = argv[0].hasSuffix("/bwrap") ? ["/tmp", "/dev/shm"] : []
         // Every process seen in the tree, with its start time: without a PID namespace, a descendant
         // that left the process group (setsid) is found and killed through this list.
         var seen: [pid_t: UInt64] = [:]
@@ -320,7 +396,7 @@ enum Supervisor {
             if signal == SIGKILL && confinement.sweepOrphans { sweep() }
         }
 
-        let wrapped = argv[0].hasSuffix("/bwrap") || argv[0].hasSuffix("/unshare")
+        let wrapped = Self.wrapped(argv)
         var backstopAt: ContinuousClock.Instant?
 
         /// Kills the whole run. Under a namespace wrapper, the namespace's first process goes first: the
@@ -373,6 +449,21 @@ enum Supervisor {
                 if confinement.sweepOrphans { record(ProcessTree.members(of: pid)) }
                 sampledCPU = max(sampledCPU, ProcessTree.cpuSeconds(of: pid))
                 sampledRSS = max(sampledRSS, ProcessTree.peakRSSBytes(of: pid))
+                if cgroup == nil, !scratchDirectories.isEmpty {
+                    sampledScratch = max(sampledScratch, ProcessTree.scratchBytes(of: pid, directories: scratchDirectories))
+                }
+            }
+            if reaped == nil, !killed, limits.workDirBytes != nil || limits.workDirFiles != nil, ContinuousClock.now >= nextWorkDirSample {
+                // A walk costs about a microsecond per entry: sample a big plain tree less often.
+                let walkStart = ContinuousClock.now
+                let usage = WorkDirUsage.measure(workDir, quotaMount: quotaMount, stopAfterFiles: baseline.files + quotaFiles)
+                nextWorkDirSample = .now + max(.milliseconds(100), (ContinuousClock.now - walkStart) * 5)
+                workDirPeak = WorkDirUsage(
+                    bytes: max(workDirPeak.bytes, usage.bytes), files: max(workDirPeak.files, usage.files), full: workDirPeak.full || usage.full)
+                if Self.exceeds(usage, baseline: baseline, limits: limits, quotaMount: quotaMount) {
+                    verdict = verdict ?? .workDirQuota
+                    killRun()
+                }
             }
             if reaped == nil, evolve_exited_unreaped(pid) != 0 {
                 // The command is done: whatever it left running in its group goes too. Killing before
@@ -406,7 +497,13 @@ enum Supervisor {
             if let done = reapedAt, now >= done + grace + .milliseconds(200) { break }
         }
         if confinement.sweepOrphans { sweep() }
+        cgroup?.killAll()
         let wall = ContinuousClock.now - started
+        if limits.workDirBytes != nil || limits.workDirFiles != nil {
+            let usage = WorkDirUsage.measure(workDir, quotaMount: quotaMount, stopAfterFiles: baseline.files + quotaFiles)
+            workDirPeak = WorkDirUsage(bytes: max(workDirPeak.bytes, usage.bytes), files: max(workDirPeak.files, usage.files))
+            if verdict == nil, Self.exceeds(usage, baseline: baseline, limits: limits, quotaMount: quotaMount) { verdict = .workDirQuota }
+        }
         // The loop above ends only after the command was reaped.
         guard let reaped else { preconditionFailure("sandbox supervisor left its loop before reaping pid \(pid)") }
         let status = reaped.status
@@ -422,18 +519,37 @@ enum Supervisor {
         }
         if let verdict {
             termination = verdict
+        } else if let cgroup, cgroup.oomKilled {
+            termination = .memoryLimit
         } else if case .signaled(let signal) = termination,
                   signal == SIGXCPU || (signal == SIGKILL && limits.cpuSeconds.map { cpu >= Double($0) - 0.05 } == true) {
             termination = .cpuLimit
             // The kernel sends SIGXCPU only at the limit; the last /proc sample may predate it.
             cpu = max(cpu, Double(limits.cpuSeconds ?? 0))
-        } else if termination != .exited(0), Self.looksLikeAllocationFailure(stderr.text) {
+        } else if termination != .exited(0), Self.looksLikeAllocationFailure(stderr.text) || Self.looksLikeAllocationFailure(stdout.text) {
             termination = .memoryLimit
         }
+        let peakRSS = max(reaped.rss, sampledRSS)
         return SandboxResult(
             termination: termination,
             wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18,
-            cpuSeconds: cpu, peakRSSBytes: max(reaped.rss, sampledRSS), stdout: stdout, stderr: stderr, layers: layers)
+            cpuSeconds: cpu, peakRSSBytes: peakRSS,
+            peakMemoryBytes: cgroup.map { max($0.peakMemoryBytes, peakRSS) } ?? peakRSS + sampledScratch,
+            workDirBytes: workDirPeak.bytes, workDirFiles: workDirPeak.files,
+            stdout: stdout, stderr: stderr, layers: layers, user: user, limits: limits)
+    }
+
+    /// Whether the run argv starts with a namespace wrapper.
+    static func wrapped(_ argv: [String]) -> Bool {
+        argv[0].hasSuffix("/bwrap") || argv[0].hasSuffix("/unshare")
+    }
+
+    /// A quota mount is over when it is full; a plain directory when the run added more than its quota.
+    static func exceeds(_ usage: WorkDirUsage, baseline: WorkDirUsage, limits: SandboxLimits, quotaMount: Bool) -> Bool {
+        if quotaMount { return usage.full }
+        if let bytes = limits.workDirBytes, usage.bytes - baseline.bytes >= bytes { return true }
+        if let files = limits.workDirFiles, usage.files - baseline.files > files { return true }
+        return false
     }
 
     /// Allocation failures under RLIMIT_AS surface as messages rather than a distinct signal.

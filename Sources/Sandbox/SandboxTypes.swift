@@ -12,11 +12,31 @@ public struct SandboxLimits: Sendable {
     /// Swift compiler, that reserve more address space than they use and so cannot run under
     /// `addressSpaceBytes`.
     public var dataBytes: Int?
+    /// Memory of the whole run, counted by its cgroup: resident memory plus what it keeps in RAM-backed
+    /// files (/tmp, /dev/shm, memfd, System V shared memory). Effective where the `cgroup` layer is
+    /// (root with cgroup v1 or v2 memory controllers); the run is killed with `.memoryLimit` beyond it.
+    public var memoryBytes: Int? = 4 << 30
     public var fileSizeBytes: Int? = 1 << 30
     public var openFiles: Int? = 256
     /// Processes (and threads) the run may add to those its uid already has when it starts; effective
-    /// only under a non-root uid (see `Sandbox.user`).
+    /// under a non-root uid (each concurrent run leases its own uid, see `SandboxUserPool`) and, where the
+    /// `cgroup` layer is, also the run's `pids.max`.
     public var processes: Int? = 256
+    /// What the run may add to its work dir: bytes (allocated blocks) and files (directory entries of
+    /// any kind). Enforced by the kernel on a work dir from `Sandbox.makeWorkDir` (its own tmpfs, resized
+    /// at the start of each run to what is there plus these), else by sampling the tree and killing the
+    /// run; either way the run ends with `.workDirQuota` when it reaches a limit.
+    public var workDirBytes: Int? = 1 << 30
+    public var workDirFiles: Int? = 20_000
+    /// Size of each of the run's private RAM-backed scratch directories, /tmp and /dev/shm (bubblewrap only;
+    /// without it TMPDIR is the work dir). A run that fills one gets ENOSPC; what it keeps there is
+    /// counted in `SandboxResult.peakMemoryBytes`.
+    public var scratchBytes: Int = 256 << 20
+    /// Host paths the command may read (bubblewrap binds them read-only at the same path) besides the
+    /// system directories (/usr and the /etc files programs need), the executable's install prefix and
+    /// the work dir. Nothing else of the host — the project tree, other runs' work dirs, /home, /root —
+    /// is visible.
+    public var readOnlyPaths: [String] = []
     /// Bytes kept per stream (half from the head, half from the tail).
     public var outputCapBytes: Int = 64 << 10
     /// Bytes a stream may produce before the run is killed with `.outputLimit`.
@@ -30,7 +50,7 @@ public struct SandboxLimits: Sendable {
 
 /// A uid/gid a root-run evolve switches candidates to, so process-count limits and file permissions
 /// apply to them.
-public struct SandboxUser: Sendable, Equatable {
+public struct SandboxUser: Sendable, Equatable, Hashable {
     public var uid: UInt32
     public var gid: UInt32
     public init(uid: UInt32, gid: UInt32) {
@@ -57,6 +77,13 @@ public enum IsolationLayer: String, Sendable, CaseIterable, Codable {
     /// Fallback without a PID namespace: the command is a subreaper and every process seen in its tree
     /// is killed at the end (a descendant that forks and exits within one 100 ms sample can still escape).
     case orphanSweep = "orphan-sweep"
+    /// A cgroup per run: `memoryBytes` counts everything it keeps in RAM (tmpfs and memfd included) and
+    /// `processes` is its own `pids.max`.
+    case cgroup = "cgroup"
+    /// The work dir is a tmpfs of its own (`Sandbox.makeWorkDir` as root): the kernel enforces the quota.
+    case workDirQuota = "work-dir-quota"
+    /// The work dir is a plain directory: the quota is enforced by sampling it and killing the run.
+    case workDirSampling = "work-dir-sampling"
 }
 
 /// What a stream printed: the head and tail within the cap, and how much was dropped between them.
@@ -103,6 +130,8 @@ public struct SandboxResult: Sendable {
         case cpuLimit
         case memoryLimit
         case outputLimit
+        /// The work dir reached `workDirBytes` or `workDirFiles`.
+        case workDirQuota
 
         public var description: String {
             switch self {
@@ -113,6 +142,7 @@ public struct SandboxResult: Sendable {
             case .cpuLimit: "CPU-time limit"
             case .memoryLimit: "memory limit"
             case .outputLimit: "output limit"
+            case .workDirQuota: "work-dir quota"
             }
         }
     }
@@ -120,12 +150,45 @@ public struct SandboxResult: Sendable {
     public var termination: Termination
     public var wallSeconds: Double
     public var cpuSeconds: Double
+    /// The largest resident set of any one process of the run.
     public var peakRSSBytes: Int
+    /// The run's memory as its cgroup counted it (all processes, plus RAM-backed files it wrote) where
+    /// the `cgroup` layer is; otherwise the peak RSS plus the most seen in its /tmp and /dev/shm.
+    public var peakMemoryBytes: Int = 0
+    /// The most the work dir held during the run (allocated bytes, and entries), inputs included.
+    public var workDirBytes: Int = 0
+    public var workDirFiles: Int = 0
     public var stdout: CapturedOutput
     public var stderr: CapturedOutput
     public var layers: [IsolationLayer]
+    /// The uid/gid the run had (leased from the pool for this run), nil when it ran as evolve's own user.
+    public var user: SandboxUser?
+    /// The limits the run had (with the process allowance as applied).
+    public var limits: SandboxLimits = SandboxLimits()
 
     public var succeeded: Bool { termination == .exited(0) }
+
+    /// How the run ended, naming the limit it hit and its value, in words for a person or a model, e.g.
+    /// "work-dir quota: the run filled its work dir (1024 MiB or 20000 files); write less".
+    public var verdict: String {
+        func mib(_ bytes: Int?) -> String { bytes.map { "\($0 >> 20) MiB" } ?? "unlimited" }
+        switch termination {
+        case .timeout:
+            return String(format: "wall-clock timeout: the run was stopped after its limit of %.0f s", limits.wallSeconds)
+        case .cpuLimit:
+            return "CPU-time limit: a process used its \(limits.cpuSeconds.map(String.init) ?? "?") CPU seconds"
+        case .memoryLimit:
+            let caps = [limits.memoryBytes.map { "\($0 >> 20) MiB for the run" }, limits.addressSpaceBytes.map { "\($0 >> 20) MiB address space" },
+                        limits.dataBytes.map { "\($0 >> 20) MiB data per process" }].compactMap { $0 }
+            return "memory limit: the run ran out of memory (\(caps.joined(separator: ", "))), counting what it kept in /tmp and /dev/shm"
+        case .outputLimit:
+            return "output limit: a stream passed \(mib(limits.outputLimitBytes))"
+        case .workDirQuota:
+            return "work-dir quota: the run filled its work dir (\(mib(limits.workDirBytes)) or \(limits.workDirFiles.map(String.init) ?? "unlimited") files; it held \(workDirBytes >> 20) MiB in \(workDirFiles) files); write less"
+        default:
+            return termination.description
+        }
+    }
 }
 
 /// Why a run could not start; a run that started and failed is a `SandboxResult`, not an error.
@@ -136,6 +199,7 @@ public enum SandboxError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The dedicated uid cannot traverse `ancestor` on the way to the work dir.
     case workDirUnreachable(path: String, ancestor: String, uid: UInt32)
     case cannotChown(path: String, uid: UInt32, reason: String)
+    case cannotSetQuota(path: String, reason: String)
     case cannotCreatePipes(reason: String)
     case spawnFailed(executable: String, reason: String)
 
@@ -151,6 +215,8 @@ public enum SandboxError: Error, CustomStringConvertible, Sendable, Equatable {
             "sandbox: uid \(uid) cannot reach work directory '\(path)' because '\(ancestor)' is not searchable by others; chmod o+x '\(ancestor)' or put work dirs elsewhere"
         case .cannotChown(let path, let uid, let reason):
             "sandbox: cannot give '\(path)' to uid \(uid): \(reason); evolve must run as root to use a dedicated uid"
+        case .cannotSetQuota(let path, let reason):
+            "sandbox: cannot set the work-dir quota on '\(path)': \(reason); make work dirs with Sandbox.makeWorkDir and run evolve as root"
         case .cannotCreatePipes(let reason):
             "sandbox: cannot create output pipes: \(reason); check the open-file limit (ulimit -n)"
         case .spawnFailed(let executable, let reason):

@@ -1,5 +1,8 @@
 import Foundation
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import Sandbox
 
 @Suite struct IsolationProbeTests {
@@ -18,7 +21,9 @@ import Testing
         #expect(Sandbox.layers(capabilities: caps) == Sandbox(capabilities: caps).layers(allowNetwork: false))
         #expect(Sandbox.layers(capabilities: caps, allowNetwork: true) == Sandbox(capabilities: caps).layers(allowNetwork: true))
         let bare = IsolationCapabilities(userNamespaces: false, networkNamespaces: false, bubblewrap: nil, landlockABI: nil, seccompFilters: false)
-        #expect(Sandbox.layers(capabilities: bare, user: nil) == [.processGroup, .resourceLimits, .cleanEnvironment, .orphanSweep])
+        let cgroup: [IsolationLayer] = CgroupSupport.detected != nil ? [.cgroup] : []
+        let workDir: IsolationLayer = getuid() == 0 ? .workDirQuota : .workDirSampling
+        #expect(Sandbox.layers(capabilities: bare, user: nil) == [.processGroup, .resourceLimits, .cleanEnvironment] + cgroup + [workDir, .orphanSweep])
     }
 
     @Test func missingLayersAreWarnedAboutWithARemedy() {

@@ -63,10 +63,15 @@ struct evolve_spawn_confinement {
     /// Nonzero: the command becomes a child subreaper, so descendants orphaned while it runs (a
     /// grandchild that called setsid) stay in its process tree, where the supervisor can find them.
     int child_subreaper;
+    /// Open `cgroup.procs` files (v1 or v2) the child writes "0" to before anything else, so the run and
+    /// all it starts are counted and limited by those cgroups (memory, pids).
+    const int *cgroup_procs_fds;
+    int cgroup_procs_count;
 };
 
-/// fork + exec with, in the child and before exec: a new session (so the whole tree is one process
-/// group), SIGKILL on parent death, stdin from /dev/null, stdout/stderr to the given descriptors, the
+/// fork + exec with, in the child and before exec: optionally joining cgroups, a new session (so the whole
+/// tree is one process group), SIGKILL on parent death, stdin from /dev/null, stdout/stderr to the given
+/// descriptors and every other descriptor closed on exec (nothing the parent holds is inherited), the
 /// working directory, rlimits, optionally a different uid/gid (with supplementary groups dropped), and
 /// optionally seccomp/Landlock confinement (which sets no_new_privs).
 /// Only async-signal-safe calls run between fork and exec. Returns 0 and the pid, or an errno; a failure
@@ -86,3 +91,20 @@ int evolve_wait(pid_t pid, int nohang, int *status, double *user_seconds, double
 
 /// pipe2(fds, O_CLOEXEC): both ends close on exec, atomically (no leak into a concurrent spawn).
 int evolve_pipe_cloexec(int fds[2]);
+
+// ---- Work-dir filesystems ----
+/// What a filesystem holds and has left (statfs), in bytes and inodes.
+struct evolve_fs_usage {
+    long long used_bytes;
+    long long used_files;
+    long long free_bytes;
+    long long free_files;
+};
+/// statfs(path): 0 or an errno.
+int evolve_fs_usage(const char *path, struct evolve_fs_usage *usage);
+/// Mounts a tmpfs (nosuid, nodev) with `options` ("size=…,nr_inodes=…,mode=…") on `path`: 0 or an errno.
+int evolve_mount_tmpfs(const char *path, const char *options);
+/// Changes a tmpfs's size/nr_inodes in place: 0 or an errno.
+int evolve_remount_tmpfs(const char *path, const char *options);
+/// umount2(path, MNT_DETACH): 0 or an errno.
+int evolve_unmount_detached(const char *path);

@@ -31,6 +31,35 @@ static void set_limit(int resource, long long value) {
     setrlimit(resource, &r);
 }
 
+/// Marks every descriptor above stderr close-on-exec, so nothing evolve (or whoever started it) holds open
+/// reaches the command: close_range when the kernel has it, else one fcntl per possible descriptor.
+/// Close-on-exec rather than close: the failure-report pipe must stay usable until execve.
+static int seal_inherited_descriptors(void) {
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) == 0) return 0;
+#endif
+    struct rlimit r;
+    long top = (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur != RLIM_INFINITY) ? (long)r.rlim_cur : 65536;
+    if (top > 1L << 20) top = 1L << 20;
+    for (long fd = 3; fd < top; fd++) {
+        int flags = fcntl((int)fd, F_GETFD);
+        if (flags >= 0 && fcntl((int)fd, F_SETFD, flags | FD_CLOEXEC) != 0) return errno;
+    }
+    return 0;
+}
+
+/// Moves the calling process into each cgroup whose `cgroup.procs` is open on one of `fds` ("0" = self).
+static int join_cgroups(const int *fds, int count) {
+    for (int i = 0; i < count; i++) {
+        ssize_t n;
+        do {
+            n = write(fds[i], "0", 1);
+        } while (n < 0 && errno == EINTR);
+        if (n != 1) return n < 0 ? errno : EIO;
+    }
+    return 0;
+}
+
 static void child_fail(int report_fd, int err) {
     ssize_t ignored = write(report_fd, &err, sizeof err);
     (void)ignored;
@@ -133,9 +162,18 @@ int evolve_spawn(const char *path, char *const argv[], char *const envp[], const
         if (setsid() < 0) child_fail(report[1], errno);
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) child_fail(report[1], errno);
         if (getppid() != parent) _exit(127);  // the parent died before prctl took effect
-        int devnull = open("/dev/null", O_RDONLY);
+        // Joined first, while still root: everything the run allocates from here on is charged there.
+        if (confinement && confinement->cgroup_procs_count > 0) {
+            int err = join_cgroups(confinement->cgroup_procs_fds, confinement->cgroup_procs_count);
+            if (err != 0) child_fail(report[1], err);
+        }
+        int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (devnull < 0 || dup2(devnull, 0) < 0) child_fail(report[1], errno);
         if (dup2(stdout_fd, 1) < 0 || dup2(stderr_fd, 2) < 0) child_fail(report[1], errno);
+        {
+            int err = seal_inherited_descriptors();
+            if (err != 0) child_fail(report[1], err);
+        }
         if (cwd && chdir(cwd) != 0) child_fail(report[1], errno);
         if (limits) {
             set_limit(RLIMIT_CPU, limits->cpu_seconds);

@@ -26,9 +26,15 @@ public final class CandidateEvaluator: Evaluator {
     public let compileSeconds: Double
     /// Keep each evaluation's work dir (data, binary, predictions) for inspection instead of removing it.
     public let keepWork: Bool
+    /// Memory the compiler may use (its cgroup and RLIMIT_DATA): a 50,000-line kernel took swift-frontend
+    /// to 2.7 GB.
+    public let compileMemoryBytes: Int
+    /// The most Swift source a program may have; larger programs are refused before compiling.
+    public static let maxSourceBytes = 256 << 10
 
     public init(
-        sandbox: Sandbox, module: TRMKitModule, config: ProgramConfig, workRoot: URL, compileSeconds: Double = 300, keepWork: Bool = false
+        sandbox: Sandbox, module: TRMKitModule, config: ProgramConfig, workRoot: URL, compileSeconds: Double = 300, keepWork: Bool = false,
+        compileMemoryBytes: Int = 2 << 30
     ) {
         self.sandbox = sandbox
         self.module = module
@@ -36,6 +42,7 @@ public final class CandidateEvaluator: Evaluator {
         self.workRoot = workRoot
         self.compileSeconds = compileSeconds
         self.keepWork = keepWork
+        self.compileMemoryBytes = compileMemoryBytes
     }
 
     public func evaluate(
@@ -51,6 +58,7 @@ public final class CandidateEvaluator: Evaluator {
 
         progress("compiling")
         let build = try await compile(files: program.files, in: root.appendingPathComponent("build"))
+        defer { build.workDir?.remove() }
         guard let binary = build.binary else {
             return EvaluationReport(
                 outcome: .buildFailed, artifacts: ["build": build.diagnostics], buildSeconds: build.seconds,
@@ -65,16 +73,16 @@ public final class CandidateEvaluator: Evaluator {
         }
 
         // Stage 1: does it run and answer in the right shape?
-        for (index, (spec, task, scorer)) in instances.enumerated() {
+        for (spec, task, scorer) in instances {
             progress("stage 1: \(spec.name) (1% budget, 16 queries)")
             var slice = task
             slice.evaluation = Array(task.evaluation.prefix(16))
             let run = try await runBenchmark(
-                binary: binary, task: slice, trainFLOPs: max(spec.trainFLOPs / 100, 1e8), evalFLOPs: spec.evalFLOPs,
-                seed: request.trainingSeed, wallSeconds: spec.wallSeconds ?? 120, dir: root.appendingPathComponent("run-a\(index)"))
-            let report = scorer.score(predictionsText: run.predictions, expected: slice.evaluation)
+                binary: binary, task: slice, scorer: scorer, trainFLOPs: max(spec.trainFLOPs / 100, 1e8), evalFLOPs: spec.evalFLOPs,
+                seed: request.trainingSeed, wallSeconds: spec.wallSeconds ?? 120, dir: root.appendingPathComponent(Self.runDirectoryName()))
+            let report = run.report
             let failure: String? =
-                !run.result.succeeded ? "the program ended with \(run.result.termination)"
+                !run.result.succeeded ? "the program ended with \(run.result.verdict)"
                 : report.answered < slice.evaluation.count ? "it answered \(report.answered) of \(slice.evaluation.count) queries with well-formed predictions"
                 : nil
             if let failure {
@@ -86,14 +94,14 @@ public final class CandidateEvaluator: Evaluator {
 
         // Stage 2: the full budget on the requested split.
         var benchmarks: [String: BenchmarkMetrics] = [:]
-        for (index, (spec, task, scorer)) in instances.enumerated() {
+        for (spec, task, scorer) in instances {
             progress("stage 2: \(spec.name) (\(String(format: "%.2g", spec.trainFLOPs)) train FLOPs, \(task.evaluation.count) \(split.rawValue) queries)")
             let run = try await runBenchmark(
-                binary: binary, task: task, trainFLOPs: spec.trainFLOPs, evalFLOPs: spec.evalFLOPs, seed: request.trainingSeed,
-                wallSeconds: spec.wallSeconds ?? 120, dir: root.appendingPathComponent("run-b\(index)"))
+                binary: binary, task: task, scorer: scorer, trainFLOPs: spec.trainFLOPs, evalFLOPs: spec.evalFLOPs, seed: request.trainingSeed,
+                wallSeconds: spec.wallSeconds ?? 120, dir: root.appendingPathComponent(Self.runDirectoryName()))
             let report = run.result.succeeded
-                ? scorer.score(predictionsText: run.predictions, expected: task.evaluation)
-                : PredictionScorer.Report(exactAccuracy: 0, tokenAccuracy: 0, answered: 0, problems: [])
+                ? run.report
+                : PredictionScorer.Report(exactAccuracy: 0, tokenAccuracy: 0, answered: 0, problems: run.report.problems)
             let runInfo = run.runJSON
             benchmarks[spec.name] = BenchmarkMetrics(
                 exactAccuracy: report.exactAccuracy, tokenAccuracy: report.tokenAccuracy,
@@ -129,56 +137,129 @@ public final class CandidateEvaluator: Evaluator {
         var binary: URL?
         var diagnostics: String
         var seconds: Double
+        /// The build's quota mount, removed when the evaluation ends.
+        var workDir: SandboxWorkDir? = nil
     }
+
+    /// A run's directory name: the same kind of random name in both stages, so the candidate cannot
+    /// tell the gate from the scored run by its path.
+    static func runDirectoryName() -> String {
+        "run-" + String(UInt32.random(in: .min ... .max), radix: 16)
+    }
+
+    /// A work dir with a kernel-enforced quota, or a plain one when the work is kept for inspection
+    /// (a mount would vanish with the evaluation).
+    func makeWorkDir(_ dir: URL) throws -> SandboxWorkDir? {
+        if keepWork {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            return nil
+        }
+        return try sandbox.makeWorkDir(at: dir)
+    }
+
+    /// Where the Swift toolchain is installed: runs bind it read-only for the runtime libraries.
+    static let toolchain: [String] = ExecutableLookup.find("swiftc").flatMap(ExecutableLookup.installPrefix).map { [$0] } ?? []
 
     func compile(files: [String: String], in dir: URL) async throws -> Build {
         let fm = FileManager.default
         // The run's configuration is not the candidate's to change; a copy of it in a program is ignored.
         let programFiles = files.filter { $0.key != ProgramFiles.configFileName }
+        let sourceBytes = programFiles.filter { $0.key.hasSuffix(".swift") }.values.reduce(0) { $0 + $1.utf8.count }
+        guard sourceBytes <= Self.maxSourceBytes else {
+            return Build(
+                binary: nil,
+                diagnostics: "not compiled: the program has \(sourceBytes >> 10) KiB of Swift source, more than the \(Self.maxSourceBytes >> 10) KiB limit; make it smaller (generate tables at run time instead of writing them out)",
+                seconds: 0)
+        }
+        let workDir = try makeWorkDir(dir)
         try ProgramFiles.write(programFiles, to: dir.appendingPathComponent("program"))
         try fm.createDirectory(at: dir.appendingPathComponent("module"), withIntermediateDirectories: true)
         let sources = programFiles.keys.filter { $0.hasSuffix(".swift") }.sorted().map { "program/\($0)" }
         guard !sources.isEmpty else {
-            return Build(binary: nil, diagnostics: "the program has no .swift files", seconds: 0)
+            return Build(binary: nil, diagnostics: "the program has no .swift files", seconds: 0, workDir: workDir)
         }
         for file in try fm.contentsOfDirectory(atPath: module.directory.path) {
             try fm.copyItem(at: module.directory.appendingPathComponent(file), to: dir.appendingPathComponent("module/\(file)"))
         }
         var limits = SandboxLimits()
         limits.wallSeconds = compileSeconds
-        limits.cpuSeconds = Int(compileSeconds) * 2
+        limits.cpuSeconds = max(1, Int(compileSeconds * 2))
         limits.addressSpaceBytes = nil  // the compiler reserves large virtual ranges
+        limits.dataBytes = compileMemoryBytes
+        limits.memoryBytes = compileMemoryBytes
         limits.processes = 64
-        // A three-line closure took 7 s to type-check here; LLM code must fail fast instead.
+        // A three-line closure took 7 s to type-check here; LLM code must fail fast instead. The slow-body
+        // warnings name the function to simplify when the compiler runs out of time.
         let command = ["swiftc", "-parse-as-library", "-O", "-target-cpu", "native", "-I", "module", "-L", "module", "-lTRMKit",
-                       "-Xfrontend", "-solver-expression-time-threshold=2", "-o", "candidate"] + sources
+                       "-Xfrontend", "-solver-expression-time-threshold=2",
+                       "-Xfrontend", "-warn-long-function-bodies=1000", "-Xfrontend", "-warn-long-expression-type-checking=1000",
+                       "-o", "candidate"] + sources
         let result = try await sandbox.run(command, in: dir, limits: limits)
         let diagnostics = Self.trimDiagnostics(result.stderr.text + result.stdout.text)
+        let quoted = Artifacts.candidateBlock(diagnostics, label: "compiler output (it quotes the program's code)", maxLines: 40)
         guard result.succeeded else {
-            return Build(binary: nil, diagnostics: "compile ended with \(result.termination):\n\(diagnostics)", seconds: result.wallSeconds)
+            return Build(
+                binary: nil, diagnostics: Artifacts.cap(Self.compileFailure(result, compileSeconds: compileSeconds) + "\n" + quoted),
+                seconds: result.wallSeconds, workDir: workDir)
         }
-        return Build(binary: dir.appendingPathComponent("candidate"), diagnostics: diagnostics, seconds: result.wallSeconds)
+        // The linker wrote it as the run's uid: take only a regular file, never a link it left instead.
+        let binary = dir.appendingPathComponent("candidate")
+        var info = stat()
+        guard lstat(binary.path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            return Build(binary: nil, diagnostics: "compile produced no executable file 'candidate'", seconds: result.wallSeconds, workDir: workDir)
+        }
+        return Build(binary: binary, diagnostics: Artifacts.cap(quoted), seconds: result.wallSeconds, workDir: workDir)
+    }
+
+    /// Why the compile failed, in words a model can act on.
+    static func compileFailure(_ result: SandboxResult, compileSeconds: Double) -> String {
+        switch result.termination {
+        case .timeout, .cpuLimit:
+            return String(format: "compile failed: the compiler ran out of time (%.0f s) on this program; split long functions, add type annotations to long literal or arithmetic expressions, and shrink large literals (functions reported as slow to type-check are listed below)", compileSeconds)
+        case .memoryLimit:
+            return "compile failed: the compiler ran out of memory (\(result.limits.memoryBytes.map { $0 >> 20 } ?? 0) MiB) on this program; make it smaller or simpler (large literals, deeply nested generics and long expressions cost the most)"
+        case .workDirQuota, .outputLimit:
+            return "compile failed: \(result.verdict)"
+        default:
+            return "compile failed (\(result.verdict))"
+        }
     }
 
     struct BenchmarkRun {
         var result: SandboxResult
-        var predictions: String
+        /// The predictions scored against the run's queries (problems include refused output files).
+        var report: PredictionScorer.Report
+        /// `out/run.json` reduced to checked numbers (see `CandidateOutput.runInfo`).
         var runJSON: [String: Any]
     }
 
     func runBenchmark(
-        binary: URL, task: TaskData, trainFLOPs: Double, evalFLOPs: Double, seed: UInt64, wallSeconds: Double, dir: URL
+        binary: URL, task: TaskData, scorer: PredictionScorer, trainFLOPs: Double, evalFLOPs: Double, seed: UInt64, wallSeconds: Double,
+        dir: URL
     ) async throws -> BenchmarkRun {
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let workDir = try makeWorkDir(dir)
+        defer { workDir?.remove() }
+        // Fresh opaque ids for every run: they tell neither the split nor the stage.
+        let task = task.withOpaqueQueryIDs()
         try task.write(to: dir, trainFLOPs: Int64(trainFLOPs), evalFLOPs: Int64(evalFLOPs), seed: seed)
         try FileManager.default.copyItem(at: binary, to: dir.appendingPathComponent("candidate"))
         var limits = SandboxLimits()
         limits.wallSeconds = wallSeconds
         limits.cpuSeconds = Int(wallSeconds * 1.5) + 5
+        limits.readOnlyPaths = Self.toolchain
         let result = try await sandbox.run(["./candidate", dir.path], in: dir, limits: limits)
-        let predictions = (try? String(contentsOf: dir.appendingPathComponent("out/predictions.jsonl"), encoding: .utf8)) ?? ""
-        let runJSON = (try? JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("out/run.json")))) as? [String: Any] ?? [:]
-        return BenchmarkRun(result: result, predictions: predictions, runJSON: runJSON)
+        // Read as root from a directory the candidate controlled: no links, no FIFOs, bounded sizes.
+        let output = CandidateOutput(workDir: dir, owner: result.user?.uid ?? getuid())
+        var tally = PredictionScorer.Tally(scorer: scorer, expected: task.evaluation, vocabSize: task.vocabSize)
+        if let refusal = output.forEachLine(
+            "predictions.jsonl", maxBytes: scorer.maxFileBytes(expected: task.evaluation),
+            maxLineBytes: scorer.maxLineBytes(expected: task.evaluation), { tally.add(line: $0) }) {
+            tally.refuse(refusal.description)
+        }
+        var report = tally.report()
+        let (runJSON, runProblem) = output.runInfo()
+        if let runProblem, result.succeeded { report.problems.insert(runProblem, at: 0) }
+        return BenchmarkRun(result: result, report: report, runJSON: runJSON)
     }
 
     // MARK: - Artifacts
@@ -193,13 +274,16 @@ public final class CandidateEvaluator: Evaluator {
         return (keep.isEmpty ? Array(lines.suffix(20)) : Array(keep.prefix(40))).joined(separator: "\n")
     }
 
+    /// One artifact: evolve's headline and sandbox line, the problems found (ids quoted and capped), and
+    /// the end of the candidate's stderr as a labelled, escaped block; at most `Artifacts.maxArtifactBytes`.
     static func describe(run: SandboxResult, problems: [String], headline: String) -> String {
-        var lines = [headline, String(format: "sandbox: %@ after %.1f s wall, %.1f s CPU, peak RSS %d MiB", run.termination.description,
-                                      run.wallSeconds, run.cpuSeconds, run.peakRSSBytes >> 20)]
-        lines += problems.prefix(5)
-        let tail = run.stderr.lastLines(8).trimmingCharacters(in: .whitespacesAndNewlines)
-        if !tail.isEmpty { lines.append("stderr (last lines):\n\(tail)") }
-        return lines.joined(separator: "\n")
+        var lines = [Artifacts.escape(headline, keepNewlines: true),
+                     String(format: "sandbox: %@ after %.1f s wall, %.1f s CPU, peak memory %d MiB, work dir %d MiB in %d files",
+                            run.verdict, run.wallSeconds, run.cpuSeconds, run.peakMemoryBytes >> 20, run.workDirBytes >> 20, run.workDirFiles)]
+        lines += problems.prefix(5).map { Artifacts.truncate(Artifacts.escape($0), to: 300) }
+        let tail = Artifacts.candidateBlock(run.stderr.lastLines(8), label: "stderr (last lines)")
+        if !tail.isEmpty { lines.append(tail) }
+        return Artifacts.cap(lines.joined(separator: "\n"))
     }
 
     /// The training curve in a few numbers: loss and training exact accuracy at a few points.

@@ -45,17 +45,18 @@ public final class CommandEvaluator: Evaluator {
     ) async throws -> EvaluationReport {
         let started = Date()
         let fm = FileManager.default
-        let root = workRoot.appendingPathComponent("eval-\(UUID().uuidString.prefix(8))")
-        try fm.createDirectory(at: root, withIntermediateDirectories: true)
-        defer { try? fm.removeItem(at: root) }
-        // The sandbox user must be able to traverse to its work dir.
-        chmod(root.path, 0o755)
+        try fm.createDirectory(at: workRoot, withIntermediateDirectories: true)
+        // Its own filesystem as root, so the kernel enforces the work-dir quota.
+        let workDir = try sandbox.makeWorkDir(at: workRoot.appendingPathComponent("eval-\(UUID().uuidString.prefix(8))"))
+        defer { workDir.remove() }
+        let root = workDir.url
         let copy = root.appendingPathComponent("program")
         try ProgramFiles.write(program.files, to: copy)
 
         var limits = self.limits
         limits.environment["EVOLVE_SPLIT"] = request.split.rawValue
         limits.environment["EVOLVE_TRAINING_SEED"] = String(request.trainingSeed)
+        limits.readOnlyPaths += Self.pathsToBind(command)
         progress("running \(command.first ?? "the command")")
         let run = try await sandbox.run(command + [copy.path], in: root, limits: limits)
         func rejected(_ headline: String) -> EvaluationReport {
@@ -63,7 +64,7 @@ public final class CommandEvaluator: Evaluator {
                 outcome: .rejected, artifacts: [name: CandidateEvaluator.describe(run: run, problems: [], headline: headline)],
                 totalSeconds: Date().timeIntervalSince(started))
         }
-        guard run.succeeded else { return rejected("the evaluation command ended with \(run.termination)") }
+        guard run.succeeded else { return rejected("the evaluation command ended with \(run.verdict)") }
 
         let values: [String: Double]
         switch Self.parseMetrics(stdout: run.stdout.text) {
@@ -71,12 +72,26 @@ public final class CommandEvaluator: Evaluator {
         case .success(let parsed): values = parsed
         }
         let metrics = Metrics(values: values, split: request.split.rawValue)
-        let summary = values.keys.sorted().map { "\($0) \(values[$0]!)" }.joined(separator: ", ")
+        let summary = values.keys.sorted().map { "\($0) \(values[$0] ?? 0)" }.joined(separator: ", ")
         return EvaluationReport(
             outcome: .evaluated, metrics: metrics, descriptors: values,
             artifacts: [name: CandidateEvaluator.describe(run: run, problems: [], headline: "score \(metrics.combinedScore); \(summary)")],
             totalSeconds: Date().timeIntervalSince(started))
     }
+
+    /// The host files the command needs: each absolute path among its arguments, with the directory of a
+    /// file argument (a script's modules and data sit beside it). Nothing else of the host is visible.
+    static func pathsToBind(_ command: [String]) -> [String] {
+        command.filter { $0.hasPrefix("/") }.compactMap { path -> String? in
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
+            return isDirectory.boolValue ? path : URL(fileURLWithPath: path).deletingLastPathComponent().path
+        }
+    }
+
+    /// The most metrics one line may carry (each becomes a stored metric and a feature descriptor; names
+    /// must pass `CandidateOutput.isPlainName`).
+    static let maxMetrics = 32
 
     // MARK: - Metrics line
 
@@ -86,17 +101,23 @@ public final class CommandEvaluator: Evaluator {
         case notJSONObject(line: String)
         case nonNumeric(key: String, kind: String)
         case empty
+        case tooMany(count: Int)
+        case badName(key: String)
 
         var description: String {
             switch self {
             case .noOutput:
                 "the evaluation command printed nothing on stdout; its last line must be a JSON object of metrics"
             case .notJSONObject(let line):
-                "the last stdout line is not a JSON object of metrics (NaN and Infinity are not JSON): \(line.prefix(200))"
+                "the last stdout line is not a JSON object of metrics (NaN and Infinity are not JSON); it reads (candidate output): \(Artifacts.quote(line, limit: 200))"
             case .nonNumeric(let key, let kind):
-                "metric \"\(key)\" is \(kind), not a number"
+                "metric \(Artifacts.quote(key)) is \(kind), not a number"
             case .empty:
                 "the metrics object on the last stdout line has no values"
+            case .tooMany(let count):
+                "the metrics object has \(count) values; at most \(CommandEvaluator.maxMetrics)"
+            case .badName(let key):
+                "metric name \(Artifacts.quote(key)) is not 1–40 letters, digits, underscores, hyphens or dots"
             }
         }
     }
@@ -111,7 +132,7 @@ public final class CommandEvaluator: Evaluator {
             if container.decodeNil() { self = .other("null"); return }
             if (try? container.decode(Bool.self)) != nil { self = .other("a boolean"); return }
             if let number = try? container.decode(Double.self) { self = .number(number); return }
-            if let text = try? container.decode(String.self) { self = .other("a string (\"\(text.prefix(40))\")"); return }
+            if let text = try? container.decode(String.self) { self = .other("a string (\(Artifacts.quote(text)))"); return }
             self = .other("an array or object")
         }
     }
@@ -123,8 +144,10 @@ public final class CommandEvaluator: Evaluator {
         guard let object = try? JSONDecoder().decode([String: Value].self, from: Data(line.utf8)) else {
             return .failure(.notJSONObject(line: line))
         }
+        guard object.count <= maxMetrics else { return .failure(.tooMany(count: object.count)) }
         var values: [String: Double] = [:]
         for key in object.keys.sorted() {
+            guard CandidateOutput.isPlainName(key) else { return .failure(.badName(key: key)) }
             switch object[key]! {
             case .number(let number): values[key] = number
             case .other(let kind): return .failure(.nonNumeric(key: key, kind: kind))

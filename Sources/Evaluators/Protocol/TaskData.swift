@@ -65,3 +65,28 @@ public struct TaskData: Sendable {
             .write(to: workDir.appendingPathComponent("budget.json"))
     }
 }
+
+extension TaskData {
+    /// This task with its evaluation queries in a random order under random opaque ids (16 hex digits),
+    /// fresh for every run: nothing in `eval.jsonl` tells a validation query from a test query, or the
+    /// first stage's queries from the second's. The labels stay with the renamed examples, so score the
+    /// run against the returned task's `evaluation`.
+    public func withOpaqueQueryIDs() -> TaskData {
+        var generator = SystemRandomNumberGenerator()
+        return withOpaqueQueryIDs(using: &generator)
+    }
+
+    public func withOpaqueQueryIDs<G: RandomNumberGenerator>(using generator: inout G) -> TaskData {
+        var copy = self
+        var used = Set<String>()
+        copy.evaluation = evaluation.shuffled(using: &generator).map { example in
+            var renamed = example
+            repeat {
+                let value = generator.next()
+                renamed.id = String(repeating: "0", count: 16 - String(value, radix: 16).count) + String(value, radix: 16)
+            } while !used.insert(renamed.id).inserted
+            return renamed
+        }
+        return copy
+    }
+}

@@ -67,15 +67,27 @@ struct EvalCommand: AsyncParsableCommand {
         }
     }
 
+    /// The human-readable result. Artifacts (which quote candidate output) come first, every line of
+    /// them indented behind `  | ` and escaped; evolve's own lines — the table and the score — start at
+    /// the left margin and come last, so `grep '^combined_score'` (or `grep combined_score | tail -1`)
+    /// always finds evolve's score, never a line a candidate printed.
     static func table(_ report: EvaluationReport, program: String, moduleSeconds: Double) -> String {
         var lines: [String] = []
+        for (key, text) in report.artifacts.sorted(by: { $0.key < $1.key }) {
+            lines.append("--- artifact \(Artifacts.escape(key)):")
+            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                lines.append("  | " + Artifacts.escape(line))
+            }
+        }
+        lines.append(String(format: "time: %.1f s total, of which compiling the program %.1f s (%.0f%%); TRMKit module %.1f s (cached after the first run)",
+                            report.totalSeconds, report.buildSeconds, 100 * report.buildSeconds / max(report.totalSeconds, 0.001), moduleSeconds))
         switch report.outcome {
         case .buildFailed:
             lines.append("\(program): does not compile")
         case .rejected:
             lines.append("\(program): rejected at stage 1")
         case .evaluated:
-            let metrics = report.metrics!
+            guard let metrics = report.metrics else { break }
             lines.append("benchmark                    exact   token   train FLOPs   params   wall s   cpu s")
             for (name, m) in metrics.benchmarks.sorted(by: { $0.key < $1.key }) {
                 lines.append(String(format: "%@ %6.3f  %6.3f   %11.3g  %7d  %7.1f  %6.1f",
@@ -84,11 +96,6 @@ struct EvalCommand: AsyncParsableCommand {
             }
             lines.append(String(format: "combined_score (mean exact accuracy, %@ split): %.4f", metrics.split, metrics.combinedScore))
         }
-        for (key, text) in report.artifacts.sorted(by: { $0.key < $1.key }) {
-            lines.append("--- \(key)\n\(text)")
-        }
-        lines.append(String(format: "time: %.1f s total, of which compiling the program %.1f s (%.0f%%); TRMKit module %.1f s (cached after the first run)",
-                            report.totalSeconds, report.buildSeconds, 100 * report.buildSeconds / max(report.totalSeconds, 0.001), moduleSeconds))
         return lines.joined(separator: "\n")
     }
 
