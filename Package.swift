@@ -43,6 +43,7 @@ let package = Package(
         .testTarget(name: "TRMKitTests", dependencies: ["TRMKit"], swiftSettings: nativeCPU),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "LLMClientTests", dependencies: ["LLMClient"]),
+        .testTarget(name: "LLMClientRealServerTests", dependencies: ["LLMClient", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "EvolveCoreTests", dependencies: ["EvolveCore"]),
         .testTarget(name: "EvaluatorsTests", dependencies: ["Evaluators"]),
         .testTarget(name: "evolveTests", dependencies: ["evolve"]),
