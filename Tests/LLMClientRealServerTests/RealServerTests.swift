@@ -81,8 +81,8 @@ struct RealServerTests {
         #expect(reason == .length ? answer.usage.completionTokens == 128 : answer.usage.completionTokens < 128)
     }
 
-    /// sse-starlette frames events with `\r\n`; streamed answers failed with "malformed stream event"
-    /// before SSE was parsed on bytes. The raw framing is printed, the reassembled answer checked.
+    /// The server's line ends are printed (sse-starlette's default is `\r\n`; llama-cpp-python 0.3.36
+    /// asks for `\n`), the reassembled answer and its finish reason checked.
     @Test func streamedCompletion() async throws {
         var raw = HTTPRequest(
             method: "POST", url: settings.baseURL + "/chat/completions", headers: [HTTPHeader("Content-Type", "application/json")],
