@@ -119,7 +119,7 @@ final class LogSink: @unchecked Sendable {
         } catch let error as LLMError {
             #expect(error.description.contains("timed out") || error.description.contains("Timeout"), "\(error)")
         }
-        #expect(try #require(server.secondsUntilClientHungUp.first) < 10)
+        #expect(try #require(await server.firstHangUp()) < 10)
     }
 
     @Test func connectionRefusedOpensTheBreakerAfterKFailures() async throws {
@@ -291,7 +291,7 @@ final class LogSink: @unchecked Sendable {
         defer { server.stop() }
         let (chat, _) = client(server) { e, p in e.stream = true; e.idleTimeout = 1; e.totalTimeout = 60; p.maxAttempts = 1 }
         await #expect(throws: LLMError.self) { try await chat.complete(messages) }
-        #expect(try #require(server.secondsUntilClientHungUp.first) < 4)
+        #expect(try #require(await server.firstHangUp()) < 4)
     }
 
     @Test func aStreamCutBeforeItsEndMarkerIsRetried() async throws {

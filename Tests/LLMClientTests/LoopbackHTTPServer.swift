@@ -43,6 +43,17 @@ final class LoopbackHTTPServer: @unchecked Sendable {
     /// other suites running in parallel can hold for many seconds.
     var secondsUntilClientHungUp: [Double] { lock.withLock { hangUps } }
 
+    /// The first recorded hang-up, waiting up to `seconds` for the server's thread to notice it (the
+    /// client may return its error a moment before the server sees the connection close).
+    func firstHangUp(within seconds: Double = 10) async -> Double? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let first = secondsUntilClientHungUp.first { return first }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return secondsUntilClientHungUp.first
+    }
+
     init(handler: @escaping @Sendable (Request) -> Response) throws {
         self.handler = handler
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
