@@ -54,6 +54,8 @@ let package = Package(
         // A real loopback HTTP server the test targets share (scripted OpenAI-style answers).
         .target(name: "LoopbackServer", path: "Tests/Support/LoopbackServer"),
         .testTarget(name: "LLMClientTests", dependencies: ["LLMClient", "LoopbackServer"]),
+        // Against a real llama.cpp server (scripts/test-real-llm.sh); skipped unless EVOLVE_REAL_LLM is set.
+        .testTarget(name: "LLMClientRealServerTests", dependencies: ["LLMClient", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "EvolveCoreTests", dependencies: ["EvolveCore", "EvolveSupport"]),
         .testTarget(name: "EvaluatorsTests", dependencies: ["Evaluators", "EvolveSupport"]),
         // Evaluators and Sandbox: the offline mutator's children are compiled against TRMKit to measure validity.

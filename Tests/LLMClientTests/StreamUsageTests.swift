@@ -7,11 +7,12 @@ import Testing
 @Suite struct StreamUsageTests {
     let messages = [ChatMessage(.user, String(repeating: "p", count: 40))]
 
-    func answer(_ stream: String) async throws -> Completion {
+    func answer(_ stream: String, maxTokens: Int = 4096) async throws -> Completion {
         let server = try LoopbackHTTPServer { _ in LoopbackHTTPServer.Response(status: 200, body: Array(stream.utf8)) }
         defer { server.stop() }
         var endpoint = Endpoint(baseURL: server.baseURL + "/v1", model: "m")
         endpoint.stream = true
+        endpoint.maxTokens = maxTokens
         endpoint.promptPricePerMillion = 1_000_000
         endpoint.completionPricePerMillion = 1_000_000
         let completion = try await ChatClient(endpoint: endpoint, environment: [:]).complete(messages)
@@ -52,5 +53,13 @@ import Testing
 
             """)
         #expect(completion.usage == Usage(promptTokens: 31, completionTokens: 2, estimated: true))
+    }
+
+    /// The estimate never exceeds what `maxTokens` allowed (the real server ran 600 tokens of a story
+    /// that 4 characters per token counted as 696).
+    @Test func anEstimateIsCappedByTheTokenLimit() async throws {
+        let long = String(repeating: "abcd", count: 50)
+        let completion = try await answer("data: {\"choices\":[{\"delta\":{\"content\":\"\(long)\"},\"finish_reason\":\"length\"}]}\n\ndata: [DONE]\n\n", maxTokens: 20)
+        #expect(completion.usage.completionTokens == 20 && completion.usage.estimated && completion.isTruncated)
     }
 }

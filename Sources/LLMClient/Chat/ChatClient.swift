@@ -228,12 +228,13 @@ public actor ChatClient {
     }
 
     /// A completion priced from the endpoint's table; token counts the endpoint did not report are
-    /// estimated (4 characters ≈ 1 token) and marked so.
+    /// estimated (4 characters ≈ 1 token, never more completion tokens than `maxTokens` allowed) and
+    /// marked so.
     private func completion(
         _ text: String, promptTokens: Int?, completionTokens: Int?, promptCharacters: Int, finishReason: FinishReason?
     ) -> Completion {
         let usage = Usage(
-            promptTokens: promptTokens ?? (promptCharacters + 3) / 4, completionTokens: completionTokens ?? (text.count + 3) / 4,
+            promptTokens: promptTokens ?? (promptCharacters + 3) / 4, completionTokens: completionTokens ?? min((text.count + 3) / 4, endpoint.maxTokens),
             estimated: promptTokens == nil || completionTokens == nil)
         let cost = (Double(usage.promptTokens) * endpoint.promptPricePerMillion
             + Double(usage.completionTokens) * endpoint.completionPricePerMillion) / 1e6

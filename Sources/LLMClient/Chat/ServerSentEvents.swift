@@ -1,6 +1,6 @@
 /// A server-sent-event stream split into events, parsed on bytes. Lines end at `\n`, `\r\n` or a bare
 /// `\r`: decoded to Swift text, `"\r\n"` is one `Character`, so splitting text on `"\n"` never splits a
-/// CRLF-framed stream (sse-starlette, behind llama-cpp-python's server, frames with `\r\n`).
+/// CRLF-framed stream (`\r\n` is sse-starlette's default separator).
 package struct ServerSentEvents {
     /// One dispatched event: its `event:` name, if any, and its `data:` lines.
     package struct Event: Sendable, Equatable {

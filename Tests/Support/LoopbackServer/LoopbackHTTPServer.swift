@@ -42,8 +42,26 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     private let handler: @Sendable (Request) -> Response
     private let lock = NSLock()
     private var recorded: [Request] = []
+    private var hangUps: [Double] = []
 
     public var requests: [Request] { lock.withLock { recorded } }
+
+    /// For each `delay` or stall the client ended by closing the connection: seconds from the start of
+    /// the silence to the hang-up, measured here on the server's own thread. Timing assertions use it
+    /// because a test's own clock also counts the wait for a free thread of the concurrency pool, which
+    /// other suites running in parallel can hold for many seconds.
+    public var secondsUntilClientHungUp: [Double] { lock.withLock { hangUps } }
+
+    /// The first recorded hang-up, waiting up to `seconds` for the server's thread to notice it (the
+    /// client may return its error a moment before the server sees the connection close).
+    public func firstHangUp(within seconds: Double = 10) async -> Double? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let first = secondsUntilClientHungUp.first { return first }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return secondsUntilClientHungUp.first
+    }
 
     public init(handler: @escaping @Sendable (Request) -> Response) throws {
         self.handler = handler
@@ -116,7 +134,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
             method: String(requestLine[0]), path: String(requestLine[1]), headers: headers, body: body)
         lock.withLock { recorded.append(request) }
         let response = handler(request)
-        if response.delay > 0 { Thread.sleep(forTimeInterval: response.delay) }
+        if response.delay > 0, !staySilent(response.delay, on: client) { return }
         var text = "HTTP/1.1 \(response.status) Scripted\r\nContent-Length: \(response.body.count)\r\nConnection: close\r\n"
         for (name, value) in response.headers { text += "\(name): \(value)\r\n" }
         text += "\r\n"
@@ -124,8 +142,25 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         let first = response.stallAfterBytes.map { min(bytes.count, text.utf8.count + $0) } ?? bytes.count
         _ = bytes[..<first].withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         if first < bytes.count {
-            Thread.sleep(forTimeInterval: response.stallSeconds)
+            guard staySilent(response.stallSeconds, on: client) else { return }
             _ = bytes[first...].withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
+    }
+
+    /// Sends nothing for `seconds`; false (and the hang-up recorded) if the client closed meanwhile.
+    private func staySilent(_ seconds: Double, on client: Int32) -> Bool {
+        let start = Date()
+        var scratch = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let left = seconds - Date().timeIntervalSince(start)
+            if left <= 0 { return true }
+            var descriptor = pollfd(fd: client, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, Int32(min(left, 0.05) * 1000) + 1) > 0 else { continue }
+            if read(client, &scratch, scratch.count) <= 0 {
+                let after = Date().timeIntervalSince(start)
+                lock.withLock { hangUps.append(after) }
+                return false
+            }
         }
     }
 
