@@ -10,7 +10,9 @@ struct EvolveBinary {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }
 
-    static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    /// Runs the binary to the end without holding a thread of Swift's concurrency pool: output is read
+    /// on threads of its own and the exit is awaited, so a long `evolve eval` cannot stall other suites.
+    static func run(_ arguments: [String], environment: [String: String]? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
@@ -18,30 +20,53 @@ struct EvolveBinary {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        let stdout = Drain(out.fileHandleForReading), stderr = Drain(err.fileHandleForReading)
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+            process.terminationHandler = { _ in continuation.resume() }
+            do { try process.run() } catch { continuation.resume(throwing: error) }
+        }
+        return (process.terminationStatus, await stdout.text(), await stderr.text())
+    }
+
+    /// Reads a pipe to its end on a dedicated thread.
+    final class Drain: @unchecked Sendable {
+        private var data = Data()
+        private let done = DispatchSemaphore(value: 0)
+
+        init(_ handle: FileHandle) {
+            Thread { [self] in
+                data = handle.readDataToEndOfFile()
+                done.signal()
+            }.start()
+        }
+
+        func text() async -> String {
+            await withCheckedContinuation { continuation in
+                Thread { [self] in
+                    done.wait()
+                    continuation.resume(returning: String(decoding: data, as: UTF8.self))
+                }.start()
+            }
+        }
     }
 }
 
 @Suite struct CommandLineTests {
     let environment = ProcessInfo.processInfo.environment
 
-    @Test func helpListsExactlyTheSubcommandsThatExist() throws {
-        let result = try EvolveBinary.run(["--help"])
+    @Test func helpListsExactlyTheSubcommandsThatExist() async throws {
+        let result = try await EvolveBinary.run(["--help"])
         #expect(result.status == 0)
         let section = result.stdout.components(separatedBy: "SUBCOMMANDS:").last ?? ""
         let names = section.split(separator: "\n")
             .filter { $0.hasPrefix("  ") && !$0.hasPrefix("   ") }
             .compactMap { $0.split(separator: " ").first.map(String.init) }
             .filter { $0 != "See" }
-        #expect(names == ["doctor", "eval"])
+        #expect(names == ["run", "resume", "inspect", "eval", "doctor"])
     }
 
-    @Test func doctorPrintsEveryCheckAndExitsZeroOnThisMachine() throws {
-        let result = try EvolveBinary.run(["doctor"])
+    @Test func doctorPrintsEveryCheckAndExitsZeroOnThisMachine() async throws {
+        let result = try await EvolveBinary.run(["doctor"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         for name in ["swiftc", "sqlite3", "libgit2", "libcurl", "namespaces", "bubblewrap", "landlock", "seccomp", "sandbox", "cpu", "llm"] {
             #expect(result.stdout.contains("  \(name) "), "no line for \(name)")
@@ -49,11 +74,11 @@ struct EvolveBinary {
         #expect(!result.stdout.contains("MISSING"))
     }
 
-    @Test func doctorExitsOneWithTheInstallCommandWhenPkgConfigFindsNothing() throws {
+    @Test func doctorExitsOneWithTheInstallCommandWhenPkgConfigFindsNothing() async throws {
         var env = environment
         env["PKG_CONFIG_LIBDIR"] = "/nonexistent"
         env["PKG_CONFIG_PATH"] = ""
-        let result = try EvolveBinary.run(["doctor"], environment: env)
+        let result = try await EvolveBinary.run(["doctor"], environment: env)
         #expect(result.status == 1)
         #expect(result.stderr.contains("apt-get install -y libgit2-dev"))
         #expect(result.stderr.contains("apt-get install -y libsqlite3-dev"))
@@ -61,26 +86,26 @@ struct EvolveBinary {
         #expect(result.stdout.contains("MISSING"))
     }
 
-    @Test func doctorNamesSwiftcAndPkgConfigWhenPATHLacksThem() throws {
+    @Test func doctorNamesSwiftcAndPkgConfigWhenPATHLacksThem() async throws {
         let empty = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-empty-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
         var env = environment
         env["PATH"] = empty.path
-        let result = try EvolveBinary.run(["doctor"], environment: env)
+        let result = try await EvolveBinary.run(["doctor"], environment: env)
         #expect(result.status == 1)
         #expect(result.stderr.contains("swiftc is missing"))
         #expect(result.stderr.contains("apt-get install -y pkg-config libgit2-dev"))
     }
 
-    @Test func doctorReportsTheKeyVariableButNeverTheKey() throws {
+    @Test func doctorReportsTheKeyVariableButNeverTheKey() async throws {
         var env = environment
         env["EVOLVE_LLM_BASE_URL"] = "http://127.0.0.1:9/v1"
         env["EVOLVE_LLM_MODEL"] = "tiny-model"
         env["EVOLVE_LLM_API_KEY_ENV"] = "MY_TEST_KEY"
         env["MY_TEST_KEY"] = "sk-do-not-print-4242"
-        let text = try EvolveBinary.run(["doctor"], environment: env)
-        let json = try EvolveBinary.run(["doctor", "--json"], environment: env)
-        #expect(text.stdout.contains("key variable MY_TEST_KEY is set"))
+        let text = try await EvolveBinary.run(["doctor"], environment: env)
+        let json = try await EvolveBinary.run(["doctor", "--json"], environment: env)
+        #expect(text.stdout.contains("key from MY_TEST_KEY (set)"))
         #expect(text.stdout.contains("tiny-model"))
         for output in [text.stdout, text.stderr, json.stdout, json.stderr] {
             #expect(!output.contains("sk-do-not-print-4242"))

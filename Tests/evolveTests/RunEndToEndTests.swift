@@ -94,12 +94,12 @@ import Testing
         return try ProgramStore(path: path, config: try ProgramStore.storedConfiguration(path: path) ?? DatabaseConfig())
     }
 
-    @Test func tenIterationsAgainstAScriptedLLMServer() throws {
+    @Test func tenIterationsAgainstAScriptedLLMServer() async throws {
         let (seed, runs) = try setUp()
         let counter = Counter()
         let server = try LoopbackHTTPServer { Self.answer($0, number: counter.next()) }
         defer { server.stop() }
-        let result = try EvolveBinary.run(["run", "--seed", seed.path, "--name", "e2e"], environment: environment(server, runs: runs))
+        let result = try await EvolveBinary.run(["run", "--seed", seed.path, "--name", "e2e"], environment: environment(server, runs: runs))
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("stopped (iterations) after 10 iterations"))
 
@@ -155,7 +155,7 @@ import Testing
         let evaluatedBefore = try before.allPrograms().filter { $0.status == .evaluated && $0.migratedFrom == nil }
         #expect(!evaluatedBefore.isEmpty)
 
-        let resumed = try EvolveBinary.run(["resume", "killed"], environment: environment(server, runs: runs))
+        let resumed = try await EvolveBinary.run(["resume", "killed"], environment: environment(server, runs: runs))
         #expect(resumed.status == 0, "\(resumed.stdout)\n\(resumed.stderr)")
         let after = try store(runs, "killed")
         let programs = try after.allPrograms()
