@@ -181,7 +181,7 @@ public struct PromptBuilder: Sendable {
             out.append("# Second parent (id \(Self.shortID(second.id)))\n\n" + metricsText(second, artifacts: [:]) + "\n\n"
                 + blocksText(second, comparedWith: parent, heading: "###"))
         }
-        let attempts = Array(context.attempts.suffix(plan.attempts).reversed())
+        let attempts = Array(context.attempts.prefix(plan.attempts))  // newest first, as the store gives them
         if !attempts.isEmpty {
             out.append("# Earlier attempts on this lineage (newest first; do not repeat what failed)\n\n" + attempts.map(attemptLine).joined(separator: "\n"))
         }
