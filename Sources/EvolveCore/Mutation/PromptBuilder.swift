@@ -133,8 +133,8 @@ public struct PromptBuilder: Sendable {
             the path of the file, then a SEARCH/REPLACE block: SEARCH lines copied exactly from the current \
             program, then the lines that replace them.
 
-            Worked example (the program's `\(file)` has `static let hidden = 64` and `static let n = 2` inside \
-            its hyperparameters block):
+            Worked example, for a file `\(file)` holding `static let hidden = 64` and `static let n = 2` inside \
+            an EVOLVE-BLOCK:
 
             Summary: wider state and one more latent step, to use the budget on depth instead of batches
 
