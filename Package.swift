@@ -45,8 +45,8 @@ let package = Package(
         .executableTarget(
             name: "evolve",
             dependencies: [
-                "EvolveCore", "Evaluators", "LLMClient", "Sandbox", "TRMKit", "CSQLite", "CGit2", "CCurl",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "EvolveCore", "Evaluators", "LLMClient", "Proposers", "Sandbox", "TRMKit", "CSQLite", "CGit2", "CCurl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Yams", package: "Yams"),
             ]),
 
         .testTarget(name: "TRMKitTests", dependencies: ["TRMKit"], swiftSettings: nativeCPU),

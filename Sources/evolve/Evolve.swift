@@ -6,5 +6,5 @@ struct Evolve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evolve",
         abstract: "Evolve tiny recursive reasoning models (TRM kernels) with an LLM and MAP-Elites.",
-        subcommands: [DoctorCommand.self, EvalCommand.self])
+        subcommands: [RunCommand.self, ResumeCommand.self, InspectCommand.self, EvalCommand.self, DoctorCommand.self])
 }

@@ -67,8 +67,13 @@ public struct Program: Codable, Sendable, Equatable, Identifiable {
     public var id: String
     /// Relative path → content (paths may name subfolders, `a/b.swift`).
     public var files: [String: String] {
-        didSet { contentHash = Program.hash(files) }
+        get { storedFiles }
+        set {
+            storedFiles = newValue
+            contentHash = Program.hash(newValue)
+        }
     }
+    private var storedFiles: [String: String]
     /// Hash of `files`, recomputed whenever they change, so a copied-then-edited program never carries
     /// its parent's identity.
     public private(set) var contentHash: String
@@ -95,7 +100,7 @@ public struct Program: Codable, Sendable, Equatable, Identifiable {
         proposal: Proposal? = nil, migratedFrom: String? = nil
     ) {
         self.id = id
-        self.files = files
+        storedFiles = files
         contentHash = Program.hash(files)
         self.parents = parents
         self.island = island
@@ -127,6 +132,24 @@ public struct Program: Codable, Sendable, Equatable, Identifiable {
     enum CodingKeys: String, CodingKey {
         case id, files, parents, island, generation, iteration, status, metrics, testMetrics, descriptors, commitID, created
         case proposal, migratedFrom
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(files, forKey: .files)
+        try c.encode(parents, forKey: .parents)
+        try c.encode(island, forKey: .island)
+        try c.encode(generation, forKey: .generation)
+        try c.encode(iteration, forKey: .iteration)
+        try c.encode(status, forKey: .status)
+        try c.encodeIfPresent(metrics, forKey: .metrics)
+        try c.encodeIfPresent(testMetrics, forKey: .testMetrics)
+        try c.encode(descriptors, forKey: .descriptors)
+        try c.encodeIfPresent(commitID, forKey: .commitID)
+        try c.encode(created, forKey: .created)
+        try c.encodeIfPresent(proposal, forKey: .proposal)
+        try c.encodeIfPresent(migratedFrom, forKey: .migratedFrom)
     }
 
     /// Decoding recomputes the hash from the files: a stored hash is never trusted.

@@ -14,7 +14,7 @@ import Foundation
 /// One owner uses it (the evolution loop's actor); reads for sampling come from an in-memory mirror
 /// rebuilt at open.
 public final class ProgramStore {
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
     public let config: DatabaseConfig
     let db: SQLiteConnection
     private(set) var rng: SplitMix64
@@ -155,6 +155,17 @@ public final class ProgramStore {
             CREATE TABLE proposals (id INTEGER PRIMARY KEY AUTOINCREMENT, program_id TEXT NOT NULL, duplicate INTEGER NOT NULL,
                 model TEXT, prompt_tokens INTEGER, completion_tokens INTEGER, cost REAL, created REAL NOT NULL);
             """,
+            // 2: every evaluation with its artifacts, and the attempts shown to the proposer.
+            """
+            CREATE TABLE evaluations (id INTEGER PRIMARY KEY AUTOINCREMENT, program_id TEXT NOT NULL REFERENCES programs(id),
+                split TEXT NOT NULL, training_seed INTEGER NOT NULL, outcome TEXT NOT NULL, metrics TEXT, artifacts TEXT NOT NULL,
+                build_seconds REAL NOT NULL, total_seconds REAL NOT NULL, created REAL NOT NULL);
+            CREATE INDEX evaluations_program ON evaluations(program_id);
+            CREATE TABLE attempts (id INTEGER PRIMARY KEY AUTOINCREMENT, iteration INTEGER NOT NULL, parent_id TEXT NOT NULL,
+                program_id TEXT, outcome TEXT NOT NULL, change TEXT NOT NULL, detail TEXT NOT NULL, score_change REAL,
+                proposal TEXT, created REAL NOT NULL);
+            CREATE INDEX attempts_parent ON attempts(parent_id);
+            """,
         ]
         for (index, sql) in migrations.enumerated() where index + 1 > version {
             try db.transaction {
@@ -239,7 +250,9 @@ public final class ProgramStore {
     /// Records an evaluation's outcome and, for an evaluated program, places it in its island's grid,
     /// the archive and the island's best, then migrates, reseeds and evicts as due — all one transaction.
     @discardableResult
-    public func complete(_ id: String, status: ProgramStatus, metrics: Metrics?, descriptors: [String: Double]) throws -> Placement {
+    public func complete(
+        _ id: String, status: ProgramStatus, metrics: Metrics?, descriptors: [String: Double], evaluation: EvaluationRecord? = nil
+    ) throws -> Placement {
         guard let row = try db.query("SELECT island FROM programs WHERE id = ?", [.text(id)]).first else {
             throw SQLiteError(code: 1, message: "no program \(id)", path: db.path, sql: nil)
         }
@@ -250,6 +263,7 @@ public final class ProgramStore {
                 try db.run(
                     "UPDATE programs SET status = ?, metrics = ?, score = ?, descriptors = ? WHERE id = ?",
                     [.text(status.rawValue), try json(metrics), score.map { .real($0) } ?? .null, try json(descriptors), .text(id)])
+                if let evaluation { try insertEvaluation(evaluation, programID: id) }
                 var placement = Placement(
                     cell: config.features.cell(descriptors), isCellElite: false, replaced: nil, isNewIslandBest: false,
                     isNewBest: false, migrated: [], reseeded: false, evicted: [])
@@ -310,6 +324,30 @@ public final class ProgramStore {
             for (key, elite) in island.cells { merged[key] = max(merged[key] ?? -.infinity, elite.score) }
         }
         return (perIsland, QDStatistics(eliteScores: Array(merged.values), totalCells: config.features.cellCount))
+    }
+
+    /// One island's MAP-Elites grid: each occupied cell with its elite and score.
+    public func grid(island: Int) -> [(cell: [Int], id: String, score: Double)] {
+        guard islands.indices.contains(island) else { return [] }
+        return islands[island].cells.map { (FeatureSpace.cell(fromKey: $0.key), $0.value.id, $0.value.score) }
+            .sorted { $0.cell.lexicographicallyPrecedes($1.cell) }
+    }
+
+    /// The best program of each island (nil for an island with none yet).
+    public func islandBests() -> [(id: String, score: Double)?] {
+        islands.map { island in island.bestProgram.map { ($0, island.bestScore ?? 0) } }
+    }
+
+    /// Every program in creation order, without their files (for reports over a whole run).
+    public func allPrograms() throws -> [Program] {
+        try db.query("SELECT \(Self.columns) FROM programs ORDER BY rowid").map(decode)
+    }
+
+    /// Reads the database configuration a run was created with, without opening it for writing.
+    public static func storedConfiguration(path: String) throws -> DatabaseConfig? {
+        let db = try SQLiteConnection(path: path)
+        guard let text = try db.query("SELECT value FROM meta WHERE key = 'config'").first?.first?.text else { return nil }
+        return try JSONDecoder().decode(DatabaseConfig.self, from: Data(text.utf8))
     }
 
     /// Evaluated programs no other program beats on both accuracy (higher) and compute (lower
@@ -416,6 +454,17 @@ public final class ProgramStore {
     }
 
     /// Copies an evaluated program onto `island` as a migrant (new id, same content and scores).
+    /// Places a copy of an evaluated program on another island (how one seed starts several islands);
+    /// nil when the island already holds that code.
+    @discardableResult
+    public func spread(_ id: String, to island: Int) throws -> String? {
+        try db.transaction {
+            let copied = try copy(id, to: island, iteration: 0)
+            try saveIsland(island)
+            return copied
+        }
+    }
+
     private func copy(_ id: String, to island: Int, iteration: Int) throws -> String? {
         guard var original = try program(id), let metrics = original.metrics else { return nil }
         guard !islands[island].members.contains(hash: original.contentHash) else { return nil }
@@ -494,6 +543,9 @@ public final class ProgramStore {
 
     // MARK: - Rows
 
+    /// The underlying connection, for the run's own tables (evaluations, attempts) in the same file.
+    var connection: SQLiteConnection { db }
+
     static let columns = "id, files, parents, island, generation, iteration, status, metrics, test_metrics, descriptors, commit_id, created, proposal, migrated_from"
 
     private func insertRow(_ p: Program) throws {
@@ -507,6 +559,8 @@ public final class ProgramStore {
              p.commitID.map { .text($0) } ?? .null, .real(p.created.timeIntervalSince1970), try json(p.proposal),
              p.migratedFrom.map { .text($0) } ?? .null])
     }
+
+    func decodeRow(_ row: [SQLiteValue]) throws -> Program { try decode(row) }
 
     private func decode(_ row: [SQLiteValue]) throws -> Program {
         func value<T: Decodable>(_ type: T.Type, _ v: SQLiteValue) throws -> T? {
@@ -536,7 +590,7 @@ public final class ProgramStore {
          .integer(Int64(p.proposal?.completionTokens ?? 0)), .real(p.proposal?.costUSD ?? 0), .real(Date().timeIntervalSince1970)]
     }
 
-    private func json<T: Encodable>(_ value: T?) throws -> SQLiteValue {
+    func json<T: Encodable>(_ value: T?) throws -> SQLiteValue {
         guard let value else { return .null }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -115,21 +115,21 @@ enum MachineChecks {
         return MachineCheck(name: "cpu", status: .info, detail: "\(model), \(cores) cores; \(simd)")
     }
 
-    /// Reports the endpoint's host and the key variable's name and presence — never the key.
+    /// Reports the endpoint as the client reads it (`Endpoint.fromEnvironment`, the one rule for both):
+    /// host, model and the key variable's status — never the key.
     static func llmEndpoint(_ environment: [String: String]) -> MachineCheck {
-        let keyVariable = environment["EVOLVE_LLM_API_KEY_ENV"] ?? "OPENAI_API_KEY"
-        let keyState = (environment[keyVariable]?.isEmpty == false) ? "is set" : "is not set"
-        guard let base = environment["EVOLVE_LLM_BASE_URL"], !base.isEmpty else {
+        do {
+            guard let endpoint = try Endpoint.fromEnvironment(environment) else {
+                return MachineCheck(
+                    name: "llm", status: .info,
+                    detail: "no endpoint configured (EVOLVE_LLM_BASE_URL unset): the offline proposer will be used")
+            }
+            return MachineCheck(name: "llm", status: .ok, detail: endpoint.describe(environment: environment))
+        } catch {
             return MachineCheck(
-                name: "llm", status: .info,
-                detail: "no endpoint configured (EVOLVE_LLM_BASE_URL unset): the offline proposer will be used")
+                name: "llm", status: .warning, detail: "\(error)",
+                remedy: "fix the EVOLVE_LLM_* variables (see docs/llm-endpoints.md), or unset EVOLVE_LLM_BASE_URL to use the offline proposer")
         }
-        let host = URLComponents(string: base).map {
-            "\($0.scheme ?? "?")://\($0.host ?? "?")\($0.port.map { ":\($0)" } ?? "")"
-        } ?? "(unparseable URL)"
-        let model = environment["EVOLVE_LLM_MODEL"] ?? "(EVOLVE_LLM_MODEL unset)"
-        return MachineCheck(
-            name: "llm", status: .ok, detail: "endpoint \(host), model \(model), key variable \(keyVariable) \(keyState)")
     }
 
     /// Runs a short command and returns its output when it exits 0; empty otherwise.

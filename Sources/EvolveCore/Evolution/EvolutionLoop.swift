@@ -1,0 +1,547 @@
+import EvolveSupport
+import Foundation
+
+/// The evolution loop: seeds are evaluated and placed on islands, then each iteration samples a parent,
+/// asks the proposer for a child, evaluates it and applies the result — proposals and evaluations
+/// overlap, evaluations are bounded by `RunConfig.parallel`, and results are applied in completion
+/// order by this actor, the store's only writer. Every state change is one SQLite transaction and every
+/// evaluated program one git commit, so `kill -9` loses at most the work in flight, which `run` re-queues
+/// when the run is resumed.
+///
+/// ```swift
+/// let loop = try EvolutionLoop(run: runDir, config: config, database: DatabaseConfig(), evaluator: evaluator,
+///                              proposer: OfflineMutator(), brief: brief) { event in print(event) }
+/// let summary = try await loop.run(seeds: seeds)   // a new run, or a resumed one: the same call
+/// print(summary.stopReason, summary.bestScore ?? 0)
+/// ```
+public actor EvolutionLoop {
+    /// Why the loop stopped.
+    public enum StopReason: String, Sendable, Codable {
+        case iterations, time, spend, target
+        case stopFile = "stop-file"
+        case interrupted
+        case outage
+        case evaluatorFailing = "evaluator-failing"
+    }
+
+    /// What the loop tells its caller as it goes (the CLI's status line and log).
+    public enum Event: Sendable {
+        case message(String)
+        case status(Status)
+    }
+
+    /// The run at a glance.
+    public struct Status: Sendable {
+        public var iteration: Int
+        public var evaluations: Int
+        public var inFlight: Int
+        public var bestScore: Double?
+        public var bestTestScore: Double?
+        public var islandBests: [Double?]
+        public var promptTokens: Int
+        public var completionTokens: Int
+        public var costUSD: Double
+        /// Seconds the run has been running, over all its sessions.
+        public var elapsedSeconds: Double
+        public var maxIterations: Int?
+        public var maxSeconds: Double?
+    }
+
+    public struct Summary: Sendable {
+        public var stopReason: StopReason
+        public var iterations: Int
+        public var evaluations: Int
+        public var bestScore: Double?
+        public var bestProgramID: String?
+        public var bestTestScore: Double?
+        public var elapsedSeconds: Double
+    }
+
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    /// What the loop keeps across a resume, beside the store's own state.
+    struct State: Codable {
+        var nextIteration = 0
+        var rngState: UInt64
+        var seedIDs: [String] = []
+        var elapsedBefore = 0.0
+        var evaluations = 0
+    }
+
+    public let run: RunDirectory
+    public let config: RunConfig
+    let store: ProgramStore
+    let lineage: GitLineage
+    let evaluator: any Evaluator
+    let proposer: any Proposer
+    let brief: String
+    let onEvent: @Sendable (Event) -> Void
+    let log: RunLog
+    let limiter: AsyncLimiter
+    /// The training seed of every evaluation (racing over several seeds is the noise issue's work).
+    let trainingSeed: UInt64 = 1
+
+    var state: State
+    var rng: SplitMix64
+    var stopReason: StopReason?
+    var sessionStart = Date()
+    var inFlight = 0
+    var outageSince: Date?
+    var consecutiveEvaluatorErrors = 0
+
+    public init(
+        run: RunDirectory, config: RunConfig, database: DatabaseConfig, evaluator: any Evaluator, proposer: any Proposer,
+        brief: String, onEvent: @escaping @Sendable (Event) -> Void = { _ in }
+    ) throws {
+        self.run = run
+        self.config = config
+        store = try ProgramStore(path: run.database.path, config: database, seed: config.randomSeed)
+        lineage = try GitLineage(path: run.lineage.path)
+        self.evaluator = evaluator
+        self.proposer = proposer
+        self.brief = brief
+        self.onEvent = onEvent
+        log = RunLog(url: run.log)
+        limiter = AsyncLimiter(limit: config.parallel)
+        let seedState = State(rngState: config.randomSeed ^ 0x6A09_E667_F3BC_C908)
+        if let saved = try store.state("loop"), let decoded = try? JSONDecoder().decode(State.self, from: Data(saved.utf8)) {
+            state = decoded
+        } else {
+            state = seedState
+        }
+        rng = SplitMix64(seed: 0)
+        rng.state = state.rngState
+    }
+
+    /// Asks the loop to stop after the work in flight (SIGINT, a stop file).
+    public func requestStop(_ reason: StopReason) {
+        if stopReason == nil {
+            stopReason = reason
+            say("stopping (\(reason.rawValue)): finishing \(inFlight) evaluation(s) in flight; a second Ctrl-C stops at once")
+        }
+    }
+
+    // MARK: - The run
+
+    /// Runs until a stop condition holds. On a new run, `seeds` are evaluated first; on a resumed one they
+    /// are ignored (the database has them) and unfinished evaluations are re-queued.
+    public func run(seeds: [Program]) async throws -> Summary {
+        sessionStart = Date()
+        if let snapshot = try store.state("proposer"), let data = Data(base64Encoded: snapshot) {
+            try await proposer.restore(data)
+        }
+        try repairLineage()
+        if state.seedIDs.isEmpty {
+            try await evaluateSeeds(seeds)
+        } else {
+            say("resuming at iteration \(state.nextIteration) with \(try store.count()) programs")
+            let seedsLeft = try state.seedIDs.compactMap { try store.program($0) }.filter { $0.status == .queued || $0.status == .evaluating }
+            if !seedsLeft.isEmpty { try await finishSeeds(seedsLeft.map(\.id)) }
+            if store.islandBests().allSatisfy({ $0 == nil }) {
+                throw Failure(description: "no seed program of this run could be evaluated; fix the seeds and start a new run (`evolve eval DIR` shows why)")
+            }
+        }
+        let unfinished = try store.unfinishedPrograms()
+        if !unfinished.isEmpty { say("re-queueing \(unfinished.count) evaluation(s) that were in flight") }
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for program in unfinished {
+                inFlight += 1
+                group.addTask { try await self.evaluateChild(program, parentScore: nil, proposal: program.proposal) }
+            }
+            // Proposals run a little ahead of evaluations so the evaluation slots never wait for the LLM.
+            let window = config.parallel + max(1, config.parallel / 2)
+            while true {
+                while inFlight < window, let iteration = nextIteration() {
+                    inFlight += 1
+                    group.addTask { try await self.iterate(iteration) }
+                }
+                if inFlight == 0 { break }
+                try await group.next()
+                inFlight -= 1
+                emitStatus()
+            }
+        }
+        try saveState()
+        let best = try store.best()
+        let summary = Summary(
+            stopReason: stopReason ?? .iterations, iterations: state.nextIteration, evaluations: state.evaluations,
+            bestScore: best?.score, bestProgramID: best?.id, bestTestScore: best?.testMetrics?.combinedScore, elapsedSeconds: elapsed)
+        say("stopped (\(summary.stopReason.rawValue)) after \(summary.iterations) iterations, \(summary.evaluations) evaluations; best "
+            + (best.map { String(format: "%.4f (%@)", $0.score ?? 0, $0.id) } ?? "none"))
+        return summary
+    }
+
+    var elapsed: Double { state.elapsedBefore + Date().timeIntervalSince(sessionStart) }
+
+    /// The next iteration number, or nil when a stop condition holds.
+    func nextIteration() -> Int? {
+        if stopReason == nil {
+            if FileManager.default.fileExists(atPath: run.stopFile.path) {
+                stopReason = .stopFile
+                say("stop file \(run.stopFile.path) found: finishing the work in flight")
+            } else if let max = config.maxIterations, state.nextIteration >= max {
+                stopReason = .iterations
+            } else if let hours = config.maxHours, elapsed >= hours * 3600 {
+                stopReason = .time
+            } else if let budget = config.maxSpendUSD, (try? store.spend().costUSD) ?? 0 >= budget {
+                stopReason = .spend
+            } else if let target = config.targetScore, let best = try? store.best()?.score, best >= target {
+                stopReason = .target
+            }
+        }
+        guard stopReason == nil else { return nil }
+        defer { state.nextIteration += 1 }
+        return state.nextIteration
+    }
+
+    // MARK: - Seeds
+
+    func evaluateSeeds(_ seeds: [Program]) async throws {
+        guard !seeds.isEmpty else { throw Failure(description: "no seed programs to start from") }
+        var ids: [String] = []
+        for (index, seed) in seeds.enumerated() {
+            var program = seed
+            program.island = index % store.config.islands
+            program.status = .queued
+            if case .added(let id) = try store.add(program) { ids.append(id) }
+        }
+        state.seedIDs = ids
+        try saveState()
+        try await finishSeeds(ids)
+    }
+
+    /// Evaluates the seeds `pending` (all of them on a new run; those a crash interrupted on a resume),
+    /// then gives every island without a seed a copy of one.
+    func finishSeeds(_ pending: [String]) async throws {
+        let ids = state.seedIDs
+        say("evaluating \(pending.count) seed program(s)")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for id in pending {
+                guard let program = try store.program(id) else { continue }
+                group.addTask { try await self.evaluateChild(program, parentScore: nil, proposal: nil) }
+            }
+            try await group.waitForAll()
+        }
+        let evaluated = try ids.compactMap { try store.program($0) }.filter { $0.status == .evaluated }
+        guard !evaluated.isEmpty else {
+            var reasons: [String] = []
+            for id in ids {
+                let artifacts = try store.artifacts(of: id)
+                let first = artifacts.sorted { $0.key < $1.key }.first.map { "\($0.key): \($0.value.split(separator: "\n").prefix(3).joined(separator: " / "))" }
+                reasons.append("seed \(id.prefix(8)): \(first ?? "no artifacts")")
+            }
+            throw Failure(description: "no seed program could be evaluated; fix the seeds first (`evolve eval DIR` shows the details): \(reasons.joined(separator: "; "))")
+        }
+        // Islands without a seed of their own start from copies, so every island can be sampled.
+        for island in 0..<store.config.islands where store.islandBests()[island] == nil {
+            let donor = evaluated[island % evaluated.count]
+            try store.spread(donor.id, to: island)
+        }
+        for program in evaluated {
+            say(String(format: "seed %@ scored %.4f on island %d", String(program.id.prefix(8)), program.score ?? 0, program.island))
+        }
+    }
+
+    // MARK: - One iteration
+
+    func iterate(_ iteration: Int) async throws {
+        guard let context = try prepare(iteration) else { return }
+        let result: ProposalResult
+        var backoff = min(5.0, max(0.05, config.maxOutageSeconds / 10))
+        while true {
+            do {
+                result = try await proposer.propose(context)
+                proposerRecovered()
+                break
+            } catch {
+                guard proposerFailed(error) else { return }
+                try? await Task.sleep(nanoseconds: UInt64(backoff * 1e9))
+                backoff = min(backoff * 2, 120)
+                if stopReason != nil { return }
+            }
+        }
+        guard let child = try accept(result, context: context, iteration: iteration) else { return }
+        try await evaluateChild(child, parentScore: context.parent.score, proposal: result.proposal)
+    }
+
+    /// The parent, its neighbours and its lineage's attempts, by the configured strategy.
+    func prepare(_ iteration: Int) throws -> ProposalContext? {
+        let parent: Program
+        var inspirations: [Program] = []
+        switch config.strategy {
+        case .mapElites:
+            let islands = store.config.islands
+            var island = iteration % islands
+            var tries = 0
+            while store.islands[island].members.isEmpty && tries < islands {
+                island = (island + 1) % islands
+                tries += 1
+            }
+            (parent, inspirations) = try store.sample(island: island)
+        case .bestOfN:
+            let seeds = try state.seedIDs.compactMap { try store.program($0) }.filter { $0.status == .evaluated }
+            guard !seeds.isEmpty else { throw Failure(description: "best-of-n needs an evaluated seed") }
+            parent = seeds[iteration % seeds.count]
+        case .hillClimb:
+            guard let best = try store.best() else { throw Failure(description: "hill-climb needs an evaluated program") }
+            parent = best
+        }
+        var second: Program?
+        if config.strategy == .mapElites, !inspirations.isEmpty, rng.unit() < config.crossoverRate {
+            second = inspirations[rng.below(inspirations.count)]
+        }
+        let seed = rng.next()
+        state.rngState = rng.state
+        let top = inspirations.filter { $0.score != nil }.sorted { ($0.score ?? 0) > ($1.score ?? 0) }
+        return ProposalContext(
+            parent: parent, parentArtifacts: try store.artifacts(of: parent.id), secondParent: second, inspirations: inspirations,
+            topPrograms: Array(top.prefix(3)), attempts: try store.attempts(from: [parent.id] + parent.parents, limit: config.attemptsShown),
+            brief: parent.files["BRIEF.md"] ?? brief, iteration: iteration, seed: seed)
+    }
+
+    /// Stores a proposed child (or records why there is none); returns the child to evaluate.
+    func accept(_ result: ProposalResult, context: ProposalContext, iteration: Int) throws -> Program? {
+        let parent = context.parent
+        switch result {
+        case .failed(let reason, let proposal):
+            try store.recordAttempt(
+                Attempt(programID: nil, outcome: .proposalFailed, change: proposal.summary, detail: reason), iteration: iteration,
+                parentID: parent.id, proposal: proposal)
+            log.write("iteration \(iteration): no child from \(parent.id.prefix(8)): \(reason.prefix(300))")
+            notify(ProposalFeedback(proposal: proposal, outcome: .proposalFailed, scoreChange: nil))
+            try saveState()
+            return nil
+        case .child(let files, let parents, let proposal):
+            if let problem = Self.check(files) {
+                try store.recordAttempt(
+                    Attempt(programID: nil, outcome: .proposalFailed, change: proposal.summary, detail: problem), iteration: iteration,
+                    parentID: parent.id, proposal: proposal)
+                notify(ProposalFeedback(proposal: proposal, outcome: .proposalFailed, scoreChange: nil))
+                try saveState()
+                return nil
+            }
+            let child = Program(
+                files: files, parents: parents.isEmpty ? [parent.id] : parents, island: parent.island,
+                generation: parent.generation + 1, iteration: iteration, status: .queued, proposal: proposal)
+            switch try store.add(child) {
+            case .duplicate(let existing):
+                try store.recordAttempt(
+                    Attempt(programID: existing, outcome: .duplicate, change: proposal.summary,
+                            detail: "identical to program \(existing.prefix(8)); not evaluated again"),
+                    iteration: iteration, parentID: parent.id, proposal: proposal)
+                log.write("iteration \(iteration): duplicate of \(existing.prefix(8)), not evaluated")
+                notify(ProposalFeedback(proposal: proposal, outcome: .duplicate, scoreChange: nil))
+                try saveState()
+                return nil
+            case .added:
+                try saveState()
+                return child
+            }
+        }
+    }
+
+    /// A child the loop refuses before storing it: unsafe paths, or more than a program may hold.
+    static func check(_ files: [String: String]) -> String? {
+        if files.isEmpty { return "the child has no files" }
+        if let bad = files.keys.first(where: { !ProgramFiles.isSafe($0) }) { return "file path '\(bad.prefix(80))' is not a safe relative path" }
+        let total = files.values.reduce(0) { $0 + $1.utf8.count }
+        if total > 4 * ProgramFiles.maximumFileBytes { return "the child holds \(total) bytes of files, more than a program may" }
+        return nil
+    }
+
+    // MARK: - Evaluation and its result
+
+    /// Evaluates a stored program (a seed, a child, or re-queued work) and applies the result.
+    nonisolated func evaluateChild(_ program: Program, parentScore: Double?, proposal: Proposal?) async throws {
+        let request = EvaluationRequest(split: .validation, trainingSeed: trainingSeed)
+        let report: EvaluationReport
+        do {
+            report = try await limiter.run {
+                try await self.markEvaluating(program.id)
+                return try await self.evaluator.evaluate(program, request) { _ in }
+            }
+        } catch {
+            try await evaluatorFailed(program, error)
+            return
+        }
+        let needsTest = try await apply(program, report: report, request: request, parentScore: parentScore, proposal: proposal)
+        if needsTest {
+            let testRequest = EvaluationRequest(split: .test, trainingSeed: trainingSeed)
+            if let test = try? await limiter.run({ try await self.evaluator.evaluate(program, testRequest) { _ in } }) {
+                try await recordTest(program.id, EvaluationRecord(split: .test, trainingSeed: trainingSeed, report: test))
+            }
+        }
+    }
+
+    func markEvaluating(_ id: String) throws { try store.markEvaluating(id) }
+
+    /// Records an evaluation: status, metrics, placement (one transaction), then the commit and refs.
+    /// Returns whether the held-out test split should be scored (a new cell elite or a new best).
+    func apply(_ program: Program, report: EvaluationReport, request: EvaluationRequest, parentScore: Double?, proposal: Proposal?) throws -> Bool {
+        consecutiveEvaluatorErrors = 0
+        let status: ProgramStatus = switch report.outcome {
+        case .evaluated: .evaluated
+        case .buildFailed: .failed
+        case .rejected: .rejected
+        }
+        let seedProgram = program.parents.isEmpty ? nil : try lineageSeed(of: program)
+        var descriptors = Descriptors.generic(program, seed: seedProgram)
+        descriptors.merge(report.descriptors) { _, measured in measured }
+        let placement = try store.complete(
+            program.id, status: status, metrics: status == .evaluated ? report.metrics : nil, descriptors: descriptors,
+            evaluation: EvaluationRecord(split: request.split, trainingSeed: request.trainingSeed, report: report))
+        state.evaluations += 1
+        let score = status == .evaluated ? report.metrics?.combinedScore : nil
+        if let parentID = program.parents.first, let proposal {
+            let detail = switch report.outcome {
+            case .evaluated: String(format: "score %.4f", score ?? 0)
+            case .buildFailed, .rejected: Self.firstLine(of: report.artifacts)
+            }
+            let outcome: Attempt.Outcome = switch report.outcome {
+            case .evaluated: .evaluated
+            case .buildFailed: .buildFailed
+            case .rejected: .rejected
+            }
+            let change = score.flatMap { s in parentScore.map { s - $0 } }
+            try store.recordAttempt(
+                Attempt(programID: program.id, outcome: outcome, change: proposal.summary, detail: detail, scoreChange: change),
+                iteration: program.iteration, parentID: parentID, proposal: nil)
+            notify(ProposalFeedback(proposal: proposal, outcome: outcome, scoreChange: change))
+        }
+        try commit(program.id)
+        if let stored = try store.program(program.id), let commitID = stored.commitID {
+            if placement.isNewIslandBest { try lineage.point("island-\(stored.island)", to: commitID) }
+            if placement.isNewBest { try lineage.point("best", to: commitID) }
+        }
+        try saveState()
+        let headline = status == .evaluated
+            ? String(format: "%.4f", score ?? 0) + (placement.isNewBest ? " new best" : placement.isCellElite ? " cell elite" : "")
+            : "\(status.rawValue): \(Self.firstLine(of: report.artifacts))"
+        log.write("program \(program.id.prefix(8)) (iteration \(program.iteration), island \(program.island)): \(headline)")
+        if placement.isNewBest { say(String(format: "new best %.4f: program %@ (iteration %d)", score ?? 0, String(program.id.prefix(8)), program.iteration)) }
+        return config.testElites && status == .evaluated && (placement.isCellElite || placement.isNewBest)
+    }
+
+    func recordTest(_ id: String, _ record: EvaluationRecord) throws {
+        try store.recordTest(id, record)
+        if let score = record.report.metrics?.combinedScore {
+            log.write(String(format: "program %@: held-out test %.4f", String(id.prefix(8)), score))
+        }
+    }
+
+    /// The seed a program descends from (the root of its first-parent chain), for the edit distance.
+    func lineageSeed(of program: Program) throws -> Program? {
+        var current = program
+        var steps = 0
+        while let parentID = current.parents.first, steps < 10_000, let parent = try store.program(parentID) {
+            current = parent
+            steps += 1
+        }
+        return current.id == program.id ? nil : current
+    }
+
+    /// An evaluator that cannot work (not a candidate's fault): the program is recorded as failed with
+    /// the error, and the run stops after five such failures in a row.
+    func evaluatorFailed(_ program: Program, _ error: Error) throws {
+        consecutiveEvaluatorErrors += 1
+        let report = EvaluationReport(outcome: .rejected, artifacts: ["evaluator": "evolve's evaluator failed: \(error)"])
+        _ = try store.complete(
+            program.id, status: .failed, metrics: nil, descriptors: [:],
+            evaluation: EvaluationRecord(split: .validation, trainingSeed: trainingSeed, report: report))
+        try commit(program.id)
+        say("evaluator error on program \(program.id.prefix(8)): \(error)")
+        if consecutiveEvaluatorErrors >= 5 && stopReason == nil {
+            stopReason = .evaluatorFailing
+            say("the evaluator failed 5 times in a row; stopping (last error: \(error))")
+        }
+    }
+
+    /// Commits a program whose parents are committed; seeds are root commits.
+    func commit(_ id: String) throws {
+        guard let program = try store.program(id), program.commitID == nil else { return }
+        let parentCommits = try program.parents.compactMap { try store.program($0)?.commitID }
+        let commitID = try lineage.commit(program, parentCommits: parentCommits)
+        try store.setCommit(id, commitID)
+    }
+
+    /// Commits what a crash left uncommitted and points the refs at the bests again.
+    func repairLineage() throws {
+        let missing = try store.programsWithoutCommit()
+        if !missing.isEmpty { say("committing \(missing.count) program(s) that a crash left without a commit") }
+        for program in missing { try commit(program.id) }
+        if let best = try store.best(), let commitID = best.commitID { try lineage.point("best", to: commitID) }
+    }
+
+    // MARK: - The proposer's health
+
+    func proposerRecovered() {
+        if let since = outageSince {
+            say(String(format: "the proposer works again after %.0f s", Date().timeIntervalSince(since)))
+            outageSince = nil
+        }
+    }
+
+    /// Returns whether to retry after backing off; stops the run after `maxOutageSeconds`.
+    func proposerFailed(_ error: Error) -> Bool {
+        let now = Date()
+        if outageSince == nil {
+            outageSince = now
+            say("the proposer failed: \(error); backing off and retrying (the run stops after \(Int(config.maxOutageSeconds)) s of failures)")
+        }
+        if now.timeIntervalSince(outageSince!) >= config.maxOutageSeconds {
+            if stopReason == nil {
+                stopReason = .outage
+                say("the proposer has failed for \(Int(config.maxOutageSeconds)) s; stopping. Last error: \(error)")
+            }
+            return false
+        }
+        return stopReason == nil
+    }
+
+    func notify(_ feedback: ProposalFeedback) {
+        let proposer = self.proposer
+        Task {
+            await proposer.observe(feedback)
+            try? await self.persistProposer()
+        }
+    }
+
+    // MARK: - State and reporting
+
+    func saveState() throws {
+        state.rngState = rng.state
+        let now = Date()
+        state.elapsedBefore += now.timeIntervalSince(sessionStart)
+        sessionStart = now
+        try store.setState("loop", String(decoding: try JSONEncoder().encode(state), as: UTF8.self))
+    }
+
+    func persistProposer() async throws {
+        if let data = await proposer.snapshot() { try store.setState("proposer", data.base64EncodedString()) }
+    }
+
+    func emitStatus() {
+        let spend = (try? store.spend()) ?? (costUSD: 0, promptTokens: 0, completionTokens: 0)
+        let best = try? store.best()
+        let status = Status(
+            iteration: state.nextIteration, evaluations: state.evaluations, inFlight: inFlight, bestScore: best?.score,
+            bestTestScore: best?.testMetrics?.combinedScore, islandBests: store.islands.map(\.bestScore), promptTokens: spend.promptTokens,
+            completionTokens: spend.completionTokens, costUSD: spend.costUSD, elapsedSeconds: elapsed, maxIterations: config.maxIterations,
+            maxSeconds: config.maxHours.map { $0 * 3600 })
+        onEvent(.status(status))
+    }
+
+    func say(_ message: String) {
+        log.write(message)
+        onEvent(.message(message))
+    }
+
+    static func firstLine(of artifacts: [String: String]) -> String {
+        guard let (key, text) = artifacts.sorted(by: { $0.key < $1.key }).first else { return "no details" }
+        let line = text.split(separator: "\n").first.map(String.init) ?? ""
+        return "\(key): \(line.prefix(200))"
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+
+/// How parents are chosen. The three share the proposer and the evaluator, so their results compare.
+public enum SearchStrategy: String, Codable, Sendable, CaseIterable {
+    /// Islands, a MAP-Elites grid per island, migration and an elite archive (the default).
+    case mapElites = "map-elites"
+    /// Every child from a seed, no selection: the control arm that tells whether the machinery helps.
+    case bestOfN = "best-of-n"
+    /// The child of the current best; it becomes the parent only if better (the autoresearch loop).
+    case hillClimb = "hill-climb"
+}
+
+/// The evolution loop's settings: when to stop, how much runs at once, how parents are chosen.
+public struct RunConfig: Codable, Sendable, Equatable {
+    public var strategy: SearchStrategy = .mapElites
+    /// Child iterations (proposals) to make; nil: no limit.
+    public var maxIterations: Int?
+    public var maxHours: Double?
+    /// Stop once the LLM spend reaches this many dollars.
+    public var maxSpendUSD: Double?
+    /// Stop once a program's validation score reaches this.
+    public var targetScore: Double?
+    /// Evaluations in flight at once (default: the number of cores).
+    public var parallel: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Stop cleanly after the proposer has failed (endpoint down) for this long without a success.
+    public var maxOutageSeconds: Double = 1800
+    /// Seeds the loop's own stream (proposal seeds, crossover picks) and the sampler's.
+    public var randomSeed: UInt64 = 42
+    /// Probability that a child is a crossover of the parent and an inspiration (map-elites only).
+    public var crossoverRate: Double = 0.1
+    /// Earlier attempts on the lineage shown to the proposer.
+    public var attemptsShown: Int = 6
+    /// Score the held-out test split for every new cell elite and every new best.
+    public var testElites = true
+    /// Keep each evaluation's work dir instead of removing it.
+    public var keepWork = false
+
+    public init() {}
+}

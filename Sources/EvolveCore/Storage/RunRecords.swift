@@ -1,0 +1,107 @@
+import Foundation
+
+/// One evaluation as stored: which split and training seed, how it ended, what it measured and said.
+public struct EvaluationRecord: Sendable {
+    public var split: Split
+    public var trainingSeed: UInt64
+    public var report: EvaluationReport
+
+    public init(split: Split, trainingSeed: UInt64, report: EvaluationReport) {
+        self.split = split
+        self.trainingSeed = trainingSeed
+        self.report = report
+    }
+}
+
+/// The run's own records beside the population: every evaluation, the attempts shown to proposers,
+/// and the loop's state (iteration, RNG, spend, the proposer's snapshot) — one SQLite file, so one
+/// transaction covers a result and everything it changes.
+extension ProgramStore {
+    func insertEvaluation(_ record: EvaluationRecord, programID: String) throws {
+        let report = record.report
+        try connection.run(
+            "INSERT INTO evaluations (program_id, split, training_seed, outcome, metrics, artifacts, build_seconds, total_seconds, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [.text(programID), .text(record.split.rawValue), .integer(Int64(bitPattern: record.trainingSeed)), .text(report.outcome.rawValue),
+             try json(report.metrics), try json(report.artifacts), .real(report.buildSeconds), .real(report.totalSeconds),
+             .real(Date().timeIntervalSince1970)])
+    }
+
+    /// Records a held-out test evaluation and the program's test metrics together.
+    public func recordTest(_ id: String, _ record: EvaluationRecord) throws {
+        try connection.transaction {
+            try insertEvaluation(record, programID: id)
+            if let metrics = record.report.metrics { try setTestMetrics(id, metrics) }
+        }
+    }
+
+    /// The artifacts of a program's latest evaluation on `split`.
+    public func artifacts(of id: String, split: Split = .validation) throws -> [String: String] {
+        guard let text = try connection.query(
+            "SELECT artifacts FROM evaluations WHERE program_id = ? AND split = ? ORDER BY id DESC LIMIT 1", [.text(id), .text(split.rawValue)]
+        ).first?.first?.text else { return [:] }
+        return (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))) ?? [:]
+    }
+
+    /// How many evaluations are stored (per program when `programID` is given).
+    public func evaluationCount(programID: String? = nil) throws -> Int {
+        let rows = try programID.map { try connection.query("SELECT count(*) FROM evaluations WHERE program_id = ?", [.text($0)]) }
+            ?? connection.query("SELECT count(*) FROM evaluations")
+        return Int(rows.first?.first?.integer ?? 0)
+    }
+
+    public func recordAttempt(_ attempt: Attempt, iteration: Int, parentID: String, proposal: Proposal?) throws {
+        try connection.run(
+            "INSERT INTO attempts (iteration, parent_id, program_id, outcome, change, detail, score_change, proposal, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [.integer(Int64(iteration)), .text(parentID), attempt.programID.map { .text($0) } ?? .null, .text(attempt.outcome.rawValue),
+             .text(attempt.change), .text(attempt.detail), attempt.scoreChange.map { .real($0) } ?? .null, try json(proposal),
+             .real(Date().timeIntervalSince1970)])
+    }
+
+    /// The latest attempts made from any of `parentIDs` (a program and its ancestors), newest first.
+    public func attempts(from parentIDs: [String], limit: Int) throws -> [Attempt] {
+        guard !parentIDs.isEmpty, limit > 0 else { return [] }
+        let marks = Array(repeating: "?", count: parentIDs.count).joined(separator: ", ")
+        return try connection.query(
+            "SELECT program_id, outcome, change, detail, score_change FROM attempts WHERE parent_id IN (\(marks)) ORDER BY id DESC LIMIT ?",
+            parentIDs.map { .text($0) } + [.integer(Int64(limit))]
+        ).map { row in
+            Attempt(programID: row[0].text, outcome: Attempt.Outcome(rawValue: row[1].text ?? "") ?? .rejected, change: row[2].text ?? "",
+                    detail: row[3].text ?? "", scoreChange: row[4].real)
+        }
+    }
+
+    /// A value of the run's key–value state (`meta`), e.g. the loop's state as JSON.
+    public func state(_ key: String) throws -> String? {
+        try connection.query("SELECT value FROM meta WHERE key = ?", [.text("run." + key)]).first?.first?.text
+    }
+
+    public func setState(_ key: String, _ value: String) throws {
+        try connection.run("INSERT OR REPLACE INTO meta VALUES (?, ?)", [.text("run." + key), .text(value)])
+    }
+
+    /// Programs with no commit yet (a crash between the database write and the commit), oldest first.
+    public func programsWithoutCommit() throws -> [Program] {
+        try connection.query(
+            "SELECT \(Self.columns) FROM programs WHERE commit_id IS NULL AND status IN ('evaluated', 'failed', 'rejected') ORDER BY rowid"
+        ).map(decodeRow)
+    }
+
+    /// Programs whose evaluation had not finished when the run stopped, oldest first.
+    public func unfinishedPrograms() throws -> [Program] {
+        try connection.query("SELECT \(Self.columns) FROM programs WHERE status IN ('queued', 'evaluating') ORDER BY rowid").map(decodeRow)
+    }
+
+    /// Total LLM spend and tokens over every proposal: children, duplicates and failed proposals.
+    public func spend() throws -> (costUSD: Double, promptTokens: Int, completionTokens: Int) {
+        let children = try connection.query(
+            "SELECT coalesce(sum(cost), 0), coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0) FROM proposals").first
+        let failed = try connection.query(
+            """
+            SELECT coalesce(sum(json_extract(proposal, '$.costUSD')), 0), coalesce(sum(json_extract(proposal, '$.promptTokens')), 0),
+                   coalesce(sum(json_extract(proposal, '$.completionTokens')), 0)
+            FROM attempts WHERE outcome = 'proposal_failed' AND proposal IS NOT NULL
+            """).first
+        func real(_ row: [SQLiteValue]?, _ i: Int) -> Double { row?[i].real ?? Double(row?[i].integer ?? 0) }
+        return (real(children, 0) + real(failed, 0), Int(real(children, 1) + real(failed, 1)), Int(real(children, 2) + real(failed, 2)))
+    }
+}

@@ -1,0 +1,163 @@
+import ArgumentParser
+import Evaluators
+import EvolveCore
+import Foundation
+
+/// `evolve run --seed DIR`: start a run — evaluate the seeds, then evolve until a budget is spent.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Start an evolution run from a directory of seed programs.",
+        discussion: """
+            The run lives in runs/<name>/ (SQLite database, git lineage, log). Without an LLM endpoint \
+            (EVOLVE_LLM_BASE_URL or llm.api_base) the offline mutator proposes children. Ctrl-C finishes the \
+            evaluations in flight; a second Ctrl-C stops at once. Continue a stopped run with `evolve resume NAME`.
+            """)
+
+    @Option(help: "The seed directory: one program, or one program per subdirectory (e.g. Programs/).")
+    var seed: String
+
+    @Option(help: "The run's configuration (default: DIR/evolve.yaml, else the first seed's).")
+    var config: String?
+
+    @Option(help: "The run's name (default: run-<date>-<time>).")
+    var name: String?
+
+    @Option(help: "Stop after this many child iterations.")
+    var iterations: Int?
+
+    @Option(help: "Stop after this many hours.")
+    var hours: Double?
+
+    @Option(name: .customLong("budget-usd"), help: "Stop once the LLM spend reaches this many dollars.")
+    var budgetUSD: Double?
+
+    @Option(help: "Evaluations in flight at once (default: the number of cores).")
+    var parallel: Int?
+
+    @Option(help: "map-elites, best-of-n or hill-climb.")
+    var strategy: String?
+
+    @Flag(help: "Print the summary as JSON.")
+    var json = false
+
+    func validate() throws {
+        if let parallel, parallel < 1 { throw ValidationError("--parallel must be at least 1 (got \(parallel))") }
+        if let iterations, iterations < 0 { throw ValidationError("--iterations must not be negative (got \(iterations))") }
+        if let hours, hours <= 0 { throw ValidationError("--hours must be positive (got \(hours))") }
+        if let strategy, SearchStrategy(rawValue: strategy) == nil {
+            throw ValidationError("--strategy '\(strategy)' is unknown; use one of \(SearchStrategy.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    func run() async throws {
+        let printer = ProgressPrinter()
+        @Sendable func say(_ text: String) { printer.handle(.message(text)) }
+        do {
+            let seeds = try SeedPrograms.load(seed)
+            let configFile = config.map { URL(fileURLWithPath: $0) } ?? seeds.configFile
+            var configText = ""
+            if let configFile {
+                guard let data = FileManager.default.contents(atPath: configFile.path) else {
+                    throw RunSetup.Failure(description: "config file '\(configFile.path)' cannot be read; check the path given to --config")
+                }
+                configText = String(decoding: data, as: UTF8.self)
+            }
+            let manifest = RunManifest(
+                name: name ?? RunDirectory.defaultName(), seed: URL(fileURLWithPath: seed).standardizedFileURL.path,
+                configFile: configFile?.standardizedFileURL.path, configText: configText, created: Date(),
+                overrides: .init(iterations: iterations, hours: hours, budgetUSD: budgetUSD, parallel: parallel, strategy: strategy))
+            let settings = try RunSetup.settings(manifest)
+            // Check everything the run needs before creating its directory.
+            if settings.evaluatorCommand == nil { _ = try ProgramConfig.parse(configText, path: configFile?.path ?? "evolve.yaml") }
+            let proposer = try await RunSetup.proposer(settings, manifest: manifest, say: say)
+            let run = try RunDirectory.create(name: manifest.name, runsRoot: RunSetup.runsRoot)
+            try manifest.save(to: run)
+            say("run '\(run.name)' lives in \(run.root.path) (log: \(run.log.path)); \(seeds.seeds.count) seed(s): \(seeds.seeds.map(\.name).joined(separator: ", "))")
+            let evaluator = try RunSetup.evaluator(manifest, settings: settings, run: run, say: say)
+            let loop = try EvolutionLoop(
+                run: run, config: settings.run, database: settings.database, evaluator: evaluator, proposer: proposer,
+                brief: RunSetup.brief(seed: manifest.seed)) { printer.handle($0) }
+            let summary = try await RunSetup.drive(loop, seeds: seeds.seeds.map(\.program), printer: printer)
+            try RunCommand.report(summary, run: run, json: json)
+        } catch let error as CustomStringConvertible & Error where RunCommand.isUserFacing(error) {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    /// Errors that describe a mistake or a state a person can act on (printed as one line, exit 2).
+    static func isUserFacing(_ error: Error) -> Bool {
+        error is SeedPrograms.Failure || error is RunSetup.Failure || error is RunSettings.Failure || error is RunDirectory.Failure
+            || error is EvaluationError || error is ProgramFiles.Failure || error is EvolutionLoop.Failure
+    }
+
+    static func report(_ summary: EvolutionLoop.Summary, run: RunDirectory, json: Bool) throws {
+        if json {
+            struct Output: Encodable {
+                let run: String, directory: String, stop_reason: String, iterations: Int, evaluations: Int
+                let best_score: Double?, best_test_score: Double?, best_program: String?, elapsed_seconds: Double
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let output = Output(
+                run: run.name, directory: run.root.path, stop_reason: summary.stopReason.rawValue, iterations: summary.iterations,
+                evaluations: summary.evaluations, best_score: summary.bestScore, best_test_score: summary.bestTestScore,
+                best_program: summary.bestProgramID, elapsed_seconds: summary.elapsedSeconds)
+            print(String(decoding: try encoder.encode(output), as: UTF8.self))
+        } else {
+            print("run \(run.name): stopped (\(summary.stopReason.rawValue)) after \(summary.iterations) iterations, \(summary.evaluations) evaluations, \(String(format: "%.0f", summary.elapsedSeconds)) s")
+            if let best = summary.bestScore, let id = summary.bestProgramID {
+                print(String(format: "best validation score %.4f", best) + (summary.bestTestScore.map { String(format: ", held-out test %.4f", $0) } ?? "")
+                      + " (program \(id))")
+            }
+            print("lineage: git -C \(run.lineage.path) log --graph --oneline best")
+            print("continue: evolve resume \(run.name)")
+        }
+    }
+}
+
+/// `evolve resume RUN`: continue a stopped or crashed run from its database.
+struct ResumeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume",
+        abstract: "Continue a run: re-queue the work that was in flight and go on with the same settings.",
+        discussion: "The sampler's random stream and the proposer's state continue where they stopped.")
+
+    @Argument(help: "The run's name (under runs/) or its directory.")
+    var run: String
+
+    @Option(help: "Raise the iteration limit (total, not additional).")
+    var iterations: Int?
+
+    @Option(help: "Raise the time limit (total hours over all sessions).")
+    var hours: Double?
+
+    @Flag(help: "Print the summary as JSON.")
+    var json = false
+
+    func run() async throws {
+        let printer = ProgressPrinter()
+        @Sendable func say(_ text: String) { printer.handle(.message(text)) }
+        do {
+            let directory = try RunDirectory.open(run, runsRoot: RunSetup.runsRoot)
+            var manifest = try RunManifest.load(from: directory)
+            if let iterations { manifest.overrides.iterations = iterations }
+            if let hours { manifest.overrides.hours = hours }
+            try manifest.save(to: directory)
+            try? FileManager.default.removeItem(at: directory.stopFile)
+            let settings = try RunSetup.settings(manifest)
+            let proposer = try await RunSetup.proposer(settings, manifest: manifest, say: say)
+            say("resuming run '\(directory.name)' in \(directory.root.path)")
+            let evaluator = try RunSetup.evaluator(manifest, settings: settings, run: directory, say: say)
+            let loop = try EvolutionLoop(
+                run: directory, config: settings.run, database: settings.database, evaluator: evaluator, proposer: proposer,
+                brief: RunSetup.brief(seed: manifest.seed)) { printer.handle($0) }
+            let summary = try await RunSetup.drive(loop, seeds: [], printer: printer)
+            try RunCommand.report(summary, run: directory, json: json)
+        } catch let error as CustomStringConvertible & Error where RunCommand.isUserFacing(error) {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}

@@ -1,0 +1,165 @@
+import Evaluators
+import EvolveCore
+import Foundation
+import LLMClient
+import Proposers
+import Sandbox
+
+/// What `run` and `resume` share: the run's manifest (what it started from), and turning it into an
+/// evaluator, a proposer and a loop.
+struct RunManifest: Codable {
+    var name: String
+    /// Absolute path of the seed directory the run started from.
+    var seed: String
+    /// The configuration file the run started with, and its text as read then: a resumed run uses the
+    /// same settings even if the file has changed since.
+    var configFile: String?
+    var configText: String
+    var created: Date
+    /// Command-line overrides, applied over the file's settings on every resume.
+    var overrides: Overrides
+
+    struct Overrides: Codable {
+        var iterations: Int?
+        var hours: Double?
+        var budgetUSD: Double?
+        var parallel: Int?
+        var strategy: String?
+    }
+
+    func save(to run: RunDirectory) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        try encoder.encode(self).write(to: run.manifest, options: .atomic)
+    }
+
+    static func load(from run: RunDirectory) throws -> RunManifest {
+        guard let data = FileManager.default.contents(atPath: run.manifest.path) else {
+            throw RunSetup.Failure(description: "\(run.manifest.path): missing; this run directory was not made by `evolve run`")
+        }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(RunManifest.self, from: data)
+    }
+}
+
+enum RunSetup {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Where runs live: `EVOLVE_RUNS` or `./runs`.
+    static var runsRoot: URL {
+        URL(fileURLWithPath: ProcessInfo.processInfo.environment["EVOLVE_RUNS"] ?? "runs", isDirectory: true).standardizedFileURL
+    }
+
+    /// The settings: the file's run sections, then the command line's overrides.
+    static func settings(_ manifest: RunManifest) throws -> RunSettings {
+        var settings = try RunSettings.parse(manifest.configText, path: manifest.configFile ?? "(built-in defaults)")
+        let o = manifest.overrides
+        if let value = o.iterations { settings.run.maxIterations = value }
+        if let value = o.hours { settings.run.maxHours = value }
+        if let value = o.budgetUSD { settings.run.maxSpendUSD = value }
+        if let value = o.parallel { settings.run.parallel = value }
+        if let value = o.strategy { settings.run.strategy = try RunSettings.Reader(path: "--strategy").strategy(value) }
+        return settings
+    }
+
+    /// The evaluator the configuration asks for: a user command, or the TRM benchmarks.
+    static func evaluator(_ manifest: RunManifest, settings: RunSettings, run: RunDirectory, say: @escaping @Sendable (String) -> Void) throws -> any Evaluator {
+        if let command = settings.evaluatorCommand {
+            var limits = SandboxLimits()
+            if let timeout = settings.evaluatorTimeout { limits.wallSeconds = timeout }
+            return CommandEvaluator(sandbox: Sandbox(), workRoot: run.work, command: command, limits: limits)
+        }
+        let config = try ProgramConfig.parse(manifest.configText, path: manifest.configFile ?? "evolve.yaml")
+        let cache = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/evolve")
+        say("preparing the TRMKit module (built once per TRMKit version, cached in \(cache.path))")
+        let module = try TRMKitModule.prepare(sources: try TRMKitModule.locateSources(), cacheRoot: cache)
+        return CandidateEvaluator(sandbox: Sandbox(), module: module, config: config, workRoot: run.work, keepWork: settings.run.keepWork)
+    }
+
+    /// The research brief shown to the proposer: the seed's BRIEF.md, if any.
+    static func brief(seed: String) -> String {
+        let root = URL(fileURLWithPath: seed)
+        for candidate in [root.appendingPathComponent("BRIEF.md")] + (((try? FileManager.default.contentsOfDirectory(atPath: seed)) ?? []).sorted()
+            .map { root.appendingPathComponent($0).appendingPathComponent("BRIEF.md") }) {
+            if let text = try? String(contentsOf: candidate, encoding: .utf8) { return text }
+        }
+        return ""
+    }
+
+    /// Runs the loop with the progress printer and Ctrl-C handling: the first SIGINT finishes the work
+    /// in flight, a second exits at once (the database is consistent after every transaction).
+    static func drive(_ loop: EvolutionLoop, seeds: [Program], printer: ProgressPrinter) async throws -> EvolutionLoop.Summary {
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        let interrupts = Counter()
+        source.setEventHandler {
+            if interrupts.increment() > 1 {
+                FileHandle.standardError.write(Data("\nevolve: second interrupt, stopping now; `evolve resume` re-queues the work in flight\n".utf8))
+                exit(130)
+            }
+            Task { await loop.requestStop(.interrupted) }
+        }
+        source.resume()
+        defer { source.cancel() }
+        let summary = try await loop.run(seeds: seeds)
+        printer.finish()
+        return summary
+    }
+
+    final class Counter: @unchecked Sendable {
+        private var value = 0
+        private let lock = NSLock()
+        func increment() -> Int {
+            lock.lock()
+            defer { lock.unlock() }
+            value += 1
+            return value
+        }
+    }
+}
+
+extension RunSetup {
+    /// The proposer: an LLM ensemble when an endpoint is configured (the environment's `EVOLVE_LLM_*`
+    /// override the file's `llm:` section), else the offline mutator with the seed's `mutations:` ranges.
+    static func proposer(_ settings: RunSettings, manifest: RunManifest, say: @escaping @Sendable (String) -> Void) async throws -> any Proposer {
+        var endpoints: [Endpoint] = []
+        do {
+            if let endpoint = try Endpoint.fromEnvironment() {
+                endpoints = [endpoint]
+            } else if let base = settings.llm.apiBase {
+                for model in settings.llm.models.isEmpty ? [(name: "", weight: 1.0)] : settings.llm.models {
+                    var environment = ProcessInfo.processInfo.environment
+                    environment["EVOLVE_LLM_BASE_URL"] = base
+                    environment["EVOLVE_LLM_MODEL"] = model.name
+                    if let key = settings.llm.apiKeyEnv { environment["EVOLVE_LLM_API_KEY_ENV"] = key }
+                    guard let endpoint = try Endpoint.fromEnvironment(environment) else { continue }
+                    endpoints.append(endpoint)
+                }
+            }
+        } catch {
+            throw Failure(description: "LLM endpoint: \(error)")
+        }
+        guard !endpoints.isEmpty else {
+            let space = try MutationSpace.parse(evolveYAML: manifest.configText, path: manifest.configFile ?? "evolve.yaml")
+            say("proposer: offline mutator (no LLM endpoint configured; set EVOLVE_LLM_BASE_URL and EVOLVE_LLM_MODEL to use a model)")
+            return OfflineMutator(space: space)
+        }
+        var configuration = LLMProposerConfiguration()
+        for model in settings.llm.models { configuration.weights[model.name] = model.weight }
+        var policy = RetryPolicy()
+        policy.budgetUSD = settings.run.maxSpendUSD
+        let clients = endpoints.map { endpoint -> ChatClient in
+            var endpoint = endpoint
+            if let value = settings.llm.temperature { endpoint.temperature = value }
+            if let value = settings.llm.maxTokens { endpoint.maxTokens = value }
+            if let value = settings.llm.timeout { endpoint.totalTimeout = value }
+            return ChatClient(endpoint: endpoint, policy: policy)
+        }
+        for endpoint in endpoints { say("proposer: \(endpoint.describe())") }
+        return await LLMProposer(clients: clients, configuration: configuration)
+    }
+}

@@ -1,0 +1,154 @@
+import EvolveCore
+import Foundation
+import Yams
+
+/// The run-level sections of `evolve.yaml` (beside the benchmarks that `ProgramConfig` reads): when to
+/// stop, the search, the database, the evaluator and the LLM. OpenEvolve's key names are accepted where
+/// they mean the same thing, so a user can bring their config.
+struct RunSettings {
+    var run = RunConfig()
+    var database = DatabaseConfig()
+    /// A user command that scores programs (the command evaluator) instead of the TRM benchmarks.
+    var evaluatorCommand: [String]?
+    var evaluatorTimeout: Double?
+    var llm = LLMSettings()
+
+    struct LLMSettings {
+        var apiBase: String?
+        var models: [(name: String, weight: Double)] = []
+        var apiKeyEnv: String?
+        var temperature: Double?
+        var maxTokens: Int?
+        var timeout: Double?
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Reads the run sections of the YAML text of `path`.
+    static func parse(_ text: String, path: String) throws -> RunSettings {
+        let root: [String: Any]
+        do {
+            root = (try Yams.load(yaml: text) as? [String: Any]) ?? [:]
+        } catch {
+            throw Failure(description: "\(path): not valid YAML: \(error)")
+        }
+        var settings = RunSettings()
+        var featuresGiven = false
+        let reader = Reader(path: path)
+        let evolution = try reader.section(root, "evolution") ?? [:]
+        let top = root.merging(evolution) { a, _ in a }
+        if let value = try reader.int(top, "max_iterations") { settings.run.maxIterations = value }
+        if let value = try reader.double(top, "max_hours") { settings.run.maxHours = value }
+        if let value = try reader.double(top, "max_spend_usd") { settings.run.maxSpendUSD = value }
+        if let value = try reader.double(top, "target_score") { settings.run.targetScore = value }
+        if let value = try reader.int(top, "random_seed") { settings.run.randomSeed = UInt64(max(0, value)) }
+        if let value = try reader.string(top, "strategy") { settings.run.strategy = try reader.strategy(value) }
+        if let value = try reader.int(top, "parallel") { settings.run.parallel = value }
+        if let value = try reader.double(top, "crossover_rate") { settings.run.crossoverRate = value }
+        if let value = try reader.double(top, "max_outage_seconds") { settings.run.maxOutageSeconds = value }
+
+        if let database = try reader.section(root, "database") {
+            if let value = try reader.int(database, "num_islands") { settings.database.islands = value }
+            if let value = try reader.int(database, "migration_interval") { settings.database.migrationInterval = value }
+            if let value = try reader.double(database, "migration_rate") { settings.database.migrationRate = value }
+            if let value = try reader.int(database, "population_size") { settings.database.populationCap = value }
+            if let value = try reader.int(database, "archive_size") { settings.database.archiveSize = value }
+            if let value = try reader.double(database, "exploration_ratio") { settings.database.exploration = value }
+            if let value = try reader.double(database, "exploitation_ratio") { settings.database.exploitation = value }
+            if let dimensions = database["feature_dimensions"] {
+                guard let list = dimensions as? [[String: Any]], !list.isEmpty else {
+                    throw Failure(description: "\(path): database.feature_dimensions must be a list of {name, min, max, bins, scale}")
+                }
+                settings.database.features = FeatureSpace(try list.map { try reader.dimension($0) })
+                featuresGiven = true
+            }
+        }
+        if let evaluator = try reader.section(root, "evaluator") {
+            if let value = evaluator["command"] {
+                guard let words = value as? [String], !words.isEmpty else {
+                    throw Failure(description: "\(path): evaluator.command must be a list of words, e.g. [python3, evaluate.py]")
+                }
+                settings.evaluatorCommand = words
+            }
+            if let value = try reader.double(evaluator, "timeout") { settings.evaluatorTimeout = value }
+            if let value = try reader.int(evaluator, "parallel_evaluations") { settings.run.parallel = value }
+        }
+        if let llm = try reader.section(root, "llm") {
+            settings.llm.apiBase = try reader.string(llm, "api_base")
+            settings.llm.apiKeyEnv = try reader.string(llm, "api_key_env")
+            settings.llm.temperature = try reader.double(llm, "temperature")
+            settings.llm.maxTokens = try reader.int(llm, "max_tokens")
+            settings.llm.timeout = try reader.double(llm, "timeout")
+            if let models = llm["models"] as? [[String: Any]] {
+                for model in models {
+                    guard let name = model["name"] as? String else { throw Failure(description: "\(path): every llm.models entry needs a name") }
+                    settings.llm.models.append((name, (model["weight"] as? Double) ?? Double(model["weight"] as? Int ?? 1)))
+                }
+            }
+        }
+        // A user command reports no TRM descriptors: place its programs by code length and by distance
+        // from the seed, unless the file says otherwise.
+        if settings.evaluatorCommand != nil && !featuresGiven {
+            settings.database.features = FeatureSpace([.codeLength, .editDistance])
+        }
+        guard settings.run.parallel >= 1 else {
+            throw Failure(description: "\(path): parallel must be at least 1 (got \(settings.run.parallel))")
+        }
+        return settings
+    }
+
+    /// Typed reads that name the file and the key when a value has the wrong type.
+    struct Reader {
+        let path: String
+
+        func section(_ root: [String: Any], _ key: String) throws -> [String: Any]? {
+            guard let value = root[key] else { return nil }
+            guard let section = value as? [String: Any] else { throw Failure(description: "\(path): '\(key)' must be a section of keys") }
+            return section
+        }
+
+        func int(_ root: [String: Any], _ key: String) throws -> Int? {
+            guard let value = root[key] else { return nil }
+            if let number = value as? Int { return number }
+            if let number = value as? Double, number == number.rounded() { return Int(number) }
+            throw Failure(description: "\(path): '\(key)' must be a whole number, got \(value)")
+        }
+
+        func double(_ root: [String: Any], _ key: String) throws -> Double? {
+            guard let value = root[key] else { return nil }
+            if let number = value as? Double { return number }
+            if let number = value as? Int { return Double(number) }
+            throw Failure(description: "\(path): '\(key)' must be a number, got \(value)")
+        }
+
+        func string(_ root: [String: Any], _ key: String) throws -> String? {
+            guard let value = root[key] else { return nil }
+            guard let text = value as? String else { throw Failure(description: "\(path): '\(key)' must be text, got \(value)") }
+            return text
+        }
+
+        /// One feature dimension: `{name: parameters, min: 1e4, max: 1e7, bins: 6, scale: log}`.
+        func dimension(_ entry: [String: Any]) throws -> FeatureDimension {
+            guard let name = try string(entry, "name") else { throw Failure(description: "\(path): every feature dimension needs a name") }
+            let minimum = try double(entry, "min") ?? 0, maximum = try double(entry, "max") ?? 1
+            let bins = try int(entry, "bins") ?? 10
+            let scale = try string(entry, "scale").map { text -> FeatureDimension.Scale in
+                FeatureDimension.Scale(rawValue: text) ?? .linear
+            } ?? .linear
+            guard maximum > minimum, bins > 0, scale == .linear || minimum > 0 else {
+                throw Failure(description: "\(path): feature dimension '\(name)' needs min < max, bins > 0 and, on a log scale, min > 0")
+            }
+            return FeatureDimension(name: name, minimum: minimum, maximum: maximum, bins: bins, scale: scale)
+        }
+
+        func strategy(_ text: String) throws -> SearchStrategy {
+            guard let strategy = SearchStrategy(rawValue: text) else {
+                let known = SearchStrategy.allCases.map(\.rawValue).joined(separator: ", ")
+                throw Failure(description: "\(path): strategy '\(text)' is unknown; use one of \(known)")
+            }
+            return strategy
+        }
+    }
+}

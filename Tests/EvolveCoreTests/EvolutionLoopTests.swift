@@ -1,0 +1,180 @@
+import EvolveCore
+import Foundation
+import Testing
+
+/// A program is one file holding a number in its EVOLVE-BLOCK; its score is that number.
+private func value(_ program: Program) -> Double {
+    let text = program.files["value.txt"] ?? ""
+    return text.split(separator: "\n").compactMap { Double($0) }.first ?? -1
+}
+
+private func files(_ v: Double) -> [String: String] {
+    ["value.txt": "# EVOLVE-BLOCK-START\n\(String(format: "%.3f", v))\n# EVOLVE-BLOCK-END\n"]
+}
+
+/// Scores in-process, instantly: score = the number (a "build failure" for negative numbers).
+private struct NumberEvaluator: Evaluator {
+    func evaluate(_ program: Program, _ request: EvaluationRequest, progress: @escaping @Sendable (String) -> Void) async throws -> EvaluationReport {
+        let v = value(program)
+        if v < 0 { return EvaluationReport(outcome: .buildFailed, artifacts: ["build": "negative value \(v)"]) }
+        // The test split scores a little lower, so the gap is visible.
+        let score = request.split == .validation ? v : v - 0.01
+        return EvaluationReport(
+            outcome: .evaluated, metrics: Metrics(values: ["combined_score": score], split: request.split.rawValue), descriptors: ["x": v])
+    }
+}
+
+/// Deterministic by iteration: a copy of the parent (a duplicate), no child, a broken child, then
+/// improvements of +0.01…+0.03.
+private struct StepProposer: Proposer {
+    func propose(_ context: ProposalContext) async throws -> ProposalResult {
+        let r = UInt64(context.iteration % 6)
+        let proposal = Proposal(model: "step", promptTokens: 10, completionTokens: 5, costUSD: 0.001, mode: "diff", calls: 1, summary: "r \(r)")
+        switch r {
+        case 0: return .child(files: context.parent.files, parents: [context.parent.id], proposal: proposal)
+        case 1: return .failed(reason: "SEARCH block did not match", proposal: proposal)
+        case 2: return .child(files: files(-1), parents: [context.parent.id], proposal: proposal)
+        default:
+            let v = min(0.999, value(context.parent) + 0.01 * Double(r % 3 + 1) + Double(context.iteration) * 1e-4)
+            return .child(files: files(v), parents: [context.parent.id], proposal: proposal)
+        }
+    }
+}
+
+private struct DeadProposer: Proposer {
+    func propose(_ context: ProposalContext) async throws -> ProposalResult {
+        throw URLError(.cannotConnectToHost)
+    }
+}
+
+@Suite(.serialized) struct EvolutionLoopTests {
+    let runs = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-loop-\(UUID().uuidString)")
+
+    var database: DatabaseConfig {
+        var config = DatabaseConfig()
+        config.islands = 2
+        config.features = FeatureSpace([FeatureDimension(name: "x", minimum: 0, maximum: 1, bins: 10)])
+        config.migrationInterval = 5
+        return config
+    }
+
+    func config(_ iterations: Int, _ strategy: SearchStrategy = .mapElites) -> RunConfig {
+        var config = RunConfig()
+        config.maxIterations = iterations
+        config.parallel = 2
+        config.strategy = strategy
+        return config
+    }
+
+    func loop(_ run: RunDirectory, _ config: RunConfig, proposer: any Proposer = StepProposer()) throws -> EvolutionLoop {
+        try EvolutionLoop(run: run, config: config, database: database, evaluator: NumberEvaluator(), proposer: proposer, brief: "numbers")
+    }
+
+    func git(_ run: RunDirectory, _ arguments: String...) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+        process.arguments = ["-C", run.lineage.path] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    @Test func tenIterationsLeaveRowsCommitsWithTheRightParentsAndRecordedFailures() async throws {
+        let run = try RunDirectory.create(name: "ten", runsRoot: runs)
+        let summary = try await loop(run, config(10)).run(seeds: [Program(files: files(0.1))])
+        #expect(summary.iterations == 10)
+        #expect(summary.stopReason == .iterations)
+        let best = try #require(summary.bestScore)
+        #expect(best > 0.1)
+        #expect(summary.bestTestScore.map { abs($0 - (best - 0.01)) < 1e-9 } == true)
+
+        let store = try ProgramStore(path: run.database.path, config: database, seed: 42)
+        let programs = try ProgramStatus.allCases.flatMap { try store.programs(status: $0) }
+        #expect(programs.allSatisfy { $0.status != .queued && $0.status != .evaluating })
+        // Every program that is not a migrant copy has its own commit, whose parents are its parents' commits.
+        for program in programs where program.migratedFrom == nil {
+            let commit = try #require(program.commitID, "program \(program.id) has no commit")
+            let line = try git(run, "rev-list", "--parents", "-n", "1", commit).trimmingCharacters(in: .whitespacesAndNewlines)
+            let parents = line.split(separator: " ").dropFirst().map(String.init)
+            let expected = try program.parents.compactMap { try store.program($0)?.commitID }
+            #expect(parents == expected, "program \(program.id)")
+        }
+        #expect(try git(run, "fsck", "--strict").contains("error") == false)
+        #expect(try git(run, "log", "--oneline", "best").contains("score"))
+        // Duplicates were recorded, not evaluated; a broken child failed; a failed proposal was recorded.
+        let attempts = try store.attempts(from: programs.map(\.id), limit: 100)
+        #expect(attempts.contains { $0.outcome == .duplicate })
+        #expect(attempts.contains { $0.outcome == .proposalFailed && $0.detail.contains("did not match") })
+        #expect(programs.contains { $0.status == .failed })
+        #expect(try store.evaluationCount() == programs.filter { $0.migratedFrom == nil }.count
+            + programs.filter { $0.testMetrics != nil && $0.migratedFrom == nil }.count)
+        #expect(try store.spend().costUSD > 0.009)
+    }
+
+    @Test func aResumedRunContinuesWhereItStoppedAndEvaluatesNothingTwice() async throws {
+        let run = try RunDirectory.create(name: "resume", runsRoot: runs)
+        _ = try await loop(run, config(6)).run(seeds: [Program(files: files(0.2))])
+        let store = try ProgramStore(path: run.database.path, config: database, seed: 42)
+        let before = try store.evaluationCount()
+        let evaluatedBefore = Set(try store.programs(status: .evaluated).filter { $0.migratedFrom == nil }.map(\.id))
+
+        let again = try RunDirectory.open("resume", runsRoot: runs)
+        let summary = try await loop(again, config(12)).run(seeds: [Program(files: files(0.2))])
+        #expect(summary.iterations == 12)
+        let reopened = try ProgramStore(path: run.database.path, config: database, seed: 42)
+        for id in evaluatedBefore { #expect(try reopened.evaluationCount(programID: id) >= 1) }
+        // The seed was not evaluated again: one validation evaluation plus at most one test evaluation.
+        let seed = try #require(try reopened.programs(status: .evaluated).first { $0.parents.isEmpty && $0.migratedFrom == nil })
+        let seedEvaluations = try reopened.evaluationCount(programID: seed.id)
+        #expect(seedEvaluations <= 2, "\(seedEvaluations) evaluations of the seed")
+        #expect(try reopened.evaluationCount() > before)
+    }
+
+    @Test func aRunNameThatExistsIsRefusedNamingResume() throws {
+        _ = try RunDirectory.create(name: "taken", runsRoot: runs)
+        #expect(throws: RunDirectory.Failure.self) { try RunDirectory.create(name: "taken", runsRoot: runs) }
+        do { _ = try RunDirectory.create(name: "taken", runsRoot: runs) } catch { #expect("\(error)".contains("evolve resume taken")) }
+        #expect(throws: RunDirectory.Failure.self) { try RunDirectory.open("nope", runsRoot: runs) }
+        #expect(!RunDirectory.isValidName("../x"))
+    }
+
+    @Test func bestOfNTakesEveryChildFromASeedAndHillClimbFromTheBest() async throws {
+        let control = try RunDirectory.create(name: "control", runsRoot: runs)
+        _ = try await loop(control, config(8, .bestOfN)).run(seeds: [Program(files: files(0.3))])
+        let store = try ProgramStore(path: control.database.path, config: database, seed: 42)
+        let seed = try #require(try store.programs(status: .evaluated).first { $0.parents.isEmpty })
+        let children = try ProgramStatus.allCases.flatMap { try store.programs(status: $0) }.filter { $0.proposal != nil }
+        #expect(!children.isEmpty)
+        #expect(children.allSatisfy { $0.parents == [seed.id] })
+
+        let climb = try RunDirectory.create(name: "climb", runsRoot: runs)
+        _ = try await loop(climb, config(8, .hillClimb)).run(seeds: [Program(files: files(0.3))])
+        let climbed = try ProgramStore(path: climb.database.path, config: database, seed: 42)
+        let evaluated = try climbed.programs(status: .evaluated).filter { $0.proposal != nil }.sorted { $0.iteration < $1.iteration }
+        // Each child's parent was the best program when it was proposed: its generation keeps growing.
+        #expect(evaluated.map(\.generation).max() ?? 0 >= 2)
+    }
+
+    @Test func aDeadEndpointStopsTheRunCleanlyAfterTheConfiguredOutage() async throws {
+        let run = try RunDirectory.create(name: "dead", runsRoot: runs)
+        var config = config(50)
+        config.maxOutageSeconds = 0.5
+        let started = Date()
+        let summary = try await loop(run, config, proposer: DeadProposer()).run(seeds: [Program(files: files(0.1))])
+        #expect(summary.stopReason == .outage)
+        #expect(Date().timeIntervalSince(started) < 20)
+        #expect(try String(contentsOf: run.log, encoding: .utf8).contains("the proposer failed"))
+    }
+
+    @Test func aStopFileEndsTheRunBeforeTheNextIteration() async throws {
+        let run = try RunDirectory.create(name: "stopfile", runsRoot: runs)
+        #expect(FileManager.default.createFile(atPath: run.stopFile.path, contents: nil))
+        let summary = try await loop(run, config(50)).run(seeds: [Program(files: files(0.1))])
+        #expect(summary.stopReason == .stopFile)
+        #expect(summary.iterations == 0)
+    }
+}
