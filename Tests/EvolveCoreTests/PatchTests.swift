@@ -56,6 +56,8 @@ struct PatchCase: Sendable, CustomTestStringConvertible {
 
     var testDescription: String { name }
 
+    static let spanning = "    static let layers = 2\n}\n// EVOLVE-BLOCK-END\n\nfunc fixed() -> Int { 1 }\n\n// EVOLVE-BLOCK-START step\nfunc step(_ x: Int) -> Int {\n    var y = x"
+
     static let all: [PatchCase] = {
         let e = PatchFixture.edit
         return [
@@ -99,6 +101,14 @@ struct PatchCase: Sendable, CustomTestStringConvertible {
                 name: "context lines with an unchanged marker are fine",
                 answer: e("kernel.swift", "// EVOLVE-BLOCK-START hyperparameters\nenum Hyper {\n    static let hidden = 64", "// EVOLVE-BLOCK-START hyperparameters\nenum Hyper {\n    static let hidden = 40"),
                 expect: .child([("kernel.swift", "hidden = 64", "hidden = 40")])),
+            PatchCase(
+                name: "one SEARCH spanning two blocks and the fixed text between them",
+                answer: e("kernel.swift", Self.spanning, Self.spanning.replacingOccurrences(of: "layers = 2", with: "layers = 3").replacingOccurrences(of: "var y = x", with: "var y = x * 2")),
+                expect: .child([("kernel.swift", "static let layers = 2   ", "static let layers = 3"), ("kernel.swift", "    var y = x\n", "    var y = x * 2\n")])),
+            PatchCase(
+                name: "one SEARCH spanning two blocks that changes the fixed text between them",
+                answer: e("kernel.swift", Self.spanning, Self.spanning.replacingOccurrences(of: "layers = 2", with: "layers = 3").replacingOccurrences(of: "{ 1 }", with: "{ 2 }")),
+                expect: .failure(.outsideBlock)),
             PatchCase(
                 name: "insertion at the end of a block",
                 answer: e("kernel.swift", "    return y + Hyper.hidden\n}\n// EVOLVE-BLOCK-END", "    return y + Hyper.hidden\n}\nfunc extra() {}\n// EVOLVE-BLOCK-END"),

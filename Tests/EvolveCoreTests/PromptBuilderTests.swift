@@ -55,7 +55,7 @@ enum PromptFixture {
             changed["kernel.swift"] = files["kernel.swift"]!.replacingOccurrences(of: "static let nSup = 6", with: "static let nSup = \(7 + i)")
             inspirations.append(evaluated(changed, exact: 0.5, id: "insp-\(i)-bbbb", summary: "nSup 6 → \(7 + i)"))
         }
-        let history = (0..<attempts).map { i in
+        let history = (0..<attempts).reversed().map { i in  // newest first, as the store gives them
             Attempt(programID: "a\(i)", outcome: i % 2 == 0 ? .buildFailed : .evaluated, change: "attempt number \(i)",
                     detail: i % 2 == 0 ? "error: cannot find 'Hyper.width' in scope" : "score 0.61", scoreChange: i % 2 == 0 ? nil : 0.01)
         }

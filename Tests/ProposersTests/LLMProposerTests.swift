@@ -141,6 +141,7 @@ enum LLMFixture {
         guard case .failed(let reason, let proposal) = result else { Issue.record("an edit outside the blocks made a child"); return }
         #expect(reason.hasPrefix("no usable edit after one repair round: ") && reason.contains("outside every EVOLVE-BLOCK"))
         #expect(proposal.calls == 2 && proposal.promptTokens == 2000 && abs(proposal.costUSD - 0.0072) < 1e-12)
+        #expect(proposal.summary == "rename the entry point", "a failed attempt is named by what it tried")
 
         #expect(server.requests.count == 2)
         let repair = try LLMFixture.messages(server.requests[1])

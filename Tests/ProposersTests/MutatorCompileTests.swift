@@ -12,6 +12,7 @@ import Testing
 /// The fraction is printed and written to `$TMPDIR/evolve-mutator-compile.txt`.
 @Suite(.serialized) struct MutatorCompileTests {
     static let count = Int(ProcessInfo.processInfo.environment["EVOLVE_MEASURE_COMPILE"] ?? "")
+    static let runCount = Int(ProcessInfo.processInfo.environment["EVOLVE_MEASURE_RUN"] ?? "")
 
     static let config = """
         seed: 3
@@ -21,11 +22,11 @@ import Testing
             box_rows: 2
             box_columns: 2
             difficulty: 8
-            train: 10
-            validation: 4
-            test: 4
-            train_flops: 1.0e8
-            eval_flops: 1.0e8
+            train: 40
+            validation: 12
+            test: 12
+            train_flops: 1.0e10
+            eval_flops: 1.0e9
             wall_seconds: 20
         """
 
@@ -62,5 +63,38 @@ import Testing
         print(report)
         try report.write(to: temp.appendingPathComponent("evolve-mutator-compile.txt"), atomically: true, encoding: .utf8)
         #expect(fraction >= 0.9, "\(report)")
+    }
+
+    /// Beyond compiling: how many children run through both evaluation stages on a tiny Sudoku budget
+    /// (`EVOLVE_MEASURE_RUN=20`); written to `$TMPDIR/evolve-mutator-run.txt`. Informational: a child may
+    /// legitimately fail at run time (a width the attention heads do not divide), so nothing is asserted
+    /// beyond the seed itself being evaluated.
+    @Test(.enabled(if: runCount != nil, "set EVOLVE_MEASURE_RUN=<children> to measure"))
+    func childrenOfTheTRMSeedRun() async throws {
+        let total = max(1, Self.runCount ?? 20)
+        let temp = FileManager.default.temporaryDirectory
+        let module = try TRMKitModule.prepare(
+            sources: Seeds.repo.appendingPathComponent("Sources/TRMKit"), cacheRoot: temp.appendingPathComponent("evolve-test-module-cache"))
+        let work = temp.appendingPathComponent("evolve-mutator-run-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let evaluator = CandidateEvaluator(
+            sandbox: Sandbox(), module: module, config: try ProgramConfig.parse(Self.config, path: "test.yaml"), workRoot: work)
+        let seed = Program(files: try Seeds.files("trm"))
+        let control = try await evaluator.evaluate(seed, EvaluationRequest(split: .validation, trainingSeed: 1))
+        try #require(control.outcome == .evaluated, "the seed itself is not evaluated: \(control.artifacts)")
+        var evaluated = 0
+        var lines = [String(format: "seed: exact %.3f", control.metrics?.combinedScore ?? 0)]
+        for index in 0..<total {
+            let child = try Seeds.child(OfflineMutator().mutate(ProposalContext(parent: seed, seed: UInt64(2000 + index))))
+            let report = try await evaluator.evaluate(Program(files: child.files), EvaluationRequest(split: .validation, trainingSeed: 1))
+            if report.outcome == .evaluated { evaluated += 1 }
+            let detail = report.outcome == .evaluated
+                ? String(format: "exact %.3f", report.metrics?.combinedScore ?? 0)
+                : report.artifacts.values.joined(separator: " | ").replacingOccurrences(of: "\n", with: " ").prefix(300).description
+            lines.append("\(report.outcome.rawValue) \(child.proposal.summary): \(detail)")
+        }
+        let text = "offline mutator: \(evaluated) of \(total) children of Programs/trm evaluated on a tiny Sudoku budget\n" + lines.joined(separator: "\n") + "\n"
+        print(text)
+        try text.write(to: temp.appendingPathComponent("evolve-mutator-run.txt"), atomically: true, encoding: .utf8)
     }
 }

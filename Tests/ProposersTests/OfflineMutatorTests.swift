@@ -80,7 +80,11 @@ enum Seeds {
                     #expect(o <= 10 ? abs(n - o) == 1 : (n == o * 2 || n == o / 2), "\(name) \(old) → \(new)")
                 } else {
                     let (o, n) = (try #require(Double(old)), try #require(Double(new)))
-                    if o < 1 { #expect(n > 0 && n < 1, "\(name) \(old) → \(new) left (0, 1)") } else { #expect(abs(n / o - 2) < 0.01 || abs(n / o - 0.5) < 0.01) }
+                    if o >= 0.5 && o < 1 {
+                        #expect(n > 0 && n < 1, "\(name) \(old) → \(new) left (0, 1)")
+                    } else {
+                        #expect(abs(n / o - 2) < 0.01 || abs(n / o - 0.5) < 0.01, "\(name) \(old) → \(new)")
+                    }
                     #expect(old.contains("e") == new.contains("e"), "\(name) \(old) → \(new) changed style")
                 }
             }

@@ -127,10 +127,10 @@ public enum Patch {
             lastFile = file
             var lines = working[file]!
             do {
-                let label = try apply(edit, file: file, to: &lines)
+                let labels = try apply(edit, file: file, to: &lines)
                 working[file] = lines
                 applied.append(edit.index)
-                if !changed.contains(label) { changed.append(label) }
+                for label in labels where !changed.contains(label) { changed.append(label) }
             } catch {
                 problems.append(error)
             }
@@ -149,6 +149,12 @@ public enum Patch {
         }
         let summary = parsed.summary ?? "changed " + changedBlocks.map { splitLabel($0).name }.joined(separator: ", ")
         return PatchResult(files: child, changedBlocks: changedBlocks, summary: summary, edits: parsed.edits.count)
+    }
+
+    /// The answer's own one-line description of its change (its `Summary:` line, else its first line of
+    /// prose), whether or not its edits apply: a failed attempt is still worth naming in the next prompt.
+    public static func summary(of answer: String) -> String? {
+        AnswerParser(answer: answer, paths: []).parse().summary
     }
 
     /// A child of `first` whose blocks named in `fromSecond` (labels, `kernel.swift: hyperparameters`)
@@ -207,8 +213,8 @@ public enum Patch {
         return .success(file)
     }
 
-    /// Applies one edit to `lines` (a file), returning the label of the block it changed.
-    private static func apply(_ edit: ParsedEdit, file: String, to source: inout SourceLines) throws(PatchError.Problem) -> String {
+    /// Applies one edit to `lines` (a file), returning the labels of the blocks it changed.
+    private static func apply(_ edit: ParsedEdit, file: String, to source: inout SourceLines) throws(PatchError.Problem) -> [String] {
         func problem(_ kind: PatchError.Kind, _ message: String) -> PatchError.Problem {
             PatchError.Problem(kind: kind, edit: edit.index, message: "edit \(edit.index) (\(file)): \(message)")
         }
@@ -221,7 +227,7 @@ public enum Patch {
                 throw problem(.noSuchBlock, "rewrites block '\(name)', which \(file) does not have (its blocks: \(blocks.map(\.name).joined(separator: ", ")))")
             }
             source.lines.replaceSubrange(block.startLine..<(block.endLine - 1), with: body)
-            return block.label
+            return [block.label]
 
         case .replace(let search, let replace):
             guard search.contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
@@ -231,31 +237,82 @@ public enum Patch {
             let original = Array(source.lines[range])
             var replacement = replaceUsed
             if tier == .indentation { replacement = reindent(replacement, search: searchUsed, matched: original) }
-            // Lines the edit repeats unchanged are context: keep the parent's bytes, and judge only the rest.
-            let same: (String, String) -> Bool = { tier.normalise($0) == tier.normalise($1) }
-            var prefix = 0
-            while prefix < min(original.count, replacement.count), same(original[prefix], replacement[prefix]) { prefix += 1 }
-            var suffix = 0
-            while suffix < min(original.count, replacement.count) - prefix,
-                  same(original[original.count - 1 - suffix], replacement[replacement.count - 1 - suffix]) { suffix += 1 }
-            let changedStart = range.lowerBound + prefix
-            let changedEnd = range.upperBound - suffix
-            let inserted = Array(replacement[prefix..<(replacement.count - suffix)])
-
-            if let marker = blocks.flatMap({ [$0.startLine - 1, $0.endLine - 1] }).first(where: { (changedStart..<changedEnd).contains($0) }) {
-                throw problem(.markerChanged, "removes or changes the marker line \(marker + 1) `\(source.lines[marker].trimmingCharacters(in: .whitespaces))`; markers must stay exactly as they are — change only the lines between them")
+            // Lines the edit repeats unchanged are context: keep the parent's bytes, and judge only the
+            // changed stretches (hunks), so one SEARCH may span two blocks and the fixed text between them.
+            let hunks = Self.hunks(original, replacement, same: { tier.normalise($0) == tier.normalise($1) })
+            var labels: [String] = []
+            for hunk in hunks {
+                let changedStart = range.lowerBound + hunk.original.lowerBound
+                let changedEnd = range.lowerBound + hunk.original.upperBound
+                if let marker = blocks.flatMap({ [$0.startLine - 1, $0.endLine - 1] }).first(where: { (changedStart..<changedEnd).contains($0) }) {
+                    throw problem(.markerChanged, "removes or changes the marker line \(marker + 1) `\(source.lines[marker].trimmingCharacters(in: .whitespaces))`; markers must stay exactly as they are — change only the lines between them")
+                }
+                if hunk.inserted.contains(where: EvolveBlocks.mentionsMarker) {
+                    throw problem(.markerChanged, "adds a line with an EVOLVE-BLOCK marker; blocks cannot be added, split or moved — change only the lines between the existing markers")
+                }
+                guard let block = blocks.first(where: { changedStart >= $0.startLine && changedEnd <= $0.endLine - 1 }) else {
+                    let first = min(changedStart, source.lines.count - 1)
+                    let where_ = changedStart == changedEnd ? "inserts after line \(changedStart)" : "changes lines \(changedStart + 1)–\(changedEnd)"
+                    throw problem(.outsideBlock, "\(where_) (`\(source.lines[max(0, first)].trimmingCharacters(in: .whitespaces).prefix(60))`), outside every EVOLVE-BLOCK; only lines between EVOLVE-BLOCK-START and EVOLVE-BLOCK-END may change (blocks in \(file): \(blocks.map { "\($0.name), lines \($0.startLine)–\($0.endLine)" }.joined(separator: "; ")))")
+                }
+                if !labels.contains(block.label) { labels.append(block.label) }
             }
-            if inserted.contains(where: EvolveBlocks.mentionsMarker) {
-                throw problem(.markerChanged, "adds a line with an EVOLVE-BLOCK marker; blocks cannot be added, split or moved — change only the lines between the existing markers")
+            for hunk in hunks.reversed() {
+                source.lines.replaceSubrange((range.lowerBound + hunk.original.lowerBound)..<(range.lowerBound + hunk.original.upperBound), with: hunk.inserted)
             }
-            guard let block = blocks.first(where: { changedStart >= $0.startLine && changedEnd <= $0.endLine - 1 }) else {
-                let first = min(changedStart, source.lines.count - 1)
-                let where_ = changedStart == changedEnd ? "inserts after line \(changedStart)" : "changes lines \(changedStart + 1)–\(changedEnd)"
-                throw problem(.outsideBlock, "\(where_) (`\(source.lines[max(0, first)].trimmingCharacters(in: .whitespaces).prefix(60))`), outside every EVOLVE-BLOCK; only lines between EVOLVE-BLOCK-START and EVOLVE-BLOCK-END may change (blocks in \(file): \(blocks.map { "\($0.name), lines \($0.startLine)–\($0.endLine)" }.joined(separator: "; ")))")
-            }
-            source.lines.replaceSubrange(changedStart..<changedEnd, with: inserted)
-            return block.label
+            return labels
         }
+    }
+
+    /// One changed stretch: lines of the original replaced by `inserted` (either may be empty).
+    struct Hunk: Equatable {
+        var original: Range<Int>
+        var inserted: [String]
+    }
+
+    /// The changed stretches between two line lists, by a longest common subsequence (SEARCH blocks are
+    /// short); above a size bound, one hunk between the common prefix and suffix.
+    static func hunks(_ a: [String], _ b: [String], same: (String, String) -> Bool) -> [Hunk] {
+        var prefix = 0
+        while prefix < min(a.count, b.count), same(a[prefix], b[prefix]) { prefix += 1 }
+        var suffix = 0
+        while suffix < min(a.count, b.count) - prefix, same(a[a.count - 1 - suffix], b[b.count - 1 - suffix]) { suffix += 1 }
+        let x = Array(a[prefix..<(a.count - suffix)])
+        let y = Array(b[prefix..<(b.count - suffix)])
+        if x.isEmpty && y.isEmpty { return [] }
+        guard x.count * y.count <= 1_000_000, !x.isEmpty, !y.isEmpty else {
+            return [Hunk(original: prefix..<(a.count - suffix), inserted: y)]
+        }
+        // lcs[i][j]: common subsequence length of x[i...] and y[j...].
+        var lcs = [[Int]](repeating: [Int](repeating: 0, count: y.count + 1), count: x.count + 1)
+        for i in stride(from: x.count - 1, through: 0, by: -1) {
+            for j in stride(from: y.count - 1, through: 0, by: -1) {
+                lcs[i][j] = same(x[i], y[j]) ? lcs[i + 1][j + 1] + 1 : max(lcs[i + 1][j], lcs[i][j + 1])
+            }
+        }
+        var hunks: [Hunk] = []
+        var i = 0, j = 0
+        var open: (start: Int, inserted: [String])?
+        func close(at end: Int) {
+            if let o = open { hunks.append(Hunk(original: (prefix + o.start)..<(prefix + end), inserted: o.inserted)) }
+            open = nil
+        }
+        while i < x.count || j < y.count {
+            if i < x.count, j < y.count, same(x[i], y[j]) {
+                close(at: i)
+                i += 1
+                j += 1
+            } else if j < y.count, i == x.count || lcs[i][j + 1] >= lcs[i + 1][j] {
+                if open == nil { open = (i, []) }
+                open!.inserted.append(y[j])
+                j += 1
+            } else {
+                if open == nil { open = (i, []) }
+                i += 1
+            }
+        }
+        close(at: i)
+        return hunks
     }
 
     /// How loosely a SEARCH line may equal a file line, tried strictest first.

@@ -133,8 +133,8 @@ public struct PromptBuilder: Sendable {
             the path of the file, then a SEARCH/REPLACE block: SEARCH lines copied exactly from the current \
             program, then the lines that replace them.
 
-            Worked example (the program's `\(file)` has `static let hidden = 64` and `static let n = 2` inside \
-            its hyperparameters block):
+            Worked example, for a file `\(file)` holding `static let hidden = 64` and `static let n = 2` inside \
+            an EVOLVE-BLOCK:
 
             Summary: wider state and one more latent step, to use the budget on depth instead of batches
 
@@ -181,7 +181,7 @@ public struct PromptBuilder: Sendable {
             out.append("# Second parent (id \(Self.shortID(second.id)))\n\n" + metricsText(second, artifacts: [:]) + "\n\n"
                 + blocksText(second, comparedWith: parent, heading: "###"))
         }
-        let attempts = Array(context.attempts.suffix(plan.attempts).reversed())
+        let attempts = Array(context.attempts.prefix(plan.attempts))  // newest first, as the store gives them
         if !attempts.isEmpty {
             out.append("# Earlier attempts on this lineage (newest first; do not repeat what failed)\n\n" + attempts.map(attemptLine).joined(separator: "\n"))
         }

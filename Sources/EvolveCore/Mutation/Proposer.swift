@@ -43,6 +43,7 @@ public struct ProposalContext: Sendable {
     public var inspirations: [Program]
     /// The island's best programs.
     public var topPrograms: [Program]
+    /// Recent attempts on the lineage, newest first (the store's order).
     public var attempts: [Attempt]
     /// The seed's `BRIEF.md`: what the research is about.
     public var brief: String

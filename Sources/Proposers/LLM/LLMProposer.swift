@@ -116,12 +116,15 @@ public actor LLMProposer: Proposer {
         let second: String
         switch try await answer(&messages, client: client, proposal: &proposal) {
         case .success(let text): second = text
-        case .failure(let failure): return .failed(reason: "the first answer did not apply (\(problem)); the repair: \(failure)", proposal: proposal)
+        case .failure(let failure):
+            proposal.summary = Patch.summary(of: first) ?? ""
+            return .failed(reason: "the first answer did not apply (\(problem)); the repair: \(failure)", proposal: proposal)
         }
         do {
             return child(try Patch.apply(answer: second, to: parent.files, limits: configuration.limits), parents: parents, proposal: proposal)
         } catch {
-            proposal.summary = "no usable edit after one repair round"
+            // Named by what it tried, so the next prompt's attempts say what not to repeat.
+            proposal.summary = Patch.summary(of: second) ?? Patch.summary(of: first) ?? ""
             return .failed(reason: "no usable edit after one repair round: \(error)", proposal: proposal)
         }
     }

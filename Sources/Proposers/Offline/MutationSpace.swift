@@ -63,7 +63,7 @@ public struct MutationSpaceError: Error, CustomStringConvertible, Sendable {
 ///
 /// A trailing `// evolve: 16...256, log` comment on a constant's line declares the same in the source; the
 /// config wins when both name a constant. A constant with no range moves by ×½/×2 (±1 for integers up to
-/// 10, which stay positive; fractions in (0, 1) move by halving or doubling their odds; Booleans flip).
+/// 10, which stay positive; fractions in [0.5, 1) move by halving or doubling their odds; Booleans flip).
 public struct MutationSpace: Sendable, Equatable {
     public var ranges: [String: MutationRange]
 

@@ -183,7 +183,8 @@ public struct OfflineMutator: Proposer {
     }
 
     /// ±1 for integers up to 10 (never reaching 0 from a positive value), ×½ or ×2 otherwise; a fraction
-    /// in (0, 1) (a decay, a probability) halves or doubles its odds so it stays a fraction. Zero stays.
+    /// in [0.5, 1) (a decay) halves or doubles its odds instead, so it stays below 1 (0.98 → 0.99 or
+    /// 0.961). Zero stays.
     static func defaultStep(_ current: Double, integer: Bool, rng: inout SplitMix64) -> Double? {
         let up = rng.below(2) == 1
         let magnitude = abs(current)
@@ -197,7 +198,7 @@ public struct OfflineMutator: Proposer {
             return sign * max(1, (up ? magnitude * 2 : magnitude / 2).rounded())
         }
         guard magnitude > 0 else { return nil }
-        if magnitude < 1 {
+        if magnitude >= 0.5 && magnitude < 1 {
             let odds = magnitude / (1 - magnitude) * (up ? 2 : 0.5)
             return sign * LiteralFormat.rounded(odds / (1 + odds))
         }
