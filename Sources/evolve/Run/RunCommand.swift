@@ -70,7 +70,7 @@ struct RunCommand: AsyncParsableCommand {
             let settings = try RunSetup.settings(manifest)
             // Check everything the run needs before creating its directory.
             if settings.evaluatorCommand == nil { _ = try ProgramConfig.parse(configText, path: configFile?.path ?? "evolve.yaml") }
-            let proposer = try await RunSetup.proposer(settings, manifest: manifest, say: say)
+            let proposer = try await RunSetup.proposer(settings, manifest: manifest, seeds: seeds.seeds.map(\.program), say: say)
             let run = try RunDirectory.create(name: manifest.name, runsRoot: RunSetup.runsRoot, manifest: try manifest.encoded())
             say("run '\(run.name)' lives in \(run.root.path) (log: \(run.log.path)); \(seeds.seeds.count) seed(s): \(seeds.seeds.map(\.name).joined(separator: ", "))")
             let evaluator = try RunSetup.evaluator(manifest, settings: settings, run: run, say: say)
@@ -146,14 +146,14 @@ struct ResumeCommand: AsyncParsableCommand {
             try manifest.save(to: directory)
             try? FileManager.default.removeItem(at: directory.stopFile)
             let settings = try RunSetup.settings(manifest)
-            let proposer = try await RunSetup.proposer(settings, manifest: manifest, say: say)
+            // Used only if the run was stopped before its seeds were stored.
+            let seeds = (try? SeedPrograms.load(manifest.seed))?.seeds.map(\.program) ?? []
+            let proposer = try await RunSetup.proposer(settings, manifest: manifest, seeds: [], say: say)
             say("resuming run '\(directory.name)' in \(directory.root.path)")
             let evaluator = try RunSetup.evaluator(manifest, settings: settings, run: directory, say: say)
             let loop = try EvolutionLoop(
                 run: directory, config: settings.run, database: settings.database, evaluator: evaluator, proposer: proposer,
                 brief: RunSetup.brief(seed: manifest.seed)) { printer.handle($0) }
-            // Used only if the run was stopped before its seeds were stored.
-            let seeds = (try? SeedPrograms.load(manifest.seed))?.seeds.map(\.program) ?? []
             let summary = try await RunSetup.drive(loop, seeds: seeds, printer: printer)
             try RunCommand.report(summary, run: directory, json: json)
         } catch let error as CustomStringConvertible & Error where RunCommand.isUserFacing(error) {

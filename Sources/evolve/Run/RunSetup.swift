@@ -129,7 +129,9 @@ enum RunSetup {
 extension RunSetup {
     /// The proposer: an LLM ensemble when an endpoint is configured (the environment's `EVOLVE_LLM_*`
     /// override the file's `llm:` section), else the offline mutator with the seed's `mutations:` ranges.
-    static func proposer(_ settings: RunSettings, manifest: RunManifest, say: @escaping @Sendable (String) -> Void) async throws -> any Proposer {
+    static func proposer(
+        _ settings: RunSettings, manifest: RunManifest, seeds: [Program], say: @escaping @Sendable (String) -> Void
+    ) async throws -> any Proposer {
         var endpoints: [Endpoint] = []
         do {
             if let endpoint = try Endpoint.fromEnvironment() {
@@ -148,9 +150,22 @@ extension RunSetup {
             throw Failure(description: "LLM endpoint: \(error)")
         }
         guard !endpoints.isEmpty else {
-            let space = try MutationSpace.parse(evolveYAML: manifest.configText, path: manifest.configFile ?? "evolve.yaml")
+            let space: MutationSpace
+            do {
+                space = try MutationSpace.parse(evolveYAML: manifest.configText, path: manifest.configFile ?? "evolve.yaml")
+            } catch {
+                throw Failure(description: "\(error)")
+            }
+            let mutator = OfflineMutator(space: space)
+            for seed in seeds {
+                do {
+                    try mutator.validate(seed.files)
+                } catch {
+                    throw Failure(description: "\(manifest.configFile ?? "evolve.yaml"): mutations: \(error)")
+                }
+            }
             say("proposer: offline mutator (no LLM endpoint configured; set EVOLVE_LLM_BASE_URL and EVOLVE_LLM_MODEL to use a model)")
-            return OfflineMutator(space: space)
+            return mutator
         }
         var configuration = LLMProposerConfiguration()
         for model in settings.llm.models { configuration.weights[model.name] = model.weight }
