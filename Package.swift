@@ -70,6 +70,9 @@ package.targets.append(
 
 // Load and crash-safety driver for the program database (the crash test runs it and kills it).
 package.targets.append(.executableTarget(name: "evolve-dbbench", dependencies: ["EvolveCore", "EvolveSupport"]))
+// The evolution loop's own overhead per iteration at 1k, 10k and 100k programs (a benchmark).
+package.targets.append(
+    .executableTarget(name: "evolve-loopbench", dependencies: ["EvolveCore", "EvolveSupport", "LLMClient", "Proposers", "LoopbackServer"]))
 if let tests = package.targets.first(where: { $0.name == "EvolveCoreTests" }) {
     tests.dependencies.append("evolve-dbbench")
 }

@@ -90,6 +90,11 @@ public actor EvolutionLoop {
     var inFlight = 0
     var outageSince: Date?
     var consecutiveEvaluatorErrors = 0
+    /// LLM spend so far, read from the database once and kept up to date (no per-iteration scan).
+    var spend: (costUSD: Double, promptTokens: Int, completionTokens: Int) = (0, 0, 0)
+    /// The seed each program descends from, filled as programs are seen (no walk up the lineage).
+    var rootOf: [String: String] = [:]
+    var lastStatus = Date.distantPast
 
     public init(
         run: RunDirectory, config: RunConfig, database: DatabaseConfig, evaluator: any Evaluator, proposer: any Proposer,
@@ -129,6 +134,7 @@ public actor EvolutionLoop {
     /// are ignored (the database has them) and unfinished evaluations are re-queued.
     public func run(seeds: [Program]) async throws -> Summary {
         sessionStart = Date()
+        spend = try store.spend()
         if let snapshot = try store.state("proposer"), let data = Data(base64Encoded: snapshot) {
             try await proposer.restore(data)
         }
@@ -152,7 +158,7 @@ public actor EvolutionLoop {
                 group.addTask { try await self.evaluateChild(program, parentScore: nil, proposal: program.proposal) }
             }
             // Proposals run a little ahead of evaluations so the evaluation slots never wait for the LLM.
-            let window = config.parallel + max(1, config.parallel / 2)
+            let window = config.parallel + (config.proposalLookahead ?? max(1, config.parallel / 2))
             while true {
                 while inFlight < window, let iteration = nextIteration() {
                     inFlight += 1
@@ -164,6 +170,7 @@ public actor EvolutionLoop {
                 emitStatus()
             }
         }
+        emitStatus(force: true)
         try saveState()
         let best = try store.best()
         let summary = Summary(
@@ -176,6 +183,8 @@ public actor EvolutionLoop {
 
     var elapsed: Double { state.elapsedBefore + Date().timeIntervalSince(sessionStart) }
 
+    var bestScore: Double? { store.islandBests().compactMap { $0?.score }.max() }
+
     /// The next iteration number, or nil when a stop condition holds.
     func nextIteration() -> Int? {
         if stopReason == nil {
@@ -186,9 +195,9 @@ public actor EvolutionLoop {
                 stopReason = .iterations
             } else if let hours = config.maxHours, elapsed >= hours * 3600 {
                 stopReason = .time
-            } else if let budget = config.maxSpendUSD, (try? store.spend().costUSD) ?? 0 >= budget {
+            } else if let budget = config.maxSpendUSD, spend.costUSD >= budget {
                 stopReason = .spend
-            } else if let target = config.targetScore, let best = try? store.best()?.score, best >= target {
+            } else if let target = config.targetScore, let best = bestScore, best >= target {
                 stopReason = .target
             }
         }
@@ -305,6 +314,8 @@ public actor EvolutionLoop {
     /// Stores a proposed child (or records why there is none); returns the child to evaluate.
     func accept(_ result: ProposalResult, context: ProposalContext, iteration: Int) throws -> Program? {
         let parent = context.parent
+        let cost = result.proposal
+        spend = (spend.costUSD + cost.costUSD, spend.promptTokens + cost.promptTokens, spend.completionTokens + cost.completionTokens)
         switch result {
         case .failed(let reason, let proposal):
             try store.recordAttempt(
@@ -434,12 +445,23 @@ public actor EvolutionLoop {
 
     /// The seed a program descends from (the root of its first-parent chain), for the edit distance.
     func lineageSeed(of program: Program) throws -> Program? {
+        guard let parentID = program.parents.first else { return nil }
+        if let root = rootOf[parentID] {
+            rootOf[program.id] = root
+            return try store.program(root)
+        }
         var current = program
         var steps = 0
-        while let parentID = current.parents.first, steps < 10_000, let parent = try store.program(parentID) {
+        while let next = current.parents.first, steps < 100_000, let parent = try store.program(next) {
+            if let root = rootOf[parent.id], let seed = try store.program(root) {
+                current = seed
+                break
+            }
             current = parent
             steps += 1
         }
+        rootOf[parentID] = current.id
+        rootOf[program.id] = current.id
         return current.id == program.id ? nil : current
     }
 
@@ -523,8 +545,10 @@ public actor EvolutionLoop {
         if let data = await proposer.snapshot() { try store.setState("proposer", data.base64EncodedString()) }
     }
 
-    func emitStatus() {
-        let spend = (try? store.spend()) ?? (costUSD: 0, promptTokens: 0, completionTokens: 0)
+    /// Tells the caller where the run stands, at most twice a second.
+    func emitStatus(force: Bool = false) {
+        guard force || Date().timeIntervalSince(lastStatus) >= 0.5 else { return }
+        lastStatus = Date()
         let best = try? store.best()
         let status = Status(
             iteration: state.nextIteration, evaluations: state.evaluations, inFlight: inFlight, bestScore: best?.score,

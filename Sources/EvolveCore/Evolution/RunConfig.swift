@@ -22,6 +22,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var targetScore: Double?
     /// Evaluations in flight at once (default: the number of cores).
     public var parallel: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Proposals started ahead of free evaluation slots, so evaluations never wait for the LLM
+    /// (default: half of `parallel`, at least 1; 0 runs one iteration at a time per slot).
+    public var proposalLookahead: Int?
     /// Stop cleanly after the proposer has failed (endpoint down) for this long without a success.
     public var maxOutageSeconds: Double = 1800
     /// Seeds the loop's own stream (proposal seeds, crossover picks) and the sampler's.
