@@ -67,14 +67,21 @@ public struct ProgramConfig: Decodable, Sendable {
             return config
         } catch let error as EvaluationError {
             throw error
-        } catch let error as ConfigKeys.Unknown {
-            throw EvaluationError("\(path): \(error.description)")
-        } catch let error as ConfigKeys.Problem {
-            throw EvaluationError("\(path): \(error.description)")
-        } catch let error as DecodingError {
-            throw EvaluationError("\(path): \(ConfigKeys.describe(error))")
         } catch {
-            throw EvaluationError("\(path): \(String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " "))")
+            throw EvaluationError("\(path): \(Self.describe(error))")
+        }
+    }
+
+    /// One line for an error met while decoding. Yams wraps errors thrown by `init(from:)` (the key checks) in
+    /// `DecodingError.dataCorrupted` ("not valid YAML"); the underlying error is the one to show.
+    static func describe(_ error: Error) -> String {
+        switch error {
+        case let error as ConfigKeys.Unknown: return error.description
+        case let error as ConfigKeys.Problem: return error.description
+        case DecodingError.dataCorrupted(let context) where context.underlyingError != nil:
+            return describe(context.underlyingError!)
+        case let error as DecodingError: return ConfigKeys.describe(error)
+        default: return String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
         }
     }
 

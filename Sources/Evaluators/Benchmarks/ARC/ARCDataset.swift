@@ -68,7 +68,8 @@ enum ARCDataset {
             if tooLarge > 0 { splits.source.leftOut.append("\(pool.name): \(tooLarge) tasks larger than the \(canvas)×\(canvas) canvas") }
             splits.source.available += fitting.count
             var order = fitting.sorted { $0.name < $1.name }
-            var rng = SplitMix64(seed: seed ^ salt(pool.name))
+            // Salted by the pool's role, not its folder name: moving the data does not change the draw.
+            var rng = SplitMix64(seed: seed ^ salt(pool.targets[0].role.rawValue))
             for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, rng.below(i + 1)) }
             var next = 0, overlapping = 0
             for (role, count) in pool.targets {

@@ -5,6 +5,8 @@ import Foundation
 /// buffer the scanner reuses: copy what must outlive the callback.
 struct CSVRecord {
     let line: Int
+    /// 0-based position among the puzzle rows (header and blank lines not counted).
+    let index: Int
     let question: ArraySlice<UInt8>
     let answer: ArraySlice<UInt8>
     /// The rating field, when the file has that column.
@@ -90,7 +92,7 @@ struct CSVScanner {
         }
         rows += 1
         let rating = columns.rating.flatMap { $0 < ranges.count ? pending[ranges[$0]] : nil }
-        try row(CSVRecord(line: lineNumber, question: pending[ranges[columns.question]], answer: pending[ranges[columns.answer]], rating: rating))
+        try row(CSVRecord(line: lineNumber, index: rows - 1, question: pending[ranges[columns.question]], answer: pending[ranges[columns.answer]], rating: rating))
     }
 
     /// Treats the first line as a header when one of its fields is `question`, and takes the columns from it.

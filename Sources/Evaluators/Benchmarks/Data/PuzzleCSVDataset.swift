@@ -100,7 +100,9 @@ enum PuzzleCSVDataset {
             let need = pool.targets.map(\.count).reduce(0, +)
             var capacity = need + max(32, need / 8)
             while true {
-                var sample = ReservoirSample<Row>(capacity: capacity, seed: seed, salt: Self.salt(pool.name))
+                // Salted by role, not file name, and placed by row index, not line: renaming the file or adding a
+                // header does not change the draw.
+                var sample = ReservoirSample<Row>(capacity: capacity, seed: seed, salt: Self.salt(pool.targets[0].role.rawValue))
                 var expectedLength: Int?
                 var belowRating = 0
                 let scanner = try CSVScanner.scan(file: pool.file) { record in
@@ -116,7 +118,7 @@ enum PuzzleCSVDataset {
                             return
                         }
                     }
-                    sample.offer(position: record.line) { Row(line: record.line, question: Array(record.question), answer: Array(record.answer)) }
+                    sample.offer(position: record.index) { Row(line: record.line, question: Array(record.question), answer: Array(record.answer)) }
                 }
                 let available = sample.offered
                 var drawn: [Role: [Format.Puzzle]] = [:]
