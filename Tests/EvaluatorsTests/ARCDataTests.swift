@@ -44,6 +44,8 @@ import Testing
         #expect((validated.union(tested)).allSatisfy { $0.hasPrefix("e") }, "validation and test tasks come from evaluation/")
         #expect(validated.isDisjoint(with: tested), "a task never straddles splits")
         #expect(tasks(test, puzzles: 0..<6) == trained, "both splits train on the same tasks")
+        #expect(Set(source.tasks?.train ?? []) == trained && Set(source.tasks?.validation ?? []) == validated, "the record names the tasks")
+        #expect(Set(source.tasks?.test ?? []) == tested)
 
         // Queries are the real test pairs: as many as the drawn tasks have, scored pass@2 on the real outputs.
         let testPairs = validated.map { name in evaluation.first { $0.name == name }!.test.count }.reduce(0, +)

@@ -104,6 +104,8 @@ enum ARCDataset {
             }
         }
         splits.source.drawn = DataSource.Counts(train: splits.train.count, validation: splits.validation.count, test: splits.test.count)
+        splits.source.tasks = DataSource.TaskNames(
+            train: splits.train.map(\.name), validation: splits.validation.map(\.name), test: splits.test.map(\.name))
         return splits
     }
 

@@ -181,8 +181,7 @@ extension CSVScanner {
     /// Scans text already in memory (the file's content; `path` names it in errors).
     static func scan(text: String, path: String, row: (CSVRecord) throws -> Void) throws -> CSVScanner {
         var scanner = CSVScanner(path: path)
-        var bytes = Array(text.utf8)
-        try bytes.withUnsafeMutableBytes { try scanner.consume(UnsafeRawBufferPointer($0), row: row) }
+        try Array(text.utf8).withUnsafeBytes { try scanner.consume($0, row: row) }
         try scanner.finish(row: row)
         return scanner
     }

@@ -38,12 +38,4 @@ enum DataPath {
         guard let first = head(path, count: 1).first, first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else { return nil }
         return "the file is JSON, not a puzzle CSV; ARC task files go with generator: arc"
     }
-
-    /// Why a file given as ARC JSON is a CSV instead, or nil when it does not look like one.
-    static func csvHint(_ path: String) -> String? {
-        let text = String(decoding: head(path), as: UTF8.self)
-        guard let first = text.first, first != "{", first != "[" else { return nil }
-        guard text.contains(",") else { return nil }
-        return "the file is not JSON but looks like a CSV (\"\(text.prefix(30))…\"); Sudoku and Maze CSVs go with generator: sudoku or generator: maze"
-    }
 }

@@ -31,6 +31,13 @@ public struct DataSource: Sendable, Equatable, Codable {
         public var test: Int
     }
 
+    /// ARC task names (file base names or Kaggle task ids) per split, in draw order: the ids researchers quote.
+    public struct TaskNames: Sendable, Equatable, Codable {
+        public var train: [String]
+        public var validation: [String]
+        public var test: [String]
+    }
+
     /// The `data:` path, resolved to an absolute path.
     public var path: String
     public var format: Format
@@ -41,6 +48,8 @@ public struct DataSource: Sendable, Equatable, Codable {
     /// The data seed the sample was drawn with.
     public var seed: UInt64
     public var drawn: Counts
+    /// ARC only: which tasks each split holds (CSV puzzles are identified by `contentHash`, `seed` and `drawn`).
+    public var tasks: TaskNames?
     /// Puzzles in the files that passed the filter (ARC: tasks that fit the canvas; CSV: `min_rating`).
     public var available: Int
     /// One line per thing left out: a bad file skipped (`skip_bad_files`), tasks larger than the canvas,
@@ -57,6 +66,7 @@ public struct DataSource: Sendable, Equatable, Codable {
         self.contentHash = contentHash
         self.seed = seed
         self.drawn = drawn
+        self.tasks = nil
         self.available = available
         self.leftOut = leftOut
     }
@@ -66,7 +76,10 @@ public struct DataSource: Sendable, Equatable, Codable {
         let unit = format == .arcTasks || format == .arcKaggle ? "tasks" : "puzzles"
         var text = "\(format.rawValue) \(path): \(files.count) file\(files.count == 1 ? "" : "s"), content fnv1a \(contentHash); "
             + "drew \(drawn.train) train, \(drawn.validation) validation, \(drawn.test) test \(unit) of \(available) (seed \(seed))"
-        if !leftOut.isEmpty { text += "; left out: " + leftOut.joined(separator: "; ") }
+        if !leftOut.isEmpty {
+            text += "; left out: " + leftOut.prefix(3).joined(separator: "; ")
+            if leftOut.count > 3 { text += "; and \(leftOut.count - 3) more" }
+        }
         return text
     }
 }
