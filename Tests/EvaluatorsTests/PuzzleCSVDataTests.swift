@@ -274,3 +274,20 @@ import Testing
         #expect(built < 200, "about k·ln(n/k) of 10,000 items enter the heap, not all")
     }
 }
+
+/// The fast data hash is the project's FNV-1a, value for value.
+@Suite struct ContentHasherTests {
+    @Test func agreesWithEvolveSupportsFNV1a() {
+        var rng = SplitMix64(seed: 5)
+        var fast = ContentHasher(), reference = EvolveSupport.FNV1a()
+        for length in [0, 1, 7, 81, 1000, 4096] {
+            let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            fast.combine(bytes)
+            reference.combine(bytes)
+            #expect(fast.value == reference.value && fast.hex == reference.hex)
+        }
+        fast.combine("train.csv")
+        reference.combine("train.csv".utf8)
+        #expect(fast.hex == reference.hex)
+    }
+}

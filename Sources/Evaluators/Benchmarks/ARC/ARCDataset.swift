@@ -38,13 +38,13 @@ enum ARCDataset {
         var prefix = ""
         var pools: [Pool] = []
         var files: [String] = []
-        var hasher = EvolveSupport.FNV1a()
+        var hasher = ContentHasher()
         var leftOut: [String] = []
 
         mutating func add(_ name: String, _ data: Data) {
             files.append(prefix + name)
-            hasher.combine((prefix + name).utf8)
-            hasher.combine(data)
+            hasher.combine(prefix + name)
+            data.withUnsafeBytes { hasher.combine($0) }
         }
     }
 

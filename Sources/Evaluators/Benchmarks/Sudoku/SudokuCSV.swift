@@ -27,28 +27,38 @@ public enum SudokuCSV {
         let boxColumns: Int
         var format: DataSource.Format { .sudokuCSV }
         var size: Int { boxRows * boxColumns }
+        /// The cell value of each byte (see `cell`), -1 for bytes that are not cells: the check runs on every cell
+        /// of millions of rows, so it is one table lookup.
+        private let values: [Int8]
 
-        private static let dot = UInt8(ascii: "."), zero = UInt8(ascii: "0")
-
-        /// 1…N for a digit cell, 0 for a blank, nil for anything else (digits above 9 are a–g, as hex). On bytes,
-        /// not Characters: it runs on every cell of millions of rows.
-        func cell(_ byte: UInt8) -> Int? {
-            let digit: Int
-            switch byte {
-            case Self.dot, Self.zero: return 0
-            case UInt8(ascii: "1")...UInt8(ascii: "9"): digit = Int(byte) - 48
-            case UInt8(ascii: "a")...UInt8(ascii: "g"): digit = Int(byte) - 87
-            case UInt8(ascii: "A")...UInt8(ascii: "G"): digit = Int(byte) - 55
-            default: return nil
+        init(boxRows: Int, boxColumns: Int) {
+            self.boxRows = boxRows
+            self.boxColumns = boxColumns
+            let size = boxRows * boxColumns
+            values = (0..<256).map { byte in
+                let digit: Int
+                switch UInt8(byte) {
+                case UInt8(ascii: "."), UInt8(ascii: "0"): return 0
+                case UInt8(ascii: "1")...UInt8(ascii: "9"): digit = byte - 48
+                case UInt8(ascii: "a")...UInt8(ascii: "g"): digit = byte - 87
+                case UInt8(ascii: "A")...UInt8(ascii: "G"): digit = byte - 55
+                default: return -1
+                }
+                return digit <= size ? Int8(digit) : -1
             }
-            return digit <= size ? digit : nil
+        }
+
+        /// 1…N for a digit cell, 0 for a blank (`.` or `0`), nil for anything else (digits above 9 are a–g, as hex).
+        func cell(_ byte: UInt8) -> Int? {
+            let value = values[Int(byte)]
+            return value < 0 ? nil : Int(value)
         }
 
         func rowProblem(question: ArraySlice<UInt8>, answer: ArraySlice<UInt8>) -> String? {
             let cells = size * size
             // The common case first, without building messages.
-            if question.count == cells, answer.count == cells, question.allSatisfy({ cell($0) != nil }),
-                answer.allSatisfy({ (cell($0) ?? 0) != 0 })
+            if question.count == cells, answer.count == cells, question.allSatisfy({ values[Int($0)] >= 0 }),
+                answer.allSatisfy({ values[Int($0)] > 0 })
             {
                 return nil
             }
