@@ -122,11 +122,13 @@ import Testing
         #expect(Self.errorLine(result) == "error: benchmark maze-hard: \(file):2: question holds digits and '.', not maze cells: this is a Sudoku CSV; use generator: sudoku for Sudoku data")
     }
 
-    /// Real-format data that used to load nothing (CRLF with a header and a byte-order mark) or fail a folder (one
-    /// bad ARC file among many, skipped) is trained on and scored.
+    /// Real-format data that used to load nothing (CRLF with a header, a byte-order mark, quoted fields) or fail a
+    /// folder (one bad ARC file among many, skipped) is trained on and scored.
     @Test func goodRealDataIsEvaluated() throws {
+        // A spreadsheet's export: byte-order mark, CRLF, every field quoted.
         let rows = ["source,question,answer,rating"] + (0..<10).map { Self.sudokuRow(seed: $0, blanks: 20 + 3 * $0) }
-        var files = ["sudoku.csv": "\u{FEFF}" + rows.joined(separator: "\r\n") + "\r\n"]
+        let quoted = rows.map { $0.split(separator: ",").map { "\"\($0)\"" }.joined(separator: ",") }
+        var files = ["sudoku.csv": "\u{FEFF}" + quoted.joined(separator: "\r\n") + "\r\n"]
         // Mirror tasks; evaluation grids use another pattern, so no evaluation task shares an input with a training one.
         func pair(_ i: Int, rowStep: Int) -> String {
             let side = 2 + i % 3
