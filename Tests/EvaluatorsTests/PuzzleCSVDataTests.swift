@@ -249,16 +249,18 @@ import Testing
 /// The reservoir keeps the `capacity` items of smallest priority from a stream of any length.
 @Suite struct ReservoirSampleTests {
     @Test func keepsTheSmallestPrioritiesWithBoundedMemory() {
+        let n = 50_000
         var sample = ReservoirSample<Int>(capacity: 25, seed: 9, salt: 1)
-        for position in 0..<200_000 { sample.offer(position: position) { position } }
-        let expected = (0..<200_000).sorted { sample.priority(of: $0) < sample.priority(of: $1) }.prefix(25)
+        for position in 0..<n { sample.offer(position: position) { position } }
+        let priorities = (0..<n).map { sample.priority(of: $0) }
+        let expected = (0..<n).sorted { priorities[$0] < priorities[$1] }.prefix(25)
         #expect(sample.ordered == Array(expected))
-        #expect(sample.offered == 200_000)
+        #expect(sample.offered == n)
         var smaller = ReservoirSample<Int>(capacity: 10, seed: 9, salt: 1)
-        for position in 0..<200_000 { smaller.offer(position: position) { position } }
+        for position in 0..<n { smaller.offer(position: position) { position } }
         #expect(smaller.ordered == Array(expected.prefix(10)), "asking for fewer keeps a prefix of the same draw")
         var other = ReservoirSample<Int>(capacity: 25, seed: 10, salt: 1)
-        for position in 0..<200_000 { other.offer(position: position) { position } }
+        for position in 0..<n { other.offer(position: position) { position } }
         #expect(Set(other.ordered).intersection(Set(expected)).count < 5, "another seed draws other items")
     }
 
