@@ -277,14 +277,19 @@ enum ARCFixture {
         }
     }
 
+    /// Each problem names the line and column, and the JSON path of the bad value.
     @Test(arguments: [
-        (#"{"train": [{"input": [[1, 2], [3]], "output": [[1]]}], "test": [{"input": [[1]], "output": [[1]]}]}"#, "row 1 has 1 cells"),
-        (#"{"train": [{"input": [[1]], "output": [[12]]}], "test": [{"input": [[1]], "output": [[1]]}]}"#, "holds 12"),
-        (#"{"train": [{"input": [[1]], "output": [[1]]}]}"#, "test"),
-        (#"{"train": [], "test": [{"input": [[1]], "output": [[1]]}]}"#, "demonstration"),
-        (#"{"train": [{"input": [[1]], "output": []}], "test": [{"input": [[1]], "output": [[1]]}]}"#, "0 rows"),
-        (#"{"train": [{"input": [[1]], "output": [[1]]}], "test": [{"input": [[1]]"#, "JSON"),
-        (#"{"train": [{"input": "1", "output": [[1]]}], "test": [{"input": [[1]], "output": [[1]]}]}"#, "train"),
+        (#"{"train": [{"input": [[1, 2], [3]], "output": [[1]]}], "test": [{"input": [[1]], "output": [[1]]}]}"#,
+         ":1:30: train[0].input[1] has 1 colours but row 0 has 2; a grid is rectangular"),
+        (#"{"train": [{"input": [[1]], "output": [[12]]}], "test": [{"input": [[1]], "output": [[1]]}]}"#,
+         ":1:41: 12 is not a colour (an integer 0 to 9) at train[0].output[0][0]"),
+        (#"{"train": [{"input": [[1]], "output": [[1]]}]}"#, ":1:1: the task has no \"test\" list (its test pairs)"),
+        (#"{"train": [], "test": [{"input": [[1]], "output": [[1]]}]}"#, "the task has an empty \"train\" list: no demonstration pairs"),
+        (#"{"train": [{"input": [[1]], "output": []}], "test": [{"input": [[1]], "output": [[1]]}]}"#,
+         ":1:38: train[0].output is an empty grid; a grid has 1 to 30 rows"),
+        (#"{"train": [{"input": [[1]], "output": [[1]]}], "test": [{"input": [[1]]"#, ":1:72: the file ends inside test[0] (it is cut short?)"),
+        (#"{"train": [{"input": "1", "output": [[1]]}], "test": [{"input": [[1]], "output": [[1]]}]}"#,
+         ":1:22: expected a grid (a list of rows) at train[0].input, found a string (\"1\")"),
     ])
     func namesTheFileAndTheProblemOnMalformedInput(text: String, problem: String) throws {
         let dir = try ARCFixture.temporaryDirectory()
@@ -295,8 +300,8 @@ enum ARCFixture {
             _ = try ARCLoader.load(path: dir.path)
             Issue.record("a malformed task was accepted")
         } catch let error as BenchmarkFileError {
-            #expect(error.description.contains(path), "\(error)")
-            #expect(error.description.contains(problem), "\(error)")
+            #expect(error.description.hasPrefix(path + ":"), "\(error)")
+            #expect(error.description.hasSuffix(problem), "\(error)")
         }
     }
 

@@ -3,133 +3,95 @@ import Foundation
 import Yams
 
 /// The run's evaluation settings, from the seed directory's `evolve.yaml`: which benchmarks score every
-/// program and with what budgets, and the data seed that generates the splits (never shown to a
+/// program and with what budgets, and the data seed that generates (or draws) the splits (never shown to a
 /// candidate). Fixed when the run starts; a candidate's own copy of the file is ignored.
+///
+/// Keys are checked: a key evolve does not know is an error naming it and the nearest known key, so a typo
+/// never falls back to a default silently.
 public struct ProgramConfig: Decodable, Sendable {
+    /// Every top-level key `evolve.yaml` may hold. The first five are read here; the run-level sections after
+    /// them are read by the run's own configuration and are only accepted here (their insides are not checked).
+    /// A new section is one more name in this list.
+    public static let topLevelKeys = [
+        "language", "entry", "brief", "seed", "benchmarks",
+        "llm", "database", "evaluator", "evolution",
+    ]
+
+    public var language: String?
     public var entry: String?
     public var brief: String?
     public var seed: UInt64
     public var benchmarks: [BenchmarkSpec]
 
-    /// Reads `<programDir>/evolve.yaml`.
+    enum CodingKeys: String, CodingKey {
+        case language, entry, brief, seed, benchmarks
+    }
+
+    public init(from decoder: Decoder) throws {
+        let misplaced = Dictionary(uniqueKeysWithValues: BenchmarkSpec.keys.filter { !Self.topLevelKeys.contains($0) }.map {
+            ($0, "a benchmark key; put it inside an entry of benchmarks:")
+        })
+        try ConfigKeys.check(decoder, known: Self.topLevelKeys, location: "the top level", hints: misplaced)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        language = try c.decodeIfPresent(String.self, forKey: .language)
+        entry = try c.decodeIfPresent(String.self, forKey: .entry)
+        brief = try c.decodeIfPresent(String.self, forKey: .brief)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        benchmarks = try c.decode([BenchmarkSpec].self, forKey: .benchmarks)
+    }
+
+    /// Reads `<programDir>/evolve.yaml` and reads the files of every `data:` benchmark once, so a wrong path or
+    /// a malformed file stops the run before any program is compiled (the draw is cached for the evaluations).
     public static func load(programDir: URL) throws -> ProgramConfig {
         let path = programDir.appendingPathComponent("evolve.yaml").path
         guard let data = FileManager.default.contents(atPath: path) else {
             throw EvaluationError("\(path): missing; a program directory needs an evolve.yaml naming its benchmarks (see Programs/trm/evolve.yaml)")
         }
-        return try parse(String(decoding: data, as: UTF8.self), path: path)
+        let config = try parse(String(decoding: data, as: UTF8.self), path: path)
+        _ = try config.loadData()
+        return config
     }
 
-    /// Parses the YAML text of an `evolve.yaml`; `path` names it in errors.
+    /// Parses the YAML text of an `evolve.yaml`; `path` names it in errors and its folder is where relative
+    /// `data:` paths start.
     public static func parse(_ text: String, path: String) throws -> ProgramConfig {
         do {
-            let config = try YAMLDecoder().decode(ProgramConfig.self, from: text)
+            var config = try YAMLDecoder().decode(ProgramConfig.self, from: text)
             guard !config.benchmarks.isEmpty else { throw EvaluationError("\(path): no benchmarks listed") }
+            var names = Set<String>()
+            for spec in config.benchmarks where !names.insert(spec.name).inserted {
+                throw EvaluationError("\(path): two benchmarks are named \"\(spec.name)\"; scores are kept by name, so give each its own")
+            }
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+            for index in config.benchmarks.indices { config.benchmarks[index].resolveData(relativeTo: folder) }
             return config
         } catch let error as EvaluationError {
             throw error
         } catch {
-            throw EvaluationError("\(path): \(error)")
-        }
-    }
-}
-
-/// One benchmark entry of `evolve.yaml`.
-public struct BenchmarkSpec: Decodable, Sendable {
-    public var name: String
-    public var generator: String
-    public var boxRows: Int?
-    public var boxColumns: Int?
-    /// Maze cells per side (k; the grid is 2k+1 tokens wide); for ARC the canvas side (default 10).
-    public var size: Int?
-    /// "minimal" or a number of blanks.
-    public var difficulty: String?
-    public var train: Int
-    public var augmentations: Int?
-    public var validation: Int
-    public var test: Int
-    public var trainFLOPs: Double
-    public var evalFLOPs: Double
-    public var wallSeconds: Double?
-
-    enum CodingKeys: String, CodingKey {
-        case name, generator, difficulty, size, train, augmentations, validation, test
-        case boxRows = "box_rows", boxColumns = "box_columns", trainFLOPs = "train_flops", evalFLOPs = "eval_flops"
-        case wallSeconds = "wall_seconds"
-    }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decode(String.self, forKey: .name)
-        generator = try c.decode(String.self, forKey: .generator)
-        boxRows = try c.decodeIfPresent(Int.self, forKey: .boxRows)
-        boxColumns = try c.decodeIfPresent(Int.self, forKey: .boxColumns)
-        size = try c.decodeIfPresent(Int.self, forKey: .size)
-        if let number = try? c.decodeIfPresent(Int.self, forKey: .difficulty) {
-            difficulty = String(number)
-        } else {
-            difficulty = try c.decodeIfPresent(String.self, forKey: .difficulty)
-        }
-        train = try c.decode(Int.self, forKey: .train)
-        augmentations = try c.decodeIfPresent(Int.self, forKey: .augmentations)
-        validation = try c.decode(Int.self, forKey: .validation)
-        test = try c.decode(Int.self, forKey: .test)
-        trainFLOPs = try c.decode(Double.self, forKey: .trainFLOPs)
-        evalFLOPs = try c.decode(Double.self, forKey: .evalFLOPs)
-        wallSeconds = try c.decodeIfPresent(Double.self, forKey: .wallSeconds)
-    }
-
-    /// The generated task (training examples and the requested split) and how to score it.
-    public func instantiate(split: Split, seed: UInt64) throws -> (task: TaskData, scorer: PredictionScorer) {
-        switch generator {
-        case "sudoku":
-            let rows = boxRows ?? 3, columns = boxColumns ?? 3
-            let level: SudokuGenerator.Difficulty
-            switch difficulty ?? "minimal" {
-            case "minimal": level = .minimal
-            case let text:
-                guard let blanks = Int(text), blanks > 0 else {
-                    throw EvaluationError("benchmark \(name): difficulty must be \"minimal\" or a number of blanks, got \"\(text)\"")
-                }
-                level = .blanks(blanks)
-            }
-            let bench = SudokuBenchmark(
-                boxRows: rows, boxColumns: columns, difficulty: level, trainCount: train, validationCount: validation,
-                testCount: test, augmentations: augmentations ?? 0)
-            var task = bench.taskData(split: split, seed: seed)
-            task.name = name
-            return (task, bench.scorer)
-        case "maze":
-            guard let cells = size, cells >= 2 else {
-                throw EvaluationError("benchmark \(name): a maze needs size (cells per side) of at least 2, got \(size.map(String.init) ?? "none")")
-            }
-            let bench = MazeBenchmark(
-                size: cells, trainCount: train, validationCount: validation, testCount: test, augmentations: augmentations ?? 0)
-            return try named(bench.scorer) { try bench.taskData(split: split, seed: seed) }
-        case "arc":
-            let side = size ?? 10
-            guard (3...30).contains(side) else {
-                throw EvaluationError("benchmark \(name): an ARC canvas needs size (canvas side) from 3 to 30, got \(side)")
-            }
-            let bench = ARCBenchmark(
-                canvas: side, trainCount: train, validationCount: validation, testCount: test, augmentations: augmentations ?? 0)
-            return try named(bench.scorer) { try bench.taskData(split: split, seed: seed) }
-        default:
-            throw EvaluationError("benchmark \(name): unknown generator \"\(generator)\" (available: sudoku, maze, arc)")
+            throw EvaluationError("\(path): \(Self.describe(error))")
         }
     }
 
-    /// Builds a generator's task under this benchmark's name, prefixing its errors with the name.
-    private func named(
-        _ scorer: PredictionScorer, _ make: () throws -> TaskData
-    ) throws -> (task: TaskData, scorer: PredictionScorer) {
-        do {
-            var task = try make()
-            task.name = name
-            return (task, scorer)
-        } catch let error as EvaluationError {
-            throw EvaluationError("benchmark \(name): \(error.description)")
+    /// One line for an error met while decoding. Yams wraps errors thrown by `init(from:)` (the key checks) in
+    /// `DecodingError.dataCorrupted` ("not valid YAML"); the underlying error is the one to show.
+    static func describe(_ error: Error) -> String {
+        switch error {
+        case let error as ConfigKeys.Unknown: return error.description
+        case let error as ConfigKeys.Problem: return error.description
+        case DecodingError.dataCorrupted(let context) where context.underlyingError != nil:
+            return describe(context.underlyingError!)
+        case let error as DecodingError: return ConfigKeys.describe(error)
+        default: return String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
         }
+    }
+
+    /// The data source of every `data:` benchmark, by benchmark name (reads the files on first use; cached).
+    public func loadData() throws -> [String: DataSource] {
+        var sources: [String: DataSource] = [:]
+        for spec in benchmarks {
+            if let source = try spec.loadData(seed: seed) { sources[spec.name] = source }
+        }
+        return sources
     }
 }
 

@@ -25,6 +25,8 @@ public struct TaskData: Sendable {
     public var train: [TokenExample]
     /// Evaluation examples; only their ids and inputs are written for the candidate.
     public var evaluation: [TokenExample]
+    /// The real files this task was drawn from (a `data:` benchmark), nil for generated ones.
+    public var dataSource: DataSource? = nil
 
     public init(name: String, vocabSize: Int, seqLen: Int, numPuzzleIds: Int = 1, train: [TokenExample], evaluation: [TokenExample]) {
         self.name = name

@@ -41,9 +41,21 @@ public struct MazeBenchmark: Sendable {
             excluded.formUnion(validation.map(\.symmetryKey))
             evalMazes = try Self.generate(testCount, generator, seed: seed &* 3 &+ 3, excluding: excluded)
         }
+        return Self.taskData(
+            name: name, side: side, training: trainMazes, evaluation: evalMazes, evaluationPrefix: split == .validation ? "v" : "x",
+            augmentations: augmentations, seed: seed)
+    }
+
+    /// Examples from given mazes of one side (generated, or drawn from a Maze-Hard CSV): training examples `t<i>`,
+    /// each followed by up to 7 rotated or mirrored copies `t<i>a<k>` (distinct transforms drawn from `seed`), and
+    /// queries `<prefix><i>`.
+    public static func taskData(
+        name: String, side: Int, training: [MazePuzzle], evaluation: [MazePuzzle], evaluationPrefix: String, augmentations: Int,
+        seed: UInt64
+    ) -> TaskData {
         var rng = SplitMix64(seed: seed ^ 0xA076_1D64_78BD_642F)
         var train: [TokenExample] = []
-        for (i, maze) in trainMazes.enumerated() {
+        for (i, maze) in training.enumerated() {
             train.append(TokenExample(id: "t\(i)", input: maze.inputTokens, label: maze.labelTokens))
             guard augmentations > 0 else { continue }
             var transforms = Array(1..<8)
@@ -55,17 +67,17 @@ public struct MazeBenchmark: Sendable {
                 train.append(TokenExample(id: "t\(i)a\(a)", input: copy.inputTokens, label: copy.labelTokens))
             }
         }
-        let prefix = split == .validation ? "v" : "x"
-        let evaluation = evalMazes.enumerated().map {
-            TokenExample(id: "\(prefix)\($0.offset)", input: $0.element.inputTokens, label: $0.element.labelTokens)
+        let queries = evaluation.enumerated().map {
+            TokenExample(id: "\(evaluationPrefix)\($0.offset)", input: $0.element.inputTokens, label: $0.element.labelTokens)
         }
-        return TaskData(name: name, vocabSize: MazeToken.vocabularySize, seqLen: side * side, train: train, evaluation: evaluation)
+        return TaskData(name: name, vocabSize: MazeToken.vocabularySize, seqLen: side * side, train: train, evaluation: queries)
     }
 
     /// Any shortest path from start to goal is right, not only the stored one.
-    public var scorer: PredictionScorer {
-        PredictionScorer { example, output in MazeVerifier.isShortestPath(input: example.input, output: output) }
-    }
+    public var scorer: PredictionScorer { Self.scorer }
+
+    /// Any shortest path is right, for mazes of any side (generated or Maze-Hard's 30×30).
+    public static let scorer = PredictionScorer { example, output in MazeVerifier.isShortestPath(input: example.input, output: output) }
 
     /// `count` mazes whose keys avoid `excluded` and each other, drawn in index order from `seed`.
     static func generate(_ count: Int, _ generator: MazeGenerator, seed: UInt64, excluding excluded: Set<String>) throws -> [MazePuzzle] {

@@ -48,21 +48,31 @@ public struct SudokuBenchmark: Sendable {
             excluded.formUnion(validation.map(\.symmetryKey))
             evalPuzzles = Self.generate(testCount, generator, seed: seed &* 3 &+ 3, excluding: excluded)
         }
+        return Self.taskData(
+            name: name, boxRows: boxRows, boxColumns: boxColumns, training: trainPuzzles, evaluation: evalPuzzles,
+            evaluationPrefix: split == .validation ? "v" : "x", augmentations: augmentations, seed: seed)
+    }
+
+    /// Examples from given puzzles (generated, or drawn from a Sudoku-Extreme CSV): training examples `t<i>`, each
+    /// followed by `augmentations` symmetric copies `t<i>a<k>` drawn from `seed`, and queries `<prefix><i>`.
+    public static func taskData(
+        name: String, boxRows: Int, boxColumns: Int, training: [SudokuPuzzle], evaluation: [SudokuPuzzle],
+        evaluationPrefix: String, augmentations: Int, seed: UInt64
+    ) -> TaskData {
         var rng = SplitMix64(seed: seed ^ 0xA076_1D64_78BD_642F)
         var train: [TokenExample] = []
-        for (i, puzzle) in trainPuzzles.enumerated() {
+        for (i, puzzle) in training.enumerated() {
             train.append(TokenExample(id: "t\(i)", input: puzzle.inputTokens, label: puzzle.labelTokens))
             for a in 0..<augmentations {
                 let copy = SudokuSymmetry.random(boxRows: boxRows, boxColumns: boxColumns, using: &rng).apply(puzzle)
                 train.append(TokenExample(id: "t\(i)a\(a)", input: copy.inputTokens, label: copy.labelTokens))
             }
         }
-        let prefix = split == .validation ? "v" : "x"
-        let evaluation = evalPuzzles.enumerated().map {
-            TokenExample(id: "\(prefix)\($0.offset)", input: $0.element.inputTokens, label: $0.element.labelTokens)
+        let queries = evaluation.enumerated().map {
+            TokenExample(id: "\(evaluationPrefix)\($0.offset)", input: $0.element.inputTokens, label: $0.element.labelTokens)
         }
         let n = boxRows * boxColumns
-        return TaskData(name: name, vocabSize: n + 2, seqLen: n * n, train: train, evaluation: evaluation)
+        return TaskData(name: name, vocabSize: n + 2, seqLen: n * n, train: train, evaluation: queries)
     }
 
     /// `count` puzzles whose keys avoid `excluded` and each other, drawn in index order from `seed`.

@@ -1,0 +1,43 @@
+import Foundation
+
+/// The puzzles a `data:` benchmark drew, for all three splits at once (the validation and the test split of one
+/// run must come from one draw, or they could overlap).
+enum LoadedData: Sendable {
+    case sudoku(PuzzleCSVDataset.Splits<SudokuPuzzle>)
+    case maze(PuzzleCSVDataset.Splits<MazePuzzle>)
+    case arc(ARCDataset.Splits)
+
+    var source: DataSource {
+        switch self {
+        case .sudoku(let splits): return splits.source
+        case .maze(let splits): return splits.source
+        case .arc(let splits): return splits.source
+        }
+    }
+
+    /// Draws once per process and key: the evaluator instantiates every benchmark for every program, and
+    /// re-reading Sudoku-Extreme's 3.8M rows each time would cost seconds per evaluation. Files are assumed not
+    /// to change during a run (the recorded hash is of the first read).
+    static func cached(key: String, _ load: () throws -> LoadedData) throws -> LoadedData {
+        try cache.withLock { entries in
+            if let hit = entries[key] { return hit }
+            let loaded = try load()
+            entries[key] = loaded
+            return loaded
+        }
+    }
+
+    private static let cache = LockedDictionary()
+
+    /// A dictionary behind a lock; loading happens under it, so two evaluations never read one file twice.
+    private final class LockedDictionary: @unchecked Sendable {
+        private let lock = NSLock()
+        private var entries: [String: LoadedData] = [:]
+
+        func withLock<T>(_ body: (inout [String: LoadedData]) throws -> T) rethrows -> T {
+            lock.lock()
+            defer { lock.unlock() }
+            return try body(&entries)
+        }
+    }
+}

@@ -1,0 +1,264 @@
+import EvolveCore
+import Foundation
+
+/// One benchmark entry of `evolve.yaml`: puzzles made by a generator, or — with `data:` — real puzzles drawn
+/// from files (Sudoku-Extreme, Maze-Hard, ARC-AGI; see docs/real-data.md).
+///
+/// ```yaml
+/// - name: arc-agi-1
+///   generator: arc            # the kind: sudoku, maze or arc
+///   data: ARC-AGI/data        # relative to this file's folder; training/ trains, evaluation/ validates and tests
+///   train: 400                # tasks (ARC) or puzzles drawn per split
+///   validation: 50
+///   test: 50
+///   train_flops: 2.0e13
+///   eval_flops: 1.0e12
+/// ```
+public struct BenchmarkSpec: Decodable, Sendable {
+    public var name: String
+    /// The benchmark kind (`sudoku`, `maze`, `arc`). Without `data` it generates puzzles; with it, it names the
+    /// format the files are read in.
+    public var generator: String
+    /// Real data as written in `evolve.yaml`: a CSV file or a folder of `train.csv`/`test.csv` (Sudoku, Maze), an
+    /// ARC-AGI folder, task file or Kaggle `…_challenges.json` (ARC).
+    public var data: String?
+    /// `data` as an absolute path, resolved against the folder of the `evolve.yaml` it came from (set by
+    /// `ProgramConfig.parse`; without it, against the current directory).
+    public var dataPath: String?
+    /// ARC with `data`: leave out (and report) task files that do not parse instead of failing the whole folder.
+    public var skipBadFiles: Bool
+    /// Sudoku and Maze with `data`: only rows whose `rating` column is at least this.
+    public var minRating: Int?
+    public var boxRows: Int?
+    public var boxColumns: Int?
+    /// Maze cells per side (k; the grid is 2k+1 tokens wide); for ARC the canvas side (default 10 generated,
+    /// 30 with `data`), and with `data` also the filter: tasks with a larger grid are left out.
+    public var size: Int?
+    /// "minimal" or a number of blanks.
+    public var difficulty: String?
+    public var train: Int
+    public var augmentations: Int?
+    public var validation: Int
+    public var test: Int
+    public var trainFLOPs: Double
+    public var evalFLOPs: Double
+    public var wallSeconds: Double?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, generator, data, size, difficulty, train, augmentations, validation, test
+        case boxRows = "box_rows", boxColumns = "box_columns", trainFLOPs = "train_flops", evalFLOPs = "eval_flops"
+        case wallSeconds = "wall_seconds", skipBadFiles = "skip_bad_files", minRating = "min_rating"
+    }
+
+    /// Every key a benchmark entry may hold.
+    public static let keys = CodingKeys.allCases.map(\.rawValue)
+
+    public static let generators = ["sudoku", "maze", "arc"]
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let location = Self.location(decoder.codingPath, name: try? c.decodeIfPresent(String.self, forKey: .name))
+        let topLevel = Dictionary(uniqueKeysWithValues: ProgramConfig.topLevelKeys.filter { !Self.keys.contains($0) }.map {
+            ($0, "a top-level key of evolve.yaml, not of a benchmark entry")
+        })
+        try ConfigKeys.check(decoder, known: Self.keys, location: location, hints: topLevel)
+        name = try c.decode(String.self, forKey: .name)
+        generator = try c.decode(String.self, forKey: .generator)
+        data = try c.decodeIfPresent(String.self, forKey: .data)
+        skipBadFiles = try c.decodeIfPresent(Bool.self, forKey: .skipBadFiles) ?? false
+        minRating = try c.decodeIfPresent(Int.self, forKey: .minRating)
+        boxRows = try c.decodeIfPresent(Int.self, forKey: .boxRows)
+        boxColumns = try c.decodeIfPresent(Int.self, forKey: .boxColumns)
+        size = try c.decodeIfPresent(Int.self, forKey: .size)
+        if let number = try? c.decodeIfPresent(Int.self, forKey: .difficulty) {
+            difficulty = String(number)
+        } else {
+            difficulty = try c.decodeIfPresent(String.self, forKey: .difficulty)
+        }
+        train = try c.decode(Int.self, forKey: .train)
+        augmentations = try c.decodeIfPresent(Int.self, forKey: .augmentations)
+        validation = try c.decode(Int.self, forKey: .validation)
+        test = try c.decode(Int.self, forKey: .test)
+        trainFLOPs = try c.decode(Double.self, forKey: .trainFLOPs)
+        evalFLOPs = try c.decode(Double.self, forKey: .evalFLOPs)
+        wallSeconds = try c.decodeIfPresent(Double.self, forKey: .wallSeconds)
+        if let problem = combinationProblem {
+            throw ConfigKeys.Problem("\(location): \(problem)")
+        }
+    }
+
+    /// `benchmarks[1] ("arc-real")`.
+    static func location(_ codingPath: [CodingKey], name: String?) -> String {
+        let index = codingPath.last?.intValue.map { "benchmarks[\($0)]" } ?? "a benchmark"
+        return name.map { "\(index) (\"\($0)\")" } ?? index
+    }
+
+    /// Why the keys do not go together (a key that would silently do nothing is an error), or nil.
+    var combinationProblem: String? {
+        guard Self.generators.contains(generator) else {
+            return "unknown generator \"\(generator)\" (available: \(Self.generators.joined(separator: ", ")))"
+        }
+        if let negative = [("train", train), ("validation", validation), ("test", test), ("augmentations", augmentations ?? 0)]
+            .first(where: { $0.1 < 0 })
+        {
+            return "\(negative.0) is \(negative.1); counts cannot be negative"
+        }
+        guard let data else {
+            if skipBadFiles { return "skip_bad_files applies only to ARC data (data:); generated tasks have no files" }
+            if minRating != nil { return "min_rating applies only with data: (it filters the rows of a CSV)" }
+            return nil
+        }
+        if data.trimmingCharacters(in: .whitespaces).isEmpty { return "data is empty; give a file or folder, or remove the key to generate puzzles" }
+        switch generator {
+        case "sudoku":
+            if difficulty != nil { return "difficulty has no effect with data: (the puzzles come from the file); remove it" }
+        case "maze":
+            if size != nil { return "size has no effect with data: (the grid side comes from the file); remove it" }
+        default:
+            if let size, !(1...30).contains(size) { return "size (the canvas side) must be 1 to 30 for ARC, got \(size)" }
+        }
+        if skipBadFiles, generator != "arc" { return "skip_bad_files applies only to ARC task files; a bad CSV row is always an error" }
+        if minRating != nil, generator == "arc" { return "min_rating applies only to Sudoku and Maze CSVs (ARC tasks have no rating)" }
+        return nil
+    }
+
+    /// Resolves `data` against `folder` (the folder of the evolve.yaml it came from); `~` is the home folder.
+    mutating func resolveData(relativeTo folder: URL) {
+        guard let data else { return }
+        let expanded = (data as NSString).expandingTildeInPath
+        dataPath = expanded.hasPrefix("/") ? URL(fileURLWithPath: expanded).standardizedFileURL.path
+            : folder.appendingPathComponent(expanded).standardizedFileURL.path
+    }
+
+    /// The puzzles of this benchmark (training examples and the requested split) and how to score them.
+    /// Generated tasks depend only on `seed`; `data:` tasks are drawn from the files with `seed` and carry a
+    /// `dataSource` record.
+    public func instantiate(split: Split, seed: UInt64) throws -> (task: TaskData, scorer: PredictionScorer) {
+        if data != nil { return try instantiateData(split: split, seed: seed) }
+        switch generator {
+        case "sudoku":
+            let rows = boxRows ?? 3, columns = boxColumns ?? 3
+            let level: SudokuGenerator.Difficulty
+            switch difficulty ?? "minimal" {
+            case "minimal": level = .minimal
+            case let text:
+                guard let blanks = Int(text), blanks > 0 else {
+                    throw EvaluationError("benchmark \(name): difficulty must be \"minimal\" or a number of blanks, got \"\(text)\"")
+                }
+                level = .blanks(blanks)
+            }
+            let bench = SudokuBenchmark(
+                boxRows: rows, boxColumns: columns, difficulty: level, trainCount: train, validationCount: validation,
+                testCount: test, augmentations: augmentations ?? 0)
+            var task = bench.taskData(split: split, seed: seed)
+            task.name = name
+            return (task, bench.scorer)
+        case "maze":
+            guard let cells = size, cells >= 2 else {
+                throw EvaluationError("benchmark \(name): a maze needs size (cells per side) of at least 2, got \(size.map(String.init) ?? "none")")
+            }
+            let bench = MazeBenchmark(
+                size: cells, trainCount: train, validationCount: validation, testCount: test, augmentations: augmentations ?? 0)
+            return try named(bench.scorer) { try bench.taskData(split: split, seed: seed) }
+        case "arc":
+            let side = size ?? 10
+            guard (3...30).contains(side) else {
+                throw EvaluationError("benchmark \(name): an ARC canvas needs size (canvas side) from 3 to 30, got \(side)")
+            }
+            let bench = ARCBenchmark(
+                canvas: side, trainCount: train, validationCount: validation, testCount: test, augmentations: augmentations ?? 0)
+            return try named(bench.scorer) { try bench.taskData(split: split, seed: seed) }
+        default:
+            throw EvaluationError("benchmark \(name): unknown generator \"\(generator)\" (available: \(Self.generators.joined(separator: ", ")))")
+        }
+    }
+
+    /// What real data this benchmark draws with `seed` (reading the files on first use; cached), or nil for a
+    /// generated benchmark. Throws the first problem with the files.
+    public func loadData(seed: UInt64) throws -> DataSource? {
+        guard data != nil else { return nil }
+        return try loaded(seed: seed).source
+    }
+
+    /// The ARC canvas side: `size`, else 30 for real data (ARC grids are up to 30×30) and 10 for generated tasks.
+    var canvas: Int { size ?? (data == nil ? 10 : 30) }
+
+    private var resolvedDataPath: String {
+        if let dataPath { return dataPath }
+        var copy = self
+        copy.resolveData(relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        return copy.dataPath ?? ""
+    }
+
+    private func loaded(seed: UInt64) throws -> LoadedData {
+        if let problem = combinationProblem { throw EvaluationError("benchmark \(name): \(problem)") }
+        let path = resolvedDataPath
+        guard FileManager.default.fileExists(atPath: path) else {
+            let written = data ?? ""
+            let how = written == path ? "" : " (data: \(written), resolved against the folder of evolve.yaml)"
+            throw EvaluationError("benchmark \(name): data path \(path)\(how) does not exist; check the path or download the data set (see docs/real-data.md)")
+        }
+        let counts = DataSource.Counts(train: train, validation: validation, test: test)
+        let key = [generator, path, "\(train)/\(validation)/\(test)", "\(seed)", "\(canvas)", "\(boxRows ?? 3)x\(boxColumns ?? 3)",
+                   "\(minRating.map(String.init) ?? "-")", "\(skipBadFiles)"].joined(separator: "|")
+        do {
+            return try LoadedData.cached(key: key) {
+                switch generator {
+                case "sudoku":
+                    let format = SudokuCSV.Format(boxRows: boxRows ?? 3, boxColumns: boxColumns ?? 3)
+                    return .sudoku(try PuzzleCSVDataset.load(format, path: path, counts: counts, minRating: minRating, seed: seed))
+                case "maze":
+                    return .maze(try PuzzleCSVDataset.load(MazeCSV.Format(), path: path, counts: counts, minRating: minRating, seed: seed))
+                default:
+                    return .arc(try ARCDataset.load(path: path, canvas: canvas, counts: counts, skipBadFiles: skipBadFiles, seed: seed))
+                }
+            }
+        } catch let error as BenchmarkFileError {
+            throw EvaluationError("benchmark \(name): \(error.description)")
+        }
+    }
+
+    private func instantiateData(split: Split, seed: UInt64) throws -> (task: TaskData, scorer: PredictionScorer) {
+        let loaded = try loaded(seed: seed)
+        let prefix = split == .validation ? "v" : "x"
+        var task: TaskData
+        let scorer: PredictionScorer
+        switch loaded {
+        case .sudoku(let splits):
+            let rows = boxRows ?? 3, columns = boxColumns ?? 3
+            task = SudokuBenchmark.taskData(
+                name: name, boxRows: rows, boxColumns: columns, training: splits.train,
+                evaluation: split == .validation ? splits.validation : splits.test, evaluationPrefix: prefix,
+                augmentations: augmentations ?? 0, seed: seed)
+            scorer = SudokuBenchmark(
+                boxRows: rows, boxColumns: columns, difficulty: .minimal, trainCount: train, validationCount: validation, testCount: test
+            ).scorer
+        case .maze(let splits):
+            let side = (splits.train + splits.validation + splits.test).first?.side ?? 0
+            task = MazeBenchmark.taskData(
+                name: name, side: side, training: splits.train, evaluation: split == .validation ? splits.validation : splits.test,
+                evaluationPrefix: prefix, augmentations: augmentations ?? 0, seed: seed)
+            scorer = MazeBenchmark.scorer
+        case .arc(let splits):
+            task = try ARCBenchmark.taskData(
+                name: name, canvas: canvas, training: splits.train, evaluation: split == .validation ? splits.validation : splits.test,
+                evaluationPrefix: prefix, augmentations: augmentations ?? 0, seed: seed)
+            scorer = ARCBenchmark.scorer(canvas: canvas)
+        }
+        task.dataSource = loaded.source
+        return (task, scorer)
+    }
+
+    /// Builds a generator's task under this benchmark's name, prefixing its errors with the name.
+    private func named(
+        _ scorer: PredictionScorer, _ make: () throws -> TaskData
+    ) throws -> (task: TaskData, scorer: PredictionScorer) {
+        do {
+            var task = try make()
+            task.name = name
+            return (task, scorer)
+        } catch let error as EvaluationError {
+            throw EvaluationError("benchmark \(name): \(error.description)")
+        }
+    }
+}
