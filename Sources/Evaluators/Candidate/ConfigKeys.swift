@@ -1,7 +1,7 @@
 /// Strict key checking for `evolve.yaml`: a decoder ignores keys it does not know, so a misspelt `trian:` or a
 /// `path:` meant as `data:` would silently fall back to defaults (synthetic data, with a score that looks real).
 /// `check` turns them into an error naming each unknown key and the nearest known one.
-enum ConfigKeys {
+public enum ConfigKeys {
     /// Any key, to list what a YAML mapping holds.
     struct AnyKey: CodingKey {
         let stringValue: String
@@ -48,7 +48,7 @@ enum ConfigKeys {
 
     /// The known key closest to `key`: a listed synonym, else the smallest edit distance when it is small for
     /// the key's length (at most 2, or a third of its letters).
-    static func nearest(to key: String, in known: [String]) -> String? {
+    public static func nearest(to key: String, in known: [String]) -> String? {
         let lowered = key.lowercased()
         if known.contains(lowered) { return lowered }
         if let synonym = synonyms[lowered], known.contains(synonym) { return synonym }

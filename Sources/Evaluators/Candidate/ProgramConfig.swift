@@ -14,7 +14,10 @@ public struct ProgramConfig: Decodable, Sendable {
     /// A new section is one more name in this list.
     public static let topLevelKeys = [
         "language", "entry", "brief", "seed", "benchmarks",
-        "llm", "database", "evaluator", "evolution",
+        "llm", "database", "evaluator", "evolution", "mutations", "proposer", "prompt",
+        // The run's own settings (RunSettings in the CLI reads them; OpenEvolve's names where they exist).
+        "max_iterations", "max_hours", "max_spend_usd", "target_score", "random_seed", "strategy", "parallel",
+        "crossover_rate", "max_outage_seconds", "checkpoint_interval", "diff_based_evolution", "max_code_length", "log_level",
     ]
 
     public var language: String?

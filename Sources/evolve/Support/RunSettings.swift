@@ -1,3 +1,4 @@
+import Evaluators
 import EvolveCore
 import Foundation
 import Yams
@@ -37,6 +38,10 @@ struct RunSettings {
         var settings = RunSettings()
         var featuresGiven = false
         let reader = Reader(path: path)
+        try reader.checkKeys(root, known: ProgramConfig.topLevelKeys, section: nil)
+        for (section, known) in sectionKeys {
+            if let body = root[section] as? [String: Any] { try reader.checkKeys(body, known: known, section: section) }
+        }
         let evolution = try reader.section(root, "evolution") ?? [:]
         let top = root.merging(evolution) { a, _ in a }
         if let value = try reader.int(top, "max_iterations") { settings.run.maxIterations = value }
@@ -99,9 +104,28 @@ struct RunSettings {
         return settings
     }
 
+    /// The keys each run section knows (OpenEvolve's names where the meaning is the same).
+    static let sectionKeys: [String: [String]] = [
+        "evolution": ["max_iterations", "max_hours", "max_spend_usd", "target_score", "random_seed", "strategy", "parallel",
+                      "crossover_rate", "max_outage_seconds"],
+        "database": ["num_islands", "migration_interval", "migration_rate", "population_size", "archive_size",
+                     "exploration_ratio", "exploitation_ratio", "feature_dimensions"],
+        "evaluator": ["command", "timeout", "parallel_evaluations"],
+        "llm": ["api_base", "models", "api_key_env", "temperature", "max_tokens", "timeout"],
+    ]
+
     /// Typed reads that name the file and the key when a value has the wrong type.
     struct Reader {
         let path: String
+
+        /// An unknown key is an error naming the file, the key and the nearest known one.
+        func checkKeys(_ body: [String: Any], known: [String], section: String?) throws {
+            for key in body.keys.sorted() where !known.contains(key) {
+                let place = section.map { "\($0).\(key)" } ?? key
+                let hint = ConfigKeys.nearest(to: key, in: known).map { " (did you mean \(section.map { "\($0)." } ?? "")\($0)?)" } ?? ""
+                throw Failure(description: "\(path): unknown key '\(place)'\(hint); known keys here: \(known.joined(separator: ", "))")
+            }
+        }
 
         func section(_ root: [String: Any], _ key: String) throws -> [String: Any]? {
             guard let value = root[key] else { return nil }
