@@ -50,8 +50,12 @@ actor SharedModule {
         return dir
     }
 
-    func evaluator() async throws -> CandidateEvaluator {
-        CandidateEvaluator(sandbox: Sandbox(), module: try await SharedModule.shared.get(), workRoot: root.appendingPathComponent("work"))
+    /// `sourcePolicy: nil` for the tests below that run non-kernel (Foundation) programs on purpose, to
+    /// test the sandbox and the scorer rather than the source policy (SourcePolicyTests does that).
+    func evaluator(sourcePolicy: SourcePolicy? = .kernel) async throws -> CandidateEvaluator {
+        CandidateEvaluator(
+            sandbox: Sandbox(), module: try await SharedModule.shared.get(), workRoot: root.appendingPathComponent("work"),
+            sourcePolicy: sourcePolicy)
     }
 
     /// A non-learning program that answers every query with `output(input)` and may do something else first.
@@ -103,14 +107,14 @@ actor SharedModule {
     @Test func printingAPerfectMetricsLineGainsNothing() async throws {
         let source = Self.answering("input.map { _ in 2 }", before: #"print("{\"combined_score\": 1.0, \"exact_accuracy\": 1.0}")"#)
         let dir = try program(["kernel.swift": source, "evolve.yaml": Self.tinyConfig])
-        let report = try await evaluator().evaluate(programDir: dir, split: .validation)
+        let report = try await evaluator(sourcePolicy: nil).evaluate(programDir: dir, split: .validation)
         #expect(report.outcome == .evaluated)
         #expect(report.metrics?.combinedScore == 0)
     }
 
     @Test func wrongLengthPredictionsAreRejectedWithAReason() async throws {
         let dir = try program(["kernel.swift": Self.answering("[2, 3]"), "evolve.yaml": Self.tinyConfig])
-        let report = try await evaluator().evaluate(programDir: dir, split: .validation)
+        let report = try await evaluator(sourcePolicy: nil).evaluate(programDir: dir, split: .validation)
         #expect(report.outcome == .rejected)
         let artifact = report.artifacts["sudoku-4x4: stage 1"] ?? ""
         #expect(artifact.contains("has 2 tokens, expected 16"), "\(artifact)")
@@ -133,7 +137,7 @@ actor SharedModule {
             try found.joined(separator: "\\n").write(toFile: dir + "/found.txt", atomically: true, encoding: .utf8)
             """
         let dir = try program(["kernel.swift": Self.answering("input.map { _ in 2 }", before: search), "evolve.yaml": Self.tinyConfig])
-        let report = try await evaluator().evaluate(programDir: dir, split: .validation)
+        let report = try await evaluator(sourcePolicy: nil).evaluate(programDir: dir, split: .validation)
         #expect(report.outcome == .evaluated, "\(report.artifacts)")
         let work = root.appendingPathComponent("work")
         let foundFiles = (FileManager.default.enumerator(atPath: work.path)?.allObjects as? [String] ?? []).filter { $0.hasSuffix("found.txt") }
@@ -156,7 +160,7 @@ actor SharedModule {
         let config = Self.tinyConfig.replacingOccurrences(of: "wall_seconds: 20", with: "wall_seconds: 1.5")
         let dir = try program(["kernel.swift": Self.answering("input", before: "while true { sleep(1) }"), "evolve.yaml": config])
         let start = Date()
-        let report = try await evaluator().evaluate(programDir: dir, split: .validation)
+        let report = try await evaluator(sourcePolicy: nil).evaluate(programDir: dir, split: .validation)
         #expect(report.outcome == .rejected)
         #expect(report.metrics == nil)
         #expect(report.artifacts["sudoku-4x4: stage 1"]?.contains("wall-clock timeout") == true)

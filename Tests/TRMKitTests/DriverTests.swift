@@ -135,6 +135,8 @@ struct CarryEchoKernel: TRMKernel {
         #expect(lines.allSatisfy { $0.contains("\"id\":\"q") && $0.contains("\"output\":[") })
         // The curve's accuracy is measured by the trainer from the kernel's cross-entropy calls.
         #expect(curve.allSatisfy { $0["exact_accuracy"] is Double })
+        // Each batch drawn with next(4) finishes when the next is drawn: its last answers are counted.
+        #expect(curve.allSatisfy { $0["answer_accuracy"] is Double })
         #expect(run["examples_drawn"] as? Int == 4 * first.steps)
         #expect(run["train_budget"] as? Int == 2_000_000)
     }
@@ -144,7 +146,10 @@ struct CarryEchoKernel: TRMKernel {
         let first = try TRMDriver.run(CarryEchoKernel.self, workDir: a.path)
         _ = try TRMDriver.run(CarryEchoKernel.self, workDir: b.path)
         #expect(try Data(contentsOf: a.appendingPathComponent("out/predictions.jsonl")) == Data(contentsOf: b.appendingPathComponent("out/predictions.jsonl")))
-        #expect(try Data(contentsOf: a.appendingPathComponent("out/run.json")).count > 0)
+        let run = try JSONSerialization.jsonObject(with: Data(contentsOf: a.appendingPathComponent("out/run.json"))) as! [String: Any]
+        let curve = run["curve"] as! [[String: Any]]
+        // Examples that left their slot are counted at their last step.
+        #expect(curve.filter { $0["answer_accuracy"] is Double }.count >= curve.count - 1)
         #expect(first.steps > 10)
         // Slots are refilled as examples halt, so fewer examples are drawn than 4 per step.
         #expect(first.examplesDrawn < 4 * first.steps && first.examplesDrawn > 4)

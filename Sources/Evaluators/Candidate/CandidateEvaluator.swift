@@ -39,12 +39,19 @@ public final class CandidateEvaluator: Sendable {
     public let module: TRMKitModule
     public let workRoot: URL
     public let compileSeconds: Double
+    /// What the candidate's sources may contain, checked before compiling (issue 15); nil only for
+    /// tests that compile non-kernel programs on purpose.
+    public let sourcePolicy: SourcePolicy?
 
-    public init(sandbox: Sandbox, module: TRMKitModule, workRoot: URL, compileSeconds: Double = 300) {
+    public init(
+        sandbox: Sandbox, module: TRMKitModule, workRoot: URL, compileSeconds: Double = 300,
+        sourcePolicy: SourcePolicy? = .kernel
+    ) {
         self.sandbox = sandbox
         self.module = module
         self.workRoot = workRoot
         self.compileSeconds = compileSeconds
+        self.sourcePolicy = sourcePolicy
     }
 
     public func evaluate(
@@ -100,15 +107,21 @@ public final class CandidateEvaluator: Sendable {
             let run = try await runBenchmark(
                 binary: binary, task: task, trainFLOPs: spec.trainFLOPs, evalFLOPs: spec.evalFLOPs, seed: config.seed,
                 wallSeconds: spec.wallSeconds ?? 120, dir: root.appendingPathComponent("\(spec.name)-stage2"))
-            let report = run.result.succeeded
+            var report = run.result.succeeded
                 ? scorer.score(predictionsText: run.predictions, expected: task.evaluation)
                 : PredictionScorer.Report(exactAccuracy: 0, tokenAccuracy: 0, answered: 0, problems: [])
             let runInfo = run.runJSON
+            // Issue 15 hook: budgets and descriptors as the driver measured them, checked against the
+            // budgets given; a run inconsistent with them scores nothing.
+            let measured = RunReport(json: runInfo, trainBudget: spec.trainFLOPs, evalBudget: spec.evalFLOPs)
+            if let finding = measured.finding, run.result.succeeded {
+                report = PredictionScorer.Report(exactAccuracy: 0, tokenAccuracy: 0, answered: 0, problems: ["\(finding)"] + report.problems)
+            }
             benchmarks[spec.name] = BenchmarkMetrics(
                 exactAccuracy: report.exactAccuracy, tokenAccuracy: report.tokenAccuracy,
-                trainFLOPs: runInfo["train_flops"] as? Double ?? 0, evalFLOPs: runInfo["eval_flops"] as? Double ?? 0,
-                parameters: runInfo["parameters"] as? Int ?? 0, wallSeconds: run.result.wallSeconds, cpuSeconds: run.result.cpuSeconds,
-                reported: (runInfo["config"] as? [String: Double]) ?? [:])
+                trainFLOPs: measured.trainFLOPs, evalFLOPs: measured.evalFLOPs,
+                parameters: measured.parameters, wallSeconds: run.result.wallSeconds, cpuSeconds: run.result.cpuSeconds,
+                reported: measured.reported)
             artifacts[spec.name] = Self.describe(
                 run: run.result, problems: report.problems,
                 headline: String(format: "exact %.3f, token %.3f; %@", report.exactAccuracy, report.tokenAccuracy, Self.curveSummary(runInfo)))
@@ -141,6 +154,10 @@ public final class CandidateEvaluator: Sendable {
         guard !sources.isEmpty else {
             return Build(binary: nil, diagnostics: "\(programDir.path) has no .swift files", seconds: 0)
         }
+        // Issue 15 hook: refuse what a kernel may not use before the compiler sees it.
+        if let refusal = try sourcePolicy?.refusal(sources: sources.map { dir.appendingPathComponent($0) }) {
+            return Build(binary: nil, diagnostics: refusal, seconds: 0)
+        }
         for file in try fm.contentsOfDirectory(atPath: module.directory.path) {
             try fm.copyItem(at: module.directory.appendingPathComponent(file), to: dir.appendingPathComponent("module/\(file)"))
         }
@@ -150,7 +167,9 @@ public final class CandidateEvaluator: Sendable {
         limits.addressSpaceBytes = nil  // the compiler reserves large virtual ranges
         limits.processes = 64
         // A three-line closure took 7 s to type-check here; LLM code must fail fast instead.
+        // MemberImportVisibility: members of modules TRMKit uses internally (Glibc…) stay out of reach.
         let command = ["swiftc", "-parse-as-library", "-O", "-target-cpu", "native", "-I", "module", "-L", "module", "-lTRMKit",
+                       "-enable-upcoming-feature", "MemberImportVisibility",
                        "-Xfrontend", "-solver-expression-time-threshold=2", "-o", "candidate"] + sources
         let result = try await sandbox.run(command, in: dir, limits: limits)
         let diagnostics = Self.trimDiagnostics(result.stderr.text + result.stdout.text)

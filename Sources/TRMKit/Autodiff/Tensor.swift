@@ -83,9 +83,10 @@ public final class Tape {
     package let meter: FLOPMeter
     package private(set) var isRecording = true
     private var steps: [() -> Void] = []
-    /// Whole-answer accuracy of the latest cross-entropy against labels (examples right, examples):
-    /// the trainer logs it, so the training curve is measured by TRMKit, not reported by the kernel.
-    package var lastExact: (correct: Int, examples: Int)?
+    /// Which examples the latest cross-entropy against a batch's labels got entirely right, and the
+    /// batch it was (its serial): the trainer logs them, so the training curve is measured by TRMKit,
+    /// not reported by the kernel.
+    package var lastAnswers: (serial: Int?, right: [Bool])?
 
     package init(meter: FLOPMeter = FLOPMeter()) {
         self.meter = meter

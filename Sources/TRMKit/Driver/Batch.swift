@@ -12,12 +12,20 @@ public struct Tokens {
     package let ids: [Int]
     /// Ids per example (seq_len for inputs and labels, 1 for puzzle ids).
     public let width: Int
+    /// For a training batch's labels, the batch's serial number: the trainer follows each example's
+    /// latest answer through the losses computed against them.
+    package let batchSerial: Int?
 
     /// Ids of the kernel's own making, `width` per example.
     public init(_ ids: [Int], width: Int) {
+        self.init(ids, width: width, batchSerial: nil)
+    }
+
+    package init(_ ids: [Int], width: Int, batchSerial: Int?) {
         precondition(width > 0 && ids.count % width == 0, "Tokens: \(ids.count) ids do not split into rows of \(width)")
         self.ids = ids
         self.width = width
+        self.batchSerial = batchSerial
     }
 
     /// All ids, `width` per example.
@@ -52,13 +60,16 @@ public struct Batch {
     public let puzzles: Tokens
     /// Which examples these are (indices into the training data, or into the queries).
     package let exampleIndices: [Int]
+    /// Unique per training batch the trainer hands out (nil for prediction batches).
+    package let serial: Int?
 
-    package init(_ examples: [Example], indices: [Int], seqLen: Int, withLabels: Bool) {
+    package init(_ examples: [Example], indices: [Int], seqLen: Int, withLabels: Bool, serial: Int? = nil) {
         size = indices.count
         self.seqLen = seqLen
         exampleIndices = indices
+        self.serial = serial
         inputs = Tokens(indices.flatMap { examples[$0].input }, width: seqLen)
-        labels = withLabels ? Tokens(indices.flatMap { examples[$0].label ?? [] }, width: seqLen) : nil
+        labels = withLabels ? Tokens(indices.flatMap { examples[$0].label ?? [] }, width: seqLen, batchSerial: serial) : nil
         puzzles = Tokens(indices.map { examples[$0].puzzle ?? 0 }, width: 1)
     }
 }

@@ -142,7 +142,8 @@ public enum TRMDriver {
             "curve": .array(trainer.curve.map { point in
                 .object([
                     "step": .int(point.step), "flops": .int(point.flops), "loss": .double(point.loss),
-                    "exact_accuracy": point.exactAccuracy.map { .double($0) } ?? .null, "examples": .int(point.examples),
+                    "exact_accuracy": point.exactAccuracy.map { .double($0) } ?? .null,
+                    "answer_accuracy": point.answerAccuracy.map { .double($0) } ?? .null, "examples": .int(point.examples),
                 ])
             }),
             "config": .object(kernel.report.mapValues { .double($0) }),

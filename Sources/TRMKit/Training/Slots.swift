@@ -66,6 +66,9 @@ public final class Slots {
             }
             if halted { leaving.append(slot) }
         }
+        // The leaving examples' last answers (this step's cross-entropy) go into the training curve;
+        // every slot's later answers belong to the rebuilt batch.
+        trainer.finishExamples(serial: batch.serial, rows: leaving)
         for (slot, example) in zip(leaving, trainer.draw(leaving.count)) {
             examples[slot] = example
             stepsTaken[slot] = 0

@@ -4,9 +4,13 @@ public struct CurvePoint: Sendable {
     public let flops: Int64
     /// Mean of the losses back-propagated since the previous point.
     public let loss: Double
-    /// Fraction of examples whose every token the latest cross-entropy of each step got right
-    /// (nil when no step computed a cross-entropy against labels).
+    /// Fraction of examples whose every token the latest cross-entropy of each step got right, over
+    /// all supervision steps (nil when no step computed a cross-entropy against labels).
     public let exactAccuracy: Double?
+    /// Fraction of the examples that finished training in this stretch (left their slot, or their
+    /// batch was replaced) whose last training answer was entirely right: the training path's final
+    /// answer, comparable to validation. Nil when none finished.
+    public let answerAccuracy: Double?
     /// Training examples drawn from the stream so far.
     public let examples: Int
 }
@@ -51,6 +55,12 @@ public final class Trainer {
     private var flopsAtLastStep: Int64 = 0
     private var pendingLoss = 0.0, pending = 0
     private var pendingCorrect = 0, pendingExamples = 0
+    private var pendingAnswersRight = 0, pendingAnswers = 0
+    private var nextSerial = 0
+    /// The batch of the latest `next(_:)`, whose examples finish when the kernel draws another.
+    private var openBatch: Int?
+    /// Per batch serial, which examples the latest cross-entropy against its labels got right.
+    private var latestAnswers: [Int: [Bool]] = [:]
 
     package init(
         tape: Tape, optimizer: AdamW, ema: EMA, stream: TrainingStream, seqLen: Int, rng: SeededRNG, logEvery: Int = 10
@@ -71,7 +81,10 @@ public final class Trainer {
     public func next(_ count: Int) -> Batch {
         checkOpen("next")
         precondition(count > 0, "trainer.next: count must be positive, got \(count)")
-        return batch(draw(count))
+        finishOpenBatch()
+        let drawn = batch(draw(count))
+        openBatch = drawn.serial
+        return drawn
     }
 
     /// `count` slots that each hold one example of the stream and keep it across optimiser steps
@@ -106,10 +119,11 @@ public final class Trainer {
 
         pendingLoss += Double(loss.data[0])
         pending += 1
-        if let exact = tape.lastExact {
-            pendingCorrect += exact.correct
-            pendingExamples += exact.examples
-            tape.lastExact = nil
+        if let answers = tape.lastAnswers {
+            pendingCorrect += answers.right.filter { $0 }.count
+            pendingExamples += answers.right.count
+            if let serial = answers.serial { latestAnswers[serial] = answers.right }
+            tape.lastAnswers = nil
         }
         if pending == logEvery { flushCurve() }
     }
@@ -126,8 +140,25 @@ public final class Trainer {
 
     /// Ends training: from now on every trainer (and slots) call stops the run.
     package func finish() {
+        finishOpenBatch()
         flushCurve()
         isFinished = true
+    }
+
+    /// Counts the final training answers of examples that leave: `rows` of batch `serial`, judged by
+    /// the latest cross-entropy against that batch's labels (none: nothing to count).
+    func finishExamples(serial: Int?, rows: [Int]) {
+        guard let serial, let right = latestAnswers.removeValue(forKey: serial) else { return }
+        for row in rows where row < right.count {
+            pendingAnswers += 1
+            if right[row] { pendingAnswersRight += 1 }
+        }
+    }
+
+    private func finishOpenBatch() {
+        guard let serial = openBatch else { return }
+        finishExamples(serial: serial, rows: Array(0..<(latestAnswers[serial]?.count ?? 0)))
+        openBatch = nil
     }
 
     func draw(_ count: Int) -> [Int] {
@@ -136,7 +167,8 @@ public final class Trainer {
     }
 
     func batch(_ indices: [Int]) -> Batch {
-        Batch(stream.examples, indices: indices, seqLen: seqLen, withLabels: true)
+        nextSerial += 1
+        return Batch(stream.examples, indices: indices, seqLen: seqLen, withLabels: true, serial: nextSerial)
     }
 
     func checkOpen(_ call: String) {
@@ -148,11 +180,14 @@ public final class Trainer {
         curve.append(CurvePoint(
             step: steps, flops: tape.meter.total, loss: pendingLoss / Double(pending),
             exactAccuracy: pendingExamples > 0 ? Double(pendingCorrect) / Double(pendingExamples) : nil,
+            answerAccuracy: pendingAnswers > 0 ? Double(pendingAnswersRight) / Double(pendingAnswers) : nil,
             examples: examplesDrawn))
         pendingLoss = 0
         pending = 0
         pendingCorrect = 0
         pendingExamples = 0
+        pendingAnswersRight = 0
+        pendingAnswers = 0
     }
 }
 
