@@ -174,6 +174,28 @@ struct CarryEchoKernel: TRMKernel {
         }
     }
 
+    @Test func twoAttemptsBecomeAttemptsLines() throws {
+        struct Twice: TRMKernel {
+            var inner: EchoKernel
+            init(task: TaskInfo, rng: inout SeededRNG) { inner = EchoKernel(task: task, rng: &rng) }
+            var parameters: [Tensor] { inner.parameters }
+            var settings: TrainingSettings { inner.settings }
+            var report: [String: Double] { [:] }
+            mutating func train(_ trainer: Trainer) { inner.train(trainer) }
+            mutating func predict(_ batch: Batch, tape: Tape) -> Tensor {
+                let logits = inner.predict(batch, tape: tape)
+                return tape.concat([logits, tape.scale(logits, -1)], axis: 0)  // the best and the worst answer
+            }
+        }
+        let dir = try writeTask()
+        _ = try TRMDriver.run(Twice.self, workDir: dir.path)
+        let lines = try String(contentsOf: dir.appendingPathComponent("out/predictions.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 10)
+        let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
+        let attempts = try #require(first["attempts"] as? [[Int]])
+        #expect(attempts.count == 2 && attempts[0].count == 5 && attempts[0] != attempts[1])
+    }
+
     @Test func aKernelThatNeverStepsIsAnError() throws {
         struct Idle: TRMKernel {
             var inner: EchoKernel

@@ -46,6 +46,7 @@ public protocol TRMKernel {
     /// a loss with `trainer.tape`'s ops and calls `trainer.step(loss:)` once per optimiser step.
     mutating func train(_ trainer: Trainer)
     /// Logits for every token of every query in `batch`, [size·seqLen, vocab] (or [size, seqLen,
-    /// vocab]); the driver takes the arg-max. Runs without gradients, with the EMA weights.
+    /// vocab]); the driver takes the arg-max. [2, size·seqLen, vocab] offers two attempts per query
+    /// (ARC's pass@2). Runs without gradients, with the EMA weights.
     mutating func predict(_ batch: Batch, tape: Tape) -> Tensor
 }

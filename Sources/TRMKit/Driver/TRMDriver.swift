@@ -108,14 +108,17 @@ public enum TRMDriver {
                 let logits = kernel.predict(Batch(queries, indices: indices, seqLen: task.seqLen, withLabels: false), tape: tape)
                 largestBatchFLOPs = max(largestBatchFLOPs, meter.total - before)
                 meter.hardLimit = trainFLOPs + 2 * budget.evalFLOPs + 2 * largestBatchFLOPs
-                let expected = indices.count * task.seqLen * task.vocabSize
-                guard logits.count == expected, logits.shape.last == task.vocabSize else {
-                    throw DriverError(message: "kernel.predict returned logits of shape \(logits.shape); expected [\(indices.count * task.seqLen), \(task.vocabSize)] (batch × seq_len rows, vocab_size columns)")
+                let rows = indices.count * task.seqLen
+                guard logits.shape.last == task.vocabSize, logits.count == rows * task.vocabSize || logits.count == 2 * rows * task.vocabSize else {
+                    throw DriverError(message: "kernel.predict returned logits of shape \(logits.shape); expected [\(rows), \(task.vocabSize)] (batch × seq_len rows, vocab_size columns), or [2, \(rows), \(task.vocabSize)] for two attempts")
                 }
                 let answers = logits.argmaxLastAxis()
                 for (offset, index) in indices.enumerated() {
-                    let tokens = answers[(offset * task.seqLen)..<((offset + 1) * task.seqLen)]
-                    lines.append(JSON.object(["id": .string(queries[index].id!), "output": .array(tokens.map { JSON.int($0) })]).serialized())
+                    func attempt(_ a: Int) -> JSON {
+                        .array(answers[(a * rows + offset * task.seqLen)..<(a * rows + (offset + 1) * task.seqLen)].map { JSON.int($0) })
+                    }
+                    let answer: (String, JSON) = answers.count == rows ? ("output", attempt(0)) : ("attempts", .array([attempt(0), attempt(1)]))
+                    lines.append(JSON.object(["id": .string(queries[index].id!), answer.0: answer.1]).serialized())
                 }
             }
         }
