@@ -5,9 +5,8 @@
 //   deep recursion:    T rounds of latent recursion, only the last one with gradients
 //   deep supervision:  up to N_sup optimiser steps per example, carrying (y, z) detached between them,
 //                      with a halting head q trained to predict "the whole answer is right".
-// Training follows TRM's code: a batch of slots, each carrying its example across optimiser steps until
-// it halts. TRMKit's driver owns the data, the FLOP budget and the optimiser, and predicts with the EMA
-// weights; the kernel sees data only through TRMKit's ops (docs/candidate-protocol.md).
+// TRMKit's driver owns the data, the FLOP budget and the optimiser, and predicts with the EMA weights;
+// the kernel sees data only through TRMKit's ops (docs/candidate-protocol.md).
 import TRMKit
 
 // EVOLVE-BLOCK-START hyperparameters
@@ -22,7 +21,7 @@ enum Hyper {
     static let nSup = 6                 // supervision steps per example (at most, in training; all, at evaluation)
     static let haltExploration: Float = 0.1
     static let puzzlePrefix = 1         // positions holding the puzzle embedding
-    static let batchSize = 64           // examples trained on at once (slots)
+    static let batchSize = 64
     static let learningRate: Float = 3e-3
     static let warmupSteps = 40
     static let weightDecay: Float = 0.1
@@ -143,24 +142,25 @@ struct TinyRecursiveModel: TRMKernel {
     // EVOLVE-BLOCK-END
 
     // EVOLVE-BLOCK-START supervision
-    /// Deep supervision, as TRM's code trains: every optimiser step is one supervision step over a batch
-    /// of slots. Each slot carries its example's (y, z), detached, into the next step; an example leaves
-    /// when its halting head says "done" (q_halt > 0, after a random minimum now and then, for
-    /// exploration) or after N_sup steps, and its slot takes a new example with a fresh carry.
+    /// Deep supervision, as in the paper: up to N_sup optimiser steps on one batch, the carry (y, z)
+    /// detached between them, until every example's halting head says "done" (after a random minimum
+    /// now and then, for exploration); then the next batch. (TRM's code instead keeps a batch of slots
+    /// that each carry their example until it halts: see BRIEF.md.)
     mutating func train(_ trainer: Trainer) {
         let tape = trainer.tape
-        let slots = trainer.slots(Hyper.batchSize)
-        var (y, z) = initialCarry(slots.count, tape)
         while !trainer.isOutOfBudget {
-            (y, z) = (tape.select(slots.fresh, yInit, y), tape.select(slots.fresh, zInit, z))
-            let batch = slots.batch
-            let out = deepRecursion(x: embed(batch, tape), y: y, z: z, tape)
-            let correct = tape.exactMatch(out.logits, labels: batch.labels!)
-            let answerLoss = tape.stableMaxCrossEntropy(out.logits, labels: batch.labels!)
-            let haltLoss = tape.binaryCrossEntropyWithLogits(out.qHalt, targets: correct)
-            trainer.step(loss: tape.add(answerLoss, tape.scale(haltLoss, 0.5)))
-            (y, z) = (tape.detach(out.y), tape.detach(out.z))
-            slots.refill(halting: out.qHalt, maxSteps: Hyper.nSup, exploration: Hyper.haltExploration)
+            let batch = trainer.next(Hyper.batchSize)
+            var (y, z) = initialCarry(batch.size, tape)
+            let minimumSteps = trainer.rng.uniform() < Hyper.haltExploration ? Int(trainer.rng.next() % UInt64(Hyper.nSup)) + 1 : 1
+            for step in 0..<Hyper.nSup where !trainer.isOutOfBudget {
+                let out = deepRecursion(x: embed(batch, tape), y: y, z: z, tape)
+                let correct = tape.exactMatch(out.logits, labels: batch.labels!)
+                let answerLoss = tape.stableMaxCrossEntropy(out.logits, labels: batch.labels!)
+                let haltLoss = tape.binaryCrossEntropyWithLogits(out.qHalt, targets: correct)
+                trainer.step(loss: tape.add(answerLoss, tape.scale(haltLoss, 0.5)))
+                (y, z) = (tape.detach(out.y), tape.detach(out.z))
+                if step + 1 >= minimumSteps && trainer.allHalted(out.qHalt) { break }
+            }
         }
     }
 
