@@ -128,47 +128,49 @@ import Testing
 }
 
 /// The permutation control end to end: the same evaluator, the same task with renamed answer tokens.
-@Suite(.serialized) struct PermutationControlRunTests {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-permutation-\(UUID().uuidString)")
+extension SandboxedCandidates {
+    @Suite(.serialized) struct PermutationControlRunTests {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-permutation-\(UUID().uuidString)")
 
-    func scores(_ source: String) async throws -> (ordinary: PredictionScorer.Report, permuted: PredictionScorer.Report) {
-        let dir = root.appendingPathComponent("program-\(UUID().uuidString.prefix(6))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try Data(source.utf8).write(to: dir.appendingPathComponent("kernel.swift"))
-        // The hand-written solver is a Foundation program: compiled without the source policy, as if it
-        // had got past every other layer — which is what this control is for.
-        let evaluator = CandidateEvaluator(
-            sandbox: Sandbox(), module: try await SharedModule.shared.get(), workRoot: root, sourcePolicy: nil)
-        let build = try await evaluator.compile(programDir: dir, in: root.appendingPathComponent("build-\(UUID().uuidString.prefix(6))"))
-        let binary = try #require(build.binary, "\(build.diagnostics)")
-        let spec = try YAMLBenchmark.tiny()
-        let (task, scorer) = try spec.instantiate(split: .validation, seed: 3)
-        let permutation = OutputPermutation(task: task, seed: 0xC0FFEE)
-        func run(_ data: TaskData, _ restore: (String) -> String) async throws -> PredictionScorer.Report {
-            let result = try await evaluator.runBenchmark(
-                binary: binary, task: data, trainFLOPs: spec.trainFLOPs, evalFLOPs: spec.evalFLOPs, seed: 3, wallSeconds: 60,
-                dir: root.appendingPathComponent("run-\(UUID().uuidString.prefix(6))"))
-            #expect(result.result.succeeded, "\(result.result.stderr.text)")
-            return scorer.score(predictionsText: restore(result.predictions), expected: task.evaluation)
+        func scores(_ source: String) async throws -> (ordinary: PredictionScorer.Report, permuted: PredictionScorer.Report) {
+            let dir = root.appendingPathComponent("program-\(UUID().uuidString.prefix(6))")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try Data(source.utf8).write(to: dir.appendingPathComponent("kernel.swift"))
+            // The hand-written solver is a Foundation program: compiled without the source policy, as if it
+            // had got past every other layer — which is what this control is for.
+            let evaluator = CandidateEvaluator(
+                sandbox: Sandbox(), module: try await SharedModule.shared.get(), workRoot: root, sourcePolicy: nil)
+            let build = try await evaluator.compile(programDir: dir, in: root.appendingPathComponent("build-\(UUID().uuidString.prefix(6))"))
+            let binary = try #require(build.binary, "\(build.diagnostics)")
+            let spec = try YAMLBenchmark.tiny()
+            let (task, scorer) = try spec.instantiate(split: .validation, seed: 3)
+            let permutation = OutputPermutation(task: task, seed: 0xC0FFEE)
+            func run(_ data: TaskData, _ restore: (String) -> String) async throws -> PredictionScorer.Report {
+                let result = try await evaluator.runBenchmark(
+                    binary: binary, task: data, trainFLOPs: spec.trainFLOPs, evalFLOPs: spec.evalFLOPs, seed: 3, wallSeconds: 60,
+                    dir: root.appendingPathComponent("run-\(UUID().uuidString.prefix(6))"))
+                #expect(result.result.succeeded, "\(result.result.stderr.text)")
+                return scorer.score(predictionsText: restore(result.predictions), expected: task.evaluation)
+            }
+            return (try await run(task, { $0 }), try await run(permutation.apply(to: task), permutation.restore(predictionsText:)))
         }
-        return (try await run(task, { $0 }), try await run(permutation.apply(to: task), permutation.restore(predictionsText:)))
-    }
 
-    @Test func aHandWrittenSolverCollapsesAndALearnerHolds() async throws {
-        let solver = try await scores(CandidateEvaluatorTests.answering("solve(input)", before: HostileKernelTests.solver))
-        #expect(solver.ordinary.exactAccuracy == 1)
-        #expect(solver.permuted.exactAccuracy == 0 && solver.permuted.tokenAccuracy < 0.1)
-        let control = PermutationControl()
-        #expect(control.finding(
-            ordinary: (solver.ordinary.exactAccuracy, solver.ordinary.tokenAccuracy),
-            permuted: (solver.permuted.exactAccuracy, solver.permuted.tokenAccuracy)) != nil)
+        @Test func aHandWrittenSolverCollapsesAndALearnerHolds() async throws {
+            let solver = try await scores(CandidateEvaluatorTests.answering("solve(input)", before: SandboxedCandidates.HostileKernelTests.solver))
+            #expect(solver.ordinary.exactAccuracy == 1)
+            #expect(solver.permuted.exactAccuracy == 0 && solver.permuted.tokenAccuracy < 0.1)
+            let control = PermutationControl()
+            #expect(control.finding(
+                ordinary: (solver.ordinary.exactAccuracy, solver.ordinary.tokenAccuracy),
+                permuted: (solver.permuted.exactAccuracy, solver.permuted.tokenAccuracy)) != nil)
 
-        let learner = try await scores(HostileKernelTests.kernel())
-        #expect(learner.ordinary.tokenAccuracy > 0.3)
-        #expect(control.finding(
-            ordinary: (learner.ordinary.exactAccuracy, learner.ordinary.tokenAccuracy),
-            permuted: (learner.permuted.exactAccuracy, learner.permuted.tokenAccuracy)) == nil,
-            "learner \(learner.ordinary.tokenAccuracy) → \(learner.permuted.tokenAccuracy)")
+            let learner = try await scores(SandboxedCandidates.HostileKernelTests.kernel())
+            #expect(learner.ordinary.tokenAccuracy > 0.3)
+            #expect(control.finding(
+                ordinary: (learner.ordinary.exactAccuracy, learner.ordinary.tokenAccuracy),
+                permuted: (learner.permuted.exactAccuracy, learner.permuted.tokenAccuracy)) == nil,
+                "learner \(learner.ordinary.tokenAccuracy) → \(learner.permuted.tokenAccuracy)")
+        }
     }
 }
 
