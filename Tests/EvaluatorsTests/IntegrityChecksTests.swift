@@ -73,12 +73,17 @@ import Testing
     @Test func validationNearTheTrainingAnswersPasses() {
         let check = TrainingCurveCheck()
         #expect(check.finding(validationExact: 0.61, curve: curve([0, 0, 0.02, 0.1, 0.35, 0.5])) == nil)
+        // The seeds at the default budget (TRM training seed 1, HRM training seed 1): EMA weights beat
+        // the live weights' training answers by up to ~0.36.
+        #expect(check.finding(validationExact: 0.61, curve: curve([0, 0.06, 0.12, 0.23, 0.25, 0.24])) == nil)
+        #expect(check.finding(validationExact: 1.0, curve: curve([0.3, 0.6, 0.65, 0.6, 0.65, 0.69, 0.68])) == nil)
         #expect(check.finding(validationExact: 0.3, curve: curve([nil, nil])) == nil)
     }
 
     @Test func validationFarAboveThemIsFlagged() {
         let check = TrainingCurveCheck()
-        let finding = check.finding(validationExact: 1.0, curve: curve([0, 0, 0.01, 0.05, 0.1, 0.2]))
+        // A solver in predict on top of the seed's training: validation 1.0, training answers as the seed's.
+        let finding = check.finding(validationExact: 1.0, curve: curve([0, 0.06, 0.12, 0.23, 0.25, 0.24]))
         #expect(finding?.action == .flag && finding?.check == "curve")
         #expect(finding?.evidence.contains("validation exact 1.000") == true)
         #expect(check.finding(validationExact: 0.9, curve: curve([nil, nil]))?.evidence.contains("no training answers") == true)
