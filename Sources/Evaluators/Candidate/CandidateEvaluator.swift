@@ -168,8 +168,9 @@ public final class CandidateEvaluator: Sendable {
         limits.processes = 64
         // A three-line closure took 7 s to type-check here; LLM code must fail fast instead.
         // MemberImportVisibility: members of modules TRMKit uses internally (Glibc…) stay out of reach.
+        // Swift 5 mode: no bare /regex/ literals, which SourcePolicy's lexer does not read.
         let command = ["swiftc", "-parse-as-library", "-O", "-target-cpu", "native", "-I", "module", "-L", "module", "-lTRMKit",
-                       "-enable-upcoming-feature", "MemberImportVisibility",
+                       "-swift-version", "5", "-enable-upcoming-feature", "MemberImportVisibility",
                        "-Xfrontend", "-solver-expression-time-threshold=2", "-o", "candidate"] + sources
         let result = try await sandbox.run(command, in: dir, limits: limits)
         let diagnostics = Self.trimDiagnostics(result.stderr.text + result.stdout.text)
