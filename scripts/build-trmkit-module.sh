@@ -8,5 +8,5 @@ cd "$(dirname "$0")/.."
 out="${1:?usage: scripts/build-trmkit-module.sh OUTDIR}"
 mkdir -p "$out"
 mapfile -t sources < <(find Sources/TRMKit -name '*.swift' | sort)
-swiftc -parse-as-library -emit-library -static -emit-module -module-name TRMKit -wmo -O -target-cpu native \
+swiftc -parse-as-library -emit-library -static -emit-module -module-name TRMKit -package-name TRMKitRuntime -wmo -O -target-cpu native \
   -emit-module-path "$out/TRMKit.swiftmodule" -o "$out/libTRMKit.a" "${sources[@]}"

@@ -3,8 +3,9 @@
 //
 // Two networks at two frequencies: a low-level L updated every step and a high-level H updated once
 // every `lCycles` L-steps. Gradients use HRM's one-step approximation: only the final L and H updates
-// are differentiated; everything before runs without gradients. The carry (zH, zL) is detached between
-// supervision steps, and a halting head on zH learns when the answer is complete.
+// are differentiated; everything before runs without gradients. Training follows HRM's code (adaptive
+// computation time with a carried state): a batch of slots, each carrying its example's (zH, zL),
+// detached, across optimiser steps until a halting head on zH says the answer is complete.
 import TRMKit
 
 // EVOLVE-BLOCK-START hyperparameters
@@ -17,7 +18,7 @@ enum Hyper {
     static let nSup = 6
     static let haltExploration: Float = 0.1
     static let puzzlePrefix = 1
-    static let batchSize = 64
+    static let batchSize = 64           // examples trained on at once (slots)
     static let learningRate: Float = 3e-3
     static let warmupSteps = 40
     static let weightDecay: Float = 0.1
@@ -83,8 +84,7 @@ struct HierarchicalReasoningModel: TRMKernel {
         low = Network(length: length, rng: &rng)
         high = Network(length: length, rng: &rng)
         outputHead = Linear(d, task.vocabSize, rng: &rng)
-        haltHead = Linear(d, 1, bias: true, std: 0, rng: &rng)
-        haltHead.bias!.data = [-5]
+        haltHead = Linear(d, 1, bias: -5, std: 0, rng: &rng)  // start by never halting
     }
 
     var parameters: [Tensor] {
@@ -93,8 +93,8 @@ struct HierarchicalReasoningModel: TRMKernel {
 
     var settings: TrainingSettings {
         TrainingSettings(
-            batchSize: Hyper.batchSize, learningRate: Hyper.learningRate, warmupSteps: Hyper.warmupSteps,
-            weightDecay: Hyper.weightDecay, emaDecay: Hyper.emaDecay)
+            learningRate: Hyper.learningRate, warmupSteps: Hyper.warmupSteps, weightDecay: Hyper.weightDecay,
+            emaDecay: Hyper.emaDecay)
     }
 
     var report: [String: Double] {
@@ -108,14 +108,14 @@ struct HierarchicalReasoningModel: TRMKernel {
     func embed(_ batch: Batch, _ tape: Tape) -> Tensor {
         let d = Hyper.hidden
         let tokens = tape.scale(tape.embedding(tokenEmbedding, ids: batch.inputs), Float(d).squareRoot())
-        let puzzle = tape.embedding(puzzleEmbedding, ids: batch.puzzles.flatMap { Array(repeating: $0, count: Hyper.puzzlePrefix) })
+        let puzzle = tape.embedding(puzzleEmbedding, ids: batch.puzzles.repeated(Hyper.puzzlePrefix))
         return tape.concat(
             [tape.reshape(puzzle, [batch.size, Hyper.puzzlePrefix, d]), tape.reshape(tokens, [batch.size, task.seqLen, d])],
             axis: 1)
     }
 
-    func initialCarry(_ batch: Batch, _ tape: Tape) -> (zH: Tensor, zL: Tensor) {
-        let zeros = Tensor(zeros: [batch.size, length, Hyper.hidden])
+    func initialCarry(_ size: Int, _ tape: Tape) -> (zH: Tensor, zL: Tensor) {
+        let zeros = Tensor(zeros: [size, length, Hyper.hidden])
         return (tape.add(zeros, hInit), tape.add(zeros, lInit))
     }
 
@@ -139,32 +139,38 @@ struct HierarchicalReasoningModel: TRMKernel {
     // EVOLVE-BLOCK-END
 
     // EVOLVE-BLOCK-START supervision
-    mutating func train(on batch: Batch, trainer: Trainer) {
+    /// Adaptive computation time as in HRM's code: every optimiser step is one supervision step over a
+    /// batch of slots; each slot carries its example's (zH, zL) until the halting head says "done"
+    /// (q_halt > 0, after a random minimum now and then) or N_sup steps have run, then takes a new
+    /// example with a fresh carry.
+    mutating func train(_ trainer: Trainer) {
         let tape = trainer.tape
-        var (zH, zL) = initialCarry(batch, tape)
-        let minimumSteps = trainer.rng.uniform() < Hyper.haltExploration ? Int(trainer.rng.next() % UInt64(Hyper.nSup)) + 1 : 1
-        for step in 0..<Hyper.nSup {
-            if trainer.isOutOfBudget { return }
+        let slots = trainer.slots(Hyper.batchSize)
+        var (zH, zL) = initialCarry(slots.count, tape)
+        while !trainer.isOutOfBudget {
+            (zH, zL) = (tape.select(slots.fresh, hInit, zH), tape.select(slots.fresh, lInit, zL))
+            let batch = slots.batch
             let out = reason(x: embed(batch, tape), zH: zH, zL: zL, tape)
-            let correct = batch.exactMatches(out.logits.argmaxLastAxis())
+            let correct = tape.exactMatch(out.logits, labels: batch.labels!)
             let loss = tape.add(
                 tape.stableMaxCrossEntropy(out.logits, labels: batch.labels!),
-                tape.scale(tape.binaryCrossEntropyWithLogits(out.qHalt, targets: correct.map { $0 ? 1 : 0 }), 0.5))
-            trainer.step(loss: loss, exactAccuracy: Double(correct.filter { $0 }.count) / Double(batch.size))
+                tape.scale(tape.binaryCrossEntropyWithLogits(out.qHalt, targets: correct), 0.5))
+            trainer.step(loss: loss)
             (zH, zL) = (tape.detach(out.zH), tape.detach(out.zL))
-            if step + 1 >= minimumSteps && out.qHalt.data.allSatisfy({ $0 > 0 }) { break }
+            slots.refill(halting: out.qHalt, maxSteps: Hyper.nSup, exploration: Hyper.haltExploration)
         }
     }
 
-    mutating func predict(_ batch: Batch, tape: Tape) -> [Int] {
-        var (zH, zL) = initialCarry(batch, tape)
+    /// At evaluation every supervision step runs; the last answer counts.
+    mutating func predict(_ batch: Batch, tape: Tape) -> Tensor {
+        var (zH, zL) = initialCarry(batch.size, tape)
         let x = embed(batch, tape)
         var logits = Tensor(zeros: [1, 1])
         for _ in 0..<Hyper.nSup {
             let out = reason(x: x, zH: zH, zL: zL, tape)
             (zH, zL, logits) = (out.zH, out.zL, out.logits)
         }
-        return logits.argmaxLastAxis()
+        return logits
     }
     // EVOLVE-BLOCK-END
 }

@@ -3,9 +3,10 @@
 // One tiny network `net` refines a latent reasoning state z and an answer y:
 //   latent recursion:  z ← net(z, x + y)  n times, then  y ← net(y, z)
 //   deep recursion:    T rounds of latent recursion, only the last one with gradients
-//   deep supervision:  up to N_sup optimiser steps per batch, carrying (y, z) detached between them,
+//   deep supervision:  up to N_sup optimiser steps per example, carrying (y, z) detached between them,
 //                      with a halting head q trained to predict "the whole answer is right".
-// TRMKit's driver trains it until the FLOP budget is spent and predicts with the EMA weights.
+// TRMKit's driver owns the data, the FLOP budget and the optimiser, and predicts with the EMA weights;
+// the kernel sees data only through TRMKit's ops (docs/candidate-protocol.md).
 import TRMKit
 
 // EVOLVE-BLOCK-START hyperparameters
@@ -17,7 +18,7 @@ enum Hyper {
     static let expansion: Float = 4     // SwiGLU hidden = round(expansion · width · 2/3)
     static let T = 1                    // deep-recursion rounds (H_cycles)
     static let n = 2                    // latent steps per round (L_cycles)
-    static let nSup = 6                 // supervision steps per batch
+    static let nSup = 6                 // supervision steps per example (at most, in training; all, at evaluation)
     static let haltExploration: Float = 0.1
     static let puzzlePrefix = 1         // positions holding the puzzle embedding
     static let batchSize = 64
@@ -75,8 +76,7 @@ struct TinyRecursiveModel: TRMKernel {
         for _ in 0..<Hyper.layers { blocks.append(Block(length: length, rng: &rng)) }
         self.blocks = blocks
         outputHead = Linear(d, task.vocabSize, rng: &rng)
-        haltHead = Linear(d, 1, bias: true, std: 0, rng: &rng)
-        haltHead.bias!.data = [-5]  // start by never halting
+        haltHead = Linear(d, 1, bias: -5, std: 0, rng: &rng)  // start by never halting
     }
 
     var parameters: [Tensor] {
@@ -85,8 +85,8 @@ struct TinyRecursiveModel: TRMKernel {
 
     var settings: TrainingSettings {
         TrainingSettings(
-            batchSize: Hyper.batchSize, learningRate: Hyper.learningRate, warmupSteps: Hyper.warmupSteps,
-            weightDecay: Hyper.weightDecay, emaDecay: Hyper.emaDecay)
+            learningRate: Hyper.learningRate, warmupSteps: Hyper.warmupSteps, weightDecay: Hyper.weightDecay,
+            emaDecay: Hyper.emaDecay)
     }
 
     var report: [String: Double] {
@@ -101,15 +101,15 @@ struct TinyRecursiveModel: TRMKernel {
     func embed(_ batch: Batch, _ tape: Tape) -> Tensor {
         let d = Hyper.hidden
         let tokens = tape.scale(tape.embedding(tokenEmbedding, ids: batch.inputs), Float(d).squareRoot())
-        let puzzle = tape.embedding(puzzleEmbedding, ids: batch.puzzles.flatMap { Array(repeating: $0, count: Hyper.puzzlePrefix) })
+        let puzzle = tape.embedding(puzzleEmbedding, ids: batch.puzzles.repeated(Hyper.puzzlePrefix))
         return tape.concat(
             [tape.reshape(puzzle, [batch.size, Hyper.puzzlePrefix, d]), tape.reshape(tokens, [batch.size, task.seqLen, d])],
             axis: 1)
     }
 
     /// The initial carry: the fixed buffers broadcast over the batch.
-    func initialCarry(_ batch: Batch, _ tape: Tape) -> (y: Tensor, z: Tensor) {
-        let zeros = Tensor(zeros: [batch.size, length, Hyper.hidden])
+    func initialCarry(_ size: Int, _ tape: Tape) -> (y: Tensor, z: Tensor) {
+        let zeros = Tensor(zeros: [size, length, Hyper.hidden])
         return (tape.add(zeros, yInit), tape.add(zeros, zInit))
     }
 
@@ -142,36 +142,38 @@ struct TinyRecursiveModel: TRMKernel {
     // EVOLVE-BLOCK-END
 
     // EVOLVE-BLOCK-START supervision
-    /// Deep supervision: one optimiser step per supervision step, the carry detached between steps,
-    /// stopping when every example's halting head says "done" (after a random minimum, for exploration).
-    mutating func train(on batch: Batch, trainer: Trainer) {
+    /// Deep supervision, as in the paper: up to N_sup optimiser steps on one batch, the carry (y, z)
+    /// detached between them, until every example's halting head says "done" (after a random minimum
+    /// now and then, for exploration); then the next batch. (TRM's code instead keeps a batch of slots
+    /// that each carry their example until it halts: see BRIEF.md.)
+    mutating func train(_ trainer: Trainer) {
         let tape = trainer.tape
-        var (y, z) = initialCarry(batch, tape)
-        let minimumSteps = trainer.rng.uniform() < Hyper.haltExploration ? Int(trainer.rng.next() % UInt64(Hyper.nSup)) + 1 : 1
-        for step in 0..<Hyper.nSup {
-            if trainer.isOutOfBudget { return }
-            let x = embed(batch, tape)
-            let out = deepRecursion(x: x, y: y, z: z, tape)
-            let correct = batch.exactMatches(out.logits.argmaxLastAxis())
-            let answerLoss = tape.stableMaxCrossEntropy(out.logits, labels: batch.labels!)
-            let haltLoss = tape.binaryCrossEntropyWithLogits(out.qHalt, targets: correct.map { $0 ? 1 : 0 })
-            let loss = tape.add(answerLoss, tape.scale(haltLoss, 0.5))
-            trainer.step(loss: loss, exactAccuracy: Double(correct.filter { $0 }.count) / Double(batch.size))
-            (y, z) = (tape.detach(out.y), tape.detach(out.z))
-            if step + 1 >= minimumSteps && out.qHalt.data.allSatisfy({ $0 > 0 }) { break }
+        while !trainer.isOutOfBudget {
+            let batch = trainer.next(Hyper.batchSize)
+            var (y, z) = initialCarry(batch.size, tape)
+            let minimumSteps = trainer.rng.uniform() < Hyper.haltExploration ? Int(trainer.rng.next() % UInt64(Hyper.nSup)) + 1 : 1
+            for step in 0..<Hyper.nSup where !trainer.isOutOfBudget {
+                let out = deepRecursion(x: embed(batch, tape), y: y, z: z, tape)
+                let correct = tape.exactMatch(out.logits, labels: batch.labels!)
+                let answerLoss = tape.stableMaxCrossEntropy(out.logits, labels: batch.labels!)
+                let haltLoss = tape.binaryCrossEntropyWithLogits(out.qHalt, targets: correct)
+                trainer.step(loss: tape.add(answerLoss, tape.scale(haltLoss, 0.5)))
+                (y, z) = (tape.detach(out.y), tape.detach(out.z))
+                if step + 1 >= minimumSteps && trainer.allHalted(out.qHalt) { break }
+            }
         }
     }
 
     /// At evaluation every supervision step runs; the last answer counts.
-    mutating func predict(_ batch: Batch, tape: Tape) -> [Int] {
-        var (y, z) = initialCarry(batch, tape)
+    mutating func predict(_ batch: Batch, tape: Tape) -> Tensor {
+        var (y, z) = initialCarry(batch.size, tape)
         let x = embed(batch, tape)
         var logits = Tensor(zeros: [1, 1])
         for _ in 0..<Hyper.nSup {
             let out = deepRecursion(x: x, y: y, z: z, tape)
             (y, z, logits) = (out.y, out.z, out.logits)
         }
-        return logits.argmaxLastAxis()
+        return logits
     }
     // EVOLVE-BLOCK-END
 }

@@ -1,5 +1,6 @@
 // trm-bench: measurement tool for TRMKit and the seed kernels (not part of `swift test`).
-//   trm-bench data  <workdir> [--tier sudoku-6x6|sudoku-9x9|sudoku-4x4] [--split validation|test] [--train-flops F] [--seed S]
+//   trm-bench data  <workdir> [--tier sudoku-6x6|sudoku-9x9|sudoku-4x4] [--split validation|test] [--train-flops F]
+//                   [--seed S (the data)] [--training-seed T (budget.json's seed; default S)]
 //   trm-bench score <workdir>          exact and token accuracy of out/predictions.jsonl against labels.jsonl
 //   trm-bench gemm                     matmul GFLOP/s at the seed kernel's shapes vs the measured FMA peak
 import Evaluators
@@ -29,8 +30,9 @@ case "data":
     let seed = UInt64(option("--seed", arguments) ?? "1") ?? 1
     let trainFLOPs = Int64(Double(option("--train-flops", arguments) ?? "3e12") ?? 3e12)
     let evalFLOPs = Int64(Double(option("--eval-flops", arguments) ?? "5e11") ?? 5e11)
+    let trainingSeed = UInt64(option("--training-seed", arguments) ?? String(seed)) ?? seed
     let data = bench.taskData(split: split, seed: seed)
-    try data.write(to: dir, trainFLOPs: trainFLOPs, evalFLOPs: evalFLOPs, seed: seed)
+    try data.write(to: dir, trainFLOPs: trainFLOPs, evalFLOPs: evalFLOPs, seed: trainingSeed)
     let labels = data.evaluation.map { "{\"id\":\"\($0.id)\",\"label\":\($0.label)}" }.joined(separator: "\n") + "\n"
     try Data(labels.utf8).write(to: dir.appendingPathComponent("labels.jsonl"))
     print("wrote \(data.train.count) training examples and \(data.evaluation.count) \(split.rawValue) queries of \(data.name) to \(dir.path)")

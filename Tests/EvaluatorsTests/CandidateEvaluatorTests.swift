@@ -44,16 +44,28 @@ actor SharedModule {
         """
 
     /// Evaluates `files` on the validation split under the run configuration `config` (YAML).
-    func evaluate(_ files: [String: String], config: String = tinyConfig, keepWork: Bool = false) async throws -> EvaluationReport {
+    /// `sourcePolicy: nil` for the tests below that run non-kernel (Foundation) programs on purpose, to
+    /// test the sandbox and the scorer rather than the source policy (SourcePolicyTests does that).
+    func evaluate(
+        _ files: [String: String], config: String = tinyConfig, keepWork: Bool = false, sourcePolicy: SourcePolicy? = .kernel
+    ) async throws -> EvaluationReport {
         let evaluator = CandidateEvaluator(
             sandbox: Sandbox(), module: try await SharedModule.shared.get(), config: try ProgramConfig.parse(config, path: "test.yaml"),
-            workRoot: root.appendingPathComponent("work"), keepWork: keepWork)
+            workRoot: root.appendingPathComponent("work"), keepWork: keepWork, sourcePolicy: sourcePolicy)
         return try await evaluator.evaluate(Program(files: files), EvaluationRequest(split: .validation, trainingSeed: 1))
     }
 
     /// A non-learning program that answers every query with `output(input)` and may do something else first.
-    static func answering(_ output: String, before: String = "") -> String {
-        """
+    /// With `forgedRunJSON`, it also writes the run.json an honest driver would (protocol 2, the budget
+    /// it was given): a cheat that got past every other layer, for the controls that must still catch it.
+    static func answering(_ output: String, before: String = "", forgedRunJSON: Bool = false) -> String {
+        let forge = !forgedRunJSON ? "" : """
+            let budget = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/budget.json"))) as! [String: Any]
+                    let train = budget["train_flops"] as! Int
+                    let run = "{\\"protocol\\":2,\\"train_budget\\":\\(train),\\"train_flops\\":\\(train),\\"eval_flops\\":1,\\"largest_step_flops\\":1,\\"parameters\\":10,\\"steps\\":1}"
+                    try run.write(toFile: dir + "/out/run.json", atomically: true, encoding: .utf8)
+            """
+        return """
         import Foundation
         @main struct Program {
             static func main() throws {
@@ -69,6 +81,7 @@ actor SharedModule {
                 }
                 try FileManager.default.createDirectory(atPath: dir + "/out", withIntermediateDirectories: true)
                 try (lines.joined(separator: "\\n") + "\\n").write(toFile: dir + "/out/predictions.jsonl", atomically: true, encoding: .utf8)
+                \(forge)
             }
         }
         """
@@ -113,13 +126,13 @@ actor SharedModule {
 
     @Test func printingAPerfectMetricsLineGainsNothing() async throws {
         let source = Self.answering("input.map { _ in 2 }", before: #"print("{\"combined_score\": 1.0, \"exact_accuracy\": 1.0}")"#)
-        let report = try await evaluate(["kernel.swift": source])
+        let report = try await evaluate(["kernel.swift": source], sourcePolicy: nil)
         #expect(report.outcome == .evaluated)
         #expect(report.metrics?.combinedScore == 0)
     }
 
     @Test func wrongLengthPredictionsAreRejectedWithAReason() async throws {
-        let report = try await evaluate(["kernel.swift": Self.answering("[2, 3]")])
+        let report = try await evaluate(["kernel.swift": Self.answering("[2, 3]")], sourcePolicy: nil)
         #expect(report.outcome == .rejected)
         let artifact = report.artifacts["sudoku-4x4: stage 1"] ?? ""
         #expect(artifact.contains("has 2 tokens, expected 16"), "\(artifact)")
@@ -141,7 +154,7 @@ actor SharedModule {
             }
             try found.joined(separator: "\\n").write(toFile: dir + "/found.txt", atomically: true, encoding: .utf8)
             """
-        let report = try await evaluate(["kernel.swift": Self.answering("input.map { _ in 2 }", before: search)], keepWork: true)
+        let report = try await evaluate(["kernel.swift": Self.answering("input.map { _ in 2 }", before: search)], keepWork: true, sourcePolicy: nil)
         #expect(report.outcome == .evaluated, "\(report.artifacts)")
         let work = root.appendingPathComponent("work")
         let foundFiles = (FileManager.default.enumerator(atPath: work.path)?.allObjects as? [String] ?? []).filter { $0.hasSuffix("found.txt") }
@@ -163,7 +176,7 @@ actor SharedModule {
     @Test func aCandidateThatUsesTheWholeWallClockIsStoppedAndScoresNothing() async throws {
         let config = Self.tinyConfig.replacingOccurrences(of: "wall_seconds: 20", with: "wall_seconds: 1.5")
         let start = Date()
-        let report = try await evaluate(["kernel.swift": Self.answering("input", before: "while true { sleep(1) }")], config: config)
+        let report = try await evaluate(["kernel.swift": Self.answering("input", before: "while true { sleep(1) }")], config: config, sourcePolicy: nil)
         #expect(report.outcome == .rejected)
         #expect(report.metrics == nil)
         #expect(report.artifacts["sudoku-4x4: stage 1"]?.contains("wall-clock timeout") == true)

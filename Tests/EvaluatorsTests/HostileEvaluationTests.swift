@@ -34,7 +34,7 @@ import Glibc
         CandidateEvaluator(
             sandbox: Sandbox(), module: try await SharedModule.shared.get(), config: try ProgramConfig.parse(Self.config, path: "test.yaml"),
             workRoot: root.appendingPathComponent("work"), compileSeconds: compileSeconds, keepWork: keepWork,
-            compileMemoryBytes: compileMemoryBytes)
+            compileMemoryBytes: compileMemoryBytes, sourcePolicy: nil)  // these attackers are Foundation programs on purpose
     }
 
     func evaluate(_ source: String, split: Split = .validation, keepWork: Bool = false) async throws -> EvaluationReport {

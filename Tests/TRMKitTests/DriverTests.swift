@@ -2,34 +2,88 @@ import Foundation
 import Testing
 @testable import TRMKit
 
-/// A tiny kernel for driver tests: embedding → rmsNorm → linear head, one step per batch.
+/// A tiny kernel for driver tests: embedding → rmsNorm → linear head, trained on batches of 4 drawn
+/// with `trainer.next` (the paper's scheme with one supervision step).
 struct EchoKernel: TRMKernel {
     let embedding: Tensor
     let head: Linear
-    let vocab: Int
 
     init(task: TaskInfo, rng: inout SeededRNG) {
-        vocab = task.vocabSize
         embedding = .parameter([task.vocabSize, 8], std: 1, rng: &rng)
         head = Linear(8, task.vocabSize, rng: &rng)
     }
 
     var parameters: [Tensor] { [embedding] + head.parameters }
-    var settings: TrainingSettings { TrainingSettings(batchSize: 4, learningRate: 0.05, warmupSteps: 2, weightDecay: 0, emaDecay: 0.9) }
+    var settings: TrainingSettings {
+        TrainingSettings(learningRate: 0.05, warmupSteps: 2, weightDecay: 0, emaDecay: 0.9, predictionBatchSize: 4)
+    }
     var report: [String: Double] { ["effective_depth": 1] }
 
     func logits(_ batch: Batch, _ tape: Tape) -> Tensor {
         head(tape.rmsNorm(tape.embedding(embedding, ids: batch.inputs)), tape)
     }
 
-    mutating func train(on batch: Batch, trainer: Trainer) {
-        let out = logits(batch, trainer.tape)
-        let exact = batch.exactMatches(out.argmaxLastAxis()).filter { $0 }.count
-        trainer.step(loss: trainer.tape.softmaxCrossEntropy(out, labels: batch.labels!), exactAccuracy: Double(exact) / Double(batch.size))
+    mutating func train(_ trainer: Trainer) {
+        while !trainer.isOutOfBudget {
+            let batch = trainer.next(4)
+            trainer.step(loss: trainer.tape.softmaxCrossEntropy(logits(batch, trainer.tape), labels: batch.labels!))
+        }
     }
 
-    mutating func predict(_ batch: Batch, tape: Tape) -> [Int] {
-        logits(batch, tape).argmaxLastAxis()
+    mutating func predict(_ batch: Batch, tape: Tape) -> Tensor {
+        logits(batch, tape)
+    }
+}
+
+/// The echo model trained with TRM's carry scheme: 4 slots, a carry that is reset for new examples,
+/// halting when the head is confident enough (here: a fixed rule on the first input token).
+struct CarryEchoKernel: TRMKernel {
+    let embedding: Tensor
+    let head: Linear
+    let carryInit = Tensor(zeros: [1])
+    let haltTable: Tensor
+
+    init(task: TaskInfo, rng: inout SeededRNG) {
+        embedding = .parameter([task.vocabSize, 8], std: 1, rng: &rng)
+        head = Linear(8, task.vocabSize, rng: &rng)
+        haltTable = Tensor(shape: [task.vocabSize, 1], data: (0..<task.vocabSize).map { $0 < 3 ? 1 : -1 })
+    }
+
+    var parameters: [Tensor] { [embedding] + head.parameters }
+    var settings: TrainingSettings {
+        TrainingSettings(learningRate: 0.05, warmupSteps: 2, weightDecay: 0, emaDecay: 0.9, predictionBatchSize: 4)
+    }
+    var report: [String: Double] { [:] }
+
+    func logits(_ batch: Batch, _ tape: Tape) -> Tensor {
+        head(tape.rmsNorm(tape.embedding(embedding, ids: batch.inputs)), tape)
+    }
+
+    /// q for each example: +1 when its first input token is below 3, else −1.
+    func halting(_ batch: Batch, _ tape: Tape) -> Tensor {
+        let perToken = tape.reshape(tape.embedding(haltTable, ids: batch.inputs), [batch.size, batch.seqLen])
+        return tape.reshape(tape.slice(perToken, axis: 1, start: 0, length: 1), [batch.size])
+    }
+
+    /// Called after every step with the carry and the slots (tests read them).
+    var observe: (Tensor, Slots) -> Void = { _, _ in }
+
+    mutating func train(_ trainer: Trainer) {
+        let tape = trainer.tape
+        let slots = trainer.slots(4)
+        var carry = Tensor(zeros: [4, 1])
+        while !trainer.isOutOfBudget {
+            carry = tape.select(slots.fresh, carryInit, carry)
+            let batch = slots.batch
+            trainer.step(loss: tape.softmaxCrossEntropy(logits(batch, tape), labels: batch.labels!))
+            carry = tape.add(carry, Tensor(repeating: 1, shape: [1]))  // counts the steps this example has taken
+            observe(carry, slots)
+            slots.refill(halting: halting(batch, tape), maxSteps: 3, exploration: 0)
+        }
+    }
+
+    mutating func predict(_ batch: Batch, tape: Tape) -> Tensor {
+        logits(batch, tape)
     }
 }
 
@@ -79,6 +133,85 @@ struct EchoKernel: TRMKernel {
         let lines = String(decoding: p1, as: UTF8.self).split(separator: "\n")
         #expect(lines.count == 10)
         #expect(lines.allSatisfy { $0.contains("\"id\":\"q") && $0.contains("\"output\":[") })
+        // The curve's accuracy is measured by the trainer from the kernel's cross-entropy calls.
+        #expect(curve.allSatisfy { $0["exact_accuracy"] is Double })
+        // Each batch drawn with next(4) finishes when the next is drawn: its last answers are counted.
+        #expect(curve.allSatisfy { $0["answer_accuracy"] is Double })
+        #expect(run["examples_drawn"] as? Int == 4 * first.steps)
+        #expect(run["train_budget"] as? Int == 2_000_000)
+    }
+
+    @Test func theCarrySchemeIsDeterministicToo() throws {
+        let a = try writeTask(), b = try writeTask()
+        let first = try TRMDriver.run(CarryEchoKernel.self, workDir: a.path)
+        _ = try TRMDriver.run(CarryEchoKernel.self, workDir: b.path)
+        #expect(try Data(contentsOf: a.appendingPathComponent("out/predictions.jsonl")) == Data(contentsOf: b.appendingPathComponent("out/predictions.jsonl")))
+        let run = try JSONSerialization.jsonObject(with: Data(contentsOf: a.appendingPathComponent("out/run.json"))) as! [String: Any]
+        let curve = run["curve"] as! [[String: Any]]
+        // Examples that left their slot are counted at their last step.
+        #expect(curve.filter { $0["answer_accuracy"] is Double }.count >= curve.count - 1)
+        #expect(first.steps > 10)
+        // Slots are refilled as examples halt, so fewer examples are drawn than 4 per step.
+        #expect(first.examplesDrawn < 4 * first.steps && first.examplesDrawn > 4)
+    }
+
+    @Test func logitsOfTheWrongShapeAreRefusedWithTheExpectedShape() throws {
+        struct Wrong: TRMKernel {
+            var inner: EchoKernel
+            init(task: TaskInfo, rng: inout SeededRNG) { inner = EchoKernel(task: task, rng: &rng) }
+            var parameters: [Tensor] { inner.parameters }
+            var settings: TrainingSettings { inner.settings }
+            var report: [String: Double] { [:] }
+            mutating func train(_ trainer: Trainer) { inner.train(trainer) }
+            mutating func predict(_ batch: Batch, tape: Tape) -> Tensor {
+                tape.slice(inner.predict(batch, tape: tape), axis: 0, start: 0, length: 1)
+            }
+        }
+        let dir = try writeTask()
+        #expect(throws: DriverError.self) { try TRMDriver.run(Wrong.self, workDir: dir.path) }
+        do { _ = try TRMDriver.run(Wrong.self, workDir: dir.path) } catch {
+            #expect("\(error)".contains("expected [20, 6]"), "\(error)")
+        }
+    }
+
+    @Test func twoAttemptsBecomeAttemptsLines() throws {
+        struct Twice: TRMKernel {
+            var inner: EchoKernel
+            init(task: TaskInfo, rng: inout SeededRNG) { inner = EchoKernel(task: task, rng: &rng) }
+            var parameters: [Tensor] { inner.parameters }
+            var settings: TrainingSettings { inner.settings }
+            var report: [String: Double] { [:] }
+            mutating func train(_ trainer: Trainer) { inner.train(trainer) }
+            mutating func predict(_ batch: Batch, tape: Tape) -> Tensor {
+                let logits = inner.predict(batch, tape: tape)
+                return tape.concat([logits, tape.scale(logits, -1)], axis: 0)  // the best and the worst answer
+            }
+        }
+        let dir = try writeTask()
+        _ = try TRMDriver.run(Twice.self, workDir: dir.path)
+        let lines = try String(contentsOf: dir.appendingPathComponent("out/predictions.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 10)
+        let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
+        let attempts = try #require(first["attempts"] as? [[Int]])
+        #expect(attempts.count == 2 && attempts[0].count == 5 && attempts[0] != attempts[1])
+    }
+
+    @Test func aKernelThatNeverStepsIsAnError() throws {
+        struct Idle: TRMKernel {
+            var inner: EchoKernel
+            init(task: TaskInfo, rng: inout SeededRNG) { inner = EchoKernel(task: task, rng: &rng) }
+            var parameters: [Tensor] { inner.parameters }
+            var settings: TrainingSettings { inner.settings }
+            var report: [String: Double] { [:] }
+            mutating func train(_ trainer: Trainer) {}
+            mutating func predict(_ batch: Batch, tape: Tape) -> Tensor { inner.predict(batch, tape: tape) }
+        }
+        do {
+            _ = try TRMDriver.run(Idle.self, workDir: try writeTask().path)
+            Issue.record("a kernel without optimiser steps was accepted")
+        } catch {
+            #expect("\(error)".contains("without an optimiser step"))
+        }
     }
 
     @Test func aDifferentSeedChangesTraining() throws {
@@ -115,6 +248,6 @@ struct EchoKernel: TRMKernel {
         let dir = try writeTask { $0["budget.json"] = #"{"train_flops":1e5,"eval_flops":10,"seed":1}"# }
         let summary = try TRMDriver.run(EchoKernel.self, workDir: dir.path)
         #expect(summary.evalBudgetExhausted)
-        #expect(summary.predictions == 4)  // one batch ran before the meter was checked again
+        #expect(summary.predictions == 4)  // one batch (of predictionBatchSize 4) ran before the meter was checked again
     }
 }

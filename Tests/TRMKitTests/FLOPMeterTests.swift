@@ -21,8 +21,22 @@ import Testing
         meter.charge(10, phase: .backward)
         #expect(meter.isExhausted)
         #expect(meter.remaining == 0)
-        meter.reset()
-        #expect(meter.total == 0)
+    }
+
+    @Test func opsThatMoveDataAreCharged() {
+        let tape = Tape()
+        let x = Tensor(zeros: [2, 3, 4])
+        _ = tape.transpose(x, 1, 2)
+        #expect(tape.meter.total == 24)
+        _ = tape.slice(x, axis: 1, start: 0, length: 2)
+        #expect(tape.meter.total == 24 + 16)
+        _ = tape.concat([x, x], axis: 0)
+        #expect(tape.meter.total == 24 + 16 + 48)
+        _ = tape.embedding(Tensor(zeros: [5, 3]), ids: Tokens([1, 2, 3, 4], width: 2))
+        #expect(tape.meter.total == 24 + 16 + 48 + 12)
+        _ = tape.reshape(x, [24])  // shares the storage: free
+        _ = tape.detach(x)
+        #expect(tape.meter.total == 100)
     }
 }
 

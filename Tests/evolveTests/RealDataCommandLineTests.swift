@@ -20,23 +20,31 @@ import Testing
         return dir
     }
 
-    /// Answers every query with its input: well-formed, never right (ARC's test outputs differ from its inputs).
+    /// A tiny honest TRMKit kernel (embedding → norm → head): well-formed answers at a tiny budget.
     static let echoProgram = """
-        import Foundation
-        @main struct Echo {
-            static func main() throws {
-                let dir = CommandLine.arguments[1]
-                let queries = try String(contentsOfFile: dir + "/data/eval.jsonl", encoding: .utf8).split(separator: "\\n")
-                var lines: [String] = []
-                for line in queries {
-                    let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
-                    let input = object["input"] as! [Int]
-                    lines.append("{\\"id\\":\\"\\(object["id"] as! String)\\",\\"output\\":\\(input)}")
-                }
-                try FileManager.default.createDirectory(atPath: dir + "/out", withIntermediateDirectories: true)
-                try (lines.joined(separator: "\\n") + "\\n").write(toFile: dir + "/out/predictions.jsonl", atomically: true, encoding: .utf8)
+        import TRMKit
+        struct Kernel: TRMKernel {
+            let embedding: Tensor
+            let head: Linear
+            init(task: TaskInfo, rng: inout SeededRNG) {
+                embedding = .parameter([task.vocabSize, 16], std: 1, rng: &rng)
+                head = Linear(16, task.vocabSize, rng: &rng)
             }
+            var parameters: [Tensor] { [embedding] + head.parameters }
+            var settings: TrainingSettings { TrainingSettings(learningRate: 0.01, warmupSteps: 5, weightDecay: 0, emaDecay: 0.9) }
+            var report: [String: Double] { ["effective_depth": 1] }
+            func logits(_ batch: Batch, _ tape: Tape) -> Tensor {
+                head(tape.rmsNorm(tape.embedding(embedding, ids: batch.inputs)), tape)
+            }
+            mutating func train(_ trainer: Trainer) {
+                while !trainer.isOutOfBudget {
+                    let batch = trainer.next(8)
+                    trainer.step(loss: trainer.tape.stableMaxCrossEntropy(logits(batch, trainer.tape), labels: batch.labels!))
+                }
+            }
+            mutating func predict(_ batch: Batch, tape: Tape) -> Tensor { logits(batch, tape) }
         }
+        @main struct Program { static func main() { TRMDriver.main(Kernel.self) } }
         """
 
     /// A valid 9×9 solution (the shifted-rows pattern) with digits relabelled by `shift`, and a question with
@@ -56,9 +64,9 @@ import Testing
         return "fixture,\(question),\(solution.map(String.init).joined()),\(seed)"
     }
 
-    static func run(_ dir: URL) throws -> (status: Int32, stdout: String, stderr: String) {
+    static func run(_ dir: URL) async throws -> (status: Int32, stdout: String, stderr: String) {
         defer { try? FileManager.default.removeItem(at: dir) }
-        return try EvolveBinary.run(["eval", dir.path])
+        return try await EvolveBinary.run(["eval", dir.path])
     }
 
     /// The one `error:` line of a failed run.
@@ -69,19 +77,19 @@ import Testing
 
     static let sudoku = ["name: sudoku-extreme", "generator: sudoku", "data: sudoku.csv", "train: 4", "validation: 2", "test: 2"]
 
-    @Test func aPathKeyIsAnErrorNotSyntheticData() throws {
+    @Test func aPathKeyIsAnErrorNotSyntheticData() async throws {
         let dir = try Self.programDir(["name: arc-real", "generator: arc", "path: ARC-AGI/data", "train: 2", "validation: 1", "test: 1"])
         let config = dir.appendingPathComponent("evolve.yaml").path
-        let result = try Self.run(dir)
+        let result = try await Self.run(dir)
         #expect(result.status == 1)
         #expect(Self.errorLine(result).hasPrefix("error: \(config): benchmarks[0] (\"arc-real\") has unknown key \"path\" (did you mean \"data\"?); known keys there:"))
         #expect(!result.stderr.contains("compiling"), "stops before compiling")
     }
 
-    @Test func aMissingDataPath() throws {
+    @Test func aMissingDataPath() async throws {
         let dir = try Self.programDir(["name: arc-real", "generator: arc", "data: ARC-AGI/data", "train: 2", "validation: 1", "test: 1"])
         let resolved = dir.appendingPathComponent("ARC-AGI/data").standardizedFileURL.path
-        let result = try Self.run(dir)
+        let result = try await Self.run(dir)
         #expect(result.status == 1)
         #expect(Self.errorLine(result) == "error: benchmark arc-real: data path \(resolved) (data: ARC-AGI/data, resolved against the folder of evolve.yaml) does not exist; check the path or download the data set (see docs/real-data.md)")
     }
@@ -94,37 +102,37 @@ import Testing
         ("source,question,answer,rating\nhard,#S G#,#SoG#,1\n", ":2: question has maze cells ('#', 'S', 'G'): this is a Maze-Hard file; use generator: maze for maze data"),
         ("{\"train\": [], \"test\": []}", ": the file is JSON, not a puzzle CSV; ARC task files go with generator: arc"),
     ])
-    func aBadSudokuCSV(text: String, problem: String) throws {
+    func aBadSudokuCSV(text: String, problem: String) async throws {
         let dir = try Self.programDir(Self.sudoku, files: ["sudoku.csv": text])
         let file = dir.appendingPathComponent("sudoku.csv").path
-        let result = try Self.run(dir)
+        let result = try await Self.run(dir)
         #expect(result.status == 1)
         #expect(Self.errorLine(result) == "error: benchmark sudoku-extreme: \(file)\(problem)")
     }
 
-    @Test func aFractionalARCColourSaysWhere() throws {
+    @Test func aFractionalARCColourSaysWhere() async throws {
         let task = "{\"train\": [\n  {\"input\": [[0, 1.5]], \"output\": [[1, 0]]}\n], \"test\": [{\"input\": [[2, 0]], \"output\": [[0, 2]]}]}"
         let dir = try Self.programDir(
             ["name: arc-real", "generator: arc", "data: arc", "train: 1", "validation: 1", "test: 0"], files: ["arc/bad.json": task])
         let file = dir.appendingPathComponent("arc/bad.json").path
-        let result = try Self.run(dir)
+        let result = try await Self.run(dir)
         #expect(result.status == 1)
         #expect(Self.errorLine(result) == "error: benchmark arc-real: \(file):2:18: 1.5 is not an integer colour (0 to 9) at train[0].input[0][1]")
     }
 
-    @Test func aSudokuFileGivenToTheMazeBenchmark() throws {
+    @Test func aSudokuFileGivenToTheMazeBenchmark() async throws {
         let rows = ["source,question,answer,rating"] + (0..<3).map { Self.sudokuRow(seed: $0, blanks: 30 + $0) }
         let dir = try Self.programDir(
             ["name: maze-hard", "generator: maze", "data: maze.csv", "train: 1", "validation: 1", "test: 1"], files: ["maze.csv": rows.joined(separator: "\n")])
         let file = dir.appendingPathComponent("maze.csv").path
-        let result = try Self.run(dir)
+        let result = try await Self.run(dir)
         #expect(result.status == 1)
         #expect(Self.errorLine(result) == "error: benchmark maze-hard: \(file):2: question holds digits and '.', not maze cells: this is a Sudoku CSV; use generator: sudoku for Sudoku data")
     }
 
     /// Real-format data that used to load nothing (CRLF with a header, a byte-order mark, quoted fields) or fail a
     /// folder (one bad ARC file among many, skipped) is trained on and scored.
-    @Test func goodRealDataIsEvaluated() throws {
+    @Test func goodRealDataIsEvaluated() async throws {
         // A spreadsheet's export: byte-order mark, CRLF, every field quoted.
         let rows = ["source,question,answer,rating"] + (0..<10).map { Self.sudokuRow(seed: $0, blanks: 20 + 3 * $0) }
         let quoted = rows.map { $0.split(separator: ",").map { "\"\($0)\"" }.joined(separator: ",") }
@@ -147,7 +155,7 @@ import Testing
             + "  - name: arc-real\n    generator: arc\n    data: arc\n    size: 10\n    skip_bad_files: true\n    train: 3\n    validation: 2\n    test: 2\n"
             + "    train_flops: 1.0e9\n    eval_flops: 1.0e8\n    wall_seconds: 60\n"
         try Data(yaml.utf8).write(to: dir.appendingPathComponent("evolve.yaml"))
-        let result = try Self.run(dir)
+        let result = try await Self.run(dir)
         #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
         let table = result.stdout.split(separator: "\n")
         #expect(table.contains { $0.hasPrefix("sudoku-extreme") } && table.contains { $0.hasPrefix("arc-real") }, "\(result.stdout)")

@@ -31,10 +31,13 @@ public final class CandidateEvaluator: Evaluator {
     public let compileMemoryBytes: Int
     /// The most Swift source a program may have; larger programs are refused before compiling.
     public static let maxSourceBytes = 256 << 10
+    /// What the candidate's sources may contain, checked before compiling; nil only for tests that
+    /// compile non-kernel programs on purpose.
+    public let sourcePolicy: SourcePolicy?
 
     public init(
         sandbox: Sandbox, module: TRMKitModule, config: ProgramConfig, workRoot: URL, compileSeconds: Double = 300, keepWork: Bool = false,
-        compileMemoryBytes: Int = 2 << 30
+        compileMemoryBytes: Int = 2 << 30, sourcePolicy: SourcePolicy? = .kernel
     ) {
         self.sandbox = sandbox
         self.module = module
@@ -43,6 +46,7 @@ public final class CandidateEvaluator: Evaluator {
         self.compileSeconds = compileSeconds
         self.keepWork = keepWork
         self.compileMemoryBytes = compileMemoryBytes
+        self.sourcePolicy = sourcePolicy
     }
 
     public func evaluate(
@@ -67,9 +71,11 @@ public final class CandidateEvaluator: Evaluator {
 
         var artifacts: [String: String] = [:]
         var instances: [(BenchmarkSpec, TaskData, PredictionScorer)] = []
+        var controls: [String: OutputPermutation] = [:]
         for spec in config.benchmarks {
             let (task, scorer) = try spec.instantiate(split: split, seed: config.seed)
             instances.append((spec, task, scorer))
+            if let secret = request.permutationSeed { controls[spec.name] = OutputPermutation(task: task, seed: secret) }
         }
 
         // Stage 1: does it run and answer in the right shape?
@@ -79,7 +85,8 @@ public final class CandidateEvaluator: Evaluator {
             slice.evaluation = Array(task.evaluation.prefix(16))
             let run = try await runBenchmark(
                 binary: binary, task: slice, scorer: scorer, trainFLOPs: max(spec.trainFLOPs / 100, 1e8), evalFLOPs: spec.evalFLOPs,
-                seed: request.trainingSeed, wallSeconds: spec.wallSeconds ?? 120, dir: root.appendingPathComponent(Self.runDirectoryName()))
+                seed: request.trainingSeed, wallSeconds: spec.wallSeconds ?? 120, dir: root.appendingPathComponent(Self.runDirectoryName()),
+                control: controls[spec.name])
             let report = run.report
             let failure: String? =
                 !run.result.succeeded ? "the program ended with \(run.result.verdict)"
@@ -98,16 +105,22 @@ public final class CandidateEvaluator: Evaluator {
             progress("stage 2: \(spec.name) (\(String(format: "%.2g", spec.trainFLOPs)) train FLOPs, \(task.evaluation.count) \(split.rawValue) queries)")
             let run = try await runBenchmark(
                 binary: binary, task: task, scorer: scorer, trainFLOPs: spec.trainFLOPs, evalFLOPs: spec.evalFLOPs, seed: request.trainingSeed,
-                wallSeconds: spec.wallSeconds ?? 120, dir: root.appendingPathComponent(Self.runDirectoryName()))
-            let report = run.result.succeeded
+                wallSeconds: spec.wallSeconds ?? 120, dir: root.appendingPathComponent(Self.runDirectoryName()), control: controls[spec.name])
+            var report = run.result.succeeded
                 ? run.report
                 : PredictionScorer.Report(exactAccuracy: 0, tokenAccuracy: 0, answered: 0, problems: run.report.problems)
             let runInfo = run.runJSON
+            // Issue 15 hook: budgets and descriptors as the driver measured them, checked against the
+            // budgets given; a run inconsistent with them scores nothing.
+            let measured = RunReport(json: runInfo, trainBudget: spec.trainFLOPs, evalBudget: spec.evalFLOPs)
+            if let finding = measured.finding, run.result.succeeded {
+                report = PredictionScorer.Report(exactAccuracy: 0, tokenAccuracy: 0, answered: 0, problems: ["\(finding)"] + report.problems)
+            }
             benchmarks[spec.name] = BenchmarkMetrics(
                 exactAccuracy: report.exactAccuracy, tokenAccuracy: report.tokenAccuracy,
-                trainFLOPs: runInfo["train_flops"] as? Double ?? 0, evalFLOPs: runInfo["eval_flops"] as? Double ?? 0,
-                parameters: runInfo["parameters"] as? Int ?? 0, wallSeconds: run.result.wallSeconds, cpuSeconds: run.result.cpuSeconds,
-                reported: (runInfo["config"] as? [String: Double]) ?? [:])
+                trainFLOPs: measured.trainFLOPs, evalFLOPs: measured.evalFLOPs,
+                parameters: measured.parameters, wallSeconds: run.result.wallSeconds, cpuSeconds: run.result.cpuSeconds,
+                reported: measured.reported)
             artifacts[spec.name] = Self.describe(
                 run: run.result, problems: report.problems,
                 headline: String(format: "exact %.3f, token %.3f; %@", report.exactAccuracy, report.tokenAccuracy, Self.curveSummary(runInfo)))
@@ -178,6 +191,10 @@ public final class CandidateEvaluator: Evaluator {
         guard !sources.isEmpty else {
             return Build(binary: nil, diagnostics: "the program has no .swift files", seconds: 0, workDir: workDir)
         }
+        // Issue 15 hook: refuse what a kernel may not use before the compiler sees it.
+        if let refusal = try sourcePolicy?.refusal(sources: sources.map { dir.appendingPathComponent($0) }) {
+            return Build(binary: nil, diagnostics: Artifacts.cap(refusal), seconds: 0, workDir: workDir)
+        }
         for file in try fm.contentsOfDirectory(atPath: module.directory.path) {
             try fm.copyItem(at: module.directory.appendingPathComponent(file), to: dir.appendingPathComponent("module/\(file)"))
         }
@@ -190,7 +207,10 @@ public final class CandidateEvaluator: Evaluator {
         limits.processes = 64
         // A three-line closure took 7 s to type-check here; LLM code must fail fast instead. The slow-body
         // warnings name the function to simplify when the compiler runs out of time.
+        // MemberImportVisibility: members of modules TRMKit uses internally (Glibc…) stay out of reach.
+        // Swift 5 mode: no bare /regex/ literals, which SourcePolicy's lexer does not read.
         let command = ["swiftc", "-parse-as-library", "-O", "-target-cpu", "native", "-I", "module", "-L", "module", "-lTRMKit",
+                       "-swift-version", "5", "-enable-upcoming-feature", "MemberImportVisibility",
                        "-Xfrontend", "-solver-expression-time-threshold=2",
                        "-Xfrontend", "-warn-long-function-bodies=1000", "-Xfrontend", "-warn-long-expression-type-checking=1000",
                        "-o", "candidate"] + sources
@@ -233,15 +253,17 @@ public final class CandidateEvaluator: Evaluator {
         var runJSON: [String: Any]
     }
 
+    /// Runs the binary on `task` (renamed by `control` when given: the candidate trains on renamed
+    /// answers, and its predictions are mapped back before scoring against the original labels).
     func runBenchmark(
         binary: URL, task: TaskData, scorer: PredictionScorer, trainFLOPs: Double, evalFLOPs: Double, seed: UInt64, wallSeconds: Double,
-        dir: URL
+        dir: URL, control: OutputPermutation? = nil
     ) async throws -> BenchmarkRun {
         let workDir = try makeWorkDir(dir)
         defer { workDir?.remove() }
         // Fresh opaque ids for every run: they tell neither the split nor the stage.
         let task = task.withOpaqueQueryIDs()
-        try task.write(to: dir, trainFLOPs: Int64(trainFLOPs), evalFLOPs: Int64(evalFLOPs), seed: seed)
+        try (control?.apply(to: task) ?? task).write(to: dir, trainFLOPs: Int64(trainFLOPs), evalFLOPs: Int64(evalFLOPs), seed: seed)
         try FileManager.default.copyItem(at: binary, to: dir.appendingPathComponent("candidate"))
         var limits = SandboxLimits()
         limits.wallSeconds = wallSeconds
@@ -253,7 +275,10 @@ public final class CandidateEvaluator: Evaluator {
         var tally = PredictionScorer.Tally(scorer: scorer, expected: task.evaluation, vocabSize: task.vocabSize)
         if let refusal = output.forEachLine(
             "predictions.jsonl", maxBytes: scorer.maxFileBytes(expected: task.evaluation),
-            maxLineBytes: scorer.maxLineBytes(expected: task.evaluation), { tally.add(line: $0) }) {
+            maxLineBytes: scorer.maxLineBytes(expected: task.evaluation), { line in
+                guard let control else { return tally.add(line: line) }
+                return tally.add(line: Array(control.restore(predictionsText: String(decoding: line, as: UTF8.self)).utf8))
+            }) {
             tally.refuse(refusal.description)
         }
         var report = tally.report()

@@ -173,11 +173,19 @@ extension CandidateOutput {
             return ([:], "out/run.json is not a JSON object")
         }
         func number(_ value: Any?) -> Double? {
-            guard let value = value as? NSNumber, !(value is Bool), value.doubleValue.isFinite else { return nil }
+            // JSON true/false parse as NSNumber too; their type code is "c". (`is Bool` cannot tell them
+            // apart on Linux: NSNumber(1) is Bool there.)
+            guard let value = value as? NSNumber, String(cString: value.objCType) != "c", value.doubleValue.isFinite else { return nil }
             return value.doubleValue
         }
         var info: [String: Any] = [:]
-        for key in ["train_flops", "eval_flops", "wall_seconds"] { info[key] = number(object[key]).map { max(0, $0) } }
+        // The driver's measured fields (RunReport checks them against the budgets given).
+        for key in ["train_flops", "eval_flops", "wall_seconds", "train_seconds", "train_budget", "eval_budget", "largest_step_flops"] {
+            info[key] = number(object[key]).map { max(0, $0) }
+        }
+        for key in ["protocol", "steps", "examples_drawn"] {
+            if let value = number(object[key]), value >= 0, value < 1e15 { info[key] = Int(value) }
+        }
         if let parameters = number(object["parameters"]), parameters >= 0, parameters < 1e15 { info["parameters"] = Int(parameters) }
         if let curve = object["curve"] as? [Any], !curve.isEmpty {
             let picks = curve.count <= 64 ? Array(curve.indices) : (0..<64).map { $0 * (curve.count - 1) / 63 }
@@ -185,7 +193,7 @@ extension CandidateOutput {
                 guard let point = curve[index] as? [String: Any] else { return nil }
                 var kept: [String: Any] = [:]
                 if let step = number(point["step"]), abs(step) < 1e15 { kept["step"] = Int(step) }
-                for key in ["flops", "loss", "exact_accuracy"] { kept[key] = number(point[key]) }
+                for key in ["flops", "loss", "exact_accuracy", "answer_accuracy"] { kept[key] = number(point[key]) }
                 return kept
             }
         }

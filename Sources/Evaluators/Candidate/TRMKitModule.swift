@@ -43,7 +43,10 @@ public struct TRMKitModule: Sendable {
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        // TRMKit's plumbing is `package`: visible to evolve's own targets, never to a candidate (compiled
+        // without this package name), so kernels reach only TRMKit's public API.
         process.arguments = ["swiftc", "-parse-as-library", "-emit-library", "-static", "-emit-module", "-module-name", "TRMKit",
+                             "-package-name", "TRMKitRuntime",
                              "-wmo", "-O", "-target-cpu", "native",
                              "-emit-module-path", staging.appendingPathComponent("TRMKit.swiftmodule").path,
                              "-o", staging.appendingPathComponent("libTRMKit.a").path]

@@ -4,10 +4,15 @@
 public struct EvaluationRequest: Sendable, Equatable {
     public var split: Split
     public var trainingSeed: UInt64
+    /// When set, the control run: the answer tokens are renamed by a secret permutation drawn from this
+    /// seed (training labels renamed, predictions mapped back before scoring). A learner adapts; an
+    /// answer written into the program does not. Evaluators without tokens ignore it.
+    public var permutationSeed: UInt64?
 
-    public init(split: Split = .validation, trainingSeed: UInt64 = 1) {
+    public init(split: Split = .validation, trainingSeed: UInt64 = 1, permutationSeed: UInt64? = nil) {
         self.split = split
         self.trainingSeed = trainingSeed
+        self.permutationSeed = permutationSeed
     }
 }
 

@@ -1,12 +1,17 @@
 /// A float32 tensor: contiguous, row-major, with an optional gradient of the same size.
 ///
 /// Tensors are created by ops on a `Tape` (which records how to differentiate them) or as leaves:
-/// parameters (`requiresGrad: true`) and inputs.
+/// parameters (`requiresGrad: true`) and fixed buffers built from Swift numbers.
+///
+/// A kernel can build a tensor from numbers but never read one back: values computed from the data
+/// stay inside TRMKit's metered ops, so the FLOP meter sees all the work a kernel does on the data
+/// (docs/candidate-protocol.md, "What a kernel may do"). Descriptions and mirrors show only the shape.
 public final class Tensor {
     public let shape: [Int]
-    public var data: [Float]
+    /// The values; readable only inside TRMKit (ops, the optimiser, the driver).
+    package var data: [Float]
     /// Accumulated gradient of the loss with respect to `data`; nil until a backward pass reaches it.
-    public var grad: [Float]?
+    package var grad: [Float]?
     /// Whether backward passes compute a gradient for this tensor.
     public let requiresGrad: Bool
 
@@ -18,7 +23,12 @@ public final class Tensor {
     }
 
     public convenience init(zeros shape: [Int], requiresGrad: Bool = false) {
-        self.init(shape: shape, data: Array(repeating: 0, count: shape.reduce(1, *)), requiresGrad: requiresGrad)
+        self.init(repeating: 0, shape: shape, requiresGrad: requiresGrad)
+    }
+
+    /// Every element set to `value` (a bias initialised to −5, a constant buffer).
+    public convenience init(repeating value: Float, shape: [Int], requiresGrad: Bool = false) {
+        self.init(shape: shape, data: Array(repeating: value, count: shape.reduce(1, *)), requiresGrad: requiresGrad)
     }
 
     /// A trainable parameter drawn from a truncated normal (±2 std), the initialisation TRM uses.
@@ -33,7 +43,6 @@ public final class Tensor {
 
     public var count: Int { data.count }
     public var rank: Int { shape.count }
-
 
     /// Adds `values` into the gradient.
     func accumulateGrad(_ values: UnsafeBufferPointer<Float>) {
@@ -54,21 +63,32 @@ public final class Tensor {
     }
 }
 
-/// Records the ops of a forward pass so `backward` can differentiate them, and charges every op's
-/// FLOPs to a meter. One tape per thread; the runtime is single-threaded by design.
+extension Tensor: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { "Tensor\(shape)" }
+    public var debugDescription: String { description }
+    /// No children: reflection must not reveal values either.
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .class) }
+}
+
+/// Records the ops of a forward pass so the trainer can differentiate them, and charges every op's
+/// FLOPs to the driver's meter. Kernels receive a tape from the driver (`trainer.tape`, or the
+/// `tape` argument of `predict`); they cannot make one, so no op runs off the meter.
 ///
 /// ```swift
-/// let tape = Tape(meter: meter)
 /// let logits = tape.matmul(x, w)
-/// let loss = tape.softmaxCrossEntropy(logits, labels: labels)
-/// tape.backward(loss)          // fills w.grad
+/// let loss = tape.stableMaxCrossEntropy(logits, labels: batch.labels!)
+/// trainer.step(loss: loss)     // back-propagates, updates the weights
 /// ```
 public final class Tape {
-    public let meter: FLOPMeter
-    public private(set) var isRecording = true
+    package let meter: FLOPMeter
+    package private(set) var isRecording = true
     private var steps: [() -> Void] = []
+    /// Which examples the latest cross-entropy against a batch's labels got entirely right, and the
+    /// batch it was (its serial): the trainer logs them, so the training curve is measured by TRMKit,
+    /// not reported by the kernel.
+    package var lastAnswers: (serial: Int?, right: [Bool])?
 
-    public init(meter: FLOPMeter = FLOPMeter()) {
+    package init(meter: FLOPMeter = FLOPMeter()) {
         self.meter = meter
     }
 
@@ -82,7 +102,7 @@ public final class Tape {
 
     /// A copy of `x` that gradients do not flow through (TRM's carry between supervision steps).
     public func detach(_ x: Tensor) -> Tensor {
-        Tensor(shape: x.shape, data: x.data)
+        Tensor(shape: x.shape, data: x.data)  // shares the storage: no work to charge
     }
 
     /// Whether an op on `inputs` must record a backward step.
@@ -108,8 +128,8 @@ public final class Tape {
     }
 
     /// Back-propagates from the scalar `loss` through every recorded op, newest first, then clears
-    /// the tape.
-    public func backward(_ loss: Tensor) {
+    /// the tape. Only the trainer calls it (`Trainer.step`).
+    package func backward(_ loss: Tensor) {
         precondition(loss.count == 1, "backward starts from a scalar loss, got shape \(loss.shape)")
         loss.grad = [1]
         for step in steps.reversed() { step() }
@@ -117,10 +137,21 @@ public final class Tape {
     }
 
     /// Drops recorded steps without running them (a forward pass whose loss is not used).
-    public func reset() {
+    package func reset() {
         steps.removeAll(keepingCapacity: true)
     }
 
+    /// Turns recording off for good (prediction: no op may build a backward pass).
+    package func stopRecording() {
+        isRecording = false
+        steps.removeAll()
+    }
+
     /// How many backward steps are waiting.
-    public var recordedSteps: Int { steps.count }
+    package var recordedSteps: Int { steps.count }
+}
+
+extension Tape: CustomStringConvertible, CustomReflectable {
+    public var description: String { "Tape" }
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .class) }
 }

@@ -1,37 +1,46 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The fixed (never evolved) driver of the candidate protocol (docs/candidate-protocol.md): read the
-/// task, train the kernel until the training FLOP budget is spent, predict every eval input under the
-/// eval budget with the EMA weights, write `out/predictions.jsonl` and `out/run.json`.
+/// task, let the kernel train until the training FLOP budget is spent, predict every eval input under
+/// the eval budget with the EMA weights, write `out/predictions.jsonl` and `out/run.json`.
+///
+/// Everything in `run.json` except `config` is measured here, from counters the kernel cannot reach.
 public enum TRMDriver {
     /// Entry point for a candidate program: runs in the work directory given as the first argument
     /// (default: the current directory) and exits non-zero with one line on stderr on failure.
     public static func main<K: TRMKernel>(_ kernel: K.Type) -> Never {
         let arguments = CommandLine.arguments
-        let workDir = arguments.count > 1 ? arguments[1] : FileManager.default.currentDirectoryPath
+        let workDir = arguments.count > 1 ? arguments[1] : currentDirectory()
         do {
             let summary = try run(K.self, workDir: workDir, progress: true)
-            FileHandle.standardError.write(Data("done: \(summary.steps) steps, \(summary.trainFLOPs) train FLOPs, \(String(format: "%.1f", summary.wallSeconds)) s\n".utf8))
+            say("done: \(summary.steps) steps, \(summary.trainFLOPs) train FLOPs, \(fixed(summary.wallSeconds, 1)) s")
             exit(0)
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            say("error: \(error)")
             exit(2)
         }
     }
 
     /// What one run did, as written to `out/run.json`.
-    public struct Summary: Sendable {
-        public let steps: Int
-        public let trainFLOPs: Int64
-        public let evalFLOPs: Int64
-        public let parameters: Int
-        public let wallSeconds: Double
-        public let predictions: Int
-        public let evalBudgetExhausted: Bool
+    package struct Summary: Sendable {
+        package let steps: Int
+        package let trainFLOPs: Int64
+        package let evalFLOPs: Int64
+        package let parameters: Int
+        package let examplesDrawn: Int
+        package let wallSeconds: Double
+        package let predictions: Int
+        package let evalBudgetExhausted: Bool
     }
 
-    /// Runs the whole protocol in `workDir`. Throws `DriverError` on malformed input.
-    public static func run<K: TRMKernel>(_ kernelType: K.Type, workDir: String, progress: Bool = false) throws -> Summary {
+    /// Runs the whole protocol in `workDir`. Throws `DriverError` on malformed input or a kernel
+    /// that breaks the protocol in a way the driver can report (no optimiser step, logits of the
+    /// wrong shape).
+    package static func run<K: TRMKernel>(_ kernelType: K.Type, workDir: String, progress: Bool = false) throws -> Summary {
         let started = ContinuousClock.now
         #if canImport(Glibc)
         // Every op allocates its output; above glibc's default 128 KiB threshold each one would be a
@@ -39,10 +48,9 @@ public enum TRMDriver {
         _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 1 << 30)
         _ = glibcMallopt(-1 /* M_TRIM_THRESHOLD */, 1 << 30)
         #endif
-        let dir = URL(fileURLWithPath: workDir)
-        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
-        let task = try TaskFiles.readJSON(TaskInfo.self, at: path("data/task.json"))
-        let budget = try TaskFiles.readJSON(Budget.self, at: path("budget.json"))
+        func path(_ name: String) -> String { workDir + "/" + name }
+        let task = try TaskFiles.readTask(at: path("data/task.json"))
+        let budget = try TaskFiles.readBudget(at: path("budget.json"))
         guard task.vocabSize > 1, task.seqLen > 0, task.numPuzzleIds > 0 else {
             throw DriverError(message: "\(path("data/task.json")): vocab_size, seq_len and num_puzzle_ids must be positive")
         }
@@ -51,92 +59,102 @@ public enum TRMDriver {
 
         var rng = SeededRNG(seed: budget.seed)
         var kernel = K(task: task, rng: &rng)
-        let parameters = kernel.parameters
+        // A tensor listed twice would get two updates per step: the optimiser sees each once.
+        var seen = Set<ObjectIdentifier>()
+        let parameters = kernel.parameters.filter { seen.insert(ObjectIdentifier($0)).inserted }
         let settings = kernel.settings
-        let tape = Tape(meter: FLOPMeter(budget: budget.trainFLOPs))
+        let meter = FLOPMeter(budget: budget.trainFLOPs)
+        let tape = Tape(meter: meter)
         let trainer = Trainer(
             tape: tape,
             optimizer: AdamW(
                 parameters: parameters, learningRate: settings.learningRate, betas: settings.betas,
                 weightDecay: settings.weightDecay, warmupSteps: settings.warmupSteps),
             ema: EMA(parameters: parameters, decay: settings.emaDecay),
+            stream: TrainingStream(examples: train, rng: rng), seqLen: task.seqLen,
             rng: SeededRNG(seed: budget.seed ^ 0x5DEE_CE66_D1CE_4E5B))
 
-        // Training: shuffled epochs of full batches until the budget is spent.
-        let batchSize = max(1, min(settings.batchSize, train.count))
-        var order = Array(train.indices)
-        var lastReport = ContinuousClock.now
-        training: while true {
-            order.shuffle(using: &rng)
-            for start in stride(from: 0, through: order.count - batchSize, by: batchSize) {
-                if trainer.isOutOfBudget { break training }
-                let batch = Batch(order[start..<(start + batchSize)].map { train[$0] }[...], seqLen: task.seqLen)
-                let before = trainer.steps
-                kernel.train(on: batch, trainer: trainer)
-                guard trainer.steps > before || trainer.isOutOfBudget else {
-                    throw DriverError(message: "kernel.train made no optimiser step on a batch; call trainer.step(loss:exactAccuracy:)")
-                }
-                if progress, ContinuousClock.now - lastReport > .seconds(10) {
-                    lastReport = .now
-                    let done = Double(tape.meter.total) / Double(max(budget.trainFLOPs, 1))
-                    let last = trainer.curve.last
-                    FileHandle.standardError.write(Data(String(
-                        format: "train: %3.0f%% of budget, step %d, loss %.3f, exact %.3f\n",
-                        100 * done, trainer.steps, last?.loss ?? .nan, last?.exactAccuracy ?? .nan).utf8))
-                }
-            }
+        kernel.train(trainer)
+        trainer.finish()
+        tape.reset()
+        guard trainer.steps > 0 else {
+            throw DriverError(message: "kernel.train returned without an optimiser step; call trainer.step(loss:) until trainer.isOutOfBudget")
         }
-        trainer.flushCurve()
-        let trainFLOPs = tape.meter.total
+        let trainFLOPs = meter.total
         let trainSeconds = seconds(since: started)
+        if progress {
+            let last = trainer.curve.last
+            say("train: \(trainer.steps) steps, \(trainer.examplesDrawn) examples, loss \(fixed(last?.loss ?? .nan, 3)), exact \(fixed(last?.exactAccuracy ?? .nan, 3))")
+        }
 
-        // Prediction with the averaged weights, under its own budget.
-        let evalTape = Tape(meter: FLOPMeter(budget: budget.evalFLOPs))
+        // Prediction with the averaged weights, under its own budget, on the same meter: work a kernel
+        // saved for later is still counted.
+        meter.budget = trainFLOPs + budget.evalFLOPs
+        meter.hardLimit = nil
+        meter.limitMessage = "kernel.predict kept computing long after the eval budget was spent"
+        var largestBatchFLOPs: Int64 = 0
+        tape.stopRecording()
         var lines: [String] = []
         var exhausted = false
-        trainer.ema.withAveragedWeights {
-            evalTape.withoutGradients {
-                for start in stride(from: 0, to: queries.count, by: batchSize) {
-                    if evalTape.meter.isExhausted {
-                        exhausted = true
-                        break
+        let batchSize = max(1, settings.predictionBatchSize)
+        try trainer.ema.withAveragedWeights {
+            for start in stride(from: 0, to: queries.count, by: batchSize) {
+                if meter.isExhausted {
+                    exhausted = true
+                    break
+                }
+                let indices = Array(start..<min(start + batchSize, queries.count))
+                let before = meter.total
+                let logits = kernel.predict(Batch(queries, indices: indices, seqLen: task.seqLen, withLabels: false), tape: tape)
+                largestBatchFLOPs = max(largestBatchFLOPs, meter.total - before)
+                meter.hardLimit = trainFLOPs + 2 * budget.evalFLOPs + 2 * largestBatchFLOPs
+                let rows = indices.count * task.seqLen
+                guard logits.shape.last == task.vocabSize, logits.count == rows * task.vocabSize || logits.count == 2 * rows * task.vocabSize else {
+                    throw DriverError(message: "kernel.predict returned logits of shape \(logits.shape); expected [\(rows), \(task.vocabSize)] (batch × seq_len rows, vocab_size columns), or [2, \(rows), \(task.vocabSize)] for two attempts")
+                }
+                let answers = logits.argmaxLastAxis()
+                for (offset, index) in indices.enumerated() {
+                    func attempt(_ a: Int) -> JSON {
+                        .array(answers[(a * rows + offset * task.seqLen)..<(a * rows + (offset + 1) * task.seqLen)].map { JSON.int($0) })
                     }
-                    let slice = queries[start..<min(start + batchSize, queries.count)]
-                    let predicted = kernel.predict(Batch(slice, seqLen: task.seqLen), tape: evalTape)
-                    for (offset, query) in slice.enumerated() {
-                        let tokens = predicted[(offset * task.seqLen)..<((offset + 1) * task.seqLen)]
-                        lines.append(jsonLine(["id": query.id!, "output": Array(tokens)]))
-                    }
+                    let answer: (String, JSON) = answers.count == rows ? ("output", attempt(0)) : ("attempts", .array([attempt(0), attempt(1)]))
+                    lines.append(JSON.object(["id": .string(queries[index].id!), answer.0: answer.1]).serialized())
                 }
             }
         }
+        let evalFLOPs = meter.total - trainFLOPs
 
         let wallSeconds = seconds(since: started)
         let parameterCount = parameters.reduce(0) { $0 + $1.count }
-        let outDir = dir.appendingPathComponent("out")
-        try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true)
-        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: outDir.appendingPathComponent("predictions.jsonl"))
-        let run: [String: Any] = [
-            "train_flops": trainFLOPs,
-            "eval_flops": evalTape.meter.total,
-            "eval_budget_exhausted": exhausted,
-            "parameters": parameterCount,
-            "steps": trainer.steps,
-            "wall_seconds": wallSeconds,
-            "train_seconds": trainSeconds,
-            "curve": trainer.curve.map {
-                [
-                    "step": $0.step, "flops": $0.flops, "loss": $0.loss.isFinite ? $0.loss as Any : NSNull(),
-                    "exact_accuracy": $0.exactAccuracy,
-                ] as [String: Any]
-            },
-            "config": kernel.report,
-        ]
-        try JSONSerialization.data(withJSONObject: run, options: [.sortedKeys, .prettyPrinted])
-            .write(to: outDir.appendingPathComponent("run.json"))
+        try TaskFiles.makeDirectory(path("out"))
+        try TaskFiles.write(lines.joined(separator: "\n") + "\n", to: path("out/predictions.jsonl"))
+        let run: JSON = .object([
+            "protocol": .int(2),
+            "measured_by": .string("TRMKit driver: every field but config"),
+            "train_budget": .int(budget.trainFLOPs),
+            "train_flops": .int(trainFLOPs),
+            "largest_step_flops": .int(trainer.largestStepFLOPs),
+            "eval_budget": .int(budget.evalFLOPs),
+            "eval_flops": .int(evalFLOPs),
+            "eval_budget_exhausted": .bool(exhausted),
+            "parameters": .int(parameterCount),
+            "steps": .int(trainer.steps),
+            "examples_drawn": .int(trainer.examplesDrawn),
+            "wall_seconds": .double(wallSeconds),
+            "train_seconds": .double(trainSeconds),
+            "curve": .array(trainer.curve.map { point in
+                .object([
+                    "step": .int(point.step), "flops": .int(point.flops), "loss": .double(point.loss),
+                    "exact_accuracy": point.exactAccuracy.map { .double($0) } ?? .null,
+                    "answer_accuracy": point.answerAccuracy.map { .double($0) } ?? .null, "examples": .int(point.examples),
+                ])
+            }),
+            "config": .object(kernel.report.mapValues { .double($0) }),
+        ])
+        try TaskFiles.write(run.serialized(pretty: true) + "\n", to: path("out/run.json"))
         return Summary(
-            steps: trainer.steps, trainFLOPs: trainFLOPs, evalFLOPs: evalTape.meter.total, parameters: parameterCount,
-            wallSeconds: wallSeconds, predictions: lines.count, evalBudgetExhausted: exhausted)
+            steps: trainer.steps, trainFLOPs: trainFLOPs, evalFLOPs: evalFLOPs, parameters: parameterCount,
+            examplesDrawn: trainer.examplesDrawn, wallSeconds: wallSeconds, predictions: lines.count, evalBudgetExhausted: exhausted)
     }
 
     private static func seconds(since start: ContinuousClock.Instant) -> Double {
@@ -144,10 +162,38 @@ public enum TRMDriver {
         return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
-    private static func jsonLine(_ object: [String: Any]) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
+    private static func currentDirectory() -> String {
+        guard let pointer = getcwd(nil, 0) else { return "." }
+        defer { free(pointer) }
+        return String(cString: pointer)
     }
+}
+
+/// One line on stderr.
+func say(_ line: String) {
+    let bytes = Array((line + "\n").utf8)
+    _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}
+
+/// Ends the run at once with one line on stderr: the kernel broke the protocol, and what it did must
+/// not be scored.
+func stopRun(_ message: String) -> Never {
+    say("error: \(message)")
+    exit(3)
+}
+
+/// `x` with `digits` decimals ("nan" for NaN), without Foundation's String(format:).
+func fixed(_ x: Double, _ digits: Int) -> String {
+    guard x.isFinite else { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let scaled = (abs(x) * scale).rounded()
+    let whole = Int(scaled / scale), fraction = Int(scaled - Double(whole) * scale)
+    let fractionText = String(fraction)
+    let sign = x < 0 && scaled > 0 ? "-" : ""
+    return digits == 0
+        ? sign + String(whole)
+        : sign + String(whole) + "." + String(repeating: "0", count: max(0, digits - fractionText.count)) + fractionText
 }
 
 #if canImport(Glibc)

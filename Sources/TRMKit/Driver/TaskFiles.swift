@@ -1,7 +1,11 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// What the evaluator says about the task (`data/task.json`).
-public struct TaskInfo: Codable, Sendable, Equatable {
+public struct TaskInfo: Sendable, Equatable {
     public var name: String
     public var vocabSize: Int
     public var seqLen: Int
@@ -13,50 +17,30 @@ public struct TaskInfo: Codable, Sendable, Equatable {
         self.seqLen = seqLen
         self.numPuzzleIds = numPuzzleIds
     }
-
-    enum CodingKeys: String, CodingKey {
-        case name
-        case vocabSize = "vocab_size"
-        case seqLen = "seq_len"
-        case numPuzzleIds = "num_puzzle_ids"
-    }
 }
 
-/// The compute the candidate may spend (`budget.json`).
-public struct Budget: Codable, Sendable, Equatable {
-    public var trainFLOPs: Int64
-    public var evalFLOPs: Int64
-    public var seed: UInt64
+/// The compute the candidate may spend (`budget.json`); `seed` seeds the model's initialisation, the
+/// order of the training stream and the trainer's random stream.
+package struct Budget: Sendable, Equatable {
+    package var trainFLOPs: Int64
+    package var evalFLOPs: Int64
+    package var seed: UInt64
 
-    public init(trainFLOPs: Int64, evalFLOPs: Int64, seed: UInt64) {
+    package init(trainFLOPs: Int64, evalFLOPs: Int64, seed: UInt64) {
         self.trainFLOPs = trainFLOPs
         self.evalFLOPs = evalFLOPs
         self.seed = seed
     }
-
-    enum CodingKeys: String, CodingKey {
-        case trainFLOPs = "train_flops"
-        case evalFLOPs = "eval_flops"
-        case seed
-    }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        // Budgets are often written as 5e12: accept numbers in either form.
-        trainFLOPs = Int64(try c.decode(Double.self, forKey: .trainFLOPs))
-        evalFLOPs = Int64(try c.decode(Double.self, forKey: .evalFLOPs))
-        seed = try c.decode(UInt64.self, forKey: .seed)
-    }
 }
 
 /// One line of `data/train.jsonl` (with a label) or `data/eval.jsonl` (with an id, no label).
-public struct Example: Codable, Sendable, Equatable {
-    public var id: String?
-    public var input: [Int]
-    public var label: [Int]?
-    public var puzzle: Int?
+package struct Example: Sendable, Equatable {
+    package var id: String?
+    package var input: [Int]
+    package var label: [Int]?
+    package var puzzle: Int?
 
-    public init(id: String? = nil, input: [Int], label: [Int]? = nil, puzzle: Int? = nil) {
+    package init(id: String? = nil, input: [Int], label: [Int]? = nil, puzzle: Int? = nil) {
         self.id = id
         self.input = input
         self.label = label
@@ -65,40 +49,95 @@ public struct Example: Codable, Sendable, Equatable {
 }
 
 /// A malformed input file, named with its line: the driver prints it and exits non-zero.
-public struct DriverError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
+package struct DriverError: Error, CustomStringConvertible {
+    package let message: String
+    package var description: String { message }
 }
 
-/// Reads and validates the protocol's input files.
+/// Reads and validates the protocol's input files, and writes its outputs (plain libc: no Foundation).
 enum TaskFiles {
-    static func readJSON<T: Decodable>(_ type: T.Type, at path: String) throws -> T {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DriverError(message: "\(path): missing or unreadable")
+    static func read(_ path: String) throws -> [UInt8] {
+        guard let file = fopen(path, "rb") else { throw DriverError(message: "\(path): missing or unreadable") }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+            if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
+            if n < chunk.count { break }
         }
+        if ferror(file) != 0 { throw DriverError(message: "\(path): missing or unreadable") }
+        return bytes
+    }
+
+    static func write(_ text: String, to path: String) throws {
+        guard let file = fopen(path, "wb") else { throw DriverError(message: "\(path): cannot be written") }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+        guard fclose(file) == 0, written == bytes.count else { throw DriverError(message: "\(path): cannot be written") }
+    }
+
+    static func makeDirectory(_ path: String) throws {
+        if mkdir(path, 0o755) != 0 && errno != EEXIST { throw DriverError(message: "\(path): cannot create the directory") }
+    }
+
+    static func readObject(at path: String, kind: String) throws -> JSON {
         do {
-            return try JSONDecoder().decode(T.self, from: data)
-        } catch {
-            throw DriverError(message: "\(path): not valid \(T.self) JSON (\(describe(error)))")
+            let value = try JSON.parse(try read(path))
+            guard case .object = value else { throw JSON.ParseError(message: "not an object") }
+            return value
+        } catch let error as JSON.ParseError {
+            throw DriverError(message: "\(path): not valid \(kind) JSON (\(error.message))")
         }
+    }
+
+    static func readTask(at path: String) throws -> TaskInfo {
+        let json = try readObject(at: path, kind: "TaskInfo")
+        func need(_ key: String) throws -> Int {
+            guard let value = json[key]?.int else { throw DriverError(message: "\(path): not valid TaskInfo JSON (missing \"\(key)\")") }
+            return value
+        }
+        return TaskInfo(
+            name: json["name"]?.string ?? "", vocabSize: try need("vocab_size"), seqLen: try need("seq_len"),
+            numPuzzleIds: json["num_puzzle_ids"]?.int ?? 1)
+    }
+
+    static func readBudget(at path: String) throws -> Budget {
+        let json = try readObject(at: path, kind: "Budget")
+        func need<T>(_ key: String, _ convert: (JSON) -> T?) throws -> T {
+            guard let value = json[key].flatMap(convert) else { throw DriverError(message: "\(path): not valid Budget JSON (missing \"\(key)\")") }
+            return value
+        }
+        // Budgets are often written as 5e12: accept numbers in either form.
+        let train = try need("train_flops", \.double), eval = try need("eval_flops", \.double)
+        guard train >= 0, eval >= 0, train < 9e18, eval < 9e18 else { throw DriverError(message: "\(path): not valid Budget JSON (budgets must be in [0, 9e18))") }
+        return Budget(trainFLOPs: Int64(train), evalFLOPs: Int64(eval), seed: try need("seed", \.uint64))
     }
 
     /// Reads a JSONL file of examples and checks every line against the task.
     static func readExamples(at path: String, task: TaskInfo, needsLabel: Bool) throws -> [Example] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DriverError(message: "\(path): missing or unreadable")
-        }
-        let decoder = JSONDecoder()
+        let data = try read(path)
         var examples: [Example] = []
         var seenIds = Set<String>()
-        for (index, line) in data.split(separator: UInt8(ascii: "\n")).enumerated() where !line.allSatisfy({ $0 == 32 || $0 == 13 }) {
+        for (index, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated()
+        where !line.allSatisfy({ $0 == 32 || $0 == 13 }) {
             let where_ = "\(path):\(index + 1)"
-            let example: Example
+            let json: JSON
             do {
-                example = try decoder.decode(Example.self, from: Data(line))
+                json = try JSON.parse(line)
             } catch {
-                throw DriverError(message: "\(where_): not a valid example (\(describe(error)))")
+                throw DriverError(message: "\(where_): not a valid example (\(error.message))")
             }
+            guard case .object = json else { throw DriverError(message: "\(where_): not a valid example (not an object)") }
+            func tokens(_ key: String) throws -> [Int]? {
+                guard let value = json[key], value != .null else { return nil }
+                guard let items = value.array, case let ints = items.compactMap(\.int), ints.count == items.count else {
+                    throw DriverError(message: "\(where_): not a valid example (\"\(key)\" is not a list of integers)")
+                }
+                return ints
+            }
+            guard let input = try tokens("input") else { throw DriverError(message: "\(where_): not a valid example (missing \"input\")") }
+            let example = Example(id: json["id"]?.string, input: input, label: try tokens("label"), puzzle: json["puzzle"]?.int)
             try check(example.input, name: "input", at: where_, task: task)
             if needsLabel {
                 guard let label = example.label else { throw DriverError(message: "\(where_): training example without \"label\"") }
@@ -122,16 +161,6 @@ enum TaskFiles {
         }
         if let bad = tokens.first(where: { $0 < 0 || $0 >= task.vocabSize }) {
             throw DriverError(message: "\(place): \(name) token \(bad) outside [0, \(task.vocabSize))")
-        }
-    }
-
-    private static func describe(_ error: Error) -> String {
-        switch error {
-        case DecodingError.keyNotFound(let key, _): "missing \"\(key.stringValue)\""
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
-            "bad value at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
-        case DecodingError.dataCorrupted(let context): context.debugDescription
-        default: "\(error)"
         }
     }
 }

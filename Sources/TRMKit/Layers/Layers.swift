@@ -13,6 +13,12 @@ public struct Linear: Module {
         self.bias = bias ? Tensor(zeros: [outputs], requiresGrad: true) : nil
     }
 
+    /// With a bias starting at `bias` (TRM's halting head: weight 0, bias −5, so nothing halts at first).
+    public init(_ inputs: Int, _ outputs: Int, bias: Float, std: Float? = nil, rng: inout SeededRNG) {
+        weight = .parameter([inputs, outputs], std: std ?? 1 / Float(inputs).squareRoot(), rng: &rng)
+        self.bias = Tensor(repeating: bias, shape: [outputs], requiresGrad: true)
+    }
+
     public var parameters: [Tensor] { [weight] + (bias.map { [$0] } ?? []) }
 
     public func callAsFunction(_ x: Tensor, _ tape: Tape) -> Tensor {

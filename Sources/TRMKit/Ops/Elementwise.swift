@@ -171,3 +171,83 @@ extension Tape {
         return y
     }
 }
+
+extension Tape {
+    /// Per example, `whereTrue` where `mask` is 1 and `whereFalse` where it is 0: TRM's reset of the carry
+    /// for slots holding a new example (`torch.where(reset, H_init, z_H)`). `mask` is [B]; `whereFalse`
+    /// is [B, …]; `whereTrue` has `whereFalse`'s shape or a suffix of it (broadcast: an initial state [D]).
+    public func select(_ mask: Tensor, _ whereTrue: Tensor, _ whereFalse: Tensor) -> Tensor {
+        let batch = mask.count
+        precondition(
+            whereFalse.rank >= 1 && whereFalse.shape[0] == batch && whereFalse.count % max(batch, 1) == 0,
+            "select: mask has \(batch) values but the tensor is \(whereFalse.shape)")
+        precondition(Array(whereFalse.shape.suffix(whereTrue.rank)) == whereTrue.shape, "select: cannot broadcast \(whereTrue.shape) onto \(whereFalse.shape)")
+        let row = whereFalse.count / max(batch, 1)
+        // whereTrue is either per example (same shape) or one block of `inner` values repeated.
+        let perExample = whereTrue.rank == whereFalse.rank, inner = perExample ? row : whereTrue.count
+        @inline(__always) func source(_ b: Int, _ i: Int) -> Int { perExample ? b * row + i : i % inner }
+        var out = whereFalse.data
+        out.withUnsafeMutableBufferPointer { o in
+            whereTrue.data.withUnsafeBufferPointer { t in
+                for b in 0..<batch where mask.data[b] != 0 {
+                    var i = 0
+                    while i < row {
+                        let base = perExample ? b * row + i : 0
+                        for j in 0..<inner { o[b * row + i + j] = t[base + j] }
+                        i += inner
+                    }
+                }
+            }
+        }
+        charge(forward: FLOPCost.elementwise(whereFalse.count))
+        let y = Tensor(shape: whereFalse.shape, data: out, requiresGrad: needsGrad(whereTrue, whereFalse))
+        guard y.requiresGrad else { return y }
+        let chosen = mask.data.map { $0 != 0 }
+        record { [unowned self] in
+            guard let dy = y.grad else { return }
+            if whereFalse.requiresGrad {
+                whereFalse.withGrad { g in
+                    for b in 0..<batch where !chosen[b] { for i in 0..<row { g[b * row + i] += dy[b * row + i] } }
+                }
+            }
+            if whereTrue.requiresGrad {
+                whereTrue.withGrad { g in
+                    for b in 0..<batch where chosen[b] { for i in 0..<row { g[source(b, i)] += dy[b * row + i] } }
+                }
+            }
+            charge(backward: FLOPCost.elementwise(dy.count))
+        }
+        return y
+    }
+
+    /// The logistic function 1 / (1 + e^−x), elementwise (HRM's Q-learning target).
+    public func sigmoid(_ x: Tensor) -> Tensor {
+        let out = x.data.map { VectorMath.sigmoid($0) }
+        charge(forward: FLOPCost.elementwise(x.count, perElement: 4))
+        let y = Tensor(shape: x.shape, data: out, requiresGrad: needsGrad(x))
+        guard y.requiresGrad else { return y }
+        record { [unowned self] in
+            guard let dy = y.grad else { return }
+            x.withGrad { g in for i in 0..<g.count { g[i] += dy[i] * out[i] * (1 - out[i]) } }
+            charge(backward: FLOPCost.elementwise(x.count, perElement: 3))
+        }
+        return y
+    }
+
+    /// The larger of a and b, elementwise (same shapes); the gradient goes to the larger one (a on ties).
+    public func maximum(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.shape == b.shape, "maximum: shapes differ: \(a.shape) vs \(b.shape)")
+        let fromA = zip(a.data, b.data).map { $0 >= $1 }
+        let out = zip(a.data, b.data).map { max($0, $1) }
+        charge(forward: FLOPCost.elementwise(a.count))
+        let y = Tensor(shape: a.shape, data: out, requiresGrad: needsGrad(a, b))
+        guard y.requiresGrad else { return y }
+        record { [unowned self] in
+            guard let dy = y.grad else { return }
+            if a.requiresGrad { a.withGrad { g in for i in 0..<g.count where fromA[i] { g[i] += dy[i] } } }
+            if b.requiresGrad { b.withGrad { g in for i in 0..<g.count where !fromA[i] { g[i] += dy[i] } } }
+            charge(backward: FLOPCost.elementwise(a.count))
+        }
+        return y
+    }
+}

@@ -5,8 +5,14 @@ import Darwin
 #endif
 
 extension Tape {
-    /// Rows of `table` [V, D] gathered by `ids` → [ids.count, D] (callers reshape to [B, L, D]).
-    public func embedding(_ table: Tensor, ids: [Int]) -> Tensor {
+    /// Rows of `table` [V, D] gathered by a batch's token ids → [ids.count, D] (callers reshape to
+    /// [B, L, D]). The only way a batch's inputs reach a kernel.
+    public func embedding(_ table: Tensor, ids: Tokens) -> Tensor {
+        embedding(table, ids: ids.ids)
+    }
+
+    /// Rows of `table` [V, D] gathered by `ids` → [ids.count, D].
+    package func embedding(_ table: Tensor, ids: [Int]) -> Tensor {
         precondition(table.rank == 2, "embedding table must be [V, D], got \(table.shape)")
         let vocab = table.shape[0], d = table.shape[1]
         var out = [Float](repeating: 0, count: ids.count * d)
@@ -16,6 +22,7 @@ extension Tape {
                 for i in 0..<d { out[row * d + i] = t[id * d + i] }
             }
         }
+        charge(forward: FLOPCost.elementwise(out.count))
         let y = Tensor(shape: [ids.count, d], data: out, requiresGrad: needsGrad(table))
         guard y.requiresGrad else { return y }
         record { [unowned self] in

@@ -5,22 +5,64 @@ import Darwin
 #endif
 
 extension Tape {
+    /// Mean softmax cross-entropy of logits [N, V] (or [B, L, V]) against a batch's labels.
+    public func softmaxCrossEntropy(_ logits: Tensor, labels: Tokens) -> Tensor {
+        crossEntropy(logits, labels: labels.ids, width: labels.width, serial: labels.batchSerial, stable: false)
+    }
+
+    /// Mean stable-max cross-entropy (TRM's loss) against a batch's labels: probabilities s(xᵢ)/Σs(xⱼ)
+    /// with s(x) = x + 1 for x ≥ 0 and 1/(1 − x) otherwise — no exponentials, so no overflow for
+    /// confident logits.
+    public func stableMaxCrossEntropy(_ logits: Tensor, labels: Tokens) -> Tensor {
+        crossEntropy(logits, labels: labels.ids, width: labels.width, serial: labels.batchSerial, stable: true)
+    }
+
     /// Mean softmax cross-entropy of logits[N, V] against `labels` (N ids; negative = ignored).
-    public func softmaxCrossEntropy(_ logits: Tensor, labels: [Int]) -> Tensor {
-        crossEntropy(logits, labels: labels, stable: false)
+    package func softmaxCrossEntropy(_ logits: Tensor, labels: [Int]) -> Tensor {
+        crossEntropy(logits, labels: labels, width: nil, serial: nil, stable: false)
     }
 
-    /// Mean stable-max cross-entropy (TRM's loss): probabilities s(xᵢ)/Σs(xⱼ) with s(x) = x + 1 for
-    /// x ≥ 0 and 1/(1 − x) otherwise — no exponentials, so no overflow for confident logits.
-    public func stableMaxCrossEntropy(_ logits: Tensor, labels: [Int]) -> Tensor {
-        crossEntropy(logits, labels: labels, stable: true)
+    package func stableMaxCrossEntropy(_ logits: Tensor, labels: [Int]) -> Tensor {
+        crossEntropy(logits, labels: labels, width: nil, serial: nil, stable: true)
     }
 
-    private func crossEntropy(_ logits: Tensor, labels: [Int], stable: Bool) -> Tensor {
+    /// [examples]: 1 where the arg-max of every row of `logits` equals its label, else 0 — TRM's
+    /// halting target ("the whole answer is right"). No gradient.
+    public func exactMatch(_ logits: Tensor, labels: Tokens) -> Tensor {
+        let v = logits.shape.last!, rows = logits.count / v
+        precondition(labels.count == rows, "exactMatch: \(rows) rows of logits, \(labels.count) labels")
+        let right = rowsRight(logits, labels.ids)
+        charge(forward: FLOPCost.elementwise(logits.count))
+        let examples = labels.examples
+        var out = [Float](repeating: 0, count: examples)
+        for e in 0..<examples {
+            out[e] = right[(e * labels.width)..<((e + 1) * labels.width)].allSatisfy { $0 } ? 1 : 0
+        }
+        return Tensor(shape: [examples], data: out)
+    }
+
+    /// For each row, whether its arg-max (first maximum) is its label.
+    private func rowsRight(_ logits: Tensor, _ labels: [Int]) -> [Bool] {
+        let v = logits.shape.last!
+        return logits.data.withUnsafeBufferPointer { x in
+            labels.indices.map { r in
+                var best = 0
+                for i in 1..<v where x[r * v + i] > x[r * v + best] { best = i }
+                return best == labels[r]
+            }
+        }
+    }
+
+    private func crossEntropy(_ logits: Tensor, labels: [Int], width: Int?, serial: Int?, stable: Bool) -> Tensor {
         let v = logits.shape.last!, rows = logits.count / v
         precondition(labels.count == rows, "cross-entropy: \(rows) rows of logits, \(labels.count) labels")
         let counted = labels.filter { $0 >= 0 }.count
         let norm = 1 / Double(max(counted, 1))
+        if let width {
+            // The trainer's curve: how many whole answers this loss's logits get right.
+            let right = rowsRight(logits, labels)
+            lastAnswers = (serial, (0..<(rows / width)).map { e in right[(e * width)..<((e + 1) * width)].allSatisfy { $0 } })
+        }
         // Per-row probabilities in Double (TRM computes stable-max in float64 too).
         var probs = [Double](repeating: 0, count: logits.count)
         var loss = 0.0
@@ -88,7 +130,14 @@ extension Tape {
         return y
     }
 
-    /// Mean binary cross-entropy of logits against targets in [0, 1] (TRM's halting loss).
+    /// Mean binary cross-entropy of logits against target probabilities computed by ops (TRM's
+    /// halting loss against `exactMatch`); no gradient flows into `targets`.
+    public func binaryCrossEntropyWithLogits(_ logits: Tensor, targets: Tensor) -> Tensor {
+        precondition(logits.count == targets.count, "BCE: \(logits.count) logits, \(targets.count) targets")
+        return binaryCrossEntropyWithLogits(logits, targets: targets.data)
+    }
+
+    /// Mean binary cross-entropy of logits against targets in [0, 1].
     public func binaryCrossEntropyWithLogits(_ logits: Tensor, targets: [Float]) -> Tensor {
         precondition(logits.count == targets.count, "BCE: \(logits.count) logits, \(targets.count) targets")
         let n = Float(max(logits.count, 1))
@@ -114,8 +163,9 @@ extension Tape {
 }
 
 extension Tensor {
-    /// The index of the largest value along the last axis, for every leading position.
-    public func argmaxLastAxis() -> [Int] {
+    /// The index of the largest value along the last axis, for every leading position (the driver
+    /// turns a kernel's logits into answers with it).
+    package func argmaxLastAxis() -> [Int] {
         let v = shape.last!, rows = count / v
         return (0..<rows).map { r in
             var best = 0

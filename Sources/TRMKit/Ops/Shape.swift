@@ -37,11 +37,13 @@ extension Tape {
         }
         var out = [Float](repeating: 0, count: x.count)
         x.data.withUnsafeBufferPointer { src in out.withUnsafeMutableBufferPointer { permute(src, $0, forward: true) } }
+        charge(forward: FLOPCost.elementwise(x.count))
         let y = Tensor(shape: shape, data: out, requiresGrad: needsGrad(x))
         guard y.requiresGrad else { return y }
-        record {
+        record { [unowned self] in
             guard let dy = y.grad else { return }
             dy.withUnsafeBufferPointer { src in x.withGrad { permute(src, $0, forward: false) } }
+            charge(backward: FLOPCost.elementwise(x.count))
         }
         return y
     }
@@ -57,9 +59,10 @@ extension Tape {
             let src = (o * n + start) * inner, dst = o * length * inner
             out.replaceSubrange(dst..<(dst + length * inner), with: x.data[src..<(src + length * inner)])
         }
+        charge(forward: FLOPCost.elementwise(out.count))
         let y = Tensor(shape: shape, data: out, requiresGrad: needsGrad(x))
         guard y.requiresGrad else { return y }
-        record {
+        record { [unowned self] in
             guard let dy = y.grad else { return }
             x.withGrad { g in
                 for o in 0..<outer {
@@ -67,6 +70,7 @@ extension Tape {
                     for t in 0..<(length * inner) { g[dst + t] += dy[src + t] }
                 }
             }
+            charge(backward: FLOPCost.elementwise(dy.count))
         }
         return y
     }
@@ -92,9 +96,10 @@ extension Tape {
                 out.append(contentsOf: x.data[(o * width)..<((o + 1) * width)])
             }
         }
+        charge(forward: FLOPCost.elementwise(out.count))
         let y = Tensor(shape: shape, data: out, requiresGrad: isRecording && xs.contains { $0.requiresGrad })
         guard y.requiresGrad else { return y }
-        record {
+        record { [unowned self] in
             guard let dy = y.grad else { return }
             var offset = 0
             for x in xs {
@@ -109,6 +114,7 @@ extension Tape {
                 }
                 offset += width
             }
+            charge(backward: FLOPCost.elementwise(dy.count))
         }
         return y
     }

@@ -1,17 +1,17 @@
 /// AdamW with linear warm-up and decoupled weight decay. Each `step` consumes and clears the
 /// parameters' gradients.
-public final class AdamW {
-    public let parameters: [Tensor]
-    public var learningRate: Float
-    public var betas: (Float, Float)
-    public var epsilon: Float
-    public var weightDecay: Float
-    public var warmupSteps: Int
-    public private(set) var steps = 0
+package final class AdamW {
+    package let parameters: [Tensor]
+    package var learningRate: Float
+    package var betas: (Float, Float)
+    package var epsilon: Float
+    package var weightDecay: Float
+    package var warmupSteps: Int
+    package private(set) var steps = 0
     private var firstMoments: [[Float]]
     private var secondMoments: [[Float]]
 
-    public init(
+    package init(
         parameters: [Tensor], learningRate: Float, betas: (Float, Float) = (0.9, 0.95), epsilon: Float = 1e-8,
         weightDecay: Float = 0.1, warmupSteps: Int = 0
     ) {
@@ -26,11 +26,11 @@ public final class AdamW {
     }
 
     /// The learning rate used by the next step (linear warm-up, then constant).
-    public var currentLearningRate: Float {
+    package var currentLearningRate: Float {
         warmupSteps > 0 ? learningRate * min(1, Float(steps + 1) / Float(warmupSteps)) : learningRate
     }
 
-    public func step(meter: FLOPMeter? = nil) {
+    package func step(meter: FLOPMeter? = nil) {
         let lr = currentLearningRate
         steps += 1
         let (b1, b2) = betas
@@ -56,18 +56,18 @@ public final class AdamW {
 }
 
 /// An exponential moving average of the weights: the copy TRM evaluates.
-public final class EMA {
-    public let parameters: [Tensor]
-    public let decay: Float
+package final class EMA {
+    package let parameters: [Tensor]
+    package let decay: Float
     private var averages: [[Float]]
 
-    public init(parameters: [Tensor], decay: Float) {
+    package init(parameters: [Tensor], decay: Float) {
         self.parameters = parameters
         self.decay = decay
         averages = parameters.map(\.data)
     }
 
-    public func update() {
+    package func update() {
         for (index, p) in parameters.enumerated() {
             averages[index].withUnsafeMutableBufferPointer { a in
                 p.data.withUnsafeBufferPointer { w in
@@ -78,7 +78,7 @@ public final class EMA {
     }
 
     /// Runs `body` with the averaged weights in place of the live ones, then restores them.
-    public func withAveragedWeights<T>(_ body: () throws -> T) rethrows -> T {
+    package func withAveragedWeights<T>(_ body: () throws -> T) rethrows -> T {
         let live = parameters.map(\.data)
         for (p, a) in zip(parameters, averages) { p.data = a }
         defer { for (p, w) in zip(parameters, live) { p.data = w } }

@@ -1,0 +1,24 @@
+/// What one of the honest-compute checks found against a candidate (docs/candidate-protocol.md,
+/// "How the evaluator checks"): which check, whether the candidate should be rejected or only flagged
+/// (kept, removed from selection, shown in the report), and the evidence in words a person can check.
+public struct IntegrityFinding: Sendable, Equatable, Codable, CustomStringConvertible {
+    public enum Action: String, Sendable, Codable {
+        /// The score cannot stand: treat the candidate as failed.
+        case reject
+        /// The score is suspect: keep the evidence, take the candidate out of selection.
+        case flag
+    }
+
+    /// "run-report", "compute", "permutation" or "curve".
+    public var check: String
+    public var action: Action
+    public var evidence: String
+
+    public init(check: String, action: Action, evidence: String) {
+        self.check = check
+        self.action = action
+        self.evidence = evidence
+    }
+
+    public var description: String { "\(action.rawValue) (\(check)): \(evidence)" }
+}
