@@ -24,6 +24,25 @@ private struct NumberEvaluator: Evaluator {
     }
 }
 
+/// Like `NumberEvaluator`, with a control: programs at 0.33 or more "wrote their answers in", so their
+/// score collapses when the answers are renamed; the others learn and hold.
+private struct ControlledEvaluator: Evaluator {
+    func evaluate(_ program: Program, _ request: EvaluationRequest, progress: @escaping @Sendable (String) -> Void) async throws -> EvaluationReport {
+        var report = try await NumberEvaluator().evaluate(program, request, progress: progress)
+        if request.permutationSeed != nil, value(program) >= 0.33 {
+            report.metrics = Metrics(values: ["combined_score": 0], split: request.split.rawValue)
+        }
+        return report
+    }
+
+    var supportsControl: Bool { true }
+
+    func judgeControl(ordinary: Metrics, control: Metrics) -> String? {
+        control.combinedScore < 0.5 * ordinary.combinedScore
+            ? String(format: "score %.3f → %.3f under the control", ordinary.combinedScore, control.combinedScore) : nil
+    }
+}
+
 /// Deterministic by iteration: a copy of the parent (a duplicate), no child, a broken child, then
 /// improvements of +0.01…+0.03.
 private struct StepProposer: Proposer {
@@ -167,6 +186,26 @@ private struct DeadProposer: Proposer {
         #expect(summary.stopReason == .outage)
         #expect(Date().timeIntervalSince(started) < 20)
         #expect(try String(contentsOf: run.log, encoding: .utf8).contains("the proposer failed"))
+    }
+
+    @Test func aNewBestThatFailsTheControlLeavesSelectionWithItsEvidence() async throws {
+        let run = try RunDirectory.create(name: "control", runsRoot: runs)
+        let loop = try EvolutionLoop(
+            run: run, config: config(16), database: database, evaluator: ControlledEvaluator(), proposer: StepProposer(), brief: "numbers")
+        let summary = try await loop.run(seeds: [Program(files: files(0.3))])
+        let store = try ProgramStore(path: run.database.path, config: database, seed: 42)
+        let flagged = try store.flaggedPrograms()
+        #expect(!flagged.isEmpty, "no program reached 0.33, so the control never flagged one")
+        for (id, evidence) in flagged {
+            #expect(evidence.contains("under the control"))
+            #expect(try store.program(id)?.status == .rejected)
+            #expect(store.islandBests().allSatisfy { $0?.id != id })
+        }
+        // The best left standing passed its control.
+        #expect((summary.bestScore ?? 1) < 0.33)
+        let best = try #require(try store.best())
+        #expect(flagged[best.id] == nil)
+        #expect(try git(run, "rev-parse", "best").trimmingCharacters(in: .whitespacesAndNewlines) == best.commitID)
     }
 
     @Test func aStopFileEndsTheRunBeforeTheNextIteration() async throws {

@@ -131,6 +131,20 @@ public final class CandidateEvaluator: Evaluator {
             buildSeconds: build.seconds, totalSeconds: Date().timeIntervalSince(started))
     }
 
+    public var supportsControl: Bool { true }
+
+    /// The permutation control's verdict, per benchmark: a learner keeps its accuracy with renamed
+    /// answers, an answer written into the kernel does not.
+    public func judgeControl(ordinary: Metrics, control: Metrics) -> String? {
+        let verdicts = ordinary.benchmarks.sorted { $0.key < $1.key }.compactMap { name, metrics -> String? in
+            let permuted = control.benchmarks[name] ?? BenchmarkMetrics(exactAccuracy: 0, tokenAccuracy: 0)
+            return PermutationControl().finding(
+                ordinary: (metrics.exactAccuracy, metrics.tokenAccuracy), permuted: (permuted.exactAccuracy, permuted.tokenAccuracy)
+            ).map { "\(name): \($0.evidence)" }
+        }
+        return verdicts.isEmpty ? nil : verdicts.joined(separator: "; ")
+    }
+
     /// The TRM descriptors: model size (the largest over benchmarks), recursion depth (as the kernel
     /// reports it) and training compute.
     static func descriptors(_ metrics: Metrics) -> [String: Double] {

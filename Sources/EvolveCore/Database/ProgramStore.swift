@@ -14,7 +14,7 @@ import Foundation
 /// One owner uses it (the evolution loop's actor); reads for sampling come from an in-memory mirror
 /// rebuilt at open.
 public final class ProgramStore {
-    public static let schemaVersion = 2
+    public static let schemaVersion = 3
     public let config: DatabaseConfig
     let db: SQLiteConnection
     private(set) var rng: SplitMix64
@@ -165,6 +165,10 @@ public final class ProgramStore {
                 program_id TEXT, outcome TEXT NOT NULL, change TEXT NOT NULL, detail TEXT NOT NULL, score_change REAL,
                 proposal TEXT, created REAL NOT NULL);
             CREATE INDEX attempts_parent ON attempts(parent_id);
+            """,
+            // 3: control runs (the permutation control) are stored beside ordinary evaluations.
+            """
+            ALTER TABLE evaluations ADD COLUMN kind TEXT NOT NULL DEFAULT 'ordinary';
             """,
         ]
         for (index, sql) in migrations.enumerated() where index + 1 > version {
@@ -324,6 +328,37 @@ public final class ProgramStore {
             for (key, elite) in island.cells { merged[key] = max(merged[key] ?? -.infinity, elite.score) }
         }
         return (perIsland, QDStatistics(eliteScores: Array(merged.values), totalCells: config.features.cellCount))
+    }
+
+    /// Takes a program (and its migrated copies) out of selection for good: status `rejected`, out of
+    /// every island's members, cells and best, and out of the archive. Its rows and evaluations stay, as
+    /// evidence. Islands whose best it was fall back to their best remaining member. One transaction.
+    public func disqualify(_ id: String) throws {
+        let copies = try db.query("SELECT id FROM programs WHERE migrated_from = ?", [.text(id)]).compactMap { $0.first?.text }
+        do {
+            try db.transaction {
+                for victim in [id] + copies {
+                    try db.run("UPDATE programs SET status = ?, score = NULL WHERE id = ?", [.text(ProgramStatus.rejected.rawValue), .text(victim)])
+                    try db.run("DELETE FROM cells WHERE program_id = ?", [.text(victim)])
+                    try db.run("DELETE FROM archive WHERE program_id = ?", [.text(victim)])
+                    archive[victim] = nil
+                    for island in islands.indices {
+                        islands[island].members.remove(victim, hash: hashOf[victim] ?? victim)
+                        islands[island].cells = islands[island].cells.filter { $0.value.id != victim }
+                        if islands[island].bestProgram == victim {
+                            let next = islands[island].members.order.compactMap { member in islands[island].members[member].map { (member, $0) } }
+                                .max { ($0.1, hashOf[$1.0] ?? "") < ($1.1, hashOf[$0.0] ?? "") }
+                            islands[island].bestProgram = next?.0
+                            islands[island].bestScore = next?.1
+                        }
+                        try saveIsland(island)
+                    }
+                }
+            }
+        } catch {
+            try? reloadMirror()
+            throw error
+        }
     }
 
     /// One island's MAP-Elites grid: each occupied cell with its elite and score.

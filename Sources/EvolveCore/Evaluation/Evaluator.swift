@@ -31,9 +31,19 @@ public protocol Evaluator: Sendable {
     func evaluate(
         _ program: Program, _ request: EvaluationRequest, progress: @escaping @Sendable (String) -> Void
     ) async throws -> EvaluationReport
+
+    /// Whether `EvaluationRequest.permutationSeed` means something to this evaluator (token benchmarks).
+    var supportsControl: Bool { get }
+
+    /// Compares a program's ordinary metrics with its control run's: the evidence when the score
+    /// collapsed under the control (the program did not learn: its answers were written in), else nil.
+    func judgeControl(ordinary: Metrics, control: Metrics) -> String?
 }
 
 extension Evaluator {
+    public var supportsControl: Bool { false }
+    public func judgeControl(ordinary: Metrics, control: Metrics) -> String? { nil }
+
     public func evaluate(_ program: Program, _ request: EvaluationRequest = EvaluationRequest()) async throws -> EvaluationReport {
         try await evaluate(program, request, progress: { _ in })
     }

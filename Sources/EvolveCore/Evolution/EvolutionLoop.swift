@@ -378,8 +378,17 @@ public actor EvolutionLoop {
             try await evaluatorFailed(program, error)
             return
         }
-        let needsTest = try await apply(program, report: report, request: request, parentScore: parentScore, proposal: proposal)
-        if needsTest {
+        let follow = try await apply(program, report: report, request: request, parentScore: parentScore, proposal: proposal)
+        if follow.control, let ordinary = report.metrics {
+            let controlRequest = EvaluationRequest(split: .validation, trainingSeed: trainingSeed, permutationSeed: await nextSecret())
+            if let control = try? await limiter.run({ try await self.evaluator.evaluate(program, controlRequest) { _ in } }) {
+                let verdict = control.metrics.flatMap { evaluator.judgeControl(ordinary: ordinary, control: $0) }
+                    ?? (control.outcome == .evaluated ? nil : "the control run ended \(control.outcome.rawValue)")
+                try await recordControl(program.id, EvaluationRecord(split: .validation, trainingSeed: trainingSeed, report: control), verdict: verdict)
+                if verdict != nil { return }
+            }
+        }
+        if follow.test {
             let testRequest = EvaluationRequest(split: .test, trainingSeed: trainingSeed)
             if let test = try? await limiter.run({ try await self.evaluator.evaluate(program, testRequest) { _ in } }) {
                 try await recordTest(program.id, EvaluationRecord(split: .test, trainingSeed: trainingSeed, report: test))
@@ -390,8 +399,11 @@ public actor EvolutionLoop {
     func markEvaluating(_ id: String) throws { try store.markEvaluating(id) }
 
     /// Records an evaluation: status, metrics, placement (one transaction), then the commit and refs.
-    /// Returns whether the held-out test split should be scored (a new cell elite or a new best).
-    func apply(_ program: Program, report: EvaluationReport, request: EvaluationRequest, parentScore: Double?, proposal: Proposal?) throws -> Bool {
+    /// Returns what to run next: the control (a new best) and the held-out test split (a new cell elite
+    /// or a new best).
+    func apply(
+        _ program: Program, report: EvaluationReport, request: EvaluationRequest, parentScore: Double?, proposal: Proposal?
+    ) throws -> (test: Bool, control: Bool) {
         consecutiveEvaluatorErrors = 0
         let status: ProgramStatus = switch report.outcome {
         case .evaluated: .evaluated
@@ -433,7 +445,28 @@ public actor EvolutionLoop {
             : "\(status.rawValue): \(Self.firstLine(of: report.artifacts))"
         log.write("program \(program.id.prefix(8)) (iteration \(program.iteration), island \(program.island)): \(headline)")
         if placement.isNewBest { say(String(format: "new best %.4f: program %@ (iteration %d)", score ?? 0, String(program.id.prefix(8)), program.iteration)) }
-        return config.testElites && status == .evaluated && (placement.isCellElite || placement.isNewBest)
+        return (config.testElites && status == .evaluated && (placement.isCellElite || placement.isNewBest),
+                config.controlBests && evaluator.supportsControl && status == .evaluated && placement.isNewBest)
+    }
+
+    /// A secret for one control run, from the loop's stream (never shown to a candidate).
+    func nextSecret() -> UInt64 {
+        defer { state.rngState = rng.state }
+        return rng.next()
+    }
+
+    /// Stores a control run; a flagged program leaves selection and the best ref moves to the new best.
+    func recordControl(_ id: String, _ record: EvaluationRecord, verdict: String?) throws {
+        try store.recordControl(id, record, verdict: verdict)
+        guard let verdict else {
+            log.write("program \(id.prefix(8)): the permutation control holds")
+            return
+        }
+        say("program \(id.prefix(8)) flagged by the permutation control and removed from selection: \(verdict)")
+        if let best = try store.best(), let commitID = best.commitID { try lineage.point("best", to: commitID) }
+        for (island, entry) in store.islandBests().enumerated() {
+            if let entry, let commitID = try store.program(entry.id)?.commitID { try lineage.point("island-\(island)", to: commitID) }
+        }
     }
 
     func recordTest(_ id: String, _ record: EvaluationRecord) throws {

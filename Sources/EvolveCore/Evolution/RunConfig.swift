@@ -35,6 +35,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var attemptsShown: Int = 6
     /// Score the held-out test split for every new cell elite and every new best.
     public var testElites = true
+    /// Retrain every new best with its answer tokens renamed by a secret permutation (evaluators that
+    /// support it); a program whose score collapses is taken out of selection, the evidence kept.
+    public var controlBests = true
     /// Keep each evaluation's work dir instead of removing it.
     public var keepWork = false
 

@@ -5,11 +5,14 @@ public struct EvaluationRecord: Sendable {
     public var split: Split
     public var trainingSeed: UInt64
     public var report: EvaluationReport
+    /// A control run (answers renamed by a secret permutation) rather than an ordinary evaluation.
+    public var isControl: Bool
 
-    public init(split: Split, trainingSeed: UInt64, report: EvaluationReport) {
+    public init(split: Split, trainingSeed: UInt64, report: EvaluationReport, isControl: Bool = false) {
         self.split = split
         self.trainingSeed = trainingSeed
         self.report = report
+        self.isControl = isControl
     }
 }
 
@@ -20,10 +23,10 @@ extension ProgramStore {
     func insertEvaluation(_ record: EvaluationRecord, programID: String) throws {
         let report = record.report
         try connection.run(
-            "INSERT INTO evaluations (program_id, split, training_seed, outcome, metrics, artifacts, build_seconds, total_seconds, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO evaluations (program_id, split, training_seed, outcome, metrics, artifacts, build_seconds, total_seconds, created, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [.text(programID), .text(record.split.rawValue), .integer(Int64(bitPattern: record.trainingSeed)), .text(report.outcome.rawValue),
              try json(report.metrics), try json(report.artifacts), .real(report.buildSeconds), .real(report.totalSeconds),
-             .real(Date().timeIntervalSince1970)])
+             .real(Date().timeIntervalSince1970), .text(record.isControl ? "control" : "ordinary")])
     }
 
     /// Records a held-out test evaluation and the program's test metrics together.
@@ -34,10 +37,33 @@ extension ProgramStore {
         }
     }
 
-    /// The artifacts of a program's latest evaluation on `split`.
+    /// Records a control run and, when it found the program did not learn, takes the program out of
+    /// selection (`disqualify`); the evidence stays in the control run's artifacts.
+    public func recordControl(_ id: String, _ record: EvaluationRecord, verdict: String?) throws {
+        var record = record
+        record.isControl = true
+        if let verdict { record.report.artifacts["control verdict"] = "flagged and removed from selection: \(verdict)" }
+        try insertEvaluation(record, programID: id)
+        if verdict != nil { try disqualify(id) }
+    }
+
+    /// Control verdicts of the run: program id → the evidence, for programs the control flagged.
+    public func flaggedPrograms() throws -> [String: String] {
+        var flagged: [String: String] = [:]
+        for row in try connection.query("SELECT program_id, artifacts FROM evaluations WHERE kind = 'control'") {
+            guard let id = row[0].text, let text = row[1].text,
+                  let artifacts = try? JSONDecoder().decode([String: String].self, from: Data(text.utf8)),
+                  let verdict = artifacts["control verdict"] else { continue }
+            flagged[id] = verdict
+        }
+        return flagged
+    }
+
+    /// The artifacts of a program's latest ordinary evaluation on `split`.
     public func artifacts(of id: String, split: Split = .validation) throws -> [String: String] {
         guard let text = try connection.query(
-            "SELECT artifacts FROM evaluations WHERE program_id = ? AND split = ? ORDER BY id DESC LIMIT 1", [.text(id), .text(split.rawValue)]
+            "SELECT artifacts FROM evaluations WHERE program_id = ? AND split = ? AND kind = 'ordinary' ORDER BY id DESC LIMIT 1",
+            [.text(id), .text(split.rawValue)]
         ).first?.first?.text else { return [:] }
         return (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))) ?? [:]
     }
@@ -47,7 +73,7 @@ extension ProgramStore {
         var conditions: [String] = []
         var bindings: [SQLiteValue] = []
         if let programID { conditions.append("program_id = ?"); bindings.append(.text(programID)) }
-        if let split { conditions.append("split = ?"); bindings.append(.text(split.rawValue)) }
+        if let split { conditions.append("split = ? AND kind = 'ordinary'"); bindings.append(.text(split.rawValue)) }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         return Int(try connection.query("SELECT count(*) FROM evaluations" + filter, bindings).first?.first?.integer ?? 0)
     }
