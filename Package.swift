@@ -47,6 +47,7 @@ let package = Package(
             dependencies: [
                 "EvolveCore", "Evaluators", "LLMClient", "Proposers", "Sandbox", "TRMKit", "CSQLite", "CGit2", "CCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
 
         .testTarget(name: "TRMKitTests", dependencies: ["TRMKit"], swiftSettings: nativeCPU),

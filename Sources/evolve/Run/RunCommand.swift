@@ -51,6 +51,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        RunSetup.bootstrapLogging()
         let printer = ProgressPrinter()
         @Sendable func say(_ text: String) { printer.handle(.message(text)) }
         do {
@@ -136,6 +137,7 @@ struct ResumeCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
+        RunSetup.bootstrapLogging()
         let printer = ProgressPrinter()
         @Sendable func say(_ text: String) { printer.handle(.message(text)) }
         do {

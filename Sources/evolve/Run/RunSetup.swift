@@ -2,6 +2,7 @@ import Evaluators
 import EvolveCore
 import Foundation
 import LLMClient
+import Logging
 import Proposers
 import Sandbox
 
@@ -51,6 +52,18 @@ struct RunManifest: Codable {
 enum RunSetup {
     struct Failure: Error, CustomStringConvertible {
         let description: String
+    }
+
+    /// Library log lines (the proposer's retries, the client's backoffs) go to stderr at `warning` and
+    /// above, or at `EVOLVE_LOG_LEVEL` (trace, debug, info, notice, warning, error); the run's own events
+    /// go to its status line and `run.log`. Called once, before any logger exists.
+    static func bootstrapLogging() {
+        let level = ProcessInfo.processInfo.environment["EVOLVE_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
     }
 
     /// Where runs live: `EVOLVE_RUNS` or `./runs`.
