@@ -56,6 +56,21 @@ public final class ProgramStore {
             scores[id] = score
         }
 
+        /// Removes, in one pass, every member for which `hashIfRemoved` returns its content hash.
+        mutating func removeAll(_ hashIfRemoved: (String) -> String?) {
+            var kept: [String] = []
+            kept.reserveCapacity(order.count)
+            for id in order {
+                if let hash = hashIfRemoved(id) {
+                    scores[id] = nil
+                    hashCounts[hash, default: 1] -= 1
+                } else {
+                    kept.append(id)
+                }
+            }
+            order = kept
+        }
+
         /// Ordered removal keeps the live order equal to the reload order (resume determinism).
         mutating func remove(_ id: String, hash: String) {
             guard scores.removeValue(forKey: id) != nil else { return }
@@ -543,10 +558,13 @@ public final class ProgramStore {
         islands[island].cells = [:]
         islands[island].bestScore = nil
         islands[island].bestProgram = nil
-        for id in islands[island].members.order where archive[id] == nil {
-            try db.run("UPDATE programs SET evicted = 1 WHERE id = ?", [.text(id)])
-            islands[island].members.remove(id, hash: hashOf[id] ?? id)
-        }
+        // One statement and one pass over the members: removing them one by one was quadratic in the
+        // island's size (25k members at 100k programs).
+        try db.run(
+            "UPDATE programs SET evicted = 1 WHERE island = ? AND status = 'evaluated' AND evicted = 0 AND id NOT IN (SELECT program_id FROM archive)",
+            [.integer(Int64(island))])
+        let hashOf = self.hashOf
+        islands[island].members.removeAll { id in archive[id] == nil ? (hashOf[id] ?? id) : nil }
         _ = try copy(best, to: island, iteration: islands[island].generation)
         islands[island].lastImprovement = islands[island].generation
         return true
