@@ -14,21 +14,7 @@ import Glibc
 @Suite(.serialized) struct HostileEvaluationTests {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-hostile-\(UUID().uuidString)")
 
-    static let config = """
-        seed: 3
-        benchmarks:
-          - name: sudoku-4x4
-            generator: sudoku
-            box_rows: 2
-            box_columns: 2
-            difficulty: 8
-            train: 40
-            validation: 12
-            test: 12
-            train_flops: 1.0e10
-            eval_flops: 1.0e9
-            wall_seconds: 20
-        """
+    static let config = CandidateEvaluatorTests.tinyConfig
 
     func evaluator(keepWork: Bool = false, compileSeconds: Double = 300, compileMemoryBytes: Int = 2 << 30) async throws -> CandidateEvaluator {
         CandidateEvaluator(

@@ -74,12 +74,8 @@ struct RunCommand: AsyncParsableCommand {
             let proposer = try await RunSetup.proposer(settings, manifest: manifest, seeds: seeds.seeds.map(\.program), say: say)
             let run = try RunDirectory.create(name: manifest.name, runsRoot: RunSetup.runsRoot, manifest: try manifest.encoded())
             say("run '\(run.name)' lives in \(run.root.path) (log: \(run.log.path)); \(seeds.seeds.count) seed(s): \(seeds.seeds.map(\.name).joined(separator: ", "))")
-            let evaluator = try RunSetup.evaluator(manifest, settings: settings, run: run, say: say)
-            let loop = try EvolutionLoop(
-                run: run, config: settings.run, database: settings.database, evaluator: evaluator, proposer: proposer,
-                brief: RunSetup.brief(seed: manifest.seed)) { printer.handle($0) }
-            let summary = try await RunSetup.drive(loop, seeds: seeds.seeds.map(\.program), printer: printer)
-            try RunCommand.report(summary, run: run, json: json)
+            try await RunSetup.execute(
+                manifest, settings: settings, run: run, proposer: proposer, seeds: seeds.seeds.map(\.program), printer: printer, json: json)
         } catch let error as CustomStringConvertible & Error where RunCommand.isUserFacing(error) {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(2)
@@ -152,12 +148,7 @@ struct ResumeCommand: AsyncParsableCommand {
             let seeds = (try? SeedPrograms.load(manifest.seed))?.seeds.map(\.program) ?? []
             let proposer = try await RunSetup.proposer(settings, manifest: manifest, seeds: [], say: say)
             say("resuming run '\(directory.name)' in \(directory.root.path)")
-            let evaluator = try RunSetup.evaluator(manifest, settings: settings, run: directory, say: say)
-            let loop = try EvolutionLoop(
-                run: directory, config: settings.run, database: settings.database, evaluator: evaluator, proposer: proposer,
-                brief: RunSetup.brief(seed: manifest.seed)) { printer.handle($0) }
-            let summary = try await RunSetup.drive(loop, seeds: seeds, printer: printer)
-            try RunCommand.report(summary, run: directory, json: json)
+            try await RunSetup.execute(manifest, settings: settings, run: directory, proposer: proposer, seeds: seeds, printer: printer, json: json)
         } catch let error as CustomStringConvertible & Error where RunCommand.isUserFacing(error) {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(2)

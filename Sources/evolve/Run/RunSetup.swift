@@ -107,6 +107,20 @@ enum RunSetup {
         return ""
     }
 
+    /// Builds the evaluator and the loop for `run`, drives it to a stop and prints the summary (what
+    /// `run` and `resume` share once the run directory exists).
+    static func execute(
+        _ manifest: RunManifest, settings: RunSettings, run: RunDirectory, proposer: any Proposer, seeds: [Program],
+        printer: ProgressPrinter, json: Bool
+    ) async throws {
+        let evaluator = try evaluator(manifest, settings: settings, run: run) { printer.handle(.message($0)) }
+        let loop = try EvolutionLoop(
+            run: run, config: settings.run, database: settings.database, evaluator: evaluator, proposer: proposer,
+            brief: brief(seed: manifest.seed)) { printer.handle($0) }
+        let summary = try await drive(loop, seeds: seeds, printer: printer)
+        try RunCommand.report(summary, run: run, json: json)
+    }
+
     /// Runs the loop with the progress printer and Ctrl-C handling: the first SIGINT finishes the work
     /// in flight, a second exits at once (the database is consistent after every transaction).
     static func drive(_ loop: EvolutionLoop, seeds: [Program], printer: ProgressPrinter) async throws -> EvolutionLoop.Summary {
