@@ -63,7 +63,9 @@ let package = Package(
         .testTarget(name: "EvaluatorsTests", dependencies: ["Evaluators", "EvolveSupport"]),
         // Evaluators and Sandbox: the offline mutator's children are compiled against TRMKit to measure validity.
         .testTarget(name: "ProposersTests", dependencies: ["Proposers", "EvolveCore", "EvolveSupport", "LLMClient", "Evaluators", "Sandbox", "LoopbackServer"]),
-        .testTarget(name: "evolveTests", dependencies: ["evolve", "EvolveCore", "Evaluators", "EmbeddedSources", "LoopbackServer"]),
+        .testTarget(
+            name: "evolveTests",
+            dependencies: ["evolve", "EvolveCore", "Evaluators", "EmbeddedSources", "LoopbackServer", .product(name: "Yams", package: "Yams")]),
     ]
 )
 
