@@ -101,7 +101,7 @@ struct ReportPage {
         let start = run.start, controlStart = control.start
         let mine = ScoreHistory(programs: run.programs, islands: 0, start: start)
         let theirs = ScoreHistory(programs: control.programs, islands: 0, start: controlStart)
-        // One time unit for both runs: minutes unless either ran for hours.
+        // One time unit for both runs: the coarser of the two.
         let unit = mine.timeUnit.seconds >= theirs.timeUnit.seconds ? mine.timeUnit : theirs.timeUnit
         func rescale(_ points: [ScoreHistory.Point], from: Double) -> [(x: Double, y: Double, label: String?)] {
             points.map { ($0.x * from / unit.seconds, $0.best, nil) }
@@ -185,7 +185,7 @@ struct ReportPage {
             return "<p class=\"muted\">No LLM tokens were recorded\(models.isEmpty ? "" : " (proposers: \(HTML.escape(models.joined(separator: ", "))))"): nothing to plot.</p>"
         }
         let span = (proposed.last?.created ?? run.start).timeIntervalSince(run.start)
-        let unit: (name: String, seconds: Double) = span < 7200 ? ("minutes", 60) : ("hours", 3600)
+        let unit = ScoreHistory.unit(span: span)
         var prompt = 0.0, completion = 0.0, dollars = 0.0
         var promptPoints: [(x: Double, y: Double, label: String?)] = [], completionPoints = promptPoints, dollarPoints = promptPoints
         for program in proposed {

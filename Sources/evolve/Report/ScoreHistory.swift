@@ -18,13 +18,17 @@ struct ScoreHistory {
     /// All islands together; migrated copies are left out (they repeat a score already counted).
     let overall: Curves
     let islands: [Curves]
-    /// Time axis unit: minutes for runs shorter than two hours, else hours.
+    /// Time axis unit: seconds for runs under two minutes, minutes under two hours, else hours.
     let timeUnit: (name: String, seconds: Double)
+
+    static func unit(span: Double) -> (name: String, seconds: Double) {
+        span < 120 ? ("seconds", 1) : span < 7200 ? ("minutes", 60) : ("hours", 3600)
+    }
 
     init(programs: [Program], islands: Int, start: Date) {
         let evaluated = programs.filter { $0.score != nil }
         let span = (evaluated.map(\.created).max() ?? start).timeIntervalSince(start)
-        timeUnit = span < 7200 ? ("minutes", 60) : ("hours", 3600)
+        timeUnit = Self.unit(span: span)
         let unit = timeUnit.seconds
         func curves(_ members: [Program]) -> Curves {
             let byIteration = members.sorted { ($0.iteration, $0.created) < ($1.iteration, $1.created) }
