@@ -1,5 +1,6 @@
 import EvolveCore
 import Foundation
+import LoopbackServer
 import Testing
 @testable import evolve
 
@@ -98,6 +99,32 @@ import Testing
         #expect(json["run"] as? String == "small")
         #expect((json["programs"] as? Int ?? 0) >= 2)
         #expect(FileManager.default.fileExists(atPath: out.path))
+    }
+
+    /// With an LLM (the scripted loopback server of RunEndToEndTests), the spend section plots tokens and
+    /// dollars and lists the model.
+    @Test func aRunWithAnLLMGetsTokenAndDollarPlots() async throws {
+        let seed = root.appendingPathComponent("llm-seed")
+        try FileManager.default.createDirectory(at: seed, withIntermediateDirectories: true)
+        try Data(RunEndToEndTests.seed.utf8).write(to: seed.appendingPathComponent("value.txt"))
+        try Data(RunEndToEndTests.config.utf8).write(to: seed.appendingPathComponent("evolve.yaml"))
+        defer { try? FileManager.default.removeItem(at: root) }
+        let counter = Counter()
+        let server = try LoopbackHTTPServer { RunEndToEndTests.answer($0, number: counter.next()) }
+        defer { server.stop() }
+        var environment = environment()
+        environment["EVOLVE_LLM_BASE_URL"] = server.baseURL + "/v1"
+        environment["EVOLVE_LLM_MODEL"] = "scripted"
+        environment["EVOLVE_LLM_API_KEY_ENV"] = ""
+        let run = try await EvolveBinary.run(["run", "--seed", seed.path, "--name", "llm"], environment: environment)
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let report = try await EvolveBinary.run(["report", "llm"], environment: environment)
+        #expect(report.status == 0, "\(report.stderr)")
+        let html = try String(contentsOfFile: root.appendingPathComponent("runs/llm/report.html").path, encoding: .utf8)
+        #expect(html.contains("Tokens (cumulative)"))
+        #expect(html.contains("Dollars (cumulative)"))
+        #expect(html.contains("<tr><td>scripted</td>"))
+        #expect(!html.contains("No LLM tokens were recorded"))
     }
 
     @Test func escapingCoversMarkupQuotesAndControlCharacters() {
