@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `evolve` command line: one subcommand per job a researcher runs.
 @main
@@ -6,5 +7,40 @@ struct Evolve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evolve",
         abstract: "Evolve tiny recursive reasoning models (TRM kernels) with an LLM and MAP-Elites.",
-        subcommands: [RunCommand.self, ResumeCommand.self, InspectCommand.self, EvalCommand.self, DoctorCommand.self])
+        subcommands: [
+            InitCommand.self, RunCommand.self, ResumeCommand.self, InspectCommand.self, ReportCommand.self, EvalCommand.self,
+            DoctorCommand.self,
+        ])
+
+    /// As ArgumentParser's own `main`, except that a usage mistake (an unknown option, a bad value, a failed
+    /// `validate()`) is one line and exit code 2, like every other user mistake, instead of the usage text
+    /// and code 64. Help, and the exit codes commands choose, pass through unchanged.
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try await asyncParseAsRoot(arguments)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            guard exitCode(for: error).rawValue == 64 else { exit(withError: error) }
+            let message = message(for: error).split(whereSeparator: \.isNewline).joined(separator: " ")
+            FileHandle.standardError.write(Data("error: \(message); see `\(commandPath(arguments)) --help`\n".utf8))
+            exit(withError: ExitCode(2))
+        }
+    }
+
+    /// `evolve inspect best` for `["inspect", "best", "--bogus"]`: the subcommands the arguments name.
+    static func commandPath(_ arguments: [String]) -> String {
+        var path = ["evolve"]
+        var command: ParsableCommand.Type = Evolve.self
+        for argument in arguments {
+            guard let next = command.configuration.subcommands.first(where: { $0._commandName == argument }) else { break }
+            path.append(argument)
+            command = next
+        }
+        return path.joined(separator: " ")
+    }
 }

@@ -1,3 +1,4 @@
+import EmbeddedSources
 import Foundation
 
 /// TRMKit compiled once per run into `libTRMKit.a` + `TRMKit.swiftmodule`, cached by the hash of its
@@ -7,23 +8,59 @@ public struct TRMKitModule: Sendable {
     public let sourceHash: String
 
     /// Where TRMKit's sources are: `EVOLVE_TRMKIT_SOURCES`, else `Sources/TRMKit` of the package that
-    /// built this executable (found from the executable's path), else of the current directory.
-    public static func locateSources() throws -> URL {
+    /// built this executable (found from the executable's path, for a build inside a checkout), else the copy
+    /// embedded in the binary at build time, written once under `cacheRoot` (an installed binary).
+    public static func locateSources(cacheRoot: URL = defaultCacheRoot) throws -> URL {
         let fm = FileManager.default
-        var candidates: [URL] = []
         if let explicit = ProcessInfo.processInfo.environment["EVOLVE_TRMKIT_SOURCES"] {
-            candidates.append(URL(fileURLWithPath: explicit))
+            let url = URL(fileURLWithPath: explicit)
+            guard fm.fileExists(atPath: url.appendingPathComponent("Driver/TRMDriver.swift").path) else {
+                throw EvaluationError("EVOLVE_TRMKIT_SOURCES is \(explicit), which holds no Driver/TRMDriver.swift; point it at the Sources/TRMKit folder of an evolve checkout or unset it")
+            }
+            return url
         }
         var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         for _ in 0..<6 {
-            candidates.append(dir.appendingPathComponent("Sources/TRMKit"))
+            let candidate = dir.appendingPathComponent("Sources/TRMKit")
+            if fm.fileExists(atPath: candidate.appendingPathComponent("Driver/TRMDriver.swift").path) { return candidate }
             dir = dir.deletingLastPathComponent()
         }
-        candidates.append(URL(fileURLWithPath: fm.currentDirectoryPath).appendingPathComponent("Sources/TRMKit"))
-        if let found = candidates.first(where: { fm.fileExists(atPath: $0.appendingPathComponent("Driver/TRMDriver.swift").path) }) {
-            return found
+        return try writeEmbeddedSources(into: cacheRoot)
+    }
+
+    /// `~/.cache/evolve`: where built modules and the embedded sources go.
+    public static var defaultCacheRoot: URL {
+        FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/evolve")
+    }
+
+    /// Writes the TRMKit sources carried in the binary to `cacheRoot/trmkit-sources-<hash>/` (once: the folder
+    /// is named by its content and appears complete or not at all) and returns that folder.
+    static func writeEmbeddedSources(into cacheRoot: URL) throws -> URL {
+        let fm = FileManager.default
+        var hasher = FNV1a()
+        for file in EmbeddedSources.trmkit.sorted(by: { $0.path < $1.path }) {
+            hasher.combine(Array(file.path.utf8))
+            hasher.combine(Array(file.text.utf8))
         }
-        throw EvaluationError("cannot find TRMKit's sources (looked beside the evolve executable and in ./Sources/TRMKit); set EVOLVE_TRMKIT_SOURCES to the Sources/TRMKit folder of an evolve checkout")
+        let folder = cacheRoot.appendingPathComponent("trmkit-sources-\(hasher.hex)")
+        if fm.fileExists(atPath: folder.appendingPathComponent("Driver/TRMDriver.swift").path) { return folder }
+        let staging = cacheRoot.appendingPathComponent("trmkit-sources-\(hasher.hex).partial-\(getpid())")
+        do {
+            try? fm.removeItem(at: staging)
+            for file in EmbeddedSources.trmkit {
+                let url = staging.appendingPathComponent(file.path)
+                try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data(file.text.utf8).write(to: url)
+            }
+            try? fm.removeItem(at: folder)
+            try fm.moveItem(at: staging, to: folder)
+        } catch {
+            try? fm.removeItem(at: staging)
+            // Another evolve may have published the same folder meanwhile.
+            if fm.fileExists(atPath: folder.appendingPathComponent("Driver/TRMDriver.swift").path) { return folder }
+            throw EvaluationError("cannot write TRMKit's sources to \(folder.path) (\(error.localizedDescription)); make \(cacheRoot.path) writable or set EVOLVE_TRMKIT_SOURCES to the Sources/TRMKit folder of an evolve checkout")
+        }
+        return folder
     }
 
     /// Builds (or reuses) the module for `sources` under `cacheRoot/trmkit-<hash>/`.

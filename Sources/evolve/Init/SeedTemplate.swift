@@ -1,0 +1,88 @@
+import EmbeddedSources
+import Foundation
+
+/// What `evolve init` writes: the TRM seed (kernel and brief, from the copy embedded in the binary) and an
+/// `evolve.yaml` with every key commented. The benchmark section matches `Programs/trm/evolve.yaml`
+/// (a test compares them); the run sections spell out the defaults evolve uses when a key is absent.
+enum SeedTemplate {
+    /// Relative path → text of every file of a new seed directory.
+    static var files: [String: String] {
+        var files: [String: String] = [:]
+        for file in EmbeddedSources.trmSeed where file.path != "evolve.yaml" { files[file.path] = file.text }
+        files["evolve.yaml"] = configuration
+        return files
+    }
+
+    static let configuration = """
+        # evolve.yaml: how evolve evaluates and evolves this program. Every key is optional unless marked
+        # required; absent keys take the value shown. OpenEvolve's names are accepted where the meaning is the
+        # same (docs/configuration.md lists them). An unknown key is an error, so a typo never falls back to a
+        # default silently.
+
+        # --- The program -------------------------------------------------------------------------------------
+        language: swift             # the candidate's language (TRM kernels are Swift)
+        entry: kernel.swift         # the file the evaluator compiles with TRMKit
+        brief: BRIEF.md             # research brief shown to the LLM in every prompt
+        seed: 1                     # required: data seed that generates (or draws) the train/validation/test splits
+
+        # --- Benchmarks: what every program is trained and scored on (required, at least one) ----------------
+        # Budgets are FLOPs counted by TRMKit (deterministic, machine-independent); wall_seconds is a safety net.
+        benchmarks:                 # a list; each entry is trained and scored on its own, combined_score is the mean
+          - name: sudoku-6x6-minimal  # required: scores are kept by this name
+            generator: sudoku         # required: sudoku, maze or arc
+            box_rows: 2               # Sudoku box shape: 2x3 boxes make a 6x6 grid
+            box_columns: 3
+            difficulty: minimal       # "minimal" (fewest clues that keep the solution unique) or a number of blanks
+            train: 1000               # required: training puzzles
+            augmentations: 3          # symmetric copies of each training puzzle
+            validation: 200           # required: puzzles selection is scored on
+            test: 200                 # required: held-out puzzles, for reports only (never selected on)
+            train_flops: 7.5e11       # required: training budget (~15 s for the seed on one core)
+            eval_flops: 1.0e11        # required: evaluation budget
+            wall_seconds: 120         # safety net only; the FLOP budgets are the real limits
+            # data: path/to/sudoku-extreme  # real puzzles instead of generated ones (docs/real-data.md)
+
+        # --- When to stop (the command line's --iterations, --hours, --budget-usd override these) ------------
+        max_iterations: 100         # child programs to propose; remove for no limit
+        # max_hours: 8              # stop after this many hours in total over all sessions
+        # max_spend_usd: 5          # stop once the LLM spend reaches this many dollars
+        # target_score: 0.95        # stop once a program's validation score reaches this
+
+        # --- The search -------------------------------------------------------------------------------------
+        strategy: map-elites        # map-elites, best-of-n (control arm: every child from the seed) or hill-climb
+        random_seed: 42             # seeds parent sampling and crossover picks (a resumed run continues the stream)
+        crossover_rate: 0.1         # probability a child is a crossover of its parent and an inspiration
+        max_outage_seconds: 1800    # stop cleanly after the LLM has failed for this long without a success
+        # parallel: 2               # evaluations in flight at once (default: the number of cores)
+
+        # --- The program database: islands, MAP-Elites grids, archive ----------------------------------------
+        database:                   # OpenEvolve's database section, same key names
+          num_islands: 4            # islands evolve apart and exchange their best at migrations
+          migration_interval: 20    # island generations between ring migrations
+          migration_rate: 0.1       # fraction of an island's best programs copied at a migration
+          population_size: 1000     # evaluated programs kept for sampling; the weakest beyond it are evicted
+          archive_size: 50          # elite archive that exploitation samples from
+          exploration_ratio: 0.2    # probability a parent is a uniform pick from its island
+          exploitation_ratio: 0.7   # probability a parent comes from the elite archive (else the island's best cell)
+          # feature_dimensions:     # the grid's axes (default for TRM: parameters and effective depth)
+          #   - {name: parameters, min: 1e4, max: 1e7, bins: 6, scale: log}
+
+        # --- The evaluator ----------------------------------------------------------------------------------
+        # evaluator:                # only for programs scored by your own command
+        #   command: [python3, evaluate.py]  # score with your own command instead of the TRM benchmarks
+        #   timeout: 600                     # seconds per evaluation of that command
+        #   parallel_evaluations: 2          # same as parallel above
+
+        # --- The LLM (environment variables EVOLVE_LLM_BASE_URL, EVOLVE_LLM_MODEL, EVOLVE_LLM_API_KEY_ENV win) -
+        # Without an endpoint the offline mutator proposes children (it moves the kernel's numeric constants).
+        # llm:                      # OpenEvolve's llm section, same key names
+        #   api_base: http://127.0.0.1:8080/v1   # an OpenAI-compatible endpoint
+        #   models:                              # an ensemble; weight is the share of proposals
+        #     - {name: qwen2.5-coder-7b, weight: 1.0}
+        #   api_key_env: OPENAI_API_KEY          # the variable holding the key (never the key itself)
+        #   temperature: 0.7                     # sampling temperature
+        #   max_tokens: 4096                     # longest answer
+        #   timeout: 300                         # seconds for one answer
+
+        """
+}

@@ -1,0 +1,31 @@
+import EvolveCore
+import Foundation
+import Testing
+@testable import evolve
+
+/// `evolve eval --json` speaks one naming convention: snake_case keys throughout, metrics included.
+@Suite struct EvalJSONTests {
+    @Test func everyKeyIsSnakeCase() throws {
+        let metrics = Metrics(
+            benchmarks: ["sudoku-6x6": BenchmarkMetrics(
+                exactAccuracy: 0.5, tokenAccuracy: 0.9, trainFLOPs: 1e9, evalFLOPs: 1e8, parameters: 10, wallSeconds: 2, cpuSeconds: 1.5,
+                reported: [:])],
+            split: "validation")
+        let report = EvaluationReport(outcome: .evaluated, metrics: metrics, artifacts: [:], buildSeconds: 1, totalSeconds: 3)
+        let text = try EvalCommand.json(report)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        var keys: [String] = []
+        func collect(_ value: Any, benchmarkNames: Bool = false) {
+            guard let dictionary = value as? [String: Any] else { return }
+            for (key, inner) in dictionary {
+                if !benchmarkNames { keys.append(key) }
+                collect(inner, benchmarkNames: key == "benchmarks")
+            }
+        }
+        collect(object)
+        #expect(keys.contains("cpu_seconds") && keys.contains("exact_accuracy") && keys.contains("combined_score"))
+        #expect(keys.allSatisfy { $0 == $0.lowercased() }, "camelCase keys: \(keys.filter { $0 != $0.lowercased() })")
+        let benchmark = (object["metrics"] as? [String: Any]).flatMap { $0["benchmarks"] as? [String: Any] }?["sudoku-6x6"] as? [String: Any]
+        #expect(benchmark?["cpu_seconds"] as? Double == 1.5)
+    }
+}
