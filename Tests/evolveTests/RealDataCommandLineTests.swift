@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `evolve eval` on `data:` benchmarks, as a user runs it: every bad input ends with one `error:` line naming the
-/// file, where in it and the cause, and exit status 1 — before any program is compiled; good real-format data
+/// file, where in it and the cause, and exit status 2 — before any program is compiled; good real-format data
 /// (CRLF and a byte-order mark in a Sudoku CSV, an ARC folder with one bad file skipped) is evaluated.
 @Suite(.serialized) struct RealDataCommandLineTests {
     /// A program directory with a trivial candidate and `evolve.yaml` made of `benchmark` (YAML lines of one entry).
@@ -81,7 +81,7 @@ import Testing
         let dir = try Self.programDir(["name: arc-real", "generator: arc", "path: ARC-AGI/data", "train: 2", "validation: 1", "test: 1"])
         let config = dir.appendingPathComponent("evolve.yaml").path
         let result = try await Self.run(dir)
-        #expect(result.status == 1)
+        #expect(result.status == 2)
         #expect(Self.errorLine(result).hasPrefix("error: \(config): benchmarks[0] (\"arc-real\") has unknown key \"path\" (did you mean \"data\"?); known keys there:"))
         #expect(!result.stderr.contains("compiling"), "stops before compiling")
     }
@@ -90,7 +90,7 @@ import Testing
         let dir = try Self.programDir(["name: arc-real", "generator: arc", "data: ARC-AGI/data", "train: 2", "validation: 1", "test: 1"])
         let resolved = dir.appendingPathComponent("ARC-AGI/data").standardizedFileURL.path
         let result = try await Self.run(dir)
-        #expect(result.status == 1)
+        #expect(result.status == 2)
         #expect(Self.errorLine(result) == "error: benchmark arc-real: data path \(resolved) (data: ARC-AGI/data, resolved against the folder of evolve.yaml) does not exist; check the path or download the data set (see docs/real-data.md)")
     }
 
@@ -106,7 +106,7 @@ import Testing
         let dir = try Self.programDir(Self.sudoku, files: ["sudoku.csv": text])
         let file = dir.appendingPathComponent("sudoku.csv").path
         let result = try await Self.run(dir)
-        #expect(result.status == 1)
+        #expect(result.status == 2)
         #expect(Self.errorLine(result) == "error: benchmark sudoku-extreme: \(file)\(problem)")
     }
 
@@ -116,7 +116,7 @@ import Testing
             ["name: arc-real", "generator: arc", "data: arc", "train: 1", "validation: 1", "test: 0"], files: ["arc/bad.json": task])
         let file = dir.appendingPathComponent("arc/bad.json").path
         let result = try await Self.run(dir)
-        #expect(result.status == 1)
+        #expect(result.status == 2)
         #expect(Self.errorLine(result) == "error: benchmark arc-real: \(file):2:18: 1.5 is not an integer colour (0 to 9) at train[0].input[0][1]")
     }
 
@@ -126,7 +126,7 @@ import Testing
             ["name: maze-hard", "generator: maze", "data: maze.csv", "train: 1", "validation: 1", "test: 1"], files: ["maze.csv": rows.joined(separator: "\n")])
         let file = dir.appendingPathComponent("maze.csv").path
         let result = try await Self.run(dir)
-        #expect(result.status == 1)
+        #expect(result.status == 2)
         #expect(Self.errorLine(result) == "error: benchmark maze-hard: \(file):2: question holds digits and '.', not maze cells: this is a Sudoku CSV; use generator: sudoku for Sudoku data")
     }
 

@@ -56,9 +56,7 @@ import Testing
         try await mistake(["run", "--seed", path], mentions: ["evolve.yaml", "not valid YAML"], oneLine: false)
         // Yams' message spans several lines (a caret under the column); RunSettings.parse passes it on as is.
         let result = try await EvolveBinary.run(["run", "--seed", path], environment: environment())
-        withKnownIssue("RunSettings.parse prints Yams' multi-line parser message") {
-            #expect(result.stderr.split(separator: "\n").count == 1)
-        }
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
     }
 
     @Test func anUnknownKeyNamesTheNearestKnownOne() async throws {
@@ -82,9 +80,7 @@ import Testing
                           oneLine: false)
         // RunCommand makes the proposer (and prints which one) before it finds the name taken.
         let again = try await EvolveBinary.run(["run", "--seed", path, "--name", "twice"], environment: environment())
-        withKnownIssue("the proposer's progress line comes before the error") {
-            #expect(again.stderr.split(separator: "\n").count == 1)
-        }
+        #expect(again.stderr.split(separator: "\n").count == 1, "\(again.stderr)")
     }
 
     @Test func usageMistakesAreOneLineWithTheCommandsHelp() async throws {

@@ -30,18 +30,25 @@ public struct RunDirectory: Sendable {
         root = runsRoot.appendingPathComponent(name)
     }
 
+    /// Throws the error `create` would for a bad or taken name, without creating anything (so a command
+    /// can refuse before it does other work).
+    public static func checkAvailable(name: String, runsRoot: URL) throws {
+        guard isValidName(name) else {
+            throw Failure(description: "run name '\(name)': use letters, digits, '-', '_' and '.' only (e.g. --name trm-night-1)")
+        }
+        let root = runsRoot.appendingPathComponent(name)
+        guard !FileManager.default.fileExists(atPath: root.path) else {
+            throw Failure(description: "run '\(name)' already exists at \(root.path); continue it with `evolve resume \(name)` or pick another --name")
+        }
+    }
+
     /// Creates `runsRoot/name` holding `manifest` (what the run starts from); refuses a name that exists
     /// (that run is continued with `evolve resume`). The directory appears complete or not at all: it is
     /// assembled under a hidden name and renamed into place.
     public static func create(name: String, runsRoot: URL, manifest: Data = Data("{}".utf8)) throws -> RunDirectory {
-        guard isValidName(name) else {
-            throw Failure(description: "run name '\(name)': use letters, digits, '-', '_' and '.' only (e.g. --name trm-night-1)")
-        }
+        try checkAvailable(name: name, runsRoot: runsRoot)
         let fm = FileManager.default
         let run = RunDirectory(name: name, runsRoot: runsRoot)
-        guard !fm.fileExists(atPath: run.root.path) else {
-            throw Failure(description: "run '\(name)' already exists at \(run.root.path); continue it with `evolve resume \(name)` or pick another --name")
-        }
         let staging = RunDirectory(name: ".\(name).creating-\(getpid())", runsRoot: runsRoot)
         try? fm.removeItem(at: staging.root)
         try fm.createDirectory(at: staging.work, withIntermediateDirectories: true)

@@ -76,7 +76,9 @@ public struct MutationSpace: Sendable, Equatable {
     public static func parse(evolveYAML text: String, path: String = "evolve.yaml") throws -> MutationSpace {
         let root: Any?
         do { root = try Yams.load(yaml: text) } catch {
-            throw MutationSpaceError(description: "\(path): not valid YAML (\(error)); fix the file's syntax")
+            let message = "\(error)".split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty && !$0.allSatisfy { $0 == "^" } }.joined(separator: " ")
+            throw MutationSpaceError(description: "\(path): not valid YAML (\(message)); fix the file's syntax")
         }
         guard let section = (root as? [String: Any])?["mutations"] else { return MutationSpace() }
         guard let entries = section as? [String: Any] else {

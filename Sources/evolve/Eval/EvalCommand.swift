@@ -59,11 +59,13 @@ struct EvalCommand: AsyncParsableCommand {
             }
             if report.outcome != .evaluated { throw ExitCode(1) }
         } catch let error as EvaluationError {
+            // A mistake in the directory, its evolve.yaml or its data: exit 2, like every user mistake.
+            // (Exit 1 means the program itself was evaluated and failed.)
             say("error: \(error)")
-            throw ExitCode(1)
+            throw ExitCode(2)
         } catch let error as ProgramFiles.Failure {
             say("error: \(error)")
-            throw ExitCode(1)
+            throw ExitCode(2)
         }
     }
 

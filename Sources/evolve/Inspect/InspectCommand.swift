@@ -257,13 +257,24 @@ struct InspectCommand: ParsableCommand {
 
 /// A program as `--json` prints it (snake_case, files omitted).
 struct ProgramView: Encodable {
+    struct ProposalView: Encodable {
+        let model: String, mode: String, summary: String, calls: Int, prompt_tokens: Int, completion_tokens: Int
+        let cost_usd: Double, latency_seconds: Double, estimated_tokens: Bool
+    }
+
     let id: String, status: String, island: Int, generation: Int, iteration: Int, parents: [String]
-    let validation_score: Double?, test_score: Double?, metrics: Metrics?, test_metrics: Metrics?
-    let descriptors: [String: Double], commit: String?, proposal: Proposal?
+    let validation_score: Double?, test_score: Double?, metrics: MetricsJSON?, test_metrics: MetricsJSON?
+    let descriptors: [String: Double], commit: String?, proposal: ProposalView?
 
     init(_ p: Program) {
         id = p.id; status = p.status.rawValue; island = p.island; generation = p.generation; iteration = p.iteration; parents = p.parents
-        validation_score = p.score; test_score = p.testMetrics?.combinedScore; metrics = p.metrics; test_metrics = p.testMetrics
-        descriptors = p.descriptors; commit = p.commitID; proposal = p.proposal
+        validation_score = p.score; test_score = p.testMetrics?.combinedScore
+        metrics = p.metrics.map(MetricsJSON.init); test_metrics = p.testMetrics.map(MetricsJSON.init)
+        descriptors = p.descriptors; commit = p.commitID
+        proposal = p.proposal.map {
+            ProposalView(model: $0.model, mode: $0.mode, summary: $0.summary, calls: $0.calls, prompt_tokens: $0.promptTokens,
+                         completion_tokens: $0.completionTokens, cost_usd: $0.costUSD, latency_seconds: $0.latencySeconds,
+                         estimated_tokens: $0.estimatedTokens)
+        }
     }
 }

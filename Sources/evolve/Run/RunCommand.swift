@@ -71,6 +71,7 @@ struct RunCommand: AsyncParsableCommand {
             let settings = try RunSetup.settings(manifest)
             // Check everything the run needs before creating its directory.
             if settings.evaluatorCommand == nil { _ = try ProgramConfig.parse(configText, path: configFile?.path ?? "evolve.yaml") }
+            try RunDirectory.checkAvailable(name: manifest.name, runsRoot: RunSetup.runsRoot)
             let proposer = try await RunSetup.proposer(settings, manifest: manifest, seeds: seeds.seeds.map(\.program), say: say)
             let run = try RunDirectory.create(name: manifest.name, runsRoot: RunSetup.runsRoot, manifest: try manifest.encoded())
             say("run '\(run.name)' lives in \(run.root.path) (log: \(run.log.path)); \(seeds.seeds.count) seed(s): \(seeds.seeds.map(\.name).joined(separator: ", "))")

@@ -33,7 +33,7 @@ struct RunSettings {
         do {
             root = (try Yams.load(yaml: text) as? [String: Any]) ?? [:]
         } catch {
-            throw Failure(description: "\(path): not valid YAML: \(error)")
+            throw Failure(description: "\(path): not valid YAML: \(Self.oneLine(error)); fix the file's syntax")
         }
         var settings = RunSettings()
         var featuresGiven = false
@@ -113,6 +113,12 @@ struct RunSettings {
         "evaluator": ["command", "timeout", "parallel_evaluations"],
         "llm": ["api_base", "models", "api_key_env", "temperature", "max_tokens", "timeout"],
     ]
+
+    /// A parser message on one line (Yams puts the offending line and a caret under it on lines of their own).
+    static func oneLine(_ error: Error) -> String {
+        "\(error)".split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.allSatisfy { $0 == "^" } }
+            .joined(separator: " ")
+    }
 
     /// Typed reads that name the file and the key when a value has the wrong type.
     struct Reader {
