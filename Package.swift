@@ -56,17 +56,17 @@ let package = Package(
         .testTarget(name: "TRMKitTests", dependencies: ["TRMKit"], swiftSettings: nativeCPU),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         // A real loopback HTTP server the test targets share (scripted OpenAI-style answers).
-        .target(name: "LoopbackServer", path: "Tests/Support/LoopbackServer"),
-        .testTarget(name: "LLMClientTests", dependencies: ["LLMClient", "LoopbackServer"]),
+        .target(name: "TestSupport", path: "Tests/Support/TestSupport"),
+        .testTarget(name: "LLMClientTests", dependencies: ["LLMClient", "TestSupport"]),
         // Against a real llama.cpp server (scripts/test-real-llm.sh); skipped unless EVOLVE_REAL_LLM is set.
         .testTarget(name: "LLMClientRealServerTests", dependencies: ["LLMClient", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "EvolveCoreTests", dependencies: ["EvolveCore", "EvolveSupport"]),
-        .testTarget(name: "EvaluatorsTests", dependencies: ["Evaluators", "EvolveSupport"]),
+        .testTarget(name: "EvaluatorsTests", dependencies: ["Evaluators", "EvolveSupport", "TestSupport"]),
         // Evaluators and Sandbox: the offline mutator's children are compiled against TRMKit to measure validity.
-        .testTarget(name: "ProposersTests", dependencies: ["Proposers", "EvolveCore", "EvolveSupport", "LLMClient", "Evaluators", "Sandbox", "LoopbackServer"]),
+        .testTarget(name: "ProposersTests", dependencies: ["Proposers", "EvolveCore", "EvolveSupport", "LLMClient", "Evaluators", "Sandbox", "TestSupport"]),
         .testTarget(
             name: "evolveTests",
-            dependencies: ["evolve", "EvolveCore", "Evaluators", "EmbeddedSources", "LoopbackServer", .product(name: "Yams", package: "Yams")]),
+            dependencies: ["evolve", "EvolveCore", "Evaluators", "EmbeddedSources", "TestSupport", .product(name: "Yams", package: "Yams")]),
     ]
 )
 
@@ -78,7 +78,7 @@ package.targets.append(
 package.targets.append(.executableTarget(name: "evolve-dbbench", dependencies: ["EvolveCore", "EvolveSupport"]))
 // The evolution loop's own overhead per iteration at 1k, 10k and 100k programs (a benchmark).
 package.targets.append(
-    .executableTarget(name: "evolve-loopbench", dependencies: ["EvolveCore", "EvolveSupport", "LLMClient", "Proposers", "LoopbackServer"]))
+    .executableTarget(name: "evolve-loopbench", dependencies: ["EvolveCore", "EvolveSupport", "LLMClient", "Proposers", "TestSupport"]))
 if let tests = package.targets.first(where: { $0.name == "EvolveCoreTests" }) {
     tests.dependencies.append("evolve-dbbench")
 }

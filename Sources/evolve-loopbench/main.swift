@@ -9,7 +9,7 @@ import EvolveCore
 import EvolveSupport
 import Foundation
 import LLMClient
-import LoopbackServer
+import TestSupport
 import Proposers
 
 /// A program is a file with a number in its EVOLVE-BLOCK; the score is that number.

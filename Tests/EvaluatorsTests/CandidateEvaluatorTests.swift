@@ -1,6 +1,7 @@
 import EvolveCore
 import Foundation
 import Sandbox
+import TestSupport
 import Testing
 @testable import Evaluators
 
@@ -27,21 +28,7 @@ actor SharedModule {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-candidates-\(UUID().uuidString)")
 
     /// A tiny benchmark so tests spend seconds, not minutes.
-    static let tinyConfig = """
-        seed: 3
-        benchmarks:
-          - name: sudoku-4x4
-            generator: sudoku
-            box_rows: 2
-            box_columns: 2
-            difficulty: 8
-            train: 40
-            validation: 12
-            test: 12
-            train_flops: 1.0e10
-            eval_flops: 1.0e9
-            wall_seconds: 20
-        """
+    static let tinyConfig = Fixtures.tinySudokuConfig
 
     /// Evaluates `files` on the validation split under the run configuration `config` (YAML).
     /// `sourcePolicy: nil` for the tests below that run non-kernel (Foundation) programs on purpose, to

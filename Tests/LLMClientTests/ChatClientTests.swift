@@ -1,4 +1,4 @@
-import LoopbackServer
+import TestSupport
 import Foundation
 import Logging
 import Testing

@@ -1,4 +1,4 @@
-import LoopbackServer
+import TestSupport
 import Foundation
 import Testing
 @testable import LLMClient

@@ -1,4 +1,4 @@
-import LoopbackServer
+import TestSupport
 import EvolveCore
 import Foundation
 import LLMClient

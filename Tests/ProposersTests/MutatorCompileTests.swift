@@ -1,6 +1,7 @@
 import EvolveCore
 import Foundation
 import Sandbox
+import TestSupport
 import Testing
 @testable import Evaluators
 @testable import Proposers
@@ -14,21 +15,7 @@ import Testing
     static let count = Int(ProcessInfo.processInfo.environment["EVOLVE_MEASURE_COMPILE"] ?? "")
     static let runCount = Int(ProcessInfo.processInfo.environment["EVOLVE_MEASURE_RUN"] ?? "")
 
-    static let config = """
-        seed: 3
-        benchmarks:
-          - name: sudoku-4x4
-            generator: sudoku
-            box_rows: 2
-            box_columns: 2
-            difficulty: 8
-            train: 40
-            validation: 12
-            test: 12
-            train_flops: 1.0e10
-            eval_flops: 1.0e9
-            wall_seconds: 20
-        """
+    static let config = Fixtures.tinySudokuConfig
 
     @Test(.enabled(if: count != nil, "set EVOLVE_MEASURE_COMPILE=<children> to measure"))
     func childrenOfTheTRMSeedCompile() async throws {

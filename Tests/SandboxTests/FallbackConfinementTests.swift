@@ -48,7 +48,7 @@ import Glibc
         let result = try await sandbox.run(
             ["/bin/sh", "-c", "sh -c 'setsid sleep 300 &'; sleep 0.3; echo started"], in: workDir, limits: limits)
         #expect(result.succeeded && result.layers.contains(.orphanSweep))
-        #expect(Date().timeIntervalSince(start) < 20)  // far below the hostile program's own end (300 s or never)
+        #expect(Date().timeIntervalSince(start) < 120)  // far below the hostile program's own end (300 s or never), with room for a loaded machine
         var survivors = [Int32]()
         for _ in 0..<20 {
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
@@ -154,7 +154,7 @@ final class LoopbackListener {
         #expect(!result.layers.contains(.seccompNetworkFilter))
         #expect(result.layers.contains(.landlockWrites) == (real.landlockABI != nil))
         #expect(result.stdout.text.contains("done") && !result.stdout.text.contains("connected"), "\(result.stdout.text) \(result.stderr.text)")
-        #expect(Date().timeIntervalSince(start) < 20)  // far below the hostile program's own end (300 s or never)
+        #expect(Date().timeIntervalSince(start) < 120)  // far below the hostile program's own end (300 s or never), with room for a loaded machine
         var survivors = [Int32]()
         for _ in 0..<20 {
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

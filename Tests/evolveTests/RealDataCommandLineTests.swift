@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `evolve eval` on `data:` benchmarks, as a user runs it: every bad input ends with one `error:` line naming the
@@ -21,31 +22,7 @@ import Testing
     }
 
     /// A tiny honest TRMKit kernel (embedding → norm → head): well-formed answers at a tiny budget.
-    static let echoProgram = """
-        import TRMKit
-        struct Kernel: TRMKernel {
-            let embedding: Tensor
-            let head: Linear
-            init(task: TaskInfo, rng: inout SeededRNG) {
-                embedding = .parameter([task.vocabSize, 16], std: 1, rng: &rng)
-                head = Linear(16, task.vocabSize, rng: &rng)
-            }
-            var parameters: [Tensor] { [embedding] + head.parameters }
-            var settings: TrainingSettings { TrainingSettings(learningRate: 0.01, warmupSteps: 5, weightDecay: 0, emaDecay: 0.9) }
-            var report: [String: Double] { ["effective_depth": 1] }
-            func logits(_ batch: Batch, _ tape: Tape) -> Tensor {
-                head(tape.rmsNorm(tape.embedding(embedding, ids: batch.inputs)), tape)
-            }
-            mutating func train(_ trainer: Trainer) {
-                while !trainer.isOutOfBudget {
-                    let batch = trainer.next(8)
-                    trainer.step(loss: trainer.tape.stableMaxCrossEntropy(logits(batch, trainer.tape), labels: batch.labels!))
-                }
-            }
-            mutating func predict(_ batch: Batch, tape: Tape) -> Tensor { logits(batch, tape) }
-        }
-        @main struct Program { static func main() { TRMDriver.main(Kernel.self) } }
-        """
+    static let echoProgram = Fixtures.tinyKernel
 
     /// A valid 9×9 solution (the shifted-rows pattern) with digits relabelled by `shift`, and a question with
     /// `blanks` cells blanked at positions drawn from `seed`: distinct symmetry classes for distinct blank sets.

@@ -1,6 +1,6 @@
 import EvolveCore
 import Foundation
-import LoopbackServer
+import TestSupport
 import Testing
 @testable import evolve
 

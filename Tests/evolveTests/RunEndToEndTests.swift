@@ -1,6 +1,6 @@
 import EvolveCore
 import Foundation
-import LoopbackServer
+import TestSupport
 import Testing
 
 /// `evolve run` and `evolve resume` as a user runs them: the built binary, a scripted OpenAI-style server
