@@ -380,12 +380,12 @@ public actor EvolutionLoop {
         }
         let follow = try await apply(program, report: report, request: request, parentScore: parentScore, proposal: proposal)
         if follow.control, let ordinary = report.metrics {
-            let controlRequest = EvaluationRequest(split: .validation, trainingSeed: trainingSeed, permutationSeed: await nextSecret())
-            if let control = try? await limiter.run({ try await self.evaluator.evaluate(program, controlRequest) { _ in } }) {
-                let verdict = control.metrics.flatMap { evaluator.judgeControl(ordinary: ordinary, control: $0) }
-                    ?? (control.outcome == .evaluated ? nil : "the control run ended \(control.outcome.rawValue)")
-                try await recordControl(program.id, EvaluationRecord(split: .validation, trainingSeed: trainingSeed, report: control), verdict: verdict)
-                if verdict != nil { return }
+            if try await control(program, ordinary: ordinary) == false {
+                // The best it displaced may stand again without a control of its own: check the new best too.
+                while let best = try await bestNeedingControl(), let metrics = best.metrics {
+                    if try await control(best, ordinary: metrics) != false { break }
+                }
+                return
             }
         }
         if follow.test {
@@ -397,6 +397,24 @@ public actor EvolutionLoop {
     }
 
     func markEvaluating(_ id: String) throws { try store.markEvaluating(id) }
+
+    /// Runs the permutation control on `program`: true when it holds, false when it was flagged (and
+    /// disqualified), nil when the control could not run.
+    nonisolated func control(_ program: Program, ordinary: Metrics) async throws -> Bool? {
+        let request = EvaluationRequest(split: .validation, trainingSeed: trainingSeed, permutationSeed: await nextSecret())
+        guard let control = try? await limiter.run({ try await self.evaluator.evaluate(program, request) { _ in } }) else { return nil }
+        let verdict = control.metrics.flatMap { evaluator.judgeControl(ordinary: ordinary, control: $0) }
+            ?? (control.outcome == .evaluated ? nil : "the control run ended \(control.outcome.rawValue)")
+        try await recordControl(program.id, EvaluationRecord(split: .validation, trainingSeed: trainingSeed, report: control), verdict: verdict)
+        return verdict == nil
+    }
+
+    /// The current best, when no control run of it is stored yet.
+    func bestNeedingControl() throws -> Program? {
+        guard config.controlBests, evaluator.supportsControl, let best = try store.best() else { return nil }
+        let original = best.migratedFrom.flatMap { try? store.program($0) } ?? best
+        return try store.hasControl(original.id) ? nil : original
+    }
 
     /// Records an evaluation: status, metrics, placement (one transaction), then the commit and refs.
     /// Returns what to run next: the control (a new best) and the held-out test split (a new cell elite

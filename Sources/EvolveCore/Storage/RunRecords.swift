@@ -47,6 +47,11 @@ extension ProgramStore {
         if verdict != nil { try disqualify(id) }
     }
 
+    /// Whether a control run of the program is stored.
+    public func hasControl(_ id: String) throws -> Bool {
+        (try connection.query("SELECT 1 FROM evaluations WHERE program_id = ? AND kind = 'control' LIMIT 1", [.text(id)]).first) != nil
+    }
+
     /// Control verdicts of the run: program id → the evidence, for programs the control flagged.
     public func flaggedPrograms() throws -> [String: String] {
         var flagged: [String: String] = [:]
