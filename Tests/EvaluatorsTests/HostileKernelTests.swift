@@ -1,6 +1,7 @@
 import EvolveCore
 import Foundation
 import Sandbox
+import TestSupport
 import Testing
 @testable import Evaluators
 
@@ -37,43 +38,9 @@ extension SandboxedCandidates {
             buildArtifact?.contains("Resource temporarily unavailable") == true
         }
 
-        /// A small honest kernel (embedding → norm → head, the paper's scheme with one supervision step)
-        /// with room for a cheat: `extra` declarations, and `train`/`predict` bodies to replace.
-        static func kernel(
-            imports: String = "import TRMKit", extra: String = "",
-            train: String = """
-                while !trainer.isOutOfBudget {
-                    let batch = trainer.next(16)
-                    trainer.step(loss: trainer.tape.stableMaxCrossEntropy(logits(batch, trainer.tape), labels: batch.labels!))
-                }
-                """,
-            predict: String = "logits(batch, tape)"
-        ) -> String {
-            """
-            \(imports)
-            \(extra)
-            struct Kernel: TRMKernel {
-                let embedding: Tensor
-                let head: Linear
-                init(task: TaskInfo, rng: inout SeededRNG) {
-                    embedding = .parameter([task.vocabSize, 32], std: 1, rng: &rng)
-                    head = Linear(32, task.vocabSize, rng: &rng)
-                }
-                var parameters: [Tensor] { [embedding] + head.parameters }
-                var settings: TrainingSettings { TrainingSettings(learningRate: 0.01, warmupSteps: 5, weightDecay: 0, emaDecay: 0.9) }
-                var report: [String: Double] { ["effective_depth": 1] }
-                func logits(_ batch: Batch, _ tape: Tape) -> Tensor {
-                    head(tape.rmsNorm(tape.embedding(embedding, ids: batch.inputs)), tape)
-                }
-                mutating func train(_ trainer: Trainer) {
-                    \(train)
-                }
-                mutating func predict(_ batch: Batch, tape: Tape) -> Tensor {
-                    \(predict)
-                }
-            }
-            @main struct Program { static func main() { TRMDriver.main(Kernel.self) } }
-            """
+        /// A small honest kernel with room for a cheat (`Fixtures.kernel`).
+        static func kernel(imports: String = "import TRMKit", extra: String = "", train: String? = nil, predict: String? = nil) -> String {
+            Fixtures.kernel(imports: imports, extra: extra, train: train ?? Fixtures.honestTrain, predict: predict ?? Fixtures.honestPredict)
         }
 
         /// A 4×4 Sudoku solver on Swift integers (backtracking), as a cheat would embed it.

@@ -17,15 +17,32 @@ public enum Fixtures {
             wall_seconds: 20
         """
 
+    /// The honest training loop of `kernel`: the paper's scheme with one supervision step.
+    public static let honestTrain = """
+        while !trainer.isOutOfBudget {
+            let batch = trainer.next(16)
+            trainer.step(loss: trainer.tape.stableMaxCrossEntropy(logits(batch, trainer.tape), labels: batch.labels!))
+        }
+        """
+    public static let honestPredict = "logits(batch, tape)"
+
     /// A tiny honest TRMKit kernel (embedding → norm → head): well-formed answers at any budget.
-    public static let tinyKernel = """
-        import TRMKit
+    public static let tinyKernel = kernel()
+
+    /// A small TRMKit kernel (embedding → norm → head) with room for a cheat: `extra` declarations, and
+    /// `train`/`predict` bodies to replace.
+    public static func kernel(
+        imports: String = "import TRMKit", extra: String = "", train: String = honestTrain, predict: String = honestPredict
+    ) -> String {
+        """
+        \(imports)
+        \(extra)
         struct Kernel: TRMKernel {
             let embedding: Tensor
             let head: Linear
             init(task: TaskInfo, rng: inout SeededRNG) {
-                embedding = .parameter([task.vocabSize, 16], std: 1, rng: &rng)
-                head = Linear(16, task.vocabSize, rng: &rng)
+                embedding = .parameter([task.vocabSize, 32], std: 1, rng: &rng)
+                head = Linear(32, task.vocabSize, rng: &rng)
             }
             var parameters: [Tensor] { [embedding] + head.parameters }
             var settings: TrainingSettings { TrainingSettings(learningRate: 0.01, warmupSteps: 5, weightDecay: 0, emaDecay: 0.9) }
@@ -34,13 +51,13 @@ public enum Fixtures {
                 head(tape.rmsNorm(tape.embedding(embedding, ids: batch.inputs)), tape)
             }
             mutating func train(_ trainer: Trainer) {
-                while !trainer.isOutOfBudget {
-                    let batch = trainer.next(8)
-                    trainer.step(loss: trainer.tape.stableMaxCrossEntropy(logits(batch, trainer.tape), labels: batch.labels!))
-                }
+                \(train)
             }
-            mutating func predict(_ batch: Batch, tape: Tape) -> Tensor { logits(batch, tape) }
+            mutating func predict(_ batch: Batch, tape: Tape) -> Tensor {
+                \(predict)
+            }
         }
         @main struct Program { static func main() { TRMDriver.main(Kernel.self) } }
         """
+    }
 }
