@@ -31,7 +31,7 @@ let package = Package(
         // installed binary compiles candidates and scaffolds `evolve init` with no checkout beside it.
         .target(name: "EmbeddedSources"),
         .target(name: "Sandbox", dependencies: ["CShims", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "LLMClient", dependencies: ["CCurl", "CShims", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "LLMClient", dependencies: ["CCurl", "CShims", "EvolveSupport", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "EvolveCore",
             dependencies: ["CSQLite", "CGit2", "EvolveSupport", .product(name: "Logging", package: "swift-log")]),

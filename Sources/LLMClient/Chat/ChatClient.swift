@@ -1,3 +1,4 @@
+import EvolveSupport
 import Foundation
 import Logging
 
@@ -53,7 +54,7 @@ public actor ChatClient {
     private let environment: [String: String]
     private var consecutiveFailures = 0
     private var breakerOpenedAt: Date?
-    private var rng: UInt64
+    private var rng: SplitMix64
     private var replayed: [String: [String]] = [:]
     private let logger: Logger
 
@@ -67,7 +68,7 @@ public actor ChatClient {
         self.mode = mode
         self.environment = environment
         self.logger = logger
-        rng = seed
+        rng = SplitMix64(seed: seed)
     }
 
     /// Whether the breaker currently refuses calls.
@@ -356,13 +357,7 @@ public actor ChatClient {
         }
     }
 
-    private func unit() -> Double {
-        rng &+= 0x9E37_79B9_7F4A_7C15
-        var z = rng
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
-    }
+    private func unit() -> Double { rng.unit() }
 
     // MARK: - Record / replay (headers are not recorded; bodies pass the redactor, in case a prompt or
     // an answer holds something key-shaped, and replay looks requests up redacted the same way)

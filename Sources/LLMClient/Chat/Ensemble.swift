@@ -1,22 +1,20 @@
+import EvolveSupport
+
 /// Several models with weights; `pick()` draws one, seeded and reproducible. `reward` is the hook for
 /// the evolution loop to shift weights toward models that improve programs per dollar.
 public struct Ensemble: Sendable {
     public private(set) var weights: [String: Double]
-    private var state: UInt64
+    private var generator: SplitMix64
 
     public init(weights: [String: Double], seed: UInt64) {
         precondition(!weights.isEmpty && weights.values.allSatisfy { $0 > 0 }, "an ensemble needs positive weights")
         self.weights = weights
-        state = seed
+        generator = SplitMix64(seed: seed)
     }
 
     /// A model name with probability proportional to its weight.
     public mutating func pick() -> String {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        var draw = Double((z ^ (z >> 31)) >> 11) / Double(1 << 53) * weights.values.reduce(0, +)
+        var draw = generator.unit() * weights.values.reduce(0, +)
         let names = weights.keys.sorted()
         for name in names {
             draw -= weights[name]!
