@@ -24,7 +24,7 @@ struct InspectCommand: ParsableCommand {
             let newest = runs.max { a, b in
                 let da = (try? fm.attributesOfItem(atPath: root.appendingPathComponent(a).path)[.modificationDate] as? Date) ?? .distantPast
                 let db = (try? fm.attributesOfItem(atPath: root.appendingPathComponent(b).path)[.modificationDate] as? Date) ?? .distantPast
-                return (da ?? .distantPast) < (db ?? .distantPast)
+                return da < db
             }
             guard let newest else {
                 throw RunSetup.Failure(description: "no runs under \(root.path); start one with `evolve run --seed DIR` or name a run")
