@@ -1,22 +1,41 @@
-/// 64-bit FNV-1a: a small, stable content hash for cache keys and program identity (not for security).
+/// 64-bit FNV-1a: a small, stable content hash for cache keys, program identity and data sets (not for
+/// security). Inlinable, so hashing a streamed file from another module runs as a plain loop.
 public struct FNV1a: Sendable {
-    public private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+    @usableFromInline var state: UInt64 = 0xcbf2_9ce4_8422_2325
 
     public init() {}
 
+    public var value: UInt64 { state }
+
     /// Mixes `bytes` in, then a separator, so ("ab", "c") and ("a", "bc") hash differently.
+    @inlinable
     public mutating func combine(_ bytes: some Sequence<UInt8>) {
+        var v = state
         for byte in bytes {
-            value ^= UInt64(byte)
-            value &*= 0x0000_0100_0000_01b3
+            v ^= UInt64(byte)
+            v &*= 0x0000_0100_0000_01b3
         }
-        value ^= 0xff
-        value &*= 0x0000_0100_0000_01b3
+        v ^= 0xff
+        v &*= 0x0000_0100_0000_01b3
+        state = v
+    }
+
+    /// The same, from a raw buffer (a chunk read from a file).
+    @inlinable
+    public mutating func combine(_ bytes: UnsafeRawBufferPointer) {
+        var v = state
+        for byte in bytes {
+            v ^= UInt64(byte)
+            v &*= 0x0000_0100_0000_01b3
+        }
+        v ^= 0xff
+        v &*= 0x0000_0100_0000_01b3
+        state = v
     }
 
     /// The hash as 16 lowercase hex digits.
     public var hex: String {
-        let digits = String(value, radix: 16)
+        let digits = String(state, radix: 16)
         return String(repeating: "0", count: 16 - digits.count) + digits
     }
 }

@@ -1,3 +1,4 @@
+import EvolveSupport
 import EmbeddedSources
 import Foundation
 
@@ -102,18 +103,4 @@ public struct TRMKitModule: Sendable {
         try FileManager.default.moveItem(at: staging, to: dir)
         return TRMKitModule(directory: dir, sourceHash: hash)
     }
-}
-
-/// 64-bit FNV-1a: a small, stable content hash for cache keys.
-struct FNV1a {
-    private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
-    mutating func combine(_ bytes: [UInt8]) {
-        for byte in bytes {
-            value ^= UInt64(byte)
-            value &*= 0x0000_0100_0000_01b3
-        }
-        value ^= 0xff  // separator between combined chunks
-        value &*= 0x0000_0100_0000_01b3
-    }
-    var hex: String { String(value, radix: 16) }
 }

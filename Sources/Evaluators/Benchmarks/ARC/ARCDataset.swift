@@ -38,12 +38,12 @@ enum ARCDataset {
         var prefix = ""
         var pools: [Pool] = []
         var files: [String] = []
-        var hasher = ContentHasher()
+        var hasher = FNV1a()
         var leftOut: [String] = []
 
         mutating func add(_ name: String, _ data: Data) {
             files.append(prefix + name)
-            hasher.combine(prefix + name)
+            hasher.combine((prefix + name).utf8)
             data.withUnsafeBytes { hasher.combine($0) }
         }
     }
@@ -110,7 +110,7 @@ enum ARCDataset {
     }
 
     private static func salt(_ name: String) -> UInt64 {
-        var hasher = EvolveSupport.FNV1a()
+        var hasher = FNV1a()
         hasher.combine(name.utf8)
         return hasher.value
     }

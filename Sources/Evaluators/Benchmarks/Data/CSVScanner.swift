@@ -29,14 +29,14 @@ struct CSVScanner {
     private(set) var sawHeader = false
     private var nonEmptyLines = 0
     private var pending: [UInt8] = []
-    private var hasher = ContentHasher()
+    private var hasher = FNV1a()
     private var ranges: [Range<Int>] = []
     private var columns = (question: 1, answer: 2, rating: Optional(3))
     private var neededFields = 3
 
     init(path: String) { self.path = path }
 
-    /// FNV-1a (`ContentHasher`) over every line's bytes (line end excluded), in order.
+    /// FNV-1a over every line's bytes (line end excluded), in order.
     var contentHash: String { hasher.hex }
 
     private static let newline = UInt8(ascii: "\n"), carriageReturn = UInt8(ascii: "\r")

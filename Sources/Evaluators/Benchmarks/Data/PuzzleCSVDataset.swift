@@ -95,7 +95,7 @@ enum PuzzleCSVDataset {
                 path: path, format: format.format, files: pools.map(\.name), contentHash: "", seed: seed,
                 drawn: DataSource.Counts(train: 0, validation: 0, test: 0), available: 0))
         var seen = Set<UInt64>()
-        var hasher = ContentHasher()
+        var hasher = FNV1a()
         for pool in pools {
             let need = pool.targets.map(\.count).reduce(0, +)
             var capacity = need + max(32, need / 8)
@@ -131,8 +131,8 @@ enum PuzzleCSVDataset {
                     }
                     guard targetIndex < pool.targets.count else { break }
                     let puzzle = try format.verified(question: row.question, answer: row.answer, line: row.line, path: pool.file)
-                    var keyHash = ContentHasher()
-                    keyHash.combine(format.key(puzzle))
+                    var keyHash = FNV1a()
+                    keyHash.combine(format.key(puzzle).utf8)
                     guard local.insert(keyHash.value).inserted else {
                         copies += 1
                         continue
@@ -158,8 +158,8 @@ enum PuzzleCSVDataset {
                 splits.source.available += available
                 if belowRating > 0 { splits.source.leftOut.append("\(pool.name): \(belowRating) rows below min_rating \(minRating ?? 0)") }
                 if copies > 0 { splits.source.leftOut.append("\(pool.name): \(copies) symmetric copies of puzzles already drawn") }
-                hasher.combine(pool.name)
-                hasher.combine(scanner.contentHash)
+                hasher.combine(pool.name.utf8)
+                hasher.combine(scanner.contentHash.utf8)
                 break
             }
         }
@@ -169,7 +169,7 @@ enum PuzzleCSVDataset {
     }
 
     private static func salt(_ name: String) -> UInt64 {
-        var hasher = EvolveSupport.FNV1a()
+        var hasher = FNV1a()
         hasher.combine(name.utf8)
         return hasher.value
     }
