@@ -452,9 +452,8 @@ public actor EvolutionLoop {
                 iteration: program.iteration, parentID: parentID, proposal: nil)
             notify(ProposalFeedback(proposal: proposal, outcome: outcome, scoreChange: change))
         }
-        try commit(program.id)
-        if let stored = try store.program(program.id), let commitID = stored.commitID {
-            if placement.isNewIslandBest { try lineage.point("island-\(stored.island)", to: commitID) }
+        if let commitID = try commit(program.id) {
+            if placement.isNewIslandBest { try lineage.point("island-\(program.island)", to: commitID) }
             if placement.isNewBest { try lineage.point("best", to: commitID) }
         }
         try saveState()
@@ -532,12 +531,15 @@ public actor EvolutionLoop {
         }
     }
 
-    /// Commits a program whose parents are committed; seeds are root commits.
-    func commit(_ id: String) throws {
-        guard let program = try store.program(id), program.commitID == nil else { return }
-        let parentCommits = try program.parents.compactMap { try store.program($0)?.commitID }
+    /// Commits a program whose parents are committed (seeds are root commits); returns its commit id.
+    @discardableResult
+    func commit(_ id: String) throws -> String? {
+        guard let program = try store.program(id) else { return nil }
+        if let existing = program.commitID { return existing }
+        let parentCommits = try program.parents.compactMap { try store.commitID(of: $0) }
         let commitID = try lineage.commit(program, parentCommits: parentCommits)
         try store.setCommit(id, commitID)
+        return commitID
     }
 
     /// Commits what a crash left uncommitted and points the refs at the bests again.

@@ -113,6 +113,11 @@ extension ProgramStore {
         try connection.run("INSERT OR REPLACE INTO meta VALUES (?, ?)", [.text("run." + key), .text(value)])
     }
 
+    /// A program's lineage commit, without reading its files.
+    public func commitID(of id: String) throws -> String? {
+        try connection.query("SELECT commit_id FROM programs WHERE id = ?", [.text(id)]).first?.first?.text
+    }
+
     /// Programs with no commit yet (a crash between the database write and the commit), oldest first.
     public func programsWithoutCommit() throws -> [Program] {
         try connection.query(
