@@ -307,7 +307,8 @@ public final class ProgramStore {
     }
 
     public func setCommit(_ id: String, _ commit: String) throws {
-        try db.run("UPDATE programs SET commit_id = ? WHERE id = ?", [.text(commit), .text(id)])
+        // Copies migrated before the original was committed share its commit.
+        try db.run("UPDATE programs SET commit_id = ? WHERE id = ? OR migrated_from = ?", [.text(commit), .text(id), .text(id)])
     }
 
     public func setTestMetrics(_ id: String, _ metrics: Metrics) throws {
@@ -329,8 +330,10 @@ public final class ProgramStore {
     /// The best evaluated program overall (ties broken by content hash, for determinism).
     public func best() throws -> Program? {
         let bests = islands.compactMap { island in island.bestProgram.map { ($0, island.bestScore ?? 0) } }
-        guard let top = bests.max(by: { ($0.1, hashOf[$1.0] ?? "") < ($1.1, hashOf[$0.0] ?? "") }) else { return nil }
-        return try program(top.0)
+        guard let top = bests.max(by: { ($0.1, hashOf[$1.0] ?? "") < ($1.1, hashOf[$0.0] ?? "") }),
+              let found = try program(top.0) else { return nil }
+        // A migrated copy stands for its original: the original holds the commit, the evaluations and the control.
+        return try found.migratedFrom.flatMap { try program($0) } ?? found
     }
 
     var bestScore: Double? { islands.compactMap(\.bestScore).max() }

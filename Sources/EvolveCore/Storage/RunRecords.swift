@@ -121,7 +121,7 @@ extension ProgramStore {
     /// Programs with no commit yet (a crash between the database write and the commit), oldest first.
     public func programsWithoutCommit() throws -> [Program] {
         try connection.query(
-            "SELECT \(Self.columns) FROM programs WHERE commit_id IS NULL AND status IN ('evaluated', 'failed', 'rejected') ORDER BY rowid"
+            "SELECT \(Self.columns) FROM programs WHERE commit_id IS NULL AND migrated_from IS NULL AND status IN ('evaluated', 'failed', 'rejected') ORDER BY rowid"
         ).map(decodeRow)
     }
 
