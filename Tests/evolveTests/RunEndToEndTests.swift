@@ -122,7 +122,10 @@ import Testing
         // The revert to the seed was a duplicate: recorded, never evaluated again.
         let attempts = try store.attempts(from: programs.map(\.id), limit: 1000)
         let duplicate = try #require(attempts.first { $0.outcome == .duplicate })
-        #expect(try store.evaluationCount(programID: duplicate.programID!, split: .validation) == 1)
+        // (Its validation evaluations are its own race's, one per training seed, none for the duplicate.)
+        let original = try #require(try store.program(duplicate.programID!))
+        #expect(try store.evaluationCount(programID: original.id, split: .validation) == original.scoreStats?.n)
+        #expect(try store.trainingSeeds(of: original.id).count == (try store.evaluationCount(programID: original.id)))
         #expect(programs.allSatisfy { $0.status != .queued && $0.status != .evaluating })
     }
 
