@@ -444,8 +444,12 @@ public actor EvolutionLoop {
             try await group.waitForAll()
         }
         await releaseRace(mine.map(\.id))
+        // Only the programs this race topped up are settled here (another race settles the others when
+        // their seeds are in); the contender, ids[0], last: its placement decides the follow-ups.
+        let claimed = Set(mine.map(\.id))
         var follow: (test: Bool, control: Bool, race: [String]) = (false, false, [])
-        for id in ids.reversed() { follow = try await settle(id) }
+        for id in ids.dropFirst().reversed() where claimed.contains(id) { _ = try await settle(id) }
+        if let contender = ids.first, claimed.contains(contender) { follow = try await settle(contender) }
         return follow
     }
 
