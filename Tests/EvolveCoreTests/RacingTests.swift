@@ -133,6 +133,22 @@ import Testing
         #expect(try reopened.trainingSeeds(of: racer) == [1, 9])
     }
 
+    @Test func theControlComparesAgainstTheMeanOverTrainingSeeds() throws {
+        let db = try store()
+        func benchmarks(_ exact: Double, _ token: Double) -> Metrics {
+            Metrics(benchmarks: ["b": BenchmarkMetrics(exactAccuracy: exact, tokenAccuracy: token, parameters: 7)], split: "validation")
+        }
+        let id = try db.add(Program(files: ["k.swift": "m"])).id
+        try db.complete(id, status: .evaluated, metrics: benchmarks(0.6, 0.9), descriptors: ["x": 3],
+                        evaluation: EvaluationRecord(split: .validation, trainingSeed: 1, report: EvaluationReport(outcome: .evaluated, metrics: benchmarks(0.6, 0.9))))
+        try db.recordRepeat(id, EvaluationRecord(split: .validation, trainingSeed: 2, report: EvaluationReport(outcome: .evaluated, metrics: benchmarks(0.2, 0.7))))
+        try db.recordRepeat(id, EvaluationRecord(split: .validation, trainingSeed: 3, report: EvaluationReport(outcome: .rejected)))
+        let mean = try #require(try db.meanValidationMetrics(of: id)?.benchmarks["b"])
+        #expect(abs(mean.exactAccuracy - 0.4) < 1e-12 && abs(mean.tokenAccuracy - 0.8) < 1e-12 && mean.parameters == 7)
+        // The selection score counts the failed run as 0; the control's reference averages the runs that scored.
+        #expect(abs((db.scoreStats(of: id)?.mean ?? 0) - 0.8 / 3) < 1e-12)
+    }
+
     @Test func theStandardErrorOfTheDifferenceIsPooledWithAFloor() {
         let rule = RacingRule(repeats: 3, margin: 1, noiseFloor: 0.03)
         let identical = ScoreStats(scores: [1, 1, 1])

@@ -412,11 +412,12 @@ public actor EvolutionLoop {
 
     /// The permutation control for a new (confirmed) best, the held-out test score for a new cell elite.
     nonisolated func followUp(_ id: String, _ follow: (test: Bool, control: Bool, race: [String])) async throws {
-        guard follow.test || follow.control, let program = try await storedProgram(id), let ordinary = program.metrics else { return }
+        guard follow.test || follow.control, let program = try await storedProgram(id),
+              let ordinary = try await meanMetrics(id) ?? program.metrics else { return }
         if follow.control {
             if try await control(program, ordinary: ordinary) == false {
                 // The best it displaced may stand again without a control of its own: check the new best too.
-                while let best = try await bestNeedingControl(), let metrics = best.metrics {
+                while let best = try await bestNeedingControl(), let metrics = try await meanMetrics(best.id) ?? best.metrics {
                     if try await control(best, ordinary: metrics) != false { break }
                 }
                 return
@@ -431,6 +432,9 @@ public actor EvolutionLoop {
     }
 
     func storedProgram(_ id: String) throws -> Program? { try store.program(id) }
+
+    /// The control compares against the mean over the program's training seeds, not one run.
+    func meanMetrics(_ id: String) throws -> Metrics? { try store.meanValidationMetrics(of: id) }
 
     /// Runs a race: evaluates each program in `ids` with new training seeds until it has `repeats`
     /// (at most `parallel` evaluations at once, through the limiter), then settles them, the contender

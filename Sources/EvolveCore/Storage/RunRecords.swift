@@ -59,6 +59,27 @@ extension ProgramStore {
         if verdict != nil { try disqualify(id) }
     }
 
+    /// A program's validation metrics averaged over its ordinary evaluations (each benchmark's exact and
+    /// token accuracy, each named value): what the permutation control compares against, so one lucky
+    /// or unlucky seed does not decide its verdict. Nil when none ended evaluated.
+    public func meanValidationMetrics(of id: String) throws -> Metrics? {
+        let all = try connection.query(
+            "SELECT metrics FROM evaluations WHERE program_id = ? AND split = 'validation' AND kind = 'ordinary' AND outcome = 'evaluated' ORDER BY id",
+            [.text(id)]
+        ).compactMap { row in row[0].text.flatMap { try? JSONDecoder().decode(Metrics.self, from: Data($0.utf8)) } }
+        guard var mean = all.first else { return nil }
+        let count = Double(all.count)
+        for (name, first) in mean.benchmarks {
+            let runs = all.compactMap { $0.benchmarks[name] }
+            var averaged = first
+            averaged.exactAccuracy = runs.map(\.exactAccuracy).reduce(0, +) / Double(runs.count)
+            averaged.tokenAccuracy = runs.map(\.tokenAccuracy).reduce(0, +) / Double(runs.count)
+            mean.benchmarks[name] = averaged
+        }
+        for key in mean.values.keys { mean.values[key] = all.map { $0.values[key] ?? 0 }.reduce(0, +) / count }
+        return mean
+    }
+
     /// Records one evaluation of the best's re-scoring with a fresh training seed (kind `fresh`).
     public func recordFresh(_ id: String, _ record: EvaluationRecord) throws {
         var record = record
