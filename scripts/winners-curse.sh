@@ -7,13 +7,18 @@
 # within about one standard error; with one evaluation it is the size of a lucky seed.
 #   scripts/winners-curse.sh [evaluations=60] [seed dir=Programs/trm] [repeats=3]
 # Both runs run side by side with --parallel 1 each. The lead runs it at full size; it takes hours.
+# EVOLVE_BIN=path/to/evolve skips the release build (e.g. a debug binary for a quick try).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 evaluations="${1:-60}"
 seed="${2:-Programs/trm}"
 repeats="${3:-3}"
-swift build -c release --product evolve >/dev/null
-evolve="$PWD/.build/release/evolve"
+if [ -n "${EVOLVE_BIN:-}" ]; then
+  evolve="$(cd "$(dirname "$EVOLVE_BIN")" && pwd)/$(basename "$EVOLVE_BIN")"
+else
+  swift build -c release --product evolve >/dev/null
+  evolve="$PWD/.build/release/evolve"
+fi
 export EVOLVE_RUNS="${EVOLVE_RUNS:-$PWD/runs}"
 mkdir -p "$EVOLVE_RUNS"
 unset EVOLVE_LLM_BASE_URL EVOLVE_LLM_MODEL   # the offline mutator: the same proposer for both arms
@@ -23,7 +28,8 @@ base="$seed/evolve.yaml"
 for arm in 1 "$repeats"; do
   config="$EVOLVE_RUNS/curse-$stamp-r$arm.yaml"
   {
-    cat "$base"
+    # The seed's own settings, less the keys this experiment sets.
+    grep -Ev '^(repeats|max_evaluations|fresh_seeds|max_iterations):' "$base"
     printf '\nrepeats: %s\nmax_evaluations: %s\nfresh_seeds: 5\n' "$arm" "$evaluations"
   } >"$config"
   # Iterations are not the limit (evaluations are): a generous cap only.
