@@ -27,7 +27,10 @@ def score(pid):
     row = db.execute("select score, test_metrics from programs where id = ?", (pid,)).fetchone()
     return row[0], (json.loads(row[1]) if row[1] else None)
 seed_scores = [score(s)[0] for s in seeds]
-best = db.execute("select id, score, test_metrics from programs where status = 'evaluated' and score is not null order by score desc limit 1").fetchone()
+# The run's best is the store's (racing: a confirmed program), not the highest mean of any program.
+kept = db.execute("select value from meta where key = 'best_program'").fetchone()
+best = db.execute("select id, score, test_metrics from programs where id = ?", (kept[0],)).fetchone() if kept else \
+    db.execute("select id, score, test_metrics from programs where status = 'evaluated' and score is not null order by score desc limit 1").fetchone()
 evaluations = db.execute("select count(*) from evaluations where kind = 'ordinary' and split = 'validation'").fetchone()[0]
 flagged = db.execute("select count(*) from evaluations where kind = 'control' and artifacts like '%flagged%'").fetchone()[0]
 hours = state["elapsedBefore"] / 3600

@@ -51,7 +51,10 @@ db = sqlite3.connect(sys.argv[1])
 ok = db.execute("pragma integrity_check").fetchone()[0]
 print("integrity_check:", ok)
 missing = db.execute("select count(*) from programs where status in ('evaluated','failed','rejected') and commit_id is null").fetchone()[0]
-repeated = db.execute("select count(*) from (select program_id, split, count(*) c from evaluations group by program_id, split having c > 1)").fetchone()[0]
+# Racing evaluates a program several times, each with its own training seed: a seed used twice for one
+# program is an evaluation repeated; so is a race beyond its target.
+repeated = db.execute("select count(*) from (select program_id, training_seed, count(*) c from evaluations group by program_id, training_seed having c > 1)").fetchone()[0]
+repeated += db.execute("select count(*) from programs where migrated_from is null and score_n > max(3, race_target)").fetchone()[0]
 unfinished = db.execute("select count(*) from programs where status in ('queued','evaluating')").fetchone()[0]
 total = db.execute("select count(*) from programs").fetchone()[0]
 print(f"programs {total}, without commit {missing}, evaluated twice {repeated}, unfinished {unfinished}")

@@ -82,6 +82,9 @@ private struct DeadProposer: Proposer {
         config.maxIterations = iterations
         config.parallel = 2
         config.strategy = strategy
+        // The default racing (3 seeds, margin 1); `NumberEvaluator` is noiseless, so the floor under the
+        // SD is its resolution rather than a training run's noise.
+        config.racing.noiseFloor = 0.005
         return config
     }
 
@@ -129,8 +132,21 @@ private struct DeadProposer: Proposer {
         #expect(attempts.contains { $0.outcome == .duplicate })
         #expect(attempts.contains { $0.outcome == .proposalFailed && $0.detail.contains("did not match") })
         #expect(programs.contains { $0.status == .failed })
-        #expect(try store.evaluationCount() == programs.filter { $0.migratedFrom == nil }.count
-            + programs.filter { $0.testMetrics != nil && $0.migratedFrom == nil }.count)
+        // Every evaluation is stored: a program's validation runs (one, or `repeats` for a contender and
+        // the incumbents it raced) give its mean and count; one test run per elite; the best's fresh seeds.
+        var stored = 0
+        for program in programs where program.migratedFrom == nil {
+            let validation = try store.evaluationCount(programID: program.id, split: .validation)
+            #expect(validation == (program.status == .evaluated ? program.scoreStats?.n : 1), "program \(program.id)")
+            #expect(validation == 1 || validation == 3)
+            #expect(try store.trainingSeeds(of: program.id).count == (try store.evaluationCount(programID: program.id)))
+            stored += validation + (program.testMetrics != nil ? 1 : 0)
+        }
+        #expect(programs.contains { ($0.scoreStats?.n ?? 0) == 3 })
+        let bestProgram = try #require(try store.best())
+        #expect(bestProgram.scoreStats?.n == 3)
+        #expect(try store.assessment(of: bestProgram.id)?.test?.n == 3)
+        #expect(try store.evaluationCount() == stored + 2 * 3)
         #expect(try store.spend().costUSD > 0.009)
     }
 
@@ -140,15 +156,22 @@ private struct DeadProposer: Proposer {
         let store = try ProgramStore(path: run.database.path, config: database, seed: 42)
         let before = try store.evaluationCount()
         let evaluatedBefore = Set(try store.programs(status: .evaluated).filter { $0.migratedFrom == nil }.map(\.id))
+        var statsBefore: [String: ScoreStats] = [:]
+        for id in evaluatedBefore { statsBefore[id] = try store.program(id)?.scoreStats }
 
         let again = try RunDirectory.open("resume", runsRoot: runs)
         let summary = try await loop(again, config(12)).run(seeds: [Program(files: files(0.2))])
         #expect(summary.iterations == 12)
         let reopened = try ProgramStore(path: run.database.path, config: database, seed: 42)
         for id in evaluatedBefore { #expect(try reopened.evaluationCount(programID: id) >= 1) }
-        // The seed was not evaluated again: one validation evaluation plus at most one test evaluation.
+        // The seed was not evaluated again: its race (3 training seeds) ran once, before the resume; a
+        // program's mean, SD and count are what they were unless it raced again since.
         let seed = try #require(try reopened.programs(status: .evaluated).first { $0.parents.isEmpty && $0.migratedFrom == nil })
-        #expect(try reopened.evaluationCount(programID: seed.id, split: .validation) == 1)
+        #expect(try reopened.evaluationCount(programID: seed.id, split: .validation) == 3)
+        for (id, stats) in statsBefore {
+            let now = try reopened.program(id)?.scoreStats
+            #expect(now == stats || (stats.n == 1 && now?.n == 3), "program \(id)")
+        }
         #expect(try reopened.evaluationCount() > before)
     }
 
@@ -170,7 +193,8 @@ private struct DeadProposer: Proposer {
         #expect(children.allSatisfy { $0.parents == [seed.id] })
 
         let climb = try RunDirectory.create(name: "climb", runsRoot: runs)
-        _ = try await loop(climb, config(8, .hillClimb)).run(seeds: [Program(files: files(0.3))])
+        // 12 iterations: a race keeps its iteration in flight, so the next few proposals start from the best before it.
+        _ = try await loop(climb, config(12, .hillClimb)).run(seeds: [Program(files: files(0.3))])
         let climbed = try ProgramStore(path: climb.database.path, config: database, seed: 42)
         let evaluated = try climbed.programs(status: .evaluated).filter { $0.proposal != nil }.sorted { $0.iteration < $1.iteration }
         // Each child's parent was the best program when it was proposed: its generation keeps growing.

@@ -26,6 +26,8 @@ import Yams
         #expect(settings.database == DatabaseConfig())
         #expect(settings.run.randomSeed == 42 && settings.run.crossoverRate == 0.1 && settings.run.maxOutageSeconds == 1800)
         #expect(settings.run.maxIterations == 100)
+        #expect(settings.run.racing == RacingRule() && settings.run.driftThreshold == 0.1 && settings.run.gapThreshold == 0.1)
+        #expect(settings.run.freshSeeds == nil && settings.run.maxEvaluations == nil)
     }
 
     @Test func everyKeyOfTheTemplateHasAComment() {

@@ -122,7 +122,10 @@ import Testing
         // The revert to the seed was a duplicate: recorded, never evaluated again.
         let attempts = try store.attempts(from: programs.map(\.id), limit: 1000)
         let duplicate = try #require(attempts.first { $0.outcome == .duplicate })
-        #expect(try store.evaluationCount(programID: duplicate.programID!, split: .validation) == 1)
+        // (Its validation evaluations are its own race's, one per training seed, none for the duplicate.)
+        let original = try #require(try store.program(duplicate.programID!))
+        #expect(try store.evaluationCount(programID: original.id, split: .validation) == original.scoreStats?.n)
+        #expect(try store.trainingSeeds(of: original.id).count == (try store.evaluationCount(programID: original.id)))
         #expect(programs.allSatisfy { $0.status != .queued && $0.status != .evaluating })
     }
 
@@ -171,11 +174,16 @@ import Testing
             #expect(program.commitID != nil, "program \(program.id) has no commit")
             #expect(program.status != .queued && program.status != .evaluating)
         }
-        // No program was evaluated twice on the same split.
+        // No program was evaluated twice with one training seed, none beyond its race (1 evaluation, or the
+        // default `repeats` of 3 for a contender and the incumbents it raced), each race finished, and
+        // each elite scored once on the test split.
         for program in programs where program.migratedFrom == nil {
-            #expect(try after.evaluationCount(programID: program.id, split: .validation) == 1, "program \(program.id)")
+            let validation = try after.evaluationCount(programID: program.id, split: .validation)
+            #expect(validation == 1 || validation == 3, "program \(program.id): \(validation) validation evaluations")
+            #expect(try after.trainingSeeds(of: program.id).count == (try after.evaluationCount(programID: program.id)), "program \(program.id)")
             #expect(try after.evaluationCount(programID: program.id, split: .test) <= 1, "program \(program.id)")
         }
+        #expect(try after.pendingRaces().isEmpty)
         #expect(try git(runs.appendingPathComponent("killed/lineage"), ["fsck", "--strict"]).contains("error") == false)
     }
 }

@@ -92,12 +92,15 @@ public struct Program: Codable, Sendable, Equatable, Identifiable {
     public var proposal: Proposal?
     /// The program this one is a migrated copy of, if any (migrants are never migrated again).
     public var migratedFrom: String?
+    /// The selection score over every ordinary validation evaluation (mean, SD, count); nil before the
+    /// first. `metrics` stays the first evaluation's.
+    public var scoreStats: ScoreStats?
 
     public init(
         id: String = UUID().uuidString.lowercased(), files: [String: String], parents: [String] = [], island: Int = 0,
         generation: Int = 0, iteration: Int = 0, status: ProgramStatus = .queued, metrics: Metrics? = nil,
         testMetrics: Metrics? = nil, descriptors: [String: Double] = [:], commitID: String? = nil, created: Date = Date(),
-        proposal: Proposal? = nil, migratedFrom: String? = nil
+        proposal: Proposal? = nil, migratedFrom: String? = nil, scoreStats: ScoreStats? = nil
     ) {
         self.id = id
         storedFiles = files
@@ -114,10 +117,12 @@ public struct Program: Codable, Sendable, Equatable, Identifiable {
         self.created = created
         self.proposal = proposal
         self.migratedFrom = migratedFrom
+        self.scoreStats = scoreStats
     }
 
-    /// The score selection uses: the validation `combinedScore`, or nil before evaluation.
-    public var score: Double? { status == .evaluated ? metrics?.combinedScore : nil }
+    /// The score selection uses: the mean validation `combinedScore` over its training seeds (the first
+    /// evaluation's when no mean is stored), or nil before evaluation.
+    public var score: Double? { status == .evaluated ? (scoreStats?.mean ?? metrics?.combinedScore) : nil }
 
     /// A stable content hash of the files (paths included), independent of dictionary order.
     public static func hash(_ files: [String: String]) -> String {
@@ -131,7 +136,7 @@ public struct Program: Codable, Sendable, Equatable, Identifiable {
 
     enum CodingKeys: String, CodingKey {
         case id, files, parents, island, generation, iteration, status, metrics, testMetrics, descriptors, commitID, created
-        case proposal, migratedFrom
+        case proposal, migratedFrom, scoreStats
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -150,6 +155,7 @@ public struct Program: Codable, Sendable, Equatable, Identifiable {
         try c.encode(created, forKey: .created)
         try c.encodeIfPresent(proposal, forKey: .proposal)
         try c.encodeIfPresent(migratedFrom, forKey: .migratedFrom)
+        try c.encodeIfPresent(scoreStats, forKey: .scoreStats)
     }
 
     /// Decoding recomputes the hash from the files: a stored hash is never trusted.
@@ -164,7 +170,8 @@ public struct Program: Codable, Sendable, Equatable, Identifiable {
             descriptors: try c.decode([String: Double].self, forKey: .descriptors),
             commitID: try c.decodeIfPresent(String.self, forKey: .commitID), created: try c.decode(Date.self, forKey: .created),
             proposal: try c.decodeIfPresent(Proposal.self, forKey: .proposal),
-            migratedFrom: try c.decodeIfPresent(String.self, forKey: .migratedFrom))
+            migratedFrom: try c.decodeIfPresent(String.self, forKey: .migratedFrom),
+            scoreStats: try c.decodeIfPresent(ScoreStats.self, forKey: .scoreStats))
     }
 
     /// Total characters of code, a generic feature descriptor.

@@ -14,8 +14,11 @@ import Foundation
 /// One owner uses it (the evolution loop's actor); reads for sampling come from an in-memory mirror
 /// rebuilt at open.
 public final class ProgramStore {
-    public static let schemaVersion = 3
+    public static let schemaVersion = 4
     public let config: DatabaseConfig
+    /// When a program may displace another (the loop sets the run's rule; a bare store keeps the
+    /// single-evaluation rule, strictly higher wins).
+    public var racing = RacingRule(repeats: 1)
     let db: SQLiteConnection
     private(set) var rng: SplitMix64
 
@@ -88,6 +91,12 @@ public final class ProgramStore {
     /// Programs that are migrated copies (never migrated again).
     private var migrantIDs = Set<String>()
     private var cellOf: [String: String] = [:]
+    /// Selection statistics of every evaluated program with a score (copies carry their original's).
+    private var statsOf: [String: ScoreStats] = [:]
+    /// Programs whose race is not settled: id → the evaluation count it races to (protected from eviction).
+    private var raceTarget: [String: Int] = [:]
+    /// The run's best (an original, never a copy): it changes only when a confirmed program beats it.
+    private var runBest: String?
 
     /// What `add` did.
     public enum AddOutcome: Sendable, Equatable {
@@ -113,6 +122,9 @@ public final class ProgramStore {
         public var migrated: [String]
         public var reseeded: Bool
         public var evicted: [String]
+        /// Programs (originals) to evaluate with more training seeds before this one's race is settled:
+        /// the contender itself and incumbents it races that have fewer than `repeats` evaluations.
+        public var race: [String] = []
     }
 
     public init(path: String, config: DatabaseConfig = DatabaseConfig(), seed: UInt64 = 0) throws {
@@ -185,6 +197,15 @@ public final class ProgramStore {
             """
             ALTER TABLE evaluations ADD COLUMN kind TEXT NOT NULL DEFAULT 'ordinary';
             """,
+            // 4: racing over training seeds: a program's score is the mean of its evaluations, with their SD
+            // and count; a race in progress; the best's re-scoring with fresh seeds.
+            """
+            ALTER TABLE programs ADD COLUMN score_sd REAL;
+            ALTER TABLE programs ADD COLUMN score_n INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE programs ADD COLUMN race_target INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE programs ADD COLUMN assessment TEXT;
+            UPDATE programs SET score_n = 1 WHERE score IS NOT NULL;
+            """,
         ]
         for (index, sql) in migrations.enumerated() where index + 1 > version {
             try db.transaction {
@@ -201,6 +222,9 @@ public final class ProgramStore {
         hashOf = [:]
         cellOf = [:]
         migrantIDs = []
+        statsOf = [:]
+        raceTarget = [:]
+        runBest = nil
         try load(seed: rng.state)
     }
 
@@ -220,15 +244,22 @@ public final class ProgramStore {
             islands[i].bestScore = row[4].real
             islands[i].bestProgram = row[5].text
         }
-        for row in try db.query("SELECT id, content_hash, island, score, cell, status, evicted, migrated_from IS NOT NULL FROM programs ORDER BY rowid") {
+        runBest = try db.query("SELECT value FROM meta WHERE key = 'best_program'").first?.first?.text
+        for row in try db.query(
+            "SELECT id, content_hash, island, score, cell, status, evicted, migrated_from IS NOT NULL, score_sd, score_n, race_target FROM programs ORDER BY rowid"
+        ) {
             let id = row[0].text!
             if row[7].integer == 1 { migrantIDs.insert(id) }
             idByHash[row[1].text!] = idByHash[row[1].text!] ?? id
             hashOf[id] = row[1].text!
             if let cell = row[4].text { cellOf[id] = cell }
-            if row[5].text == ProgramStatus.evaluated.rawValue, row[6].integer == 0, let score = row[3].real {
-                let island = Int(row[2].integer!)
-                if island < islands.count { islands[island].members.insert(id, score: score, hash: row[1].text!) }
+            if row[5].text == ProgramStatus.evaluated.rawValue, let score = row[3].real {
+                statsOf[id] = ScoreStats(mean: score, sd: row[8].real, n: Int(row[9].integer ?? 1))
+                if let target = row[10].integer, target > 0 { raceTarget[id] = Int(target) }
+                if row[6].integer == 0 {
+                    let island = Int(row[2].integer!)
+                    if island < islands.count { islands[island].members.insert(id, score: score, hash: row[1].text!) }
+                }
             }
         }
         for row in try db.query("SELECT island, cell, program_id, score FROM cells") {
@@ -236,6 +267,8 @@ public final class ProgramStore {
             if island < islands.count { islands[island].cells[row[1].text!] = (row[2].text!, row[3].real!) }
         }
         for row in try db.query("SELECT program_id, score FROM archive") { archive[row[0].text!] = row[1].real! }
+        // A run from before racing kept no best of its own: it was the top island best.
+        if runBest == nil { runBest = fallbackBest() }
     }
 
     // MARK: - Writes
@@ -278,19 +311,23 @@ public final class ProgramStore {
         let island = Int(row[0].integer!)
         do {
             return try db.transaction {
-                let score = status == .evaluated ? metrics?.combinedScore : nil
-                try db.run(
-                    "UPDATE programs SET status = ?, metrics = ?, score = ?, descriptors = ? WHERE id = ?",
-                    [.text(status.rawValue), try json(metrics), score.map { .real($0) } ?? .null, try json(descriptors), .text(id)])
                 if let evaluation { try insertEvaluation(evaluation, programID: id) }
+                var stats: ScoreStats?
+                if status == .evaluated, let first = metrics?.combinedScore {
+                    let scores = try validationScores(of: id)
+                    stats = scores.isEmpty ? ScoreStats(mean: first) : ScoreStats(scores: scores)
+                }
+                try db.run(
+                    "UPDATE programs SET status = ?, metrics = ?, score = ?, score_sd = ?, score_n = ?, descriptors = ? WHERE id = ?",
+                    [.text(status.rawValue), try json(metrics), stats.map { .real($0.mean) } ?? .null, stats?.sd.map { .real($0) } ?? .null,
+                     .integer(Int64(stats?.n ?? 0)), try json(descriptors), .text(id)])
                 var placement = Placement(
                     cell: config.features.cell(descriptors), isCellElite: false, replaced: nil, isNewIslandBest: false,
                     isNewBest: false, migrated: [], reseeded: false, evicted: [])
                 islands[island].generation += 1
-                if let score {
-                    let bestBefore = bestScore
-                    placement = try place(id, score: score, island: island, cell: placement.cell, into: placement)
-                    placement.isNewBest = bestBefore.map { score > $0 } ?? true
+                if let stats {
+                    placement.race = try raceFor(id, first: stats.mean, stats: stats, island: island, cell: placement.cell)
+                    placement = try place(id, stats: stats, island: island, cell: placement.cell, into: placement)
                 }
                 placement.migrated = try migrateIfDue(from: island)
                 placement.reseeded = try reseedIfStagnant(island)
@@ -327,16 +364,24 @@ public final class ProgramStore {
 
     public func count() throws -> Int { Int(try db.query("SELECT count(*) FROM programs").first![0].integer!) }
 
-    /// The best evaluated program overall (ties broken by content hash, for determinism).
+    /// The run's best: the program that last beat the previous best under the racing rule (always an
+    /// original: a migrated copy stands for it, and the original holds the commit, the evaluations and
+    /// the control).
     public func best() throws -> Program? {
-        let bests = islands.compactMap { island in island.bestProgram.map { ($0, island.bestScore ?? 0) } }
-        guard let top = bests.max(by: { ($0.1, hashOf[$1.0] ?? "") < ($1.1, hashOf[$0.0] ?? "") }),
-              let found = try program(top.0) else { return nil }
-        // A migrated copy stands for its original: the original holds the commit, the evaluations and the control.
+        guard let id = runBest ?? fallbackBest(), let found = try program(id) else { return nil }
         return try found.migratedFrom.flatMap { try program($0) } ?? found
     }
 
-    var bestScore: Double? { islands.compactMap(\.bestScore).max() }
+    /// The top island best by mean (ties broken by content hash, for determinism), as an original.
+    private func fallbackBest() -> String? {
+        let bests = islands.compactMap { island in island.bestProgram.map { ($0, island.bestScore ?? 0) } }
+        return bests.max(by: { ($0.1, hashOf[$1.0] ?? "") < ($1.1, hashOf[$0.0] ?? "") }).map { originalID($0.0) }
+    }
+
+    var bestScore: Double? { (runBest ?? fallbackBest()).map { stats($0).mean } }
+
+    /// The selection statistics of a program as the store holds them (its copies share them).
+    public func scoreStats(of id: String) -> ScoreStats? { statsOf[id] }
 
     /// Coverage, QD-score, best and mean elite per island, and over all islands' cells.
     public func statistics() -> (islands: [QDStatistics], overall: QDStatistics) {
@@ -364,14 +409,17 @@ public final class ProgramStore {
                         islands[island].members.remove(victim, hash: hashOf[victim] ?? victim)
                         islands[island].cells = islands[island].cells.filter { $0.value.id != victim }
                         if islands[island].bestProgram == victim {
+                            // Raced members first: an unconfirmed single score does not inherit the title if a raced one can.
                             let next = islands[island].members.order.compactMap { member in islands[island].members[member].map { (member, $0) } }
-                                .max { ($0.1, hashOf[$1.0] ?? "") < ($1.1, hashOf[$0.0] ?? "") }
+                                .max { (confirmedRank($0.0), $0.1, hashOf[$1.0] ?? "") < (confirmedRank($1.0), $1.1, hashOf[$0.0] ?? "") }
                             islands[island].bestProgram = next?.0
                             islands[island].bestScore = next?.1
                         }
                         try saveIsland(island)
                     }
+                    raceTarget[victim] = nil
                 }
+                if let best = runBest, best == id || copies.contains(best) { try setRunBest(fallbackBest()) }
             }
         } catch {
             try? reloadMirror()
@@ -475,27 +523,51 @@ public final class ProgramStore {
 
     // MARK: - Placement, migration, stagnation, eviction (inside `complete`'s transaction)
 
-    private func place(_ id: String, score: Double, island: Int, cell: [Int], into placement: Placement) throws -> Placement {
+    /// Places a program by its selection statistics: it joins the island's members and the archive by
+    /// its mean; it takes an empty cell at once, but displaces a cell's elite, becomes the island's best
+    /// (even of an island without one) or the run's best only when the racing rule says it wins.
+    private func place(_ id: String, stats: ScoreStats, island: Int, cell: [Int], into placement: Placement) throws -> Placement {
         var placement = placement
+        let score = stats.mean
         let key = FeatureSpace.key(cell)
+        statsOf[id] = stats
         islands[island].members.insert(id, score: score, hash: hashOf[id] ?? id)
-        try db.run("UPDATE programs SET cell = ? WHERE id = ?", [.text(key), .text(id)])
-        cellOf[id] = key
+        if cellOf[id] != key {
+            try db.run("UPDATE programs SET cell = ? WHERE id = ?", [.text(key), .text(id)])
+            cellOf[id] = key
+        }
         let incumbent = islands[island].cells[key]
-        // Ties keep the incumbent.
-        if incumbent == nil || score > incumbent!.score {
+        if incumbent?.id == id {
+            islands[island].cells[key] = (id, score)
+            try db.run("UPDATE cells SET score = ? WHERE island = ? AND cell = ?", [.real(score), .integer(Int64(island)), .text(key)])
+        } else if try incumbent == nil || displaces(id, incumbent!.id) {
             islands[island].cells[key] = (id, score)
             try db.run("INSERT OR REPLACE INTO cells VALUES (?, ?, ?, ?)", [.integer(Int64(island)), .text(key), .text(id), .real(score)])
             placement.isCellElite = true
             placement.replaced = incumbent?.id
         }
-        if islands[island].bestScore.map({ score > $0 }) ?? true {
+        let takesIslandBest: Bool
+        if let best = islands[island].bestProgram {
+            takesIslandBest = try best != id && displaces(id, best)
+        } else {
+            takesIslandBest = racing.isConfirmed(stats)
+        }
+        if islands[island].bestProgram == id {
+            islands[island].bestScore = score
+        } else if takesIslandBest {
             islands[island].bestScore = score
             islands[island].bestProgram = id
             islands[island].lastImprovement = islands[island].generation
             placement.isNewIslandBest = true
         }
-        if archive.count < config.archiveSize || score > (archive.values.min() ?? -.infinity) {
+        if islands[island].bestProgram == id {
+            let original = originalID(id)
+            if try runBest == nil || (runBest != original && displaces(original, runBest!)) {
+                try setRunBest(original)
+                placement.isNewBest = true
+            }
+        }
+        if archive[id] != nil || archive.count < config.archiveSize || score > (archive.values.min() ?? -.infinity) {
             archive[id] = score
             try db.run("INSERT OR REPLACE INTO archive VALUES (?, ?)", [.text(id), .real(score)])
             if archive.count > config.archiveSize, let worst = archive.min(by: { ($0.value, $1.key) < ($1.value, $0.key) }) {
@@ -504,6 +576,161 @@ public final class ProgramStore {
             }
         }
         return placement
+    }
+
+    // MARK: - Racing
+
+    /// The original of a migrated copy (itself otherwise).
+    private func originalID(_ id: String) -> String {
+        guard migrantIDs.contains(id),
+              let original = try? db.query("SELECT migrated_from FROM programs WHERE id = ?", [.text(id)]).first?.first?.text else { return id }
+        return original
+    }
+
+    private func stats(_ id: String) -> ScoreStats {
+        statsOf[id] ?? ScoreStats(mean: islands.lazy.compactMap { $0.members[id] }.first ?? 0)
+    }
+
+    /// Whether `challenger` displaces `incumbent` under the racing rule; exact ties go to the smaller program.
+    private func displaces(_ challenger: String, _ incumbent: String) throws -> Bool {
+        switch racing.compare(stats(challenger), stats(incumbent)) {
+        case .wins: return true
+        case .loses: return false
+        case .tie:
+            guard let a = try program(challenger), let b = try program(incumbent) else { return false }
+            let sizeA = (a.descriptors["parameters"] ?? 0, a.codeLength), sizeB = (b.descriptors["parameters"] ?? 0, b.codeLength)
+            return sizeA < sizeB
+        }
+    }
+
+    private func confirmedRank(_ id: String) -> Int { racing.isConfirmed(stats(id)) ? 1 : 0 }
+
+    private func setRunBest(_ id: String?) throws {
+        runBest = id
+        if let id {
+            try db.run("INSERT OR REPLACE INTO meta VALUES ('best_program', ?)", [.text(id)])
+        } else {
+            try db.run("DELETE FROM meta WHERE key = 'best_program'")
+        }
+    }
+
+    /// The scores of a program's ordinary validation evaluations, oldest first (a run that did not end
+    /// evaluated scores 0).
+    func validationScores(of id: String) throws -> [Double] {
+        try db.query(
+            "SELECT outcome, metrics FROM evaluations WHERE program_id = ? AND split = 'validation' AND kind = 'ordinary' ORDER BY id",
+            [.text(id)]
+        ).map { row in
+            guard row[0].text == EvaluationOutcome.evaluated.rawValue, let text = row[1].text,
+                  let metrics = try? JSONDecoder().decode(Metrics.self, from: Data(text.utf8)) else { return 0 }
+            return metrics.combinedScore
+        }
+    }
+
+    /// Decides, at a program's first evaluation, whom it must race: nobody under the single rule or when
+    /// it is a clear loser; else itself and the incumbents it would displace that have fewer than
+    /// `repeats` evaluations (a fair race compares means over as many seeds). Marks them racing.
+    private func raceFor(_ id: String, first: Double, stats: ScoreStats, island: Int, cell: [Int]) throws -> [String] {
+        guard !racing.isSingle, stats.n < racing.repeats else { return [] }
+        let cellElite = islands[island].cells[FeatureSpace.key(cell)]?.id
+        let islandBest = islands[island].bestProgram
+        var contested: [String] = []
+        if let cellElite, racing.isContender(first: first, against: self.stats(cellElite)) { contested.append(cellElite) }
+        if racing.isContender(first: first, against: islandBest.map { self.stats($0) }) { contested += islandBest.map { [$0] } ?? [] }
+        let contender = !contested.isEmpty || islandBest == nil
+        guard contender else { return [] }
+        var race = [id]
+        for incumbent in contested.map(originalID) where !race.contains(incumbent) && self.stats(incumbent).n < racing.repeats {
+            race.append(incumbent)
+        }
+        for racer in race { try setRaceTarget(racer, racing.repeats) }
+        return race
+    }
+
+    private func setRaceTarget(_ id: String, _ target: Int) throws {
+        raceTarget[id] = target > 0 ? target : nil
+        try db.run("UPDATE programs SET race_target = ? WHERE id = ?", [.integer(Int64(target)), .text(id)])
+    }
+
+    /// Programs whose race a stop interrupted: id → evaluations still to run (0: only the settling).
+    public func pendingRaces() throws -> [(id: String, missing: Int)] {
+        try db.query("SELECT id, race_target, score_n FROM programs WHERE race_target > 0 AND status = 'evaluated' ORDER BY rowid").map {
+            ($0[0].text!, max(0, Int($0[1].integer!) - Int($0[2].integer ?? 0)))
+        }
+    }
+
+    /// Records one more ordinary validation evaluation of a program (an original) and updates its mean,
+    /// SD and count everywhere it stands (its migrated copies too). Placement waits for `settle`.
+    @discardableResult
+    public func recordRepeat(_ id: String, _ record: EvaluationRecord) throws -> ScoreStats? {
+        do {
+            return try db.transaction {
+                try insertEvaluation(record, programID: id)
+                return try refreshStats(id)
+            }
+        } catch {
+            try? reloadMirror()
+            throw error
+        }
+    }
+
+    private func refreshStats(_ id: String) throws -> ScoreStats? {
+        guard let row = try db.query("SELECT status FROM programs WHERE id = ?", [.text(id)]).first,
+              row[0].text == ProgramStatus.evaluated.rawValue else { return nil }
+        let stats = ScoreStats(scores: try validationScores(of: id))
+        try db.run(
+            "UPDATE programs SET score = ?, score_sd = ?, score_n = ? WHERE (id = ? OR migrated_from = ?) AND status = 'evaluated'",
+            [.real(stats.mean), stats.sd.map { .real($0) } ?? .null, .integer(Int64(stats.n)), .text(id), .text(id)])
+        let copies = try db.query("SELECT id FROM programs WHERE migrated_from = ?", [.text(id)]).compactMap { $0.first?.text }
+        for member in [id] + copies {
+            statsOf[member] = stats
+            for island in islands.indices where islands[island].members[member] != nil {
+                islands[island].members.insert(member, score: stats.mean, hash: hashOf[member] ?? member)
+                if let key = cellOf[member], islands[island].cells[key]?.id == member {
+                    islands[island].cells[key] = (member, stats.mean)
+                    try db.run("UPDATE cells SET score = ? WHERE island = ? AND cell = ?", [.real(stats.mean), .integer(Int64(island)), .text(key)])
+                }
+                if islands[island].bestProgram == member {
+                    islands[island].bestScore = stats.mean
+                    try saveIsland(island)
+                }
+            }
+            if archive[member] != nil {
+                archive[member] = stats.mean
+                try db.run("INSERT OR REPLACE INTO archive VALUES (?, ?)", [.text(member), .real(stats.mean)])
+            }
+        }
+        return stats
+    }
+
+    /// Ends a program's race: places it by its mean over its evaluations (it may now displace its cell's
+    /// elite, its island's best, the run's best) and clears its racing mark. One transaction.
+    @discardableResult
+    public func settle(_ id: String) throws -> Placement {
+        var placement = Placement(cell: [], isCellElite: false, replaced: nil, isNewIslandBest: false, isNewBest: false, migrated: [], reseeded: false, evicted: [])
+        do {
+            return try db.transaction {
+                try setRaceTarget(id, 0)
+                guard let row = try db.query("SELECT island, status, evicted, descriptors FROM programs WHERE id = ?", [.text(id)]).first,
+                      row[1].text == ProgramStatus.evaluated.rawValue, row[2].integer == 0, let stats = statsOf[id] else { return placement }
+                let island = Int(row[0].integer!)
+                let descriptors = (try? JSONDecoder().decode([String: Double].self, from: Data((row[3].text ?? "{}").utf8))) ?? [:]
+                placement.cell = config.features.cell(descriptors)
+                placement = try place(id, stats: stats, island: island, cell: placement.cell, into: placement)
+                try saveIsland(island)
+                return placement
+            }
+        } catch {
+            try? reloadMirror()
+            throw error
+        }
+    }
+
+    /// Every training seed a program was evaluated with (any split, any kind), so fresh seeds are fresh.
+    public func trainingSeeds(of id: String) throws -> Set<UInt64> {
+        Set(try db.query("SELECT training_seed FROM evaluations WHERE program_id = ?", [.text(id)]).compactMap {
+            $0.first?.integer.map { UInt64(bitPattern: $0) }
+        })
     }
 
     /// Copies an evaluated program onto `island` as a migrant (new id, same content and scores).
@@ -526,9 +753,10 @@ public final class ProgramStore {
         let migrant = Program(
             id: migrantID, files: original.files, parents: [id], island: island, generation: islands[island].generation,
             iteration: iteration, status: .evaluated, metrics: metrics, descriptors: original.descriptors,
-            commitID: original.commitID, proposal: nil, migratedFrom: id)
+            commitID: original.commitID, proposal: nil, migratedFrom: id, scoreStats: statsOf[id] ?? original.scoreStats)
         try insertRow(migrant)
-        _ = try place(migrantID, score: metrics.combinedScore, island: island, cell: config.features.cell(original.descriptors),
+        _ = try place(migrantID, stats: statsOf[id] ?? original.scoreStats ?? ScoreStats(mean: metrics.combinedScore), island: island,
+                      cell: config.features.cell(original.descriptors),
                       into: Placement(cell: [], isCellElite: false, replaced: nil, isNewIslandBest: false, isNewBest: false, migrated: [], reseeded: false, evicted: []))
         return migrantID
     }
@@ -578,7 +806,7 @@ public final class ProgramStore {
     private func evictIfOverCap() throws -> [String] {
         let total = islands.reduce(0) { $0 + $1.members.count }
         guard total > config.populationCap else { return [] }
-        var protected = Set(archive.keys)
+        var protected = Set(archive.keys).union(raceTarget.keys)
         for island in islands {
             protected.formUnion(island.cells.values.map(\.id))
             if let best = island.bestProgram { protected.insert(best) }
@@ -602,18 +830,19 @@ public final class ProgramStore {
     /// The underlying connection, for the run's own tables (evaluations, attempts) in the same file.
     var connection: SQLiteConnection { db }
 
-    static let columns = "id, files, parents, island, generation, iteration, status, metrics, test_metrics, descriptors, commit_id, created, proposal, migrated_from"
+    static let columns = "id, files, parents, island, generation, iteration, status, metrics, test_metrics, descriptors, commit_id, created, proposal, migrated_from, score, score_sd, score_n"
 
     private func insertRow(_ p: Program) throws {
         hashOf[p.id] = p.contentHash
         if p.migratedFrom != nil { migrantIDs.insert(p.id) }
         try db.run(
-            "INSERT INTO programs (id, content_hash, files, parents, island, generation, iteration, status, metrics, test_metrics, score, descriptors, commit_id, created, proposal, migrated_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO programs (id, content_hash, files, parents, island, generation, iteration, status, metrics, test_metrics, score, descriptors, commit_id, created, proposal, migrated_from, score_sd, score_n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [.text(p.id), .text(p.contentHash), try json(p.files), try json(p.parents), .integer(Int64(p.island)),
              .integer(Int64(p.generation)), .integer(Int64(p.iteration)), .text(p.status.rawValue), try json(p.metrics),
              try json(p.testMetrics), p.score.map { .real($0) } ?? .null, try json(p.descriptors),
              p.commitID.map { .text($0) } ?? .null, .real(p.created.timeIntervalSince1970), try json(p.proposal),
-             p.migratedFrom.map { .text($0) } ?? .null])
+             p.migratedFrom.map { .text($0) } ?? .null, p.scoreStats?.sd.map { .real($0) } ?? .null,
+             .integer(Int64(p.score == nil ? 0 : p.scoreStats?.n ?? 1))])
     }
 
     func decodeRow(_ row: [SQLiteValue]) throws -> Program { try decode(row) }
@@ -623,13 +852,16 @@ public final class ProgramStore {
             guard let text = v.text else { return nil }
             return try JSONDecoder().decode(T.self, from: Data(text.utf8))
         }
-        let program = Program(
+        var program = Program(
             id: row[0].text!, files: try value([String: String].self, row[1]) ?? [:], parents: try value([String].self, row[2]) ?? [],
             island: Int(row[3].integer!), generation: Int(row[4].integer!), iteration: Int(row[5].integer!),
             status: ProgramStatus(rawValue: row[6].text!) ?? .failed, metrics: try value(Metrics.self, row[7]),
             testMetrics: try value(Metrics.self, row[8]), descriptors: try value([String: Double].self, row[9]) ?? [:],
             commitID: row[10].text, created: Date(timeIntervalSince1970: row[11].real ?? 0),
             proposal: try value(Proposal.self, row[12]), migratedFrom: row[13].text)
+        if row.count > 16, let mean = row[14].real {
+            program.scoreStats = ScoreStats(mean: mean, sd: row[15].real, n: Int(row[16].integer ?? 1))
+        }
         return program
     }
 

@@ -17,7 +17,7 @@ import Foundation
 public actor EvolutionLoop {
     /// Why the loop stopped.
     public enum StopReason: String, Sendable, Codable {
-        case iterations, time, spend, target
+        case iterations, evaluations, time, spend, target
         case stopFile = "stop-file"
         case interrupted
         case outage
@@ -67,7 +67,10 @@ public actor EvolutionLoop {
         var rngState: UInt64
         var seedIDs: [String] = []
         var elapsedBefore = 0.0
+        /// Selection evaluations: first evaluations and racing repeats (not test, control or fresh runs).
         var evaluations = 0
+        /// The training-seed stream (its own, so the proposal stream is the same with and without racing).
+        var trainingRNGState: UInt64?
     }
 
     public let run: RunDirectory
@@ -80,8 +83,12 @@ public actor EvolutionLoop {
     let onEvent: @Sendable (Event) -> Void
     let log: RunLog
     let limiter: AsyncLimiter
-    /// The training seed of every evaluation (racing over several seeds is the noise issue's work).
-    let trainingSeed: UInt64 = 1
+    /// Draws every evaluation's training seed; persisted in `state`, so a resumed run continues it.
+    var trainingRNG: SplitMix64
+    /// Programs whose racing evaluations are running, so two races never top up the same program twice.
+    var racingNow = Set<String>()
+    /// Seeds handed out and not yet stored, per program.
+    var seedsInFlight: [String: Set<UInt64>] = [:]
 
     var state: State
     var rng: SplitMix64
@@ -118,6 +125,9 @@ public actor EvolutionLoop {
         }
         rng = SplitMix64(seed: 0)
         rng.state = state.rngState
+        trainingRNG = SplitMix64(seed: config.randomSeed ^ 0xBB67_AE85_84CA_A73B)
+        if let saved = state.trainingRNGState { trainingRNG.state = saved }
+        store.racing = config.racing
     }
 
     /// Asks the loop to stop after the work in flight (SIGINT, a stop file).
@@ -151,11 +161,17 @@ public actor EvolutionLoop {
         }
         let unfinished = try store.unfinishedPrograms()
         if !unfinished.isEmpty { say("re-queueing \(unfinished.count) evaluation(s) that were in flight") }
+        let races = try store.pendingRaces()
+        if !races.isEmpty { say("finishing \(races.count) race(s) a stop interrupted") }
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             for program in unfinished {
                 inFlight += 1
                 group.addTask { try await self.evaluateChild(program, parentScore: nil, proposal: program.proposal) }
+            }
+            for race in races {
+                inFlight += 1
+                group.addTask { try await self.followUp(race.id, try await self.race([race.id])) }
             }
             // Proposals run a little ahead of evaluations so the evaluation slots never wait for the LLM.
             let window = config.parallel + (config.proposalLookahead ?? max(1, config.parallel / 2))
@@ -172,10 +188,13 @@ public actor EvolutionLoop {
         }
         emitStatus(force: true)
         try saveState()
+        try await assessBest()
         let best = try store.best()
         let summary = Summary(
             stopReason: stopReason ?? .iterations, iterations: state.nextIteration, evaluations: state.evaluations,
-            bestScore: best?.score, bestProgramID: best?.id, bestTestScore: best?.testMetrics?.combinedScore, elapsedSeconds: elapsed)
+            bestScore: best?.score, bestProgramID: best?.id,
+            bestTestScore: (try best.flatMap { try store.assessment(of: $0.id)?.test?.mean }) ?? best?.testMetrics?.combinedScore,
+            elapsedSeconds: elapsed)
         say("stopped (\(summary.stopReason.rawValue)) after \(summary.iterations) iterations, \(summary.evaluations) evaluations; best "
             + (best.map { String(format: "%.4f (%@)", $0.score ?? 0, $0.id) } ?? "none"))
         return summary
@@ -193,6 +212,8 @@ public actor EvolutionLoop {
                 say("stop file \(run.stopFile.path) found: finishing the work in flight")
             } else if let max = config.maxIterations, state.nextIteration >= max {
                 stopReason = .iterations
+            } else if let max = config.maxEvaluations, state.evaluations >= max {
+                stopReason = .evaluations
             } else if let hours = config.maxHours, elapsed >= hours * 3600 {
                 stopReason = .time
             } else if let budget = config.maxSpendUSD, spend.costUSD >= budget {
@@ -365,9 +386,11 @@ public actor EvolutionLoop {
 
     // MARK: - Evaluation and its result
 
-    /// Evaluates a stored program (a seed, a child, or re-queued work) and applies the result.
+    /// Evaluates a stored program (a seed, a child, or re-queued work) with one fresh training seed and
+    /// applies the result; a contender races (more seeds, for it and the incumbents it challenges) before
+    /// it can displace anyone; then the follow-ups of what it became.
     nonisolated func evaluateChild(_ program: Program, parentScore: Double?, proposal: Proposal?) async throws {
-        let request = EvaluationRequest(split: .validation, trainingSeed: trainingSeed)
+        let request = EvaluationRequest(split: .validation, trainingSeed: try await nextTrainingSeed(for: program.id))
         let report: EvaluationReport
         do {
             report = try await limiter.run {
@@ -375,25 +398,170 @@ public actor EvolutionLoop {
                 return try await self.evaluator.evaluate(program, request) { _ in }
             }
         } catch {
-            try await evaluatorFailed(program, error)
+            try await evaluatorFailed(program, error, request: request)
             return
         }
-        let follow = try await apply(program, report: report, request: request, parentScore: parentScore, proposal: proposal)
-        if follow.control, let ordinary = report.metrics {
+        var follow = try await apply(program, report: report, request: request, parentScore: parentScore, proposal: proposal)
+        if !follow.race.isEmpty {
+            // A contender that took an empty cell at once still gets that cell elite's test score.
+            let raced = try await race(follow.race)
+            follow = (follow.test || raced.test, raced.control, [])
+        }
+        try await followUp(program.id, follow)
+    }
+
+    /// The permutation control for a new (confirmed) best, the held-out test score for a new cell elite.
+    nonisolated func followUp(_ id: String, _ follow: (test: Bool, control: Bool, race: [String])) async throws {
+        guard follow.test || follow.control, let program = try await storedProgram(id),
+              let ordinary = try await meanMetrics(id) ?? program.metrics else { return }
+        if follow.control {
             if try await control(program, ordinary: ordinary) == false {
                 // The best it displaced may stand again without a control of its own: check the new best too.
-                while let best = try await bestNeedingControl(), let metrics = best.metrics {
+                while let best = try await bestNeedingControl(), let metrics = try await meanMetrics(best.id) ?? best.metrics {
                     if try await control(best, ordinary: metrics) != false { break }
                 }
                 return
             }
         }
         if follow.test {
-            let testRequest = EvaluationRequest(split: .test, trainingSeed: trainingSeed)
+            let testRequest = EvaluationRequest(split: .test, trainingSeed: try await nextTrainingSeed(for: id))
             if let test = try? await limiter.run({ try await self.evaluator.evaluate(program, testRequest) { _ in } }) {
-                try await recordTest(program.id, EvaluationRecord(split: .test, trainingSeed: trainingSeed, report: test))
+                try await recordTest(id, EvaluationRecord(split: .test, trainingSeed: testRequest.trainingSeed, report: test))
             }
         }
+    }
+
+    func storedProgram(_ id: String) throws -> Program? { try store.program(id) }
+
+    /// The control compares against the mean over the program's training seeds, not one run.
+    func meanMetrics(_ id: String) throws -> Metrics? { try store.meanValidationMetrics(of: id) }
+
+    /// Runs a race: evaluates each program in `ids` with new training seeds until it has `repeats`
+    /// (at most `parallel` evaluations at once, through the limiter), then settles them, the contender
+    /// (`ids[0]`) last. Returns the contender's follow-ups.
+    nonisolated func race(_ ids: [String]) async throws -> (test: Bool, control: Bool, race: [String]) {
+        let mine = await claimRace(ids)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (id, missing) in mine {
+                for _ in 0..<missing { group.addTask { try await self.repeatOnce(id) } }
+            }
+            try await group.waitForAll()
+        }
+        await releaseRace(mine.map(\.id))
+        // Only the programs this race topped up are settled here (another race settles the others when
+        // their seeds are in); the contender, ids[0], last: its placement decides the follow-ups.
+        let claimed = Set(mine.map(\.id))
+        var follow: (test: Bool, control: Bool, race: [String]) = (false, false, [])
+        for id in ids.dropFirst().reversed() where claimed.contains(id) { _ = try await settle(id) }
+        if let contender = ids.first, claimed.contains(contender) { follow = try await settle(contender) }
+        return follow
+    }
+
+    /// The programs of `ids` no other race is topping up, with the evaluations each still needs.
+    func claimRace(_ ids: [String]) -> [(id: String, missing: Int)] {
+        var claimed: [(id: String, missing: Int)] = []
+        for id in ids where !racingNow.contains(id) {
+            let have = (try? store.program(id))??.scoreStats?.n ?? 1
+            racingNow.insert(id)
+            claimed.append((id, max(0, config.racing.repeats - have)))
+        }
+        return claimed
+    }
+
+    func releaseRace(_ ids: [String]) { racingNow.subtract(ids) }
+
+    /// One more validation evaluation of a racing program with a training seed it has not had.
+    nonisolated func repeatOnce(_ id: String) async throws {
+        guard let program = try await storedProgram(id) else { return }
+        let request = EvaluationRequest(split: .validation, trainingSeed: try await nextTrainingSeed(for: id))
+        guard let report = try? await limiter.run({ try await self.evaluator.evaluate(program, request) { _ in } }) else {
+            await say("evaluator error on a racing evaluation of program \(id.prefix(8)); its race ends with fewer seeds")
+            return
+        }
+        try await recordRepeat(id, EvaluationRecord(split: .validation, trainingSeed: request.trainingSeed, report: report))
+    }
+
+    func recordRepeat(_ id: String, _ record: EvaluationRecord) throws {
+        let stats = try store.recordRepeat(id, record)
+        seedsInFlight[id]?.remove(record.trainingSeed)
+        state.evaluations += 1
+        try saveState()
+        let score = record.report.outcome == .evaluated ? String(format: "%.4f", record.report.metrics?.combinedScore ?? 0) : record.report.outcome.rawValue
+        log.write("program \(id.prefix(8)) raced with training seed \(record.trainingSeed): \(score)"
+            + (stats.map { String(format: "; mean %.4f ± %.4f over %d", $0.mean, $0.standardError ?? 0, $0.n) } ?? ""))
+    }
+
+    /// Settles a race: placement by the mean, the refs, what to run next.
+    func settle(_ id: String) throws -> (test: Bool, control: Bool, race: [String]) {
+        let placement = try store.settle(id)
+        guard let program = try store.program(id), program.status == .evaluated else { return (false, false, []) }
+        if let commitID = try program.commitID ?? commit(id) {
+            if placement.isNewIslandBest { try lineage.point("island-\(program.island)", to: commitID) }
+            if placement.isNewBest { try lineage.point("best", to: commitID) }
+        }
+        try saveState()
+        if let stats = program.scoreStats {
+            let headline = String(format: "mean %.4f ± %.4f over %d seeds", stats.mean, stats.standardError ?? 0, stats.n)
+            log.write("program \(id.prefix(8)) raced: \(headline)"
+                + (placement.isNewBest ? ", new best" : placement.isNewIslandBest ? ", island best" : placement.isCellElite ? ", cell elite" : ""))
+            if placement.isNewBest { say("new best \(headline): program \(id.prefix(8)) (iteration \(program.iteration))") }
+        }
+        return (config.testElites && (placement.isCellElite || placement.isNewBest),
+                config.controlBests && evaluator.supportsControl && placement.isNewBest, [])
+    }
+
+    /// A training seed from the run's stream that `id` has never been evaluated with.
+    func nextTrainingSeed(for id: String) throws -> UInt64 {
+        let used = try store.trainingSeeds(of: id).union(seedsInFlight[id] ?? [])
+        var seed = trainingRNG.next()
+        while used.contains(seed) { seed = trainingRNG.next() }
+        state.trainingRNGState = trainingRNG.state
+        seedsInFlight[id, default: []].insert(seed)
+        return seed
+    }
+
+    /// When the run ends, the best is re-scored with `freshSeeds` training seeds it was never evaluated
+    /// with, on validation (the re-run drift) and on the held-out test split (the gap); stored with the
+    /// flags. Skipped after Ctrl-C (the next `resume` does it) and when the best already has one.
+    func assessBest() async throws {
+        guard config.testElites, let best = try store.best(), best.status == .evaluated, let selection = best.scoreStats ?? best.score.map({ ScoreStats(mean: $0) }),
+              try store.assessment(of: best.id) == nil else { return }
+        guard stopReason != .interrupted else {
+            say("the best was not re-scored with fresh training seeds (interrupted); `evolve resume` does it")
+            return
+        }
+        let count = config.freshSeeds ?? max(3, config.racing.repeats)
+        say("re-scoring the best (\(best.id.prefix(8))) with \(count) fresh training seeds on validation and test")
+        var requests: [EvaluationRequest] = []
+        for split in [Split.validation, .test] {
+            for _ in 0..<count { requests.append(EvaluationRequest(split: split, trainingSeed: try nextTrainingSeed(for: best.id))) }
+        }
+        try saveState()
+        let evaluator = self.evaluator, limiter = self.limiter
+        let reports = try await withThrowingTaskGroup(of: (EvaluationRequest, EvaluationReport?).self) { group in
+            for request in requests {
+                group.addTask { (request, try? await limiter.run({ try await evaluator.evaluate(best, request) { _ in } })) }
+            }
+            var all: [(EvaluationRequest, EvaluationReport?)] = []
+            for try await result in group { all.append(result) }
+            return all
+        }
+        for (request, report) in reports.sorted(by: { ($0.0.split.rawValue, $0.0.trainingSeed) < ($1.0.split.rawValue, $1.0.trainingSeed) }) {
+            guard let report else { continue }
+            try store.recordFresh(best.id, EvaluationRecord(split: request.split, trainingSeed: request.trainingSeed, report: report))
+        }
+        seedsInFlight[best.id] = nil
+        let validation = try store.freshScores(of: best.id, split: .validation), test = try store.freshScores(of: best.id, split: .test)
+        let assessment = BestAssessment(
+            selection: selection, freshValidation: validation.isEmpty ? nil : ScoreStats(scores: validation),
+            test: test.isEmpty ? nil : ScoreStats(scores: test), driftThreshold: config.driftThreshold, gapThreshold: config.gapThreshold)
+        try store.setAssessment(best.id, assessment)
+        func text(_ s: ScoreStats?) -> String {
+            s.map { String(format: "%.4f ± %.4f (n %d)", $0.mean, $0.standardError ?? 0, $0.n) } ?? "none"
+        }
+        say("best \(best.id.prefix(8)): selection \(text(selection)), fresh validation \(text(assessment.freshValidation)), test \(text(assessment.test))"
+            + (assessment.drift.map { String(format: ", drift %+.4f", $0) } ?? "") + (assessment.gap.map { String(format: ", gap %+.4f", $0) } ?? ""))
+        for flag in assessment.flags { say("flag: \(flag)") }
     }
 
     func markEvaluating(_ id: String) throws { try store.markEvaluating(id) }
@@ -401,11 +569,11 @@ public actor EvolutionLoop {
     /// Runs the permutation control on `program`: true when it holds, false when it was flagged (and
     /// disqualified), nil when the control could not run.
     nonisolated func control(_ program: Program, ordinary: Metrics) async throws -> Bool? {
-        let request = EvaluationRequest(split: .validation, trainingSeed: trainingSeed, permutationSeed: await nextSecret())
+        let request = EvaluationRequest(split: .validation, trainingSeed: try await nextTrainingSeed(for: program.id), permutationSeed: await nextSecret())
         guard let control = try? await limiter.run({ try await self.evaluator.evaluate(program, request) { _ in } }) else { return nil }
         let verdict = control.metrics.flatMap { evaluator.judgeControl(ordinary: ordinary, control: $0) }
             ?? (control.outcome == .evaluated ? nil : "the control run ended \(control.outcome.rawValue)")
-        try await recordControl(program.id, EvaluationRecord(split: .validation, trainingSeed: trainingSeed, report: control), verdict: verdict)
+        try await recordControl(program.id, EvaluationRecord(split: .validation, trainingSeed: request.trainingSeed, report: control), verdict: verdict)
         return verdict == nil
     }
 
@@ -421,8 +589,9 @@ public actor EvolutionLoop {
     /// or a new best).
     func apply(
         _ program: Program, report: EvaluationReport, request: EvaluationRequest, parentScore: Double?, proposal: Proposal?
-    ) throws -> (test: Bool, control: Bool) {
+    ) throws -> (test: Bool, control: Bool, race: [String]) {
         consecutiveEvaluatorErrors = 0
+        seedsInFlight[program.id]?.remove(request.trainingSeed)
         let status: ProgramStatus = switch report.outcome {
         case .evaluated: .evaluated
         case .buildFailed: .failed
@@ -459,11 +628,14 @@ public actor EvolutionLoop {
         try saveState()
         let headline = status == .evaluated
             ? String(format: "%.4f", score ?? 0) + (placement.isNewBest ? " new best" : placement.isCellElite ? " cell elite" : "")
+                + (placement.race.isEmpty ? "" : " (contender: racing \(placement.race.count) program(s))")
             : "\(status.rawValue): \(Self.firstLine(of: report.artifacts))"
         log.write("program \(program.id.prefix(8)) (iteration \(program.iteration), island \(program.island)): \(headline)")
         if placement.isNewBest { say(String(format: "new best %.4f: program %@ (iteration %d)", score ?? 0, String(program.id.prefix(8)), program.iteration)) }
+        // A contender's follow-ups wait for its race (the control runs on a confirmed best, never a lucky first score).
+        guard placement.race.isEmpty else { return (config.testElites && status == .evaluated && placement.isCellElite, false, placement.race) }
         return (config.testElites && status == .evaluated && (placement.isCellElite || placement.isNewBest),
-                config.controlBests && evaluator.supportsControl && status == .evaluated && placement.isNewBest)
+                config.controlBests && evaluator.supportsControl && status == .evaluated && placement.isNewBest, [])
     }
 
     /// A secret for one control run, from the loop's stream (never shown to a candidate).
@@ -517,12 +689,13 @@ public actor EvolutionLoop {
 
     /// An evaluator that cannot work (not a candidate's fault): the program is recorded as failed with
     /// the error, and the run stops after five such failures in a row.
-    func evaluatorFailed(_ program: Program, _ error: Error) throws {
+    func evaluatorFailed(_ program: Program, _ error: Error, request: EvaluationRequest) throws {
         consecutiveEvaluatorErrors += 1
+        seedsInFlight[program.id] = nil
         let report = EvaluationReport(outcome: .rejected, artifacts: ["evaluator": "evolve's evaluator failed: \(error)"])
         _ = try store.complete(
             program.id, status: .failed, metrics: nil, descriptors: [:],
-            evaluation: EvaluationRecord(split: .validation, trainingSeed: trainingSeed, report: report))
+            evaluation: EvaluationRecord(split: .validation, trainingSeed: request.trainingSeed, report: report))
         try commit(program.id)
         say("evaluator error on program \(program.id.prefix(8)): \(error)")
         if consecutiveEvaluatorErrors >= 5 && stopReason == nil {
@@ -588,6 +761,7 @@ public actor EvolutionLoop {
 
     func saveState() throws {
         state.rngState = rng.state
+        state.trainingRNGState = trainingRNG.state
         let now = Date()
         state.elapsedBefore += now.timeIntervalSince(sessionStart)
         sessionStart = now

@@ -40,6 +40,18 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var controlBests = true
     /// Keep each evaluation's work dir instead of removing it.
     public var keepWork = false
+    /// Stop once this many selection evaluations (first evaluations plus racing repeats) have run.
+    public var maxEvaluations: Int?
+    /// Repeats and racing over training seeds (`repeats`, `margin`, `noiseFloor`); `repeats: 1` is the
+    /// single-evaluation rule.
+    public var racing = RacingRule()
+    /// Fresh training seeds the best is re-scored with at the end, on validation and on test (default:
+    /// `repeats`, at least 3).
+    public var freshSeeds: Int?
+    /// Flag the best when its selection score minus its fresh validation mean exceeds this.
+    public var driftThreshold = 0.1
+    /// Flag the best when its fresh validation mean and its test mean differ by more than this.
+    public var gapThreshold = 0.1
 
     public init() {}
 }

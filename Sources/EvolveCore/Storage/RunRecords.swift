@@ -5,14 +5,26 @@ public struct EvaluationRecord: Sendable {
     public var split: Split
     public var trainingSeed: UInt64
     public var report: EvaluationReport
-    /// A control run (answers renamed by a secret permutation) rather than an ordinary evaluation.
-    public var isControl: Bool
+    public var kind: Kind
 
-    public init(split: Split, trainingSeed: UInt64, report: EvaluationReport, isControl: Bool = false) {
+    /// What an evaluation was for: selection (`ordinary`: the first evaluation and the racing repeats, and
+    /// a cell elite's test score), a permutation `control`, or the best's re-scoring with `fresh` training
+    /// seeds (never part of a selection score).
+    public enum Kind: String, Sendable {
+        case ordinary, control, fresh
+    }
+
+    /// A control run (answers renamed by a secret permutation) rather than an ordinary evaluation.
+    public var isControl: Bool {
+        get { kind == .control }
+        set { kind = newValue ? .control : (kind == .control ? .ordinary : kind) }
+    }
+
+    public init(split: Split, trainingSeed: UInt64, report: EvaluationReport, isControl: Bool = false, kind: Kind? = nil) {
         self.split = split
         self.trainingSeed = trainingSeed
         self.report = report
-        self.isControl = isControl
+        self.kind = kind ?? (isControl ? .control : .ordinary)
     }
 }
 
@@ -26,7 +38,7 @@ extension ProgramStore {
             "INSERT INTO evaluations (program_id, split, training_seed, outcome, metrics, artifacts, build_seconds, total_seconds, created, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [.text(programID), .text(record.split.rawValue), .integer(Int64(bitPattern: record.trainingSeed)), .text(report.outcome.rawValue),
              try json(report.metrics), try json(report.artifacts), .real(report.buildSeconds), .real(report.totalSeconds),
-             .real(Date().timeIntervalSince1970), .text(record.isControl ? "control" : "ordinary")])
+             .real(Date().timeIntervalSince1970), .text(record.kind.rawValue)])
     }
 
     /// Records a held-out test evaluation and the program's test metrics together.
@@ -45,6 +57,56 @@ extension ProgramStore {
         if let verdict { record.report.artifacts["control verdict"] = "flagged and removed from selection: \(verdict)" }
         try insertEvaluation(record, programID: id)
         if verdict != nil { try disqualify(id) }
+    }
+
+    /// A program's validation metrics averaged over its ordinary evaluations (each benchmark's exact and
+    /// token accuracy, each named value): what the permutation control compares against, so one lucky
+    /// or unlucky seed does not decide its verdict. Nil when none ended evaluated.
+    public func meanValidationMetrics(of id: String) throws -> Metrics? {
+        let all = try connection.query(
+            "SELECT metrics FROM evaluations WHERE program_id = ? AND split = 'validation' AND kind = 'ordinary' AND outcome = 'evaluated' ORDER BY id",
+            [.text(id)]
+        ).compactMap { row in row[0].text.flatMap { try? JSONDecoder().decode(Metrics.self, from: Data($0.utf8)) } }
+        guard var mean = all.first else { return nil }
+        let count = Double(all.count)
+        for (name, first) in mean.benchmarks {
+            let runs = all.compactMap { $0.benchmarks[name] }
+            var averaged = first
+            averaged.exactAccuracy = runs.map(\.exactAccuracy).reduce(0, +) / Double(runs.count)
+            averaged.tokenAccuracy = runs.map(\.tokenAccuracy).reduce(0, +) / Double(runs.count)
+            mean.benchmarks[name] = averaged
+        }
+        for key in mean.values.keys { mean.values[key] = all.map { $0.values[key] ?? 0 }.reduce(0, +) / count }
+        return mean
+    }
+
+    /// Records one evaluation of the best's re-scoring with a fresh training seed (kind `fresh`).
+    public func recordFresh(_ id: String, _ record: EvaluationRecord) throws {
+        var record = record
+        record.kind = .fresh
+        try insertEvaluation(record, programID: id)
+    }
+
+    /// The scores of a program's fresh-seed evaluations on `split` (a run that did not end evaluated scores 0).
+    public func freshScores(of id: String, split: Split) throws -> [Double] {
+        try connection.query(
+            "SELECT outcome, metrics FROM evaluations WHERE program_id = ? AND split = ? AND kind = 'fresh' ORDER BY id",
+            [.text(id), .text(split.rawValue)]
+        ).map { row in
+            guard row[0].text == EvaluationOutcome.evaluated.rawValue, let text = row[1].text,
+                  let metrics = try? JSONDecoder().decode(Metrics.self, from: Data(text.utf8)) else { return 0 }
+            return metrics.combinedScore
+        }
+    }
+
+    /// Stores the best's re-scoring with fresh seeds (mean ± SE on validation and test, drift, gap, flags).
+    public func setAssessment(_ id: String, _ assessment: BestAssessment) throws {
+        try connection.run("UPDATE programs SET assessment = ? WHERE id = ?", [try json(assessment), .text(id)])
+    }
+
+    public func assessment(of id: String) throws -> BestAssessment? {
+        guard let text = try connection.query("SELECT assessment FROM programs WHERE id = ?", [.text(id)]).first?.first?.text else { return nil }
+        return try? JSONDecoder().decode(BestAssessment.self, from: Data(text.utf8))
     }
 
     /// Whether a control run of the program is stored.

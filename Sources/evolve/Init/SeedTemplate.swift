@@ -55,6 +55,15 @@ enum SeedTemplate {
         max_outage_seconds: 1800    # stop cleanly after the LLM has failed for this long without a success
         # parallel: 2               # evaluations in flight at once (default: the number of cores)
 
+        # --- Training noise: repeats and racing (docs/evolution-loop.md#repeats-and-racing) --------------------
+        repeats: 3                  # training seeds a program needs before it may displace an elite or the best; 1: one evaluation decides
+        margin: 1.0                 # standard errors (of the difference of means) a challenger must win by
+        noise_floor: 0.03           # the smallest per-evaluation SD the rule assumes
+        drift_threshold: 0.1        # flag the best when its selection score exceeds its mean over fresh seeds by more
+        gap_threshold: 0.1          # flag the best when its fresh validation and test means differ by more
+        # fresh_seeds: 3            # fresh training seeds the best is re-scored with at the end (default: repeats)
+        # max_evaluations: 300      # stop after this many selection evaluations (first ones plus racing repeats)
+
         # --- The program database: islands, MAP-Elites grids, archive ----------------------------------------
         database:                   # OpenEvolve's database section, same key names
           num_islands: 4            # islands evolve apart and exchange their best at migrations

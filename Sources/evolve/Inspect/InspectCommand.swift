@@ -137,10 +137,36 @@ struct InspectCommand: ParsableCommand {
                 guard let best = try store.best() else {
                     throw RunSetup.Failure(description: "the run has no evaluated program yet")
                 }
-                if json { try InspectCommand.printJSON(ProgramView(best)); return }
+                let assessment = try store.assessment(of: best.id)
+                let verdict = try store.flaggedPrograms()[best.id]
+                if json { try InspectCommand.printJSON(BestView(best, assessment: assessment, controlVerdict: verdict)); return }
                 print(ProgramDetail.describe(best, store: store))
+                print(Self.describe(assessment, controlVerdict: verdict, controlled: try store.hasControl(best.id)))
             } catch { throw InspectCommand.failure(error) }
         }
+
+        /// The best's re-scoring with fresh training seeds (drift, gap), its flags and its control verdict.
+        static func describe(_ assessment: BestAssessment?, controlVerdict: String?, controlled: Bool) -> String {
+            var lines: [String] = []
+            if let assessment {
+                lines.append("fresh validation " + InspectCommand.stats(assessment.freshValidation)
+                    + (assessment.drift.map { String(format: " (re-run drift %+.4f = selection − fresh)", $0) } ?? ""))
+                lines.append("held-out test (fresh seeds) " + InspectCommand.stats(assessment.test)
+                    + (assessment.gap.map { String(format: " (val–test gap %+.4f)", $0) } ?? ""))
+            } else {
+                lines.append("not yet re-scored with fresh training seeds (done when the run ends)")
+            }
+            let flags = (assessment?.flags ?? []) + (controlVerdict.map { ["permutation control: \($0)"] } ?? [])
+            lines.append(flags.isEmpty ? "flags: none" + (controlled ? " (permutation control holds)" : "") : "flags:")
+            lines += flags.map { "  ! \($0)" }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    /// `0.6100 ± 0.0500 (n 3)`, or `0.6100 (n 1)` without a spread.
+    static func stats(_ s: ScoreStats?) -> String {
+        guard let s else { return "none" }
+        return String(format: "%.4f", s.mean) + (s.standardError.map { String(format: " ± %.4f", $0) } ?? "") + " (n \(s.n))"
     }
 
     struct ProgramDetail: ParsableCommand {
@@ -175,7 +201,11 @@ struct InspectCommand: ParsableCommand {
 
         static func describe(_ p: Program, store: ProgramStore) -> String {
             var lines = ["program \(p.id)", "status \(p.status.rawValue), island \(p.island), generation \(p.generation), iteration \(p.iteration)"]
-            if let score = p.score { lines.append(String(format: "validation score %.4f", score)) }
+            if let score = p.score {
+                lines.append("validation score " + (p.scoreStats.map {
+                    String(format: "%.4f", $0.mean) + ($0.standardError.map { String(format: " ± %.4f", $0) } ?? "") + " over \($0.n) training seed(s)"
+                } ?? String(format: "%.4f", score)))
+            }
             if let test = p.testMetrics {
                 lines.append(String(format: "held-out test score %.4f", test.combinedScore)
                     + (p.score.map { String(format: " (gap %+.4f)", test.combinedScore - $0) } ?? ""))
@@ -263,12 +293,14 @@ struct ProgramView: Encodable {
     }
 
     let id: String, status: String, island: Int, generation: Int, iteration: Int, parents: [String]
-    let validation_score: Double?, test_score: Double?, metrics: MetricsJSON?, test_metrics: MetricsJSON?
+    let validation_score: Double?, validation_se: Double?, validation_evaluations: Int?
+    let test_score: Double?, metrics: MetricsJSON?, test_metrics: MetricsJSON?
     let descriptors: [String: Double], commit: String?, proposal: ProposalView?
 
     init(_ p: Program) {
         id = p.id; status = p.status.rawValue; island = p.island; generation = p.generation; iteration = p.iteration; parents = p.parents
         validation_score = p.score; test_score = p.testMetrics?.combinedScore
+        validation_se = p.scoreStats?.standardError; validation_evaluations = p.score == nil ? nil : p.scoreStats?.n ?? 1
         metrics = p.metrics.map(MetricsJSON.init); test_metrics = p.testMetrics.map(MetricsJSON.init)
         descriptors = p.descriptors; commit = p.commitID
         proposal = p.proposal.map {
@@ -276,5 +308,24 @@ struct ProgramView: Encodable {
                          completion_tokens: $0.completionTokens, cost_usd: $0.costUSD, latency_seconds: $0.latencySeconds,
                          estimated_tokens: $0.estimatedTokens)
         }
+    }
+}
+
+/// `inspect best --json`: the program, its re-scoring with fresh training seeds and its flags.
+struct BestView: Encodable {
+    struct StatsView: Encodable {
+        let mean: Double, se: Double?, n: Int
+        init(_ s: ScoreStats) { mean = s.mean; se = s.standardError; n = s.n }
+    }
+
+    let program: ProgramView
+    let fresh_validation: StatsView?, test: StatsView?, drift: Double?, gap: Double?
+    let flags: [String], control_verdict: String?
+
+    init(_ p: Program, assessment: BestAssessment?, controlVerdict: String?) {
+        program = ProgramView(p)
+        fresh_validation = assessment?.freshValidation.map(StatsView.init); test = assessment?.test.map(StatsView.init)
+        drift = assessment?.drift; gap = assessment?.gap
+        flags = assessment?.flags ?? []; control_verdict = controlVerdict
     }
 }

@@ -54,6 +54,8 @@ struct ReportPage {
         let programs = run.programs
         let counts = Dictionary(grouping: programs, by: \.status).mapValues(\.count)
         let best = try run.store.best()
+        let assessment = try best.flatMap { try run.store.assessment(of: $0.id) }
+        let bestFlags = (assessment?.flags ?? []) + (try best.flatMap { try run.store.flaggedPrograms()[$0.id] }.map { ["permutation control: \($0)"] } ?? [])
         let spend = try run.store.spend()
         let span = (programs.map(\.created).max() ?? run.start).timeIntervalSince(run.start)
         let stats = run.store.statistics().overall
@@ -62,14 +64,24 @@ struct ReportPage {
             ("programs", "\(programs.count): " + ProgramStatus.allCases.compactMap { status in counts[status].map { "\($0) \(status.rawValue)" } }
                 .joined(separator: ", ")),
             ("evaluations", "\(try run.store.evaluationCount()) (\(try run.store.evaluationCount(split: .test)) on the held-out test split)"),
-            ("best validation score", best.map { "\(HTML.number($0.score)) (program \(String($0.id.prefix(8))), iteration \($0.iteration))" } ?? "–"),
-            ("its held-out test score", HTML.number(best?.testMetrics?.combinedScore)),
+            ("best validation score", best.map { "\(Self.stats($0.scoreStats, fallback: $0.score)) over training seeds (program \(String($0.id.prefix(8))), iteration \($0.iteration))" } ?? "–"),
+            ("its held-out test score", assessment?.test.map { Self.stats($0, fallback: nil) + " with fresh training seeds" + (assessment?.gap.map { String(format: ", val–test gap %+.4f", $0) } ?? "") }
+                ?? HTML.number(best?.testMetrics?.combinedScore)),
+            ("its re-run", assessment?.freshValidation.map { Self.stats($0, fallback: nil) + " on validation with fresh training seeds" + (assessment?.drift.map { String(format: ", drift %+.4f", $0) } ?? "") }
+                ?? "not yet re-scored with fresh training seeds (done when the run ends)"),
+            ("its flags", bestFlags.isEmpty ? "none" : bestFlags.joined(separator: "; ")),
             ("MAP-Elites", String(format: "%d islands, coverage %.1f%%, QD-score %.3f", run.store.config.islands, 100 * stats.coverage, stats.qdScore)),
             ("LLM spend", String(format: "$%.4f, %d prompt + %d completion tokens", spend.costUSD, spend.promptTokens, spend.completionTokens)),
             ("span", Self.duration(span) + " from the first program to the last"),
         ]
         let table = rows.map { "<tr><th>\(HTML.escape($0.0))</th><td>\(HTML.escape($0.1))</td></tr>" }.joined()
         return "<header><h1>evolve report: \(HTML.escape(run.name))</h1><table class=\"summary\">\(table)</table></header>"
+    }
+
+    /// `0.6100 ± 0.0500 (n 3)`: a mean with its standard error and count.
+    static func stats(_ s: ScoreStats?, fallback: Double?) -> String {
+        guard let s else { return HTML.number(fallback) + " (n 1)" }
+        return HTML.number(s.mean) + (s.standardError.map { " ± " + HTML.number($0) } ?? "") + " (n \(s.n))"
     }
 
     private func scores(_ history: ScoreHistory) -> String {

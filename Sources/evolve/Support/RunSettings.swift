@@ -53,6 +53,13 @@ struct RunSettings {
         if let value = try reader.int(top, "parallel") { settings.run.parallel = value }
         if let value = try reader.double(top, "crossover_rate") { settings.run.crossoverRate = value }
         if let value = try reader.double(top, "max_outage_seconds") { settings.run.maxOutageSeconds = value }
+        if let value = try reader.int(top, "max_evaluations") { settings.run.maxEvaluations = value }
+        if let value = try reader.int(top, "repeats") { settings.run.racing.repeats = value }
+        if let value = try reader.double(top, "margin") { settings.run.racing.margin = value }
+        if let value = try reader.double(top, "noise_floor") { settings.run.racing.noiseFloor = value }
+        if let value = try reader.int(top, "fresh_seeds") { settings.run.freshSeeds = value }
+        if let value = try reader.double(top, "drift_threshold") { settings.run.driftThreshold = value }
+        if let value = try reader.double(top, "gap_threshold") { settings.run.gapThreshold = value }
 
         if let database = try reader.section(root, "database") {
             if let value = try reader.int(database, "num_islands") { settings.database.islands = value }
@@ -98,6 +105,10 @@ struct RunSettings {
         if settings.evaluatorCommand != nil && !featuresGiven {
             settings.database.features = FeatureSpace([.codeLength, .editDistance])
         }
+        guard settings.run.racing.repeats >= 1, settings.run.racing.margin >= 0, settings.run.racing.noiseFloor >= 0,
+              (settings.run.freshSeeds ?? 1) >= 0 else {
+            throw Failure(description: "\(path): repeats must be at least 1, and margin, noise_floor and fresh_seeds at least 0")
+        }
         guard settings.run.parallel >= 1 else {
             throw Failure(description: "\(path): parallel must be at least 1 (got \(settings.run.parallel))")
         }
@@ -107,7 +118,8 @@ struct RunSettings {
     /// The keys each run section knows (OpenEvolve's names where the meaning is the same).
     static let sectionKeys: [String: [String]] = [
         "evolution": ["max_iterations", "max_hours", "max_spend_usd", "target_score", "random_seed", "strategy", "parallel",
-                      "crossover_rate", "max_outage_seconds"],
+                      "crossover_rate", "max_outage_seconds", "max_evaluations", "repeats", "margin", "noise_floor", "fresh_seeds",
+                      "drift_threshold", "gap_threshold"],
         "database": ["num_islands", "migration_interval", "migration_rate", "population_size", "archive_size",
                      "exploration_ratio", "exploitation_ratio", "feature_dimensions"],
         "evaluator": ["command", "timeout", "parallel_evaluations"],
