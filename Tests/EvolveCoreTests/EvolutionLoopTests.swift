@@ -60,6 +60,29 @@ private struct StepProposer: Proposer {
     }
 }
 
+/// An honest learner whose first control run collapses by training noise (as the TRM seed's can, near
+/// its accuracy cliff); every later control run holds.
+private final class UnluckyOnceEvaluator: Evaluator, @unchecked Sendable {
+    private let lock = NSLock()
+    private var controls = 0
+    var controlCount: Int { lock.withLock { controls } }
+
+    func evaluate(_ program: Program, _ request: EvaluationRequest, progress: @escaping @Sendable (String) -> Void) async throws -> EvaluationReport {
+        var report = try await NumberEvaluator().evaluate(program, request, progress: progress)
+        if request.permutationSeed != nil {
+            let first = lock.withLock { controls += 1; return controls == 1 }
+            if first { report.metrics = Metrics(values: ["combined_score": 0], split: request.split.rawValue) }
+        }
+        return report
+    }
+
+    var supportsControl: Bool { true }
+
+    func judgeControl(ordinary: Metrics, control: Metrics) -> String? {
+        ControlledEvaluator().judgeControl(ordinary: ordinary, control: control)
+    }
+}
+
 private struct DeadProposer: Proposer {
     func propose(_ context: ProposalContext) async throws -> ProposalResult {
         throw URLError(.cannotConnectToHost)
@@ -230,6 +253,30 @@ private struct DeadProposer: Proposer {
         let best = try #require(try store.best())
         #expect(flagged[best.id] == nil)
         #expect(try git(run, "rev-parse", "best").trimmingCharacters(in: .whitespacesAndNewlines) == best.commitID)
+    }
+
+    @Test func oneUnluckyControlRunDoesNotFlagALearner() async throws {
+        let run = try RunDirectory.create(name: "unlucky", runsRoot: runs)
+        let evaluator = UnluckyOnceEvaluator()
+        var config = config(0)
+        config.controlRuns = 3
+        _ = try await EvolutionLoop(run: run, config: config, database: database, evaluator: evaluator, proposer: StepProposer(), brief: "numbers")
+            .run(seeds: [Program(files: files(0.3))])
+        let store = try ProgramStore(path: run.database.path, config: database, seed: 42)
+        #expect(try store.flaggedPrograms().isEmpty)
+        let seed = try #require(try store.best())
+        #expect(seed.status == .evaluated)
+        // The collapse is kept as evidence, and the second run (which held) ended the control.
+        #expect(evaluator.controlCount == 2)
+        #expect(try String(contentsOf: run.log, encoding: .utf8).contains("the permutation control collapsed once (run 1 of 3)"))
+
+        // With one control run, the same bad luck flags it.
+        let strict = try RunDirectory.create(name: "strict", runsRoot: runs)
+        config.controlRuns = 1
+        _ = try? await EvolutionLoop(run: strict, config: config, database: database, evaluator: UnluckyOnceEvaluator(), proposer: StepProposer(), brief: "numbers")
+            .run(seeds: [Program(files: files(0.3))])
+        let strictStore = try ProgramStore(path: strict.database.path, config: database, seed: 42)
+        #expect(try strictStore.flaggedPrograms().count == 1)
     }
 
     @Test func aStopFileEndsTheRunBeforeTheNextIteration() async throws {

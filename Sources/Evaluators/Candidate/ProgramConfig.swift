@@ -18,7 +18,7 @@ public struct ProgramConfig: Decodable, Sendable {
         // The run's own settings (RunSettings in the CLI reads them; OpenEvolve's names where they exist).
         "max_iterations", "max_hours", "max_spend_usd", "target_score", "random_seed", "strategy", "parallel",
         "crossover_rate", "max_outage_seconds", "checkpoint_interval", "diff_based_evolution", "max_code_length", "log_level",
-        "max_evaluations", "repeats", "margin", "noise_floor", "fresh_seeds", "drift_threshold", "gap_threshold",
+        "max_evaluations", "repeats", "margin", "noise_floor", "fresh_seeds", "drift_threshold", "gap_threshold", "control_runs",
     ]
 
     public var language: String?

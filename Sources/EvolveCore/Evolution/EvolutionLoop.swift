@@ -568,13 +568,30 @@ public actor EvolutionLoop {
 
     /// Runs the permutation control on `program`: true when it holds, false when it was flagged (and
     /// disqualified), nil when the control could not run.
+    /// A program is flagged only when every one of `controlRuns` runs collapses: one run that holds
+    /// shows it learned answers it could not know, while one collapse may be training noise.
     nonisolated func control(_ program: Program, ordinary: Metrics) async throws -> Bool? {
-        let request = EvaluationRequest(split: .validation, trainingSeed: try await nextTrainingSeed(for: program.id), permutationSeed: await nextSecret())
-        guard let control = try? await limiter.run({ try await self.evaluator.evaluate(program, request) { _ in } }) else { return nil }
-        let verdict = control.metrics.flatMap { evaluator.judgeControl(ordinary: ordinary, control: $0) }
-            ?? (control.outcome == .evaluated ? nil : "the control run ended \(control.outcome.rawValue)")
-        try await recordControl(program.id, EvaluationRecord(split: .validation, trainingSeed: request.trainingSeed, report: control), verdict: verdict)
-        return verdict == nil
+        let runs = max(1, config.controlRuns)
+        var collapses: [String] = []
+        for run in 1...runs {
+            let request = EvaluationRequest(split: .validation, trainingSeed: try await nextTrainingSeed(for: program.id), permutationSeed: await nextSecret())
+            guard let control = try? await limiter.run({ try await self.evaluator.evaluate(program, request) { _ in } }) else { return nil }
+            var record = EvaluationRecord(split: .validation, trainingSeed: request.trainingSeed, report: control)
+            guard let collapse = control.metrics.flatMap({ evaluator.judgeControl(ordinary: ordinary, control: $0) })
+                ?? (control.outcome == .evaluated ? nil : "the control run ended \(control.outcome.rawValue)") else {
+                try await recordControl(program.id, record, verdict: nil)
+                return true
+            }
+            collapses.append(runs == 1 ? collapse : "run \(run) of \(runs): \(collapse)")
+            if run == runs {
+                try await recordControl(program.id, record, verdict: collapses.joined(separator: "; "))
+                return false
+            }
+            record.report.artifacts["control note"] = "collapsed (\(collapse)); run again with a fresh training seed and secret"
+            try await recordControl(program.id, record, verdict: nil)
+            await say("program \(program.id.prefix(8)): the permutation control collapsed once (run \(run) of \(runs)); running it again with a fresh seed")
+        }
+        return nil
     }
 
     /// The current best, when no control run of it is stored yet.
@@ -648,7 +665,7 @@ public actor EvolutionLoop {
     func recordControl(_ id: String, _ record: EvaluationRecord, verdict: String?) throws {
         try store.recordControl(id, record, verdict: verdict)
         guard let verdict else {
-            log.write("program \(id.prefix(8)): the permutation control holds")
+            if record.report.artifacts["control note"] == nil { log.write("program \(id.prefix(8)): the permutation control holds") }
             return
         }
         say("program \(id.prefix(8)) flagged by the permutation control and removed from selection: \(verdict)")

@@ -38,6 +38,10 @@ public struct RunConfig: Codable, Sendable, Equatable {
     /// Retrain every new best with its answer tokens renamed by a secret permutation (evaluators that
     /// support it); a program whose score collapses is taken out of selection, the evidence kept.
     public var controlBests = true
+    /// Control runs before a program is flagged: training noise alone can sink one run of an honest
+    /// learner near its accuracy cliff, while a written-in answer collapses under every secret, so a
+    /// program is flagged only when all of these collapse (each with a fresh training seed and secret).
+    public var controlRuns = 3
     /// Keep each evaluation's work dir instead of removing it.
     public var keepWork = false
     /// Stop once this many selection evaluations (first evaluations plus racing repeats) have run.

@@ -61,6 +61,7 @@ enum SeedTemplate {
         noise_floor: 0.03           # the smallest per-evaluation SD the rule assumes
         drift_threshold: 0.1        # flag the best when its selection score exceeds its mean over fresh seeds by more
         gap_threshold: 0.1          # flag the best when its fresh validation and test means differ by more
+        control_runs: 3             # permutation-control runs that must all collapse before a new best is flagged
         # fresh_seeds: 3            # fresh training seeds the best is re-scored with at the end (default: repeats)
         # max_evaluations: 300      # stop after this many selection evaluations (first ones plus racing repeats)
 

@@ -60,6 +60,7 @@ struct RunSettings {
         if let value = try reader.int(top, "fresh_seeds") { settings.run.freshSeeds = value }
         if let value = try reader.double(top, "drift_threshold") { settings.run.driftThreshold = value }
         if let value = try reader.double(top, "gap_threshold") { settings.run.gapThreshold = value }
+        if let value = try reader.int(top, "control_runs") { settings.run.controlRuns = value }
 
         if let database = try reader.section(root, "database") {
             if let value = try reader.int(database, "num_islands") { settings.database.islands = value }
@@ -109,6 +110,9 @@ struct RunSettings {
               (settings.run.freshSeeds ?? 1) >= 0 else {
             throw Failure(description: "\(path): repeats must be at least 1, and margin, noise_floor and fresh_seeds at least 0")
         }
+        guard settings.run.controlRuns >= 1 else {
+            throw Failure(description: "\(path): control_runs must be at least 1 (got \(settings.run.controlRuns))")
+        }
         guard settings.run.parallel >= 1 else {
             throw Failure(description: "\(path): parallel must be at least 1 (got \(settings.run.parallel))")
         }
@@ -119,7 +123,7 @@ struct RunSettings {
     static let sectionKeys: [String: [String]] = [
         "evolution": ["max_iterations", "max_hours", "max_spend_usd", "target_score", "random_seed", "strategy", "parallel",
                       "crossover_rate", "max_outage_seconds", "max_evaluations", "repeats", "margin", "noise_floor", "fresh_seeds",
-                      "drift_threshold", "gap_threshold"],
+                      "drift_threshold", "gap_threshold", "control_runs"],
         "database": ["num_islands", "migration_interval", "migration_rate", "population_size", "archive_size",
                      "exploration_ratio", "exploitation_ratio", "feature_dimensions"],
         "evaluator": ["command", "timeout", "parallel_evaluations"],
