@@ -8,8 +8,10 @@ import Sandbox
 /// (a near-empty run for the start-up, narrow tensors for the per-op cost, wide elementwise work, wide
 /// matrix products). Nothing a candidate writes enters the calibration.
 ///
-/// It runs once per process and TRMKit module (about a compile and ten seconds of CPU) and is shared by
-/// every evaluator of that module.
+/// It runs once per TRMKit module and machine (about a compile and five seconds of CPU), is shared by
+/// every evaluator of the process, and is kept beside the module cache for a day
+/// (`<cache>/trmkit-<hash>.compute-calibration.json`), so `evolve eval` and resumed runs reuse it. The
+/// file is evolve's own: candidates run as other users and cannot write there.
 ///
 /// ```swift
 /// if let result = await ComputeCalibrator.shared.calibration(for: evaluator) { print(result.calibration) }
@@ -55,10 +57,16 @@ public actor ComputeCalibrator {
         let key = evaluator.module.directory.path
         if let task = results[key] { return await task.value }
         let task = Task<Result?, Never> {
-            progress("calibrating the compute check (once per process)")
+            let file = Self.cacheFile(for: evaluator.module)
+            if let cached = Self.readCache(file) {
+                progress("compute calibration from \(file.path)\n" + cached.description)
+                return cached
+            }
+            progress("calibrating the compute check (once per TRMKit module and machine)")
             do {
                 let result = try await Self.measure(evaluator)
                 progress(result.description)
+                Self.writeCache(result, to: file)
                 return result
             } catch {
                 progress("compute calibration failed (\(error)); the compute check is off for this process")
@@ -67,6 +75,34 @@ public actor ComputeCalibrator {
         }
         results[key] = task
         return await task.value
+    }
+
+    /// How long a stored calibration is used.
+    static let cacheSeconds: Double = 24 * 3600
+
+    struct Stored: Codable {
+        var host: String
+        var measured: Date
+        var calibration: ComputeCalibration
+        var samples: [ComputeCalibration.Sample]
+    }
+
+    static func cacheFile(for module: TRMKitModule) -> URL {
+        module.directory.deletingLastPathComponent().appendingPathComponent(module.directory.lastPathComponent + ".compute-calibration.json")
+    }
+
+    static func readCache(_ file: URL) -> Result? {
+        guard let data = FileManager.default.contents(atPath: file.path),
+              let stored = try? JSONDecoder().decode(Stored.self, from: data),
+              stored.host == ProcessInfo.processInfo.hostName, -stored.measured.timeIntervalSinceNow < cacheSeconds,
+              !stored.samples.isEmpty else { return nil }
+        return Result(calibration: stored.calibration, samples: stored.samples)
+    }
+
+    static func writeCache(_ result: Result, to file: URL) {
+        let stored = Stored(host: ProcessInfo.processInfo.hostName, measured: Date(), calibration: result.calibration, samples: result.samples)
+        guard let data = try? JSONEncoder().encode(stored) else { return }
+        try? data.write(to: file, options: .atomic)
     }
 
     /// The shapes the calibration runs: name fields are width, hidden layers, extra elementwise blocks,
