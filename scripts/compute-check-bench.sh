@@ -4,10 +4,13 @@
 # run's measured against explained CPU seconds. A benchmark figure, never a test: CPU time on a shared
 # machine is noisy.
 #
-#   scripts/compute-check-bench.sh [path/to/evolve]      # default: .build/debug/evolve
+#   scripts/compute-check-bench.sh [path/to/evolve [program…]]   # default: .build/debug/evolve, all programs
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 evolve="${1:-$root/.build/debug/evolve}"
+shift || true
+programs=("$@")
+[ ${#programs[@]} -gt 0 ] || programs=(tiny trm hrm trm-hidden128 trm-attention spin-100k spin-250k)
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -45,7 +48,7 @@ struct Kernel: TRMKernel {
     mutating func train(_ trainer: Trainer) {
         var sink: UInt64 = 0
         while !trainer.isOutOfBudget {
-            sink = spin(sink &+ 1, $1)
+            sink = spin(sink &+ 1, $2)
             if sink == 0x1234_5678 { return }
             let batch = trainer.next(16)
             trainer.step(loss: trainer.tape.stableMaxCrossEntropy(logits(batch, trainer.tape), labels: batch.labels!))
@@ -62,7 +65,7 @@ for spec in tiny:0 spin-100k:100000 spin-250k:250000; do
   printf 'seed: 3\nbenchmarks:\n  - name: sudoku-4x4\n    generator: sudoku\n    box_rows: 2\n    box_columns: 2\n    difficulty: 8\n    train: 40\n    validation: 12\n    test: 12\n    train_flops: 1.0e10\n    eval_flops: 1.0e9\n' > "$work/$name/evolve.yaml"
 done
 
-for d in tiny trm hrm trm-hidden128 trm-attention spin-100k spin-250k; do
+for d in "${programs[@]}"; do
   echo "=== $d"
-  "$evolve" eval "$work/$d" 2>&1 | grep -E "calibration|  .*: .*FLOPs .*explained|compute:|flag|sandbox:|combined_score" || true
+  "$evolve" eval "$work/$d" 2>&1 | grep -E "calibration|  .*: .*FLOPs .*explained|compute:|flag|sandbox:|combined_score|rejected|failed|error" || true
 done

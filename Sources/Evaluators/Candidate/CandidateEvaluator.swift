@@ -77,6 +77,10 @@ public final class CandidateEvaluator: Evaluator {
         }
 
         var artifacts: [String: String] = [:]
+        if calibration == nil, config.computeCheck != .off {
+            // Not the candidate's doing, but not silent either: the report shows the check did not run.
+            artifacts["compute check"] = "not run: the compute calibration failed on this machine (evolve eval prints why); CPU time was not cross-checked and the wall-clock net is the fixed one"
+        }
         var instances: [(BenchmarkSpec, TaskData, PredictionScorer)] = []
         var controls: [String: OutputPermutation] = [:]
         for spec in config.benchmarks {

@@ -50,6 +50,10 @@ public actor ComputeCalibrator {
     }
 
     private var results: [String: Task<Result?, Never>] = [:]
+    /// Failed calibrations per module: retried up to `maxAttempts` times (a busy machine can fail to
+    /// start the compiler), then the check stays off for the process.
+    private var failures: [String: Int] = [:]
+    static let maxAttempts = 3
 
     /// The calibration for `evaluator`'s module (measured on first use; nil when it could not run, e.g.
     /// no sandbox: then the compute check is skipped and the wall-clock net is the fixed one).
@@ -74,13 +78,22 @@ public actor ComputeCalibrator {
             }
         }
         results[key] = task
-        return await task.value
+        let result = await task.value
+        if result == nil {
+            failures[key, default: 0] += 1
+            if failures[key, default: 0] < Self.maxAttempts { results[key] = nil }
+        }
+        return result
     }
 
     /// How long a stored calibration is used.
     static let cacheSeconds: Double = 24 * 3600
 
+    /// Bumped when the calibration runs change, so a stored fit of other runs is not reused.
+    static let version = 2
+
     struct Stored: Codable {
+        var version: Int
         var host: String
         var measured: Date
         var calibration: ComputeCalibration
@@ -94,13 +107,13 @@ public actor ComputeCalibrator {
     static func readCache(_ file: URL) -> Result? {
         guard let data = FileManager.default.contents(atPath: file.path),
               let stored = try? JSONDecoder().decode(Stored.self, from: data),
-              stored.host == ProcessInfo.processInfo.hostName, -stored.measured.timeIntervalSinceNow < cacheSeconds,
+              stored.version == version, stored.host == ProcessInfo.processInfo.hostName, -stored.measured.timeIntervalSinceNow < cacheSeconds,
               !stored.samples.isEmpty else { return nil }
         return Result(calibration: stored.calibration, samples: stored.samples)
     }
 
     static func writeCache(_ result: Result, to file: URL) {
-        let stored = Stored(host: ProcessInfo.processInfo.hostName, measured: Date(), calibration: result.calibration, samples: result.samples)
+        let stored = Stored(version: version, host: ProcessInfo.processInfo.hostName, measured: Date(), calibration: result.calibration, samples: result.samples)
         guard let data = try? JSONEncoder().encode(stored) else { return }
         try? data.write(to: file, options: .atomic)
     }
@@ -109,6 +122,7 @@ public actor ComputeCalibrator {
     /// batch size; then the training budget.
     static let runs: [(shape: String, label: String, trainFLOPs: Double)] = [
         ("8-0-0-16", "start-up (width 8, tiny budget)", 3e6),
+        ("2-2-8-4", "tiny tensors, op-bound (width 2)", 2e8),
         ("8-1-6-16", "narrow tensors, many ops (width 8)", 1.5e9),
         ("32-1-1-16", "small kernel (width 32)", 4e9),
         ("256-0-4-32", "wide elementwise (width 256)", 8e9),
