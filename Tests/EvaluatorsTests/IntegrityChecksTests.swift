@@ -96,6 +96,31 @@ import Testing
         #expect(limit.seconds(trainFLOPs: 9e11, evalFLOPs: 1e11, slowest: nil, explicit: 300) == 300)
     }
 
+    @Test func aStoredCalibrationIsReusedForADayOnThisHostOnly() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-calibration-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let usage = ComputeUsage(flops: 1e9, denseFLOPs: 5e8, ops: 1e4)
+        let result = ComputeCalibrator.Result(
+            calibration: ComputeCalibration(secondsPerFLOP: 4e-10, secondsPerDenseFLOP: 1.5e-11, secondsPerOp: 5e-7, overheadSeconds: 0.02),
+            samples: [ComputeCalibration.Sample(cpuSeconds: 0.3, usage: usage, label: "narrow")])
+        ComputeCalibrator.writeCache(result, to: file)
+        let read = try #require(ComputeCalibrator.readCache(file))
+        #expect(read.calibration == result.calibration && read.samples == result.samples && read.slowest == result.slowest)
+        // The slowest all-in rate prices the wall-clock net: the runs' (here (0.3 − 0.02) s over 1e9
+        // FLOPs), but never below the elementwise rate.
+        #expect(abs(read.slowest.secondsPerFLOP - 4e-10) < 1e-15)
+        let slow = ComputeCalibrator.Result(calibration: result.calibration, samples: [ComputeCalibration.Sample(cpuSeconds: 1.02, usage: usage)])
+        #expect(abs(slow.slowest.secondsPerFLOP - 1e-9) < 1e-15)
+        // Another host, an older calibration or other calibration runs: measured again.
+        for (host, age, version) in [("elsewhere", 0.0, ComputeCalibrator.version), (ProcessInfo.processInfo.hostName, 2 * 86400.0, ComputeCalibrator.version),
+                                     (ProcessInfo.processInfo.hostName, 0.0, ComputeCalibrator.version - 1)] {
+            let stored = ComputeCalibrator.Stored(
+                version: version, host: host, measured: Date().addingTimeInterval(-age), calibration: result.calibration, samples: result.samples)
+            try JSONEncoder().encode(stored).write(to: file)
+            #expect(ComputeCalibrator.readCache(file) == nil)
+        }
+    }
+
     @Test func configKeysChooseTheActionAndTheFactors() throws {
         let base = CandidateEvaluatorTests.tinyConfig
         let defaults = try ProgramConfig.parse(base, path: "t.yaml")
