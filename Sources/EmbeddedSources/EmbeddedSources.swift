@@ -22,6 +22,13 @@ package final class FLOPMeter {
 
     package private(set) var forward: Int64 = 0
     package private(set) var backward: Int64 = 0
+    /// How many charges were made: about one per op invocation, forward and backward. The evaluator's
+    /// compute check explains a run's CPU time by FLOPs *and* op invocations, since a small op costs its
+    /// dispatch and allocation whatever its FLOPs (docs/sandbox.md, "Compute cross-check").
+    package private(set) var charges: Int64 = 0
+    /// The part of the total charged by matrix products (`matmul`, `bmm`): they run at many more FLOPs
+    /// per second than elementwise work, so the compute check prices the two apart.
+    package private(set) var denseFLOPs: Int64 = 0
     /// The total allowed, or nil for no limit.
     package var budget: Int64?
     /// Past this total the run ends at once with `limitMessage` (a kernel that ignores the budget);
@@ -43,9 +50,17 @@ package final class FLOPMeter {
         return total >= budget
     }
 
+    /// A charge for a matrix product (also counted in `denseFLOPs`).
+    @inline(__always)
+    package func chargeDense(_ flops: Int64, phase: Phase) {
+        denseFLOPs &+= flops
+        charge(flops, phase: phase)
+    }
+
     @inline(__always)
     package func charge(_ flops: Int64, phase: Phase) {
         precondition(flops >= 0, "FLOP charges are non-negative")
+        charges &+= 1
         switch phase {
         case .forward: forward &+= flops
         case .backward: backward &+= flops
@@ -204,6 +219,17 @@ public final class Tape {
     @inline(__always)
     func charge(backward: Int64) {
         meter.charge(backward, phase: .backward)
+    }
+
+    /// Charges for a matrix product (the meter counts them apart: see `FLOPMeter.denseFLOPs`).
+    @inline(__always)
+    func chargeDense(forward: Int64) {
+        meter.chargeDense(forward, phase: .forward)
+    }
+
+    @inline(__always)
+    func chargeDense(backward: Int64) {
+        meter.chargeDense(backward, phase: .backward)
     }
 
     /// Back-propagates from the scalar `loss` through every recorded op, newest first, then clears
@@ -720,6 +746,7 @@ public enum TRMDriver {
             throw DriverError(message: "kernel.train returned without an optimiser step; call trainer.step(loss:) until trainer.isOutOfBudget")
         }
         let trainFLOPs = meter.total
+        let trainOps = meter.charges, trainDense = meter.denseFLOPs
         let trainSeconds = seconds(since: started)
         if progress {
             let last = trainer.curve.last
@@ -762,6 +789,7 @@ public enum TRMDriver {
             }
         }
         let evalFLOPs = meter.total - trainFLOPs
+        let evalOps = meter.charges - trainOps, evalDense = meter.denseFLOPs - trainDense
 
         let wallSeconds = seconds(since: started)
         let parameterCount = parameters.reduce(0) { $0 + $1.count }
@@ -776,6 +804,10 @@ public enum TRMDriver {
             "eval_budget": .int(budget.evalFLOPs),
             "eval_flops": .int(evalFLOPs),
             "eval_budget_exhausted": .bool(exhausted),
+            "train_ops": .int(trainOps),
+            "eval_ops": .int(evalOps),
+            "train_dense_flops": .int(trainDense),
+            "eval_dense_flops": .int(evalDense),
             "parameters": .int(parameterCount),
             "steps": .int(trainer.steps),
             "examples_drawn": .int(trainer.examplesDrawn),
@@ -1612,7 +1644,7 @@ extension Tape {
                 }
             }
         }
-        charge(forward: FLOPCost.matmul(m: m, k: k, n: n))
+        chargeDense(forward: FLOPCost.matmul(m: m, k: k, n: n))
         let y = Tensor(shape: Array(x.shape.dropLast()) + [n], data: out, requiresGrad: needsGrad(x, w))
         guard y.requiresGrad else { return y }
         record { [unowned self] in
@@ -1627,7 +1659,7 @@ extension Tape {
                                 bCol: n, c: gx.baseAddress!, ldc: k, accumulate: true)
                         }
                     }
-                    charge(backward: FLOPCost.matmul(m: m, k: n, n: k))
+                    chargeDense(backward: FLOPCost.matmul(m: m, k: n, n: k))
                 }
                 if w.requiresGrad {
                     // dw[k×n] += xᵀ · dy
@@ -1638,7 +1670,7 @@ extension Tape {
                                 bCol: 1, c: gw.baseAddress!, ldc: n, accumulate: true)
                         }
                     }
-                    charge(backward: FLOPCost.matmul(m: k, k: m, n: n))
+                    chargeDense(backward: FLOPCost.matmul(m: k, k: m, n: n))
                 }
             }
         }
@@ -1667,7 +1699,7 @@ extension Tape {
                 }
             }
         }
-        charge(forward: FLOPCost.matmul(m: m, k: k, n: n, batch: batch))
+        chargeDense(forward: FLOPCost.matmul(m: m, k: k, n: n, batch: batch))
         let y = Tensor(shape: [batch, m, n], data: out, requiresGrad: needsGrad(a, b))
         guard y.requiresGrad else { return y }
         record { [unowned self] in
@@ -1685,7 +1717,7 @@ extension Tape {
                             }
                         }
                     }
-                    charge(backward: FLOPCost.matmul(m: m, k: n, n: k, batch: batch))
+                    chargeDense(backward: FLOPCost.matmul(m: m, k: n, n: k, batch: batch))
                 }
                 if b.requiresGrad {
                     // d op(B)[k×n] += aᵀ · dy, written through op(B)'s strides.
@@ -1708,7 +1740,7 @@ extension Tape {
                             }
                         }
                     }
-                    charge(backward: FLOPCost.matmul(m: k, k: m, n: n, batch: batch))
+                    chargeDense(backward: FLOPCost.matmul(m: k, k: m, n: n, batch: batch))
                 }
             }
         }

@@ -161,7 +161,8 @@ actor SharedModule {
     }
 
     @Test func aCandidateThatUsesTheWholeWallClockIsStoppedAndScoresNothing() async throws {
-        let config = Self.tinyConfig.replacingOccurrences(of: "wall_seconds: 20", with: "wall_seconds: 1.5")
+        // compute_check off: no calibration before the clock starts; the net is the explicit 1.5 s.
+        let config = Self.tinyConfig.replacingOccurrences(of: "wall_seconds: 20", with: "wall_seconds: 1.5") + "\ncompute_check: off\n"
         let start = Date()
         let report = try await evaluate(["kernel.swift": Self.answering("input", before: "while true { sleep(1) }")], config: config, sourcePolicy: nil)
         #expect(report.outcome == .rejected)

@@ -47,8 +47,90 @@ import Testing
         // One budget only: no overhead, the mean rate (more lenient).
         let single = try ComputeCalibration.fit([.init(cpuSeconds: 21.5, meteredFLOPs: 7.8e11), .init(cpuSeconds: 22.5, meteredFLOPs: 7.8e11)])
         #expect(single.overheadSeconds == 0)
-        #expect(abs(single.secondsPerFLOP - 22.0 / 7.8e11) < 1e-15)
+        #expect(abs(single.secondsPerFLOP / (22.0 / 7.8e11) - 1) < 0.01)
         #expect(throws: EvaluationError.self) { try ComputeCalibration.fit([]) }
+    }
+
+    /// cpu = 0.15 s + 2e-10 s/elementwise FLOP + 1.5e-11 s/dense FLOP + 1e-6 s/op, on runs shaped like
+    /// the calibration kernel's: the fit recovers every term, and explains runs it never saw.
+    @Test func fitsOpsAndDenseFLOPsApartFromElementwiseOnes() throws {
+        let truth = ComputeCalibration(secondsPerFLOP: 2e-10, secondsPerDenseFLOP: 1.5e-11, secondsPerOp: 1e-6, overheadSeconds: 0.15)
+        let usages = [
+            ComputeUsage(flops: 3e6, denseFLOPs: 1e6, ops: 200), ComputeUsage(flops: 1.5e9, denseFLOPs: 3e8, ops: 2e6),
+            ComputeUsage(flops: 4e9, denseFLOPs: 2e9, ops: 4e5), ComputeUsage(flops: 8e9, denseFLOPs: 1e9, ops: 1e5),
+            ComputeUsage(flops: 4e10, denseFLOPs: 3.8e10, ops: 5e4),
+        ]
+        let fit = try ComputeCalibration.fit(usages.map { ComputeCalibration.Sample(cpuSeconds: truth.explainedSeconds($0), usage: $0) })
+        #expect(abs(fit.secondsPerFLOP / truth.secondsPerFLOP - 1) < 1e-6)
+        #expect(abs(fit.secondsPerDenseFLOP / truth.secondsPerDenseFLOP - 1) < 1e-6)
+        #expect(abs(fit.secondsPerOp / truth.secondsPerOp - 1) < 1e-6)
+        #expect(abs(fit.overheadSeconds - 0.15) < 1e-6)
+        // A narrow kernel (mostly ops) and a wide one (mostly matrix products), at one budget: one
+        // rate per FLOP would be off by ~10× for one of them; the fitted model explains both.
+        for usage in [ComputeUsage(flops: 1e10, denseFLOPs: 2e9, ops: 5e6), ComputeUsage(flops: 1e10, denseFLOPs: 9.5e9, ops: 2e4)] {
+            let check = ComputeCheck(calibration: fit)
+            #expect(check.finding(cpuSeconds: truth.explainedSeconds(usage) * 1.5, usage: usage) == nil)
+            #expect(check.finding(cpuSeconds: truth.explainedSeconds(usage) * 3 + 5, usage: usage)?.evidence.contains("work off the FLOP meter") == true)
+        }
+    }
+
+    @Test func claimsPastTheBudgetExplainNothingMore() {
+        let check = ComputeCheck(calibration: ComputeCalibration(secondsPerFLOP: 2e-10, secondsPerDenseFLOP: 2e-11, secondsPerOp: 1e-6, overheadSeconds: 0.2))
+        // A forged run.json claiming 1e15 FLOPs is priced at the budget's cap (1e10 FLOPs: 2.2 s).
+        let forged = ComputeUsage(flops: 1e15, denseFLOPs: 0, ops: 0)
+        let finding = check.finding(cpuSeconds: 100, usage: forged, maxFLOPs: 1e10)
+        #expect(finding?.evidence.contains("measured 100.0 CPU s") == true && finding?.evidence.contains("explains 2.20 CPU s") == true)
+        // Dense FLOPs cannot exceed the FLOPs, nor op charges one per FLOP.
+        #expect(ComputeCheck.capped(ComputeUsage(flops: 1e15, denseFLOPs: 1e15, ops: 1e16), maxFLOPs: 1e10) == ComputeUsage(flops: 1e10, denseFLOPs: 1e10, ops: 1e10))
+    }
+
+    @Test func theWallClockNetFollowsTheBudgetAndAnExplicitLimitCapsIt() {
+        let slowest = ComputeCalibration.Rate(secondsPerFLOP: 1e-10, overheadSeconds: 0.5)
+        let limit = WallClockLimit(factor: 3, floorSeconds: 30)
+        // 1e12 FLOPs at the slowest honest rate: 100 s; 3× that plus the floor.
+        #expect(abs(limit.seconds(trainFLOPs: 9e11, evalFLOPs: 1e11, slowest: slowest, explicit: nil) - (30 + 3 * 100.5)) < 1e-6)
+        #expect(limit.seconds(trainFLOPs: 9e11, evalFLOPs: 1e11, slowest: slowest, explicit: 120) == 120)
+        #expect(limit.seconds(trainFLOPs: 1e8, evalFLOPs: 1e8, slowest: slowest, explicit: 120) < 32)
+        // Without a calibration (compute_check: off): the fixed net, or the explicit one.
+        #expect(limit.seconds(trainFLOPs: 9e11, evalFLOPs: 1e11, slowest: nil, explicit: nil) == 120)
+        #expect(limit.seconds(trainFLOPs: 9e11, evalFLOPs: 1e11, slowest: nil, explicit: 300) == 300)
+    }
+
+    @Test func aStoredCalibrationIsReusedForADayOnThisHostOnly() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-calibration-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let usage = ComputeUsage(flops: 1e9, denseFLOPs: 5e8, ops: 1e4)
+        let result = ComputeCalibrator.Result(
+            calibration: ComputeCalibration(secondsPerFLOP: 4e-10, secondsPerDenseFLOP: 1.5e-11, secondsPerOp: 5e-7, overheadSeconds: 0.02),
+            samples: [ComputeCalibration.Sample(cpuSeconds: 0.3, usage: usage, label: "narrow")])
+        ComputeCalibrator.writeCache(result, to: file)
+        let read = try #require(ComputeCalibrator.readCache(file))
+        #expect(read.calibration == result.calibration && read.samples == result.samples && read.slowest == result.slowest)
+        // The slowest all-in rate prices the wall-clock net: the runs' (here (0.3 − 0.02) s over 1e9
+        // FLOPs), but never below the elementwise rate.
+        #expect(abs(read.slowest.secondsPerFLOP - 4e-10) < 1e-15)
+        let slow = ComputeCalibrator.Result(calibration: result.calibration, samples: [ComputeCalibration.Sample(cpuSeconds: 1.02, usage: usage)])
+        #expect(abs(slow.slowest.secondsPerFLOP - 1e-9) < 1e-15)
+        // Another host, an older calibration or other calibration runs: measured again.
+        for (host, age, version) in [("elsewhere", 0.0, ComputeCalibrator.version), (ProcessInfo.processInfo.hostName, 2 * 86400.0, ComputeCalibrator.version),
+                                     (ProcessInfo.processInfo.hostName, 0.0, ComputeCalibrator.version - 1)] {
+            let stored = ComputeCalibrator.Stored(
+                version: version, host: host, measured: Date().addingTimeInterval(-age), calibration: result.calibration, samples: result.samples)
+            try JSONEncoder().encode(stored).write(to: file)
+            #expect(ComputeCalibrator.readCache(file) == nil)
+        }
+    }
+
+    @Test func configKeysChooseTheActionAndTheFactors() throws {
+        let base = CandidateEvaluatorTests.tinyConfig
+        let defaults = try ProgramConfig.parse(base, path: "t.yaml")
+        #expect(defaults.computeCheck == .reject && defaults.computeFactor == 3 && defaults.wallFactor == 3)
+        let set = try ProgramConfig.parse(base + "\ncompute_check: flag\ncompute_factor: 4\nwall_factor: 5\n", path: "t.yaml")
+        #expect(set.computeCheck == .flag && set.computeCheck.action == .flag && set.computeFactor == 4 && set.wallFactor == 5)
+        #expect(try ProgramConfig.parse(base + "\ncompute_check: off\n", path: "t.yaml").computeCheck.action == nil)
+        #expect { try ProgramConfig.parse(base + "\ncompute_check: warn\n", path: "t.yaml") } throws: { "\($0)".contains("expected reject, flag or off") }
+        #expect { try ProgramConfig.parse(base + "\ncompute_factor: 0.5\n", path: "t.yaml") } throws: { "\($0)".contains("at least 1") }
+        #expect { try ProgramConfig.parse(base + "\ncompute_fator: 2\n", path: "t.yaml") } throws: { "\($0)".contains("did you mean \"compute_factor\"") }
     }
 
     @Test func flagsCPUTimeTheMeteredFLOPsDoNotExplain() {
@@ -78,6 +160,21 @@ import Testing
         #expect(check.finding(validationExact: 0.61, curve: curve([0, 0.06, 0.12, 0.23, 0.25, 0.24])) == nil)
         #expect(check.finding(validationExact: 1.0, curve: curve([0.3, 0.6, 0.65, 0.6, 0.65, 0.69, 0.68])) == nil)
         #expect(check.finding(validationExact: 0.3, curve: curve([nil, nil])) == nil)
+    }
+
+    @Test func aScriptedRunReportWithASolversScoreIsFlaggedAndAnHonestOneIsNot() {
+        // run.json as the driver writes it: training answers from the curve, the score from the scorer.
+        func runJSON(_ answers: [Double]) -> [String: Any] {
+            var json = RunReportTests.json()
+            json["curve"] = answers.enumerated().map { ["step": 10 * ($0.offset + 1), "flops": 1e9, "loss": 1.0, "exact_accuracy": 0.1, "answer_accuracy": $0.element] }
+            return json
+        }
+        let seedLike = RunReport(json: runJSON([0, 0.05, 0.2, 0.4, 0.55, 0.6]), trainBudget: 7.5e11, evalBudget: 1e11)
+        #expect(seedLike.problems == [])
+        #expect(TrainingCurveCheck().finding(validationExact: 0.62, curve: seedLike.curve) == nil)
+        let solver = RunReport(json: runJSON([0, 0.02, 0.05, 0.1, 0.12, 0.1]), trainBudget: 7.5e11, evalBudget: 1e11)
+        let finding = TrainingCurveCheck().finding(validationExact: 1.0, curve: solver.curve)
+        #expect(finding?.action == .flag && finding?.evidence.contains("at most 0.120 of training examples") == true)
     }
 
     @Test func validationFarAboveThemIsFlagged() {

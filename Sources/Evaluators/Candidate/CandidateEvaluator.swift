@@ -69,7 +69,18 @@ public final class CandidateEvaluator: Evaluator {
                 totalSeconds: Date().timeIntervalSince(started))
         }
 
+        // The compute check's calibration (measured once per process), which also sets the wall-clock net.
+        let calibration = config.computeCheck == .off ? nil : await ComputeCalibrator.shared.calibration(for: self, progress: progress)
+        func wallSeconds(_ spec: BenchmarkSpec, trainFLOPs: Double) -> Double {
+            WallClockLimit(factor: config.wallFactor).seconds(
+                trainFLOPs: trainFLOPs, evalFLOPs: spec.evalFLOPs, slowest: calibration?.slowest, explicit: spec.wallSeconds)
+        }
+
         var artifacts: [String: String] = [:]
+        if calibration == nil, config.computeCheck != .off {
+            // Not the candidate's doing, but not silent either: the report shows the check did not run.
+            artifacts["compute check"] = "not run: the compute calibration failed on this machine (evolve eval prints why); CPU time was not cross-checked and the wall-clock net is the fixed one"
+        }
         var instances: [(BenchmarkSpec, TaskData, PredictionScorer)] = []
         var controls: [String: OutputPermutation] = [:]
         for spec in config.benchmarks {
@@ -85,7 +96,7 @@ public final class CandidateEvaluator: Evaluator {
             slice.evaluation = Array(task.evaluation.prefix(16))
             let run = try await runBenchmark(
                 binary: binary, task: slice, scorer: scorer, trainFLOPs: max(spec.trainFLOPs / 100, 1e8), evalFLOPs: spec.evalFLOPs,
-                seed: request.trainingSeed, wallSeconds: spec.wallSeconds ?? 120, dir: root.appendingPathComponent(Self.runDirectoryName()),
+                seed: request.trainingSeed, wallSeconds: wallSeconds(spec, trainFLOPs: max(spec.trainFLOPs / 100, 1e8)), dir: root.appendingPathComponent(Self.runDirectoryName()),
                 control: controls[spec.name])
             let report = run.report
             let failure: String? =
@@ -101,11 +112,13 @@ public final class CandidateEvaluator: Evaluator {
 
         // Stage 2: the full budget on the requested split.
         var benchmarks: [String: BenchmarkMetrics] = [:]
+        var findings: [(benchmark: String, finding: IntegrityFinding)] = []
         for (spec, task, scorer) in instances {
             progress("stage 2: \(spec.name) (\(String(format: "%.2g", spec.trainFLOPs)) train FLOPs, \(task.evaluation.count) \(split.rawValue) queries)")
             let run = try await runBenchmark(
                 binary: binary, task: task, scorer: scorer, trainFLOPs: spec.trainFLOPs, evalFLOPs: spec.evalFLOPs, seed: request.trainingSeed,
-                wallSeconds: spec.wallSeconds ?? 120, dir: root.appendingPathComponent(Self.runDirectoryName()), control: controls[spec.name])
+                wallSeconds: wallSeconds(spec, trainFLOPs: spec.trainFLOPs), dir: root.appendingPathComponent(Self.runDirectoryName()),
+                control: controls[spec.name])
             var report = run.result.succeeded
                 ? run.report
                 : PredictionScorer.Report(exactAccuracy: 0, tokenAccuracy: 0, answered: 0, problems: run.report.problems)
@@ -116,6 +129,23 @@ public final class CandidateEvaluator: Evaluator {
             if let finding = measured.finding, run.result.succeeded {
                 report = PredictionScorer.Report(exactAccuracy: 0, tokenAccuracy: 0, answered: 0, problems: ["\(finding)"] + report.problems)
             }
+            // Issue 15's cross-checks, on a run that followed the protocol.
+            var computeLine: String?
+            if run.result.succeeded, measured.finding == nil {
+                if let calibration, let action = config.computeCheck.action {
+                    let check = ComputeCheck(calibration: calibration.calibration, factor: config.computeFactor, action: action)
+                    let usage = ComputeUsage(runJSON: runInfo)
+                    // What the budgets let a run claim (RunReport rejected any claim past them).
+                    let maxFLOPs = spec.trainFLOPs + 2 * measured.largestStepFLOPs + 3 * spec.evalFLOPs
+                    computeLine = check.summary(cpuSeconds: run.result.cpuSeconds, usage: usage, maxFLOPs: maxFLOPs)
+                    if let finding = check.finding(cpuSeconds: run.result.cpuSeconds, usage: usage, maxFLOPs: maxFLOPs) {
+                        findings.append((spec.name, finding))
+                    }
+                }
+                if let finding = TrainingCurveCheck().finding(validationExact: report.exactAccuracy, curve: measured.curve) {
+                    findings.append((spec.name, finding))
+                }
+            }
             benchmarks[spec.name] = BenchmarkMetrics(
                 exactAccuracy: report.exactAccuracy, tokenAccuracy: report.tokenAccuracy,
                 trainFLOPs: measured.trainFLOPs, evalFLOPs: measured.evalFLOPs,
@@ -123,13 +153,27 @@ public final class CandidateEvaluator: Evaluator {
                 reported: measured.reported)
             artifacts[spec.name] = Self.describe(
                 run: run.result, problems: report.problems,
-                headline: String(format: "exact %.3f, token %.3f; %@", report.exactAccuracy, report.tokenAccuracy, Self.curveSummary(runInfo)))
+                headline: String(format: "exact %.3f, token %.3f; %@", report.exactAccuracy, report.tokenAccuracy, Self.curveSummary(runInfo))
+                    + (computeLine.map { "\n" + $0 } ?? ""))
+        }
+        // Findings are kept with the evaluation as "flag: <check>" artifacts (ProgramStore.integrityFlags
+        // reads them back for the report); a rejecting one fails the evaluation.
+        for (check, group) in Dictionary(grouping: findings, by: { $0.finding.check }) {
+            artifacts[Self.flagArtifactPrefix + check] = group.map { "\($0.benchmark): \($0.finding.action.rawValue): \($0.finding.evidence)" }
+                .joined(separator: "\n")
+        }
+        if findings.contains(where: { $0.finding.action == .reject }) {
+            return EvaluationReport(
+                outcome: .rejected, artifacts: artifacts, buildSeconds: build.seconds, totalSeconds: Date().timeIntervalSince(started))
         }
         let metrics = Metrics(benchmarks: benchmarks, split: split.rawValue)
         return EvaluationReport(
             outcome: .evaluated, metrics: metrics, descriptors: Self.descriptors(metrics), artifacts: artifacts,
             buildSeconds: build.seconds, totalSeconds: Date().timeIntervalSince(started))
     }
+
+    /// Artifact keys of integrity findings: "flag: compute", "flag: curve".
+    public static let flagArtifactPrefix = EvaluationReport.flagArtifactPrefix
 
     public var supportsControl: Bool { true }
 
@@ -188,6 +232,11 @@ public final class CandidateEvaluator: Evaluator {
     static let toolchain: [String] = ExecutableLookup.find("swiftc").flatMap(ExecutableLookup.installPrefix).map { [$0] } ?? []
 
     func compile(files: [String: String], in dir: URL) async throws -> Build {
+        try await compile(files: files, in: dir, policy: sourcePolicy)
+    }
+
+    /// Compiles with `policy` (nil: evolve's own calibration kernel, which needs none).
+    func compile(files: [String: String], in dir: URL, policy: SourcePolicy?) async throws -> Build {
         let fm = FileManager.default
         // The run's configuration is not the candidate's to change; a copy of it in a program is ignored.
         let programFiles = files.filter { $0.key != ProgramFiles.configFileName }
@@ -206,7 +255,7 @@ public final class CandidateEvaluator: Evaluator {
             return Build(binary: nil, diagnostics: "the program has no .swift files", seconds: 0, workDir: workDir)
         }
         // Issue 15 hook: refuse what a kernel may not use before the compiler sees it.
-        if let refusal = try sourcePolicy?.refusal(sources: sources.map { dir.appendingPathComponent($0) }) {
+        if let refusal = try policy?.refusal(sources: sources.map { dir.appendingPathComponent($0) }) {
             return Build(binary: nil, diagnostics: Artifacts.cap(refusal), seconds: 0, workDir: workDir)
         }
         for file in try fm.contentsOfDirectory(atPath: module.directory.path) {

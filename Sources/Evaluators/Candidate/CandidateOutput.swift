@@ -180,7 +180,7 @@ extension CandidateOutput {
         }
         var info: [String: Any] = [:]
         // The driver's measured fields (RunReport checks them against the budgets given).
-        for key in ["train_flops", "eval_flops", "wall_seconds", "train_seconds", "train_budget", "eval_budget", "largest_step_flops"] {
+        for key in ["train_flops", "eval_flops", "train_ops", "eval_ops", "train_dense_flops", "eval_dense_flops", "wall_seconds", "train_seconds", "train_budget", "eval_budget", "largest_step_flops"] {
             info[key] = number(object[key]).map { max(0, $0) }
         }
         for key in ["protocol", "steps", "examples_drawn"] {

@@ -19,6 +19,8 @@ public struct ProgramConfig: Decodable, Sendable {
         "max_iterations", "max_hours", "max_spend_usd", "target_score", "random_seed", "strategy", "parallel",
         "crossover_rate", "max_outage_seconds", "checkpoint_interval", "diff_based_evolution", "max_code_length", "log_level",
         "max_evaluations", "repeats", "margin", "noise_floor", "fresh_seeds", "drift_threshold", "gap_threshold", "control_runs",
+        // The evaluator's integrity settings (read here).
+        "compute_check", "compute_factor", "wall_factor",
     ]
 
     public var language: String?
@@ -26,9 +28,32 @@ public struct ProgramConfig: Decodable, Sendable {
     public var brief: String?
     public var seed: UInt64
     public var benchmarks: [BenchmarkSpec]
+    /// What the compute cross-check does with a run whose CPU time its metered work does not explain
+    /// (`compute_check: reject | flag | off`; docs/sandbox.md, "Compute cross-check").
+    public var computeCheck: ComputeCheckMode = .reject
+    /// How many times the explained CPU time a run may use (`compute_factor`, default 3).
+    public var computeFactor: Double = 3
+    /// The wall-clock net: this multiple of a budget's expected time at the slowest calibrated rate, plus
+    /// 30 s (`wall_factor`, default 3); a benchmark's `wall_seconds` caps it.
+    public var wallFactor: Double = 3
+
+    /// `compute_check`'s values.
+    public enum ComputeCheckMode: String, Decodable, Sendable {
+        case reject, flag, off
+
+        /// The finding's action, nil when the check is off.
+        public var action: IntegrityFinding.Action? {
+            switch self {
+            case .reject: .reject
+            case .flag: .flag
+            case .off: nil
+            }
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case language, entry, brief, seed, benchmarks
+        case computeCheck = "compute_check", computeFactor = "compute_factor", wallFactor = "wall_factor"
     }
 
     public init(from decoder: Decoder) throws {
@@ -42,6 +67,20 @@ public struct ProgramConfig: Decodable, Sendable {
         brief = try c.decodeIfPresent(String.self, forKey: .brief)
         seed = try c.decode(UInt64.self, forKey: .seed)
         benchmarks = try c.decode([BenchmarkSpec].self, forKey: .benchmarks)
+        if let text = try c.decodeIfPresent(String.self, forKey: .computeCheck) {
+            guard let mode = ComputeCheckMode(rawValue: text) else {
+                throw ConfigKeys.Problem("compute_check: expected reject, flag or off, found \"\(text)\"")
+            }
+            computeCheck = mode
+        }
+        computeFactor = try c.decodeIfPresent(Double.self, forKey: .computeFactor) ?? 3
+        wallFactor = try c.decodeIfPresent(Double.self, forKey: .wallFactor) ?? 3
+        guard computeFactor >= 1, computeFactor.isFinite else {
+            throw ConfigKeys.Problem("compute_factor: must be at least 1 (a run may use this many times the CPU time its metered work explains), found \(computeFactor)")
+        }
+        guard wallFactor > 0, wallFactor.isFinite else {
+            throw ConfigKeys.Problem("wall_factor: must be positive, found \(wallFactor)")
+        }
     }
 
     /// Reads `<programDir>/evolve.yaml` and reads the files of every `data:` benchmark once, so a wrong path or

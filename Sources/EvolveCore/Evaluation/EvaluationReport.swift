@@ -25,6 +25,11 @@ public struct EvaluationReport: Sendable {
     public var buildSeconds: Double
     public var totalSeconds: Double
 
+    /// Artifacts under keys starting with this ("flag: compute", "flag: curve") are an integrity
+    /// check's finding against the program, with its evidence; they are stored with the evaluation and
+    /// listed by `ProgramStore.integrityFlags()`.
+    public static let flagArtifactPrefix = "flag: "
+
     public init(
         outcome: EvaluationOutcome, metrics: Metrics? = nil, descriptors: [String: Double] = [:], artifacts: [String: String] = [:],
         buildSeconds: Double = 0, totalSeconds: Double = 0

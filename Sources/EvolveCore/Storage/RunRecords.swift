@@ -28,6 +28,24 @@ public struct EvaluationRecord: Sendable {
     }
 }
 
+/// One integrity finding against a program, as stored with one of its evaluations.
+public struct IntegrityFlag: Sendable, Equatable {
+    public var programID: String
+    /// "compute", "curve" or "permutation".
+    public var check: String
+    /// The finding in words a person can check (which benchmark, what was measured, what was expected).
+    public var evidence: String
+    /// The split of the evaluation that found it.
+    public var split: String
+
+    public init(programID: String, check: String, evidence: String, split: String) {
+        self.programID = programID
+        self.check = check
+        self.evidence = evidence
+        self.split = split
+    }
+}
+
 /// The run's own records beside the population: every evaluation, the attempts shown to proposers,
 /// and the loop's state (iteration, RNG, spend, the proposer's snapshot) — one SQLite file, so one
 /// transaction covers a result and everything it changes.
@@ -124,6 +142,34 @@ extension ProgramStore {
             flagged[id] = verdict
         }
         return flagged
+    }
+
+    /// Every integrity finding stored with the run's evaluations, oldest first: the evaluator's checks
+    /// ("flag: compute", "flag: curve" artifacts) and the permutation control's verdicts (check
+    /// "permutation"). Of one program when `programID` is given.
+    public func integrityFlags(programID: String? = nil) throws -> [IntegrityFlag] {
+        var sql = "SELECT program_id, artifacts, kind, split FROM evaluations WHERE (kind = 'control' OR artifacts LIKE ?)"
+        var bindings: [SQLiteValue] = [.text("%\"" + EvaluationReport.flagArtifactPrefix + "%")]
+        if let programID {
+            sql += " AND program_id = ?"
+            bindings.append(.text(programID))
+        }
+        var flags: [IntegrityFlag] = []
+        for row in try connection.query(sql + " ORDER BY id", bindings) {
+            guard let id = row[0].text, let text = row[1].text,
+                  let artifacts = try? JSONDecoder().decode([String: String].self, from: Data(text.utf8)) else { continue }
+            let split = row[3].text ?? ""
+            if row[2].text == "control" {
+                if let verdict = artifacts["control verdict"] {
+                    flags.append(IntegrityFlag(programID: id, check: "permutation", evidence: verdict, split: split))
+                }
+                continue
+            }
+            for (key, evidence) in artifacts.sorted(by: { $0.key < $1.key }) where key.hasPrefix(EvaluationReport.flagArtifactPrefix) {
+                flags.append(IntegrityFlag(programID: id, check: String(key.dropFirst(EvaluationReport.flagArtifactPrefix.count)), evidence: evidence, split: split))
+            }
+        }
+        return flags
     }
 
     /// The artifacts of a program's latest ordinary evaluation on `split`.

@@ -10,6 +10,13 @@ package final class FLOPMeter {
 
     package private(set) var forward: Int64 = 0
     package private(set) var backward: Int64 = 0
+    /// How many charges were made: about one per op invocation, forward and backward. The evaluator's
+    /// compute check explains a run's CPU time by FLOPs *and* op invocations, since a small op costs its
+    /// dispatch and allocation whatever its FLOPs (docs/sandbox.md, "Compute cross-check").
+    package private(set) var charges: Int64 = 0
+    /// The part of the total charged by matrix products (`matmul`, `bmm`): they run at many more FLOPs
+    /// per second than elementwise work, so the compute check prices the two apart.
+    package private(set) var denseFLOPs: Int64 = 0
     /// The total allowed, or nil for no limit.
     package var budget: Int64?
     /// Past this total the run ends at once with `limitMessage` (a kernel that ignores the budget);
@@ -31,9 +38,17 @@ package final class FLOPMeter {
         return total >= budget
     }
 
+    /// A charge for a matrix product (also counted in `denseFLOPs`).
+    @inline(__always)
+    package func chargeDense(_ flops: Int64, phase: Phase) {
+        denseFLOPs &+= flops
+        charge(flops, phase: phase)
+    }
+
     @inline(__always)
     package func charge(_ flops: Int64, phase: Phase) {
         precondition(flops >= 0, "FLOP charges are non-negative")
+        charges &+= 1
         switch phase {
         case .forward: forward &+= flops
         case .backward: backward &+= flops

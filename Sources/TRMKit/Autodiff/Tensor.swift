@@ -127,6 +127,17 @@ public final class Tape {
         meter.charge(backward, phase: .backward)
     }
 
+    /// Charges for a matrix product (the meter counts them apart: see `FLOPMeter.denseFLOPs`).
+    @inline(__always)
+    func chargeDense(forward: Int64) {
+        meter.chargeDense(forward, phase: .forward)
+    }
+
+    @inline(__always)
+    func chargeDense(backward: Int64) {
+        meter.chargeDense(backward, phase: .backward)
+    }
+
     /// Back-propagates from the scalar `loss` through every recorded op, newest first, then clears
     /// the tape. Only the trainer calls it (`Trainer.step`).
     package func backward(_ loss: Tensor) {

@@ -81,6 +81,7 @@ public enum TRMDriver {
             throw DriverError(message: "kernel.train returned without an optimiser step; call trainer.step(loss:) until trainer.isOutOfBudget")
         }
         let trainFLOPs = meter.total
+        let trainOps = meter.charges, trainDense = meter.denseFLOPs
         let trainSeconds = seconds(since: started)
         if progress {
             let last = trainer.curve.last
@@ -123,6 +124,7 @@ public enum TRMDriver {
             }
         }
         let evalFLOPs = meter.total - trainFLOPs
+        let evalOps = meter.charges - trainOps, evalDense = meter.denseFLOPs - trainDense
 
         let wallSeconds = seconds(since: started)
         let parameterCount = parameters.reduce(0) { $0 + $1.count }
@@ -137,6 +139,10 @@ public enum TRMDriver {
             "eval_budget": .int(budget.evalFLOPs),
             "eval_flops": .int(evalFLOPs),
             "eval_budget_exhausted": .bool(exhausted),
+            "train_ops": .int(trainOps),
+            "eval_ops": .int(evalOps),
+            "train_dense_flops": .int(trainDense),
+            "eval_dense_flops": .int(evalDense),
             "parameters": .int(parameterCount),
             "steps": .int(trainer.steps),
             "examples_drawn": .int(trainer.examplesDrawn),

@@ -13,7 +13,7 @@ extension Tape {
                 }
             }
         }
-        charge(forward: FLOPCost.matmul(m: m, k: k, n: n))
+        chargeDense(forward: FLOPCost.matmul(m: m, k: k, n: n))
         let y = Tensor(shape: Array(x.shape.dropLast()) + [n], data: out, requiresGrad: needsGrad(x, w))
         guard y.requiresGrad else { return y }
         record { [unowned self] in
@@ -28,7 +28,7 @@ extension Tape {
                                 bCol: n, c: gx.baseAddress!, ldc: k, accumulate: true)
                         }
                     }
-                    charge(backward: FLOPCost.matmul(m: m, k: n, n: k))
+                    chargeDense(backward: FLOPCost.matmul(m: m, k: n, n: k))
                 }
                 if w.requiresGrad {
                     // dw[k×n] += xᵀ · dy
@@ -39,7 +39,7 @@ extension Tape {
                                 bCol: 1, c: gw.baseAddress!, ldc: n, accumulate: true)
                         }
                     }
-                    charge(backward: FLOPCost.matmul(m: k, k: m, n: n))
+                    chargeDense(backward: FLOPCost.matmul(m: k, k: m, n: n))
                 }
             }
         }
@@ -68,7 +68,7 @@ extension Tape {
                 }
             }
         }
-        charge(forward: FLOPCost.matmul(m: m, k: k, n: n, batch: batch))
+        chargeDense(forward: FLOPCost.matmul(m: m, k: k, n: n, batch: batch))
         let y = Tensor(shape: [batch, m, n], data: out, requiresGrad: needsGrad(a, b))
         guard y.requiresGrad else { return y }
         record { [unowned self] in
@@ -86,7 +86,7 @@ extension Tape {
                             }
                         }
                     }
-                    charge(backward: FLOPCost.matmul(m: m, k: n, n: k, batch: batch))
+                    chargeDense(backward: FLOPCost.matmul(m: m, k: n, n: k, batch: batch))
                 }
                 if b.requiresGrad {
                     // d op(B)[k×n] += aᵀ · dy, written through op(B)'s strides.
@@ -109,7 +109,7 @@ extension Tape {
                             }
                         }
                     }
-                    charge(backward: FLOPCost.matmul(m: k, k: m, n: n, batch: batch))
+                    chargeDense(backward: FLOPCost.matmul(m: k, k: m, n: n, batch: batch))
                 }
             }
         }

@@ -87,7 +87,9 @@ struct EvalCommand: AsyncParsableCommand {
         case .buildFailed:
             lines.append("\(program): does not compile")
         case .rejected:
-            lines.append("\(program): rejected at stage 1")
+            // Stage 1 (crash, timeout, malformed answers) or an integrity check on the scored run.
+            let checks = report.artifacts.keys.filter { $0.hasPrefix(EvaluationReport.flagArtifactPrefix) }.sorted()
+            lines.append(checks.isEmpty ? "\(program): rejected at stage 1" : "\(program): rejected by \(checks.joined(separator: ", ")) (see the artifact above)")
         case .evaluated:
             guard let metrics = report.metrics else { break }
             lines.append("benchmark                    exact   token   train FLOPs   params   wall s   cpu s")

@@ -26,7 +26,7 @@ enum SeedTemplate {
         seed: 1                     # required: data seed that generates (or draws) the train/validation/test splits
 
         # --- Benchmarks: what every program is trained and scored on (required, at least one) ----------------
-        # Budgets are FLOPs counted by TRMKit (deterministic, machine-independent); wall_seconds is a safety net.
+        # Budgets are FLOPs counted by TRMKit (deterministic, machine-independent); the wall-clock safety net follows them.
         benchmarks:                 # a list; each entry is trained and scored on its own, combined_score is the mean
           - name: sudoku-6x6-minimal  # required: scores are kept by this name
             generator: sudoku         # required: sudoku, maze or arc
@@ -39,8 +39,13 @@ enum SeedTemplate {
             test: 200                 # required: held-out puzzles, for reports only (never selected on)
             train_flops: 7.5e11       # required: training budget (~15 s for the seed on one core)
             eval_flops: 1.0e11        # required: evaluation budget
-            wall_seconds: 120         # safety net only; the FLOP budgets are the real limits
+            wall_seconds: 120         # caps the wall-clock net, which otherwise follows the FLOP budget (wall_factor)
             # data: path/to/sudoku-extreme  # real puzzles instead of generated ones (docs/real-data.md)
+
+        # --- Honest compute: CPU time the metered work does not explain (docs/sandbox.md, "Compute cross-check") -
+        compute_check: reject       # reject, flag (keep the score, show the evidence) or off
+        compute_factor: 3           # a run may use this many times the CPU time its metered work explains (+2 s)
+        wall_factor: 3              # wall-clock net: 30 s + this × the budget's CPU time at the slowest honest rate
 
         # --- When to stop (the command line's --iterations, --hours, --budget-usd override these) ------------
         max_iterations: 100         # child programs to propose; remove for no limit

@@ -188,6 +188,7 @@ struct InspectCommand: ParsableCommand {
                 let program = try InspectCommand.find(id, in: store)
                 if json { try InspectCommand.printJSON(ProgramView(program)); return }
                 print(Self.describe(program, store: store))
+                print(Self.flags(of: program.id, store: store))
                 for (key, text) in try store.artifacts(of: program.id).sorted(by: { $0.key < $1.key }) {
                     print("--- artifact: \(key) (the program's own output is quoted as data)")
                     print(String(text.prefix(4000)))
@@ -197,6 +198,13 @@ struct InspectCommand: ParsableCommand {
                     print(InspectCommand.diff(parent.files, program.files))
                 }
             } catch { throw InspectCommand.failure(error) }
+        }
+
+        /// The integrity findings stored with the program's evaluations (compute, curve, permutation).
+        static func flags(of id: String, store: ProgramStore) -> String {
+            guard let flags = try? store.integrityFlags(programID: id), !flags.isEmpty else { return "flags: none" }
+            return (["flags:"] + flags.map { "  \($0.check) (\($0.split)): \($0.evidence.replacingOccurrences(of: "\n", with: "\n    "))" })
+                .joined(separator: "\n")
         }
 
         static func describe(_ p: Program, store: ProgramStore) -> String {

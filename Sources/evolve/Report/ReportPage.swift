@@ -31,6 +31,7 @@ struct ReportPage {
         if let control { body += section("Against the control arm", id: "control", comparison(control)) }
         body += section("MAP-Elites grids", id: "grids", heatmaps())
         body += section("Generalization: validation against held-out test", id: "generalization", generalization())
+        body += section("Flags", id: "flags", try flags())
         body += section("LLM tokens and dollars", id: "spend", try spend())
         body += section("Lineage of the best program", id: "lineage", try lineage())
         body += section("Top programs", id: "top", try topPrograms())
@@ -279,6 +280,22 @@ struct ReportPage {
             \(omitted > 0 ? ", the first \(omitted) left out" : ""). Colour: island; a side branch marks a crossover's other parent.</p>
             <figure class="scroll">\(svg)</figure>
             """
+    }
+
+    /// Integrity findings against programs (issue 15): the compute cross-check, the training-curve
+    /// check and the permutation control's verdicts, each with its evidence as stored with the evaluation.
+    private func flags() throws -> String {
+        let flags = try run.store.integrityFlags()
+        guard !flags.isEmpty else {
+            return "<p class=\"muted\">No program was flagged: every evaluated program's CPU time was explained by its metered work, its validation was in line with its training curve, and every control run held.</p>"
+        }
+        var out = "<p>Findings of the integrity checks, stored with the evaluations (a rejected program scored nothing; a flagged one is kept with its evidence; a program the permutation control flagged left selection).</p>"
+        out += "<table class=\"flags\"><tr><th>program</th><th>status</th><th>flag</th><th>split</th><th>evidence</th></tr>"
+        for flag in flags {
+            let status = (try? run.store.program(flag.programID))?.status.rawValue ?? "–"
+            out += "<tr class=\"flag\"><td><code>\(HTML.escape(flag.programID.prefix(8)))</code></td><td>\(HTML.escape(status))</td><td>\(HTML.escape(flag.check))</td><td>\(HTML.escape(flag.split))</td><td>\(HTML.escape(Self.clipped(flag.evidence, lines: 6)))</td></tr>"
+        }
+        return out + "</table>"
     }
 
     private func topPrograms() throws -> String {

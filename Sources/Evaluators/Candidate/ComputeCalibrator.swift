@@ -1,0 +1,215 @@
+import EvolveCore
+import EvolveSupport
+import Foundation
+import Sandbox
+
+/// Measures `ComputeCalibration` on this machine with a kernel evolve owns: compiled against the same
+/// TRMKit module as candidates, run in the same sandbox, at shapes chosen to tell the cost terms apart
+/// (a near-empty run for the start-up, narrow tensors for the per-op cost, wide elementwise work, wide
+/// matrix products). Nothing a candidate writes enters the calibration.
+///
+/// It runs once per TRMKit module and machine (about a compile and five seconds of CPU), is shared by
+/// every evaluator of the process, and is kept beside the module cache for a day
+/// (`<cache>/trmkit-<hash>.compute-calibration.json`), so `evolve eval` and resumed runs reuse it. The
+/// file is evolve's own: candidates run as other users and cannot write there.
+///
+/// ```swift
+/// if let result = await ComputeCalibrator.shared.calibration(for: evaluator) { print(result.calibration) }
+/// ```
+public actor ComputeCalibrator {
+    public static let shared = ComputeCalibrator()
+
+    /// A calibration and the runs it was fitted to.
+    public struct Result: Sendable {
+        public var calibration: ComputeCalibration
+        public var samples: [ComputeCalibration.Sample]
+        /// The slowest honest all-in rate among the runs (op overhead included): what the wall-clock
+        /// net prices a budget at.
+        public var slowest: ComputeCalibration.Rate
+
+        public init(calibration: ComputeCalibration, samples: [ComputeCalibration.Sample]) {
+            self.calibration = calibration
+            self.samples = samples
+            let rate = samples.map { max(0, $0.cpuSeconds - calibration.overheadSeconds) / max($0.usage.flops, 1) }.max() ?? calibration.secondsPerFLOP
+            slowest = ComputeCalibration.Rate(secondsPerFLOP: max(rate, calibration.secondsPerFLOP), overheadSeconds: calibration.overheadSeconds)
+        }
+
+        /// The fit and how well it explains each of its own runs.
+        public var description: String {
+            let c = calibration
+            var lines = [String(format: "compute calibration: %.3g s + %.3g s/FLOP (elementwise) + %.3g s/FLOP (matrix products) + %.3g s/op",
+                                c.overheadSeconds, c.secondsPerFLOP, c.secondsPerDenseFLOP, c.secondsPerOp)]
+            for sample in samples {
+                let explained = c.explainedSeconds(sample.usage)
+                lines.append(String(format: "  %@: %.3g FLOPs (%.0f%% dense), %.3g ops: %.2f CPU s, explained %.2f s (%.2f×)",
+                                    sample.label, sample.usage.flops, 100 * sample.usage.denseFLOPs / max(sample.usage.flops, 1),
+                                    sample.usage.ops, sample.cpuSeconds, explained, sample.cpuSeconds / max(explained, 1e-9)))
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    private var results: [String: Task<Result?, Never>] = [:]
+    /// Failed calibrations per module: retried up to `maxAttempts` times (a busy machine can fail to
+    /// start the compiler), then the check stays off for the process.
+    private var failures: [String: Int] = [:]
+    static let maxAttempts = 3
+
+    /// The calibration for `evaluator`'s module (measured on first use; nil when it could not run, e.g.
+    /// no sandbox: then the compute check is skipped and the wall-clock net is the fixed one).
+    public func calibration(for evaluator: CandidateEvaluator, progress: @escaping @Sendable (String) -> Void = { _ in }) async -> Result? {
+        let key = evaluator.module.directory.path
+        if let task = results[key] { return await task.value }
+        let task = Task<Result?, Never> {
+            let file = Self.cacheFile(for: evaluator.module)
+            if let cached = Self.readCache(file) {
+                progress("compute calibration from \(file.path)\n" + cached.description)
+                return cached
+            }
+            progress("calibrating the compute check (once per TRMKit module and machine)")
+            do {
+                let result = try await Self.measure(evaluator)
+                progress(result.description)
+                Self.writeCache(result, to: file)
+                return result
+            } catch {
+                progress("compute calibration failed (\(error)); the compute check is off for this process")
+                return nil
+            }
+        }
+        results[key] = task
+        let result = await task.value
+        if result == nil {
+            failures[key, default: 0] += 1
+            if failures[key, default: 0] < Self.maxAttempts { results[key] = nil }
+        }
+        return result
+    }
+
+    /// How long a stored calibration is used.
+    static let cacheSeconds: Double = 24 * 3600
+
+    /// Bumped when the calibration runs change, so a stored fit of other runs is not reused.
+    static let version = 2
+
+    struct Stored: Codable {
+        var version: Int
+        var host: String
+        var measured: Date
+        var calibration: ComputeCalibration
+        var samples: [ComputeCalibration.Sample]
+    }
+
+    static func cacheFile(for module: TRMKitModule) -> URL {
+        module.directory.deletingLastPathComponent().appendingPathComponent(module.directory.lastPathComponent + ".compute-calibration.json")
+    }
+
+    static func readCache(_ file: URL) -> Result? {
+        guard let data = FileManager.default.contents(atPath: file.path),
+              let stored = try? JSONDecoder().decode(Stored.self, from: data),
+              stored.version == version, stored.host == ProcessInfo.processInfo.hostName, -stored.measured.timeIntervalSinceNow < cacheSeconds,
+              !stored.samples.isEmpty else { return nil }
+        return Result(calibration: stored.calibration, samples: stored.samples)
+    }
+
+    static func writeCache(_ result: Result, to file: URL) {
+        let stored = Stored(version: version, host: ProcessInfo.processInfo.hostName, measured: Date(), calibration: result.calibration, samples: result.samples)
+        guard let data = try? JSONEncoder().encode(stored) else { return }
+        try? data.write(to: file, options: .atomic)
+    }
+
+    /// The shapes the calibration runs: name fields are width, hidden layers, extra elementwise blocks,
+    /// batch size; then the training budget.
+    static let runs: [(shape: String, label: String, trainFLOPs: Double)] = [
+        ("8-0-0-16", "start-up (width 8, tiny budget)", 3e6),
+        ("2-2-8-4", "tiny tensors, op-bound (width 2)", 2e8),
+        ("8-1-6-16", "narrow tensors, many ops (width 8)", 1.5e9),
+        ("32-1-1-16", "small kernel (width 32)", 4e9),
+        ("256-0-4-32", "wide elementwise (width 256)", 8e9),
+        ("256-3-0-64", "wide matrix products (width 256, 3 layers)", 4e10),
+    ]
+
+    static func measure(_ evaluator: CandidateEvaluator) async throws -> Result {
+        let root = evaluator.workRoot.appendingPathComponent("calibration-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        chmod(root.path, 0o755)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let build = try await evaluator.compile(files: ["kernel.swift": kernelSource], in: root.appendingPathComponent("build"), policy: nil)
+        defer { build.workDir?.remove() }
+        guard let binary = build.binary else { throw EvaluationError("the calibration kernel did not build: \(build.diagnostics)") }
+        var samples: [ComputeCalibration.Sample] = []
+        for run in runs {
+            let dir = root.appendingPathComponent(CandidateEvaluator.runDirectoryName())
+            let workDir = try evaluator.makeWorkDir(dir)
+            defer { workDir?.remove() }
+            try task(shape: run.shape).write(to: dir, trainFLOPs: Int64(run.trainFLOPs), evalFLOPs: Int64(1e8), seed: 1)
+            try FileManager.default.copyItem(at: binary, to: dir.appendingPathComponent("candidate"))
+            var limits = SandboxLimits()
+            limits.wallSeconds = 120
+            limits.cpuSeconds = 200
+            limits.readOnlyPaths = CandidateEvaluator.toolchain
+            let result = try await evaluator.sandbox.run(["./candidate", dir.path], in: dir, limits: limits)
+            guard result.succeeded else { throw EvaluationError("calibration run \(run.shape) ended with \(result.verdict): \(result.stderr.lastLines(4))") }
+            let (json, problem) = CandidateOutput(workDir: dir, owner: result.user?.uid ?? getuid()).runInfo()
+            if let problem { throw EvaluationError("calibration run \(run.shape): \(problem)") }
+            samples.append(ComputeCalibration.Sample(cpuSeconds: result.cpuSeconds, usage: ComputeUsage(runJSON: json), label: run.label))
+        }
+        return Result(calibration: try ComputeCalibration.fit(samples), samples: samples)
+    }
+
+    /// A synthetic task (random tokens) whose name carries the shape for the calibration kernel.
+    static func task(shape: String) -> TaskData {
+        var rng = SplitMix64(seed: 0xCA11B)
+        let seqLen = 36, vocab = 8
+        func example(_ i: Int) -> TokenExample {
+            TokenExample(id: "c\(i)", input: (0..<seqLen).map { _ in 1 + rng.below(vocab - 1) }, label: (0..<seqLen).map { _ in 1 + rng.below(vocab - 1) })
+        }
+        return TaskData(name: "calibration-\(shape)", vocabSize: vocab, seqLen: seqLen, train: (0..<256).map(example), evaluation: (0..<16).map(example))
+    }
+
+    /// The calibration kernel: an honest TRMKit model whose shape comes from the task's name.
+    static let kernelSource = """
+        import TRMKit
+
+        struct Kernel: TRMKernel {
+            let embedding: Tensor
+            let layers: [Linear]
+            let head: Linear
+            let extra: Int
+            let batchSize: Int
+
+            init(task: TaskInfo, rng: inout SeededRNG) {
+                // calibration-<width>-<layers>-<extra elementwise blocks>-<batch>
+                let numbers = task.name.split(separator: "-").dropFirst().map { Int($0) ?? 1 }
+                let width = numbers[0]
+                embedding = .parameter([task.vocabSize, width], std: 1, rng: &rng)
+                layers = (0..<numbers[1]).map { _ in Linear(width, width, rng: &rng) }
+                head = Linear(width, task.vocabSize, rng: &rng)
+                extra = numbers[2]
+                batchSize = numbers[3]
+            }
+
+            var parameters: [Tensor] { [embedding] + layers.flatMap { $0.parameters } + head.parameters }
+            var settings: TrainingSettings { TrainingSettings(learningRate: 0.01, warmupSteps: 5, weightDecay: 0, emaDecay: 0.9) }
+            var report: [String: Double] { [:] }
+
+            func logits(_ batch: Batch, _ tape: Tape) -> Tensor {
+                var x = tape.rmsNorm(tape.embedding(embedding, ids: batch.inputs))
+                for layer in layers { x = tape.rmsNorm(tape.add(x, tape.silu(layer(x, tape)))) }
+                for _ in 0..<extra { x = tape.rmsNorm(tape.add(x, tape.mul(tape.sigmoid(x), x))) }
+                return head(x, tape)
+            }
+
+            mutating func train(_ trainer: Trainer) {
+                while !trainer.isOutOfBudget {
+                    let batch = trainer.next(batchSize)
+                    trainer.step(loss: trainer.tape.stableMaxCrossEntropy(logits(batch, trainer.tape), labels: batch.labels!))
+                }
+            }
+
+            mutating func predict(_ batch: Batch, tape: Tape) -> Tensor { logits(batch, tape) }
+        }
+
+        @main struct Program { static func main() { TRMDriver.main(Kernel.self) } }
+        """
+}
