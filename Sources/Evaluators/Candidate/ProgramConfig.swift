@@ -83,9 +83,8 @@ public struct ProgramConfig: Decodable, Sendable {
     /// text when it starts, so its benchmarks and budgets stay fixed even if the suite file changes later.
     /// FILE (relative to the folder of `path`) holds only a `benchmarks:` list, e.g. `Programs/suite.yaml`.
     public static func inliningSuite(_ text: String, path: String) throws -> String {
-        let root: Node?
-        do { root = try Yams.compose(yaml: text) } catch { throw EvaluationError("\(path): \(describe(error))") }
-        guard let mapping = root?.mapping, let include = mapping["suite"] else { return text }
+        // Text that is not YAML comes back as it is: its readers report the syntax error in their own words.
+        guard let root = try? Yams.compose(yaml: text), let mapping = root.mapping, let include = mapping["suite"] else { return text }
         guard let file = include.string, !file.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw EvaluationError("\(path): suite must name a file holding a benchmarks: list, e.g. suite: ../suite.yaml")
         }
