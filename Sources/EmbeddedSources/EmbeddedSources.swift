@@ -2817,26 +2817,14 @@ few steps, removing the halting head, tied input/output embeddings, fixed-point 
         (
             "evolve.yaml",
             ##"""
-# How evolve evaluates this program. Budgets are FLOPs counted by TRMKit (deterministic, machine-independent);
-# the wall-clock limit is only a safety net. Sizes were chosen by measurement (docs/trmkit-benchmarks.md):
-# on this tier the seed TRM scores ~60% validation exact, so there is room to climb.
+# How evolve evaluates this program. The benchmarks and their FLOP budgets are the default suite both seeds
+# share, Programs/suite.yaml (chosen by measurement: docs/default-suite.md). To evaluate on other benchmarks,
+# replace the `suite:` line with a `benchmarks:` list (docs/configuration.md).
 language: swift
 entry: kernel.swift
 brief: BRIEF.md
-seed: 1
-benchmarks:
-  - name: sudoku-6x6-minimal
-    generator: sudoku
-    box_rows: 2
-    box_columns: 3
-    difficulty: minimal        # or a number of blanks
-    train: 1000                # puzzles; each also gets `augmentations` symmetric copies
-    augmentations: 3
-    validation: 200
-    test: 200
-    train_flops: 7.5e11        # ~15 s of training for the seed on one core
-    eval_flops: 1.0e11
-    wall_seconds: 120          # safety net only
+seed: 1                        # data seed: generates the splits; never shown to a candidate
+suite: ../suite.yaml
 
 """##
         ),

@@ -121,3 +121,43 @@ extension ProgramConfigTests {
         #expect(message?.contains("\n") == false, "\(message ?? "")")
     }
 }
+
+/// `suite: FILE` shares one benchmark list between seeds (Programs/suite.yaml): it reads FILE's benchmarks,
+/// relative to the including file, and a run stores the inlined text so a later edit of FILE cannot change it.
+extension ProgramConfigTests {
+    static func suiteFolder(_ suite: String) throws -> URL {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("suite-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("seed"), withIntermediateDirectories: true)
+        try Data(suite.utf8).write(to: root.appendingPathComponent("suite.yaml"))
+        return root
+    }
+
+    @Test func aSuiteFileGivesTheBenchmarksAndRunsKeepItsTextInline() throws {
+        let root = try Self.suiteFolder("# shared\nbenchmarks:\n" + Self.entry + "\n    data: ARC-AGI/data\n")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let path = root.appendingPathComponent("seed/evolve.yaml").path
+        let text = "# the seed\nseed: 7\nsuite: ../suite.yaml\nmax_iterations: 3\n"
+        let config = try ProgramConfig.parse(text, path: path)
+        #expect(config.seed == 7 && config.benchmarks.map(\.name) == ["arc-real"])
+        // data: is relative to the suite file's folder, not the including file's.
+        #expect(config.benchmarks[0].dataPath == root.appendingPathComponent("ARC-AGI/data").standardizedFileURL.path)
+        let inlined = try ProgramConfig.inliningSuite(text, path: path)
+        #expect(!inlined.contains("suite:") && inlined.contains("max_iterations: 3"))
+        try FileManager.default.removeItem(at: root.appendingPathComponent("suite.yaml"))
+        let kept = try ProgramConfig.parse(inlined, path: path)
+        #expect(kept.seed == 7 && kept.benchmarks.map(\.name) == ["arc-real"] && kept.benchmarks[0].dataPath == config.benchmarks[0].dataPath)
+        #expect(try ProgramConfig.inliningSuite("seed: 1\nbenchmarks:\n" + Self.entry + "\n", path: path) == "seed: 1\nbenchmarks:\n" + Self.entry + "\n")
+    }
+
+    @Test func suiteMistakesAreOneLineErrors() throws {
+        let root = try Self.suiteFolder("benchmarks:\n" + Self.entry + "\nseed: 2\n")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let path = root.appendingPathComponent("seed/evolve.yaml").path
+        func failure(_ yaml: String) -> String? { RealData.failure { _ = try ProgramConfig.parse(yaml, path: path) } }
+        let suitePath = root.appendingPathComponent("suite.yaml").standardizedFileURL.path
+        #expect(failure("seed: 1\nsuite: ../suite.yaml\n") == "\(suitePath): unknown key \"seed\"; a suite file holds only benchmarks:")
+        #expect(failure("seed: 1\nsuite: ../suite.yaml\nbenchmarks:\n" + Self.entry + "\n")?.contains("has both suite: and benchmarks:") == true)
+        #expect(failure("seed: 1\nsuite: ../none.yaml\n")?.contains("suite ../none.yaml (") == true)
+        #expect(failure("seed: 1\nsuite: [a, b]\n") == "\(path): suite must name a file holding a benchmarks: list, e.g. suite: ../suite.yaml")
+    }
+}

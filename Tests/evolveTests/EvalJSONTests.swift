@@ -29,3 +29,14 @@ import Testing
         #expect(benchmark?["cpu_seconds"] as? Double == 1.5)
     }
 }
+
+/// `evolve eval --training-seed N` measures the noise of training through the loop's own code path: the data
+/// seed stays evolve.yaml's `seed`, N seeds init and batch order (docs/default-suite.md uses seeds 1–4).
+@Suite struct EvalOptionsTests {
+    @Test func theTrainingSeedIsAnOptionThatDefaultsToTheLoopsFirstSeed() throws {
+        #expect(try EvalCommand.parse(["Programs/trm"]).trainingSeed == 1)
+        let chosen = try EvalCommand.parse(["Programs/trm", "--training-seed", "4", "--json"])
+        #expect(chosen.trainingSeed == 4 && chosen.json && chosen.programDir == "Programs/trm")
+        #expect(throws: (any Error).self) { try EvalCommand.parse(["Programs/trm", "--training-seed", "-1"]) }
+    }
+}

@@ -125,8 +125,13 @@ public struct BenchmarkSpec: Decodable, Sendable {
     /// Resolves `data` against `folder` (the folder of the evolve.yaml it came from); `~` is the home folder.
     mutating func resolveData(relativeTo folder: URL) {
         guard let data else { return }
-        let expanded = (data as NSString).expandingTildeInPath
-        dataPath = expanded.hasPrefix("/") ? URL(fileURLWithPath: expanded).standardizedFileURL.path
+        dataPath = Self.resolve(data, relativeTo: folder)
+    }
+
+    /// `path` as an absolute path: `~` is the home folder, a relative path starts at `folder`.
+    static func resolve(_ path: String, relativeTo folder: URL) -> String {
+        let expanded = (path as NSString).expandingTildeInPath
+        return expanded.hasPrefix("/") ? URL(fileURLWithPath: expanded).standardizedFileURL.path
             : folder.appendingPathComponent(expanded).standardizedFileURL.path
     }
 

@@ -21,6 +21,8 @@ public struct ProgramConfig: Decodable, Sendable {
         "max_evaluations", "repeats", "margin", "noise_floor", "fresh_seeds", "drift_threshold", "gap_threshold", "control_runs",
         // The evaluator's integrity settings (read here).
         "compute_check", "compute_factor", "wall_factor",
+        // Read before decoding: `suite: FILE` stands for FILE's benchmarks (see `inliningSuite`).
+        "suite",
     ]
 
     public var language: String?
@@ -96,8 +98,9 @@ public struct ProgramConfig: Decodable, Sendable {
     }
 
     /// Parses the YAML text of an `evolve.yaml`; `path` names it in errors and its folder is where relative
-    /// `data:` paths start.
+    /// `data:` and `suite:` paths start.
     public static func parse(_ text: String, path: String) throws -> ProgramConfig {
+        let text = try inliningSuite(text, path: path)
         do {
             var config = try YAMLDecoder().decode(ProgramConfig.self, from: text)
             guard !config.benchmarks.isEmpty else { throw EvaluationError("\(path): no benchmarks listed") }
@@ -113,6 +116,46 @@ public struct ProgramConfig: Decodable, Sendable {
         } catch {
             throw EvaluationError("\(path): \(Self.describe(error))")
         }
+    }
+
+    /// `text` with its `suite: FILE` include replaced by FILE's `benchmarks:` (their `data:` paths made absolute,
+    /// since they are relative to FILE's folder); text without `suite:` comes back unchanged. A run stores this
+    /// text when it starts, so its benchmarks and budgets stay fixed even if the suite file changes later.
+    /// FILE (relative to the folder of `path`) holds only a `benchmarks:` list, e.g. `Programs/suite.yaml`.
+    public static func inliningSuite(_ text: String, path: String) throws -> String {
+        // Text that is not YAML comes back as it is: its readers report the syntax error in their own words.
+        guard let root = try? Yams.compose(yaml: text), let mapping = root.mapping, let include = mapping["suite"] else { return text }
+        guard let file = include.string, !file.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw EvaluationError("\(path): suite must name a file holding a benchmarks: list, e.g. suite: ../suite.yaml")
+        }
+        guard mapping["benchmarks"] == nil else {
+            throw EvaluationError("\(path): has both suite: and benchmarks:; keep one (suite: \(file) is a benchmarks: list of its own)")
+        }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        let suiteURL = URL(fileURLWithPath: BenchmarkSpec.resolve(file, relativeTo: folder))
+        guard let data = FileManager.default.contents(atPath: suiteURL.path) else {
+            throw EvaluationError("\(path): suite \(file) (\(suiteURL.path)) cannot be read; check the path, relative to this file's folder")
+        }
+        let suiteRoot: Node?
+        do { suiteRoot = try Yams.compose(yaml: String(decoding: data, as: UTF8.self)) } catch {
+            throw EvaluationError("\(suiteURL.path): \(describe(error))")
+        }
+        guard let suite = suiteRoot?.mapping, var benchmarks = suite["benchmarks"]?.sequence else {
+            throw EvaluationError("\(suiteURL.path): a suite file holds a benchmarks: list (the entries evolve.yaml would list)")
+        }
+        let unknown = suite.keys.compactMap(\.string).filter { $0 != "benchmarks" }.sorted()
+        guard unknown.isEmpty else {
+            throw EvaluationError("\(suiteURL.path): unknown key \(unknown.map { "\"\($0)\"" }.joined(separator: ", ")); a suite file holds only benchmarks:")
+        }
+        for index in benchmarks.indices {
+            guard var entry = benchmarks[index].mapping, let data = entry["data"]?.string else { continue }
+            entry["data"] = Node(BenchmarkSpec.resolve(data, relativeTo: suiteURL.deletingLastPathComponent()))
+            benchmarks[index] = .mapping(entry)
+        }
+        var merged = mapping
+        merged["suite"] = nil
+        merged["benchmarks"] = .sequence(benchmarks)
+        do { return try Yams.serialize(node: .mapping(merged)) } catch { throw EvaluationError("\(path): \(describe(error))") }
     }
 
     /// One line for an error met while decoding. Yams wraps errors thrown by `init(from:)` (the key checks) in

@@ -34,7 +34,7 @@ struct InitCommand: ParsableCommand {
                 return
             }
             print("created \(root.path): \(files.keys.sorted().joined(separator: ", "))")
-            print("next: evolve eval \(directory)   (scores the seed once, ~20 s)")
+            print("next: evolve eval \(directory)   (scores the seed once, ~1.5 min)")
             print("      evolve run --seed \(directory)")
         } catch { throw InspectCommand.failure(error) }
     }

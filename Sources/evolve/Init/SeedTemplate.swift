@@ -2,8 +2,8 @@ import EmbeddedSources
 import Foundation
 
 /// What `evolve init` writes: the TRM seed (kernel and brief, from the copy embedded in the binary) and an
-/// `evolve.yaml` with every key commented. The benchmark section matches `Programs/trm/evolve.yaml`
-/// (a test compares them); the run sections spell out the defaults evolve uses when a key is absent.
+/// `evolve.yaml` with every key commented. The benchmark section is the seeds' default suite,
+/// `Programs/suite.yaml`, inline (a test compares them); the run sections spell out the defaults evolve uses when a key is absent.
 enum SeedTemplate {
     /// Relative path → text of every file of a new seed directory.
     static var files: [String: String] {
@@ -28,6 +28,8 @@ enum SeedTemplate {
         # --- Benchmarks: what every program is trained and scored on (required, at least one) ----------------
         # Budgets are FLOPs counted by TRMKit (deterministic, machine-independent); the wall-clock safety net follows them.
         benchmarks:                 # a list; each entry is trained and scored on its own, combined_score is the mean
+          # The seeds' default suite (Programs/suite.yaml; chosen by measurement, docs/default-suite.md): ~85 s of
+          # CPU per evaluation of the seed. Seeds can share one list instead: replace benchmarks: by suite: FILE.
           - name: sudoku-6x6-minimal  # required: scores are kept by this name
             generator: sudoku         # required: sudoku, maze or arc
             box_rows: 2               # Sudoku box shape: 2x3 boxes make a 6x6 grid
@@ -37,10 +39,32 @@ enum SeedTemplate {
             augmentations: 3          # symmetric copies of each training puzzle
             validation: 200           # required: puzzles selection is scored on
             test: 200                 # required: held-out puzzles, for reports only (never selected on)
-            train_flops: 7.5e11       # required: training budget (~15 s for the seed on one core)
+            train_flops: 7.5e11       # required: training budget (~20 s for the seed on one core)
             eval_flops: 1.0e11        # required: evaluation budget
             wall_seconds: 120         # caps the wall-clock net, which otherwise follows the FLOP budget (wall_factor)
             # data: path/to/sudoku-extreme  # real puzzles instead of generated ones (docs/real-data.md)
+          - name: sudoku-9x9-minimal  # 9x9 minimal-clue Sudoku (~30 s for the seed)
+            generator: sudoku         # the same keys as above
+            box_rows: 3               # 3x3 boxes: a 9x9 grid
+            box_columns: 3            # (both 3 is also the default)
+            difficulty: minimal       # fewest clues
+            train: 1000               # training puzzles
+            augmentations: 3          # symmetric copies of each
+            validation: 200           # selection is scored on these
+            test: 200                 # held out
+            train_flops: 1.2e12       # training budget
+            eval_flops: 1.0e12        # evaluation budget
+            wall_seconds: 120         # safety net only
+          - name: maze-9x9            # shortest path through a 4x4-cell maze, a 9x9 grid of tokens (~25 s)
+            generator: maze           # generated perfect mazes
+            size: 4                   # cells per side
+            train: 400                # there are only ~1,100 distinct 4x4 mazes up to symmetry
+            augmentations: 7          # rotated and mirrored copies (at most 7)
+            validation: 200           # selection is scored on these
+            test: 200                 # held out
+            train_flops: 1.0e12       # training budget
+            eval_flops: 1.0e12        # evaluation budget
+            wall_seconds: 120         # safety net only
 
         # --- Honest compute: CPU time the metered work does not explain (docs/sandbox.md, "Compute cross-check") -
         compute_check: reject       # reject, flag (keep the score, show the evidence) or off

@@ -62,7 +62,8 @@ struct RunCommand: AsyncParsableCommand {
                 guard let data = FileManager.default.contents(atPath: configFile.path) else {
                     throw RunSetup.Failure(description: "config file '\(configFile.path)' cannot be read; check the path given to --config")
                 }
-                configText = String(decoding: data, as: UTF8.self)
+                // A `suite:` include is inlined now: the run's benchmarks and budgets are fixed when it starts.
+                configText = try ProgramConfig.inliningSuite(String(decoding: data, as: UTF8.self), path: configFile.path)
             }
             let manifest = RunManifest(
                 name: name ?? RunDirectory.defaultName(), seed: URL(fileURLWithPath: seed).standardizedFileURL.path,
