@@ -41,7 +41,7 @@ enum SeedTemplate {
             test: 200                 # required: held-out puzzles, for reports only (never selected on)
             train_flops: 7.5e11       # required: training budget (~20 s for the seed on one core)
             eval_flops: 1.0e11        # required: evaluation budget
-            wall_seconds: 120         # caps the wall-clock net, which otherwise follows the FLOP budget (wall_factor)
+            # wall_seconds: 600       # caps the wall-clock net, which otherwise follows the FLOP budget (wall_factor)
             # data: path/to/sudoku-extreme  # real puzzles instead of generated ones (docs/real-data.md)
           - name: sudoku-9x9-minimal  # 9x9 minimal-clue Sudoku (~30 s for the seed)
             generator: sudoku         # the same keys as above
@@ -54,7 +54,6 @@ enum SeedTemplate {
             test: 200                 # held out
             train_flops: 1.2e12       # training budget
             eval_flops: 1.0e12        # evaluation budget
-            wall_seconds: 120         # safety net only
           - name: maze-9x9            # shortest path through a 4x4-cell maze, a 9x9 grid of tokens (~25 s)
             generator: maze           # generated perfect mazes
             size: 4                   # cells per side
@@ -64,7 +63,6 @@ enum SeedTemplate {
             test: 200                 # held out
             train_flops: 1.0e12       # training budget
             eval_flops: 1.0e12        # evaluation budget
-            wall_seconds: 120         # safety net only
 
         # --- Honest compute: CPU time the metered work does not explain (docs/sandbox.md, "Compute cross-check") -
         compute_check: reject       # reject, flag (keep the score, show the evidence) or off
