@@ -160,6 +160,9 @@ import Testing
         #expect(check.finding(validationExact: 0.61, curve: curve([0, 0.06, 0.12, 0.23, 0.25, 0.24])) == nil)
         #expect(check.finding(validationExact: 1.0, curve: curve([0.3, 0.6, 0.65, 0.6, 0.65, 0.69, 0.68])) == nil)
         #expect(check.finding(validationExact: 0.3, curve: curve([nil, nil])) == nil)
+        // An honest fast learner measured in a run (TRM seed, n 2 → 1, 6×6): validation 1.000, its recent
+        // training answers at most 0.438 — the EMA is ahead of the live weights.
+        #expect(check.finding(validationExact: 1.0, curve: curve([0.05, 0.15, 0.3, 0.4, 0.438, 0.41])) == nil)
     }
 
     @Test func aScriptedRunReportWithASolversScoreIsFlaggedAndAnHonestOneIsNot() {
