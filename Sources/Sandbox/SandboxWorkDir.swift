@@ -40,9 +40,11 @@ public final class SandboxWorkDir: Sendable {
         var mounted = false
         if mount {
             let options = "size=\(Self.inputBytes),nr_inodes=\(Self.inputFiles),mode=0755"
-            if evolve_mount_tmpfs(path, options) == 0 {
-                mounted = true
-                _ = Self.mounts.withLock { $0.insert(path) }
+            // Mounted and recorded under the lock: `removeStaleMounts` never sees this mount untracked.
+            mounted = Self.mounts.withLock { mounts in
+                guard evolve_mount_tmpfs(path, options) == 0 else { return false }
+                mounts.insert(path)
+                return true
             }
         }
         isQuotaMount = mounted
@@ -61,6 +63,105 @@ public final class SandboxWorkDir: Sendable {
     }
 
     deinit { remove() }
+
+    /// Lets go of the work dir without unmounting or deleting it, as a killed process would: for tests
+    /// of `removeStaleMounts`.
+    func abandon() {
+        guard !removed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        _ = Self.mounts.withLock { $0.remove(url.path) }
+    }
+
+    /// Unmounts the work-dir tmpfs mounts (source `evolve-work`) at or under `directory` that no live
+    /// work dir of this process owns: what an evolve killed with SIGKILL (OOM killer, power cut) left
+    /// mounted, which would otherwise stay until reboot and make `rm -rf` fail with EBUSY. Deepest
+    /// first (a build or run dir is mounted inside an evaluation's dir), detached. Returns the mount
+    /// points it unmounted. Anything outside `directory`, of another filesystem or source, or created
+    /// by this process and not yet removed is left alone; so is every mount when `directory` does not exist.
+    ///
+    /// Call it only where no other live evolve process may have work dirs (a run being resumed, an
+    /// `evolve eval` dir whose process is gone).
+    @discardableResult
+    public static func removeStaleMounts(under directory: URL) -> [String] {
+        guard let resolved = realpath(directory.path, nil) else { return [] }
+        let base = String(cString: resolved)
+        free(resolved)
+        // Read under the lock that covers creating a mount and recording it, so every mount of this
+        // process in the text is in the snapshot of `mounts`.
+        let snapshot: (String?, Set<String>) = mounts.withLock { (readBounded("/proc/self/mountinfo", limit: 64 << 20), $0) }
+        guard let info = snapshot.0 else { return [] }
+        // This process's mounts as the kernel names them (a tracked path may go through a symlink).
+        let own = Set(snapshot.1.flatMap { path -> [String] in
+            guard let real = realpath(path, nil) else { return [path] }
+            defer { free(real) }
+            return [path, String(cString: real)]
+        })
+        let stale = staleMountPoints(mountInfo: info, under: base, own: own)
+        return stale.filter { evolve_unmount_detached($0) == 0 }
+    }
+
+    /// The `evolve-work` tmpfs mount points in `mountInfo` (the text of /proc/self/mountinfo) at or
+    /// under `base`, deepest first (and, at one depth, the last mounted first), except those in `own`
+    /// or under one of them.
+    static func staleMountPoints(mountInfo: String, under base: String, own: Set<String>) -> [String] {
+        let prefix = base.hasSuffix("/") ? base : base + "/"
+        func isWithin(_ path: String, _ root: String) -> Bool { path == root || path.hasPrefix(root.hasSuffix("/") ? root : root + "/") }
+        var found: [(path: String, order: Int)] = []
+        for (order, line) in mountInfo.split(separator: "\n").enumerated() {
+            // id parent major:minor root mount-point options [optional fields…] - fstype source super-options
+            let fields = line.split(separator: " ", omittingEmptySubsequences: false)
+            guard fields.count >= 10, let dash = fields[6...].firstIndex(of: "-"), dash + 2 < fields.count else { continue }
+            guard fields[dash + 1] == "tmpfs", decodeMountInfoField(fields[dash + 2]) == "evolve-work" else { continue }
+            let point = decodeMountInfoField(fields[4])
+            guard point == base || point.hasPrefix(prefix) else { continue }
+            guard !own.contains(where: { isWithin(point, $0) }) else { continue }
+            found.append((point, order))
+        }
+        func depth(_ path: String) -> Int { path.split(separator: "/").count }
+        return found.sorted { depth($0.path) != depth($1.path) ? depth($0.path) > depth($1.path) : $0.order > $1.order }.map(\.path)
+    }
+
+    /// A mountinfo field with the kernel's octal escapes (`\040` space, `\011` tab, `\012` newline,
+    /// `\134` backslash) decoded.
+    static func decodeMountInfoField(_ field: Substring) -> String {
+        var bytes: [UInt8] = []
+        let raw = Array(field.utf8)
+        var index = 0
+        while index < raw.count {
+            if raw[index] == UInt8(ascii: "\\"), index + 3 < raw.count, let value = octal(raw[(index + 1)...(index + 3)]) {
+                bytes.append(value)
+                index += 4
+            } else {
+                bytes.append(raw[index])
+                index += 1
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func octal(_ digits: ArraySlice<UInt8>) -> UInt8? {
+        var value = 0
+        for digit in digits {
+            guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "7") else { return nil }
+            value = value * 8 + Int(digit - UInt8(ascii: "0"))
+        }
+        return value <= 255 ? UInt8(value) : nil
+    }
+
+    /// At most `limit` bytes of a file (procfs files report size 0, so it is read to its end).
+    static func readBounded(_ path: String, limit: Int) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var data: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while data.count < limit {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, min($0.count, limit - data.count)) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            data.append(contentsOf: chunk[0..<count])
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
 
     /// Sets the mount's limits to its current use plus `bytes` and `files`.
     /// Returns 0 or an errno.

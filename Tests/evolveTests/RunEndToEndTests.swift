@@ -96,6 +96,7 @@ import Testing
 
     @Test func tenIterationsAgainstAScriptedLLMServer() async throws {
         let (seed, runs) = try setUp()
+        defer { try? FileManager.default.removeItem(at: root) }
         let counter = Counter()
         let server = try LoopbackHTTPServer { Self.answer($0, number: counter.next()) }
         defer { server.stop() }
@@ -129,8 +130,22 @@ import Testing
         #expect(programs.allSatisfy { $0.status != .queued && $0.status != .evaluating })
     }
 
+    /// The `evolve-work` tmpfs mount points (sandbox work dirs) at or under `directory`, from /proc/mounts.
+    static func sandboxMounts(under directory: URL) -> [String] {
+        guard let text = try? String(contentsOfFile: "/proc/mounts", encoding: .utf8) else { return [] }
+        let base = directory.resolvingSymlinksInPath().path
+        return text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            guard fields.count >= 3, fields[0] == "evolve-work", fields[2] == "tmpfs" else { return nil }
+            let point = String(fields[1]).replacingOccurrences(of: "\\040", with: " ")
+            return point == base || point.hasPrefix(base + "/") ? point : nil
+        }
+    }
+
     @Test func aRunKilledWithSIGKILLResumesWithoutLosingOrRepeatingEvaluations() async throws {
         let (seed, runs) = try setUp()
+        // Runs after resume has unmounted the killed run's work dirs; fails loudly (EBUSY) otherwise.
+        defer { try? FileManager.default.removeItem(at: root) }
         let counter = Counter()
         // Slow answers keep the run busy long enough to be killed in the middle of it.
         let server = try LoopbackHTTPServer { request in
@@ -163,8 +178,15 @@ import Testing
         let evaluatedBefore = try before.allPrograms().filter { $0.status == .evaluated && $0.migratedFrom == nil }
         #expect(!evaluatedBefore.isEmpty)
 
+        // The evaluations in flight when the run was killed left their tmpfs work dirs mounted (as root);
+        // resume unmounts them before it starts and says so.
+        let leftovers = Self.sandboxMounts(under: runs.appendingPathComponent("killed"))
         let resumed = try await EvolveBinary.run(["resume", "killed"], environment: environment(server, runs: runs))
         #expect(resumed.status == 0, "\(resumed.stdout)\n\(resumed.stderr)")
+        #expect(Self.sandboxMounts(under: runs.appendingPathComponent("killed")).isEmpty)
+        if !leftovers.isEmpty {
+            #expect((resumed.stdout + resumed.stderr).contains("removed \(leftovers.count) sandbox mounts a killed run left in"), "\(leftovers)")
+        }
         let after = try store(runs, "killed")
         let programs = try after.allPrograms()
         for program in evaluatedBefore {
@@ -185,6 +207,9 @@ import Testing
         }
         #expect(try after.pendingRaces().isEmpty)
         #expect(try git(runs.appendingPathComponent("killed/lineage"), ["fsck", "--strict"]).contains("error") == false)
+        // Nothing of the test stays behind: a mount left in the run dir would make this throw EBUSY.
+        try FileManager.default.removeItem(at: root)
+        #expect(!FileManager.default.fileExists(atPath: root.path))
     }
 }
 

@@ -36,6 +36,10 @@ struct EvalCommand: AsyncParsableCommand {
         }
         @Sendable func say(_ text: String) { FileHandle.standardError.write(Data("\(text)\n".utf8)) }
         do {
+            let stale = Self.removeStaleWorkRoots(in: FileManager.default.temporaryDirectory)
+            if !stale.directories.isEmpty {
+                say("evolve: removed \(stale.mounts) sandbox mounts and \(stale.directories.count) work dirs killed `evolve eval`s left in \(FileManager.default.temporaryDirectory.path)")
+            }
             let cache = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/evolve")
             let sources = try TRMKitModule.locateSources()
             say("evolve: preparing the TRMKit module (built once per TRMKit version, cached in \(cache.path))")
@@ -67,6 +71,25 @@ struct EvalCommand: AsyncParsableCommand {
             say("error: \(error)")
             throw ExitCode(2)
         }
+    }
+
+    /// The default work roots (`evolve-eval-<pid>` in `parent`) of `evolve eval`s that are gone — killed
+    /// before their cleanup ran (SIGKILL, OOM killer) — removed: their sandbox mounts first (a tmpfs
+    /// left mounted makes deleting the directory fail with EBUSY), then the directory. A root whose pid
+    /// is alive (this process, another `evolve eval`, or a reused pid) is left alone.
+    static func removeStaleWorkRoots(in parent: URL) -> (mounts: Int, directories: [String]) {
+        let prefix = "evolve-eval-"
+        var mounts = 0
+        var directories: [String] = []
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? [] where name.hasPrefix(prefix) {
+            let digits = name.dropFirst(prefix.count)
+            guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let pid = pid_t(digits), pid > 0 else { continue }
+            guard pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            let root = parent.appendingPathComponent(name)
+            mounts += SandboxWorkDir.removeStaleMounts(under: root).count
+            if (try? FileManager.default.removeItem(at: root)) != nil { directories.append(root.path) }
+        }
+        return (mounts, directories)
     }
 
     /// The human-readable result. Artifacts (which quote candidate output) come first, every line of

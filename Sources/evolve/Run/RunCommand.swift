@@ -2,6 +2,7 @@ import ArgumentParser
 import Evaluators
 import EvolveCore
 import Foundation
+import Sandbox
 
 /// `evolve run --seed DIR`: start a run — evaluate the seeds, then evolve until a budget is spent.
 struct RunCommand: AsyncParsableCommand {
@@ -140,6 +141,13 @@ struct ResumeCommand: AsyncParsableCommand {
         @Sendable func say(_ text: String) { printer.handle(.message(text)) }
         do {
             let directory = try RunDirectory.open(run, runsRoot: RunSetup.runsRoot)
+            // A run killed with SIGKILL (OOM killer, power cut) leaves its evaluations' tmpfs work dirs
+            // mounted. Nothing of this process is mounted yet, and resuming expects the run's previous
+            // process to be gone.
+            let unmounted = SandboxWorkDir.removeStaleMounts(under: directory.work)
+            if !unmounted.isEmpty {
+                say("removed \(unmounted.count) sandbox mounts a killed run left in \(directory.work.path)")
+            }
             var manifest = try RunManifest.load(from: directory)
             if let iterations { manifest.overrides.iterations = iterations }
             if let hours { manifest.overrides.hours = hours }
