@@ -82,6 +82,28 @@ public struct RunDirectory: Sendable {
         throw Failure(description: "run '\(reference)': no such run (no run.json there); \(hint)")
     }
 
+    /// Holds the run for this process: an exclusive `flock` on `runs/<name>/lock`, released by the
+    /// kernel when the process ends (also by SIGKILL), so a second `evolve resume` of a live run is
+    /// refused instead of racing its database and unmounting its work dirs. Keep the value alive.
+    public func lock() throws -> RunLock {
+        let path = root.appendingPathComponent("lock").path
+        let fd = Foundation.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw Failure(description: "run '\(name)': cannot open \(path) (\(String(cString: strerror(errno)))); check the run directory's permissions")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            var buffer = [UInt8](repeating: 0, count: 32)
+            let count = pread(fd, &buffer, buffer.count, 0)
+            close(fd)
+            let holder = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw Failure(description: "run '\(name)' is in use by another evolve process\(holder.isEmpty ? "" : " (pid \(holder))"); wait for it, or end it cleanly with `touch \(stopFile.path)`")
+        }
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(fd, 0)
+        _ = pwrite(fd, pid, pid.count, 0)
+        return RunLock(fd: fd)
+    }
+
     /// A name for a new run: `run-<date>-<time>`.
     public static func defaultName(_ date: Date = Date()) -> String {
         let formatter = DateFormatter()
@@ -89,4 +111,11 @@ public struct RunDirectory: Sendable {
         formatter.dateFormat = "yyyyMMdd-HHmmss"
         return "run-" + formatter.string(from: date)
     }
+}
+
+/// The lock `RunDirectory.lock()` took; released when this value is freed or the process ends.
+public final class RunLock: Sendable {
+    private let fd: Int32
+    init(fd: Int32) { self.fd = fd }
+    deinit { close(fd) }
 }

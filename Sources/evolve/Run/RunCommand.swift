@@ -76,6 +76,8 @@ struct RunCommand: AsyncParsableCommand {
             try RunDirectory.checkAvailable(name: manifest.name, runsRoot: RunSetup.runsRoot)
             let proposer = try await RunSetup.proposer(settings, manifest: manifest, seeds: seeds.seeds.map(\.program), say: say)
             let run = try RunDirectory.create(name: manifest.name, runsRoot: RunSetup.runsRoot, manifest: try manifest.encoded())
+            let lock = try run.lock()
+            defer { withExtendedLifetime(lock) {} }
             say("run '\(run.name)' lives in \(run.root.path) (log: \(run.log.path)); \(seeds.seeds.count) seed(s): \(seeds.seeds.map(\.name).joined(separator: ", "))")
             try await RunSetup.execute(
                 manifest, settings: settings, run: run, proposer: proposer, seeds: seeds.seeds.map(\.program), printer: printer, json: json)
@@ -141,9 +143,12 @@ struct ResumeCommand: AsyncParsableCommand {
         @Sendable func say(_ text: String) { printer.handle(.message(text)) }
         do {
             let directory = try RunDirectory.open(run, runsRoot: RunSetup.runsRoot)
+            // Before anything else: a run another process still drives is refused, not raced.
+            let lock = try directory.lock()
+            defer { withExtendedLifetime(lock) {} }
             // A run killed with SIGKILL (OOM killer, power cut) leaves its evaluations' tmpfs work dirs
             // mounted. Nothing of this process is mounted yet, and resuming expects the run's previous
-            // process to be gone.
+            // process to be gone (the lock above proves it).
             let unmounted = SandboxWorkDir.removeStaleMounts(under: directory.work)
             if !unmounted.isEmpty {
                 say("removed \(unmounted.count) sandbox mounts a killed run left in \(directory.work.path)")
