@@ -16,7 +16,7 @@ struct ProcessTree {
     static func children(of pid: pid_t) -> [pid_t] {
         let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
         return tasks.flatMap { task in
-            ((try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? "")
+            (ProcFile.read("/proc/\(pid)/task/\(task)/children") ?? "")
                 .split(separator: " ").compactMap { pid_t($0) }
         }
     }
@@ -29,7 +29,7 @@ struct ProcessTree {
             result.append(pid)
             let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
             for task in tasks {
-                guard let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8) else { continue }
+                guard let text = ProcFile.read("/proc/\(pid)/task/\(task)/children") else { continue }
                 queue += text.split(separator: " ").compactMap { pid_t($0) }
             }
             if result.count > 4096 { break }
@@ -40,7 +40,7 @@ struct ProcessTree {
     /// CPU seconds of the tree: each member's own time plus the time of the children it has reaped.
     static func cpuSeconds(of root: pid_t) -> Double {
         members(of: root).reduce(0) { total, pid in
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            guard let stat = ProcFile.read("/proc/\(pid)/stat"),
                   let close = stat.lastIndex(of: ")") else { return total }
             // Fields after the command name: state is field 3; utime, stime, cutime, cstime are 14–17.
             let fields = stat[stat.index(after: close)...].split(separator: " ")
@@ -53,7 +53,7 @@ struct ProcessTree {
     /// The largest peak resident set (VmHWM) of any member, in bytes.
     static func peakRSSBytes(of root: pid_t) -> Int {
         members(of: root).reduce(0) { best, pid in
-            guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            guard let status = ProcFile.read("/proc/\(pid)/status"),
                   let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
                   let kb = Int(line.split(separator: " ").dropFirst().first ?? "") else { return best }
             return max(best, kb * 1024)
@@ -85,7 +85,7 @@ struct ProcessTree {
 
     /// Whether `pid` is a namespace wrapper (bubblewrap's monitor or init, or unshare).
     static func isWrapper(_ pid: pid_t) -> Bool {
-        let name = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?
+        let name = (ProcFile.read("/proc/\(pid)/comm"))?
             .trimmingCharacters(in: .whitespacesAndNewlines)
         return name == "bwrap" || name == "unshare"
     }
@@ -93,7 +93,7 @@ struct ProcessTree {
     /// The start time of `pid` (clock ticks since boot, /proc/<pid>/stat field 22), to tell a process
     /// from a later one that reuses its pid; nil once it is gone.
     static func startTime(of pid: pid_t) -> UInt64? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        guard let stat = ProcFile.read("/proc/\(pid)/stat"),
               let close = stat.lastIndex(of: ")") else { return nil }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         // fields[0] is field 3 (state), so field 22 is fields[19].

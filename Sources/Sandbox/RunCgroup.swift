@@ -20,7 +20,7 @@ struct CgroupSupport: Sendable, Equatable {
 
     static func detect() -> CgroupSupport? {
         guard getuid() == 0 || FileManager.default.isWritableFile(atPath: "/sys/fs/cgroup") else { return nil }
-        let membership = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
+        let membership = ProcFile.read("/proc/self/cgroup") ?? ""
         var v1: [String: String] = [:]
         var v2Path: String?
         for line in membership.split(separator: "\n") {

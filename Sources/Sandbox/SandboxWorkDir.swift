@@ -87,7 +87,7 @@ public final class SandboxWorkDir: Sendable {
         free(resolved)
         // Read under the lock that covers creating a mount and recording it, so every mount of this
         // process in the text is in the snapshot of `mounts`.
-        let snapshot: (String?, Set<String>) = mounts.withLock { (readBounded("/proc/self/mountinfo", limit: 64 << 20), $0) }
+        let snapshot: (String?, Set<String>) = mounts.withLock { (ProcFile.read("/proc/self/mountinfo", limit: 64 << 20), $0) }
         guard let info = snapshot.0 else { return [] }
         // This process's mounts as the kernel names them (a tracked path may go through a symlink).
         let own = Set(snapshot.1.flatMap { path -> [String] in
@@ -147,21 +147,6 @@ public final class SandboxWorkDir: Sendable {
         return value <= 255 ? UInt8(value) : nil
     }
 
-    /// At most `limit` bytes of a file (procfs files report size 0, so it is read to its end).
-    static func readBounded(_ path: String, limit: Int) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var data: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 << 10)
-        while data.count < limit {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, min($0.count, limit - data.count)) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
-            data.append(contentsOf: chunk[0..<count])
-        }
-        return String(decoding: data, as: UTF8.self)
-    }
 
     /// Sets the mount's limits to its current use plus `bytes` and `files`.
     /// Returns 0 or an errno.

@@ -137,7 +137,7 @@ import Glibc
     static func processes(where matches: ((name: String, parent: Int32)) -> Bool) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap(Int32.init).filter { pid in
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            guard let stat = ProcFile.read("/proc/\(pid)/stat"),
                   let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { return false }
             let name = String(stat[stat.index(after: open)..<close])
             let fields = stat[stat.index(after: close)...].split(separator: " ")
@@ -148,11 +148,11 @@ import Glibc
     static func zombieChildren() -> [Int32] {
         let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
         let children = tasks.flatMap { task in
-            ((try? String(contentsOfFile: "/proc/self/task/\(task)/children", encoding: .utf8)) ?? "")
+            ((ProcFile.read("/proc/self/task/\(task)/children")) ?? "")
                 .split(separator: " ").compactMap { Int32($0) }
         }
         return children.filter { pid in
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            guard let stat = ProcFile.read("/proc/\(pid)/stat"),
                   let close = stat.lastIndex(of: ")") else { return false }
             return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
         }

@@ -11,7 +11,7 @@ import Glibc
 @Suite(.serialized) struct StaleMountTests {
     /// The evolve-work mount points under `directory` in /proc/self/mountinfo.
     static func mountPoints(under directory: String) -> [String] {
-        let info = SandboxWorkDir.readBounded("/proc/self/mountinfo", limit: 64 << 20) ?? ""
+        let info = ProcFile.read("/proc/self/mountinfo", limit: 64 << 20) ?? ""
         return SandboxWorkDir.staleMountPoints(mountInfo: info, under: directory, own: [])
     }
 

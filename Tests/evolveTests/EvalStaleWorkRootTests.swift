@@ -1,4 +1,5 @@
 import Foundation
+import Sandbox
 import Testing
 @testable import evolve
 
@@ -35,7 +36,7 @@ import Glibc
             // Whatever happened, leave no mount behind.
             _ = EvalCommand.removeStaleWorkRoots(in: parent)
             let live = parent.appendingPathComponent("evolve-eval-\(getpid())/eval-B/build").path
-            if (try? String(contentsOfFile: "/proc/mounts", encoding: .utf8))?.contains(live) == true { umount2(live, Int32(MNT_DETACH)) }
+            if ProcFile.read("/proc/mounts")?.contains(live) == true { umount2(live, Int32(MNT_DETACH)) }
             try? fm.removeItem(at: parent)
         }
         let dead = try Self.deadPid()
@@ -62,7 +63,7 @@ import Glibc
         // This process's root (alive) and a name that is not a pid are kept, the live mount too.
         #expect(fm.fileExists(atPath: other.path))
         #expect(fm.fileExists(atPath: alive.path))
-        let mounts = (try? String(contentsOfFile: "/proc/mounts", encoding: .utf8)) ?? ""
+        let mounts = ProcFile.read("/proc/mounts") ?? ""
         #expect(mounts.contains(alive.appendingPathComponent("build").path))
         #expect(!mounts.contains(killed.path))
         #expect(umount2(alive.appendingPathComponent("build").path, Int32(MNT_DETACH)) == 0)

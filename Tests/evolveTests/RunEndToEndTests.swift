@@ -1,5 +1,6 @@
 import EvolveCore
 import Foundation
+import Sandbox
 import TestSupport
 import Testing
 
@@ -132,7 +133,7 @@ import Testing
 
     /// The `evolve-work` tmpfs mount points (sandbox work dirs) at or under `directory`, from /proc/mounts.
     static func sandboxMounts(under directory: URL) -> [String] {
-        guard let text = try? String(contentsOfFile: "/proc/mounts", encoding: .utf8) else { return [] }
+        guard let text = ProcFile.read("/proc/mounts") else { return [] }
         let base = directory.resolvingSymlinksInPath().path
         return text.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ")

@@ -101,7 +101,7 @@ enum MachineChecks {
     }
 
     static func cpu() -> MachineCheck {
-        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let info = ProcFile.read("/proc/cpuinfo") ?? ""
         func field(_ key: String) -> String? {
             info.split(separator: "\n").first { $0.hasPrefix(key) }
                 .flatMap { $0.split(separator: ":", maxSplits: 1).last }
