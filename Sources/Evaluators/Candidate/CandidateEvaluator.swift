@@ -159,7 +159,7 @@ public final class CandidateEvaluator: Evaluator {
         // Findings are kept with the evaluation as "flag: <check>" artifacts (ProgramStore.integrityFlags
         // reads them back for the report); a rejecting one fails the evaluation.
         for (check, group) in Dictionary(grouping: findings, by: { $0.finding.check }) {
-            artifacts[Self.flagArtifactPrefix + check] = group.map { "\($0.benchmark): \($0.finding.action.rawValue): \($0.finding.evidence)" }
+            artifacts[EvaluationReport.flagArtifactPrefix + check] = group.map { "\($0.benchmark): \($0.finding.action.rawValue): \($0.finding.evidence)" }
                 .joined(separator: "\n")
         }
         if findings.contains(where: { $0.finding.action == .reject }) {
@@ -171,9 +171,6 @@ public final class CandidateEvaluator: Evaluator {
             outcome: .evaluated, metrics: metrics, descriptors: Self.descriptors(metrics), artifacts: artifacts,
             buildSeconds: build.seconds, totalSeconds: Date().timeIntervalSince(started))
     }
-
-    /// Artifact keys of integrity findings: "flag: compute", "flag: curve".
-    public static let flagArtifactPrefix = EvaluationReport.flagArtifactPrefix
 
     public var supportsControl: Bool { true }
 

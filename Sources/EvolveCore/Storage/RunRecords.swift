@@ -14,17 +14,11 @@ public struct EvaluationRecord: Sendable {
         case ordinary, control, fresh
     }
 
-    /// A control run (answers renamed by a secret permutation) rather than an ordinary evaluation.
-    public var isControl: Bool {
-        get { kind == .control }
-        set { kind = newValue ? .control : (kind == .control ? .ordinary : kind) }
-    }
-
-    public init(split: Split, trainingSeed: UInt64, report: EvaluationReport, isControl: Bool = false, kind: Kind? = nil) {
+    public init(split: Split, trainingSeed: UInt64, report: EvaluationReport, kind: Kind = .ordinary) {
         self.split = split
         self.trainingSeed = trainingSeed
         self.report = report
-        self.kind = kind ?? (isControl ? .control : .ordinary)
+        self.kind = kind
     }
 }
 
@@ -71,7 +65,7 @@ extension ProgramStore {
     /// selection (`disqualify`); the evidence stays in the control run's artifacts.
     public func recordControl(_ id: String, _ record: EvaluationRecord, verdict: String?) throws {
         var record = record
-        record.isControl = true
+        record.kind = .control
         if let verdict { record.report.artifacts["control verdict"] = "flagged and removed from selection: \(verdict)" }
         try insertEvaluation(record, programID: id)
         if verdict != nil { try disqualify(id) }
