@@ -19,7 +19,7 @@ width = 16
 # EVOLVE-BLOCK-END
 SEED
 cat > "$work/seed/evolve.yaml" <<'CONFIG'
-max_iterations: 400
+max_iterations: 3000
 parallel: 2
 evaluator:
   command: [/bin/sh, -c, 'r=$(grep -o "rate = [0-9.e+-]*" "$1/value.txt" | cut -d" " -f3); w=$(grep -o "width = [0-9]*" "$1/value.txt" | cut -d" " -f3); sleep 0.05; printf "{\"combined_score\": %f}\n" $(echo "1 - ($r - 0.3)^2 - ($w - 24)^2/1000" | bc -l)', sh]
@@ -30,8 +30,11 @@ command -v bc >/dev/null || { echo "kill-test: needs bc (apt-get install -y bc)"
 export EVOLVE_RUNS="$work/runs"
 "$evolve" run --seed "$work/seed" --name kill >"$work/log" 2>&1 &
 pid=$!
+live=0
 for i in $(seq 1 "$kills"); do
   sleep "$(python3 -c 'import random; print(round(random.uniform(0.3, 2.5), 2))')"
+  # A kill only tests something if it lands on a run that is still working.
+  if kill -0 "$pid" 2>/dev/null; then live=$((live + 1)); fi
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   echo "kill $i: $(python3 - "$work/runs/kill/evolve.sqlite" <<'PY'
@@ -44,6 +47,7 @@ PY
   pid=$!
 done
 wait "$pid" || true
+echo "kills that landed on a live run: $live of $kills"
 echo "last lines of the runs' output:"; tail -5 "$work/log"
 python3 - "$work/runs/kill/evolve.sqlite" <<'PY'
 import sqlite3, sys
@@ -65,3 +69,6 @@ PY
 git -C "$work/runs/kill/lineage" fsck --strict 2>&1 | grep -v '^dangling' || true
 if git -C "$work/runs/kill/lineage" fsck --strict 2>&1 | grep -qE '^(error|fatal)'; then echo "git fsck: errors"; exit 1; fi
 echo "git fsck: clean"
+if [ "$live" -lt "$kills" ]; then
+  echo "kill-test: only $live of $kills kills hit a live run (the run finished first); raise max_iterations"; exit 1
+fi
