@@ -45,6 +45,8 @@ public actor EvolutionLoop {
         public var elapsedSeconds: Double
         public var maxIterations: Int?
         public var maxSeconds: Double?
+        /// The LLM spend budget (`max_spend_usd`, `--budget-usd`).
+        public var maxSpendUSD: Double?
     }
 
     public struct Summary: Sendable {
@@ -798,7 +800,7 @@ public actor EvolutionLoop {
             iteration: state.nextIteration, evaluations: state.evaluations, inFlight: inFlight, bestScore: best?.score,
             bestTestScore: best?.testMetrics?.combinedScore, islandBests: store.islands.map(\.bestScore), promptTokens: spend.promptTokens,
             completionTokens: spend.completionTokens, costUSD: spend.costUSD, elapsedSeconds: elapsed, maxIterations: config.maxIterations,
-            maxSeconds: config.maxHours.map { $0 * 3600 })
+            maxSeconds: config.maxHours.map { $0 * 3600 }, maxSpendUSD: config.maxSpendUSD)
         onEvent(.status(status))
     }
 

@@ -7,38 +7,45 @@ final class ProgressPrinter: @unchecked Sendable {
     private let terminal = isatty(STDERR_FILENO) != 0
     private let lock = NSLock()
     private var lastPlainStatus = Date.distantPast
-    private let formatter: DateFormatter = {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        return formatter
-    }()
 
     func handle(_ event: EvolutionLoop.Event) {
         lock.lock()
         defer { lock.unlock() }
-        switch event {
-        case .message(let text):
-            if terminal {
-                write("\r\u{1B}[2K\(text)\n")
-            } else {
-                write("\(formatter.string(from: Date())) \(text)\n")
-            }
-        case .status(let status):
-            let line = Self.line(status)
-            if terminal {
-                write("\r\u{1B}[2K\(line.prefix(200))")
-            } else if Date().timeIntervalSince(lastPlainStatus) >= 60 {
-                lastPlainStatus = Date()
-                write("\(formatter.string(from: Date())) \(line)\n")
-            }
-        }
+        let now = Date()
+        guard let text = Self.text(for: event, terminal: terminal, now: now, lastPlainStatus: lastPlainStatus) else { return }
+        if case .status = event, !terminal { lastPlainStatus = now }
+        write(text)
     }
 
     func finish() {
         lock.lock()
         defer { lock.unlock() }
         if terminal { write("\n") }
+    }
+
+    /// What `handle` writes for `event` at `now` (nil: nothing, a plain status line within a minute of the
+    /// last). A pure function of its arguments, so it is tested without a terminal.
+    static func text(
+        for event: EvolutionLoop.Event, terminal: Bool, now: Date, lastPlainStatus: Date, timeZone: TimeZone = .current
+    ) -> String? {
+        switch event {
+        case .message(let text):
+            return terminal ? "\r\u{1B}[2K\(text)\n" : "\(timestamp(now, timeZone: timeZone)) \(text)\n"
+        case .status(let status):
+            let line = Self.line(status)
+            if terminal { return "\r\u{1B}[2K\(line.prefix(200))" }
+            guard now.timeIntervalSince(lastPlainStatus) >= 60 else { return nil }
+            return "\(timestamp(now, timeZone: timeZone)) \(line)\n"
+        }
+    }
+
+    /// `2026-11-24 02:34:05`: the prefix of every plain line.
+    static func timestamp(_ date: Date, timeZone: TimeZone) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = timeZone
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return formatter.string(from: date)
     }
 
     static func line(_ s: EvolutionLoop.Status) -> String {
@@ -51,21 +58,30 @@ final class ProgressPrinter: @unchecked Sendable {
         let islands = s.islandBests.map { $0.map { String(format: "%.3f", $0) } ?? "–" }.joined(separator: " ")
         parts.append("islands [\(islands)]")
         if s.promptTokens + s.completionTokens > 0 || s.costUSD > 0 {
-            parts.append(String(format: "llm %dk tok $%.2f", (s.promptTokens + s.completionTokens) / 1000, s.costUSD))
+            parts.append(String(format: "llm %dk tok $%.2f", (s.promptTokens + s.completionTokens) / 1000, s.costUSD)
+                + (s.maxSpendUSD.map { String(format: "/$%.2f", $0) } ?? ""))
         }
         if let eta = eta(s) { parts.append("eta \(eta)") }
         return parts.joined(separator: " · ")
     }
 
-    /// Time left to the nearer of the iteration and time budgets.
+    /// Time left to the nearest of the iteration, time and spend budgets, the last two extrapolated at the
+    /// run's pace so far.
     static func eta(_ s: EvolutionLoop.Status) -> String? {
         var remaining: [Double] = []
         if let max = s.maxSeconds { remaining.append(max - s.elapsedSeconds) }
         if let max = s.maxIterations, s.iteration > 0 {
             remaining.append(Double(max - s.iteration) * s.elapsedSeconds / Double(s.iteration))
         }
+        if let max = s.maxSpendUSD {
+            if s.costUSD >= max {
+                remaining.append(0)
+            } else if s.costUSD > 0 {
+                remaining.append((max - s.costUSD) * s.elapsedSeconds / s.costUSD)
+            }
+        }
         guard let left = remaining.min() else { return nil }
-        let seconds = Int(Swift.max(0, left))
+        let seconds = Int(Swift.min(Swift.max(0, left), 1e9))  // a tiny spend so far extrapolates to ages
         return seconds >= 3600 ? String(format: "%dh%02dm", seconds / 3600, seconds % 3600 / 60) : String(format: "%dm%02ds", seconds / 60, seconds % 60)
     }
 
