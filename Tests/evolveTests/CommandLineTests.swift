@@ -113,3 +113,37 @@ struct EvolveBinary {
         #expect(json.stdout.contains(#""name" : "llm""#))
     }
 }
+
+/// `evolve <command> --help` for every command and subcommand, run with the built binary: exit 0, the
+/// command's own usage line, and every option the command has (docs/cli.md lists the same).
+@Suite struct CommandHelpTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        let command: [String]
+        let mentions: [String]
+        var testDescription: String { command.joined(separator: " ") }
+    }
+
+    static let cases: [Case] = [
+        Case(command: ["run"], mentions: ["--seed", "--config", "--name", "--iterations", "--hours", "--budget-usd", "--parallel", "--strategy", "--json"]),
+        Case(command: ["resume"], mentions: ["<run>", "--iterations", "--hours", "--json"]),
+        Case(command: ["inspect"], mentions: ["population", "best", "program", "lineage"]),
+        Case(command: ["inspect", "population"], mentions: ["<run-name>", "--island", "--json", "QD-score"]),
+        Case(command: ["inspect", "best"], mentions: ["<run-name>", "--json", "held-out test"]),
+        Case(command: ["inspect", "program"], mentions: ["<id>", "--run", "--json", "diff"]),
+        Case(command: ["inspect", "lineage"], mentions: ["<id>", "--run", "--json", "seed"]),
+        Case(command: ["report"], mentions: ["<run-name>", "--out", "--control", "--gap-threshold", "--top", "--json"]),
+        Case(command: ["init"], mentions: ["<directory>", "--json"]),
+        Case(command: ["eval"], mentions: ["<program-dir>", "--split", "--training-seed", "--json", "--work-dir", "--keep"]),
+        Case(command: ["doctor"], mentions: ["--json"]),
+    ]
+
+    @Test(arguments: cases) func helpOfEveryCommandNamesItsOptions(_ c: Case) async throws {
+        let result = try await EvolveBinary.run(c.command + ["--help"])
+        #expect(result.status == 0, "\(c.command): exit \(result.status)\n\(result.stderr)")
+        #expect(result.stdout.contains("USAGE: evolve \(c.command.joined(separator: " "))"), "\(c.command):\n\(result.stdout)")
+        for word in c.mentions + ["-h, --help"] {
+            #expect(result.stdout.contains(word), "\(c.command) --help does not mention \(word):\n\(result.stdout)")
+        }
+        #expect(result.stderr.isEmpty, "\(c.command): \(result.stderr)")
+    }
+}
