@@ -34,10 +34,10 @@ let package = Package(
         .target(name: "LLMClient", dependencies: ["CCurl", "CShims", "EvolveSupport", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "EvolveCore",
-            dependencies: ["CSQLite", "CGit2", "EvolveSupport", .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["CSQLite", "CGit2", "EvolveSupport"]),
         .target(
             name: "Evaluators",
-            dependencies: ["EvolveCore", "EvolveSupport", "EmbeddedSources", "Sandbox", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["EvolveCore", "EvolveSupport", "EmbeddedSources", "Sandbox", .product(name: "Yams", package: "Yams")]),
         // The proposers: the one place that knows both EvolveCore and LLMClient.
         .target(
             name: "Proposers",
@@ -48,7 +48,7 @@ let package = Package(
         .executableTarget(
             name: "evolve",
             dependencies: [
-                "EvolveCore", "Evaluators", "EmbeddedSources", "LLMClient", "Proposers", "Sandbox", "TRMKit", "CSQLite", "CGit2", "CCurl",
+                "EvolveCore", "Evaluators", "EmbeddedSources", "LLMClient", "Proposers", "Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Crash-safety of `evolve run`: SIGKILL it at N random moments, `evolve resume` each time, then check
-# that the database is intact, git fsck is clean, every evaluated program has its commit, and no
+# that the database is intact, git fsck is clean, every evaluated program has its commit (set in the
+# database and present in the lineage repository), and no
 # evaluation was repeated. Uses a fast command evaluator and the offline mutator, so it needs no LLM.
 #   scripts/kill-test.sh [kills=20]
 set -euo pipefail
@@ -66,6 +67,16 @@ if total < 10:
     print("too few programs: the run made no progress between kills (see the log above)")
 sys.exit(0 if ok == "ok" and missing == 0 and repeated == 0 and total >= 10 else 1)
 PY
+# A commit id in the database must name a commit the lineage holds (a crash between the two writes is
+# repaired on resume), not just be set.
+python3 - "$work/runs/kill/evolve.sqlite" <<'PY' >"$work/commit-ids"
+import sqlite3, sys
+for (commit,) in sqlite3.connect(sys.argv[1]).execute("select commit_id from programs where commit_id is not null"):
+    print(commit + "^{commit}")
+PY
+absent="$(git -C "$work/runs/kill/lineage" cat-file --batch-check <"$work/commit-ids" | grep -v ' commit ' || true)"
+echo "commit ids in the database: $(wc -l <"$work/commit-ids"), absent from the lineage: $(printf '%s' "$absent" | grep -c . || true)"
+if [ -n "$absent" ]; then echo "kill-test: commits the database names but the lineage lacks:"; echo "$absent" | head; exit 1; fi
 git -C "$work/runs/kill/lineage" fsck --strict 2>&1 | grep -v '^dangling' || true
 if git -C "$work/runs/kill/lineage" fsck --strict 2>&1 | grep -qE '^(error|fatal)'; then echo "git fsck: errors"; exit 1; fi
 echo "git fsck: clean"

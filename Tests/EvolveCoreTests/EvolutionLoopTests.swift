@@ -83,6 +83,28 @@ private final class UnluckyOnceEvaluator: Evaluator, @unchecked Sendable {
     }
 }
 
+/// `StepProposer` with a state: the number of proposals made over the run, saved by the loop and
+/// restored on resume.
+private actor CountingProposer: Proposer {
+    var count = 0
+    var restored: [Int] = []
+    var firstProposalSaw: Int?
+
+    func propose(_ context: ProposalContext) async throws -> ProposalResult {
+        if firstProposalSaw == nil { firstProposalSaw = count }
+        count += 1
+        return try await StepProposer().propose(context)
+    }
+
+    func snapshot() async -> Data? { Data("\(count)".utf8) }
+
+    func restore(_ snapshot: Data) async throws {
+        let value = Int(String(decoding: snapshot, as: UTF8.self)) ?? -1
+        restored.append(value)
+        count = value
+    }
+}
+
 private struct DeadProposer: Proposer {
     func propose(_ context: ProposalContext) async throws -> ProposalResult {
         throw URLError(.cannotConnectToHost)
@@ -285,5 +307,59 @@ private struct DeadProposer: Proposer {
         let summary = try await loop(run, config(50)).run(seeds: [Program(files: files(0.1))])
         #expect(summary.stopReason == .stopFile)
         #expect(summary.iterations == 0)
+    }
+
+    @Test func aWallTimeLimitStopsTheRunBeforeTheNextIteration() async throws {
+        let run = try RunDirectory.create(name: "hours", runsRoot: runs)
+        var config = config(50)
+        // A millisecond and a half: spent by the time the seeds are evaluated.
+        config.maxHours = 0.0015 / 3600
+        let summary = try await loop(run, config).run(seeds: [Program(files: files(0.1))])
+        #expect(summary.stopReason == .time)
+        #expect(summary.iterations == 0)
+        #expect(summary.elapsedSeconds >= 0.0015)
+    }
+
+    @Test func anLLMSpendLimitStopsTheRunOnceTheProposalsCostThatMuch() async throws {
+        let run = try RunDirectory.create(name: "spend", runsRoot: runs)
+        var config = config(200)
+        // `StepProposer` reports $0.001 a proposal: the limit is reached after four.
+        config.maxSpendUSD = 0.0035
+        let summary = try await loop(run, config).run(seeds: [Program(files: files(0.1))])
+        #expect(summary.stopReason == .spend)
+        // Proposals in flight when the limit was reached still finish (at most the loop's window of 3).
+        #expect(summary.iterations >= 4 && summary.iterations <= 4 + 3, "\(summary.iterations) iterations")
+        let store = try ProgramStore(path: run.database.path, config: database, seed: 42)
+        #expect(try store.spend().costUSD >= 0.0035)
+    }
+
+    @Test func aTargetScoreStopsTheRunOnceABestReachesIt() async throws {
+        let run = try RunDirectory.create(name: "target", runsRoot: runs)
+        var config = config(200)
+        config.targetScore = 0.25
+        let summary = try await loop(run, config).run(seeds: [Program(files: files(0.2))])
+        #expect(summary.stopReason == .target)
+        #expect(summary.iterations < 200)
+        #expect((summary.bestScore ?? 0) >= 0.25)
+    }
+
+    @Test func theProposersStateIsSavedInTheDatabaseAndRestoredOnResume() async throws {
+        let run = try RunDirectory.create(name: "proposer-state", runsRoot: runs)
+        let first = CountingProposer()
+        _ = try await loop(run, config(6), proposer: first).run(seeds: [Program(files: files(0.2))])
+        let saved = await first.count
+        #expect(saved == 6)
+        // The state outlives the store: closed with the loop, read back by a fresh connection.
+        let reopened = try ProgramStore(path: run.database.path, config: database, seed: 42)
+        let stored = try #require(try reopened.state("proposer"))
+        #expect(Data(base64Encoded: stored) == Data("\(saved)".utf8))
+
+        // A resumed run's new proposer starts from that state before its first proposal.
+        let again = try RunDirectory.open("proposer-state", runsRoot: runs)
+        let second = CountingProposer()
+        _ = try await loop(again, config(9), proposer: second).run(seeds: [Program(files: files(0.2))])
+        #expect(await second.restored == [saved])
+        #expect(await second.firstProposalSaw == saved)
+        #expect(await second.count == 9)
     }
 }

@@ -30,6 +30,7 @@ import Yams
         #expect(settings.run.maxIterations == 100)
         #expect(settings.run.racing == RacingRule() && settings.run.driftThreshold == 0.1 && settings.run.gapThreshold == 0.1)
         #expect(settings.run.freshSeeds == nil && settings.run.maxEvaluations == nil)
+        #expect(settings.prompt == PromptConfiguration() && settings.limits == PatchLimits())
     }
 
     @Test func everyKeyOfTheTemplateHasAComment() {

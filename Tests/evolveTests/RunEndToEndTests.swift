@@ -212,6 +212,65 @@ import Testing
         try FileManager.default.removeItem(at: root)
         #expect(!FileManager.default.fileExists(atPath: root.path))
     }
+
+    @Test func aFirstSIGINTFinishesTheWorkInFlightAndAResumeEvaluatesNothingTwice() async throws {
+        let (seed, runs) = try setUp()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let counter = Counter()
+        let server = try LoopbackHTTPServer { request in
+            var response = Self.answer(request, number: counter.next())
+            response.delay = 0.15
+            return response
+        }
+        defer { server.stop() }
+        let process = Process()
+        process.executableURL = EvolveBinary.url
+        process.arguments = ["run", "--seed", seed.path, "--name", "interrupted", "--iterations", "40"]
+        process.environment = environment(server, runs: runs)
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let database = runs.appendingPathComponent("interrupted/evolve.sqlite").path
+        func evaluations() -> Int {
+            guard FileManager.default.fileExists(atPath: database), let db = try? SQLiteConnection(path: database) else { return 0 }
+            return Int((try? db.query("SELECT count(*) FROM evaluations"))?.first?.first?.integer ?? 0)
+        }
+        for _ in 0..<600 {
+            try await Task.sleep(nanoseconds: 100_000_000)
+            if evaluations() >= 4 { break }
+        }
+        kill(process.processIdentifier, SIGINT)
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        // One Ctrl-C is a clean stop: exit 0, the work in flight finished and stored, every program committed.
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(process.terminationStatus)\n\(printed)")
+        #expect(printed.contains("stopped (interrupted) after"), "\(printed)")
+        #expect(!printed.contains("stopped (iterations) after 40 iterations"), "the interrupt came after the run had finished")
+        let before = try store(runs, "interrupted")
+        let programsBefore = try before.allPrograms().filter { $0.migratedFrom == nil }
+        #expect(programsBefore.allSatisfy { $0.status != .queued && $0.status != .evaluating }, "work was left in flight")
+        #expect(programsBefore.allSatisfy { $0.commitID != nil })
+        var countsBefore: [String: Int] = [:]
+        for program in programsBefore { countsBefore[program.id] = try before.evaluationCount(programID: program.id, split: .validation) }
+        #expect(!countsBefore.isEmpty)
+
+        let resumed = try await EvolveBinary.run(["resume", "interrupted"], environment: environment(server, runs: runs))
+        #expect(resumed.status == 0, "\(resumed.stdout)\n\(resumed.stderr)")
+        #expect(!(resumed.stdout + resumed.stderr).contains("re-queueing"), "an interrupted run left evaluations to re-queue")
+        let after = try store(runs, "interrupted")
+        for program in try after.allPrograms() where program.migratedFrom == nil {
+            let validation = try after.evaluationCount(programID: program.id, split: .validation)
+            #expect(validation == 1 || validation == 3, "program \(program.id): \(validation) validation evaluations")
+            #expect(try after.trainingSeeds(of: program.id).count == (try after.evaluationCount(programID: program.id)), "program \(program.id)")
+            #expect(try after.evaluationCount(programID: program.id, split: .test) <= 1, "program \(program.id)")
+            // A program scored before the interrupt is scored on validation again only to finish a race (1 → 3
+            // seeds); the best's end-of-run re-score on fresh seeds, which the interrupt skipped, is the resume's.
+            if let count = countsBefore[program.id], count != validation {
+                #expect(count == 1 && validation == 3, "program \(program.id) was evaluated again: \(count) → \(validation)")
+            }
+        }
+    }
 }
 
 final class Counter: @unchecked Sendable {

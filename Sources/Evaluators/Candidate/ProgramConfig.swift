@@ -19,6 +19,7 @@ public struct ProgramConfig: Decodable, Sendable {
         "max_iterations", "max_hours", "max_spend_usd", "target_score", "random_seed", "strategy", "parallel",
         "crossover_rate", "max_outage_seconds", "checkpoint_interval", "diff_based_evolution", "max_code_length", "log_level",
         "max_evaluations", "repeats", "margin", "noise_floor", "fresh_seeds", "drift_threshold", "gap_threshold", "control_runs",
+        "max_file_bytes",
         // The evaluator's integrity settings (read here).
         "compute_check", "compute_factor", "wall_factor",
         // Read before decoding: `suite: FILE` stands for FILE's benchmarks (see `inliningSuite`).

@@ -190,6 +190,9 @@ public actor EvolutionLoop {
         }
         emitStatus(force: true)
         try saveState()
+        // The proposer's state as it stopped (each result also saves it, but from a task of its own that
+        // may not have run yet), so a resumed run starts from the last proposal's state.
+        try await persistProposer()
         try await assessBest()
         let best = try store.best()
         let summary = Summary(

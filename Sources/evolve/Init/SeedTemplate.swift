@@ -92,6 +92,12 @@ enum SeedTemplate {
         # fresh_seeds: 3            # fresh training seeds the best is re-scored with at the end (default: repeats)
         # max_evaluations: 300      # stop after this many selection evaluations (first ones plus racing repeats)
 
+        # --- Children and prompts ---------------------------------------------------------------------------
+        max_file_bytes: 65536       # a child with a changed file larger than this (UTF-8 bytes) is rejected unevaluated
+        prompt:                     # OpenEvolve's prompt section (its other keys are accepted and ignored)
+          token_budget: 16000       # estimated tokens of the LLM prompt; the least useful parts are cut to fit
+          num_top_programs: 3       # the island's best programs shown in the prompt
+
         # --- The program database: islands, MAP-Elites grids, archive ----------------------------------------
         database:                   # OpenEvolve's database section, same key names
           num_islands: 4            # islands evolve apart and exchange their best at migrations

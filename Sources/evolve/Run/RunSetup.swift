@@ -183,7 +183,7 @@ extension RunSetup {
             } catch {
                 throw Failure(description: "\(error)")
             }
-            let mutator = OfflineMutator(space: space)
+            let mutator = OfflineMutator(space: space, limits: settings.limits)
             for seed in seeds {
                 do {
                     try mutator.validate(seed.files)
@@ -195,6 +195,8 @@ extension RunSetup {
             return mutator
         }
         var configuration = LLMProposerConfiguration()
+        configuration.prompt = settings.prompt
+        configuration.limits = settings.limits
         for model in settings.llm.models { configuration.weights[model.name] = model.weight }
         var policy = RetryPolicy()
         policy.budgetUSD = settings.run.maxSpendUSD

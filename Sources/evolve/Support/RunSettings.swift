@@ -13,6 +13,11 @@ struct RunSettings {
     var evaluatorCommand: [String]?
     var evaluatorTimeout: Double?
     var llm = LLMSettings()
+    /// How large the LLM proposer's prompt may get (`prompt.token_budget`) and how many of the island's
+    /// best programs it shows (`prompt.num_top_programs`, OpenEvolve's name).
+    var prompt = PromptConfiguration()
+    /// What every proposer's child must meet before it is evaluated (`max_file_bytes`).
+    var limits = PatchLimits()
 
     struct LLMSettings {
         var apiBase: String?
@@ -61,6 +66,20 @@ struct RunSettings {
         if let value = try reader.double(top, "drift_threshold") { settings.run.driftThreshold = value }
         if let value = try reader.double(top, "gap_threshold") { settings.run.gapThreshold = value }
         if let value = try reader.int(top, "control_runs") { settings.run.controlRuns = value }
+        if let value = try reader.int(top, "max_file_bytes") {
+            guard value >= 1 else { throw Failure(description: "\(path): max_file_bytes must be at least 1 (got \(value))") }
+            settings.limits.maxFileBytes = value
+        }
+        if let prompt = try reader.section(root, "prompt") {
+            if let value = try reader.int(prompt, "token_budget") {
+                guard value >= 1 else { throw Failure(description: "\(path): prompt.token_budget must be at least 1 (got \(value))") }
+                settings.prompt.tokenBudget = value
+            }
+            if let value = try reader.int(prompt, "num_top_programs") {
+                guard value >= 0 else { throw Failure(description: "\(path): prompt.num_top_programs must be at least 0 (got \(value))") }
+                settings.prompt.topPrograms = value
+            }
+        }
 
         if let database = try reader.section(root, "database") {
             if let value = try reader.int(database, "num_islands") { settings.database.islands = value }
@@ -123,11 +142,22 @@ struct RunSettings {
     static let sectionKeys: [String: [String]] = [
         "evolution": ["max_iterations", "max_hours", "max_spend_usd", "target_score", "random_seed", "strategy", "parallel",
                       "crossover_rate", "max_outage_seconds", "max_evaluations", "repeats", "margin", "noise_floor", "fresh_seeds",
-                      "drift_threshold", "gap_threshold", "control_runs"],
+                      "drift_threshold", "gap_threshold", "control_runs", "max_file_bytes"],
         "database": ["num_islands", "migration_interval", "migration_rate", "population_size", "archive_size",
                      "exploration_ratio", "exploitation_ratio", "feature_dimensions"],
         "evaluator": ["command", "timeout", "parallel_evaluations"],
         "llm": ["api_base", "models", "api_key_env", "temperature", "max_tokens", "timeout"],
+        "prompt": ["token_budget", "num_top_programs"] + openEvolvePromptKeys,
+    ]
+
+    /// OpenEvolve's `prompt:` keys that evolve accepts and ignores (it writes its prompts its own way), so
+    /// an OpenEvolve config still loads while a misspelt key in this section is an error.
+    static let openEvolvePromptKeys = [
+        "template_dir", "system_message", "evaluator_system_message", "num_diverse_programs", "use_template_stochasticity",
+        "template_variations", "use_meta_prompting", "meta_prompt_weight", "include_artifacts", "max_artifact_bytes",
+        "artifact_security_filter", "suggest_simplification_after_chars", "include_changes_under_chars",
+        "concise_implementation_max_lines", "comprehensive_implementation_min_lines", "diff_summary_max_line_len",
+        "diff_summary_max_lines",
     ]
 
     /// A parser message on one line (Yams puts the offending line and a caret under it on lines of their own).
