@@ -20,7 +20,7 @@ width = 16
 # EVOLVE-BLOCK-END
 SEED
 cat > "$work/seed/evolve.yaml" <<'CONFIG'
-max_iterations: 3000
+max_iterations: 100000
 parallel: 2
 evaluator:
   command: [/bin/sh, -c, 'r=$(grep -o "rate = [0-9.e+-]*" "$1/value.txt" | cut -d" " -f3); w=$(grep -o "width = [0-9]*" "$1/value.txt" | cut -d" " -f3); sleep 0.05; printf "{\"combined_score\": %f}\n" $(echo "1 - ($r - 0.3)^2 - ($w - 24)^2/1000" | bc -l)', sh]
@@ -47,6 +47,10 @@ PY
   "$evolve" resume kill >>"$work/log" 2>&1 &
   pid=$!
 done
+# The run would go on for minutes: the last resume gets a moment to work, then the stop file ends it
+# cleanly (in-flight evaluations finish; the best is re-scored).
+sleep 2
+touch "$work/runs/kill/STOP"
 wait "$pid" || true
 echo "kills that landed on a live run: $live of $kills"
 echo "last lines of the runs' output:"; tail -5 "$work/log"

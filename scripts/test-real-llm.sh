@@ -66,6 +66,55 @@ EVOLVE_REAL_LLM="http://127.0.0.1:$port/v1" EVOLVE_REAL_LLM_PYTHON="$PWD/$venv/b
 status=${PIPESTATUS[0]}
 set -e
 
+# A few iterations of `evolve run` against the same server, keyless as a loopback endpoint is. A 270M model
+# writes almost no valid SEARCH/REPLACE blocks, so this drives the failure paths end to end: garbage diffs,
+# the repair round, recorded failures, and the run going on to its iteration limit. The seed is the TRM
+# kernel on a tiny 4x4 Sudoku budget so that the evaluations it does reach take seconds.
+if [ "$status" -eq 0 ] && [ "${EVOLVE_REAL_LLM_SKIP_RUN:-}" = "" ]; then
+    swift build -c release --product evolve >/dev/null
+    cat >"$work/run.yaml" <<'CONFIG'
+language: swift
+entry: kernel.swift
+brief: BRIEF.md
+seed: 1
+max_iterations: 4
+parallel: 1
+llm:
+  temperature: 0.7
+  max_tokens: 768
+benchmarks:
+  - name: sudoku-4x4
+    generator: sudoku
+    box_rows: 2
+    box_columns: 2
+    train: 200
+    validation: 50
+    test: 50
+    train_flops: 2.0e10
+    eval_flops: 5.0e9
+CONFIG
+    echo "real-llm: evolve run, 4 iterations, against the server (keyless loopback endpoint)"
+    set +e
+    EVOLVE_RUNS="$PWD/$work/runs" EVOLVE_LLM_BASE_URL="http://127.0.0.1:$port/v1" EVOLVE_LLM_MODEL=gemma3-270m \
+        EVOLVE_LLM_API_KEY_ENV="" EVOLVE_LLM_STREAM=1 \
+        .build/release/evolve run --seed Programs/trm --config "$work/run.yaml" --name real >"$work/run.log" 2>&1
+    run_status=$?
+    set -e
+    tail -4 "$work/run.log"
+    python3 - "$work/runs/real/evolve.sqlite" <<'PY' || run_status=1
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute("select outcome, count(*) from attempts group by outcome order by 2 desc").fetchall()
+print("real-llm: evolve run attempts by outcome:", ", ".join(f"{o} {n}" for o, n in rows) or "none")
+for (reason,) in db.execute("select substr(replace(detail, char(10), ' '), 1, 160) from attempts where outcome != 'evaluated' limit 3"):
+    print("real-llm:   e.g.", reason)
+iterations = sum(n for _, n in rows)
+sys.exit(0 if iterations >= 4 else 1)
+PY
+    echo "real-llm: evolve run exited $run_status (log: $work/run.log)"
+    [ "$run_status" -eq 0 ] || status=1
+fi
+
 # The key check covers what the client side printed and logged; the servers' own logs are reported apart.
 touch "$work/client.log"
 lines=$(cat "$work/client.log" "$work/swift-test.log" | wc -l)
