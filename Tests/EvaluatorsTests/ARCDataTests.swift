@@ -91,10 +91,43 @@ import Testing
         #expect(try changed.loadData(seed: 1)?.contentHash != one.dataSource?.contentHash)
     }
 
+    /// ARC grids go up to 30×30, the whole canvas: such a grid has no end-of-grid marker, and still loads, encodes,
+    /// decodes and scores (an answer one column short is wrong).
+    @Test func aFull30x30TaskLoadsAndScores() throws {
+        let dir = try RealData.temporaryDirectory("arc-30")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (_, evaluation) = try RealData.arcCheckout(at: dir.appendingPathComponent("ARC-AGI"))
+        let big = try #require(evaluation.first { $0.name == "e-big" })
+        #expect(big.test.allSatisfy { $0.input.count == 30 && $0.input.allSatisfy { $0.count == 30 } }, "the fixture's grids are 30×30")
+        // Every evaluation task is drawn (4 validation + 4 test of 8), so e-big is in one of the two splits.
+        let (config, spec) = try Self.spec(dir, ["data: ARC-AGI/data", "train: 8", "validation: 4", "test: 4"])
+        let encoding = ARCEncoding(side: 30)
+        var full = 0
+        for split in [Split.validation, .test] {
+            let (task, scorer) = try spec.instantiate(split: split, seed: config.seed)
+            let perfect = task.evaluation.map { "{\"id\": \"\($0.id)\", \"output\": \($0.label)}" }.joined(separator: "\n")
+            #expect(scorer.score(predictionsText: perfect, expected: task.evaluation).exactAccuracy == 1)
+            for (index, query) in task.evaluation.enumerated() {
+                guard let label = encoding.decode(query.label), label.count == 30, label.allSatisfy({ $0.count == 30 }) else { continue }
+                full += 1
+                #expect(label == big.test[0].output, "a full-canvas grid decodes to itself")
+                #expect(!query.label.contains(ARCEncoding.endOfGrid) && !query.label.contains(ARCEncoding.pad))
+                // The same answer one column short: wrong, and only this query is.
+                var short = task.evaluation.map(\.label)
+                short[index] = encoding.encode(label.map { Array($0.dropLast()) })
+                let answers = zip(task.evaluation, short).map { "{\"id\": \"\($0.id)\", \"output\": \($1)}" }.joined(separator: "\n")
+                let score = scorer.score(predictionsText: answers, expected: task.evaluation).exactAccuracy
+                #expect(abs(score - Double(task.evaluation.count - 1) / Double(task.evaluation.count)) < 1e-9)
+            }
+        }
+        #expect(full == 1, "e-big's one test pair is scored in one split")
+    }
+
     @Test func kaggleCombinedFilesPairChallengesWithSolutions() throws {
         let dir = try RealData.temporaryDirectory("kaggle")
         defer { try? FileManager.default.removeItem(at: dir) }
         let training = (0..<6).map { RealData.mirrorTask("k\($0)", side: 4 + $0, seed: UInt64(300 + $0)) }
+        // 30×29: as tall as the canvas, one column short of it.
         let evaluation = [RealData.mirrorTask("big", side: 30, demos: 2, tests: 2, seed: 9)]
             + (1..<5).map { RealData.mirrorTask("q\($0)", side: 3 + $0, seed: UInt64(400 + $0)) }
         try RealData.kaggle(training, subset: "training", in: dir)

@@ -242,7 +242,8 @@ import Glibc
             let memory = Self.peakRSSDuring { report = score() }
             let seconds = Date().timeIntervalSince(started)
             let growth = max(0, memory.peak - memory.before)
-            print("flood \(name): \(size >> 20) MiB file scored in \(String(format: "%.3f", seconds)) s, evolve peak RSS +\(growth >> 20) MiB (\(memory.peak >> 20) MiB)")
+            print(String(format: "flood %@: %.2f MiB file scored in %.3f s, evolve peak RSS +%.1f MiB (%d MiB)",
+                         name, Double(size) / 1048576, seconds, Double(growth) / 1048576, memory.peak >> 20))
             #expect(seconds < 10, "\(name): \(seconds) s")
             #expect(growth < 64 << 20, "\(name): evolve grew by \(growth >> 20) MiB")
             #expect(report?.exactAccuracy ?? 1 <= 1.0 / 200 + 1e-9)
@@ -409,7 +410,8 @@ import Glibc
     static var slow: Bool { ProcessInfo.processInfo.environment["EVOLVE_HOSTILE_SLOW"] == "1" }
 
     /// End to end: a real candidate writes a 300 MB predictions flood and a 4 GiB file into its work dir.
-    @Test(.enabled(if: slow)) func aCandidateFloodingItsWorkDirGetsTheQuotaVerdictAndEvolveStaysSmall() async throws {
+    @Test(.enabled(if: slow, "set EVOLVE_HOSTILE_SLOW=1 to run (a candidate writes 300 MB and a 4 GiB file into its work dir)"))
+    func aCandidateFloodingItsWorkDirGetsTheQuotaVerdictAndEvolveStaysSmall() async throws {
         let source = Self.hostile(after: """
             let chunk = Data(String(repeating: "{}\\n", count: 1 << 20).utf8)
             let handle = FileHandle(forWritingAtPath: dir + "/out/predictions.jsonl")!

@@ -43,21 +43,23 @@ enum RealData {
         return (0..<height).map { _ in (0..<width).map { _ in rng.below(10) } }
     }
 
-    /// A task whose rule is "mirror left-right": `demos` demonstrations and `tests` test pairs of the given size.
-    static func mirrorTask(_ name: String, side: Int, demos: Int = 2, tests: Int = 1, seed: UInt64) -> ARCTask {
+    /// A task whose rule is "mirror left-right": `demos` demonstrations and `tests` test pairs of grids `side` rows
+    /// high and `width` wide (default `side - 1`: not square, so a swapped height and width shows).
+    static func mirrorTask(_ name: String, side: Int, width: Int? = nil, demos: Int = 2, tests: Int = 1, seed: UInt64) -> ARCTask {
         func pair(_ k: Int) -> ARCPair {
-            let input = grid(side, max(1, side - 1), seed: seed &* 131 &+ UInt64(k))
+            let input = grid(side, width ?? max(1, side - 1), seed: seed &* 131 &+ UInt64(k))
             return ARCPair(input: input, output: input.map { Array($0.reversed()) })
         }
         return ARCTask(name: name, train: (0..<demos).map(pair), test: (demos..<(demos + tests)).map(pair))
     }
 
     /// An ARC-AGI-style checkout: `<root>/data/training/*.json` and `<root>/data/evaluation/*.json`. Training
-    /// tasks are 3–8 cells wide; evaluation holds one 30×30 task, one with three test pairs, and more small ones.
+    /// tasks are 3–8 cells high; evaluation holds one task of full 30×30 grids (`e-big`, the whole canvas, no room
+    /// for an end-of-grid marker), one with three test pairs, and more small ones.
     @discardableResult
     static func arcCheckout(at root: URL, training: Int = 8, evaluation: Int = 8) throws -> (training: [ARCTask], evaluation: [ARCTask]) {
         let train = (0..<training).map { mirrorTask(String(format: "t%03d", $0), side: 3 + $0 % 6, seed: UInt64(100 + $0)) }
-        var eval = [mirrorTask("e-big", side: 30, seed: 7), mirrorTask("e-three-tests", side: 5, demos: 3, tests: 3, seed: 8)]
+        var eval = [mirrorTask("e-big", side: 30, width: 30, seed: 7), mirrorTask("e-three-tests", side: 5, demos: 3, tests: 3, seed: 8)]
         eval += (2..<evaluation).map { mirrorTask(String(format: "e%03d", $0), side: 3 + $0 % 5, seed: UInt64(200 + $0)) }
         for task in train {
             try write(taskJSON(task), to: root.appendingPathComponent("data/training/\(task.name).json"))

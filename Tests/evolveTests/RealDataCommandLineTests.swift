@@ -97,6 +97,23 @@ import Testing
         #expect(Self.errorLine(result) == "error: benchmark arc-real: \(file):2:18: 1.5 is not an integer colour (0 to 9) at train[0].input[0][1]")
     }
 
+    /// A Sudoku CSV given as the ARC data path, and an ARC task file cut short (a download that stopped): one line
+    /// naming the file and the cause, exit 2, and no crash (no stack dump, no "Fatal error").
+    @Test(arguments: [
+        ("arc/train.csv", "source,question,answer,rating\nfixture,1.2,3,4\n",
+         #": not JSON: it starts like a CSV ("source,question,answer,rating"); Sudoku and Maze CSVs go with generator: sudoku or generator: maze"#),
+        ("arc/cut.json", #"{"train": [{"input": [[1]], "output": [[1]]}], "test": [{"input": [[1]]"#,
+         ":1:72: the file ends inside test[0] (it is cut short?)"),
+    ])
+    func aBadARCFileStopsWithOneLine(name: String, text: String, problem: String) async throws {
+        let dir = try Self.programDir(["name: arc-real", "generator: arc", "data: \(name)", "train: 1", "validation: 1", "test: 0"], files: [name: text])
+        let file = dir.appendingPathComponent(name).path
+        let result = try await Self.run(dir)
+        #expect(result.status == 2)
+        #expect(Self.errorLine(result) == "error: benchmark arc-real: \(file)\(problem)")
+        #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("Stack dump") && !result.stderr.contains("compiling"), "\(result.stderr)")
+    }
+
     @Test func aSudokuFileGivenToTheMazeBenchmark() async throws {
         let rows = ["source,question,answer,rating"] + (0..<3).map { Self.sudokuRow(seed: $0, blanks: 30 + $0) }
         let dir = try Self.programDir(
@@ -137,5 +154,10 @@ import Testing
         let table = result.stdout.split(separator: "\n")
         #expect(table.contains { $0.hasPrefix("sudoku-extreme") } && table.contains { $0.hasPrefix("arc-real") }, "\(result.stdout)")
         #expect(result.stdout.contains("combined_score (mean exact accuracy, validation split): 0.0000"), "an echo never solves a puzzle")
+        // What each score is on: the files and their hash, and the bad file skipped, named with its cause.
+        let arc = dir.appendingPathComponent("arc").standardizedFileURL.path
+        #expect(table.contains { $0.hasPrefix("data sudoku-extreme: sudoku-csv \(dir.appendingPathComponent("sudoku.csv").standardizedFileURL.path): 1 file, content fnv1a ") && $0.hasSuffix("drew 4 train, 2 validation, 2 test puzzles of 10 (seed 3)") }, "\(result.stdout)")
+        #expect(table.contains { $0.hasPrefix("data arc-real: arc-agi \(arc): 13 files, content fnv1a ") }, "\(result.stdout)")
+        #expect(table.contains { $0.hasPrefix("data arc-real: skipped \(arc)/evaluation/broken.json:1:") && $0.hasSuffix("(it is cut short?)") }, "\(result.stdout)")
     }
 }

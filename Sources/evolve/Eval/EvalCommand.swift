@@ -51,15 +51,16 @@ struct EvalCommand: AsyncParsableCommand {
             try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
             defer { if !keep { try? FileManager.default.removeItem(at: root) } }
             let config = try ProgramConfig.load(programDir: directory)
+            let data = try config.loadData()
             let program = Program(files: try ProgramFiles.read(directory: directory))
             let evaluator = CandidateEvaluator(sandbox: Sandbox(), module: module, config: config, workRoot: root, keepWork: keep)
             let report = try await evaluator.evaluate(program, EvaluationRequest(split: chosen, trainingSeed: trainingSeed)) {
                 say("evolve: \($0)")
             }
             if json {
-                print(try Self.json(report))
+                print(try Self.json(report, data: data))
             } else {
-                print(Self.table(report, program: programDir, moduleSeconds: moduleSeconds))
+                print(Self.table(report, program: programDir, moduleSeconds: moduleSeconds, data: DataRecord.lines(config, sources: data)))
             }
             if report.outcome != .evaluated { throw ExitCode(1) }
         } catch let error as EvaluationError {
@@ -95,8 +96,9 @@ struct EvalCommand: AsyncParsableCommand {
     /// The human-readable result. Artifacts (which quote candidate output) come first, every line of
     /// them indented behind `  | ` and escaped; evolve's own lines — the table and the score — start at
     /// the left margin and come last, so `grep '^combined_score'` (or `grep combined_score | tail -1`)
-    /// always finds evolve's score, never a line a candidate printed.
-    static func table(_ report: EvaluationReport, program: String, moduleSeconds: Double) -> String {
+    /// always finds evolve's score, never a line a candidate printed. `data` (`DataRecord.lines`) says what data
+    /// each benchmark's score is on, including every bad file skipped.
+    static func table(_ report: EvaluationReport, program: String, moduleSeconds: Double, data: [String] = []) -> String {
         var lines: [String] = []
         for (key, text) in report.artifacts.sorted(by: { $0.key < $1.key }) {
             lines.append("--- artifact \(Artifacts.escape(key)):")
@@ -104,6 +106,7 @@ struct EvalCommand: AsyncParsableCommand {
                 lines.append("  | " + Artifacts.escape(line))
             }
         }
+        lines += data
         lines.append(String(format: "time: %.1f s total, of which compiling the program %.1f s (%.0f%%); TRMKit module %.1f s (cached after the first run)",
                             report.totalSeconds, report.buildSeconds, 100 * report.buildSeconds / max(report.totalSeconds, 0.001), moduleSeconds))
         switch report.outcome {
@@ -126,7 +129,8 @@ struct EvalCommand: AsyncParsableCommand {
         return lines.joined(separator: "\n")
     }
 
-    static func json(_ report: EvaluationReport) throws -> String {
+    /// `data`: the real data of each `data:` benchmark, by name (generated benchmarks have no entry).
+    static func json(_ report: EvaluationReport, data: [String: DataSource] = [:]) throws -> String {
         struct Output: Encodable {
             let outcome: String
             let combined_score: Double?
@@ -134,12 +138,14 @@ struct EvalCommand: AsyncParsableCommand {
             let artifacts: [String: String]
             let build_seconds: Double
             let total_seconds: Double
+            let data: [String: DataRecord.JSON]
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let output = Output(
             outcome: "\(report.outcome)", combined_score: report.metrics?.combinedScore, metrics: report.metrics.map(MetricsJSON.init),
-            artifacts: report.artifacts, build_seconds: report.buildSeconds, total_seconds: report.totalSeconds)
+            artifacts: report.artifacts, build_seconds: report.buildSeconds, total_seconds: report.totalSeconds,
+            data: data.mapValues(DataRecord.JSON.init))
         return String(decoding: try encoder.encode(output), as: UTF8.self)
     }
 }

@@ -62,9 +62,11 @@ struct ReportCommand: ParsableCommand {
         } catch { throw InspectCommand.failure(error) }
     }
 
-    /// A run's programs and its search strategy (from its run.json; "unknown" if that cannot be read).
+    /// A run's programs, its search strategy ("unknown" if its run.json cannot be read) and its data record (from run.json).
     static func load(_ directory: RunDirectory, store: ProgramStore) throws -> ReportPage.Run {
-        let strategy = (try? RunSetup.settings(RunManifest.load(from: directory)).run.strategy.rawValue) ?? "unknown"
-        return ReportPage.Run(name: directory.name, strategy: strategy, store: store, programs: try store.allPrograms())
+        let manifest = try? RunManifest.load(from: directory)
+        let strategy = (try? manifest.map(RunSetup.settings)?.run.strategy.rawValue) ?? "unknown"
+        return ReportPage.Run(
+            name: directory.name, strategy: strategy, store: store, programs: try store.allPrograms(), data: manifest?.data ?? [:])
     }
 }

@@ -1,3 +1,4 @@
+import Evaluators
 import EvolveCore
 import Foundation
 
@@ -11,6 +12,9 @@ struct ReportPage {
         let store: ProgramStore
         /// Every program in creation order.
         let programs: [Program]
+        /// The real data of each `data:` benchmark as recorded in run.json when the run started (none for
+        /// generated benchmarks and for runs made before it was recorded).
+        var data: [String: DataSource] = [:]
 
         var start: Date { programs.map(\.created).min() ?? Date() }
     }
@@ -49,6 +53,15 @@ struct ReportPage {
             """
     }
 
+    /// One benchmark's data in a line: path, format, the start of its content hash, the draw, what was left out.
+    static func data(_ source: DataSource) -> String {
+        var text = "\(source.path) (\(source.format.rawValue), \(source.files.count) file\(source.files.count == 1 ? "" : "s")), "
+            + "content fnv1a \(source.contentHash.prefix(12)), drew \(source.drawn.train) train / \(source.drawn.validation) validation / "
+            + "\(source.drawn.test) test of \(source.available) (seed \(source.seed))"
+        if !source.leftOut.isEmpty { text += "; left out: " + source.leftOut.joined(separator: "; ") }
+        return text
+    }
+
     // MARK: - Sections
 
     private func header() throws -> String {
@@ -60,7 +73,7 @@ struct ReportPage {
         let spend = try run.store.spend()
         let span = (programs.map(\.created).max() ?? run.start).timeIntervalSince(run.start)
         let stats = run.store.statistics().overall
-        let rows: [(String, String)] = [
+        var rows: [(String, String)] = [
             ("strategy", run.strategy),
             ("programs", "\(programs.count): " + ProgramStatus.allCases.compactMap { status in counts[status].map { "\($0) \(status.rawValue)" } }
                 .joined(separator: ", ")),
@@ -75,6 +88,7 @@ struct ReportPage {
             ("LLM spend", String(format: "$%.4f, %d prompt + %d completion tokens", spend.costUSD, spend.promptTokens, spend.completionTokens)),
             ("span", Self.duration(span) + " from the first program to the last"),
         ]
+        for (name, source) in run.data.sorted(by: { $0.key < $1.key }) { rows.append(("data: \(name)", Self.data(source))) }
         let table = rows.map { "<tr><th>\(HTML.escape($0.0))</th><td>\(HTML.escape($0.1))</td></tr>" }.joined()
         return "<header><h1>evolve report: \(HTML.escape(run.name))</h1><table class=\"summary\">\(table)</table></header>"
     }

@@ -66,18 +66,20 @@ struct RunCommand: AsyncParsableCommand {
                 // A `suite:` include is inlined now: the run's benchmarks and budgets are fixed when it starts.
                 configText = try ProgramConfig.inliningSuite(String(decoding: data, as: UTF8.self), path: configFile.path)
             }
-            let manifest = RunManifest(
+            var manifest = RunManifest(
                 name: name ?? RunDirectory.defaultName(), seed: URL(fileURLWithPath: seed).standardizedFileURL.path,
                 configFile: configFile?.standardizedFileURL.path, configText: configText, created: Date(),
                 overrides: .init(iterations: iterations, hours: hours, budgetUSD: budgetUSD, parallel: parallel, strategy: strategy))
             let settings = try RunSetup.settings(manifest)
-            // Check everything the run needs before creating its directory.
-            if settings.evaluatorCommand == nil { _ = try ProgramConfig.parse(configText, path: configFile?.path ?? "evolve.yaml") }
+            // Check everything the run needs before creating its directory (a data: benchmark's files are read now).
+            let dataLines = try RunSetup.recordData(in: &manifest, settings: settings)
             try RunDirectory.checkAvailable(name: manifest.name, runsRoot: RunSetup.runsRoot)
             let proposer = try await RunSetup.proposer(settings, manifest: manifest, seeds: seeds.seeds.map(\.program), say: say)
             let run = try RunDirectory.create(name: manifest.name, runsRoot: RunSetup.runsRoot, manifest: try manifest.encoded())
             let lock = try run.lock()
             defer { withExtendedLifetime(lock) {} }
+            RunSetup.log(dataLines, run: run)
+            dataLines.forEach(say)
             say("run '\(run.name)' lives in \(run.root.path) (log: \(run.log.path)); \(seeds.seeds.count) seed(s): \(seeds.seeds.map(\.name).joined(separator: ", "))")
             try await RunSetup.execute(
                 manifest, settings: settings, run: run, proposer: proposer, seeds: seeds.seeds.map(\.program), printer: printer, json: json)

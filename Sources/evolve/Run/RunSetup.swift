@@ -19,6 +19,10 @@ struct RunManifest: Codable {
     var created: Date
     /// Command-line overrides, applied over the file's settings on every resume.
     var overrides: Overrides
+    /// The real data of each `data:` benchmark, by name, as drawn when the run started (files, content hash,
+    /// counts, what was left out): what the run's scores are on. Nil for a command evaluator and for runs
+    /// made before it was recorded; generated benchmarks have no entry.
+    var data: [String: DataSource]? = nil
 
     struct Overrides: Codable {
         var iterations: Int?
@@ -95,6 +99,30 @@ enum RunSetup {
         say("preparing the TRMKit module (built once per TRMKit version, cached in \(cache.path))")
         let module = try TRMKitModule.prepare(sources: try TRMKitModule.locateSources(), cacheRoot: cache)
         return CandidateEvaluator(sandbox: Sandbox(), module: module, config: config, workRoot: run.work, keepWork: settings.run.keepWork)
+    }
+
+    /// Parses the run's evolve.yaml (the TRM evaluator's; a command evaluator has none) and reads the files of
+    /// every `data:` benchmark, recording what they are (files, content hash, the draw, what was left out) in
+    /// `manifest.data`, so run.json says what data the run's scores are on. Returns `DataRecord.lines` for the
+    /// terminal and the run's log.
+    static func recordData(in manifest: inout RunManifest, settings: RunSettings) throws -> [String] {
+        guard settings.evaluatorCommand == nil else { return [] }
+        let config = try ProgramConfig.parse(manifest.configText, path: manifest.configFile ?? "evolve.yaml")
+        let sources = try config.loadData()
+        manifest.data = sources.isEmpty ? nil : sources
+        return DataRecord.lines(config, sources: sources)
+    }
+
+    /// Appends `lines` to the run's log, timestamped like the loop's own lines (for what happens before the loop
+    /// exists, e.g. the data record at the start).
+    static func log(_ lines: [String], run: RunDirectory) {
+        guard !lines.isEmpty else { return }
+        if !FileManager.default.fileExists(atPath: run.log.path) { _ = FileManager.default.createFile(atPath: run.log.path, contents: nil) }
+        guard let handle = try? FileHandle(forWritingTo: run.log) else { return }
+        defer { try? handle.close() }
+        _ = try? handle.seekToEnd()
+        let stamp = ISO8601DateFormatter().string(from: Date())
+        try? handle.write(contentsOf: Data(lines.map { "\(stamp) \($0)\n" }.joined().utf8))
     }
 
     /// The research brief shown to the proposer: the seed's BRIEF.md, if any.

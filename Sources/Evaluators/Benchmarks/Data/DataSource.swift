@@ -73,13 +73,18 @@ public struct DataSource: Sendable, Equatable, Codable {
 
     /// One line for a report or a log.
     public var summary: String {
-        let unit = format == .arcTasks || format == .arcKaggle ? "tasks" : "puzzles"
-        var text = "\(format.rawValue) \(path): \(files.count) file\(files.count == 1 ? "" : "s"), content fnv1a \(contentHash); "
-            + "drew \(drawn.train) train, \(drawn.validation) validation, \(drawn.test) test \(unit) of \(available) (seed \(seed))"
+        var text = headline
         if !leftOut.isEmpty {
             text += "; left out: " + leftOut.prefix(3).joined(separator: "; ")
             if leftOut.count > 3 { text += "; and \(leftOut.count - 3) more" }
         }
         return text
+    }
+
+    /// `summary` without what was left out: the files, their hash and the draw.
+    public var headline: String {
+        let unit = format == .arcTasks || format == .arcKaggle ? "tasks" : "puzzles"
+        return "\(format.rawValue) \(path): \(files.count) file\(files.count == 1 ? "" : "s"), content fnv1a \(contentHash); "
+            + "drew \(drawn.train) train, \(drawn.validation) validation, \(drawn.test) test \(unit) of \(available) (seed \(seed))"
     }
 }
