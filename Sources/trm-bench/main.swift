@@ -31,7 +31,7 @@ case "data":
     let trainFLOPs = Int64(Double(option("--train-flops", arguments) ?? "3e12") ?? 3e12)
     let evalFLOPs = Int64(Double(option("--eval-flops", arguments) ?? "5e11") ?? 5e11)
     let trainingSeed = UInt64(option("--training-seed", arguments) ?? String(seed)) ?? seed
-    let data = bench.taskData(split: split, seed: seed)
+    let data = try bench.taskData(split: split, seed: seed)
     try data.write(to: dir, trainFLOPs: trainFLOPs, evalFLOPs: evalFLOPs, seed: trainingSeed)
     let labels = data.evaluation.map { "{\"id\":\"\($0.id)\",\"label\":\($0.label)}" }.joined(separator: "\n") + "\n"
     try Data(labels.utf8).write(to: dir.appendingPathComponent("labels.jsonl"))

@@ -194,7 +194,7 @@ import Glibc
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("out"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let bench = SudokuBenchmark(boxRows: 2, boxColumns: 3, difficulty: .minimal, trainCount: 0, validationCount: 200, testCount: 0)
-        let task = bench.taskData(split: .validation, seed: 9).withOpaqueQueryIDs()
+        let task = try bench.taskData(split: .validation, seed: 9).withOpaqueQueryIDs()
         let scorer = bench.scorer
         let output = CandidateOutput(workDir: dir, owner: getuid())
         let file = dir.appendingPathComponent("out/predictions.jsonl")
@@ -392,14 +392,14 @@ import Glibc
         #expect(Set(ids).count == ids.count)
     }
 
-    @Test func opaqueIdsAreFreshShuffledAndKeepTheirLabels() {
+    @Test func opaqueIdsAreFreshShuffledAndKeepTheirLabels() throws {
         let bench = SudokuBenchmark(boxRows: 2, boxColumns: 2, difficulty: .blanks(8), trainCount: 0, validationCount: 30, testCount: 30)
-        let validation = bench.taskData(split: .validation, seed: 2)
+        let validation = try bench.taskData(split: .validation, seed: 2)
         let a = validation.withOpaqueQueryIDs(), b = validation.withOpaqueQueryIDs()
         #expect(Set(a.evaluation.map(\.id)).isDisjoint(with: b.evaluation.map(\.id)))
         #expect(a.evaluation.map(\.input) != validation.evaluation.map(\.input))  // 30! orders: shuffled
         #expect(Set(a.evaluation.map { $0.input + $0.label }) == Set(validation.evaluation.map { $0.input + $0.label }))
-        let test = bench.taskData(split: .test, seed: 2).withOpaqueQueryIDs()
+        let test = try bench.taskData(split: .test, seed: 2).withOpaqueQueryIDs()
         for id in a.evaluation.map(\.id) + test.evaluation.map(\.id) {
             #expect(id.range(of: "^[0-9a-f]{16}$", options: .regularExpression) != nil)
         }

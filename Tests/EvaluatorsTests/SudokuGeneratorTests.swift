@@ -120,12 +120,25 @@ import Testing
         }
     }
 
-    @Test func splitsAreDisjointByCanonicalKeyEvenWithAugmentation() {
+    /// A 4×4 grid has few symmetry classes: asking for more distinct puzzles than exist is an error that names
+    /// the grid and the fix, not a crash of evolve (it was a precondition that killed an `evolve run`).
+    @Test func moreDistinctPuzzlesThanTheGridHoldsIsAnErrorNotACrash() {
+        let bench = SudokuBenchmark(
+            boxRows: 2, boxColumns: 2, difficulty: .minimal, trainCount: 200, validationCount: 50, testCount: 50)
+        #expect {
+            _ = try bench.taskData(split: .validation, seed: 1)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("sudoku-4x4") && text.contains("of 50") && text.contains("fewer puzzles")
+        }
+    }
+
+    @Test func splitsAreDisjointByCanonicalKeyEvenWithAugmentation() throws {
         let bench = SudokuBenchmark(
             boxRows: 2, boxColumns: 3, difficulty: .blanks(20), trainCount: 30, validationCount: 10, testCount: 10,
             augmentations: 2)
-        let validation = bench.taskData(split: .validation, seed: 1)
-        let test = bench.taskData(split: .test, seed: 1)
+        let validation = try bench.taskData(split: .validation, seed: 1)
+        let test = try bench.taskData(split: .test, seed: 1)
         #expect(validation.train == test.train)
         #expect(validation.train.count == 90)
         func keys(_ examples: [TokenExample]) -> Set<String> {
@@ -142,7 +155,7 @@ import Testing
 
     @Test func taskDataWritesTheProtocolFilesWithoutEvalLabels() throws {
         let bench = SudokuBenchmark(boxRows: 2, boxColumns: 2, difficulty: .blanks(6), trainCount: 5, validationCount: 3, testCount: 3)
-        let data = bench.taskData(split: .validation, seed: 2)
+        let data = try bench.taskData(split: .validation, seed: 2)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-task-\(UUID().uuidString)")
         try data.write(to: dir, trainFLOPs: 1_000_000, evalFLOPs: 1000, seed: 9)
         let evalText = try String(contentsOf: dir.appendingPathComponent("data/eval.jsonl"), encoding: .utf8)

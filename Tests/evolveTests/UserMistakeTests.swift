@@ -66,6 +66,38 @@ import Testing
         try await mistake(["run", "--seed", path], mentions: ["evolve.yaml", "max_iteratons", "max_iterations"])
     }
 
+    /// A benchmark the generator cannot satisfy (more distinct 4×4 Sudoku puzzles than the grid holds, a box
+    /// too large for the solver) stops `evolve run` before the run exists and `evolve eval` before training,
+    /// with one line naming the benchmark: it used to kill evolve with a precondition failure.
+    @Test func aBenchmarkTheGeneratorCannotSatisfy() async throws {
+        func seed(_ name: String, box: (Int, Int), train: Int) throws -> String {
+            try self.seed(name, files: [
+                "kernel.swift": "// EVOLVE-BLOCK-START c\nlet rate = 0.5\n// EVOLVE-BLOCK-END\n",
+                "evolve.yaml": """
+                    entry: kernel.swift
+                    seed: 1
+                    benchmarks:
+                      - name: tiny
+                        generator: sudoku
+                        box_rows: \(box.0)
+                        box_columns: \(box.1)
+                        train: \(train)
+                        validation: 50
+                        test: 50
+                        train_flops: 1.0e9
+                        eval_flops: 1.0e8
+
+                    """,
+            ])
+        }
+        let small = try seed("too-small", box: (2, 2), train: 200)
+        try await mistake(["run", "--seed", small, "--name", "small"], mentions: ["benchmark tiny", "sudoku-4x4", "fewer puzzles"])
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("runs/small").path))
+        try await mistake(["eval", small], mentions: ["benchmark tiny", "sudoku-4x4", "fewer puzzles"])
+        let large = try seed("too-large", box: (5, 4), train: 10)
+        try await mistake(["run", "--seed", large], mentions: ["benchmark tiny", "box_rows", "5 × 4"])
+    }
+
     @Test func anUnknownRun() async throws {
         try await mistake(["resume", "nope"], mentions: ["run 'nope'", "no such run", "evolve run --seed"])
         try await mistake(["inspect", "best", "nope"], mentions: ["run 'nope'", "no such run"])

@@ -143,6 +143,9 @@ public struct BenchmarkSpec: Decodable, Sendable {
         switch generator {
         case "sudoku":
             let rows = boxRows ?? 3, columns = boxColumns ?? 3
+            guard rows >= 1, columns >= 1, (2...16).contains(rows * columns) else {
+                throw EvaluationError("benchmark \(name): box_rows × box_columns must make a grid side from 2 to 16 (both at least 1), got \(rows) × \(columns)")
+            }
             let level: SudokuGenerator.Difficulty
             switch difficulty ?? "minimal" {
             case "minimal": level = .minimal
@@ -155,9 +158,7 @@ public struct BenchmarkSpec: Decodable, Sendable {
             let bench = SudokuBenchmark(
                 boxRows: rows, boxColumns: columns, difficulty: level, trainCount: train, validationCount: validation,
                 testCount: test, augmentations: augmentations ?? 0)
-            var task = bench.taskData(split: split, seed: seed)
-            task.name = name
-            return (task, bench.scorer)
+            return try named(bench.scorer) { try bench.taskData(split: split, seed: seed) }
         case "maze":
             guard let cells = size, cells >= 2 else {
                 throw EvaluationError("benchmark \(name): a maze needs size (cells per side) of at least 2, got \(size.map(String.init) ?? "none")")
@@ -231,6 +232,9 @@ public struct BenchmarkSpec: Decodable, Sendable {
         switch loaded {
         case .sudoku(let splits):
             let rows = boxRows ?? 3, columns = boxColumns ?? 3
+            guard rows >= 1, columns >= 1, (2...16).contains(rows * columns) else {
+                throw EvaluationError("benchmark \(name): box_rows × box_columns must make a grid side from 2 to 16 (both at least 1), got \(rows) × \(columns)")
+            }
             task = SudokuBenchmark.taskData(
                 name: name, boxRows: rows, boxColumns: columns, training: splits.train,
                 evaluation: split == .validation ? splits.validation : splits.test, evaluationPrefix: prefix,

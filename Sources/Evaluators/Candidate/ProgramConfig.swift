@@ -180,6 +180,15 @@ public struct ProgramConfig: Decodable, Sendable {
         }
         return sources
     }
+
+    /// Makes every generated benchmark's puzzles once, so that a configuration its generator cannot satisfy
+    /// (more distinct 4×4 Sudoku puzzles than the grid holds, a box too large) stops `evolve run` or
+    /// `evolve eval` before anything is compiled, with one line naming the benchmark.
+    public func checkGenerators() throws {
+        for spec in benchmarks where spec.data == nil {
+            _ = try spec.instantiate(split: .test, seed: seed)
+        }
+    }
 }
 
 /// An evaluation that cannot proceed, with the object, the cause and the next step in one line.

@@ -40,6 +40,11 @@ struct EvalCommand: AsyncParsableCommand {
             if !stale.directories.isEmpty {
                 say("evolve: removed \(stale.mounts) sandbox mounts and \(stale.directories.count) work dirs killed `evolve eval`s left in \(FileManager.default.temporaryDirectory.path)")
             }
+            // Mistakes in the directory, its config or its data are found before the module is prepared.
+            let config = try ProgramConfig.load(programDir: directory)
+            let data = try config.loadData()
+            try config.checkGenerators()
+            let program = Program(files: try ProgramFiles.read(directory: directory))
             let cache = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/evolve")
             let sources = try TRMKitModule.locateSources()
             say("evolve: preparing the TRMKit module (built once per TRMKit version, cached in \(cache.path))")
@@ -50,9 +55,6 @@ struct EvalCommand: AsyncParsableCommand {
                 .appendingPathComponent("evolve-eval-\(getpid())").path)
             try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
             defer { if !keep { try? FileManager.default.removeItem(at: root) } }
-            let config = try ProgramConfig.load(programDir: directory)
-            let data = try config.loadData()
-            let program = Program(files: try ProgramFiles.read(directory: directory))
             let evaluator = CandidateEvaluator(sandbox: Sandbox(), module: module, config: config, workRoot: root, keepWork: keep)
             let report = try await evaluator.evaluate(program, EvaluationRequest(split: chosen, trainingSeed: trainingSeed)) {
                 say("evolve: \($0)")

@@ -109,6 +109,7 @@ enum RunSetup {
         guard settings.evaluatorCommand == nil else { return [] }
         let config = try ProgramConfig.parse(manifest.configText, path: manifest.configFile ?? "evolve.yaml")
         let sources = try config.loadData()
+        try config.checkGenerators()
         manifest.data = sources.isEmpty ? nil : sources
         return DataRecord.lines(config, sources: sources)
     }

@@ -35,18 +35,19 @@ public struct SudokuBenchmark: Sendable {
 
     /// Training examples plus the requested evaluation split, deterministic from `seed`. The splits
     /// are disjoint by `symmetryKey`: no puzzle has a symmetric copy in another split (validation
-    /// excludes train's keys, test excludes train's and validation's).
-    public func taskData(split: Split, seed: UInt64) -> TaskData {
+    /// excludes train's keys, test excludes train's and validation's). Throws when the grid is too small to
+    /// hold that many distinct puzzles (a 4×4 grid has few symmetry classes).
+    public func taskData(split: Split, seed: UInt64) throws -> TaskData {
         let generator = SudokuGenerator(boxRows: boxRows, boxColumns: boxColumns, difficulty: difficulty)
         let trainPuzzles = generator.generate(count: trainCount, seed: seed &* 3 &+ 1)
         var excluded = Set(trainPuzzles.map(\.symmetryKey))
-        let validation = Self.generate(validationCount, generator, seed: seed &* 3 &+ 2, excluding: excluded)
+        let validation = try Self.generate(validationCount, generator, seed: seed &* 3 &+ 2, excluding: excluded)
         let evalPuzzles: [SudokuPuzzle]
         if split == .validation {
             evalPuzzles = validation
         } else {
             excluded.formUnion(validation.map(\.symmetryKey))
-            evalPuzzles = Self.generate(testCount, generator, seed: seed &* 3 &+ 3, excluding: excluded)
+            evalPuzzles = try Self.generate(testCount, generator, seed: seed &* 3 &+ 3, excluding: excluded)
         }
         return Self.taskData(
             name: name, boxRows: boxRows, boxColumns: boxColumns, training: trainPuzzles, evaluation: evalPuzzles,
@@ -76,7 +77,7 @@ public struct SudokuBenchmark: Sendable {
     }
 
     /// `count` puzzles whose keys avoid `excluded` and each other, drawn in index order from `seed`.
-    static func generate(_ count: Int, _ generator: SudokuGenerator, seed: UInt64, excluding excluded: Set<String>) -> [SudokuPuzzle] {
+    static func generate(_ count: Int, _ generator: SudokuGenerator, seed: UInt64, excluding excluded: Set<String>) throws -> [SudokuPuzzle] {
         var seen = excluded
         var result: [SudokuPuzzle] = []
         var index: UInt64 = 0
@@ -85,7 +86,11 @@ public struct SudokuBenchmark: Sendable {
             index += 1
             let puzzle = generator.puzzle(using: &rng)
             if seen.insert(puzzle.symmetryKey).inserted { result.append(puzzle) }
-            precondition(index < UInt64(count) * 1000 + 10_000, "cannot find \(count) distinct puzzles: the space is too small")
+            if result.count < count, index >= UInt64(count) * 1000 + 10_000 {
+                let n = generator.solver.size
+                throw EvaluationError(
+                    "sudoku-\(n)x\(n): found only \(result.count) of \(count) puzzles distinct from each other and from the other splits after \(index) draws (too few symmetry classes); use larger boxes or fewer puzzles")
+            }
         }
         return result
     }
