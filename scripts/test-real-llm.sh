@@ -69,7 +69,7 @@ set -e
 # A few iterations of `evolve run` against the same server, keyless as a loopback endpoint is. A 270M model
 # writes almost no valid SEARCH/REPLACE blocks, so this drives the failure paths end to end: garbage diffs,
 # the repair round, recorded failures, and the run going on to its iteration limit. The seed is the TRM
-# kernel on a tiny 4x4 Sudoku budget so that the evaluations it does reach take seconds.
+# kernel on a small 6x6 Sudoku budget so that the evaluations it does reach take seconds.
 if [ "$status" -eq 0 ] && [ "${EVOLVE_REAL_LLM_SKIP_RUN:-}" = "" ]; then
     swift build -c release --product evolve >/dev/null
     cat >"$work/run.yaml" <<'CONFIG'
@@ -83,15 +83,15 @@ llm:
   temperature: 0.7
   max_tokens: 768
 benchmarks:
-  - name: sudoku-4x4
+  - name: sudoku-6x6
     generator: sudoku
     box_rows: 2
-    box_columns: 2
+    box_columns: 3
     train: 200
     validation: 50
     test: 50
-    train_flops: 2.0e10
-    eval_flops: 5.0e9
+    train_flops: 5.0e10
+    eval_flops: 1.0e10
 CONFIG
     echo "real-llm: evolve run, 4 iterations, against the server (keyless loopback endpoint)"
     set +e
