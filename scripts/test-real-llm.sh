@@ -31,6 +31,10 @@ stop_servers() {
 }
 trap stop_servers EXIT
 
+# A run of an earlier attempt that was killed may have left sandbox tmpfs mounts under $work.
+awk -v root="$PWD/$work/" 'index($2, root) == 1 { print $2 }' /proc/mounts | sort -r | while read -r mount; do
+    umount -l "$mount" 2>/dev/null || true
+done
 rm -rf "$work"
 mkdir -p "$work"
 if [ ! -x "$venv/bin/python" ]; then
@@ -44,8 +48,11 @@ echo "real-llm: llama-cpp-python $("$venv/bin/python" -c 'import llama_cpp; prin
 # A fresh key each run, for the authenticated server the tests start; it must not reach any client log.
 key="sk-evolve-real-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
+# --n_ctx: the default context of 2048 tokens is shorter than evolve's prompts, and the server then ends every
+# stream mid-answer. --interrupt_requests False: by default a new request cancels the one being answered, and
+# evolve has more than one proposal in flight, so every answer would be cut (curl code 18).
 "$venv/bin/python" -m llama_cpp.server --model "$model" --host 127.0.0.1 --port "$port" \
-    --model_alias gemma3-270m --chat_format gemma >"$work/server-$port.log" 2>&1 &
+    --model_alias gemma3-270m --chat_format gemma --n_ctx 8192 --interrupt_requests False >"$work/server-$port.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 240); do
     if ! kill -0 "$server_pid" 2>/dev/null; then
@@ -82,6 +89,8 @@ parallel: 1
 llm:
   temperature: 0.7
   max_tokens: 768
+prompt:
+  token_budget: 6000           # the server's context is 8192 tokens (its default, 2048, ends every stream)
 benchmarks:
   - name: sudoku-6x6
     generator: sudoku

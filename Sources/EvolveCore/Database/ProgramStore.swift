@@ -14,7 +14,7 @@ import Foundation
 /// One owner uses it (the evolution loop's actor); reads for sampling come from an in-memory mirror
 /// rebuilt at open.
 public final class ProgramStore {
-    public static let schemaVersion = 4
+    public static let schemaVersion = 5
     public let config: DatabaseConfig
     /// When a program may displace another (the loop sets the run's rule; a bare store keeps the
     /// single-evaluation rule, strictly higher wins).
@@ -205,6 +205,11 @@ public final class ProgramStore {
             ALTER TABLE programs ADD COLUMN race_target INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE programs ADD COLUMN assessment TEXT;
             UPDATE programs SET score_n = 1 WHERE score IS NOT NULL;
+            """,
+            // 5: a program's migrated copies are found by an index, not a scan: `setCommit` and the score
+            // updates touch them on every iteration, and a scan made committing 100k programs quadratic.
+            """
+            CREATE INDEX programs_migrated_from ON programs(migrated_from);
             """,
         ]
         for (index, sql) in migrations.enumerated() where index + 1 > version {

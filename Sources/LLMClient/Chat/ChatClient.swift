@@ -284,7 +284,9 @@ public actor ChatClient {
                 }
             }
         }
-        guard done else { throw MalformedAnswer(problem: "stream ended before its end marker") }
+        guard done else {
+            throw MalformedAnswer(problem: "stream ended before its end marker (the server stopped mid-answer; if it happens on every call, check the server's log: a prompt longer than the model's context window ends streams this way; lower prompt.token_budget or raise the server's context size)")
+        }
         return self.completion(
             text, promptTokens: prompt, completionTokens: completion, promptCharacters: promptCharacters,
             finishReason: reason.map(FinishReason.init(serverValue:)))
