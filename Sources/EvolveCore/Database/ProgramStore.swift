@@ -684,7 +684,8 @@ public final class ProgramStore {
               row[0].text == ProgramStatus.evaluated.rawValue else { return nil }
         let stats = ScoreStats(scores: try validationScores(of: id))
         try db.run(
-            "UPDATE programs SET score = ?, score_sd = ?, score_n = ? WHERE (id = ? OR migrated_from = ?) AND status = 'evaluated'",
+            // `+status`: the planner would otherwise pick the status index, which holds nearly every program.
+            "UPDATE programs SET score = ?, score_sd = ?, score_n = ? WHERE (id = ? OR migrated_from = ?) AND +status = 'evaluated'",
             [.real(stats.mean), stats.sd.map { .real($0) } ?? .null, .integer(Int64(stats.n)), .text(id), .text(id)])
         let copies = try db.query("SELECT id FROM programs WHERE migrated_from = ?", [.text(id)]).compactMap { $0.first?.text }
         for member in [id] + copies {
