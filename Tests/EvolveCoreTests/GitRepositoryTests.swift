@@ -57,6 +57,44 @@ import Testing
         #expect(GitObjectID(hex: "not-hex") == nil)
     }
 
+    /// The lineage's references: an evaluated program under `refs/evolve/programs/<id>`, a failed or rejected
+    /// one under `refs/evolve/failed/<id>` (kept from git's garbage collection, out of `git log --branches`
+    /// and out of `git log --exclude='refs/evolve/failed/*' --all`), and `best` / `island-<k>` as branches.
+    @Test func lineageReferencesKeepEveryProgramAndFollowTheBests() throws {
+        let lineage = try GitLineage(path: directory)
+        let seed = Program(id: "seed", files: ["k.swift": "let n = 1\n"], status: .evaluated)
+        let seedCommit = try lineage.commit(seed, parentCommits: [])
+        let good = Program(id: "good", files: ["k.swift": "let n = 2\n"], parents: ["seed"], island: 1, status: .evaluated)
+        let goodCommit = try lineage.commit(good, parentCommits: [seedCommit])
+        let broken = Program(id: "broken", files: ["k.swift": "let n = \n"], parents: ["seed"], status: .failed)
+        let brokenCommit = try lineage.commit(broken, parentCommits: [seedCommit])
+        let refused = Program(id: "refused", files: ["k.swift": "let n = 9\n"], parents: ["seed"], status: .rejected)
+        let refusedCommit = try lineage.commit(refused, parentCommits: [seedCommit])
+        try lineage.point("best", to: goodCommit)
+        try lineage.point("island-1", to: goodCommit)
+        try lineage.point("island-0", to: seedCommit)
+
+        #expect(try git(["rev-parse", "refs/evolve/programs/seed"]) == seedCommit)
+        #expect(try git(["rev-parse", "refs/evolve/programs/good"]) == goodCommit)
+        #expect(try git(["rev-parse", "refs/evolve/failed/broken"]) == brokenCommit)
+        #expect(try git(["rev-parse", "refs/evolve/failed/refused"]) == refusedCommit)
+        #expect(try git(["rev-parse", "--verify", "-q", "refs/evolve/programs/broken"]).isEmpty)
+        #expect(try git(["rev-parse", "HEAD"]) == goodCommit)  // HEAD names best
+        #expect(try git(["rev-parse", "island-1"]) == goodCommit)
+        #expect(try git(["rev-parse", "island-0"]) == seedCommit)
+        let branches = Set(try git(["log", "--branches", "--format=%H"]).split(separator: "\n").map(String.init))
+        #expect(branches == [seedCommit, goodCommit])
+        let withoutFailed = Set(try git(["log", "--exclude=refs/evolve/failed/*", "--all", "--format=%H"]).split(separator: "\n").map(String.init))
+        #expect(withoutFailed == [seedCommit, goodCommit])
+        let all = Set(try git(["log", "--all", "--format=%H"]).split(separator: "\n").map(String.init))
+        #expect(all == [seedCommit, goodCommit, brokenCommit, refusedCommit])
+        // Nothing is lost to garbage collection: every commit is reachable from a reference.
+        _ = try git(["gc", "--prune=now", "-q"])
+        for commit in [seedCommit, goodCommit, brokenCommit, refusedCommit] {
+            #expect(try git(["cat-file", "-t", commit]) == "commit")
+        }
+    }
+
     private func git(_ arguments: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
