@@ -161,3 +161,16 @@ extension ProgramConfigTests {
         #expect(failure("seed: 1\nsuite: [a, b]\n") == "\(path): suite must name a file holding a benchmarks: list, e.g. suite: ../suite.yaml")
     }
 }
+
+extension ProgramConfigTests {
+    /// A benchmark may raise (or lower) the memory its runs get: real ARC on a 30×30 canvas needs more than
+    /// the sandbox's 4096 MiB default with the seed TRM. Out of range is an error naming the entry.
+    @Test func memoryPerBenchmarkIsReadAndChecked() throws {
+        let config = try ProgramConfig.parse("seed: 1\nbenchmarks:\n" + Self.entry + "\n    memory_mib: 12288\n", path: "/runs/seed/evolve.yaml")
+        #expect(config.benchmarks.first?.memoryMiB == 12288)
+        let plain = try ProgramConfig.parse("seed: 1\nbenchmarks:\n" + Self.entry + "\n", path: "/runs/seed/evolve.yaml")
+        #expect(plain.benchmarks.first?.memoryMiB == nil)
+        let message = Self.failure("seed: 1\nbenchmarks:\n" + Self.entry + "\n    memory_mib: 100\n")
+        #expect(message?.contains("benchmarks[0] (\"arc-real\"): memory_mib must be from 256 to 262144") == true, "\(message ?? "")")
+    }
+}

@@ -43,11 +43,15 @@ public struct BenchmarkSpec: Decodable, Sendable {
     public var trainFLOPs: Double
     public var evalFLOPs: Double
     public var wallSeconds: Double?
+    /// The memory a run of this benchmark may use (MiB; the sandbox's cgroup limit, default 4096). Real ARC on a
+    /// 30×30 canvas makes every example 901 tokens, and the seed TRM then needs more than the default.
+    public var memoryMiB: Int?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, generator, data, size, difficulty, train, augmentations, validation, test
         case boxRows = "box_rows", boxColumns = "box_columns", trainFLOPs = "train_flops", evalFLOPs = "eval_flops"
         case wallSeconds = "wall_seconds", skipBadFiles = "skip_bad_files", minRating = "min_rating"
+        case memoryMiB = "memory_mib"
     }
 
     /// Every key a benchmark entry may hold.
@@ -82,6 +86,10 @@ public struct BenchmarkSpec: Decodable, Sendable {
         trainFLOPs = try c.decode(Double.self, forKey: .trainFLOPs)
         evalFLOPs = try c.decode(Double.self, forKey: .evalFLOPs)
         wallSeconds = try c.decodeIfPresent(Double.self, forKey: .wallSeconds)
+        memoryMiB = try c.decodeIfPresent(Int.self, forKey: .memoryMiB)
+        if let memoryMiB, !(256...262_144).contains(memoryMiB) {
+            throw ConfigKeys.Problem("\(location): memory_mib must be from 256 to 262144 (MiB), got \(memoryMiB)")
+        }
         if let problem = combinationProblem {
             throw ConfigKeys.Problem("\(location): \(problem)")
         }

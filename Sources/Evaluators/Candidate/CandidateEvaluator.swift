@@ -97,7 +97,7 @@ public final class CandidateEvaluator: Evaluator {
             let run = try await runBenchmark(
                 binary: binary, task: slice, scorer: scorer, trainFLOPs: max(spec.trainFLOPs / 100, 1e8), evalFLOPs: spec.evalFLOPs,
                 seed: request.trainingSeed, wallSeconds: wallSeconds(spec, trainFLOPs: max(spec.trainFLOPs / 100, 1e8)), dir: root.appendingPathComponent(Self.runDirectoryName()),
-                control: controls[spec.name])
+                control: controls[spec.name], memoryMiB: spec.memoryMiB)
             let report = run.report
             let failure: String? =
                 !run.result.succeeded ? "the program ended with \(run.result.verdict)"
@@ -118,7 +118,7 @@ public final class CandidateEvaluator: Evaluator {
             let run = try await runBenchmark(
                 binary: binary, task: task, scorer: scorer, trainFLOPs: spec.trainFLOPs, evalFLOPs: spec.evalFLOPs, seed: request.trainingSeed,
                 wallSeconds: wallSeconds(spec, trainFLOPs: spec.trainFLOPs), dir: root.appendingPathComponent(Self.runDirectoryName()),
-                control: controls[spec.name])
+                control: controls[spec.name], memoryMiB: spec.memoryMiB)
             var report = run.result.succeeded
                 ? run.report
                 : PredictionScorer.Report(exactAccuracy: 0, tokenAccuracy: 0, answered: 0, problems: run.report.problems)
@@ -317,7 +317,7 @@ public final class CandidateEvaluator: Evaluator {
     /// answers, and its predictions are mapped back before scoring against the original labels).
     func runBenchmark(
         binary: URL, task: TaskData, scorer: PredictionScorer, trainFLOPs: Double, evalFLOPs: Double, seed: UInt64, wallSeconds: Double,
-        dir: URL, control: OutputPermutation? = nil
+        dir: URL, control: OutputPermutation? = nil, memoryMiB: Int? = nil
     ) async throws -> BenchmarkRun {
         let workDir = try makeWorkDir(dir)
         defer { workDir?.remove() }
@@ -328,6 +328,10 @@ public final class CandidateEvaluator: Evaluator {
         var limits = SandboxLimits()
         limits.wallSeconds = wallSeconds
         limits.cpuSeconds = Int(wallSeconds * 1.5) + 5
+        if let memoryMiB {
+            limits.memoryBytes = memoryMiB << 20
+            limits.addressSpaceBytes = max(limits.addressSpaceBytes ?? 0, 2 * (memoryMiB << 20))
+        }
         limits.readOnlyPaths = Self.toolchain
         let result = try await sandbox.run(["./candidate", dir.path], in: dir, limits: limits)
         // Read as root from a directory the candidate controlled: no links, no FIFOs, bounded sizes.
