@@ -139,14 +139,30 @@ struct InspectCommand: ParsableCommand {
                 }
                 let assessment = try store.assessment(of: best.id)
                 let verdict = try store.flaggedPrograms()[best.id]
-                if json { try InspectCommand.printJSON(BestView(best, assessment: assessment, controlVerdict: verdict)); return }
+                let integrity = Self.integrityFlags(of: best.id, store: store)
+                if json {
+                    try InspectCommand.printJSON(BestView(best, assessment: assessment, controlVerdict: verdict, integrity: integrity))
+                    return
+                }
                 print(ProgramDetail.describe(best, store: store))
-                print(Self.describe(assessment, controlVerdict: verdict, controlled: try store.hasControl(best.id)))
+                print(Self.describe(assessment, controlVerdict: verdict, controlled: try store.hasControl(best.id), integrity: integrity))
             } catch { throw InspectCommand.failure(error) }
         }
 
         /// The best's re-scoring with fresh training seeds (drift, gap), its flags and its control verdict.
-        static func describe(_ assessment: BestAssessment?, controlVerdict: String?, controlled: Bool) -> String {
+        /// The compute and training-curve findings stored with a program's evaluations, one line per check (the
+        /// permutation control has its own verdict), so the best's summary never says "none" over a flag.
+        static func integrityFlags(of id: String, store: ProgramStore) -> [String] {
+            let findings = ((try? store.integrityFlags(programID: id)) ?? []).filter { $0.check != "permutation" }
+            let byCheck = Dictionary(grouping: findings, by: \.check)
+            return byCheck.keys.sorted().map { check in
+                let list = byCheck[check] ?? []
+                let first = list.first.map { $0.evidence.split(whereSeparator: \.isNewline).first.map(String.init) ?? "" } ?? ""
+                return "\(check): \(list.count) finding\(list.count == 1 ? "" : "s"), e.g. \(first.prefix(160))"
+            }
+        }
+
+        static func describe(_ assessment: BestAssessment?, controlVerdict: String?, controlled: Bool, integrity: [String] = []) -> String {
             var lines: [String] = []
             if let assessment {
                 lines.append("fresh validation " + InspectCommand.stats(assessment.freshValidation)
@@ -156,7 +172,7 @@ struct InspectCommand: ParsableCommand {
             } else {
                 lines.append("not yet re-scored with fresh training seeds (done when the run ends)")
             }
-            let flags = (assessment?.flags ?? []) + (controlVerdict.map { ["permutation control: \($0)"] } ?? [])
+            let flags = (assessment?.flags ?? []) + (controlVerdict.map { ["permutation control: \($0)"] } ?? []) + integrity
             lines.append(flags.isEmpty ? "flags: none" + (controlled ? " (permutation control holds)" : "") : "flags:")
             lines += flags.map { "  ! \($0)" }
             return lines.joined(separator: "\n")
@@ -330,10 +346,10 @@ struct BestView: Encodable {
     let fresh_validation: StatsView?, test: StatsView?, drift: Double?, gap: Double?
     let flags: [String], control_verdict: String?
 
-    init(_ p: Program, assessment: BestAssessment?, controlVerdict: String?) {
+    init(_ p: Program, assessment: BestAssessment?, controlVerdict: String?, integrity: [String] = []) {
         program = ProgramView(p)
         fresh_validation = assessment?.freshValidation.map(StatsView.init); test = assessment?.test.map(StatsView.init)
         drift = assessment?.drift; gap = assessment?.gap
-        flags = assessment?.flags ?? []; control_verdict = controlVerdict
+        flags = (assessment?.flags ?? []) + integrity; control_verdict = controlVerdict
     }
 }

@@ -70,6 +70,7 @@ struct ReportPage {
         let best = try run.store.best()
         let assessment = try best.flatMap { try run.store.assessment(of: $0.id) }
         let bestFlags = (assessment?.flags ?? []) + (try best.flatMap { try run.store.flaggedPrograms()[$0.id] }.map { ["permutation control: \($0)"] } ?? [])
+            + (best.map { InspectCommand.Best.integrityFlags(of: $0.id, store: run.store) } ?? [])
         let spend = try run.store.spend()
         let span = (programs.map(\.created).max() ?? run.start).timeIntervalSince(run.start)
         let stats = run.store.statistics().overall
