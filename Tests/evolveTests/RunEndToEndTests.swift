@@ -143,17 +143,22 @@ import Testing
         }
     }
 
-    @Test func aRunKilledWithSIGKILLResumesWithoutLosingOrRepeatingEvaluations() async throws {
-        let (seed, runs) = try setUp()
-        // Runs after resume has unmounted the killed run's work dirs; fails loudly (EBUSY) otherwise.
-        defer { try? FileManager.default.removeItem(at: root) }
+    /// The scripted server with slow answers (0.15 s each), which keep a run busy long enough to be killed
+    /// or interrupted in the middle of it.
+    static func slowServer() throws -> LoopbackHTTPServer {
         let counter = Counter()
-        // Slow answers keep the run busy long enough to be killed in the middle of it.
-        let server = try LoopbackHTTPServer { request in
+        return try LoopbackHTTPServer { request in
             var response = Self.answer(request, number: counter.next())
             response.delay = 0.15
             return response
         }
+    }
+
+    @Test func aRunKilledWithSIGKILLResumesWithoutLosingOrRepeatingEvaluations() async throws {
+        let (seed, runs) = try setUp()
+        // Runs after resume has unmounted the killed run's work dirs; fails loudly (EBUSY) otherwise.
+        defer { try? FileManager.default.removeItem(at: root) }
+        let server = try Self.slowServer()
         defer { server.stop() }
         let process = Process()
         process.executableURL = EvolveBinary.url
@@ -216,12 +221,7 @@ import Testing
     @Test func aFirstSIGINTFinishesTheWorkInFlightAndAResumeEvaluatesNothingTwice() async throws {
         let (seed, runs) = try setUp()
         defer { try? FileManager.default.removeItem(at: root) }
-        let counter = Counter()
-        let server = try LoopbackHTTPServer { request in
-            var response = Self.answer(request, number: counter.next())
-            response.delay = 0.15
-            return response
-        }
+        let server = try Self.slowServer()
         defer { server.stop() }
         let process = Process()
         process.executableURL = EvolveBinary.url
