@@ -118,12 +118,8 @@ enum RunSetup {
     /// exists, e.g. the data record at the start).
     static func log(_ lines: [String], run: RunDirectory) {
         guard !lines.isEmpty else { return }
-        if !FileManager.default.fileExists(atPath: run.log.path) { _ = FileManager.default.createFile(atPath: run.log.path, contents: nil) }
-        guard let handle = try? FileHandle(forWritingTo: run.log) else { return }
-        defer { try? handle.close() }
-        _ = try? handle.seekToEnd()
-        let stamp = ISO8601DateFormatter().string(from: Date())
-        try? handle.write(contentsOf: Data(lines.map { "\(stamp) \($0)\n" }.joined().utf8))
+        let log = RunLog(url: run.log)
+        lines.forEach(log.write)
     }
 
     /// The research brief shown to the proposer: the seed's BRIEF.md, if any.
