@@ -35,21 +35,24 @@ let package = Package(
         .target(
             name: "EvolveCore",
             dependencies: ["CSQLite", "CGit2", "EvolveSupport"]),
+        // The one model of evolve.yaml (typed sections, the key registry, the checking reader). Only Yams, so
+        // the evaluators, the proposers and the CLI all read their settings from it without knowing each other.
+        .target(name: "EvolveConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(
             name: "Evaluators",
-            dependencies: ["EvolveCore", "EvolveSupport", "EmbeddedSources", "Sandbox", .product(name: "Yams", package: "Yams")]),
+            dependencies: ["EvolveConfig", "EvolveCore", "EvolveSupport", "EmbeddedSources", "Sandbox", .product(name: "Yams", package: "Yams")]),
         // The proposers: the one place that knows both EvolveCore and LLMClient.
         .target(
             name: "Proposers",
             dependencies: [
-                "EvolveCore", "EvolveSupport", "LLMClient", .product(name: "Yams", package: "Yams"),
+                "EvolveConfig", "EvolveCore", "EvolveSupport", "LLMClient",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
             name: "evolve",
             dependencies: [
-                "EvolveCore", "Evaluators", "EmbeddedSources", "LLMClient", "Proposers", "Sandbox",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Yams", package: "Yams"),
+                "EvolveConfig", "EvolveCore", "Evaluators", "EmbeddedSources", "LLMClient", "Proposers", "Sandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
@@ -61,12 +64,13 @@ let package = Package(
         // Against a real llama.cpp server (scripts/test-real-llm.sh); skipped unless EVOLVE_REAL_LLM is set.
         .testTarget(name: "LLMClientRealServerTests", dependencies: ["LLMClient", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "EvolveCoreTests", dependencies: ["EvolveCore", "EvolveSupport"]),
-        .testTarget(name: "EvaluatorsTests", dependencies: ["Evaluators", "EvolveSupport", "TestSupport"]),
+        .testTarget(name: "EvolveConfigTests", dependencies: ["EvolveConfig"]),
+        .testTarget(name: "EvaluatorsTests", dependencies: ["EvolveConfig", "Evaluators", "EvolveSupport", "TestSupport"]),
         // Evaluators and Sandbox: the offline mutator's children are compiled against TRMKit to measure validity.
-        .testTarget(name: "ProposersTests", dependencies: ["Proposers", "EvolveCore", "EvolveSupport", "LLMClient", "Evaluators", "Sandbox", "TestSupport"]),
+        .testTarget(name: "ProposersTests", dependencies: ["EvolveConfig", "Proposers", "EvolveCore", "EvolveSupport", "LLMClient", "Evaluators", "Sandbox", "TestSupport"]),
         .testTarget(
             name: "evolveTests",
-            dependencies: ["evolve", "EvolveCore", "Evaluators", "EmbeddedSources", "Sandbox", "TestSupport", .product(name: "Yams", package: "Yams")]),
+            dependencies: ["evolve", "EvolveConfig", "EvolveCore", "Evaluators", "EmbeddedSources", "Sandbox", "TestSupport", .product(name: "Yams", package: "Yams")]),
     ]
 )
 

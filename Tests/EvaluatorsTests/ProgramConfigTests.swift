@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Evaluators
+import EvolveConfig
 
 /// evolve.yaml is checked key by key: a key evolve does not know is an error naming the file, the key and the
 /// nearest known key — never a silent fallback to generated data.
@@ -48,13 +49,13 @@ import Testing
             brief: BRIEF.md
             seed: 1
             llm:
-              model: anything
-              nested: {whatever: [1, 2]}
-            database: {islands: 4}
+              api_key_env: OPENAI_API_KEY
+              models: [{name: anything, weight: 2}]
+            database: {num_islands: 4}
             evaluator:
-              parallel: 2
+              parallel_evaluations: 2
             evolution:
-              iterations: 100
+              max_iterations: 100
             benchmarks:
             \(Self.entry)
             """

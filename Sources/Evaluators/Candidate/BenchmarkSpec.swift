@@ -1,3 +1,4 @@
+import EvolveConfig
 import EvolveCore
 import Foundation
 
@@ -89,6 +90,12 @@ public struct BenchmarkSpec: Decodable, Sendable {
         memoryMiB = try c.decodeIfPresent(Int.self, forKey: .memoryMiB)
         if let memoryMiB, !(256...262_144).contains(memoryMiB) {
             throw ConfigKeys.Problem("\(location): memory_mib must be from 256 to 262144 (MiB), got \(memoryMiB)")
+        }
+        // The registry's bounds: a budget of 1e19 FLOPs or `.inf` would trap converting to Int64, a week-long
+        // wall net in microseconds likewise.
+        for (key, value) in [("train_flops", trainFLOPs), ("eval_flops", evalFLOPs), ("wall_seconds", wallSeconds)] {
+            guard let value, let bounds = KeyRegistry.key(key, at: .benchmark)?.bounds, !bounds.contains(value) else { continue }
+            throw ConfigKeys.Problem("\(location): \(key) must be \(bounds.words), got \(value)")
         }
         if let problem = combinationProblem {
             throw ConfigKeys.Problem("\(location): \(problem)")

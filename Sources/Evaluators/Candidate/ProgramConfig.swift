@@ -1,3 +1,4 @@
+import EvolveConfig
 import EvolveCore
 import Foundation
 import Yams
@@ -9,26 +10,12 @@ import Yams
 /// Keys are checked: a key evolve does not know is an error naming it and the nearest known key, so a typo
 /// never falls back to a default silently.
 public struct ProgramConfig: Decodable, Sendable {
-    /// Every top-level key `evolve.yaml` may hold. The first five are read here; the run-level sections after
-    /// them are read by the run's own configuration and are only accepted here (their insides are not checked).
-    /// A new section is one more name in this list.
-    public static let topLevelKeys = [
-        "language", "entry", "brief", "seed", "benchmarks",
-        "llm", "database", "evaluator", "evolution", "mutations", "proposer", "prompt",
-        // The run's own settings (RunSettings in the CLI reads them; OpenEvolve's names where they exist).
-        "max_iterations", "max_hours", "max_spend_usd", "target_score", "random_seed", "strategy", "parallel",
-        "crossover_rate", "max_outage_seconds", "checkpoint_interval", "diff_based_evolution", "max_code_length", "log_level",
-        "max_evaluations", "repeats", "margin", "noise_floor", "fresh_seeds", "drift_threshold", "gap_threshold", "control_runs",
-        "max_file_bytes",
-        // The evaluator's integrity settings (read here).
-        "compute_check", "compute_factor", "wall_factor",
-        // Read before decoding: `suite: FILE` stands for FILE's benchmarks (see `inliningSuite`).
-        "suite",
-    ]
-
     public var language: String?
     public var entry: String?
     public var brief: String?
+    /// Every top-level key `evolve.yaml` may hold, from the one registry of keys (`KeyRegistry`).
+    public static let topLevelKeys = KeyRegistry.names(at: .top)
+
     public var seed: UInt64
     public var benchmarks: [BenchmarkSpec]
     /// What the compute cross-check does with a run whose CPU time its metered work does not explain
@@ -55,35 +42,28 @@ public struct ProgramConfig: Decodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case language, entry, brief, seed, benchmarks
-        case computeCheck = "compute_check", computeFactor = "compute_factor", wallFactor = "wall_factor"
+        case seed, benchmarks
     }
 
+    /// The benchmarks and the data seed; the other keys are `EvolveFile`'s to read (see `parse`).
     public init(from decoder: Decoder) throws {
         let misplaced = Dictionary(uniqueKeysWithValues: BenchmarkSpec.keys.filter { !Self.topLevelKeys.contains($0) }.map {
             ($0, "a benchmark key; put it inside an entry of benchmarks:")
         })
         try ConfigKeys.check(decoder, known: Self.topLevelKeys, location: "the top level", hints: misplaced)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        language = try c.decodeIfPresent(String.self, forKey: .language)
-        entry = try c.decodeIfPresent(String.self, forKey: .entry)
-        brief = try c.decodeIfPresent(String.self, forKey: .brief)
         seed = try c.decode(UInt64.self, forKey: .seed)
         benchmarks = try c.decode([BenchmarkSpec].self, forKey: .benchmarks)
-        if let text = try c.decodeIfPresent(String.self, forKey: .computeCheck) {
-            guard let mode = ComputeCheckMode(rawValue: text) else {
-                throw ConfigKeys.Problem("compute_check: expected reject, flag or off, found \"\(text)\"")
-            }
-            computeCheck = mode
-        }
-        computeFactor = try c.decodeIfPresent(Double.self, forKey: .computeFactor) ?? 3
-        wallFactor = try c.decodeIfPresent(Double.self, forKey: .wallFactor) ?? 3
-        guard computeFactor >= 1, computeFactor.isFinite else {
-            throw ConfigKeys.Problem("compute_factor: must be at least 1 (a run may use this many times the CPU time its metered work explains), found \(computeFactor)")
-        }
-        guard wallFactor > 0, wallFactor.isFinite else {
-            throw ConfigKeys.Problem("wall_factor: must be positive, found \(wallFactor)")
-        }
+    }
+
+    /// The program's and the compute check's keys from the file's one model.
+    mutating func take(_ file: EvolveFile) {
+        language = file.program.language
+        entry = file.program.entry
+        brief = file.program.brief
+        computeCheck = ComputeCheckMode(rawValue: file.compute.check) ?? .reject
+        computeFactor = file.compute.factor
+        wallFactor = file.compute.wallFactor
     }
 
     /// Reads `<programDir>/evolve.yaml` and reads the files of every `data:` benchmark once, so a wrong path or
@@ -94,6 +74,9 @@ public struct ProgramConfig: Decodable, Sendable {
             throw EvaluationError("\(path): missing; a program directory needs an evolve.yaml naming its benchmarks (see Programs/trm/evolve.yaml)")
         }
         let config = try parse(String(decoding: data, as: UTF8.self), path: path)
+        if let entry = config.entry, !FileManager.default.fileExists(atPath: programDir.appendingPathComponent(entry).path) {
+            throw EvaluationError("\(path): entry: \(programDir.path) has no file \(entry); name the file with its EVOLVE-BLOCKs, or remove the key")
+        }
         _ = try config.loadData()
         return config
     }
@@ -104,6 +87,8 @@ public struct ProgramConfig: Decodable, Sendable {
         let text = try inliningSuite(text, path: path)
         do {
             var config = try YAMLDecoder().decode(ProgramConfig.self, from: text)
+            // Every other key, at every level, is checked and read by the file's one model.
+            config.take(try EvolveFile.parse(text, path: path))
             guard !config.benchmarks.isEmpty else { throw EvaluationError("\(path): no benchmarks listed") }
             var names = Set<String>()
             for spec in config.benchmarks where !names.insert(spec.name).inserted {
@@ -114,6 +99,8 @@ public struct ProgramConfig: Decodable, Sendable {
             return config
         } catch let error as EvaluationError {
             throw error
+        } catch let error as ConfigError {
+            throw EvaluationError(error.description)
         } catch {
             throw EvaluationError("\(path): \(Self.describe(error))")
         }

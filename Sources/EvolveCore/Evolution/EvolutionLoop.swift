@@ -333,7 +333,7 @@ public actor EvolutionLoop {
         let top = inspirations.filter { $0.score != nil }.sorted { ($0.score ?? 0) > ($1.score ?? 0) }
         return ProposalContext(
             parent: parent, parentArtifacts: try store.artifacts(of: parent.id), secondParent: second, inspirations: inspirations,
-            topPrograms: Array(top.prefix(3)), attempts: try store.attempts(from: [parent.id] + parent.parents, limit: config.attemptsShown),
+            topPrograms: top, attempts: try store.attempts(from: [parent.id] + parent.parents, limit: config.attemptsShown),
             brief: parent.files["BRIEF.md"] ?? brief, iteration: iteration, seed: seed)
     }
 

@@ -1,5 +1,5 @@
+import EvolveConfig
 import Foundation
-import Yams
 
 /// Where the offline mutator may move one named constant.
 ///
@@ -71,44 +71,39 @@ public struct MutationSpace: Sendable, Equatable {
         self.ranges = ranges
     }
 
-    /// Reads the `mutations:` section of an `evolve.yaml` text; other keys are ignored and a file without
-    /// the section gives an empty space.
+    /// Reads the `mutations:` section of an `evolve.yaml` text through the one reader of that file
+    /// (`EvolveFile`); a file without the section gives an empty space.
     public static func parse(evolveYAML text: String, path: String = "evolve.yaml") throws -> MutationSpace {
-        let root: Any?
-        do { root = try Yams.load(yaml: text) } catch {
-            let message = "\(error)".split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-                .filter { !$0.isEmpty && !$0.allSatisfy { $0 == "^" } }.joined(separator: " ")
-            throw MutationSpaceError(description: "\(path): not valid YAML (\(message)); fix the file's syntax")
-        }
-        guard let section = (root as? [String: Any])?["mutations"] else { return MutationSpace() }
-        guard let entries = section as? [String: Any] else {
-            throw MutationSpaceError(description: "\(path): `mutations:` must map constant names to ranges, e.g. `hidden: 16...256, log`")
-        }
+        let file: EvolveFile
+        do { file = try EvolveFile.parse(text, path: path) } catch { throw MutationSpaceError(description: "\(error)") }
+        return try MutationSpace(file.mutations, path: path)
+    }
+
+    /// The space an `EvolveFile`'s `mutations:` entries declare; `path` names the file in errors.
+    public init(_ mutations: [String: EvolveFile.Mutation], path: String = "evolve.yaml") throws {
         var ranges: [String: MutationRange] = [:]
-        for (name, value) in entries {
+        for (name, entry) in mutations {
             do {
-                switch value {
-                case let list as [Any]:
-                    ranges[name] = try MutationRange(parsing: "[" + list.map(Self.literal).joined(separator: ", ") + "]")
-                case let string as String:
-                    ranges[name] = try MutationRange(parsing: string)
-                default:
-                    throw MutationSpaceError(description: "'\(value)' is not a range")
+                switch entry {
+                case .choices(let values):
+                    ranges[name] = try MutationRange(parsing: "[" + values.map(Self.literal).joined(separator: ", ") + "]")
+                case .range(let text):
+                    ranges[name] = try MutationRange(parsing: text)
                 }
             } catch {
                 throw MutationSpaceError(description: "\(path): mutations.\(name): \(error)")
             }
         }
-        return MutationSpace(ranges: ranges)
+        self.init(ranges: ranges)
     }
 
     /// A YAML scalar as source text (`true`, `4`, `0.001`).
-    private static func literal(_ value: Any) -> String {
+    private static func literal(_ value: EvolveFile.Literal) -> String {
         switch value {
-        case let b as Bool: b ? "true" : "false"
-        case let i as Int: String(i)
-        case let d as Double: LiteralFormat.decimal(d)
-        default: "\(value)"
+        case .flag(let b): b ? "true" : "false"
+        case .whole(let i): String(i)
+        case .number(let d): LiteralFormat.decimal(d)
+        case .text(let text): text
         }
     }
 }

@@ -8,15 +8,12 @@ struct DoctorCommand: ParsableCommand {
         abstract: "Check the compiler, libraries, sandbox layers, CPU and LLM endpoint on this machine.",
         discussion: "Exits 1 when something required is missing, naming the package and the command that installs it.")
 
-    @Flag(name: .long, help: "Print the checks as JSON.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         let checks = MachineChecks.all(environment: ProcessInfo.processInfo.environment)
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(checks), as: UTF8.self))
+        if output.json {
+            try OutputOptions.printJSON(checks)
         } else {
             let width = checks.map(\.name.count).max() ?? 0
             for check in checks {

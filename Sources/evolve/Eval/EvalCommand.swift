@@ -20,8 +20,8 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Training seed of this evaluation (weight init, batch order); the data seed is evolve.yaml's `seed`.")
     var trainingSeed: UInt64 = 1
 
-    @Flag(help: "Print the result as JSON.")
-    var json = false
+    @OptionGroup var output: OutputOptions
+    var json: Bool { output.json }
 
     @Option(help: "Where work directories go (kept with --keep).")
     var workDir: String?
@@ -35,7 +35,9 @@ struct EvalCommand: AsyncParsableCommand {
             throw ValidationError("--split must be validation or test, got '\(split)'")
         }
         @Sendable func say(_ text: String) { FileHandle.standardError.write(Data("\(text)\n".utf8)) }
-        do {
+        // A mistake in the directory, its evolve.yaml or its data: exit 2, like every user mistake.
+        // (Exit 1 means the program itself was evaluated and failed.)
+        try await UserMistakes.reported {
             let stale = Self.removeStaleWorkRoots(in: FileManager.default.temporaryDirectory)
             if !stale.directories.isEmpty {
                 say("evolve: removed \(stale.mounts) sandbox mounts and \(stale.directories.count) work dirs killed `evolve eval`s left in \(FileManager.default.temporaryDirectory.path)")
@@ -65,14 +67,6 @@ struct EvalCommand: AsyncParsableCommand {
                 print(Self.table(report, program: programDir, moduleSeconds: moduleSeconds, data: DataRecord.lines(config, sources: data)))
             }
             if report.outcome != .evaluated { throw ExitCode(1) }
-        } catch let error as EvaluationError {
-            // A mistake in the directory, its evolve.yaml or its data: exit 2, like every user mistake.
-            // (Exit 1 means the program itself was evaluated and failed.)
-            say("error: \(error)")
-            throw ExitCode(2)
-        } catch let error as ProgramFiles.Failure {
-            say("error: \(error)")
-            throw ExitCode(2)
         }
     }
 

@@ -12,11 +12,10 @@ struct InitCommand: ParsableCommand {
     @Argument(help: "The directory to create (it must not exist or be empty; default: the current directory).")
     var directory: String = "."
 
-    @Flag(help: "Print the files written as JSON.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        do {
+        try UserMistakes.reported {
             let root = URL(fileURLWithPath: directory).standardizedFileURL
             try Self.checkEmpty(root, as: directory)
             let files = SeedTemplate.files
@@ -26,17 +25,17 @@ struct InitCommand: ParsableCommand {
                     try Data(text.utf8).write(to: root.appendingPathComponent(path), options: .withoutOverwriting)
                 }
             } catch {
-                throw RunSetup.Failure(description: "cannot write the seed into '\(directory)' (\(error.localizedDescription)); pick a directory you can write to")
+                throw CommandError("cannot write the seed into '\(directory)' (\(error.localizedDescription)); pick a directory you can write to")
             }
-            if json {
+            if output.json {
                 struct Output: Encodable { let directory: String; let files: [String] }
-                try InspectCommand.printJSON(Output(directory: root.path, files: files.keys.sorted()))
+                try OutputOptions.printJSON(Output(directory: root.path, files: files.keys.sorted()))
                 return
             }
             print("created \(root.path): \(files.keys.sorted().joined(separator: ", "))")
             print("next: evolve eval \(directory)   (scores the seed once, ~1.5 min)")
             print("      evolve run --seed \(directory)")
-        } catch { throw InspectCommand.failure(error) }
+        }
     }
 
     /// A directory that does not exist or holds nothing (hidden files count: a `.git` is somebody's work).
@@ -44,11 +43,11 @@ struct InitCommand: ParsableCommand {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory) else { return }
         guard isDirectory.boolValue else {
-            throw RunSetup.Failure(description: "'\(given)' is a file; give a new or empty directory, e.g. evolve init my-seed")
+            throw CommandError("'\(given)' is a file; give a new or empty directory, e.g. evolve init my-seed")
         }
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
         guard entries.isEmpty else {
-            throw RunSetup.Failure(description: "directory '\(given)' is not empty (\(entries.count) entries); give a new or empty directory, e.g. evolve init my-seed")
+            throw CommandError("directory '\(given)' is not empty (\(entries.count) entries); give a new or empty directory, e.g. evolve init my-seed")
         }
     }
 }

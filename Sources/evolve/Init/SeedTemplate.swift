@@ -42,7 +42,10 @@ enum SeedTemplate {
             train_flops: 7.5e11       # required: training budget (~20 s for the seed on one core)
             eval_flops: 1.0e11        # required: evaluation budget
             # wall_seconds: 600       # caps the wall-clock net, which otherwise follows the FLOP budget (wall_factor)
+            # memory_mib: 4096        # the memory one run of this benchmark may use (256 to 262144 MiB)
             # data: path/to/sudoku-extreme  # real puzzles instead of generated ones (docs/real-data.md)
+            # min_rating: 50          # with data: only CSV rows rated at least this (Sudoku, Maze)
+            # skip_bad_files: true    # ARC with data: leave out task files that do not parse
           - name: sudoku-9x9-minimal  # 9x9 minimal-clue Sudoku (~30 s for the seed)
             generator: sudoku         # the same keys as above
             box_rows: 3               # 3x3 boxes: a 9x9 grid
@@ -81,6 +84,7 @@ enum SeedTemplate {
         crossover_rate: 0.1         # probability a child is a crossover of its parent and an inspiration
         max_outage_seconds: 1800    # stop cleanly after the LLM has failed for this long without a success
         # parallel: 2               # evaluations in flight at once (default: the number of cores)
+        # proposal_lookahead: 1     # proposals started ahead of free slots (default: half of parallel, at least 1)
 
         # --- Training noise: repeats and racing (docs/evolution-loop.md#repeats-and-racing) --------------------
         repeats: 3                  # training seeds a program needs before it may displace an elite or the best; 1: one evaluation decides
@@ -113,19 +117,25 @@ enum SeedTemplate {
         # --- The evaluator ----------------------------------------------------------------------------------
         # evaluator:                # only for programs scored by your own command
         #   command: [python3, evaluate.py]  # score with your own command instead of the TRM benchmarks
-        #   timeout: 600                     # seconds per evaluation of that command
+        #   timeout: 600                     # wall-clock and CPU seconds per evaluation of that command (default 120)
         #   parallel_evaluations: 2          # same as parallel above
 
         # --- The LLM (environment variables EVOLVE_LLM_BASE_URL, EVOLVE_LLM_MODEL, EVOLVE_LLM_API_KEY_ENV win) -
         # Without an endpoint the offline mutator proposes children (it moves the kernel's numeric constants).
         # llm:                      # OpenEvolve's llm section, same key names
         #   api_base: http://127.0.0.1:8080/v1   # an OpenAI-compatible endpoint
-        #   models:                              # an ensemble; weight is the share of proposals
+        #   models:                              # an ensemble; weight multiplies a model's score in the bandit's pick
         #     - {name: qwen2.5-coder-7b, weight: 1.0}
         #   api_key_env: OPENAI_API_KEY          # the variable holding the key (never the key itself)
         #   temperature: 0.7                     # sampling temperature
         #   max_tokens: 4096                     # longest answer
         #   timeout: 300                         # seconds for one answer
+
+        # --- The offline mutator's ranges, by constant name in an EVOLVE-BLOCK (or a trailing // evolve: comment)
+        # mutations:                # constant name: where the offline mutator may move it
+        #   hidden: 16...256, log     # an interval; log moves by factors
+        #   heads: [1, 2, 4, 8]       # one of these values
+        #   puzzlePrefix: fixed       # never moved
 
         """
 }

@@ -9,47 +9,6 @@ struct InspectCommand: ParsableCommand {
         abstract: "Look into a run: the MAP-Elites grids, the best program, one program, a lineage.",
         subcommands: [Population.self, Best.self, ProgramDetail.self, Lineage.self])
 
-    /// Opens a run's store with the configuration it was created with.
-    static func open(_ reference: String?) throws -> (RunDirectory, ProgramStore) {
-        let root = RunSetup.runsRoot
-        let name: String
-        if let reference {
-            name = reference
-        } else {
-            // The newest run under runs/.
-            let fm = FileManager.default
-            let runs = ((try? fm.contentsOfDirectory(atPath: root.path)) ?? []).filter {
-                fm.fileExists(atPath: root.appendingPathComponent($0).appendingPathComponent("evolve.sqlite").path)
-            }
-            let newest = runs.max { a, b in
-                let da = (try? fm.attributesOfItem(atPath: root.appendingPathComponent(a).path)[.modificationDate] as? Date) ?? .distantPast
-                let db = (try? fm.attributesOfItem(atPath: root.appendingPathComponent(b).path)[.modificationDate] as? Date) ?? .distantPast
-                return da < db
-            }
-            guard let newest else {
-                throw RunSetup.Failure(description: "no runs under \(root.path); start one with `evolve run --seed DIR` or name a run")
-            }
-            name = newest
-        }
-        let run = try RunDirectory.open(name, runsRoot: root)
-        let config = try ProgramStore.storedConfiguration(path: run.database.path) ?? DatabaseConfig()
-        return (run, try ProgramStore(path: run.database.path, config: config))
-    }
-
-    static func printJSON<T: Encodable>(_ value: T) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        print(String(decoding: try encoder.encode(value), as: UTF8.self))
-    }
-
-    /// A user-facing error printed as one line (exit 2); anything else passed on.
-    static func failure(_ error: Error) -> Error {
-        guard RunCommand.isUserFacing(error) else { return error }
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        return ExitCode(2)
-    }
-
     struct Population: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Each island's MAP-Elites grid: cells by the two descriptors, each cell's elite score; coverage and QD-score.")
 
@@ -59,20 +18,19 @@ struct InspectCommand: ParsableCommand {
         @Option(help: "Show only this island.")
         var island: Int?
 
-        @Flag(help: "Print as JSON.")
-        var json = false
+        @OptionGroup var output: OutputOptions
 
         func run() throws {
-            do {
-                let (_, store) = try InspectCommand.open(runName)
+            try UserMistakes.reported {
+                let (_, store) = try Runs.open(runName)
                 let dims = store.config.features.dimensions
                 let stats = store.statistics()
                 let islands = island.map { [$0] } ?? Array(0..<store.config.islands)
-                if json {
+                if output.json {
                     struct Cell: Encodable { let cell: [Int]; let program: String; let score: Double }
                     struct Island: Encodable { let island: Int; let coverage: Double; let qd_score: Double; let best: Double?; let cells: [Cell] }
                     struct Output: Encodable { let dimensions: [String]; let islands: [Island]; let coverage: Double; let qd_score: Double }
-                    try InspectCommand.printJSON(Output(
+                    try OutputOptions.printJSON(Output(
                         dimensions: dims.map(\.name),
                         islands: islands.filter { $0 < stats.islands.count }.map { i in
                             Island(island: i, coverage: stats.islands[i].coverage, qd_score: stats.islands[i].qdScore, best: stats.islands[i].best,
@@ -86,7 +44,7 @@ struct InspectCommand: ParsableCommand {
                     print(Self.table(store.grid(island: i), dimensions: dims))
                 }
                 print(String(format: "all islands: coverage %.1f%%, QD-score %.3f", 100 * stats.overall.coverage, stats.overall.qdScore))
-            } catch { throw InspectCommand.failure(error) }
+            }
         }
 
         /// Rows: the first descriptor's bins; columns: the second's (one column when there is one).
@@ -128,25 +86,24 @@ struct InspectCommand: ParsableCommand {
         @Argument(help: "The run (default: the newest under runs/).")
         var runName: String?
 
-        @Flag(help: "Print as JSON.")
-        var json = false
+        @OptionGroup var output: OutputOptions
 
         func run() throws {
-            do {
-                let (_, store) = try InspectCommand.open(runName)
+            try UserMistakes.reported {
+                let (_, store) = try Runs.open(runName)
                 guard let best = try store.best() else {
-                    throw RunSetup.Failure(description: "the run has no evaluated program yet")
+                    throw CommandError("the run has no evaluated program yet")
                 }
                 let assessment = try store.assessment(of: best.id)
                 let verdict = try store.flaggedPrograms()[best.id]
                 let integrity = Self.integrityFlags(of: best.id, store: store)
-                if json {
-                    try InspectCommand.printJSON(BestView(best, assessment: assessment, controlVerdict: verdict, integrity: integrity))
+                if output.json {
+                    try OutputOptions.printJSON(BestView(best, assessment: assessment, controlVerdict: verdict, integrity: integrity))
                     return
                 }
                 print(ProgramDetail.describe(best, store: store))
                 print(Self.describe(assessment, controlVerdict: verdict, controlled: try store.hasControl(best.id), integrity: integrity))
-            } catch { throw InspectCommand.failure(error) }
+            }
         }
 
         /// The best's re-scoring with fresh training seeds (drift, gap), its flags and its control verdict.
@@ -195,14 +152,13 @@ struct InspectCommand: ParsableCommand {
         @Option(name: .customLong("run"), help: "The run (default: the newest under runs/).")
         var runName: String?
 
-        @Flag(help: "Print as JSON.")
-        var json = false
+        @OptionGroup var output: OutputOptions
 
         func run() throws {
-            do {
-                let (_, store) = try InspectCommand.open(runName)
+            try UserMistakes.reported {
+                let (_, store) = try Runs.open(runName)
                 let program = try InspectCommand.find(id, in: store)
-                if json { try InspectCommand.printJSON(ProgramView(program)); return }
+                if output.json { try OutputOptions.printJSON(ProgramView(program)); return }
                 print(Self.describe(program, store: store))
                 print(Self.flags(of: program.id, store: store))
                 for (key, text) in try store.artifacts(of: program.id).sorted(by: { $0.key < $1.key }) {
@@ -213,7 +169,7 @@ struct InspectCommand: ParsableCommand {
                     print("--- diff against parent \(parent.id.prefix(8))")
                     print(InspectCommand.diff(parent.files, program.files))
                 }
-            } catch { throw InspectCommand.failure(error) }
+            }
         }
 
         /// The integrity findings stored with the program's evaluations (compute, curve, permutation).
@@ -256,22 +212,21 @@ struct InspectCommand: ParsableCommand {
         @Option(name: .customLong("run"), help: "The run (default: the newest under runs/).")
         var runName: String?
 
-        @Flag(help: "Print as JSON.")
-        var json = false
+        @OptionGroup var output: OutputOptions
 
         func run() throws {
-            do {
-                let (_, store) = try InspectCommand.open(runName)
+            try UserMistakes.reported {
+                let (_, store) = try Runs.open(runName)
                 var chain = [try InspectCommand.find(id, in: store)]
                 while let parentID = chain.last?.parents.first, chain.count < 100_000, let parent = try store.program(parentID) {
                     chain.append(parent)
                 }
-                if json { try InspectCommand.printJSON(chain.map(ProgramView.init)); return }
+                if output.json { try OutputOptions.printJSON(chain.map(ProgramView.init)); return }
                 for p in chain {
                     let score = p.score.map { String(format: "%.4f", $0) } ?? p.status.rawValue
                     print("\(p.id.prefix(8))  gen \(p.generation)  \(score)  \(p.proposal?.summary ?? (p.parents.isEmpty ? "seed" : ""))")
                 }
-            } catch { throw InspectCommand.failure(error) }
+            }
         }
     }
 
@@ -279,7 +234,7 @@ struct InspectCommand: ParsableCommand {
         if let exact = try store.program(prefix) { return exact }
         let matches = try store.allPrograms().filter { $0.id.hasPrefix(prefix.lowercased()) }
         guard matches.count == 1 else {
-            throw RunSetup.Failure(description: matches.isEmpty ? "no program with id '\(prefix)' in this run"
+            throw CommandError(matches.isEmpty ? "no program with id '\(prefix)' in this run"
                 : "program id '\(prefix)' is ambiguous (\(matches.count) programs); give more characters")
         }
         return matches[0]

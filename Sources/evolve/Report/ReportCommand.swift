@@ -29,8 +29,7 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Rows of the top-programs table.")
     var top = 10
 
-    @Flag(help: "Print the report's path and counts as JSON.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if top < 1 { throw ValidationError("--top must be at least 1 (got \(top))") }
@@ -38,11 +37,11 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            let (directory, store) = try InspectCommand.open(runName)
+        try UserMistakes.reported {
+            let (directory, store) = try Runs.open(runName)
             let main = try Self.load(directory, store: store)
             let control = try control.map { name -> ReportPage.Run in
-                let (directory, store) = try InspectCommand.open(name)
+                let (directory, store) = try Runs.open(name)
                 return try Self.load(directory, store: store)
             }
             let page = ReportPage(run: main, control: control, gapThreshold: gapThreshold, top: top, generated: Date())
@@ -51,15 +50,15 @@ struct ReportCommand: ParsableCommand {
             do {
                 try Data(html.utf8).write(to: file, options: .atomic)
             } catch {
-                throw RunSetup.Failure(description: "cannot write the report to \(file.path) (\(error.localizedDescription)); pick another --out")
+                throw CommandError("cannot write the report to \(file.path) (\(error.localizedDescription)); pick another --out")
             }
-            if json {
+            if output.json {
                 struct Output: Encodable { let path: String; let run: String; let programs: Int; let bytes: Int; let control: String? }
-                try InspectCommand.printJSON(Output(path: file.path, run: main.name, programs: main.programs.count, bytes: html.utf8.count, control: control?.name))
+                try OutputOptions.printJSON(Output(path: file.path, run: main.name, programs: main.programs.count, bytes: html.utf8.count, control: control?.name))
             } else {
                 print(file.path)
             }
-        } catch { throw InspectCommand.failure(error) }
+        }
     }
 
     /// A run's programs, its search strategy ("unknown" if its run.json cannot be read) and its data record (from run.json).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Evaluators
+import EvolveConfig
 import EvolveCore
 import Foundation
 import Sandbox
@@ -24,11 +25,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The run's name (default: run-<date>-<time>).")
     var name: String?
 
-    @Option(help: "Stop after this many child iterations.")
-    var iterations: Int?
-
-    @Option(help: "Stop after this many hours.")
-    var hours: Double?
+    @OptionGroup var stop: StopOptions
 
     @Option(name: .customLong("budget-usd"), help: "Stop once the LLM spend reaches this many dollars.")
     var budgetUSD: Double?
@@ -39,13 +36,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "map-elites, best-of-n or hill-climb.")
     var strategy: String?
 
-    @Flag(help: "Print the summary as JSON.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if let parallel, parallel < 1 { throw ValidationError("--parallel must be at least 1 (got \(parallel))") }
-        if let iterations, iterations < 0 { throw ValidationError("--iterations must not be negative (got \(iterations))") }
-        if let hours, hours <= 0 { throw ValidationError("--hours must be positive (got \(hours))") }
         if let strategy, SearchStrategy(rawValue: strategy) == nil {
             throw ValidationError("--strategy '\(strategy)' is unknown; use one of \(SearchStrategy.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -55,13 +49,13 @@ struct RunCommand: AsyncParsableCommand {
         RunSetup.bootstrapLogging()
         let printer = ProgressPrinter()
         @Sendable func say(_ text: String) { printer.handle(.message(text)) }
-        do {
+        try await UserMistakes.reported {
             let seeds = try SeedPrograms.load(seed)
             let configFile = config.map { URL(fileURLWithPath: $0) } ?? seeds.configFile
             var configText = ""
             if let configFile {
                 guard let data = FileManager.default.contents(atPath: configFile.path) else {
-                    throw RunSetup.Failure(description: "config file '\(configFile.path)' cannot be read; check the path given to --config")
+                    throw CommandError("config file '\(configFile.path)' cannot be read; check the path given to --config")
                 }
                 // A `suite:` include is inlined now: the run's benchmarks and budgets are fixed when it starts.
                 configText = try ProgramConfig.inliningSuite(String(decoding: data, as: UTF8.self), path: configFile.path)
@@ -69,106 +63,23 @@ struct RunCommand: AsyncParsableCommand {
             var manifest = RunManifest(
                 name: name ?? RunDirectory.defaultName(), seed: URL(fileURLWithPath: seed).standardizedFileURL.path,
                 configFile: configFile?.standardizedFileURL.path, configText: configText, created: Date(),
-                overrides: .init(iterations: iterations, hours: hours, budgetUSD: budgetUSD, parallel: parallel, strategy: strategy))
+                overrides: .init(iterations: stop.iterations, hours: stop.hours, budgetUSD: budgetUSD, parallel: parallel, strategy: strategy))
             let settings = try RunSetup.settings(manifest)
+            if let entry = settings.file.program.entry, let seed = seeds.seeds.first(where: { $0.program.files[entry] == nil }) {
+                throw ConfigError("\(configFile?.path ?? "evolve.yaml"): entry: seed '\(seed.name)' has no file \(entry); name the file with its EVOLVE-BLOCKs, or remove the key")
+            }
             // Check everything the run needs before creating its directory (a data: benchmark's files are read now).
             let dataLines = try RunSetup.recordData(in: &manifest, settings: settings)
-            try RunDirectory.checkAvailable(name: manifest.name, runsRoot: RunSetup.runsRoot)
+            try RunDirectory.checkAvailable(name: manifest.name, runsRoot: Runs.root)
             let proposer = try await RunSetup.proposer(settings, manifest: manifest, seeds: seeds.seeds.map(\.program), say: say)
-            let run = try RunDirectory.create(name: manifest.name, runsRoot: RunSetup.runsRoot, manifest: try manifest.encoded())
+            let run = try RunDirectory.create(name: manifest.name, runsRoot: Runs.root, manifest: try manifest.encoded())
             let lock = try run.lock()
             defer { withExtendedLifetime(lock) {} }
             RunSetup.log(dataLines, run: run)
             dataLines.forEach(say)
             say("run '\(run.name)' lives in \(run.root.path) (log: \(run.log.path)); \(seeds.seeds.count) seed(s): \(seeds.seeds.map(\.name).joined(separator: ", "))")
             try await RunSetup.execute(
-                manifest, settings: settings, run: run, proposer: proposer, seeds: seeds.seeds.map(\.program), printer: printer, json: json)
-        } catch let error as CustomStringConvertible & Error where RunCommand.isUserFacing(error) {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-            throw ExitCode(2)
-        }
-    }
-
-    /// Errors that describe a mistake or a state a person can act on (printed as one line, exit 2).
-    static func isUserFacing(_ error: Error) -> Bool {
-        error is SeedPrograms.Failure || error is RunSetup.Failure || error is RunSettings.Failure || error is RunDirectory.Failure
-            || error is EvaluationError || error is ProgramFiles.Failure || error is EvolutionLoop.Failure
-    }
-
-    static func report(_ summary: EvolutionLoop.Summary, run: RunDirectory, json: Bool) throws {
-        if json {
-            struct Output: Encodable {
-                let run: String, directory: String, stop_reason: String, iterations: Int, evaluations: Int
-                let best_score: Double?, best_test_score: Double?, best_program: String?, elapsed_seconds: Double
-            }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let output = Output(
-                run: run.name, directory: run.root.path, stop_reason: summary.stopReason.rawValue, iterations: summary.iterations,
-                evaluations: summary.evaluations, best_score: summary.bestScore, best_test_score: summary.bestTestScore,
-                best_program: summary.bestProgramID, elapsed_seconds: summary.elapsedSeconds)
-            print(String(decoding: try encoder.encode(output), as: UTF8.self))
-        } else {
-            print("run \(run.name): stopped (\(summary.stopReason.rawValue)) after \(summary.iterations) iterations, \(summary.evaluations) evaluations, \(String(format: "%.0f", summary.elapsedSeconds)) s")
-            if let best = summary.bestScore, let id = summary.bestProgramID {
-                print(String(format: "best validation score %.4f", best) + (summary.bestTestScore.map { String(format: ", held-out test %.4f", $0) } ?? "")
-                      + " (program \(id))")
-            }
-            print("lineage: git -C \(run.lineage.path) log --graph --oneline best")
-            print("continue: evolve resume \(run.name)")
-        }
-    }
-}
-
-/// `evolve resume RUN`: continue a stopped or crashed run from its database.
-struct ResumeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "resume",
-        abstract: "Continue a run: re-queue the work that was in flight and go on with the same settings.",
-        discussion: "The sampler's random stream and the proposer's state continue where they stopped.")
-
-    @Argument(help: "The run's name (under runs/) or its directory.")
-    var run: String
-
-    @Option(help: "Raise the iteration limit (total, not additional).")
-    var iterations: Int?
-
-    @Option(help: "Raise the time limit (total hours over all sessions).")
-    var hours: Double?
-
-    @Flag(help: "Print the summary as JSON.")
-    var json = false
-
-    func run() async throws {
-        RunSetup.bootstrapLogging()
-        let printer = ProgressPrinter()
-        @Sendable func say(_ text: String) { printer.handle(.message(text)) }
-        do {
-            let directory = try RunDirectory.open(run, runsRoot: RunSetup.runsRoot)
-            // Before anything else: a run another process still drives is refused, not raced.
-            let lock = try directory.lock()
-            defer { withExtendedLifetime(lock) {} }
-            // A run killed with SIGKILL (OOM killer, power cut) leaves its evaluations' tmpfs work dirs
-            // mounted. Nothing of this process is mounted yet, and resuming expects the run's previous
-            // process to be gone (the lock above proves it).
-            let unmounted = SandboxWorkDir.removeStaleMounts(under: directory.work)
-            if !unmounted.isEmpty {
-                say("removed \(unmounted.count) sandbox mounts a killed run left in \(directory.work.path)")
-            }
-            var manifest = try RunManifest.load(from: directory)
-            if let iterations { manifest.overrides.iterations = iterations }
-            if let hours { manifest.overrides.hours = hours }
-            try manifest.save(to: directory)
-            try? FileManager.default.removeItem(at: directory.stopFile)
-            let settings = try RunSetup.settings(manifest)
-            // Used only if the run was stopped before its seeds were stored.
-            let seeds = (try? SeedPrograms.load(manifest.seed))?.seeds.map(\.program) ?? []
-            let proposer = try await RunSetup.proposer(settings, manifest: manifest, seeds: [], say: say)
-            say("resuming run '\(directory.name)' in \(directory.root.path)")
-            try await RunSetup.execute(manifest, settings: settings, run: directory, proposer: proposer, seeds: seeds, printer: printer, json: json)
-        } catch let error as CustomStringConvertible & Error where RunCommand.isUserFacing(error) {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-            throw ExitCode(2)
+                manifest, settings: settings, run: run, proposer: proposer, seeds: seeds.seeds.map(\.program), printer: printer, json: output.json)
         }
     }
 }

@@ -14,9 +14,6 @@ struct SeedPrograms {
     /// The `evolve.yaml` that configures the run: the directory's own, else the first seed's.
     let configFile: URL?
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
 
     static let marker = "EVOLVE-BLOCK-START"
 
@@ -24,7 +21,7 @@ struct SeedPrograms {
         let root = URL(fileURLWithPath: path).standardizedFileURL
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw Failure(description: "seed directory '\(path)' does not exist; pass a folder of seed programs, e.g. --seed Programs/")
+            throw CommandError("seed directory '\(path)' does not exist; pass a folder of seed programs, e.g. --seed Programs/")
         }
         let config = root.appendingPathComponent(ProgramFiles.configFileName)
         let own = try ProgramFiles.read(directory: root)
@@ -45,7 +42,7 @@ struct SeedPrograms {
         }
         guard !seeds.isEmpty else {
             let count = own.count + children.count
-            throw Failure(description: "seed directory '\(path)' has no file with an \(marker) marker (looked at \(count) entries). Add markers around the code evolve may change; see Programs/trm/kernel.swift for an example")
+            throw CommandError("seed directory '\(path)' has no file with an \(marker) marker (looked at \(count) entries). Add markers around the code evolve may change; see Programs/trm/kernel.swift for an example")
         }
         let firstConfig = seeds.map { $0.directory.appendingPathComponent(ProgramFiles.configFileName) }
             .first { FileManager.default.fileExists(atPath: $0.path) }

@@ -1,4 +1,5 @@
 import Evaluators
+import EvolveConfig
 import EvolveCore
 import Foundation
 import LLMClient
@@ -6,58 +7,8 @@ import Logging
 import Proposers
 import Sandbox
 
-/// What `run` and `resume` share: the run's manifest (what it started from), and turning it into an
-/// evaluator, a proposer and a loop.
-struct RunManifest: Codable {
-    var name: String
-    /// Absolute path of the seed directory the run started from.
-    var seed: String
-    /// The configuration file the run started with, and its text as read then: a resumed run uses the
-    /// same settings even if the file has changed since.
-    var configFile: String?
-    var configText: String
-    var created: Date
-    /// Command-line overrides, applied over the file's settings on every resume.
-    var overrides: Overrides
-    /// The real data of each `data:` benchmark, by name, as drawn when the run started (files, content hash,
-    /// counts, what was left out): what the run's scores are on. Nil for a command evaluator and for runs
-    /// made before it was recorded; generated benchmarks have no entry.
-    var data: [String: DataSource]? = nil
-
-    struct Overrides: Codable {
-        var iterations: Int?
-        var hours: Double?
-        var budgetUSD: Double?
-        var parallel: Int?
-        var strategy: String?
-    }
-
-    func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        return try encoder.encode(self)
-    }
-
-    func save(to run: RunDirectory) throws {
-        try encoded().write(to: run.manifest, options: .atomic)
-    }
-
-    static func load(from run: RunDirectory) throws -> RunManifest {
-        guard let data = FileManager.default.contents(atPath: run.manifest.path) else {
-            throw RunSetup.Failure(description: "\(run.manifest.path): missing; this run directory was not made by `evolve run`")
-        }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return try decoder.decode(RunManifest.self, from: data)
-    }
-}
-
+/// What `run` and `resume` share: turning a run's manifest into settings, an evaluator, a proposer and a loop.
 enum RunSetup {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
-
     /// Library log lines (the proposer's retries, the client's backoffs) go to stderr at `warning` and
     /// above, or at `EVOLVE_LOG_LEVEL` (trace, debug, info, notice, warning, error); the run's own events
     /// go to its status line and `run.log`. Called once, before any logger exists.
@@ -70,11 +21,6 @@ enum RunSetup {
         }
     }
 
-    /// Where runs live: `EVOLVE_RUNS` or `./runs`.
-    static var runsRoot: URL {
-        URL(fileURLWithPath: ProcessInfo.processInfo.environment["EVOLVE_RUNS"] ?? "runs", isDirectory: true).standardizedFileURL
-    }
-
     /// The settings: the file's run sections, then the command line's overrides.
     static func settings(_ manifest: RunManifest) throws -> RunSettings {
         var settings = try RunSettings.parse(manifest.configText, path: manifest.configFile ?? "(built-in defaults)")
@@ -83,7 +29,12 @@ enum RunSetup {
         if let value = o.hours { settings.run.maxHours = value }
         if let value = o.budgetUSD { settings.run.maxSpendUSD = value }
         if let value = o.parallel { settings.run.parallel = value }
-        if let value = o.strategy { settings.run.strategy = try RunSettings.Reader(path: "--strategy").strategy(value) }
+        if let value = o.strategy {
+            guard let strategy = SearchStrategy(rawValue: value) else {
+                throw ConfigError("--strategy '\(value)' is unknown; use one of \(SearchStrategy.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            settings.run.strategy = strategy
+        }
         return settings
     }
 
@@ -91,7 +42,12 @@ enum RunSetup {
     static func evaluator(_ manifest: RunManifest, settings: RunSettings, run: RunDirectory, say: @escaping @Sendable (String) -> Void) throws -> any Evaluator {
         if let command = settings.evaluatorCommand {
             var limits = SandboxLimits()
-            if let timeout = settings.evaluatorTimeout { limits.wallSeconds = timeout }
+            if let timeout = settings.evaluatorTimeout {
+                // The timeout is the command's whole allowance: its CPU-time limit follows, or the sandbox's
+                // default 120 CPU s would kill a longer honest evaluation first.
+                limits.wallSeconds = timeout
+                limits.cpuSeconds = max(1, Int(timeout.rounded(.up)))
+            }
             return CommandEvaluator(sandbox: Sandbox(), workRoot: run.work, command: command, limits: limits)
         }
         let config = try ProgramConfig.parse(manifest.configText, path: manifest.configFile ?? "evolve.yaml")
@@ -122,7 +78,21 @@ enum RunSetup {
         lines.forEach(log.write)
     }
 
-    /// The research brief shown to the proposer: the seed's BRIEF.md, if any.
+    /// The research brief shown to the proposer: the file `brief:` names (relative to the configuration's
+    /// folder), else the seed's BRIEF.md, if any.
+    static func brief(_ manifest: RunManifest, settings: RunSettings) throws -> String {
+        if let name = settings.file.program.brief {
+            let folder = manifest.configFile.map { URL(fileURLWithPath: $0).deletingLastPathComponent() } ?? URL(fileURLWithPath: manifest.seed)
+            let file = name.hasPrefix("/") ? URL(fileURLWithPath: name) : folder.appendingPathComponent(name)
+            guard let text = try? String(contentsOf: file, encoding: .utf8) else {
+                throw ConfigError("\(manifest.configFile ?? "evolve.yaml"): brief: \(name) (\(file.path)) cannot be read; name the research brief's file, relative to this file's folder, or remove the key")
+            }
+            return text
+        }
+        return brief(seed: manifest.seed)
+    }
+
+    /// The seed's BRIEF.md (or the first seed's, for a folder of seeds), if any.
     static func brief(seed: String) -> String {
         let root = URL(fileURLWithPath: seed)
         for candidate in [root.appendingPathComponent("BRIEF.md")] + (((try? FileManager.default.contentsOfDirectory(atPath: seed)) ?? []).sorted()
@@ -141,9 +111,9 @@ enum RunSetup {
         let evaluator = try evaluator(manifest, settings: settings, run: run) { printer.handle(.message($0)) }
         let loop = try EvolutionLoop(
             run: run, config: settings.run, database: settings.database, evaluator: evaluator, proposer: proposer,
-            brief: brief(seed: manifest.seed)) { printer.handle($0) }
+            brief: try brief(manifest, settings: settings)) { printer.handle($0) }
         let summary = try await drive(loop, seeds: seeds, printer: printer)
-        try RunCommand.report(summary, run: run, json: json)
+        try RunSummary.print(summary, run: run, json: json)
     }
 
     /// Runs the loop with the progress printer and Ctrl-C handling: the first SIGINT finishes the work
@@ -199,21 +169,21 @@ extension RunSetup {
                 }
             }
         } catch {
-            throw Failure(description: "LLM endpoint: \(error)")
+            throw CommandError("LLM endpoint: \(error)")
         }
         guard !endpoints.isEmpty else {
             let space: MutationSpace
             do {
-                space = try MutationSpace.parse(evolveYAML: manifest.configText, path: manifest.configFile ?? "evolve.yaml")
+                space = try MutationSpace(settings.file.mutations, path: manifest.configFile ?? "evolve.yaml")
             } catch {
-                throw Failure(description: "\(error)")
+                throw ConfigError("\(error)")
             }
             let mutator = OfflineMutator(space: space, limits: settings.limits)
             for seed in seeds {
                 do {
                     try mutator.validate(seed.files)
                 } catch {
-                    throw Failure(description: "\(manifest.configFile ?? "evolve.yaml"): mutations: \(error)")
+                    throw ConfigError("\(manifest.configFile ?? "evolve.yaml"): mutations: \(error)")
                 }
             }
             say("proposer: offline mutator (no LLM endpoint configured; set EVOLVE_LLM_BASE_URL and EVOLVE_LLM_MODEL to use a model)")
