@@ -55,7 +55,7 @@ struct InspectCommand: ParsableCommand {
             var lines = ["\(rowsDim.name) \\ \(colsDim?.name ?? "")".padding(toLength: 22, withPad: " ", startingAt: 0)
                 + (0..<columns).map { String(format: "%7d", $0) }.joined()]
             for row in 0..<rowsDim.bins {
-                var line = String(format: "%-22@", Self.range(rowsDim, row) as NSString)
+                var line = String(format: "%-22@", BinLabel.text(rowsDim, row) as NSString)
                 for column in 0..<columns {
                     let score = cells.first { $0.cell.first == row && (colsDim == nil || $0.cell.dropFirst().first == column) }?.score
                     line += score.map { String(format: "%7.3f", $0) } ?? "      ·"
@@ -63,20 +63,9 @@ struct InspectCommand: ParsableCommand {
                 lines.append(line)
             }
             if let colsDim {
-                lines.append("columns: " + (0..<colsDim.bins).map { "\($0)=\(Self.range(colsDim, $0))" }.joined(separator: "  "))
+                lines.append("columns: " + (0..<colsDim.bins).map { "\($0)=\(BinLabel.text(colsDim, $0))" }.joined(separator: "  "))
             }
             return lines.joined(separator: "\n")
-        }
-
-        static func range(_ dimension: FeatureDimension, _ bin: Int) -> String {
-            func edge(_ k: Int) -> Double {
-                let f = Double(k) / Double(dimension.bins)
-                return dimension.scale == .log
-                    ? exp(log(dimension.minimum) + f * (log(dimension.maximum) - log(dimension.minimum)))
-                    : dimension.minimum + f * (dimension.maximum - dimension.minimum)
-            }
-            func short(_ v: Double) -> String { v >= 1e4 ? String(format: "%.0e", v) : String(format: "%.4g", v) }
-            return "\(short(edge(bin)))–\(short(edge(bin + 1)))"
         }
     }
 

@@ -25,8 +25,8 @@ struct Heatmap {
         self.title = title
         rowsName = rowsDim?.name ?? ""
         columnsName = columnsDim?.name ?? ""
-        rowLabels = (0..<rows).map { row in rowsDim.map { InspectCommand.Population.range($0, row) } ?? "" }
-        columnLabels = (0..<columns).map { column in columnsDim.map { InspectCommand.Population.range($0, column) } ?? "" }
+        rowLabels = (0..<rows).map { row in rowsDim.map { BinLabel.text($0, row) } ?? "" }
+        columnLabels = (0..<columns).map { column in columnsDim.map { BinLabel.text($0, column) } ?? "" }
         scores = Array(repeating: Array(repeating: nil, count: columns), count: rows)
         tooltips = scores.map { $0.map { _ in nil } }
         for elite in store.grid(island: island) {

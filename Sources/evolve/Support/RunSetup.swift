@@ -41,20 +41,25 @@ enum RunSetup {
     /// The evaluator the configuration asks for: a user command, or the TRM benchmarks.
     static func evaluator(_ manifest: RunManifest, settings: RunSettings, run: RunDirectory, say: @escaping @Sendable (String) -> Void) throws -> any Evaluator {
         if let command = settings.evaluatorCommand {
-            var limits = SandboxLimits()
-            if let timeout = settings.evaluatorTimeout {
-                // The timeout is the command's whole allowance: its CPU-time limit follows, or the sandbox's
-                // default 120 CPU s would kill a longer honest evaluation first.
-                limits.wallSeconds = timeout
-                limits.cpuSeconds = max(1, Int(timeout.rounded(.up)))
-            }
-            return CommandEvaluator(sandbox: Sandbox(), workRoot: run.work, command: command, limits: limits)
+            return CommandEvaluator(sandbox: Sandbox(), workRoot: run.work, command: command, limits: commandLimits(timeout: settings.evaluatorTimeout))
         }
         let config = try ProgramConfig.parse(manifest.configText, path: manifest.configFile ?? "evolve.yaml")
         let cache = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/evolve")
         say("preparing the TRMKit module (built once per TRMKit version, cached in \(cache.path))")
         let module = try TRMKitModule.prepare(sources: try TRMKitModule.locateSources(), cacheRoot: cache)
         return CandidateEvaluator(sandbox: Sandbox(), module: module, config: config, workRoot: run.work, keepWork: settings.run.keepWork)
+    }
+
+    /// The sandbox limits of one evaluation by the user's command: `evaluator.timeout` is its whole allowance,
+    /// wall-clock and CPU time both, or the sandbox's default 120 CPU s would kill a longer honest evaluation
+    /// first. The reader bounds the timeout to a week, so the conversion cannot trap.
+    static func commandLimits(timeout: Double?) -> SandboxLimits {
+        var limits = SandboxLimits()
+        if let timeout {
+            limits.wallSeconds = timeout
+            limits.cpuSeconds = max(1, Int(timeout.rounded(.up)))
+        }
+        return limits
     }
 
     /// Parses the run's evolve.yaml (the TRM evaluator's; a command evaluator has none) and reads the files of
