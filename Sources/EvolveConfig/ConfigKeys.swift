@@ -33,7 +33,8 @@ public enum ConfigKeys {
 
         package var description: String {
             let named = keys.map { key -> String in
-                if let hint = hints[key] { return "\"\(key)\" (\(hint))" }
+                let shown = section.map { "\($0).\(key)" } ?? key
+                if let hint = hints[key] { return "\"\(shown)\" (\(hint))" }
                 if let near = ConfigKeys.nearest(to: key, in: known) {
                     if let section { return "\"\(section).\(key)\" (did you mean \(section).\(near)?)" }
                     return "\"\(key)\" (did you mean \"\(near)\"?)"

@@ -191,6 +191,7 @@ struct EvolveFileReader {
                     hints[key] = "a top-level key of evolve.yaml, not of a benchmark entry"
                 }
             }
+            hints.merge(Self.openEvolveForms[place] ?? [:]) { mine, _ in mine }
             // In a section the nearest key is named by its path (`did you mean evolution.repeats?`), to copy as is.
             let prefix: String? = switch place {
             case .run, .database, .evaluator, .llm, .prompt: place.rawValue
@@ -201,6 +202,16 @@ struct EvolveFileReader {
         }
         return result
     }
+
+    /// OpenEvolve's keys that evolve writes in another form: the error says which (docs/configuration.md).
+    static let openEvolveForms: [ConfigKey.Place: [String: String]] = [
+        .llm: [
+            "api_key": "keys never go in files; name the variable that holds it with llm.api_key_env",
+            "primary_model": "write the ensemble as llm.models: [{name: …, weight: …}]",
+            "secondary_model": "write the ensemble as llm.models: [{name: …, weight: …}]",
+        ],
+        .database: ["feature_bins": "give bins per axis in database.feature_dimensions: [{name, min, max, bins, scale}]"],
+    ]
 
     /// The node's resolved YAML tag (`int`, `float`, `str`, …): what the value is, as the YAML spec reads it.
     static func tag(_ node: Node) -> Tag.Name { Tag.Name(rawValue: node.tag.rawValue) }

@@ -18,6 +18,12 @@ import Testing
         ("benchmarks:\n  - {name: s, trian: 5}\n", ["benchmarks[0] (\"s\")", "\"trian\"", "did you mean \"train\"?"]),
         ("llm:\n  primary_model: gpt-4.1\n", ["llm.primary_model"]),
         ("data: x\n", ["a benchmark key; put it inside an entry of benchmarks:"]),
+        // OpenEvolve's keys evolve writes another way are refused, not dropped (docs/configuration.md).
+        ("llm:\n  api_key: sk-123\n", ["\"llm.api_key\"", "name the variable that holds it with llm.api_key_env"]),
+        ("database:\n  feature_bins: 10\n", ["\"database.feature_bins\"", "give bins per axis"]),
+        ("database:\n  elite_selection_ratio: 0.1\n", ["\"database.elite_selection_ratio\""]),
+        ("evaluator:\n  cascade_evaluation: true\n", ["\"evaluator.cascade_evaluation\""]),
+        ("evolution:\n  iterations: 10\n", ["\"evolution.iterations\"", "did you mean evolution.max_iterations?"]),
     ]
 
     static let invalidValues: [(String, [String])] = [
