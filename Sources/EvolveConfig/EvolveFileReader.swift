@@ -51,7 +51,12 @@ struct EvolveFileReader {
         file.program.entry = try text(top, "entry", .top)
         file.program.brief = try text(top, "brief", .top)
         file.program.suite = try text(top, "suite", .top)
-        file.program.seed = try whole(top, "seed", .top).map(UInt64.init)
+        // A data seed may use all 64 bits (the evaluator decodes it as UInt64); other whole numbers fit an Int.
+        if let text = top["seed"]?.scalar?.string, let seed = UInt64(text) {
+            file.program.seed = seed
+        } else {
+            file.program.seed = try whole(top, "seed", .top).map(UInt64.init)
+        }
         try choice(top, "compute_check", .top).map { file.compute.check = $0 }
         try number(top, "compute_factor", .top).map { file.compute.factor = $0 }
         try number(top, "wall_factor", .top).map { file.compute.wallFactor = $0 }
@@ -231,7 +236,11 @@ struct EvolveFileReader {
 
     func whole(_ map: [String: Node], _ name: String, _ place: ConfigKey.Place) throws -> Int? {
         guard let (node, key) = value(map, name, place) else { return nil }
-        let number: Double? = Self.tag(node) == .int ? node.int.map(Double.init) : Self.tag(node) == .float ? node.float : nil
+        if Self.tag(node) == .int, let exact = node.int {
+            try bounded(Double(exact), key)
+            return exact
+        }
+        let number: Double? = Self.tag(node) == .float ? node.float : nil
         // Beyond 2^53 a double is no longer a whole number one can trust, and Int(1e300) would trap.
         guard let number, number.isFinite, number == number.rounded(), abs(number) < 9.0e15 else {
             throw ConfigError("\(path): \(key.path) must be a whole number, got \(Self.oneLine(node))")

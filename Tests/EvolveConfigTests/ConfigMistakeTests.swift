@@ -103,5 +103,6 @@ import Testing
         #expect(file.stop.maxIterations == 0 && file.search.proposalLookahead == 0 && file.evaluator.timeout == 604_800)
         #expect(file.database.islands == 1 && file.prompt.numTopPrograms == 0)
         #expect(try EvolveFile.parse("", path: "evolve.yaml") == EvolveFile())
+        #expect(try EvolveFile.parse("seed: 18446744073709551615\n", path: "evolve.yaml").program.seed == UInt64.max)
     }
 }
