@@ -60,6 +60,7 @@ import Testing
         ("evolution:\n  repeat: 3\n", ["did you mean evolution.repeats?"]),
         ("max_hours: .inf\n", ["max_hours must be greater than 0"]),
         ("entry: kernel.swift\n", ["entry: seed", "has no file kernel.swift"]),
+        ("brief: GONE.md\n", ["brief: GONE.md", "cannot be read"]),
     ]
 
     @Test(arguments: binaryRows)

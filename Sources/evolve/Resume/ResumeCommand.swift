@@ -43,7 +43,8 @@ struct ResumeCommand: AsyncParsableCommand {
             let seeds = (try? SeedPrograms.load(manifest.seed))?.seeds.map(\.program) ?? []
             let proposer = try await RunSetup.proposer(settings, manifest: manifest, seeds: [], say: say)
             say("resuming run '\(directory.name)' in \(directory.root.path)")
-            try await RunSetup.execute(manifest, settings: settings, run: directory, proposer: proposer, seeds: seeds, printer: printer, json: output.json)
+            try await RunSetup.execute(
+                manifest, settings: settings, brief: try RunSetup.brief(manifest, settings: settings), run: directory, proposer: proposer, seeds: seeds, printer: printer, json: output.json)
         }
     }
 }

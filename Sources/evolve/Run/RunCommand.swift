@@ -70,6 +70,7 @@ struct RunCommand: AsyncParsableCommand {
             }
             // Check everything the run needs before creating its directory (a data: benchmark's files are read now).
             let dataLines = try RunSetup.recordData(in: &manifest, settings: settings)
+            let brief = try RunSetup.brief(manifest, settings: settings)
             try RunDirectory.checkAvailable(name: manifest.name, runsRoot: Runs.root)
             let proposer = try await RunSetup.proposer(settings, manifest: manifest, seeds: seeds.seeds.map(\.program), say: say)
             let run = try RunDirectory.create(name: manifest.name, runsRoot: Runs.root, manifest: try manifest.encoded())
@@ -79,7 +80,7 @@ struct RunCommand: AsyncParsableCommand {
             dataLines.forEach(say)
             say("run '\(run.name)' lives in \(run.root.path) (log: \(run.log.path)); \(seeds.seeds.count) seed(s): \(seeds.seeds.map(\.name).joined(separator: ", "))")
             try await RunSetup.execute(
-                manifest, settings: settings, run: run, proposer: proposer, seeds: seeds.seeds.map(\.program), printer: printer, json: output.json)
+                manifest, settings: settings, brief: brief, run: run, proposer: proposer, seeds: seeds.seeds.map(\.program), printer: printer, json: output.json)
         }
     }
 }

@@ -110,13 +110,13 @@ enum RunSetup {
     /// Builds the evaluator and the loop for `run`, drives it to a stop and prints the summary (what
     /// `run` and `resume` share once the run directory exists).
     static func execute(
-        _ manifest: RunManifest, settings: RunSettings, run: RunDirectory, proposer: any Proposer, seeds: [Program],
+        _ manifest: RunManifest, settings: RunSettings, brief: String, run: RunDirectory, proposer: any Proposer, seeds: [Program],
         printer: ProgressPrinter, json: Bool
     ) async throws {
         let evaluator = try evaluator(manifest, settings: settings, run: run) { printer.handle(.message($0)) }
         let loop = try EvolutionLoop(
             run: run, config: settings.run, database: settings.database, evaluator: evaluator, proposer: proposer,
-            brief: try brief(manifest, settings: settings)) { printer.handle($0) }
+            brief: brief) { printer.handle($0) }
         let summary = try await drive(loop, seeds: seeds, printer: printer)
         try RunSummary.print(summary, run: run, json: json)
     }
