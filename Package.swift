@@ -60,13 +60,13 @@ let package = Package(
         .testTarget(name: "LLMClientTests", dependencies: ["LLMClient", "TestSupport"]),
         // Against a real llama.cpp server (scripts/test-real-llm.sh); skipped unless EVOLVE_REAL_LLM is set.
         .testTarget(name: "LLMClientRealServerTests", dependencies: ["LLMClient", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "EvolveCoreTests", dependencies: ["EvolveCore", "EvolveSupport"]),
+        .testTarget(name: "EvolveCoreTests", dependencies: ["EvolveCore", "EvolveSupport", "TestSupport"]),
         .testTarget(name: "EvaluatorsTests", dependencies: ["Evaluators", "EvolveSupport", "TestSupport"]),
         // Evaluators and Sandbox: the offline mutator's children are compiled against TRMKit to measure validity.
         .testTarget(name: "ProposersTests", dependencies: ["Proposers", "EvolveCore", "EvolveSupport", "LLMClient", "Evaluators", "Sandbox", "TestSupport"]),
         .testTarget(
             name: "evolveTests",
-            dependencies: ["evolve", "EvolveCore", "Evaluators", "EmbeddedSources", "Sandbox", "TestSupport", .product(name: "Yams", package: "Yams")]),
+            dependencies: ["evolve", "EvolveCore", "Evaluators", "EmbeddedSources", "Proposers", "Sandbox", "TestSupport", .product(name: "Yams", package: "Yams")]),
     ]
 )
 

@@ -1,6 +1,7 @@
 import Evaluators
 import EvolveCore
 import Foundation
+import Proposers
 import Yams
 
 /// The run-level sections of `evolve.yaml` (beside the benchmarks that `ProgramConfig` reads): when to

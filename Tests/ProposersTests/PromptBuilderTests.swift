@@ -1,4 +1,6 @@
 import EvolveCore
+import Proposers
+import TestSupport
 import Foundation
 import Testing
 
