@@ -275,9 +275,21 @@ public enum Patch {
         }
         let fileLines = Set(lines.map(MatchTier.indentation.normalise))
         if let (index, missing) = search.enumerated().first(where: { !fileLines.contains(MatchTier.indentation.normalise($0.element)) }) {
-            throw problem(.unmatched, "its SEARCH does not match the program: SEARCH line \(index + 1) `\(missing.trimmingCharacters(in: .whitespaces).prefix(80))` appears nowhere in the file; copy the lines to replace exactly from the current program")
+            var message = "its SEARCH does not match the program: SEARCH line \(index + 1) `\(missing.trimmingCharacters(in: .whitespaces).prefix(80))` appears nowhere in the file; copy the lines to replace exactly from the current program"
+            if let nearest = NearestLines.window(for: search, unmatchedAt: index, in: lines) {
+                let span = nearest.range.count == 1 ? "line \(nearest.range.lowerBound)" : "lines \(nearest.range.lowerBound)–\(nearest.range.upperBound)"
+                message += ", comments included. The nearest real \(span) of the file:\n" + fenced(nearest.lines)
+            }
+            throw problem(.unmatched, message)
         }
         throw problem(.unmatched, "its SEARCH does not match the program: each of its lines exists, but not together in this order; copy one contiguous run of lines exactly from the current program")
+    }
+
+    /// Lines quoted back to the model, in a fence longer than any backtick run inside them.
+    private static func fenced(_ lines: [String]) -> String {
+        var fence = "```"
+        while lines.contains(where: { $0.contains(fence) }) { fence += "`" }
+        return ([fence] + lines + [fence]).joined(separator: "\n")
     }
 
     private static func isBlank(_ line: String) -> Bool { line.allSatisfy { $0 == " " || $0 == "\t" || $0 == "\r" } }

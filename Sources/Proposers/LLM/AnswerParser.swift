@@ -12,7 +12,7 @@ struct AnswerParser {
     typealias Output = ParsedAnswer
 
     func parse() -> Output {
-        let lines = SourceLines(answer).lines
+        let lines = SourceLines(Self.withoutReasoning(answer)).lines
         var output = Output()
         let firstEdit: Int
         if let first = lines.firstIndex(where: Self.isSearch) {
@@ -79,6 +79,35 @@ struct AnswerParser {
             output.edits.append(ParsedEdit(index: index, file: header, kind: .block(name: name.isEmpty ? "#1" : name, body: Self.unfenced(Array(lines[(i + 1)..<j])))))
             i = j + 1
         }
+    }
+
+    // MARK: - Reasoning
+
+    /// Tags of the reasoning that models served without a reasoning parser leave in the answer's text.
+    static let reasoningTags = ["think", "thinking", "reasoning"]
+
+    /// The answer without its reasoning: every `<think>…</think>` block (or `<thinking>`, `<reasoning>`)
+    /// removed; everything before a closing tag that has no opening one removed (a chat template that
+    /// opens the block in the prompt); and an opening tag that is never closed removed with everything
+    /// after it (an answer cut off while reasoning). Drafts of edits inside the reasoning are never
+    /// applied: only what the model sent after it counts.
+    static func withoutReasoning(_ answer: String) -> String {
+        var text = answer
+        for tag in reasoningTags {
+            let open = "<\(tag)>", close = "</\(tag)>"
+            if let lone = text.range(of: close, options: .caseInsensitive),
+               text.range(of: open, options: .caseInsensitive, range: text.startIndex..<lone.lowerBound) == nil {
+                text.removeSubrange(text.startIndex..<lone.upperBound)
+            }
+            while let start = text.range(of: open, options: .caseInsensitive) {
+                if let end = text.range(of: close, options: .caseInsensitive, range: start.upperBound..<text.endIndex) {
+                    text.removeSubrange(start.lowerBound..<end.upperBound)
+                } else {
+                    text.removeSubrange(start.lowerBound..<text.endIndex)
+                }
+            }
+        }
+        return text
     }
 
     // MARK: - Lines

@@ -29,14 +29,17 @@ public struct PromptBuilder: Sendable {
     public func build(_ context: ProposalContext, mode: PromptMode) -> Prompt {
         var plan = PromptPlan(configuration: configuration, context: context)
         let system = systemMessage(context)
-        var user = userMessage(context, mode: mode, plan: plan)
+        // The note saying what was cut counts against the budget too, so the prompt that is sent fits.
+        func render(_ plan: PromptPlan) -> String {
+            let user = userMessage(context, mode: mode, plan: plan)
+            let reported = plan.report()
+            return reported.isEmpty ? user : user + "\n\nLeft out to fit the prompt budget: \(reported.joined(separator: "; "))."
+        }
+        var user = render(plan)
         while PromptText.tokens(system) + PromptText.tokens(user) > configuration.tokenBudget, plan.cutNext() {
-            user = userMessage(context, mode: mode, plan: plan)
+            user = render(plan)
         }
         let reported = plan.report()
-        if !reported.isEmpty {
-            user += "\n\nLeft out to fit the prompt budget: \(reported.joined(separator: "; "))."
-        }
         let total = PromptText.tokens(system) + PromptText.tokens(user)
         if total > configuration.tokenBudget {
             user += " The prompt is still about \(total - configuration.tokenBudget) tokens over its budget: the current program's EVOLVE-BLOCKs are never cut."
@@ -53,7 +56,7 @@ public struct PromptBuilder: Sendable {
         }
         lines.append("""
             Send the complete corrected answer in the same format: every edit, written against the current program \
-            as shown above (not against your previous answer). Each SEARCH must copy lines of that program exactly and \
+            as shown above (not against your previous answer). Each SEARCH must copy whole lines of that program exactly (comments included) and \
             match exactly one place inside an EVOLVE-BLOCK; never touch a marker line. Begin with `Summary:`.
             """)
         return lines.joined(separator: "\n")
@@ -73,34 +76,20 @@ public struct PromptBuilder: Sendable {
 
     func systemMessage(_ context: ProposalContext) -> String {
         let file = (try? EvolveBlocks.parse(context.parent.files))?.first?.file ?? "kernel.swift"
+        let example = WorkedExample(files: context.parent.files)?.text ?? WorkedExample.hypothetical(file: file)
         let brief = context.brief.trimmingCharacters(in: .whitespacesAndNewlines)
         var parts: [String] = []
         parts.append(brief.isEmpty ? "You improve a program by careful, measurable changes." : brief)
         parts.append("""
             # How to answer
 
-            Begin with one line `Summary: <what you change and why>`. Then give one or more edits. Each edit is \
-            the path of the file, then a SEARCH/REPLACE block: SEARCH lines copied exactly from the current \
-            program, then the lines that replace them.
+            You may start with a short rationale: a few sentences, no more. Then write one line \
+            `Summary: <what you change and why>`, then one or more edits. Each edit is the path of the file, then \
+            a SEARCH/REPLACE block: SEARCH lines copied exactly from the current program — whole lines, trailing \
+            comments and spacing included — then the lines that replace them. Edits apply in sequence, top to \
+            bottom: each SEARCH must match the program as the edits before it left it.
 
-            Worked example, for a file `\(file)` holding `static let hidden = 64` and `static let n = 2` inside \
-            an EVOLVE-BLOCK:
-
-            Summary: wider state and one more latent step, to use the budget on depth instead of batches
-
-            \(file)
-            <<<<<<< SEARCH
-                static let hidden = 64
-            =======
-                static let hidden = 96
-            >>>>>>> REPLACE
-
-            \(file)
-            <<<<<<< SEARCH
-                static let n = 2
-            =======
-                static let n = 3
-            >>>>>>> REPLACE
+            \(example)
 
             When asked to rewrite a block instead, send the whole block from its `EVOLVE-BLOCK-START <name>` \
             line to its `EVOLVE-BLOCK-END` line, markers included and unchanged.
@@ -121,7 +110,7 @@ public struct PromptBuilder: Sendable {
     func userMessage(_ context: ProposalContext, mode: PromptMode, plan: PromptPlan) -> String {
         let parent = context.parent
         var out: [String] = []
-        out.append("# Task\n\n" + task(mode, context))
+        out.append("# Task\n\n" + task(mode, context) + "\n\n" + Self.noiseText([parent] + context.topPrograms + context.inspirations + [context.secondParent].compactMap { $0 }))
 
         out.append("# Current program (id \(PromptText.shortID(parent.id)), generation \(parent.generation))\n\n" + metricsText(parent, artifacts: context.parentArtifacts))
         out.append(filesText(parent.files, brief: context.brief, fixedCode: plan.showFixedCode, readOnly: plan.showReadOnlyFiles))
@@ -147,7 +136,7 @@ public struct PromptBuilder: Sendable {
     }
 
     private func task(_ mode: PromptMode, _ context: ProposalContext) -> String {
-        let goal = "Propose one change to the current program that raises its score (validation exact accuracy under the fixed compute budget). Explain nothing beyond the `Summary:` line."
+        let goal = "Propose one change to the current program that raises its score (validation exact accuracy under the fixed compute budget; with several benchmarks, their mean). Reason briefly if you need to (a few sentences), then give the `Summary:` line and the edits."
         switch mode {
         case .diff:
             return goal + " Answer with SEARCH/REPLACE edits."
@@ -163,7 +152,7 @@ public struct PromptBuilder: Sendable {
         guard let metrics = program.metrics, program.status == .evaluated else {
             return "Not scored (status: \(program.status.rawValue))."
         }
-        var lines = [String(format: "Score: %.4f (%@ split)", metrics.combinedScore, metrics.split)]
+        var lines = ["Score: " + Self.scoreText(program, metrics: metrics)]
         for (name, b) in metrics.benchmarks.sorted(by: { $0.key < $1.key }) {
             var line = String(format: "- %@: exact %.3f, token %.3f, train FLOPs %.3g, eval FLOPs %.3g, parameters %d",
                               PromptText.oneLine(name, limit: 60), b.exactAccuracy, b.tokenAccuracy, b.trainFLOPs, b.evalFLOPs, b.parameters)
@@ -177,6 +166,32 @@ public struct PromptBuilder: Sendable {
             lines.append("- values: " + metrics.values.sorted { $0.key < $1.key }.prefix(20).map { "\(PromptText.oneLine($0.key, limit: 40))=\(PromptText.number($0.value))" }.joined(separator: ", "))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The score as selection sees it: the mean over training seeds ± the SD of one evaluation (n), or the
+    /// one evaluation said to be one; and what it is the mean of.
+    static func scoreText(_ program: Program, metrics: Metrics) -> String {
+        let of = metrics.benchmarks.count > 1 ? "the mean of \(metrics.benchmarks.count) benchmarks' exact accuracy, " : ""
+        if let stats = program.scoreStats, stats.n > 1, let sd = stats.sd {
+            return String(format: "%.4f ± %.4f (%@mean ± SD over n = %d training seeds, %@ split)", stats.mean, sd, of, stats.n, metrics.split)
+        }
+        return String(format: "%.4f (%@one evaluation, n = 1, %@ split)", program.scoreStats?.mean ?? metrics.combinedScore, of, metrics.split)
+    }
+
+    /// What a difference in score means here: the SD of one evaluation pooled over the programs shown
+    /// that were evaluated more than once, and the difference that is not evidence.
+    static func noiseText(_ programs: [Program]) -> String {
+        var seen = Set<String>()
+        let spreads = programs.filter { seen.insert($0.id).inserted }.compactMap { p -> (sd: Double, n: Int)? in
+            guard let stats = p.scoreStats, stats.n > 1, let sd = stats.sd else { return nil }
+            return (sd, stats.n)
+        }
+        guard !spreads.isEmpty else {
+            return "Noise: no program shown has been evaluated more than once yet, so how much one evaluation varies between training seeds is not measured in this run; treat small differences between one-evaluation scores as noise."
+        }
+        let degrees = spreads.reduce(0) { $0 + $1.n - 1 }
+        let pooled = (spreads.reduce(0.0) { $0 + $1.sd * $1.sd * Double($1.n - 1) } / Double(degrees)).squareRoot()
+        return String(format: "Noise: one evaluation's score varies between training seeds with an SD of about %.4f (pooled over the %d program%@ shown that were evaluated more than once); a difference smaller than about %.4f (2 SD) between one-evaluation scores is not evidence, and a mean over n seeds varies by SD/√n.", pooled, spreads.count, spreads.count == 1 ? "" : "s", 2 * pooled)
     }
 
     /// The evaluator's learning-curve line for a benchmark ("curve: step 0 loss 2.3 exact 0.00 → …"),
@@ -236,7 +251,7 @@ public struct PromptBuilder: Sendable {
     private func attemptLine(_ attempt: Attempt) -> String {
         var tag = attempt.outcome.rawValue
         if let change = attempt.scoreChange { tag += String(format: ", %+.4f", change) }
-        return "- [\(tag)] \(PromptText.defused(PromptText.oneLine(attempt.change, limit: 120))) — \(PromptText.defused(PromptText.oneLine(attempt.detail, limit: 200)))"
+        return "- [\(tag)] \(PromptText.defused(PromptText.oneLine(attempt.change, limit: 120))) — \(PromptText.defused(PromptText.oneLine(attempt.detail, limit: AttemptDetail.maxCharacters)))"
     }
 
     private func programText(_ program: Program, parent: Program) -> String {
