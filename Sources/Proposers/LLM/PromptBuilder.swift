@@ -122,7 +122,7 @@ public struct PromptBuilder: Sendable {
         }
         let attempts = Array(context.attempts.prefix(plan.attempts))  // newest first, as the store gives them
         if !attempts.isEmpty {
-            out.append("# Earlier attempts on this lineage (newest first; do not repeat what failed)\n\n" + attempts.map(attemptLine).joined(separator: "\n"))
+            out.append("# Earlier attempts on this lineage (newest first; do not repeat what failed; each score and change is from one evaluation, so read it against the noise above)\n\n" + attempts.map(attemptLine).joined(separator: "\n"))
         }
         let tops = plan.topPrograms(context)
         if !tops.isEmpty {
