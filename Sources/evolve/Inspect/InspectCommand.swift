@@ -7,7 +7,7 @@ struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "Look into a run: the MAP-Elites grids, the best program, one program, a lineage.",
-        subcommands: [Population.self, Best.self, ProgramDetail.self, Lineage.self])
+        subcommands: [Population.self, Best.self, ProgramDetail.self, Lineage.self, InspectPromptCommand.self])
 
     /// Opens a run's store with the configuration it was created with.
     static func open(_ reference: String?) throws -> (RunDirectory, ProgramStore) {
