@@ -12,14 +12,14 @@ import Foundation
 ///
 /// The artifacts quote the candidate's own output, so the line is data: the prompt defuses it and
 /// shows it as the attempt's detail, never as instructions.
-public enum AttemptDetail {
+package enum AttemptDetail {
     /// The longest detail kept: about three compiler errors.
-    public static let maxCharacters = 400
+    package static let maxCharacters = 400
     /// Compiler errors and refusals quoted.
     static let maxErrors = 3
 
     /// The detail of a failed evaluation from its artifacts.
-    public static func failure(_ artifacts: [String: String]) -> String {
+    package static func failure(_ artifacts: [String: String]) -> String {
         guard let (key, text) = mostTelling(artifacts) else { return "no details" }
         let lines = text.split(whereSeparator: \.isNewline).map { unquoted(String($0)) }
         let headline = lines.first { !$0.isEmpty } ?? ""

@@ -5,11 +5,11 @@
 /// let labels = Crossover.compatibleBlocks(first.files, second.files)   // ["kernel.swift: recursion", …]
 /// let child = try Crossover.recombine(first: first.files, second: second.files, fromSecond: ["kernel.swift: recursion"])
 /// ```
-public enum Crossover {
+package enum Crossover {
     /// A child of `first` whose blocks named in `fromSecond` (labels, `kernel.swift: hyperparameters`)
     /// come from `second`. Both parents' files must agree outside their blocks (a TRM kernel and an HRM
     /// kernel do not), so the recombined program still fits together.
-    public static func recombine(first: [String: String], second: [String: String], fromSecond: Set<String>) throws(PatchError) -> [String: String] {
+    package static func recombine(first: [String: String], second: [String: String], fromSecond: Set<String>) throws(PatchError) -> [String: String] {
         let compatible = Set(compatibleBlocks(first, second))
         var child = first
         for label in fromSecond.sorted() {
@@ -24,7 +24,7 @@ public enum Crossover {
 
     /// Labels of the blocks two programs can exchange: same file, same block, and the file's text
     /// outside its blocks identical in both.
-    public static func compatibleBlocks(_ first: [String: String], _ second: [String: String]) -> [String] {
+    package static func compatibleBlocks(_ first: [String: String], _ second: [String: String]) -> [String] {
         var labels: [String] = []
         for path in first.keys.sorted() {
             guard let a = first[path], let b = second[path],
