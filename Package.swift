@@ -48,7 +48,7 @@ let package = Package(
         .executableTarget(
             name: "evolve",
             dependencies: [
-                "EvolveCore", "Evaluators", "EmbeddedSources", "LLMClient", "Proposers", "Sandbox",
+                "EvolveCore", "EvolveSupport", "Evaluators", "EmbeddedSources", "LLMClient", "Proposers", "Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

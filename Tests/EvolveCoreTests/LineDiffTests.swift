@@ -1,5 +1,6 @@
 import Foundation
-@testable import EvolveCore
+import EvolveCore
+import EvolveSupport
 import Testing
 
 @Suite struct LineDiffTests {

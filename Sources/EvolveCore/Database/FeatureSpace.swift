@@ -1,3 +1,4 @@
+import EvolveSupport
 import Foundation
 
 /// One axis of the MAP-Elites grid, with a declared range: values outside it go to the edge bins, so a

@@ -1,3 +1,4 @@
+import EvolveSupport
 import Foundation
 
 /// Limits a child must meet before it is evaluated.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EvolveCore
+import EvolveSupport
 import Foundation
 
 /// `evolve inspect …`: read a run's database (while it runs, too) and print what it holds.

@@ -1,6 +1,7 @@
 /// The line diff of two texts: one longest-common-subsequence alignment, shared by the patch (which
 /// lines an edit really changes), the `edit_distance` descriptor and `evolve inspect`'s diff, so the
-/// three never disagree about what changed between two programs.
+/// three never disagree about what changed between two programs. It lives in EvolveSupport so the
+/// search policy, the store and the CLI can all reach it.
 ///
 /// ```swift
 /// let diff = LineDiff(["a", "b", "c"], ["a", "x", "c"])
@@ -25,6 +26,11 @@ package struct LineDiff: Sendable, Equatable {
     package struct Hunk: Sendable, Equatable {
         package var original: Range<Int>
         package var inserted: Range<Int>
+
+        package init(original: Range<Int>, inserted: Range<Int>) {
+            self.original = original
+            self.inserted = inserted
+        }
     }
 
     /// Table cells (differing middle lines of one times the other) aligned exactly; 16 MiB of `Int32`.
