@@ -51,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "evolve",
             dependencies: [
-                "EvolveConfig", "EvolveCore", "Evaluators", "EmbeddedSources", "LLMClient", "Proposers", "Sandbox",
+                "EvolveConfig", "EvolveCore", "EvolveSupport", "Evaluators", "EmbeddedSources", "LLMClient", "Proposers", "Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -63,14 +63,14 @@ let package = Package(
         .testTarget(name: "LLMClientTests", dependencies: ["LLMClient", "TestSupport"]),
         // Against a real llama.cpp server (scripts/test-real-llm.sh); skipped unless EVOLVE_REAL_LLM is set.
         .testTarget(name: "LLMClientRealServerTests", dependencies: ["LLMClient", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "EvolveCoreTests", dependencies: ["EvolveCore", "EvolveSupport"]),
+        .testTarget(name: "EvolveCoreTests", dependencies: ["EvolveCore", "EvolveSupport", "TestSupport"]),
         .testTarget(name: "EvolveConfigTests", dependencies: ["EvolveConfig"]),
         .testTarget(name: "EvaluatorsTests", dependencies: ["EvolveConfig", "Evaluators", "EvolveSupport", "TestSupport"]),
         // Evaluators and Sandbox: the offline mutator's children are compiled against TRMKit to measure validity.
         .testTarget(name: "ProposersTests", dependencies: ["EvolveConfig", "Proposers", "EvolveCore", "EvolveSupport", "LLMClient", "Evaluators", "Sandbox", "TestSupport"]),
         .testTarget(
             name: "evolveTests",
-            dependencies: ["evolve", "EvolveConfig", "EvolveCore", "Evaluators", "EmbeddedSources", "Sandbox", "TestSupport", .product(name: "Yams", package: "Yams")]),
+            dependencies: ["evolve", "EvolveConfig", "EvolveCore", "Evaluators", "EmbeddedSources", "Proposers", "Sandbox", "TestSupport", .product(name: "Yams", package: "Yams")]),
     ]
 )
 

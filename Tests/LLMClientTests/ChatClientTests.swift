@@ -224,17 +224,6 @@ final class LogSink: @unchecked Sendable {
         #expect(expected.description.contains("NOT_SET_ANYWHERE") && expected.description.contains("EVOLVE_LLM_API_KEY_ENV=\"\""))
     }
 
-    @Test func ensemblePicksAreSeededAndFollowTheWeights() {
-        var a = Ensemble(weights: ["big": 1, "small": 3], seed: 5)
-        var b = Ensemble(weights: ["big": 1, "small": 3], seed: 5)
-        let picks = (0..<4000).map { _ in a.pick() }
-        #expect(picks == (0..<4000).map { _ in b.pick() })
-        let share = Double(picks.filter { $0 == "small" }.count) / 4000
-        #expect(abs(share - 0.75) < 0.03)
-        a.reward("big", factor: 3)
-        #expect(a.weights["big"] == 3)
-    }
-
     @Test func endpointFromEnvironmentNeverHoldsTheKey() throws {
         let e = try #require(try Endpoint.fromEnvironment(["EVOLVE_LLM_BASE_URL": "https://api.openai.com/v1", "EVOLVE_LLM_MODEL": "q", "OPENAI_API_KEY": Self.key]))
         #expect(e.apiKeyEnv == "OPENAI_API_KEY" && e.model == "q")

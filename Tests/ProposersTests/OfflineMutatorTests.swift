@@ -59,7 +59,7 @@ enum Seeds {
                 #expect(part == "\(name) \(before[name]!) → \(after[name]!)")
             }
             // Text outside the blocks is untouched: every block is still exchangeable with the parent's.
-            #expect(Patch.compatibleBlocks(files, child.files).count == (try EvolveBlocks.parse(files)).count)
+            #expect(Crossover.compatibleBlocks(files, child.files).count == (try EvolveBlocks.parse(files)).count)
         }
     }
 

@@ -1,5 +1,6 @@
 import EvolveCore
 import Foundation
+import Proposers
 import Testing
 import TestSupport
 @testable import evolve

@@ -1,5 +1,6 @@
 import EvolveConfig
 import EvolveCore
+import Proposers
 import Foundation
 import Testing
 @testable import evolve

@@ -1,6 +1,7 @@
 import Evaluators
 import EvolveCore
 import Foundation
+import Proposers
 import Testing
 import Yams
 @testable import evolve

@@ -1,3 +1,4 @@
+import EvolveSupport
 import Foundation
 
 /// One axis of the MAP-Elites grid, with a declared range: values outside it go to the edge bins, so a
@@ -69,22 +70,10 @@ public enum Descriptors {
         return values
     }
 
-    /// Lines inserted plus lines deleted between two versions of a program (all files), via LCS.
+    /// Lines inserted plus lines deleted between two versions of a program (all files), by `LineDiff`.
     public static func lineEditDistance(_ a: [String: String], _ b: [String: String]) -> Int {
         Set(a.keys).union(b.keys).reduce(0) { total, path in
-            let x = a[path].map { $0.split(separator: "\n", omittingEmptySubsequences: false) } ?? []
-            let y = b[path].map { $0.split(separator: "\n", omittingEmptySubsequences: false) } ?? []
-            if x == y { return total }
-            var row = [Int](repeating: 0, count: y.count + 1)
-            for i in 1...max(x.count, 1) where i <= x.count {
-                var diagonal = 0
-                for j in 1...max(y.count, 1) where j <= y.count {
-                    let saved = row[j]
-                    row[j] = x[i - 1] == y[j - 1] ? diagonal + 1 : max(row[j], row[j - 1])
-                    diagonal = saved
-                }
-            }
-            return total + x.count + y.count - 2 * row[y.count]
+            a[path] == b[path] ? total : total + LineDiff(LineDiff.lines(a[path]), LineDiff.lines(b[path])).distance
         }
     }
 }

@@ -630,7 +630,7 @@ public actor EvolutionLoop {
         if let parentID = program.parents.first, let proposal {
             let detail = switch report.outcome {
             case .evaluated: String(format: "score %.4f", score ?? 0)
-            case .buildFailed, .rejected: Self.firstLine(of: report.artifacts)
+            case .buildFailed, .rejected: AttemptDetail.failure(report.artifacts)
             }
             let outcome: Attempt.Outcome = switch report.outcome {
             case .evaluated: .evaluated

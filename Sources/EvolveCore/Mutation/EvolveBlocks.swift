@@ -56,7 +56,7 @@ public enum EvolveBlocks {
         try parse(file: file, lines: SourceLines(text).lines)
     }
 
-    static func parse(file: String, lines: [String]) throws(EvolveBlockError) -> [EvolveBlock] {
+    package static func parse(file: String, lines: [String]) throws(EvolveBlockError) -> [EvolveBlock] {
         var blocks: [EvolveBlock] = []
         var open: (name: String, line: Int)?
         var unnamed = 0
@@ -93,11 +93,45 @@ public enum EvolveBlocks {
 
     /// Whether a line mentions a marker token at all (a proper marker or not): such lines may not be
     /// added or changed by an edit.
-    static func mentionsMarker(_ line: String) -> Bool {
+    package static func mentionsMarker(_ line: String) -> Bool {
         line.contains(startToken) || line.contains(endToken)
     }
 
-    enum Marker: Equatable {
+    /// The file with each block's body replaced by its name: what must never change.
+    package static func skeleton(_ lines: [String], _ blocks: [EvolveBlock]) -> [String] {
+        var result: [String] = []
+        var next = 0
+        for block in blocks {
+            result += lines[next..<block.startLine]
+            result.append("\u{0}\(block.name)")
+            next = block.endLine - 1
+        }
+        return result + lines[next...]
+    }
+
+    /// `kernel.swift: hyperparameters` as its file and block name.
+    package static func splitLabel(_ label: String) -> (file: String, name: String) {
+        guard let range = label.range(of: ": ") else { return (label, "") }
+        return (String(label[..<range.lowerBound]), String(label[range.upperBound...]))
+    }
+
+    /// The body of block `name` in `file`, or nil when the program lacks it.
+    package static func blockBody(_ files: [String: String], file: String, name: String) -> String? {
+        guard let text = files[file] else { return nil }
+        return (try? EvolveBlocks.parse(file: file, text: text))?.first { $0.name == name }?.body
+    }
+
+    /// `text` with block `name`'s body replaced (line endings follow `text`).
+    package static func replacingBody(of name: String, in text: String, with body: String) -> String {
+        var source = SourceLines(text)
+        guard let block = (try? EvolveBlocks.parse(file: "", lines: source.lines))?.first(where: { $0.name == name }) else { return text }
+        var bodyLines = SourceLines(body).lines
+        if bodyLines.last == "" { bodyLines.removeLast() }
+        source.lines.replaceSubrange(block.startLine..<(block.endLine - 1), with: bodyLines)
+        return source.text
+    }
+
+    package enum Marker: Equatable {
         case start(name: String)
         case end
 
@@ -105,7 +139,7 @@ public enum EvolveBlocks {
         private static let trailers = ["-->", "*/", "*)"]
 
         /// Parses a marker line, or nil when the line is anything else.
-        init?(_ line: String) {
+        package init?(_ line: String) {
             var rest = Substring(line.trimmingCharacters(in: .whitespaces))
             guard let leader = Self.leaders.first(where: { rest.hasPrefix($0) }) else { return nil }
             rest = rest.dropFirst(leader.count)
@@ -131,20 +165,20 @@ public enum EvolveBlocks {
 
 /// A file as lines without their terminators, remembering whether it used CRLF, so an edited file is
 /// written back in its own convention.
-struct SourceLines: Equatable {
-    var lines: [String]
-    var crlf: Bool
+package struct SourceLines: Equatable {
+    package var lines: [String]
+    package var crlf: Bool
 
-    init(_ text: String) {
+    package init(_ text: String) {
         crlf = text.contains("\r\n")
         let normalised = crlf ? text.replacingOccurrences(of: "\r\n", with: "\n") : text
         lines = normalised.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     }
 
-    init(lines: [String], crlf: Bool) {
+    package init(lines: [String], crlf: Bool) {
         self.lines = lines
         self.crlf = crlf
     }
 
-    var text: String { lines.joined(separator: crlf ? "\r\n" : "\n") }
+    package var text: String { lines.joined(separator: crlf ? "\r\n" : "\n") }
 }

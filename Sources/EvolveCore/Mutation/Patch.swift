@@ -1,3 +1,4 @@
+import EvolveSupport
 import Foundation
 
 /// Limits a child must meet before it is evaluated.
@@ -58,6 +59,12 @@ public struct PatchError: Error, CustomStringConvertible, Sendable, Equatable {
         /// 1-based position of the edit in the answer, when the problem belongs to one edit.
         public var edit: Int?
         public var message: String
+
+        package init(kind: Kind, edit: Int?, message: String) {
+            self.kind = kind
+            self.edit = edit
+            self.message = message
+        }
     }
 
     public var problems: [Problem]
@@ -65,13 +72,13 @@ public struct PatchError: Error, CustomStringConvertible, Sendable, Equatable {
     public var appliedEdits: [Int]
     public var totalEdits: Int
 
-    init(_ problems: [Problem], applied: [Int] = [], total: Int = 0) {
+    package init(_ problems: [Problem], applied: [Int] = [], total: Int = 0) {
         self.problems = problems
         appliedEdits = applied
         totalEdits = total
     }
 
-    init(_ kind: Kind, _ message: String) {
+    package init(_ kind: Kind, _ message: String) {
         self.init([Problem(kind: kind, edit: nil, message: message)])
     }
 
@@ -100,13 +107,13 @@ public struct PatchError: Error, CustomStringConvertible, Sendable, Equatable {
 /// unchanged (context such as a marker line) are kept from the parent byte for byte; every line it does
 /// change must lie inside one EVOLVE-BLOCK, and no marker may be added, removed or altered.
 public enum Patch {
-    /// Applies `answer` to `files`. Throws a `PatchError` listing every failed edit (the rest are applied
-    /// only if all succeed: a child is all of the answer or nothing).
-    public static func apply(answer: String, to files: [String: String], limits: PatchLimits = PatchLimits()) throws(PatchError) -> PatchResult {
+    /// Applies a parsed answer (`AnswerParser` in the LLM proposer reads the text) to `files`. Throws a
+    /// `PatchError` listing every failed edit (the rest are applied only if all succeed: a child is all of
+    /// the answer or nothing).
+    package static func apply(_ parsed: ParsedAnswer, to files: [String: String], limits: PatchLimits = PatchLimits()) throws(PatchError) -> PatchResult {
         let parentBlocks: [EvolveBlock]
         do { parentBlocks = try EvolveBlocks.parse(files) } catch { throw PatchError(.invalidParent, "the parent's markers are broken: \(error)") }
         let editable = Set(parentBlocks.map(\.file))
-        let parsed = AnswerParser(answer: answer, paths: Set(files.keys).union([ProgramFiles.configFileName])).parse()
         guard !parsed.edits.isEmpty || !parsed.problems.isEmpty else {
             throw PatchError(.noEdits, "the answer holds no SEARCH/REPLACE block (<<<<<<< SEARCH / ======= / >>>>>>> REPLACE) and no whole EVOLVE-BLOCK; answer in the edit format of the instructions")
         }
@@ -144,47 +151,11 @@ public enum Patch {
         }
         try check(child: child, parent: files, limits: limits)
         let changedBlocks = changed.filter { label in
-            let (file, name) = splitLabel(label)
-            return blockBody(child, file: file, name: name) != blockBody(files, file: file, name: name)
+            let (file, name) = EvolveBlocks.splitLabel(label)
+            return EvolveBlocks.blockBody(child, file: file, name: name) != EvolveBlocks.blockBody(files, file: file, name: name)
         }
-        let summary = parsed.summary ?? "changed " + changedBlocks.map { splitLabel($0).name }.joined(separator: ", ")
+        let summary = parsed.summary ?? "changed " + changedBlocks.map { EvolveBlocks.splitLabel($0).name }.joined(separator: ", ")
         return PatchResult(files: child, changedBlocks: changedBlocks, summary: summary, edits: parsed.edits.count)
-    }
-
-    /// The answer's own one-line description of its change (its `Summary:` line, else its first line of
-    /// prose), whether or not its edits apply: a failed attempt is still worth naming in the next prompt.
-    public static func summary(of answer: String) -> String? {
-        AnswerParser(answer: answer, paths: []).parse().summary
-    }
-
-    /// A child of `first` whose blocks named in `fromSecond` (labels, `kernel.swift: hyperparameters`)
-    /// come from `second`. Both parents' files must agree outside their blocks (a TRM kernel and an HRM
-    /// kernel do not), so the recombined program still fits together.
-    public static func recombine(first: [String: String], second: [String: String], fromSecond: Set<String>) throws(PatchError) -> [String: String] {
-        let compatible = Set(compatibleBlocks(first, second))
-        var child = first
-        for label in fromSecond.sorted() {
-            guard compatible.contains(label) else {
-                throw PatchError(.invalidParent, "block '\(label)' cannot come from the second parent: it lacks the block or its file differs outside its EVOLVE-BLOCKs")
-            }
-            let (file, name) = splitLabel(label)
-            child[file] = replacingBody(of: name, in: child[file]!, with: blockBody(second, file: file, name: name)!)
-        }
-        return child
-    }
-
-    /// Labels of the blocks two programs can exchange: same file, same block, and the file's text
-    /// outside its blocks identical in both.
-    public static func compatibleBlocks(_ first: [String: String], _ second: [String: String]) -> [String] {
-        var labels: [String] = []
-        for path in first.keys.sorted() {
-            guard let a = first[path], let b = second[path],
-                  let blocksA = try? EvolveBlocks.parse(file: path, text: a), let blocksB = try? EvolveBlocks.parse(file: path, text: b),
-                  skeleton(SourceLines(a).lines, blocksA) == skeleton(SourceLines(b).lines, blocksB)
-            else { continue }
-            labels += blocksA.map(\.label)
-        }
-        return labels
     }
 
     // MARK: - Applying one edit
@@ -239,7 +210,7 @@ public enum Patch {
             if tier == .indentation { replacement = reindent(replacement, search: searchUsed, matched: original) }
             // Lines the edit repeats unchanged are context: keep the parent's bytes, and judge only the
             // changed stretches (hunks), so one SEARCH may span two blocks and the fixed text between them.
-            let hunks = Self.hunks(original, replacement, same: { tier.normalise($0) == tier.normalise($1) })
+            let hunks = LineDiff(original, replacement, same: { tier.normalise($0) == tier.normalise($1) }).hunks
             var labels: [String] = []
             for hunk in hunks {
                 let changedStart = range.lowerBound + hunk.original.lowerBound
@@ -247,7 +218,7 @@ public enum Patch {
                 if let marker = blocks.flatMap({ [$0.startLine - 1, $0.endLine - 1] }).first(where: { (changedStart..<changedEnd).contains($0) }) {
                     throw problem(.markerChanged, "removes or changes the marker line \(marker + 1) `\(source.lines[marker].trimmingCharacters(in: .whitespaces))`; markers must stay exactly as they are — change only the lines between them")
                 }
-                if hunk.inserted.contains(where: EvolveBlocks.mentionsMarker) {
+                if replacement[hunk.inserted].contains(where: EvolveBlocks.mentionsMarker) {
                     throw problem(.markerChanged, "adds a line with an EVOLVE-BLOCK marker; blocks cannot be added, split or moved — change only the lines between the existing markers")
                 }
                 guard let block = blocks.first(where: { changedStart >= $0.startLine && changedEnd <= $0.endLine - 1 }) else {
@@ -258,61 +229,10 @@ public enum Patch {
                 if !labels.contains(block.label) { labels.append(block.label) }
             }
             for hunk in hunks.reversed() {
-                source.lines.replaceSubrange((range.lowerBound + hunk.original.lowerBound)..<(range.lowerBound + hunk.original.upperBound), with: hunk.inserted)
+                source.lines.replaceSubrange((range.lowerBound + hunk.original.lowerBound)..<(range.lowerBound + hunk.original.upperBound), with: replacement[hunk.inserted])
             }
             return labels
         }
-    }
-
-    /// One changed stretch: lines of the original replaced by `inserted` (either may be empty).
-    struct Hunk: Equatable {
-        var original: Range<Int>
-        var inserted: [String]
-    }
-
-    /// The changed stretches between two line lists, by a longest common subsequence (SEARCH blocks are
-    /// short); above a size bound, one hunk between the common prefix and suffix.
-    static func hunks(_ a: [String], _ b: [String], same: (String, String) -> Bool) -> [Hunk] {
-        var prefix = 0
-        while prefix < min(a.count, b.count), same(a[prefix], b[prefix]) { prefix += 1 }
-        var suffix = 0
-        while suffix < min(a.count, b.count) - prefix, same(a[a.count - 1 - suffix], b[b.count - 1 - suffix]) { suffix += 1 }
-        let x = Array(a[prefix..<(a.count - suffix)])
-        let y = Array(b[prefix..<(b.count - suffix)])
-        if x.isEmpty && y.isEmpty { return [] }
-        guard x.count * y.count <= 1_000_000, !x.isEmpty, !y.isEmpty else {
-            return [Hunk(original: prefix..<(a.count - suffix), inserted: y)]
-        }
-        // lcs[i][j]: common subsequence length of x[i...] and y[j...].
-        var lcs = [[Int]](repeating: [Int](repeating: 0, count: y.count + 1), count: x.count + 1)
-        for i in stride(from: x.count - 1, through: 0, by: -1) {
-            for j in stride(from: y.count - 1, through: 0, by: -1) {
-                lcs[i][j] = same(x[i], y[j]) ? lcs[i + 1][j + 1] + 1 : max(lcs[i + 1][j], lcs[i][j + 1])
-            }
-        }
-        var hunks: [Hunk] = []
-        var i = 0, j = 0
-        var open: (start: Int, inserted: [String])?
-        func close(at end: Int) {
-            if let o = open { hunks.append(Hunk(original: (prefix + o.start)..<(prefix + end), inserted: o.inserted)) }
-            open = nil
-        }
-        while i < x.count || j < y.count {
-            if i < x.count, j < y.count, same(x[i], y[j]) {
-                close(at: i)
-                i += 1
-                j += 1
-            } else if j < y.count, i == x.count || lcs[i][j + 1] >= lcs[i + 1][j] {
-                if open == nil { open = (i, []) }
-                open!.inserted.append(y[j])
-                j += 1
-            } else {
-                if open == nil { open = (i, []) }
-                i += 1
-            }
-        }
-        close(at: i)
-        return hunks
     }
 
     /// How loosely a SEARCH line may equal a file line, tried strictest first.
@@ -356,9 +276,21 @@ public enum Patch {
         }
         let fileLines = Set(lines.map(MatchTier.indentation.normalise))
         if let (index, missing) = search.enumerated().first(where: { !fileLines.contains(MatchTier.indentation.normalise($0.element)) }) {
-            throw problem(.unmatched, "its SEARCH does not match the program: SEARCH line \(index + 1) `\(missing.trimmingCharacters(in: .whitespaces).prefix(80))` appears nowhere in the file; copy the lines to replace exactly from the current program")
+            var message = "its SEARCH does not match the program: SEARCH line \(index + 1) `\(missing.trimmingCharacters(in: .whitespaces).prefix(80))` appears nowhere in the file; copy the lines to replace exactly from the current program"
+            if let nearest = NearestLines.window(for: search, unmatchedAt: index, in: lines) {
+                let span = nearest.range.count == 1 ? "line \(nearest.range.lowerBound)" : "lines \(nearest.range.lowerBound)–\(nearest.range.upperBound)"
+                message += ", comments included. The nearest real \(span) of the file:\n" + fenced(nearest.lines)
+            }
+            throw problem(.unmatched, message)
         }
         throw problem(.unmatched, "its SEARCH does not match the program: each of its lines exists, but not together in this order; copy one contiguous run of lines exactly from the current program")
+    }
+
+    /// Lines quoted back to the model, in a fence longer than any backtick run inside them.
+    private static func fenced(_ lines: [String]) -> String {
+        var fence = "```"
+        while lines.contains(where: { $0.contains(fence) }) { fence += "`" }
+        return ([fence] + lines + [fence]).joined(separator: "\n")
     }
 
     private static func isBlank(_ line: String) -> Bool { line.allSatisfy { $0 == " " || $0 == "\t" || $0 == "\r" } }
@@ -393,7 +325,7 @@ public enum Patch {
             let lines = SourceLines(text).lines
             let parentLines = SourceLines(parent[path]!).lines
             if let blocks = try? EvolveBlocks.parse(file: path, lines: lines), let parentBlocks = try? EvolveBlocks.parse(file: path, lines: parentLines),
-               skeleton(lines, blocks) == skeleton(parentLines, parentBlocks) {
+               EvolveBlocks.skeleton(lines, blocks) == EvolveBlocks.skeleton(parentLines, parentBlocks) {
             } else {
                 problems.append(.init(kind: .markerChanged, edit: nil, message: "\(path): the text outside its EVOLVE-BLOCKs or a marker changed; change only the lines between the markers"))
             }
@@ -405,38 +337,6 @@ public enum Patch {
         if child == parent {
             throw PatchError(.unchanged, "the edits leave the program exactly as it was (each REPLACE equals its SEARCH); change something inside an EVOLVE-BLOCK")
         }
-    }
-
-    /// The file with each block's body replaced by its name: what must never change.
-    static func skeleton(_ lines: [String], _ blocks: [EvolveBlock]) -> [String] {
-        var result: [String] = []
-        var next = 0
-        for block in blocks {
-            result += lines[next..<block.startLine]
-            result.append("\u{0}\(block.name)")
-            next = block.endLine - 1
-        }
-        return result + lines[next...]
-    }
-
-    static func splitLabel(_ label: String) -> (file: String, name: String) {
-        guard let range = label.range(of: ": ") else { return (label, "") }
-        return (String(label[..<range.lowerBound]), String(label[range.upperBound...]))
-    }
-
-    static func blockBody(_ files: [String: String], file: String, name: String) -> String? {
-        guard let text = files[file] else { return nil }
-        return (try? EvolveBlocks.parse(file: file, text: text))?.first { $0.name == name }?.body
-    }
-
-    /// `text` with block `name`'s body replaced (line endings follow `text`).
-    static func replacingBody(of name: String, in text: String, with body: String) -> String {
-        var source = SourceLines(text)
-        guard let block = (try? EvolveBlocks.parse(file: "", lines: source.lines))?.first(where: { $0.name == name }) else { return text }
-        var bodyLines = SourceLines(body).lines
-        if bodyLines.last == "" { bodyLines.removeLast() }
-        source.lines.replaceSubrange(block.startLine..<(block.endLine - 1), with: bodyLines)
-        return source.text
     }
 }
 

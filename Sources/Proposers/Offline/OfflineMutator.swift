@@ -216,7 +216,7 @@ public struct OfflineMutator: Proposer {
         let sitesA = LiteralScanner.sites(in: first)
         let sitesB = LiteralScanner.sites(in: second)
         var parsed: [String: (a: [EvolveBlock], b: [EvolveBlock])] = [:]
-        for label in Patch.compatibleBlocks(first, second) {
+        for label in Crossover.compatibleBlocks(first, second) {
             let (file, name) = Self.splitLabel(label)
             guard let a = first[file], let b = second[file] else { continue }
             if parsed[file] == nil {
@@ -257,7 +257,7 @@ public struct OfflineMutator: Proposer {
         }
         for (path, edits) in literalEdits { files[path] = Self.replacing(edits, in: files[path]!) }
         if !blocks.isEmpty {
-            guard let recombined = try? Patch.recombine(first: files, second: second, fromSecond: blocks) else { return nil }
+            guard let recombined = try? Crossover.recombine(first: files, second: second, fromSecond: blocks) else { return nil }
             files = recombined
         }
         return (files, summary.joined(separator: ", "))

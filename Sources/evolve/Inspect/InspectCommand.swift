@@ -1,5 +1,6 @@
 import ArgumentParser
 import EvolveCore
+import EvolveSupport
 import Foundation
 
 /// `evolve inspect …`: read a run's database (while it runs, too) and print what it holds.
@@ -7,7 +8,7 @@ struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "Look into a run: the MAP-Elites grids, the best program, one program, a lineage.",
-        subcommands: [Population.self, Best.self, ProgramDetail.self, Lineage.self])
+        subcommands: [Population.self, Best.self, ProgramDetail.self, Lineage.self, InspectPromptCommand.self])
 
     struct Population: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Each island's MAP-Elites grid: cells by the two descriptors, each cell's elite score; coverage and QD-score.")
@@ -229,24 +230,18 @@ struct InspectCommand: ParsableCommand {
         return matches[0]
     }
 
-    /// A line diff (LCS) of two programs' files, unified-style without context limits.
+    /// A line diff (`LineDiff`) of two programs' files, unified-style without context limits.
     static func diff(_ a: [String: String], _ b: [String: String]) -> String {
         var out: [String] = []
         for path in Set(a.keys).union(b.keys).sorted() where a[path] != b[path] {
-            let x = (a[path] ?? "").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            let y = (b[path] ?? "").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let x = LineDiff.lines(a[path] ?? ""), y = LineDiff.lines(b[path] ?? "")
             out.append("--- a/\(path)\n+++ b/\(path)")
-            var table = Array(repeating: Array(repeating: 0, count: y.count + 1), count: x.count + 1)
-            for i in stride(from: x.count - 1, through: 0, by: -1) {
-                for j in stride(from: y.count - 1, through: 0, by: -1) {
-                    table[i][j] = x[i] == y[j] ? table[i + 1][j + 1] + 1 : max(table[i + 1][j], table[i][j + 1])
+            for operation in LineDiff(x, y).operations {
+                switch operation {
+                case .same: continue
+                case .delete(let i): out.append("-" + x[i])
+                case .insert(let j): out.append("+" + y[j])
                 }
-            }
-            var i = 0, j = 0
-            while i < x.count || j < y.count {
-                if i < x.count, j < y.count, x[i] == y[j] { i += 1; j += 1 }
-                else if i < x.count, j == y.count || table[i + 1][j] >= table[i][j + 1] { out.append("-" + x[i]); i += 1 }
-                else { out.append("+" + y[j]); j += 1 }
             }
         }
         return out.isEmpty ? "(no changes)" : out.joined(separator: "\n")

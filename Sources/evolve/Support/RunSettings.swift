@@ -1,6 +1,7 @@
 import EvolveConfig
 import EvolveCore
 import Foundation
+import Proposers
 
 /// The run's settings as the engine's types: the file's one model (`EvolveFile`, read and checked by
 /// EvolveConfig) poured into `RunConfig`, `DatabaseConfig`, the prompt, the patch limits and the LLM

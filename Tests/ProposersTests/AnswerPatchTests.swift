@@ -1,45 +1,8 @@
 import EvolveCore
 import Foundation
+import Proposers
 import Testing
-
-/// A two-file program with three blocks, fixed text between them, a line repeated inside a block and
-/// trailing spaces on one line.
-enum PatchFixture {
-    static let kernel = """
-        import Lib
-
-        // EVOLVE-BLOCK-START hyperparameters
-        enum Hyper {
-            static let hidden = 64
-            static let layers = 2\("   ")
-        }
-        // EVOLVE-BLOCK-END
-
-        func fixed() -> Int { 1 }
-
-        // EVOLVE-BLOCK-START step
-        func step(_ x: Int) -> Int {
-            var y = x
-            y += 1
-            y += 1
-            return y + Hyper.hidden
-        }
-        // EVOLVE-BLOCK-END
-
-        """
-    static let helper = """
-        // EVOLVE-BLOCK-START helper
-        let scale = 2
-        // EVOLVE-BLOCK-END
-        let fixedHelper = 3
-
-        """
-    static let files = ["kernel.swift": kernel, "helper.swift": helper, "BRIEF.md": "Make it better.\n"]
-
-    static func edit(_ file: String?, _ search: String, _ replace: String) -> String {
-        (file.map { "\($0)\n" } ?? "") + "<<<<<<< SEARCH\n\(search)\n=======\n\(replace)\n>>>>>>> REPLACE\n"
-    }
-}
+import TestSupport
 
 /// One row of the patch table: an answer, and either the child it must make (each `(file, from, to)`
 /// replaced once in the parent) or the kind of failure it must report.
@@ -204,75 +167,5 @@ struct PatchCase: Sendable, CustomTestStringConvertible {
         #expect(result.changedBlocks == ["kernel.swift: hyperparameters"])
         let plain = try Patch.apply(answer: PatchFixture.edit("helper.swift", "let scale = 2", "let scale = 3"), to: PatchFixture.files)
         #expect(plain.summary == "changed helper")
-    }
-
-    @Test func crossoverTakesNamedBlocksFromTheSecondParent() throws {
-        var second = PatchFixture.files
-        second["kernel.swift"] = PatchFixture.kernel.replacingOccurrences(of: "hidden = 64", with: "hidden = 256")
-            .replacingOccurrences(of: "    return y + Hyper.hidden", with: "    return y")
-        let child = try Patch.recombine(first: PatchFixture.files, second: second, fromSecond: ["kernel.swift: hyperparameters"])
-        #expect(child["kernel.swift"]!.contains("hidden = 256"))
-        #expect(child["kernel.swift"]!.contains("return y + Hyper.hidden"))
-        #expect(child["helper.swift"] == PatchFixture.helper)
-        #expect(Patch.compatibleBlocks(PatchFixture.files, second) == ["helper.swift: helper", "kernel.swift: hyperparameters", "kernel.swift: step"])
-    }
-
-    @Test func crossoverRefusesParentsThatDifferOutsideTheirBlocks() throws {
-        var other = PatchFixture.files
-        other["kernel.swift"] = PatchFixture.kernel.replacingOccurrences(of: "func fixed() -> Int { 1 }", with: "func fixed() -> Int { 7 }")
-        #expect(Patch.compatibleBlocks(PatchFixture.files, other) == ["helper.swift: helper"])
-        #expect(throws: PatchError.self) {
-            try Patch.recombine(first: PatchFixture.files, second: other, fromSecond: ["kernel.swift: step"])
-        }
-    }
-}
-
-@Suite struct EvolveBlocksTests {
-    @Test func blocksHaveNamesLinesAndBodies() throws {
-        let blocks = try EvolveBlocks.parse(PatchFixture.files)
-        #expect(blocks.map(\.label) == ["helper.swift: helper", "kernel.swift: hyperparameters", "kernel.swift: step"])
-        let step = blocks[2]
-        #expect(step.startLine == 12 && step.endLine == 19)
-        #expect(step.body.hasPrefix("func step(_ x: Int) -> Int {\n") && step.body.hasSuffix("}\n"))
-    }
-
-    @Test func theSeedKernelsParse() throws {
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        for seed in ["trm", "hrm"] {
-            let files = try ProgramFiles.read(directory: repo.appendingPathComponent("Programs/\(seed)"))
-            let blocks = try EvolveBlocks.parse(files)
-            #expect(blocks.count >= 3, "\(seed)")
-            #expect(blocks.contains { $0.name == "hyperparameters" })
-        }
-    }
-
-    @Test(arguments: [
-        ("// EVOLVE-BLOCK-START a\nx\n", "has no EVOLVE-BLOCK-END"),
-        ("x\n// EVOLVE-BLOCK-END\n", "without an EVOLVE-BLOCK-START"),
-        ("// EVOLVE-BLOCK-START a\n// EVOLVE-BLOCK-START b\n// EVOLVE-BLOCK-END\n", "do not nest"),
-        ("// EVOLVE-BLOCK-START a\n// EVOLVE-BLOCK-END\n// EVOLVE-BLOCK-START a\n// EVOLVE-BLOCK-END\n", "a second block named 'a'"),
-    ])
-    func brokenMarkersAreNamedWithTheirLine(_ text: String, _ phrase: String) {
-        #expect {
-            try EvolveBlocks.parse(file: "k.swift", text: text)
-        } throws: { error in
-            "\(error)".contains(phrase) && "\(error)".hasPrefix("k.swift:")
-        }
-    }
-
-    @Test func aProgramWithoutMarkersIsRefusedWithAnExample() {
-        #expect {
-            try EvolveBlocks.parse(["a.swift": "let a = 1\n", "b.py": "# EVOLVE-BLOCK-STARTED\n"])
-        } throws: { error in
-            "\(error)".contains("looked at 2 files") && "\(error)".contains("Programs/trm/kernel.swift")
-        }
-    }
-
-    @Test func markersInOtherCommentSyntaxes() throws {
-        let python = "# EVOLVE-BLOCK-START model\nx = 1\n# EVOLVE-BLOCK-END\n"
-        let css = "/* EVOLVE-BLOCK-START style */\na {}\n/* EVOLVE-BLOCK-END */\n"
-        #expect(try EvolveBlocks.parse(file: "m.py", text: python).map(\.name) == ["model"])
-        #expect(try EvolveBlocks.parse(file: "s.css", text: css).map(\.name) == ["style"])
-        #expect(try EvolveBlocks.parse(file: "d.swift", text: "// mentions EVOLVE-BLOCK-START in prose\n").isEmpty)
     }
 }

@@ -1,4 +1,6 @@
 import EvolveCore
+import Proposers
+import TestSupport
 import Foundation
 import Testing
 
@@ -143,7 +145,9 @@ enum PromptFixture {
         configuration.tokenBudget = 100_000
         let roomy = PromptBuilder(configuration: configuration).build(context, mode: .diff)
         #expect(roomy.cuts.isEmpty)
-        configuration.tokenBudget = 6_500
+        // Budgets relative to the system message (the brief and the answer format), so the brief can change.
+        let system = (roomy.system.count + 3) / 4
+        configuration.tokenBudget = system + 4_450
         #expect(roomy.estimatedTokens > configuration.tokenBudget, "the fixture must need cutting (\(roomy.estimatedTokens))")
         let cut = PromptBuilder(configuration: configuration).build(context, mode: .diff)
         #expect(cut.estimatedTokens <= configuration.tokenBudget + 60)
@@ -160,7 +164,7 @@ enum PromptFixture {
         #expect(roomy.user.count > cut.user.count)
 
         // A tighter budget cuts further down the list: all inspirations, long artifacts, then best programs.
-        configuration.tokenBudget = 5_500
+        configuration.tokenBudget = system + 3_450
         let tight = PromptBuilder(configuration: configuration).build(context, mode: .diff)
         #expect(tight.cuts.contains("4 of 4 inspirations"))
         #expect(tight.cuts.contains { $0.hasPrefix("the evaluation output beyond its first line") }, "\(tight.cuts)")

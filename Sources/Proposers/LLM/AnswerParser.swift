@@ -1,19 +1,5 @@
+import EvolveCore
 import Foundation
-
-/// One edit read from a model's answer, before it is placed in a file.
-struct ParsedEdit: Sendable, Equatable {
-    enum Kind: Sendable, Equatable {
-        case replace(search: [String], replace: [String])
-        /// A whole block between its markers (a rewrite): the new body lines.
-        case block(name: String, body: [String])
-    }
-
-    /// 1-based position in the answer.
-    var index: Int
-    /// The path named on the line before the edit, if any.
-    var file: String?
-    var kind: Kind
-}
 
 /// Reads SEARCH/REPLACE blocks, or whole EVOLVE-BLOCKs when there are none, from a model's answer.
 /// Tolerates markdown fences around and inside sections, CRLF, 5–9 marker characters and decorated file
@@ -23,14 +9,10 @@ struct AnswerParser {
     /// The program's paths (and `evolve.yaml`), to recognise file headers.
     let paths: Set<String>
 
-    struct Output {
-        var edits: [ParsedEdit] = []
-        var problems: [PatchError.Problem] = []
-        var summary: String?
-    }
+    typealias Output = ParsedAnswer
 
     func parse() -> Output {
-        let lines = SourceLines(answer).lines
+        let lines = SourceLines(Self.withoutReasoning(answer)).lines
         var output = Output()
         let firstEdit: Int
         if let first = lines.firstIndex(where: Self.isSearch) {
@@ -97,6 +79,35 @@ struct AnswerParser {
             output.edits.append(ParsedEdit(index: index, file: header, kind: .block(name: name.isEmpty ? "#1" : name, body: Self.unfenced(Array(lines[(i + 1)..<j])))))
             i = j + 1
         }
+    }
+
+    // MARK: - Reasoning
+
+    /// Tags of the reasoning that models served without a reasoning parser leave in the answer's text.
+    static let reasoningTags = ["think", "thinking", "reasoning"]
+
+    /// The answer without its reasoning: every `<think>…</think>` block (or `<thinking>`, `<reasoning>`)
+    /// removed; everything before a closing tag that has no opening one removed (a chat template that
+    /// opens the block in the prompt); and an opening tag that is never closed removed with everything
+    /// after it (an answer cut off while reasoning). Drafts of edits inside the reasoning are never
+    /// applied: only what the model sent after it counts.
+    static func withoutReasoning(_ answer: String) -> String {
+        var text = answer
+        for tag in reasoningTags {
+            let open = "<\(tag)>", close = "</\(tag)>"
+            if let lone = text.range(of: close, options: .caseInsensitive),
+               text.range(of: open, options: .caseInsensitive, range: text.startIndex..<lone.lowerBound) == nil {
+                text.removeSubrange(text.startIndex..<lone.upperBound)
+            }
+            while let start = text.range(of: open, options: .caseInsensitive) {
+                if let end = text.range(of: close, options: .caseInsensitive, range: start.upperBound..<text.endIndex) {
+                    text.removeSubrange(start.lowerBound..<end.upperBound)
+                } else {
+                    text.removeSubrange(start.lowerBound..<text.endIndex)
+                }
+            }
+        }
+        return text
     }
 
     // MARK: - Lines
@@ -188,5 +199,19 @@ struct AnswerParser {
     static func oneLine(_ text: String, limit: Int = 120) -> String {
         let flat = text.split(whereSeparator: \.isNewline).joined(separator: " ").trimmingCharacters(in: .whitespaces)
         return flat.count > limit ? String(flat.prefix(limit - 1)) + "…" : flat
+    }
+}
+
+extension Patch {
+    /// Applies a model's answer (its text, in the format the prompt asks for) to `files`: the answer is
+    /// read by `AnswerParser`, then applied by `Patch` under the EVOLVE-BLOCK rules.
+    public static func apply(answer: String, to files: [String: String], limits: PatchLimits = PatchLimits()) throws(PatchError) -> PatchResult {
+        try apply(AnswerParser(answer: answer, paths: Set(files.keys).union([ProgramFiles.configFileName])).parse(), to: files, limits: limits)
+    }
+
+    /// The answer's own one-line description of its change (its `Summary:` line, else its first line of
+    /// prose), whether or not its edits apply: a failed attempt is still worth naming in the next prompt.
+    public static func summary(of answer: String) -> String? {
+        AnswerParser(answer: answer, paths: []).parse().summary
     }
 }
