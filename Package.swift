@@ -32,9 +32,12 @@ let package = Package(
         .target(name: "EmbeddedSources"),
         .target(name: "Sandbox", dependencies: ["CShims", .product(name: "Logging", package: "swift-log")]),
         .target(name: "LLMClient", dependencies: ["CCurl", "CShims", "EvolveSupport", .product(name: "Logging", package: "swift-log")]),
+        // The search policy (sampling, placement, racing, archive, migration, eviction) as value types. It
+        // depends on no SQLite, git or sandbox on purpose: the build keeps storage out of the policy.
+        .target(name: "Population", dependencies: ["EvolveSupport"]),
         .target(
             name: "EvolveCore",
-            dependencies: ["CSQLite", "CGit2", "EvolveSupport"]),
+            dependencies: ["CSQLite", "CGit2", "EvolveSupport", "Population"]),
         .target(
             name: "Evaluators",
             dependencies: ["EvolveCore", "EvolveSupport", "EmbeddedSources", "Sandbox", .product(name: "Yams", package: "Yams")]),
@@ -60,6 +63,7 @@ let package = Package(
         .testTarget(name: "LLMClientTests", dependencies: ["LLMClient", "TestSupport"]),
         // Against a real llama.cpp server (scripts/test-real-llm.sh); skipped unless EVOLVE_REAL_LLM is set.
         .testTarget(name: "LLMClientRealServerTests", dependencies: ["LLMClient", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "PopulationTests", dependencies: ["Population"]),
         .testTarget(name: "EvolveCoreTests", dependencies: ["EvolveCore", "EvolveSupport"]),
         .testTarget(name: "EvaluatorsTests", dependencies: ["Evaluators", "EvolveSupport", "TestSupport"]),
         // Evaluators and Sandbox: the offline mutator's children are compiled against TRMKit to measure validity.

@@ -44,12 +44,14 @@ public struct IntegrityFlag: Sendable, Equatable {
 /// and the loop's state (iteration, RNG, spend, the proposer's snapshot) — one SQLite file, so one
 /// transaction covers a result and everything it changes.
 extension ProgramStore {
+    var connection: SQLiteConnection { db }
+
     func insertEvaluation(_ record: EvaluationRecord, programID: String) throws {
         let report = record.report
         try connection.run(
             "INSERT INTO evaluations (program_id, split, training_seed, outcome, metrics, artifacts, build_seconds, total_seconds, created, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [.text(programID), .text(record.split.rawValue), .integer(Int64(bitPattern: record.trainingSeed)), .text(report.outcome.rawValue),
-             try json(report.metrics), try json(report.artifacts), .real(report.buildSeconds), .real(report.totalSeconds),
+             try ProgramRow.json(report.metrics), try ProgramRow.json(report.artifacts), .real(report.buildSeconds), .real(report.totalSeconds),
              .real(Date().timeIntervalSince1970), .text(record.kind.rawValue)])
     }
 
@@ -113,7 +115,7 @@ extension ProgramStore {
 
     /// Stores the best's re-scoring with fresh seeds (mean ± SE on validation and test, drift, gap, flags).
     public func setAssessment(_ id: String, _ assessment: BestAssessment) throws {
-        try connection.run("UPDATE programs SET assessment = ? WHERE id = ?", [try json(assessment), .text(id)])
+        try connection.run("UPDATE programs SET assessment = ? WHERE id = ?", [try ProgramRow.json(assessment), .text(id)])
     }
 
     public func assessment(of id: String) throws -> BestAssessment? {
@@ -189,7 +191,7 @@ extension ProgramStore {
         try connection.run(
             "INSERT INTO attempts (iteration, parent_id, program_id, outcome, change, detail, score_change, proposal, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [.integer(Int64(iteration)), .text(parentID), attempt.programID.map { .text($0) } ?? .null, .text(attempt.outcome.rawValue),
-             .text(attempt.change), .text(attempt.detail), attempt.scoreChange.map { .real($0) } ?? .null, try json(proposal),
+             .text(attempt.change), .text(attempt.detail), attempt.scoreChange.map { .real($0) } ?? .null, try ProgramRow.json(proposal),
              .real(Date().timeIntervalSince1970)])
     }
 
@@ -222,14 +224,14 @@ extension ProgramStore {
 
     /// Programs with no commit yet (a crash between the database write and the commit), oldest first.
     public func programsWithoutCommit() throws -> [Program] {
-        try connection.query(
-            "SELECT \(Self.columns) FROM programs WHERE commit_id IS NULL AND migrated_from IS NULL AND status IN ('evaluated', 'failed', 'rejected') ORDER BY rowid"
-        ).map(decodeRow)
+        try connection.rows(
+            "SELECT \(ProgramRow.columns) FROM programs WHERE commit_id IS NULL AND migrated_from IS NULL AND status IN ('evaluated', 'failed', 'rejected') ORDER BY rowid"
+        ).map(ProgramRow.decode)
     }
 
     /// Programs whose evaluation had not finished when the run stopped, oldest first.
     public func unfinishedPrograms() throws -> [Program] {
-        try connection.query("SELECT \(Self.columns) FROM programs WHERE status IN ('queued', 'evaluating') ORDER BY rowid").map(decodeRow)
+        try connection.rows("SELECT \(ProgramRow.columns) FROM programs WHERE status IN ('queued', 'evaluating') ORDER BY rowid").map(ProgramRow.decode)
     }
 
     /// Total LLM spend and tokens over every proposal: children, duplicates and failed proposals.
@@ -244,5 +246,25 @@ extension ProgramStore {
             """).first
         func real(_ row: [SQLiteValue]?, _ i: Int) -> Double { row?[i].real ?? Double(row?[i].integer ?? 0) }
         return (real(children, 0) + real(failed, 0), Int(real(children, 1) + real(failed, 1)), Int(real(children, 2) + real(failed, 2)))
+    }
+
+    /// Every training seed a program was evaluated with (any split, any kind), so fresh seeds are fresh.
+    public func trainingSeeds(of id: String) throws -> Set<UInt64> {
+        Set(try connection.query("SELECT training_seed FROM evaluations WHERE program_id = ?", [.text(id)]).compactMap {
+            $0.first?.integer.map { UInt64(bitPattern: $0) }
+        })
+    }
+
+    /// The scores of a program's ordinary validation evaluations, oldest first (a run that did not end
+    /// evaluated scores 0).
+    func validationScores(of id: String) throws -> [Double] {
+        try connection.query(
+            "SELECT outcome, metrics FROM evaluations WHERE program_id = ? AND split = 'validation' AND kind = 'ordinary' ORDER BY id",
+            [.text(id)]
+        ).map { row in
+            guard row[0].text == EvaluationOutcome.evaluated.rawValue, let text = row[1].text,
+                  let metrics = try? JSONDecoder().decode(Metrics.self, from: Data(text.utf8)) else { return 0 }
+            return metrics.combinedScore
+        }
     }
 }
