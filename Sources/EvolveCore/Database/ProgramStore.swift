@@ -25,6 +25,8 @@ public final class ProgramStore {
         set { population.racing = newValue }
     }
     let db: SQLiteConnection
+    /// The run's evaluations, findings, attempts and loop state, in the same database file.
+    public let records: RunRecords
     /// The search state every decision reads; rebuilt from the database at open and after a rollback.
     private(set) var population: PopulationState
     private var idByHash: [String: String] = [:]
@@ -45,6 +47,7 @@ public final class ProgramStore {
     public init(path: String, config: DatabaseConfig = DatabaseConfig(), seed: UInt64 = 0) throws {
         self.config = config
         db = try SQLiteConnection(path: path)
+        records = RunRecords(db: db)
         population = PopulationState(config: config, seed: seed)
         // Rows carry whole programs: a 64 MiB page cache keeps sampling's reads off the file system.
         try db.execute("PRAGMA cache_size = -65536")
@@ -187,10 +190,10 @@ public final class ProgramStore {
         }
         let island = try row.int("island")
         return try atomically {
-            if let evaluation { try insertEvaluation(evaluation, programID: id) }
+            if let evaluation { try records.insertEvaluation(evaluation, programID: id) }
             var stats: ScoreStats?
             if status == .evaluated, let first = metrics?.combinedScore {
-                let scores = try validationScores(of: id)
+                let scores = try records.validationScores(of: id)
                 stats = scores.isEmpty ? ScoreStats(mean: first) : ScoreStats(scores: scores)
             }
             try db.run(
@@ -208,10 +211,10 @@ public final class ProgramStore {
     @discardableResult
     public func recordRepeat(_ id: String, _ record: EvaluationRecord) throws -> ScoreStats? {
         try atomically {
-            try insertEvaluation(record, programID: id)
+            try records.insertEvaluation(record, programID: id)
             guard try db.rows("SELECT status FROM programs WHERE id = ?", [.text(id)]).first?["status"].text == ProgramStatus.evaluated.rawValue
             else { return nil }
-            let stats = ScoreStats(scores: try validationScores(of: id))
+            let stats = ScoreStats(scores: try records.validationScores(of: id))
             try db.run(
                 // `+status`: the planner would otherwise pick the status index, which holds nearly every program.
                 "UPDATE programs SET score = ?, score_sd = ?, score_n = ? WHERE (id = ? OR migrated_from = ?) AND +status = 'evaluated'",

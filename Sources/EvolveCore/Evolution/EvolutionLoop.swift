@@ -120,7 +120,7 @@ public actor EvolutionLoop {
         log = RunLog(url: run.log)
         limiter = AsyncLimiter(limit: config.parallel)
         let seedState = State(rngState: config.randomSeed ^ 0x6A09_E667_F3BC_C908)
-        if let saved = try store.state("loop"), let decoded = try? JSONDecoder().decode(State.self, from: Data(saved.utf8)) {
+        if let saved = try store.records.state("loop"), let decoded = try? JSONDecoder().decode(State.self, from: Data(saved.utf8)) {
             state = decoded
         } else {
             state = seedState
@@ -146,8 +146,8 @@ public actor EvolutionLoop {
     /// are ignored (the database has them) and unfinished evaluations are re-queued.
     public func run(seeds: [Program]) async throws -> Summary {
         sessionStart = Date()
-        spend = try store.spend()
-        if let snapshot = try store.state("proposer"), let data = Data(base64Encoded: snapshot) {
+        spend = try store.records.spend()
+        if let snapshot = try store.records.state("proposer"), let data = Data(base64Encoded: snapshot) {
             try await proposer.restore(data)
         }
         try repairLineage()
@@ -264,7 +264,7 @@ public actor EvolutionLoop {
         guard !evaluated.isEmpty else {
             var reasons: [String] = []
             for id in ids {
-                let artifacts = try store.artifacts(of: id)
+                let artifacts = try store.records.artifacts(of: id)
                 let first = artifacts.sorted { $0.key < $1.key }.first.map { "\($0.key): \($0.value.split(separator: "\n").prefix(3).joined(separator: " / "))" }
                 reasons.append("seed \(id.prefix(8)): \(first ?? "no artifacts")")
             }
@@ -332,8 +332,8 @@ public actor EvolutionLoop {
         state.rngState = rng.state
         let top = inspirations.filter { $0.score != nil }.sorted { ($0.score ?? 0) > ($1.score ?? 0) }
         return ProposalContext(
-            parent: parent, parentArtifacts: try store.artifacts(of: parent.id), secondParent: second, inspirations: inspirations,
-            topPrograms: Array(top.prefix(3)), attempts: try store.attempts(from: [parent.id] + parent.parents, limit: config.attemptsShown),
+            parent: parent, parentArtifacts: try store.records.artifacts(of: parent.id), secondParent: second, inspirations: inspirations,
+            topPrograms: Array(top.prefix(3)), attempts: try store.records.attempts(from: [parent.id] + parent.parents, limit: config.attemptsShown),
             brief: parent.files["BRIEF.md"] ?? brief, iteration: iteration, seed: seed)
     }
 
@@ -344,7 +344,7 @@ public actor EvolutionLoop {
         spend = (spend.costUSD + cost.costUSD, spend.promptTokens + cost.promptTokens, spend.completionTokens + cost.completionTokens)
         switch result {
         case .failed(let reason, let proposal):
-            try store.recordAttempt(
+            try store.records.recordAttempt(
                 Attempt(programID: nil, outcome: .proposalFailed, change: proposal.summary, detail: reason), iteration: iteration,
                 parentID: parent.id, proposal: proposal)
             log.write("iteration \(iteration): no child from \(parent.id.prefix(8)): \(reason.prefix(300))")
@@ -353,7 +353,7 @@ public actor EvolutionLoop {
             return nil
         case .child(let files, let parents, let proposal):
             if let problem = Self.check(files) {
-                try store.recordAttempt(
+                try store.records.recordAttempt(
                     Attempt(programID: nil, outcome: .proposalFailed, change: proposal.summary, detail: problem), iteration: iteration,
                     parentID: parent.id, proposal: proposal)
                 notify(ProposalFeedback(proposal: proposal, outcome: .proposalFailed, scoreChange: nil))
@@ -365,7 +365,7 @@ public actor EvolutionLoop {
                 generation: parent.generation + 1, iteration: iteration, status: .queued, proposal: proposal)
             switch try store.add(child) {
             case .duplicate(let existing):
-                try store.recordAttempt(
+                try store.records.recordAttempt(
                     Attempt(programID: existing, outcome: .duplicate, change: proposal.summary,
                             detail: "identical to program \(existing.prefix(8)); not evaluated again"),
                     iteration: iteration, parentID: parent.id, proposal: proposal)
@@ -439,7 +439,7 @@ public actor EvolutionLoop {
     func storedProgram(_ id: String) throws -> Program? { try store.program(id) }
 
     /// The control compares against the mean over the program's training seeds, not one run.
-    func meanMetrics(_ id: String) throws -> Metrics? { try store.meanValidationMetrics(of: id) }
+    func meanMetrics(_ id: String) throws -> Metrics? { try store.records.meanValidationMetrics(of: id) }
 
     /// Runs a race: evaluates each program in `ids` with new training seeds until it has `repeats`
     /// (at most `parallel` evaluations at once, through the limiter), then settles them, the contender
@@ -517,7 +517,7 @@ public actor EvolutionLoop {
 
     /// A training seed from the run's stream that `id` has never been evaluated with.
     func nextTrainingSeed(for id: String) throws -> UInt64 {
-        let used = try store.trainingSeeds(of: id).union(seedsInFlight[id] ?? [])
+        let used = try store.records.trainingSeeds(of: id).union(seedsInFlight[id] ?? [])
         var seed = trainingRNG.next()
         while used.contains(seed) { seed = trainingRNG.next() }
         state.trainingRNGState = trainingRNG.state
@@ -553,10 +553,10 @@ public actor EvolutionLoop {
         }
         for (request, report) in reports.sorted(by: { ($0.0.split.rawValue, $0.0.trainingSeed) < ($1.0.split.rawValue, $1.0.trainingSeed) }) {
             guard let report else { continue }
-            try store.recordFresh(best.id, EvaluationRecord(split: request.split, trainingSeed: request.trainingSeed, report: report))
+            try store.records.recordFresh(best.id, EvaluationRecord(split: request.split, trainingSeed: request.trainingSeed, report: report))
         }
         seedsInFlight[best.id] = nil
-        let validation = try store.freshScores(of: best.id, split: .validation), test = try store.freshScores(of: best.id, split: .test)
+        let validation = try store.records.freshScores(of: best.id, split: .validation), test = try store.records.freshScores(of: best.id, split: .test)
         let assessment = BestAssessment(
             selection: selection, freshValidation: validation.isEmpty ? nil : ScoreStats(scores: validation),
             test: test.isEmpty ? nil : ScoreStats(scores: test), driftThreshold: config.driftThreshold, gapThreshold: config.gapThreshold)
@@ -603,7 +603,7 @@ public actor EvolutionLoop {
     func bestNeedingControl() throws -> Program? {
         guard config.controlBests, evaluator.supportsControl, let best = try store.best() else { return nil }
         let original = best.migratedFrom.flatMap { try? store.program($0) } ?? best
-        return try store.hasControl(original.id) ? nil : original
+        return try store.records.hasControl(original.id) ? nil : original
     }
 
     /// Records an evaluation: status, metrics, placement (one transaction), then the commit and refs.
@@ -638,7 +638,7 @@ public actor EvolutionLoop {
             case .rejected: .rejected
             }
             let change = score.flatMap { s in parentScore.map { s - $0 } }
-            try store.recordAttempt(
+            try store.records.recordAttempt(
                 Attempt(programID: program.id, outcome: outcome, change: proposal.summary, detail: detail, scoreChange: change),
                 iteration: program.iteration, parentID: parentID, proposal: nil)
             notify(ProposalFeedback(proposal: proposal, outcome: outcome, scoreChange: change))
@@ -787,11 +787,11 @@ public actor EvolutionLoop {
         let now = Date()
         state.elapsedBefore += now.timeIntervalSince(sessionStart)
         sessionStart = now
-        try store.setState("loop", String(decoding: try JSONEncoder().encode(state), as: UTF8.self))
+        try store.records.setState("loop", String(decoding: try JSONEncoder().encode(state), as: UTF8.self))
     }
 
     func persistProposer() async throws {
-        if let data = await proposer.snapshot() { try store.setState("proposer", data.base64EncodedString()) }
+        if let data = await proposer.snapshot() { try store.records.setState("proposer", data.base64EncodedString()) }
     }
 
     /// Tells the caller where the run stands, at most twice a second.

@@ -136,7 +136,9 @@ public final class SQLiteConnection {
     }
 
     /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`; any thrown error rolls the whole transaction back.
+    /// Inside a transaction already, `body` joins it (the outer one commits or rolls back everything).
     public func transaction<T>(_ body: () throws -> T) throws -> T {
+        guard sqlite3_get_autocommit(handle) != 0 else { return try body() }
         try execute("BEGIN IMMEDIATE")
         do {
             let result = try body()

@@ -47,5 +47,18 @@ struct StoreMigration {
         // `setCommit` and the score updates touch a program's migrated copies on every iteration; a scan
         // made committing 100k programs quadratic.
         StoreMigration(name: "index of migrated copies", sql: "CREATE INDEX programs_migrated_from ON programs(migrated_from);"),
+        // Integrity findings as rows of their own, found by program instead of by `LIKE '%"flag: %'` over
+        // every evaluation's artifacts; the findings of earlier runs are copied out of their artifacts.
+        StoreMigration(name: "typed integrity findings", sql: """
+            CREATE TABLE findings (id INTEGER PRIMARY KEY AUTOINCREMENT, evaluation_id INTEGER NOT NULL REFERENCES evaluations(id),
+                program_id TEXT NOT NULL, check_name TEXT NOT NULL, evidence TEXT NOT NULL, split TEXT NOT NULL);
+            CREATE INDEX findings_program ON findings(program_id);
+            INSERT INTO findings (evaluation_id, program_id, check_name, evidence, split)
+                SELECT e.id, e.program_id, CASE WHEN e.kind = 'control' THEN 'permutation' ELSE substr(j.key, 7) END, j.value, e.split
+                FROM evaluations e, json_each(e.artifacts) j
+                WHERE json_valid(e.artifacts) AND ((e.kind = 'control' AND j.key = 'control verdict')
+                    OR (e.kind != 'control' AND substr(j.key, 1, 6) = 'flag: '))
+                ORDER BY e.id, j.key;
+            """),
     ]
 }
