@@ -48,4 +48,18 @@ extension ProgramStore {
     public func unfinishedPrograms() throws -> [Program] {
         try db.rows("SELECT \(ProgramRow.columns) FROM programs WHERE status IN ('queued', 'evaluating') ORDER BY rowid").map(ProgramRow.decode)
     }
+
+    /// The first-parent chain of a program: itself first, then its first parent, and so on back to its
+    /// seed; it ends early at the first program `stop` accepts (included), at a missing parent, at a cycle,
+    /// and after 100 000 programs. The one walk the loop, `evolve inspect lineage` and the report share.
+    public func firstParentChain(from program: Program, stoppingAt stop: (Program) -> Bool = { _ in false }) throws -> [Program] {
+        var chain = [program]
+        var seen: Set<String> = [program.id]
+        while let parentID = chain.last?.parents.first, chain.count < 100_000, !seen.contains(parentID), let parent = try self.program(parentID) {
+            chain.append(parent)
+            seen.insert(parentID)
+            if stop(parent) { break }
+        }
+        return chain
+    }
 }

@@ -78,7 +78,10 @@ public actor EvolutionLoop {
     public let run: RunDirectory
     public let config: RunConfig
     let store: ProgramStore
-    let lineage: GitLineage
+    /// The only writer of commits and refs.
+    let recorder: LineageRecorder
+    /// The control, held-out test and fresh-seed runs after selection.
+    let followUps: IntegrityFollowUps
     let evaluator: any Evaluator
     let proposer: any Proposer
     let brief: String
@@ -112,13 +115,14 @@ public actor EvolutionLoop {
         self.run = run
         self.config = config
         store = try ProgramStore(path: run.database.path, config: database, seed: config.randomSeed)
-        lineage = try GitLineage(path: run.lineage.path)
+        recorder = LineageRecorder(store: store, lineage: try GitLineage(path: run.lineage.path))
         self.evaluator = evaluator
         self.proposer = proposer
         self.brief = brief
         self.onEvent = onEvent
         log = RunLog(url: run.log)
         limiter = AsyncLimiter(limit: config.parallel)
+        followUps = IntegrityFollowUps(config: config, evaluator: evaluator, limiter: limiter)
         let seedState = State(rngState: config.randomSeed ^ 0x6A09_E667_F3BC_C908)
         if let saved = try store.records.state("loop"), let decoded = try? JSONDecoder().decode(State.self, from: Data(saved.utf8)) {
             state = decoded
@@ -150,7 +154,7 @@ public actor EvolutionLoop {
         if let snapshot = try store.records.state("proposer"), let data = Data(base64Encoded: snapshot) {
             try await proposer.restore(data)
         }
-        try repairLineage()
+        try recorder.repair { say("committing \($0) program(s) that a crash left without a commit") }
         if state.seedIDs.isEmpty {
             try await evaluateSeeds(seeds)
         } else {
@@ -173,7 +177,7 @@ public actor EvolutionLoop {
             }
             for race in races {
                 inFlight += 1
-                group.addTask { try await self.followUp(race.id, try await self.race([race.id])) }
+                group.addTask { try await self.followUps.run(race.id, try await self.race([race.id]), on: self) }
             }
             // Proposals run a little ahead of evaluations so the evaluation slots never wait for the LLM.
             let window = config.parallel + (config.proposalLookahead ?? max(1, config.parallel / 2))
@@ -193,7 +197,7 @@ public actor EvolutionLoop {
         // The proposer's state as it stopped (each result also saves it, but from a task of its own that
         // may not have run yet), so a resumed run starts from the last proposal's state.
         try await persistProposer()
-        try await assessBest()
+        try await followUps.assessBest(on: self)
         let best = try store.best()
         let summary = Summary(
             stopReason: stopReason ?? .iterations, iterations: state.nextIteration, evaluations: state.evaluations,
@@ -407,44 +411,21 @@ public actor EvolutionLoop {
             return
         }
         var follow = try await apply(program, report: report, request: request, parentScore: parentScore, proposal: proposal)
-        if !follow.race.isEmpty {
-            // A contender that took an empty cell at once still gets that cell elite's test score.
-            let raced = try await race(follow.race)
-            follow = (follow.test || raced.test, raced.control, [])
-        }
-        try await followUp(program.id, follow)
+        if !follow.race.isEmpty { follow = follow.afterRace(try await race(follow.race)) }
+        try await followUps.run(program.id, follow, on: self)
     }
 
-    /// The permutation control for a new (confirmed) best, the held-out test score for a new cell elite.
-    nonisolated func followUp(_ id: String, _ follow: (test: Bool, control: Bool, race: [String])) async throws {
-        guard follow.test || follow.control, let program = try await storedProgram(id),
-              let ordinary = try await meanMetrics(id) ?? program.metrics else { return }
-        if follow.control {
-            if try await control(program, ordinary: ordinary) == false {
-                // The best it displaced may stand again without a control of its own: check the new best too.
-                while let best = try await bestNeedingControl(), let metrics = try await meanMetrics(best.id) ?? best.metrics {
-                    if try await control(best, ordinary: metrics) != false { break }
-                }
-                return
-            }
-        }
-        if follow.test {
-            let testRequest = EvaluationRequest(split: .test, trainingSeed: try await nextTrainingSeed(for: id))
-            if let test = try? await limiter.run({ try await self.evaluator.evaluate(program, testRequest) { _ in } }) {
-                try await recordTest(id, EvaluationRecord(split: .test, trainingSeed: testRequest.trainingSeed, report: test))
-            }
-        }
+    /// Which follow-ups a placement earns, by the run's settings and what the evaluator supports.
+    var followUpRule: FollowUpRule {
+        FollowUpRule(testElites: config.testElites, controlBests: config.controlBests && evaluator.supportsControl)
     }
 
     func storedProgram(_ id: String) throws -> Program? { try store.program(id) }
 
-    /// The control compares against the mean over the program's training seeds, not one run.
-    func meanMetrics(_ id: String) throws -> Metrics? { try store.records.meanValidationMetrics(of: id) }
-
     /// Runs a race: evaluates each program in `ids` with new training seeds until it has `repeats`
     /// (at most `parallel` evaluations at once, through the limiter), then settles them, the contender
     /// (`ids[0]`) last. Returns the contender's follow-ups.
-    nonisolated func race(_ ids: [String]) async throws -> (test: Bool, control: Bool, race: [String]) {
+    nonisolated func race(_ ids: [String]) async throws -> FollowUps {
         let mine = await claimRace(ids)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (id, missing) in mine {
@@ -456,7 +437,7 @@ public actor EvolutionLoop {
         // Only the programs this race topped up are settled here (another race settles the others when
         // their seeds are in); the contender, ids[0], last: its placement decides the follow-ups.
         let claimed = Set(mine.map(\.id))
-        var follow: (test: Bool, control: Bool, race: [String]) = (false, false, [])
+        var follow = FollowUps.none
         for id in ids.dropFirst().reversed() where claimed.contains(id) { _ = try await settle(id) }
         if let contender = ids.first, claimed.contains(contender) { follow = try await settle(contender) }
         return follow
@@ -497,13 +478,10 @@ public actor EvolutionLoop {
     }
 
     /// Settles a race: placement by the mean, the refs, what to run next.
-    func settle(_ id: String) throws -> (test: Bool, control: Bool, race: [String]) {
+    func settle(_ id: String) throws -> FollowUps {
         let placement = try store.settle(id)
-        guard let program = try store.program(id), program.status == .evaluated else { return (false, false, []) }
-        if let commitID = try program.commitID ?? commit(id) {
-            if placement.isNewIslandBest { try lineage.point("island-\(program.island)", to: commitID) }
-            if placement.isNewBest { try lineage.point("best", to: commitID) }
-        }
+        guard let program = try store.program(id), program.status == .evaluated else { return .none }
+        try recorder.record(id, island: program.island, placement)
         try saveState()
         if let stats = program.scoreStats {
             let headline = String(format: "mean %.4f ± %.4f over %d seeds", stats.mean, stats.standardError ?? 0, stats.n)
@@ -511,8 +489,7 @@ public actor EvolutionLoop {
                 + (placement.isNewBest ? ", new best" : placement.isNewIslandBest ? ", island best" : placement.isCellElite ? ", cell elite" : ""))
             if placement.isNewBest { say("new best \(headline): program \(id.prefix(8)) (iteration \(program.iteration))") }
         }
-        return (config.testElites && (placement.isCellElite || placement.isNewBest),
-                config.controlBests && evaluator.supportsControl && placement.isNewBest, [])
+        return followUpRule.afterRace(placement)
     }
 
     /// A training seed from the run's stream that `id` has never been evaluated with.
@@ -525,93 +502,14 @@ public actor EvolutionLoop {
         return seed
     }
 
-    /// When the run ends, the best is re-scored with `freshSeeds` training seeds it was never evaluated
-    /// with, on validation (the re-run drift) and on the held-out test split (the gap); stored with the
-    /// flags. Skipped after Ctrl-C (the next `resume` does it) and when the best already has one.
-    func assessBest() async throws {
-        guard config.testElites, let best = try store.best(), best.status == .evaluated, let selection = best.scoreStats ?? best.score.map({ ScoreStats(mean: $0) }),
-              try store.assessment(of: best.id) == nil else { return }
-        guard stopReason != .interrupted else {
-            say("the best was not re-scored with fresh training seeds (interrupted); `evolve resume` does it")
-            return
-        }
-        let count = config.freshSeeds ?? max(3, config.racing.repeats)
-        say("re-scoring the best (\(best.id.prefix(8))) with \(count) fresh training seeds on validation and test")
-        var requests: [EvaluationRequest] = []
-        for split in [Split.validation, .test] {
-            for _ in 0..<count { requests.append(EvaluationRequest(split: split, trainingSeed: try nextTrainingSeed(for: best.id))) }
-        }
-        try saveState()
-        let evaluator = self.evaluator, limiter = self.limiter
-        let reports = try await withThrowingTaskGroup(of: (EvaluationRequest, EvaluationReport?).self) { group in
-            for request in requests {
-                group.addTask { (request, try? await limiter.run({ try await evaluator.evaluate(best, request) { _ in } })) }
-            }
-            var all: [(EvaluationRequest, EvaluationReport?)] = []
-            for try await result in group { all.append(result) }
-            return all
-        }
-        for (request, report) in reports.sorted(by: { ($0.0.split.rawValue, $0.0.trainingSeed) < ($1.0.split.rawValue, $1.0.trainingSeed) }) {
-            guard let report else { continue }
-            try store.records.recordFresh(best.id, EvaluationRecord(split: request.split, trainingSeed: request.trainingSeed, report: report))
-        }
-        seedsInFlight[best.id] = nil
-        let validation = try store.records.freshScores(of: best.id, split: .validation), test = try store.records.freshScores(of: best.id, split: .test)
-        let assessment = BestAssessment(
-            selection: selection, freshValidation: validation.isEmpty ? nil : ScoreStats(scores: validation),
-            test: test.isEmpty ? nil : ScoreStats(scores: test), driftThreshold: config.driftThreshold, gapThreshold: config.gapThreshold)
-        try store.setAssessment(best.id, assessment)
-        func text(_ s: ScoreStats?) -> String {
-            s.map { String(format: "%.4f ± %.4f (n %d)", $0.mean, $0.standardError ?? 0, $0.n) } ?? "none"
-        }
-        say("best \(best.id.prefix(8)): selection \(text(selection)), fresh validation \(text(assessment.freshValidation)), test \(text(assessment.test))"
-            + (assessment.drift.map { String(format: ", drift %+.4f", $0) } ?? "") + (assessment.gap.map { String(format: ", gap %+.4f", $0) } ?? ""))
-        for flag in assessment.flags { say("flag: \(flag)") }
-    }
-
     func markEvaluating(_ id: String) throws { try store.markEvaluating(id) }
-
-    /// Runs the permutation control on `program`: true when it holds, false when it was flagged (and
-    /// disqualified), nil when the control could not run.
-    /// A program is flagged only when every one of `controlRuns` runs collapses: one run that holds
-    /// shows it learned answers it could not know, while one collapse may be training noise.
-    nonisolated func control(_ program: Program, ordinary: Metrics) async throws -> Bool? {
-        let runs = max(1, config.controlRuns)
-        var collapses: [String] = []
-        for run in 1...runs {
-            let request = EvaluationRequest(split: .validation, trainingSeed: try await nextTrainingSeed(for: program.id), permutationSeed: await nextSecret())
-            guard let control = try? await limiter.run({ try await self.evaluator.evaluate(program, request) { _ in } }) else { return nil }
-            var record = EvaluationRecord(split: .validation, trainingSeed: request.trainingSeed, report: control)
-            guard let collapse = control.metrics.flatMap({ evaluator.judgeControl(ordinary: ordinary, control: $0) })
-                ?? (control.outcome == .evaluated ? nil : "the control run ended \(control.outcome.rawValue)") else {
-                try await recordControl(program.id, record, verdict: nil)
-                return true
-            }
-            collapses.append(runs == 1 ? collapse : "run \(run) of \(runs): \(collapse)")
-            if run == runs {
-                try await recordControl(program.id, record, verdict: collapses.joined(separator: "; "))
-                return false
-            }
-            record.report.artifacts["control note"] = "collapsed (\(collapse)); run again with a fresh training seed and secret"
-            try await recordControl(program.id, record, verdict: nil)
-            await say("program \(program.id.prefix(8)): the permutation control collapsed once (run \(run) of \(runs)); running it again with a fresh seed")
-        }
-        return nil
-    }
-
-    /// The current best, when no control run of it is stored yet.
-    func bestNeedingControl() throws -> Program? {
-        guard config.controlBests, evaluator.supportsControl, let best = try store.best() else { return nil }
-        let original = best.migratedFrom.flatMap { try? store.program($0) } ?? best
-        return try store.records.hasControl(original.id) ? nil : original
-    }
 
     /// Records an evaluation: status, metrics, placement (one transaction), then the commit and refs.
     /// Returns what to run next: the control (a new best) and the held-out test split (a new cell elite
     /// or a new best).
     func apply(
         _ program: Program, report: EvaluationReport, request: EvaluationRequest, parentScore: Double?, proposal: Proposal?
-    ) throws -> (test: Bool, control: Bool, race: [String]) {
+    ) throws -> FollowUps {
         consecutiveEvaluatorErrors = 0
         seedsInFlight[program.id]?.remove(request.trainingSeed)
         let status: ProgramStatus = switch report.outcome {
@@ -643,10 +541,7 @@ public actor EvolutionLoop {
                 iteration: program.iteration, parentID: parentID, proposal: nil)
             notify(ProposalFeedback(proposal: proposal, outcome: outcome, scoreChange: change))
         }
-        if let commitID = try commit(program.id) {
-            if placement.isNewIslandBest { try lineage.point("island-\(program.island)", to: commitID) }
-            if placement.isNewBest { try lineage.point("best", to: commitID) }
-        }
+        try recorder.record(program.id, island: program.island, placement)
         try saveState()
         let headline = status == .evaluated
             ? String(format: "%.4f", score ?? 0) + (placement.isNewBest ? " new best" : placement.isCellElite ? " cell elite" : "")
@@ -655,36 +550,13 @@ public actor EvolutionLoop {
         log.write("program \(program.id.prefix(8)) (iteration \(program.iteration), island \(program.island)): \(headline)")
         if placement.isNewBest { say(String(format: "new best %.4f: program %@ (iteration %d)", score ?? 0, String(program.id.prefix(8)), program.iteration)) }
         // A contender's follow-ups wait for its race (the control runs on a confirmed best, never a lucky first score).
-        guard placement.race.isEmpty else { return (config.testElites && status == .evaluated && placement.isCellElite, false, placement.race) }
-        return (config.testElites && status == .evaluated && (placement.isCellElite || placement.isNewBest),
-                config.controlBests && evaluator.supportsControl && status == .evaluated && placement.isNewBest, [])
+        return followUpRule.afterFirstEvaluation(placement)
     }
 
     /// A secret for one control run, from the loop's stream (never shown to a candidate).
     func nextSecret() -> UInt64 {
         defer { state.rngState = rng.state }
         return rng.next()
-    }
-
-    /// Stores a control run; a flagged program leaves selection and the best ref moves to the new best.
-    func recordControl(_ id: String, _ record: EvaluationRecord, verdict: String?) throws {
-        try store.recordControl(id, record, verdict: verdict)
-        guard let verdict else {
-            if record.report.artifacts["control note"] == nil { log.write("program \(id.prefix(8)): the permutation control holds") }
-            return
-        }
-        say("program \(id.prefix(8)) flagged by the permutation control and removed from selection: \(verdict)")
-        if let best = try store.best(), let commitID = best.commitID { try lineage.point("best", to: commitID) }
-        for (island, entry) in store.islandBests().enumerated() {
-            if let entry, let commitID = try store.program(entry.id)?.commitID { try lineage.point("island-\(island)", to: commitID) }
-        }
-    }
-
-    func recordTest(_ id: String, _ record: EvaluationRecord) throws {
-        try store.recordTest(id, record)
-        if let score = record.report.metrics?.combinedScore {
-            log.write(String(format: "program %@: held-out test %.4f", String(id.prefix(8)), score))
-        }
     }
 
     /// The seed a program descends from (the root of its first-parent chain), for the edit distance.
@@ -694,16 +566,8 @@ public actor EvolutionLoop {
             rootOf[program.id] = root
             return try store.program(root)
         }
-        var current = program
-        var steps = 0
-        while let next = current.parents.first, steps < 100_000, let parent = try store.program(next) {
-            if let root = rootOf[parent.id], let seed = try store.program(root) {
-                current = seed
-                break
-            }
-            current = parent
-            steps += 1
-        }
+        let chain = try store.firstParentChain(from: program) { rootOf[$0.id] != nil }
+        let current = try chain.last.flatMap { last in try rootOf[last.id].flatMap { try store.program($0) } ?? last } ?? program
         rootOf[parentID] = current.id
         rootOf[program.id] = current.id
         return current.id == program.id ? nil : current
@@ -718,31 +582,12 @@ public actor EvolutionLoop {
         _ = try store.complete(
             program.id, status: .failed, metrics: nil, descriptors: [:],
             evaluation: EvaluationRecord(split: .validation, trainingSeed: request.trainingSeed, report: report))
-        try commit(program.id)
+        try recorder.commit(program.id)
         say("evaluator error on program \(program.id.prefix(8)): \(error)")
         if consecutiveEvaluatorErrors >= 5 && stopReason == nil {
             stopReason = .evaluatorFailing
             say("the evaluator failed 5 times in a row; stopping (last error: \(error))")
         }
-    }
-
-    /// Commits a program whose parents are committed (seeds are root commits); returns its commit id.
-    @discardableResult
-    func commit(_ id: String) throws -> String? {
-        guard let program = try store.program(id) else { return nil }
-        if let existing = program.commitID { return existing }
-        let parentCommits = try program.parents.compactMap { try store.commitID(of: $0) }
-        let commitID = try lineage.commit(program, parentCommits: parentCommits)
-        try store.setCommit(id, commitID)
-        return commitID
-    }
-
-    /// Commits what a crash left uncommitted and points the refs at the bests again.
-    func repairLineage() throws {
-        let missing = try store.programsWithoutCommit()
-        if !missing.isEmpty { say("committing \(missing.count) program(s) that a crash left without a commit") }
-        for program in missing { try commit(program.id) }
-        if let best = try store.best(), let commitID = best.commitID { try lineage.point("best", to: commitID) }
     }
 
     // MARK: - The proposer's health

@@ -262,10 +262,7 @@ struct InspectCommand: ParsableCommand {
         func run() throws {
             do {
                 let (_, store) = try InspectCommand.open(runName)
-                var chain = [try InspectCommand.find(id, in: store)]
-                while let parentID = chain.last?.parents.first, chain.count < 100_000, let parent = try store.program(parentID) {
-                    chain.append(parent)
-                }
+                let chain = try store.firstParentChain(from: try InspectCommand.find(id, in: store))
                 if json { try InspectCommand.printJSON(chain.map(ProgramView.init)); return }
                 for p in chain {
                     let score = p.score.map { String(format: "%.4f", $0) } ?? p.status.rawValue

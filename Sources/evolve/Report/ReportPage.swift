@@ -253,13 +253,7 @@ struct ReportPage {
 
     private func lineage() throws -> String {
         guard let best = try run.store.best() else { return "<p class=\"muted\">No evaluated program yet.</p>" }
-        var chain = [best]
-        var seen: Set<String> = [best.id]
-        while let parentID = chain.last?.parents.first, !seen.contains(parentID), let parent = try run.store.program(parentID) {
-            chain.append(parent)
-            seen.insert(parentID)
-        }
-        chain.reverse()
+        let chain = Array(try run.store.firstParentChain(from: best).reversed())
         let shown = Array(chain.suffix(200))
         let rowHeight = 24.0
         let height = Double(shown.count) * rowHeight + 12
