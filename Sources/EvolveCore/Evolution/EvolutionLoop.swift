@@ -8,6 +8,11 @@ import Foundation
 /// evaluated program one git commit, so `kill -9` loses at most the work in flight, which `run` re-queues
 /// when the run is resumed.
 ///
+/// The loop only schedules. The parts it runs: `SeedStart` (a new run's seeds), `ChildProposals` (parent,
+/// proposal, child), `RaceRunner` (more training seeds before a displacement), `IntegrityFollowUps`
+/// (control, held-out test, fresh seeds), `LineageRecorder` (commits and refs); every decision about the
+/// population is `PopulationState`'s (the Population module), persisted by `ProgramStore`.
+///
 /// ```swift
 /// let loop = try EvolutionLoop(run: runDir, config: config, database: DatabaseConfig(), evaluator: evaluator,
 ///                              proposer: OfflineMutator(), brief: brief) { event in print(event) }
@@ -15,54 +20,6 @@ import Foundation
 /// print(summary.stopReason, summary.bestScore ?? 0)
 /// ```
 public actor EvolutionLoop {
-    /// Why the loop stopped.
-    public enum StopReason: String, Sendable, Codable {
-        case iterations, evaluations, time, spend, target
-        case stopFile = "stop-file"
-        case interrupted
-        case outage
-        case evaluatorFailing = "evaluator-failing"
-    }
-
-    /// What the loop tells its caller as it goes (the CLI's status line and log).
-    public enum Event: Sendable {
-        case message(String)
-        case status(Status)
-    }
-
-    /// The run at a glance.
-    public struct Status: Sendable {
-        public var iteration: Int
-        public var evaluations: Int
-        public var inFlight: Int
-        public var bestScore: Double?
-        public var bestTestScore: Double?
-        public var islandBests: [Double?]
-        public var promptTokens: Int
-        public var completionTokens: Int
-        public var costUSD: Double
-        /// Seconds the run has been running, over all its sessions.
-        public var elapsedSeconds: Double
-        public var maxIterations: Int?
-        public var maxSeconds: Double?
-        /// The LLM spend budget (`max_spend_usd`, `--budget-usd`).
-        public var maxSpendUSD: Double?
-    }
-
-    public struct Summary: Sendable {
-        public var stopReason: StopReason
-        public var iterations: Int
-        public var evaluations: Int
-        public var bestScore: Double?
-        public var bestProgramID: String?
-        public var bestTestScore: Double?
-        public var elapsedSeconds: Double
-    }
-
-    public struct Failure: Error, CustomStringConvertible, Sendable {
-        public let description: String
-    }
-
     /// What the loop keeps across a resume, beside the store's own state.
     struct State: Codable {
         var nextIteration = 0
@@ -82,6 +39,10 @@ public actor EvolutionLoop {
     let recorder: LineageRecorder
     /// The control, held-out test and fresh-seed runs after selection.
     let followUps: IntegrityFollowUps
+    let races: RaceRunner
+    let proposals = ChildProposals()
+    /// How long the proposer has been failing (the run stops after `maxOutageSeconds`).
+    var health: ProposerHealth
     let evaluator: any Evaluator
     let proposer: any Proposer
     let brief: String
@@ -100,7 +61,6 @@ public actor EvolutionLoop {
     var stopReason: StopReason?
     var sessionStart = Date()
     var inFlight = 0
-    var outageSince: Date?
     var consecutiveEvaluatorErrors = 0
     /// LLM spend so far, read from the database once and kept up to date (no per-iteration scan).
     var spend: (costUSD: Double, promptTokens: Int, completionTokens: Int) = (0, 0, 0)
@@ -123,6 +83,8 @@ public actor EvolutionLoop {
         log = RunLog(url: run.log)
         limiter = AsyncLimiter(limit: config.parallel)
         followUps = IntegrityFollowUps(config: config, evaluator: evaluator, limiter: limiter)
+        races = RaceRunner(evaluator: evaluator, limiter: limiter)
+        health = ProposerHealth(maxOutageSeconds: config.maxOutageSeconds)
         let seedState = State(rngState: config.randomSeed ^ 0x6A09_E667_F3BC_C908)
         if let saved = try store.records.state("loop"), let decoded = try? JSONDecoder().decode(State.self, from: Data(saved.utf8)) {
             state = decoded
@@ -156,11 +118,11 @@ public actor EvolutionLoop {
         }
         try recorder.repair { say("committing \($0) program(s) that a crash left without a commit") }
         if state.seedIDs.isEmpty {
-            try await evaluateSeeds(seeds)
+            try await SeedStart().evaluate(seeds, on: self)
         } else {
             say("resuming at iteration \(state.nextIteration) with \(try store.count()) programs")
             let seedsLeft = try state.seedIDs.compactMap { try store.program($0) }.filter { $0.status == .queued || $0.status == .evaluating }
-            if !seedsLeft.isEmpty { try await finishSeeds(seedsLeft.map(\.id)) }
+            if !seedsLeft.isEmpty { try await SeedStart().finish(seedsLeft.map(\.id), on: self) }
             if store.islandBests().allSatisfy({ $0 == nil }) {
                 throw Failure(description: "no seed program of this run could be evaluated; fix the seeds and start a new run (`evolve eval DIR` shows why)")
             }
@@ -177,14 +139,14 @@ public actor EvolutionLoop {
             }
             for race in races {
                 inFlight += 1
-                group.addTask { try await self.followUps.run(race.id, try await self.race([race.id]), on: self) }
+                group.addTask { try await self.followUps.run(race.id, try await self.races.run([race.id], on: self), on: self) }
             }
             // Proposals run a little ahead of evaluations so the evaluation slots never wait for the LLM.
             let window = config.parallel + (config.proposalLookahead ?? max(1, config.parallel / 2))
             while true {
                 while inFlight < window, let iteration = nextIteration() {
                     inFlight += 1
-                    group.addTask { try await self.iterate(iteration) }
+                    group.addTask { try await self.proposals.iterate(iteration, on: self) }
                 }
                 if inFlight == 0 { break }
                 try await group.next()
@@ -236,163 +198,6 @@ public actor EvolutionLoop {
         return state.nextIteration
     }
 
-    // MARK: - Seeds
-
-    func evaluateSeeds(_ seeds: [Program]) async throws {
-        guard !seeds.isEmpty else { throw Failure(description: "no seed programs to start from") }
-        var ids: [String] = []
-        for (index, seed) in seeds.enumerated() {
-            var program = seed
-            program.island = index % store.config.islands
-            program.status = .queued
-            if case .added(let id) = try store.add(program) { ids.append(id) }
-        }
-        state.seedIDs = ids
-        try saveState()
-        try await finishSeeds(ids)
-    }
-
-    /// Evaluates the seeds `pending` (all of them on a new run; those a crash interrupted on a resume),
-    /// then gives every island without a seed a copy of one.
-    func finishSeeds(_ pending: [String]) async throws {
-        let ids = state.seedIDs
-        say("evaluating \(pending.count) seed program(s)")
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for id in pending {
-                guard let program = try store.program(id) else { continue }
-                group.addTask { try await self.evaluateChild(program, parentScore: nil, proposal: nil) }
-            }
-            try await group.waitForAll()
-        }
-        let evaluated = try ids.compactMap { try store.program($0) }.filter { $0.status == .evaluated }
-        guard !evaluated.isEmpty else {
-            var reasons: [String] = []
-            for id in ids {
-                let artifacts = try store.records.artifacts(of: id)
-                let first = artifacts.sorted { $0.key < $1.key }.first.map { "\($0.key): \($0.value.split(separator: "\n").prefix(3).joined(separator: " / "))" }
-                reasons.append("seed \(id.prefix(8)): \(first ?? "no artifacts")")
-            }
-            throw Failure(description: "no seed program could be evaluated; fix the seeds first (`evolve eval DIR` shows the details): \(reasons.joined(separator: "; "))")
-        }
-        // Islands without a seed of their own start from copies, so every island can be sampled.
-        for island in 0..<store.config.islands where store.islandBests()[island] == nil {
-            let donor = evaluated[island % evaluated.count]
-            try store.spread(donor.id, to: island)
-        }
-        for program in evaluated {
-            say(String(format: "seed %@ scored %.4f on island %d", String(program.id.prefix(8)), program.score ?? 0, program.island))
-        }
-    }
-
-    // MARK: - One iteration
-
-    func iterate(_ iteration: Int) async throws {
-        guard let context = try prepare(iteration) else { return }
-        let result: ProposalResult
-        var backoff = min(5.0, max(0.05, config.maxOutageSeconds / 10))
-        while true {
-            do {
-                result = try await proposer.propose(context)
-                proposerRecovered()
-                break
-            } catch {
-                guard proposerFailed(error) else { return }
-                try? await Task.sleep(nanoseconds: UInt64(backoff * 1e9))
-                backoff = min(backoff * 2, 120)
-                if stopReason != nil { return }
-            }
-        }
-        guard let child = try accept(result, context: context, iteration: iteration) else { return }
-        try await evaluateChild(child, parentScore: context.parent.score, proposal: result.proposal)
-    }
-
-    /// The parent, its neighbours and its lineage's attempts, by the configured strategy.
-    func prepare(_ iteration: Int) throws -> ProposalContext? {
-        let parent: Program
-        var inspirations: [Program] = []
-        switch config.strategy {
-        case .mapElites:
-            let islands = store.config.islands
-            var island = iteration % islands
-            var tries = 0
-            while store.islands[island].members.isEmpty && tries < islands {
-                island = (island + 1) % islands
-                tries += 1
-            }
-            (parent, inspirations) = try store.sample(island: island)
-        case .bestOfN:
-            let seeds = try state.seedIDs.compactMap { try store.program($0) }.filter { $0.status == .evaluated }
-            guard !seeds.isEmpty else { throw Failure(description: "best-of-n needs an evaluated seed") }
-            parent = seeds[iteration % seeds.count]
-        case .hillClimb:
-            guard let best = try store.best() else { throw Failure(description: "hill-climb needs an evaluated program") }
-            parent = best
-        }
-        var second: Program?
-        if config.strategy == .mapElites, !inspirations.isEmpty, rng.unit() < config.crossoverRate {
-            second = inspirations[rng.below(inspirations.count)]
-        }
-        let seed = rng.next()
-        state.rngState = rng.state
-        let top = inspirations.filter { $0.score != nil }.sorted { ($0.score ?? 0) > ($1.score ?? 0) }
-        return ProposalContext(
-            parent: parent, parentArtifacts: try store.records.artifacts(of: parent.id), secondParent: second, inspirations: inspirations,
-            topPrograms: Array(top.prefix(3)), attempts: try store.records.attempts(from: [parent.id] + parent.parents, limit: config.attemptsShown),
-            brief: parent.files["BRIEF.md"] ?? brief, iteration: iteration, seed: seed)
-    }
-
-    /// Stores a proposed child (or records why there is none); returns the child to evaluate.
-    func accept(_ result: ProposalResult, context: ProposalContext, iteration: Int) throws -> Program? {
-        let parent = context.parent
-        let cost = result.proposal
-        spend = (spend.costUSD + cost.costUSD, spend.promptTokens + cost.promptTokens, spend.completionTokens + cost.completionTokens)
-        switch result {
-        case .failed(let reason, let proposal):
-            try store.records.recordAttempt(
-                Attempt(programID: nil, outcome: .proposalFailed, change: proposal.summary, detail: reason), iteration: iteration,
-                parentID: parent.id, proposal: proposal)
-            log.write("iteration \(iteration): no child from \(parent.id.prefix(8)): \(reason.prefix(300))")
-            notify(ProposalFeedback(proposal: proposal, outcome: .proposalFailed, scoreChange: nil))
-            try saveState()
-            return nil
-        case .child(let files, let parents, let proposal):
-            if let problem = Self.check(files) {
-                try store.records.recordAttempt(
-                    Attempt(programID: nil, outcome: .proposalFailed, change: proposal.summary, detail: problem), iteration: iteration,
-                    parentID: parent.id, proposal: proposal)
-                notify(ProposalFeedback(proposal: proposal, outcome: .proposalFailed, scoreChange: nil))
-                try saveState()
-                return nil
-            }
-            let child = Program(
-                files: files, parents: parents.isEmpty ? [parent.id] : parents, island: parent.island,
-                generation: parent.generation + 1, iteration: iteration, status: .queued, proposal: proposal)
-            switch try store.add(child) {
-            case .duplicate(let existing):
-                try store.records.recordAttempt(
-                    Attempt(programID: existing, outcome: .duplicate, change: proposal.summary,
-                            detail: "identical to program \(existing.prefix(8)); not evaluated again"),
-                    iteration: iteration, parentID: parent.id, proposal: proposal)
-                log.write("iteration \(iteration): duplicate of \(existing.prefix(8)), not evaluated")
-                notify(ProposalFeedback(proposal: proposal, outcome: .duplicate, scoreChange: nil))
-                try saveState()
-                return nil
-            case .added:
-                try saveState()
-                return child
-            }
-        }
-    }
-
-    /// A child the loop refuses before storing it: unsafe paths, or more than a program may hold.
-    static func check(_ files: [String: String]) -> String? {
-        if files.isEmpty { return "the child has no files" }
-        if let bad = files.keys.first(where: { !ProgramFiles.isSafe($0) }) { return "file path '\(bad.prefix(80))' is not a safe relative path" }
-        let total = files.values.reduce(0) { $0 + $1.utf8.count }
-        if total > 4 * ProgramFiles.maximumFileBytes { return "the child holds \(total) bytes of files, more than a program may" }
-        return nil
-    }
-
     // MARK: - Evaluation and its result
 
     /// Evaluates a stored program (a seed, a child, or re-queued work) with one fresh training seed and
@@ -411,85 +216,13 @@ public actor EvolutionLoop {
             return
         }
         var follow = try await apply(program, report: report, request: request, parentScore: parentScore, proposal: proposal)
-        if !follow.race.isEmpty { follow = follow.afterRace(try await race(follow.race)) }
+        if !follow.race.isEmpty { follow = follow.afterRace(try await races.run(follow.race, on: self)) }
         try await followUps.run(program.id, follow, on: self)
     }
 
     /// Which follow-ups a placement earns, by the run's settings and what the evaluator supports.
     var followUpRule: FollowUpRule {
         FollowUpRule(testElites: config.testElites, controlBests: config.controlBests && evaluator.supportsControl)
-    }
-
-    func storedProgram(_ id: String) throws -> Program? { try store.program(id) }
-
-    /// Runs a race: evaluates each program in `ids` with new training seeds until it has `repeats`
-    /// (at most `parallel` evaluations at once, through the limiter), then settles them, the contender
-    /// (`ids[0]`) last. Returns the contender's follow-ups.
-    nonisolated func race(_ ids: [String]) async throws -> FollowUps {
-        let mine = await claimRace(ids)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for (id, missing) in mine {
-                for _ in 0..<missing { group.addTask { try await self.repeatOnce(id) } }
-            }
-            try await group.waitForAll()
-        }
-        await releaseRace(mine.map(\.id))
-        // Only the programs this race topped up are settled here (another race settles the others when
-        // their seeds are in); the contender, ids[0], last: its placement decides the follow-ups.
-        let claimed = Set(mine.map(\.id))
-        var follow = FollowUps.none
-        for id in ids.dropFirst().reversed() where claimed.contains(id) { _ = try await settle(id) }
-        if let contender = ids.first, claimed.contains(contender) { follow = try await settle(contender) }
-        return follow
-    }
-
-    /// The programs of `ids` no other race is topping up, with the evaluations each still needs.
-    func claimRace(_ ids: [String]) -> [(id: String, missing: Int)] {
-        var claimed: [(id: String, missing: Int)] = []
-        for id in ids where !racingNow.contains(id) {
-            let have = (try? store.program(id))??.scoreStats?.n ?? 1
-            racingNow.insert(id)
-            claimed.append((id, max(0, config.racing.repeats - have)))
-        }
-        return claimed
-    }
-
-    func releaseRace(_ ids: [String]) { racingNow.subtract(ids) }
-
-    /// One more validation evaluation of a racing program with a training seed it has not had.
-    nonisolated func repeatOnce(_ id: String) async throws {
-        guard let program = try await storedProgram(id) else { return }
-        let request = EvaluationRequest(split: .validation, trainingSeed: try await nextTrainingSeed(for: id))
-        guard let report = try? await limiter.run({ try await self.evaluator.evaluate(program, request) { _ in } }) else {
-            await say("evaluator error on a racing evaluation of program \(id.prefix(8)); its race ends with fewer seeds")
-            return
-        }
-        try await recordRepeat(id, EvaluationRecord(split: .validation, trainingSeed: request.trainingSeed, report: report))
-    }
-
-    func recordRepeat(_ id: String, _ record: EvaluationRecord) throws {
-        let stats = try store.recordRepeat(id, record)
-        seedsInFlight[id]?.remove(record.trainingSeed)
-        state.evaluations += 1
-        try saveState()
-        let score = record.report.outcome == .evaluated ? String(format: "%.4f", record.report.metrics?.combinedScore ?? 0) : record.report.outcome.rawValue
-        log.write("program \(id.prefix(8)) raced with training seed \(record.trainingSeed): \(score)"
-            + (stats.map { String(format: "; mean %.4f ± %.4f over %d", $0.mean, $0.standardError ?? 0, $0.n) } ?? ""))
-    }
-
-    /// Settles a race: placement by the mean, the refs, what to run next.
-    func settle(_ id: String) throws -> FollowUps {
-        let placement = try store.settle(id)
-        guard let program = try store.program(id), program.status == .evaluated else { return .none }
-        try recorder.record(id, island: program.island, placement)
-        try saveState()
-        if let stats = program.scoreStats {
-            let headline = String(format: "mean %.4f ± %.4f over %d seeds", stats.mean, stats.standardError ?? 0, stats.n)
-            log.write("program \(id.prefix(8)) raced: \(headline)"
-                + (placement.isNewBest ? ", new best" : placement.isNewIslandBest ? ", island best" : placement.isCellElite ? ", cell elite" : ""))
-            if placement.isNewBest { say("new best \(headline): program \(id.prefix(8)) (iteration \(program.iteration))") }
-        }
-        return followUpRule.afterRace(placement)
     }
 
     /// A training seed from the run's stream that `id` has never been evaluated with.
@@ -588,32 +321,6 @@ public actor EvolutionLoop {
             stopReason = .evaluatorFailing
             say("the evaluator failed 5 times in a row; stopping (last error: \(error))")
         }
-    }
-
-    // MARK: - The proposer's health
-
-    func proposerRecovered() {
-        if let since = outageSince {
-            say(String(format: "the proposer works again after %.0f s", Date().timeIntervalSince(since)))
-            outageSince = nil
-        }
-    }
-
-    /// Returns whether to retry after backing off; stops the run after `maxOutageSeconds`.
-    func proposerFailed(_ error: Error) -> Bool {
-        let now = Date()
-        if outageSince == nil {
-            outageSince = now
-            say("the proposer failed: \(error); backing off and retrying (the run stops after \(Int(config.maxOutageSeconds)) s of failures)")
-        }
-        if now.timeIntervalSince(outageSince!) >= config.maxOutageSeconds {
-            if stopReason == nil {
-                stopReason = .outage
-                say("the proposer has failed for \(Int(config.maxOutageSeconds)) s; stopping. Last error: \(error)")
-            }
-            return false
-        }
-        return stopReason == nil
     }
 
     func notify(_ feedback: ProposalFeedback) {
