@@ -9,8 +9,8 @@ import Foundation
 ///
 /// ```swift
 /// var population = PopulationState(config: DatabaseConfig(), seed: 42)
-/// population.add("a", hash: "h1", island: 0)
-/// let placement = population.complete("a", stats: ScoreStats(mean: 0.5), cell: [1, 2], sizes: { _ in nil })
+/// population.add("a", hash: "h1")
+/// let placement = population.complete("a", island: 0, stats: ScoreStats(mean: 0.5), cell: [1, 2], sizes: { _ in nil })
 /// // placement.isCellElite, placement.race (who runs again before it may displace anyone), placement.changes
 /// ```
 ///
