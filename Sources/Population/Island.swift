@@ -73,7 +73,7 @@ public struct MemberSet: Sendable, Equatable {
         for id in order {
             if let hash = hashIfRemoved(id) {
                 scores[id] = nil
-                hashCounts[hash, default: 1] -= 1
+                forget(hash)
             } else {
                 kept.append(id)
             }
@@ -85,7 +85,14 @@ public struct MemberSet: Sendable, Equatable {
     mutating func remove(_ id: String, hash: String) {
         guard scores.removeValue(forKey: id) != nil else { return }
         order.removeAll { $0 == id }
-        hashCounts[hash, default: 1] -= 1
+        forget(hash)
+    }
+
+    /// One member fewer with `hash`; a hash no member carries leaves the counts, so a set rebuilt from
+    /// storage equals the live one.
+    private mutating func forget(_ hash: String) {
+        let left = (hashCounts[hash] ?? 1) - 1
+        hashCounts[hash] = left > 0 ? left : nil
     }
 }
 
