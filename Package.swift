@@ -32,9 +32,12 @@ let package = Package(
         .target(name: "EmbeddedSources"),
         .target(name: "Sandbox", dependencies: ["CShims", .product(name: "Logging", package: "swift-log")]),
         .target(name: "LLMClient", dependencies: ["CCurl", "CShims", "EvolveSupport", .product(name: "Logging", package: "swift-log")]),
+        // The search policy (sampling, placement, racing, archive, migration, eviction) as value types. It
+        // depends on no SQLite, git or sandbox on purpose: the build keeps storage out of the policy.
+        .target(name: "Population", dependencies: ["EvolveSupport"]),
         .target(
             name: "EvolveCore",
-            dependencies: ["CSQLite", "CGit2", "EvolveSupport"]),
+            dependencies: ["CSQLite", "CGit2", "EvolveSupport", "Population"]),
         // The one model of evolve.yaml (typed sections, the key registry, the checking reader). Only Yams, so
         // the evaluators, the proposers and the CLI all read their settings from it without knowing each other.
         .target(name: "EvolveConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
@@ -63,6 +66,7 @@ let package = Package(
         .testTarget(name: "LLMClientTests", dependencies: ["LLMClient", "TestSupport"]),
         // Against a real llama.cpp server (scripts/test-real-llm.sh); skipped unless EVOLVE_REAL_LLM is set.
         .testTarget(name: "LLMClientRealServerTests", dependencies: ["LLMClient", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "PopulationTests", dependencies: ["Population"]),
         .testTarget(name: "EvolveCoreTests", dependencies: ["EvolveCore", "EvolveSupport", "TestSupport"]),
         .testTarget(name: "EvolveConfigTests", dependencies: ["EvolveConfig"]),
         .testTarget(name: "EvaluatorsTests", dependencies: ["EvolveConfig", "Evaluators", "EvolveSupport", "TestSupport"]),

@@ -21,6 +21,8 @@ case "crash-writer":
     config.stagnationGenerations = 25
     config.populationCap = 300
     let store = try ProgramStore(path: arguments[2], config: config, seed: 3)
+    // No loop settles races here: the single-evaluation rule places every result at once.
+    store.racing = RacingRule(repeats: 1)
     var rng = SplitMix64(seed: UInt64(getpid()))
     var i = try store.count()
     while true {
@@ -41,6 +43,7 @@ case "bench":
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-dbbench-\(target).sqlite").path
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         let store = try ProgramStore(path: path, config: config, seed: 1)
+        store.racing = RacingRule(repeats: 1)
         var rng = SplitMix64(seed: 9)
         func one(_ i: Int) throws {
             let island = i % config.islands

@@ -173,7 +173,7 @@ private struct DeadProposer: Proposer {
         #expect(try git(run, "fsck", "--strict").contains("error") == false)
         #expect(try git(run, "log", "--oneline", "best").contains("score"))
         // Duplicates were recorded, not evaluated; a broken child failed; a failed proposal was recorded.
-        let attempts = try store.attempts(from: programs.map(\.id), limit: 100)
+        let attempts = try store.records.attempts(from: programs.map(\.id), limit: 100)
         #expect(attempts.contains { $0.outcome == .duplicate })
         #expect(attempts.contains { $0.outcome == .proposalFailed && $0.detail.contains("did not match") })
         #expect(programs.contains { $0.status == .failed })
@@ -181,25 +181,25 @@ private struct DeadProposer: Proposer {
         // the incumbents it raced) give its mean and count; one test run per elite; the best's fresh seeds.
         var stored = 0
         for program in programs where program.migratedFrom == nil {
-            let validation = try store.evaluationCount(programID: program.id, split: .validation)
+            let validation = try store.records.evaluationCount(programID: program.id, split: .validation)
             #expect(validation == (program.status == .evaluated ? program.scoreStats?.n : 1), "program \(program.id)")
             #expect(validation == 1 || validation == 3)
-            #expect(try store.trainingSeeds(of: program.id).count == (try store.evaluationCount(programID: program.id)))
+            #expect(try store.records.trainingSeeds(of: program.id).count == (try store.records.evaluationCount(programID: program.id)))
             stored += validation + (program.testMetrics != nil ? 1 : 0)
         }
         #expect(programs.contains { ($0.scoreStats?.n ?? 0) == 3 })
         let bestProgram = try #require(try store.best())
         #expect(bestProgram.scoreStats?.n == 3)
         #expect(try store.assessment(of: bestProgram.id)?.test?.n == 3)
-        #expect(try store.evaluationCount() == stored + 2 * 3)
-        #expect(try store.spend().costUSD > 0.009)
+        #expect(try store.records.evaluationCount() == stored + 2 * 3)
+        #expect(try store.records.spend().costUSD > 0.009)
     }
 
     @Test func aResumedRunContinuesWhereItStoppedAndEvaluatesNothingTwice() async throws {
         let run = try RunDirectory.create(name: "resume", runsRoot: runs)
         _ = try await loop(run, config(6)).run(seeds: [Program(files: files(0.2))])
         let store = try ProgramStore(path: run.database.path, config: database, seed: 42)
-        let before = try store.evaluationCount()
+        let before = try store.records.evaluationCount()
         let evaluatedBefore = Set(try store.programs(status: .evaluated).filter { $0.migratedFrom == nil }.map(\.id))
         var statsBefore: [String: ScoreStats] = [:]
         for id in evaluatedBefore { statsBefore[id] = try store.program(id)?.scoreStats }
@@ -208,16 +208,16 @@ private struct DeadProposer: Proposer {
         let summary = try await loop(again, config(12)).run(seeds: [Program(files: files(0.2))])
         #expect(summary.iterations == 12)
         let reopened = try ProgramStore(path: run.database.path, config: database, seed: 42)
-        for id in evaluatedBefore { #expect(try reopened.evaluationCount(programID: id) >= 1) }
+        for id in evaluatedBefore { #expect(try reopened.records.evaluationCount(programID: id) >= 1) }
         // The seed was not evaluated again: its race (3 training seeds) ran once, before the resume; a
         // program's mean, SD and count are what they were unless it raced again since.
         let seed = try #require(try reopened.programs(status: .evaluated).first { $0.parents.isEmpty && $0.migratedFrom == nil })
-        #expect(try reopened.evaluationCount(programID: seed.id, split: .validation) == 3)
+        #expect(try reopened.records.evaluationCount(programID: seed.id, split: .validation) == 3)
         for (id, stats) in statsBefore {
             let now = try reopened.program(id)?.scoreStats
             #expect(now == stats || (stats.n == 1 && now?.n == 3), "program \(id)")
         }
-        #expect(try reopened.evaluationCount() > before)
+        #expect(try reopened.records.evaluationCount() > before)
     }
 
     @Test func aRunNameThatExistsIsRefusedNamingResume() throws {
@@ -263,7 +263,7 @@ private struct DeadProposer: Proposer {
             run: run, config: config(16), database: database, evaluator: ControlledEvaluator(), proposer: StepProposer(), brief: "numbers")
         let summary = try await loop.run(seeds: [Program(files: files(0.3))])
         let store = try ProgramStore(path: run.database.path, config: database, seed: 42)
-        let flagged = try store.flaggedPrograms()
+        let flagged = try store.records.flaggedPrograms()
         #expect(!flagged.isEmpty, "no program reached 0.33, so the control never flagged one")
         for (id, evidence) in flagged {
             #expect(evidence.contains("under the control"))
@@ -285,7 +285,7 @@ private struct DeadProposer: Proposer {
         _ = try await EvolutionLoop(run: run, config: config, database: database, evaluator: evaluator, proposer: StepProposer(), brief: "numbers")
             .run(seeds: [Program(files: files(0.3))])
         let store = try ProgramStore(path: run.database.path, config: database, seed: 42)
-        #expect(try store.flaggedPrograms().isEmpty)
+        #expect(try store.records.flaggedPrograms().isEmpty)
         let seed = try #require(try store.best())
         #expect(seed.status == .evaluated)
         // The collapse is kept as evidence, and the second run (which held) ended the control.
@@ -298,7 +298,7 @@ private struct DeadProposer: Proposer {
         _ = try? await EvolutionLoop(run: strict, config: config, database: database, evaluator: UnluckyOnceEvaluator(), proposer: StepProposer(), brief: "numbers")
             .run(seeds: [Program(files: files(0.3))])
         let strictStore = try ProgramStore(path: strict.database.path, config: database, seed: 42)
-        #expect(try strictStore.flaggedPrograms().count == 1)
+        #expect(try strictStore.records.flaggedPrograms().count == 1)
     }
 
     @Test func aStopFileEndsTheRunBeforeTheNextIteration() async throws {
@@ -330,7 +330,7 @@ private struct DeadProposer: Proposer {
         // Proposals in flight when the limit was reached still finish (at most the loop's window of 3).
         #expect(summary.iterations >= 4 && summary.iterations <= 4 + 3, "\(summary.iterations) iterations")
         let store = try ProgramStore(path: run.database.path, config: database, seed: 42)
-        #expect(try store.spend().costUSD >= 0.0035)
+        #expect(try store.records.spend().costUSD >= 0.0035)
     }
 
     @Test func aTargetScoreStopsTheRunOnceABestReachesIt() async throws {
@@ -351,7 +351,7 @@ private struct DeadProposer: Proposer {
         #expect(saved == 6)
         // The state outlives the store: closed with the loop, read back by a fresh connection.
         let reopened = try ProgramStore(path: run.database.path, config: database, seed: 42)
-        let stored = try #require(try reopened.state("proposer"))
+        let stored = try #require(try reopened.records.state("proposer"))
         #expect(Data(base64Encoded: stored) == Data("\(saved)".utf8))
 
         // A resumed run's new proposer starts from that state before its first proposal.

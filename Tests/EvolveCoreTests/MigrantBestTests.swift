@@ -16,6 +16,7 @@ import Testing
         config.migrationRate = 1
         config.stagnationGenerations = 1000
         let store = try ProgramStore(path: directory.appendingPathComponent("db.sqlite").path, config: config, seed: 1)
+        store.racing = RacingRule(repeats: 1)
         let id = try store.add(Program(files: ["k.swift": "a"], island: 1)).id
         let metrics = Metrics(benchmarks: ["b": BenchmarkMetrics(exactAccuracy: 0.9, tokenAccuracy: 0.9)], split: "validation")
         let placement = try store.complete(id, status: .evaluated, metrics: metrics, descriptors: ["x": 1])

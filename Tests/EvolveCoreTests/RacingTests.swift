@@ -76,7 +76,7 @@ import Testing
         let settled = try race(db, better, [0.78])
         #expect(settled.isCellElite && settled.replaced == elite && settled.isNewIslandBest && settled.isNewBest)
         #expect(try db.best()?.id == better)
-        #expect(try db.evaluationCount(programID: better, split: .validation) == 3)
+        #expect(try db.records.evaluationCount(programID: better, split: .validation) == 3)
     }
 
     @Test func anIncumbentWithOneEvaluationIsToppedUpForAFairRace() throws {
@@ -130,7 +130,7 @@ import Testing
         #expect(try reopened.pendingRaces().map(\.id) == [racer])
         #expect(try reopened.pendingRaces().first?.missing == 1)
         #expect(try reopened.best()?.id == elite)
-        #expect(try reopened.trainingSeeds(of: racer) == [1, 9])
+        #expect(try reopened.records.trainingSeeds(of: racer) == [1, 9])
     }
 
     @Test func theControlComparesAgainstTheMeanOverTrainingSeeds() throws {
@@ -143,7 +143,7 @@ import Testing
                         evaluation: EvaluationRecord(split: .validation, trainingSeed: 1, report: EvaluationReport(outcome: .evaluated, metrics: benchmarks(0.6, 0.9))))
         try db.recordRepeat(id, EvaluationRecord(split: .validation, trainingSeed: 2, report: EvaluationReport(outcome: .evaluated, metrics: benchmarks(0.2, 0.7))))
         try db.recordRepeat(id, EvaluationRecord(split: .validation, trainingSeed: 3, report: EvaluationReport(outcome: .rejected)))
-        let mean = try #require(try db.meanValidationMetrics(of: id)?.benchmarks["b"])
+        let mean = try #require(try db.records.meanValidationMetrics(of: id)?.benchmarks["b"])
         #expect(abs(mean.exactAccuracy - 0.4) < 1e-12 && abs(mean.tokenAccuracy - 0.8) < 1e-12 && mean.parameters == 7)
         // The selection score counts the failed run as 0; the control's reference averages the runs that scored.
         #expect(abs((db.scoreStats(of: id)?.mean ?? 0) - 0.8 / 3) < 1e-12)
@@ -233,7 +233,7 @@ fileprivate struct ChildProposer: Proposer {
         #expect(abs((raced.bestScore ?? 0) - 0.5) < 0.03)
         for child in try store.allPrograms() where !child.parents.isEmpty {
             #expect(child.scoreStats?.n == 3, "a contender got its repeats")
-            #expect(try store.trainingSeeds(of: child.id).count >= 3)
+            #expect(try store.records.trainingSeeds(of: child.id).count >= 3)
         }
         #expect(store.grid(island: 0).map(\.id) == [seed.id])
 
@@ -242,7 +242,7 @@ fileprivate struct ChildProposer: Proposer {
         #expect(single.bestProgramID != nil && single.bestProgramID != seed.id)
         #expect((single.bestScore ?? 0) > 0.75)
         for program in try singleStore.allPrograms() where program.migratedFrom == nil {
-            #expect(try singleStore.evaluationCount(programID: program.id, split: .validation) == 1)
+            #expect(try singleStore.records.evaluationCount(programID: program.id, split: .validation) == 1)
         }
         // Its fresh seeds expose it: the re-run drift is about +0.3 and flagged.
         let best = try #require(try singleStore.best())

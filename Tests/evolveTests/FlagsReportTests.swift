@@ -32,10 +32,10 @@ import Testing
         ])
         try store.recordControl(solver, evaluation(.evaluated, score: 0, artifacts: [:]), verdict: "sudoku: exact 1.000 → 0.000 under the control")
 
-        let flags = try store.integrityFlags()
+        let flags = try store.records.integrityFlags()
         #expect(flags.map(\.check) == ["compute", "curve", "permutation"])
         #expect(flags.map(\.programID) == [spinner, solver, solver])
-        #expect(try store.integrityFlags(programID: honest).isEmpty)
+        #expect(try store.records.integrityFlags(programID: honest).isEmpty)
 
         let page = ReportPage(
             run: ReportPage.Run(name: "flags", strategy: "map-elites", store: store, programs: try store.allPrograms()),

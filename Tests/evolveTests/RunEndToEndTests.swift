@@ -122,12 +122,12 @@ import Testing
         let repairs = server.requests.map { String(decoding: $0.body, as: UTF8.self) }.filter { $0.contains("could not be applied") }
         #expect(repairs.contains { $0.contains("outside every EVOLVE-BLOCK") })
         // The revert to the seed was a duplicate: recorded, never evaluated again.
-        let attempts = try store.attempts(from: programs.map(\.id), limit: 1000)
+        let attempts = try store.records.attempts(from: programs.map(\.id), limit: 1000)
         let duplicate = try #require(attempts.first { $0.outcome == .duplicate })
         // (Its validation evaluations are its own race's, one per training seed, none for the duplicate.)
         let original = try #require(try store.program(duplicate.programID!))
-        #expect(try store.evaluationCount(programID: original.id, split: .validation) == original.scoreStats?.n)
-        #expect(try store.trainingSeeds(of: original.id).count == (try store.evaluationCount(programID: original.id)))
+        #expect(try store.records.evaluationCount(programID: original.id, split: .validation) == original.scoreStats?.n)
+        #expect(try store.records.trainingSeeds(of: original.id).count == (try store.records.evaluationCount(programID: original.id)))
         #expect(programs.allSatisfy { $0.status != .queued && $0.status != .evaluating })
     }
 
@@ -206,10 +206,10 @@ import Testing
         // default `repeats` of 3 for a contender and the incumbents it raced), each race finished, and
         // each elite scored once on the test split.
         for program in programs where program.migratedFrom == nil {
-            let validation = try after.evaluationCount(programID: program.id, split: .validation)
+            let validation = try after.records.evaluationCount(programID: program.id, split: .validation)
             #expect(validation == 1 || validation == 3, "program \(program.id): \(validation) validation evaluations")
-            #expect(try after.trainingSeeds(of: program.id).count == (try after.evaluationCount(programID: program.id)), "program \(program.id)")
-            #expect(try after.evaluationCount(programID: program.id, split: .test) <= 1, "program \(program.id)")
+            #expect(try after.records.trainingSeeds(of: program.id).count == (try after.records.evaluationCount(programID: program.id)), "program \(program.id)")
+            #expect(try after.records.evaluationCount(programID: program.id, split: .test) <= 1, "program \(program.id)")
         }
         #expect(try after.pendingRaces().isEmpty)
         #expect(try git(runs.appendingPathComponent("killed/lineage"), ["fsck", "--strict"]).contains("error") == false)
@@ -252,7 +252,7 @@ import Testing
         #expect(programsBefore.allSatisfy { $0.status != .queued && $0.status != .evaluating }, "work was left in flight")
         #expect(programsBefore.allSatisfy { $0.commitID != nil })
         var countsBefore: [String: Int] = [:]
-        for program in programsBefore { countsBefore[program.id] = try before.evaluationCount(programID: program.id, split: .validation) }
+        for program in programsBefore { countsBefore[program.id] = try before.records.evaluationCount(programID: program.id, split: .validation) }
         #expect(!countsBefore.isEmpty)
 
         let resumed = try await EvolveBinary.run(["resume", "interrupted"], environment: environment(server, runs: runs))
@@ -260,10 +260,10 @@ import Testing
         #expect(!(resumed.stdout + resumed.stderr).contains("re-queueing"), "an interrupted run left evaluations to re-queue")
         let after = try store(runs, "interrupted")
         for program in try after.allPrograms() where program.migratedFrom == nil {
-            let validation = try after.evaluationCount(programID: program.id, split: .validation)
+            let validation = try after.records.evaluationCount(programID: program.id, split: .validation)
             #expect(validation == 1 || validation == 3, "program \(program.id): \(validation) validation evaluations")
-            #expect(try after.trainingSeeds(of: program.id).count == (try after.evaluationCount(programID: program.id)), "program \(program.id)")
-            #expect(try after.evaluationCount(programID: program.id, split: .test) <= 1, "program \(program.id)")
+            #expect(try after.records.trainingSeeds(of: program.id).count == (try after.records.evaluationCount(programID: program.id)), "program \(program.id)")
+            #expect(try after.records.evaluationCount(programID: program.id, split: .test) <= 1, "program \(program.id)")
             // A program scored before the interrupt is scored on validation again only to finish a race (1 → 3
             // seeds); the best's end-of-run re-score on fresh seeds, which the interrupt skipped, is the resume's.
             if let count = countsBefore[program.id], count != validation {

@@ -27,7 +27,7 @@ public struct EvaluationReport: Sendable {
 
     /// Artifacts under keys starting with this ("flag: compute", "flag: curve") are an integrity
     /// check's finding against the program, with its evidence; they are stored with the evaluation and
-    /// listed by `ProgramStore.integrityFlags()`.
+    /// listed by `RunRecords.integrityFlags()` (stored as rows of their own).
     public static let flagArtifactPrefix = "flag: "
 
     public init(

@@ -8,6 +8,11 @@ import Foundation
 /// evaluated program one git commit, so `kill -9` loses at most the work in flight, which `run` re-queues
 /// when the run is resumed.
 ///
+/// The loop only schedules. The parts it runs: `SeedStart` (a new run's seeds), `ChildProposals` (parent,
+/// proposal, child), `RaceRunner` (more training seeds before a displacement), `IntegrityFollowUps`
+/// (control, held-out test, fresh seeds), `LineageRecorder` (commits and refs); every decision about the
+/// population is `PopulationState`'s (the Population module), persisted by `ProgramStore`.
+///
 /// ```swift
 /// let loop = try EvolutionLoop(run: runDir, config: config, database: DatabaseConfig(), evaluator: evaluator,
 ///                              proposer: OfflineMutator(), brief: brief) { event in print(event) }
@@ -15,54 +20,6 @@ import Foundation
 /// print(summary.stopReason, summary.bestScore ?? 0)
 /// ```
 public actor EvolutionLoop {
-    /// Why the loop stopped.
-    public enum StopReason: String, Sendable, Codable {
-        case iterations, evaluations, time, spend, target
-        case stopFile = "stop-file"
-        case interrupted
-        case outage
-        case evaluatorFailing = "evaluator-failing"
-    }
-
-    /// What the loop tells its caller as it goes (the CLI's status line and log).
-    public enum Event: Sendable {
-        case message(String)
-        case status(Status)
-    }
-
-    /// The run at a glance.
-    public struct Status: Sendable {
-        public var iteration: Int
-        public var evaluations: Int
-        public var inFlight: Int
-        public var bestScore: Double?
-        public var bestTestScore: Double?
-        public var islandBests: [Double?]
-        public var promptTokens: Int
-        public var completionTokens: Int
-        public var costUSD: Double
-        /// Seconds the run has been running, over all its sessions.
-        public var elapsedSeconds: Double
-        public var maxIterations: Int?
-        public var maxSeconds: Double?
-        /// The LLM spend budget (`max_spend_usd`, `--budget-usd`).
-        public var maxSpendUSD: Double?
-    }
-
-    public struct Summary: Sendable {
-        public var stopReason: StopReason
-        public var iterations: Int
-        public var evaluations: Int
-        public var bestScore: Double?
-        public var bestProgramID: String?
-        public var bestTestScore: Double?
-        public var elapsedSeconds: Double
-    }
-
-    public struct Failure: Error, CustomStringConvertible, Sendable {
-        public let description: String
-    }
-
     /// What the loop keeps across a resume, beside the store's own state.
     struct State: Codable {
         var nextIteration = 0
@@ -78,7 +35,14 @@ public actor EvolutionLoop {
     public let run: RunDirectory
     public let config: RunConfig
     let store: ProgramStore
-    let lineage: GitLineage
+    /// The only writer of commits and refs.
+    let recorder: LineageRecorder
+    /// The control, held-out test and fresh-seed runs after selection.
+    let followUps: IntegrityFollowUps
+    let races: RaceRunner
+    let proposals = ChildProposals()
+    /// How long the proposer has been failing (the run stops after `maxOutageSeconds`).
+    var health: ProposerHealth
     let evaluator: any Evaluator
     let proposer: any Proposer
     let brief: String
@@ -97,7 +61,6 @@ public actor EvolutionLoop {
     var stopReason: StopReason?
     var sessionStart = Date()
     var inFlight = 0
-    var outageSince: Date?
     var consecutiveEvaluatorErrors = 0
     /// LLM spend so far, read from the database once and kept up to date (no per-iteration scan).
     var spend: (costUSD: Double, promptTokens: Int, completionTokens: Int) = (0, 0, 0)
@@ -112,15 +75,18 @@ public actor EvolutionLoop {
         self.run = run
         self.config = config
         store = try ProgramStore(path: run.database.path, config: database, seed: config.randomSeed)
-        lineage = try GitLineage(path: run.lineage.path)
+        recorder = LineageRecorder(store: store, lineage: try GitLineage(path: run.lineage.path))
         self.evaluator = evaluator
         self.proposer = proposer
         self.brief = brief
         self.onEvent = onEvent
         log = RunLog(url: run.log)
         limiter = AsyncLimiter(limit: config.parallel)
+        followUps = IntegrityFollowUps(config: config, evaluator: evaluator, limiter: limiter)
+        races = RaceRunner(evaluator: evaluator, limiter: limiter)
+        health = ProposerHealth(maxOutageSeconds: config.maxOutageSeconds)
         let seedState = State(rngState: config.randomSeed ^ 0x6A09_E667_F3BC_C908)
-        if let saved = try store.state("loop"), let decoded = try? JSONDecoder().decode(State.self, from: Data(saved.utf8)) {
+        if let saved = try store.records.state("loop"), let decoded = try? JSONDecoder().decode(State.self, from: Data(saved.utf8)) {
             state = decoded
         } else {
             state = seedState
@@ -146,17 +112,17 @@ public actor EvolutionLoop {
     /// are ignored (the database has them) and unfinished evaluations are re-queued.
     public func run(seeds: [Program]) async throws -> Summary {
         sessionStart = Date()
-        spend = try store.spend()
-        if let snapshot = try store.state("proposer"), let data = Data(base64Encoded: snapshot) {
+        spend = try store.records.spend()
+        if let snapshot = try store.records.state("proposer"), let data = Data(base64Encoded: snapshot) {
             try await proposer.restore(data)
         }
-        try repairLineage()
+        try recorder.repair { say("committing \($0) program(s) that a crash left without a commit") }
         if state.seedIDs.isEmpty {
-            try await evaluateSeeds(seeds)
+            try await SeedStart().evaluate(seeds, on: self)
         } else {
             say("resuming at iteration \(state.nextIteration) with \(try store.count()) programs")
             let seedsLeft = try state.seedIDs.compactMap { try store.program($0) }.filter { $0.status == .queued || $0.status == .evaluating }
-            if !seedsLeft.isEmpty { try await finishSeeds(seedsLeft.map(\.id)) }
+            if !seedsLeft.isEmpty { try await SeedStart().finish(seedsLeft.map(\.id), on: self) }
             if store.islandBests().allSatisfy({ $0 == nil }) {
                 throw Failure(description: "no seed program of this run could be evaluated; fix the seeds and start a new run (`evolve eval DIR` shows why)")
             }
@@ -173,14 +139,14 @@ public actor EvolutionLoop {
             }
             for race in races {
                 inFlight += 1
-                group.addTask { try await self.followUp(race.id, try await self.race([race.id])) }
+                group.addTask { try await self.followUps.run(race.id, try await self.races.run([race.id], on: self), on: self) }
             }
             // Proposals run a little ahead of evaluations so the evaluation slots never wait for the LLM.
             let window = config.parallel + (config.proposalLookahead ?? max(1, config.parallel / 2))
             while true {
                 while inFlight < window, let iteration = nextIteration() {
                     inFlight += 1
-                    group.addTask { try await self.iterate(iteration) }
+                    group.addTask { try await self.proposals.iterate(iteration, on: self) }
                 }
                 if inFlight == 0 { break }
                 try await group.next()
@@ -193,7 +159,7 @@ public actor EvolutionLoop {
         // The proposer's state as it stopped (each result also saves it, but from a task of its own that
         // may not have run yet), so a resumed run starts from the last proposal's state.
         try await persistProposer()
-        try await assessBest()
+        try await followUps.assessBest(on: self)
         let best = try store.best()
         let summary = Summary(
             stopReason: stopReason ?? .iterations, iterations: state.nextIteration, evaluations: state.evaluations,
@@ -232,163 +198,6 @@ public actor EvolutionLoop {
         return state.nextIteration
     }
 
-    // MARK: - Seeds
-
-    func evaluateSeeds(_ seeds: [Program]) async throws {
-        guard !seeds.isEmpty else { throw Failure(description: "no seed programs to start from") }
-        var ids: [String] = []
-        for (index, seed) in seeds.enumerated() {
-            var program = seed
-            program.island = index % store.config.islands
-            program.status = .queued
-            if case .added(let id) = try store.add(program) { ids.append(id) }
-        }
-        state.seedIDs = ids
-        try saveState()
-        try await finishSeeds(ids)
-    }
-
-    /// Evaluates the seeds `pending` (all of them on a new run; those a crash interrupted on a resume),
-    /// then gives every island without a seed a copy of one.
-    func finishSeeds(_ pending: [String]) async throws {
-        let ids = state.seedIDs
-        say("evaluating \(pending.count) seed program(s)")
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for id in pending {
-                guard let program = try store.program(id) else { continue }
-                group.addTask { try await self.evaluateChild(program, parentScore: nil, proposal: nil) }
-            }
-            try await group.waitForAll()
-        }
-        let evaluated = try ids.compactMap { try store.program($0) }.filter { $0.status == .evaluated }
-        guard !evaluated.isEmpty else {
-            var reasons: [String] = []
-            for id in ids {
-                let artifacts = try store.artifacts(of: id)
-                let first = artifacts.sorted { $0.key < $1.key }.first.map { "\($0.key): \($0.value.split(separator: "\n").prefix(3).joined(separator: " / "))" }
-                reasons.append("seed \(id.prefix(8)): \(first ?? "no artifacts")")
-            }
-            throw Failure(description: "no seed program could be evaluated; fix the seeds first (`evolve eval DIR` shows the details): \(reasons.joined(separator: "; "))")
-        }
-        // Islands without a seed of their own start from copies, so every island can be sampled.
-        for island in 0..<store.config.islands where store.islandBests()[island] == nil {
-            let donor = evaluated[island % evaluated.count]
-            try store.spread(donor.id, to: island)
-        }
-        for program in evaluated {
-            say(String(format: "seed %@ scored %.4f on island %d", String(program.id.prefix(8)), program.score ?? 0, program.island))
-        }
-    }
-
-    // MARK: - One iteration
-
-    func iterate(_ iteration: Int) async throws {
-        guard let context = try prepare(iteration) else { return }
-        let result: ProposalResult
-        var backoff = min(5.0, max(0.05, config.maxOutageSeconds / 10))
-        while true {
-            do {
-                result = try await proposer.propose(context)
-                proposerRecovered()
-                break
-            } catch {
-                guard proposerFailed(error) else { return }
-                try? await Task.sleep(nanoseconds: UInt64(backoff * 1e9))
-                backoff = min(backoff * 2, 120)
-                if stopReason != nil { return }
-            }
-        }
-        guard let child = try accept(result, context: context, iteration: iteration) else { return }
-        try await evaluateChild(child, parentScore: context.parent.score, proposal: result.proposal)
-    }
-
-    /// The parent, its neighbours and its lineage's attempts, by the configured strategy.
-    func prepare(_ iteration: Int) throws -> ProposalContext? {
-        let parent: Program
-        var inspirations: [Program] = []
-        switch config.strategy {
-        case .mapElites:
-            let islands = store.config.islands
-            var island = iteration % islands
-            var tries = 0
-            while store.islands[island].members.isEmpty && tries < islands {
-                island = (island + 1) % islands
-                tries += 1
-            }
-            (parent, inspirations) = try store.sample(island: island)
-        case .bestOfN:
-            let seeds = try state.seedIDs.compactMap { try store.program($0) }.filter { $0.status == .evaluated }
-            guard !seeds.isEmpty else { throw Failure(description: "best-of-n needs an evaluated seed") }
-            parent = seeds[iteration % seeds.count]
-        case .hillClimb:
-            guard let best = try store.best() else { throw Failure(description: "hill-climb needs an evaluated program") }
-            parent = best
-        }
-        var second: Program?
-        if config.strategy == .mapElites, !inspirations.isEmpty, rng.unit() < config.crossoverRate {
-            second = inspirations[rng.below(inspirations.count)]
-        }
-        let seed = rng.next()
-        state.rngState = rng.state
-        let top = inspirations.filter { $0.score != nil }.sorted { ($0.score ?? 0) > ($1.score ?? 0) }
-        return ProposalContext(
-            parent: parent, parentArtifacts: try store.artifacts(of: parent.id), secondParent: second, inspirations: inspirations,
-            topPrograms: top, attempts: try store.attempts(from: [parent.id] + parent.parents, limit: config.attemptsShown),
-            brief: parent.files["BRIEF.md"] ?? brief, iteration: iteration, seed: seed)
-    }
-
-    /// Stores a proposed child (or records why there is none); returns the child to evaluate.
-    func accept(_ result: ProposalResult, context: ProposalContext, iteration: Int) throws -> Program? {
-        let parent = context.parent
-        let cost = result.proposal
-        spend = (spend.costUSD + cost.costUSD, spend.promptTokens + cost.promptTokens, spend.completionTokens + cost.completionTokens)
-        switch result {
-        case .failed(let reason, let proposal):
-            try store.recordAttempt(
-                Attempt(programID: nil, outcome: .proposalFailed, change: proposal.summary, detail: reason), iteration: iteration,
-                parentID: parent.id, proposal: proposal)
-            log.write("iteration \(iteration): no child from \(parent.id.prefix(8)): \(reason.prefix(300))")
-            notify(ProposalFeedback(proposal: proposal, outcome: .proposalFailed, scoreChange: nil))
-            try saveState()
-            return nil
-        case .child(let files, let parents, let proposal):
-            if let problem = Self.check(files) {
-                try store.recordAttempt(
-                    Attempt(programID: nil, outcome: .proposalFailed, change: proposal.summary, detail: problem), iteration: iteration,
-                    parentID: parent.id, proposal: proposal)
-                notify(ProposalFeedback(proposal: proposal, outcome: .proposalFailed, scoreChange: nil))
-                try saveState()
-                return nil
-            }
-            let child = Program(
-                files: files, parents: parents.isEmpty ? [parent.id] : parents, island: parent.island,
-                generation: parent.generation + 1, iteration: iteration, status: .queued, proposal: proposal)
-            switch try store.add(child) {
-            case .duplicate(let existing):
-                try store.recordAttempt(
-                    Attempt(programID: existing, outcome: .duplicate, change: proposal.summary,
-                            detail: "identical to program \(existing.prefix(8)); not evaluated again"),
-                    iteration: iteration, parentID: parent.id, proposal: proposal)
-                log.write("iteration \(iteration): duplicate of \(existing.prefix(8)), not evaluated")
-                notify(ProposalFeedback(proposal: proposal, outcome: .duplicate, scoreChange: nil))
-                try saveState()
-                return nil
-            case .added:
-                try saveState()
-                return child
-            }
-        }
-    }
-
-    /// A child the loop refuses before storing it: unsafe paths, or more than a program may hold.
-    static func check(_ files: [String: String]) -> String? {
-        if files.isEmpty { return "the child has no files" }
-        if let bad = files.keys.first(where: { !ProgramFiles.isSafe($0) }) { return "file path '\(bad.prefix(80))' is not a safe relative path" }
-        let total = files.values.reduce(0) { $0 + $1.utf8.count }
-        if total > 4 * ProgramFiles.maximumFileBytes { return "the child holds \(total) bytes of files, more than a program may" }
-        return nil
-    }
-
     // MARK: - Evaluation and its result
 
     /// Evaluates a stored program (a seed, a child, or re-queued work) with one fresh training seed and
@@ -407,117 +216,18 @@ public actor EvolutionLoop {
             return
         }
         var follow = try await apply(program, report: report, request: request, parentScore: parentScore, proposal: proposal)
-        if !follow.race.isEmpty {
-            // A contender that took an empty cell at once still gets that cell elite's test score.
-            let raced = try await race(follow.race)
-            follow = (follow.test || raced.test, raced.control, [])
-        }
-        try await followUp(program.id, follow)
+        if !follow.race.isEmpty { follow = follow.afterRace(try await races.run(follow.race, on: self)) }
+        try await followUps.run(program.id, follow, on: self)
     }
 
-    /// The permutation control for a new (confirmed) best, the held-out test score for a new cell elite.
-    nonisolated func followUp(_ id: String, _ follow: (test: Bool, control: Bool, race: [String])) async throws {
-        guard follow.test || follow.control, let program = try await storedProgram(id),
-              let ordinary = try await meanMetrics(id) ?? program.metrics else { return }
-        if follow.control {
-            if try await control(program, ordinary: ordinary) == false {
-                // The best it displaced may stand again without a control of its own: check the new best too.
-                while let best = try await bestNeedingControl(), let metrics = try await meanMetrics(best.id) ?? best.metrics {
-                    if try await control(best, ordinary: metrics) != false { break }
-                }
-                return
-            }
-        }
-        if follow.test {
-            let testRequest = EvaluationRequest(split: .test, trainingSeed: try await nextTrainingSeed(for: id))
-            if let test = try? await limiter.run({ try await self.evaluator.evaluate(program, testRequest) { _ in } }) {
-                try await recordTest(id, EvaluationRecord(split: .test, trainingSeed: testRequest.trainingSeed, report: test))
-            }
-        }
-    }
-
-    func storedProgram(_ id: String) throws -> Program? { try store.program(id) }
-
-    /// The control compares against the mean over the program's training seeds, not one run.
-    func meanMetrics(_ id: String) throws -> Metrics? { try store.meanValidationMetrics(of: id) }
-
-    /// Runs a race: evaluates each program in `ids` with new training seeds until it has `repeats`
-    /// (at most `parallel` evaluations at once, through the limiter), then settles them, the contender
-    /// (`ids[0]`) last. Returns the contender's follow-ups.
-    nonisolated func race(_ ids: [String]) async throws -> (test: Bool, control: Bool, race: [String]) {
-        let mine = await claimRace(ids)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for (id, missing) in mine {
-                for _ in 0..<missing { group.addTask { try await self.repeatOnce(id) } }
-            }
-            try await group.waitForAll()
-        }
-        await releaseRace(mine.map(\.id))
-        // Only the programs this race topped up are settled here (another race settles the others when
-        // their seeds are in); the contender, ids[0], last: its placement decides the follow-ups.
-        let claimed = Set(mine.map(\.id))
-        var follow: (test: Bool, control: Bool, race: [String]) = (false, false, [])
-        for id in ids.dropFirst().reversed() where claimed.contains(id) { _ = try await settle(id) }
-        if let contender = ids.first, claimed.contains(contender) { follow = try await settle(contender) }
-        return follow
-    }
-
-    /// The programs of `ids` no other race is topping up, with the evaluations each still needs.
-    func claimRace(_ ids: [String]) -> [(id: String, missing: Int)] {
-        var claimed: [(id: String, missing: Int)] = []
-        for id in ids where !racingNow.contains(id) {
-            let have = (try? store.program(id))??.scoreStats?.n ?? 1
-            racingNow.insert(id)
-            claimed.append((id, max(0, config.racing.repeats - have)))
-        }
-        return claimed
-    }
-
-    func releaseRace(_ ids: [String]) { racingNow.subtract(ids) }
-
-    /// One more validation evaluation of a racing program with a training seed it has not had.
-    nonisolated func repeatOnce(_ id: String) async throws {
-        guard let program = try await storedProgram(id) else { return }
-        let request = EvaluationRequest(split: .validation, trainingSeed: try await nextTrainingSeed(for: id))
-        guard let report = try? await limiter.run({ try await self.evaluator.evaluate(program, request) { _ in } }) else {
-            await say("evaluator error on a racing evaluation of program \(id.prefix(8)); its race ends with fewer seeds")
-            return
-        }
-        try await recordRepeat(id, EvaluationRecord(split: .validation, trainingSeed: request.trainingSeed, report: report))
-    }
-
-    func recordRepeat(_ id: String, _ record: EvaluationRecord) throws {
-        let stats = try store.recordRepeat(id, record)
-        seedsInFlight[id]?.remove(record.trainingSeed)
-        state.evaluations += 1
-        try saveState()
-        let score = record.report.outcome == .evaluated ? String(format: "%.4f", record.report.metrics?.combinedScore ?? 0) : record.report.outcome.rawValue
-        log.write("program \(id.prefix(8)) raced with training seed \(record.trainingSeed): \(score)"
-            + (stats.map { String(format: "; mean %.4f ± %.4f over %d", $0.mean, $0.standardError ?? 0, $0.n) } ?? ""))
-    }
-
-    /// Settles a race: placement by the mean, the refs, what to run next.
-    func settle(_ id: String) throws -> (test: Bool, control: Bool, race: [String]) {
-        let placement = try store.settle(id)
-        guard let program = try store.program(id), program.status == .evaluated else { return (false, false, []) }
-        if let commitID = try program.commitID ?? commit(id) {
-            if placement.isNewIslandBest { try lineage.point("island-\(program.island)", to: commitID) }
-            if placement.isNewBest { try lineage.point("best", to: commitID) }
-        }
-        try saveState()
-        if let stats = program.scoreStats {
-            let headline = String(format: "mean %.4f ± %.4f over %d seeds", stats.mean, stats.standardError ?? 0, stats.n)
-            log.write("program \(id.prefix(8)) raced: \(headline)"
-                + (placement.isNewBest ? ", new best" : placement.isNewIslandBest ? ", island best" : placement.isCellElite ? ", cell elite" : ""))
-            if placement.isNewBest { say("new best \(headline): program \(id.prefix(8)) (iteration \(program.iteration))") }
-        }
-        return (config.testElites && (placement.isCellElite || placement.isNewBest),
-                config.controlBests && evaluator.supportsControl && placement.isNewBest, [])
+    /// Which follow-ups a placement earns, by the run's settings and what the evaluator supports.
+    var followUpRule: FollowUpRule {
+        FollowUpRule(testElites: config.testElites, controlBests: config.controlBests && evaluator.supportsControl)
     }
 
     /// A training seed from the run's stream that `id` has never been evaluated with.
     func nextTrainingSeed(for id: String) throws -> UInt64 {
-        let used = try store.trainingSeeds(of: id).union(seedsInFlight[id] ?? [])
+        let used = try store.records.trainingSeeds(of: id).union(seedsInFlight[id] ?? [])
         var seed = trainingRNG.next()
         while used.contains(seed) { seed = trainingRNG.next() }
         state.trainingRNGState = trainingRNG.state
@@ -525,93 +235,14 @@ public actor EvolutionLoop {
         return seed
     }
 
-    /// When the run ends, the best is re-scored with `freshSeeds` training seeds it was never evaluated
-    /// with, on validation (the re-run drift) and on the held-out test split (the gap); stored with the
-    /// flags. Skipped after Ctrl-C (the next `resume` does it) and when the best already has one.
-    func assessBest() async throws {
-        guard config.testElites, let best = try store.best(), best.status == .evaluated, let selection = best.scoreStats ?? best.score.map({ ScoreStats(mean: $0) }),
-              try store.assessment(of: best.id) == nil else { return }
-        guard stopReason != .interrupted else {
-            say("the best was not re-scored with fresh training seeds (interrupted); `evolve resume` does it")
-            return
-        }
-        let count = config.freshSeeds ?? max(3, config.racing.repeats)
-        say("re-scoring the best (\(best.id.prefix(8))) with \(count) fresh training seeds on validation and test")
-        var requests: [EvaluationRequest] = []
-        for split in [Split.validation, .test] {
-            for _ in 0..<count { requests.append(EvaluationRequest(split: split, trainingSeed: try nextTrainingSeed(for: best.id))) }
-        }
-        try saveState()
-        let evaluator = self.evaluator, limiter = self.limiter
-        let reports = try await withThrowingTaskGroup(of: (EvaluationRequest, EvaluationReport?).self) { group in
-            for request in requests {
-                group.addTask { (request, try? await limiter.run({ try await evaluator.evaluate(best, request) { _ in } })) }
-            }
-            var all: [(EvaluationRequest, EvaluationReport?)] = []
-            for try await result in group { all.append(result) }
-            return all
-        }
-        for (request, report) in reports.sorted(by: { ($0.0.split.rawValue, $0.0.trainingSeed) < ($1.0.split.rawValue, $1.0.trainingSeed) }) {
-            guard let report else { continue }
-            try store.recordFresh(best.id, EvaluationRecord(split: request.split, trainingSeed: request.trainingSeed, report: report))
-        }
-        seedsInFlight[best.id] = nil
-        let validation = try store.freshScores(of: best.id, split: .validation), test = try store.freshScores(of: best.id, split: .test)
-        let assessment = BestAssessment(
-            selection: selection, freshValidation: validation.isEmpty ? nil : ScoreStats(scores: validation),
-            test: test.isEmpty ? nil : ScoreStats(scores: test), driftThreshold: config.driftThreshold, gapThreshold: config.gapThreshold)
-        try store.setAssessment(best.id, assessment)
-        func text(_ s: ScoreStats?) -> String {
-            s.map { String(format: "%.4f ± %.4f (n %d)", $0.mean, $0.standardError ?? 0, $0.n) } ?? "none"
-        }
-        say("best \(best.id.prefix(8)): selection \(text(selection)), fresh validation \(text(assessment.freshValidation)), test \(text(assessment.test))"
-            + (assessment.drift.map { String(format: ", drift %+.4f", $0) } ?? "") + (assessment.gap.map { String(format: ", gap %+.4f", $0) } ?? ""))
-        for flag in assessment.flags { say("flag: \(flag)") }
-    }
-
     func markEvaluating(_ id: String) throws { try store.markEvaluating(id) }
-
-    /// Runs the permutation control on `program`: true when it holds, false when it was flagged (and
-    /// disqualified), nil when the control could not run.
-    /// A program is flagged only when every one of `controlRuns` runs collapses: one run that holds
-    /// shows it learned answers it could not know, while one collapse may be training noise.
-    nonisolated func control(_ program: Program, ordinary: Metrics) async throws -> Bool? {
-        let runs = max(1, config.controlRuns)
-        var collapses: [String] = []
-        for run in 1...runs {
-            let request = EvaluationRequest(split: .validation, trainingSeed: try await nextTrainingSeed(for: program.id), permutationSeed: await nextSecret())
-            guard let control = try? await limiter.run({ try await self.evaluator.evaluate(program, request) { _ in } }) else { return nil }
-            var record = EvaluationRecord(split: .validation, trainingSeed: request.trainingSeed, report: control)
-            guard let collapse = control.metrics.flatMap({ evaluator.judgeControl(ordinary: ordinary, control: $0) })
-                ?? (control.outcome == .evaluated ? nil : "the control run ended \(control.outcome.rawValue)") else {
-                try await recordControl(program.id, record, verdict: nil)
-                return true
-            }
-            collapses.append(runs == 1 ? collapse : "run \(run) of \(runs): \(collapse)")
-            if run == runs {
-                try await recordControl(program.id, record, verdict: collapses.joined(separator: "; "))
-                return false
-            }
-            record.report.artifacts["control note"] = "collapsed (\(collapse)); run again with a fresh training seed and secret"
-            try await recordControl(program.id, record, verdict: nil)
-            await say("program \(program.id.prefix(8)): the permutation control collapsed once (run \(run) of \(runs)); running it again with a fresh seed")
-        }
-        return nil
-    }
-
-    /// The current best, when no control run of it is stored yet.
-    func bestNeedingControl() throws -> Program? {
-        guard config.controlBests, evaluator.supportsControl, let best = try store.best() else { return nil }
-        let original = best.migratedFrom.flatMap { try? store.program($0) } ?? best
-        return try store.hasControl(original.id) ? nil : original
-    }
 
     /// Records an evaluation: status, metrics, placement (one transaction), then the commit and refs.
     /// Returns what to run next: the control (a new best) and the held-out test split (a new cell elite
     /// or a new best).
     func apply(
         _ program: Program, report: EvaluationReport, request: EvaluationRequest, parentScore: Double?, proposal: Proposal?
-    ) throws -> (test: Bool, control: Bool, race: [String]) {
+    ) throws -> FollowUps {
         consecutiveEvaluatorErrors = 0
         seedsInFlight[program.id]?.remove(request.trainingSeed)
         let status: ProgramStatus = switch report.outcome {
@@ -638,15 +269,12 @@ public actor EvolutionLoop {
             case .rejected: .rejected
             }
             let change = score.flatMap { s in parentScore.map { s - $0 } }
-            try store.recordAttempt(
+            try store.records.recordAttempt(
                 Attempt(programID: program.id, outcome: outcome, change: proposal.summary, detail: detail, scoreChange: change),
                 iteration: program.iteration, parentID: parentID, proposal: nil)
             notify(ProposalFeedback(proposal: proposal, outcome: outcome, scoreChange: change))
         }
-        if let commitID = try commit(program.id) {
-            if placement.isNewIslandBest { try lineage.point("island-\(program.island)", to: commitID) }
-            if placement.isNewBest { try lineage.point("best", to: commitID) }
-        }
+        try recorder.record(program.id, island: program.island, placement)
         try saveState()
         let headline = status == .evaluated
             ? String(format: "%.4f", score ?? 0) + (placement.isNewBest ? " new best" : placement.isCellElite ? " cell elite" : "")
@@ -655,36 +283,13 @@ public actor EvolutionLoop {
         log.write("program \(program.id.prefix(8)) (iteration \(program.iteration), island \(program.island)): \(headline)")
         if placement.isNewBest { say(String(format: "new best %.4f: program %@ (iteration %d)", score ?? 0, String(program.id.prefix(8)), program.iteration)) }
         // A contender's follow-ups wait for its race (the control runs on a confirmed best, never a lucky first score).
-        guard placement.race.isEmpty else { return (config.testElites && status == .evaluated && placement.isCellElite, false, placement.race) }
-        return (config.testElites && status == .evaluated && (placement.isCellElite || placement.isNewBest),
-                config.controlBests && evaluator.supportsControl && status == .evaluated && placement.isNewBest, [])
+        return followUpRule.afterFirstEvaluation(placement)
     }
 
     /// A secret for one control run, from the loop's stream (never shown to a candidate).
     func nextSecret() -> UInt64 {
         defer { state.rngState = rng.state }
         return rng.next()
-    }
-
-    /// Stores a control run; a flagged program leaves selection and the best ref moves to the new best.
-    func recordControl(_ id: String, _ record: EvaluationRecord, verdict: String?) throws {
-        try store.recordControl(id, record, verdict: verdict)
-        guard let verdict else {
-            if record.report.artifacts["control note"] == nil { log.write("program \(id.prefix(8)): the permutation control holds") }
-            return
-        }
-        say("program \(id.prefix(8)) flagged by the permutation control and removed from selection: \(verdict)")
-        if let best = try store.best(), let commitID = best.commitID { try lineage.point("best", to: commitID) }
-        for (island, entry) in store.islandBests().enumerated() {
-            if let entry, let commitID = try store.program(entry.id)?.commitID { try lineage.point("island-\(island)", to: commitID) }
-        }
-    }
-
-    func recordTest(_ id: String, _ record: EvaluationRecord) throws {
-        try store.recordTest(id, record)
-        if let score = record.report.metrics?.combinedScore {
-            log.write(String(format: "program %@: held-out test %.4f", String(id.prefix(8)), score))
-        }
     }
 
     /// The seed a program descends from (the root of its first-parent chain), for the edit distance.
@@ -694,16 +299,8 @@ public actor EvolutionLoop {
             rootOf[program.id] = root
             return try store.program(root)
         }
-        var current = program
-        var steps = 0
-        while let next = current.parents.first, steps < 100_000, let parent = try store.program(next) {
-            if let root = rootOf[parent.id], let seed = try store.program(root) {
-                current = seed
-                break
-            }
-            current = parent
-            steps += 1
-        }
+        let chain = try store.firstParentChain(from: program) { rootOf[$0.id] != nil }
+        let current = try chain.last.flatMap { last in try rootOf[last.id].flatMap { try store.program($0) } ?? last } ?? program
         rootOf[parentID] = current.id
         rootOf[program.id] = current.id
         return current.id == program.id ? nil : current
@@ -718,57 +315,12 @@ public actor EvolutionLoop {
         _ = try store.complete(
             program.id, status: .failed, metrics: nil, descriptors: [:],
             evaluation: EvaluationRecord(split: .validation, trainingSeed: request.trainingSeed, report: report))
-        try commit(program.id)
+        try recorder.commit(program.id)
         say("evaluator error on program \(program.id.prefix(8)): \(error)")
         if consecutiveEvaluatorErrors >= 5 && stopReason == nil {
             stopReason = .evaluatorFailing
             say("the evaluator failed 5 times in a row; stopping (last error: \(error))")
         }
-    }
-
-    /// Commits a program whose parents are committed (seeds are root commits); returns its commit id.
-    @discardableResult
-    func commit(_ id: String) throws -> String? {
-        guard let program = try store.program(id) else { return nil }
-        if let existing = program.commitID { return existing }
-        let parentCommits = try program.parents.compactMap { try store.commitID(of: $0) }
-        let commitID = try lineage.commit(program, parentCommits: parentCommits)
-        try store.setCommit(id, commitID)
-        return commitID
-    }
-
-    /// Commits what a crash left uncommitted and points the refs at the bests again.
-    func repairLineage() throws {
-        let missing = try store.programsWithoutCommit()
-        if !missing.isEmpty { say("committing \(missing.count) program(s) that a crash left without a commit") }
-        for program in missing { try commit(program.id) }
-        if let best = try store.best(), let commitID = best.commitID { try lineage.point("best", to: commitID) }
-    }
-
-    // MARK: - The proposer's health
-
-    func proposerRecovered() {
-        if let since = outageSince {
-            say(String(format: "the proposer works again after %.0f s", Date().timeIntervalSince(since)))
-            outageSince = nil
-        }
-    }
-
-    /// Returns whether to retry after backing off; stops the run after `maxOutageSeconds`.
-    func proposerFailed(_ error: Error) -> Bool {
-        let now = Date()
-        if outageSince == nil {
-            outageSince = now
-            say("the proposer failed: \(error); backing off and retrying (the run stops after \(Int(config.maxOutageSeconds)) s of failures)")
-        }
-        if now.timeIntervalSince(outageSince!) >= config.maxOutageSeconds {
-            if stopReason == nil {
-                stopReason = .outage
-                say("the proposer has failed for \(Int(config.maxOutageSeconds)) s; stopping. Last error: \(error)")
-            }
-            return false
-        }
-        return stopReason == nil
     }
 
     func notify(_ feedback: ProposalFeedback) {
@@ -787,11 +339,11 @@ public actor EvolutionLoop {
         let now = Date()
         state.elapsedBefore += now.timeIntervalSince(sessionStart)
         sessionStart = now
-        try store.setState("loop", String(decoding: try JSONEncoder().encode(state), as: UTF8.self))
+        try store.records.setState("loop", String(decoding: try JSONEncoder().encode(state), as: UTF8.self))
     }
 
     func persistProposer() async throws {
-        if let data = await proposer.snapshot() { try store.setState("proposer", data.base64EncodedString()) }
+        if let data = await proposer.snapshot() { try store.records.setState("proposer", data.base64EncodedString()) }
     }
 
     /// Tells the caller where the run stands, at most twice a second.

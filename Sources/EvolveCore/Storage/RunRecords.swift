@@ -40,42 +40,54 @@ public struct IntegrityFlag: Sendable, Equatable {
     }
 }
 
-/// The run's own records beside the population: every evaluation, the attempts shown to proposers,
-/// and the loop's state (iteration, RNG, spend, the proposer's snapshot) — one SQLite file, so one
-/// transaction covers a result and everything it changes.
-extension ProgramStore {
-    func insertEvaluation(_ record: EvaluationRecord, programID: String) throws {
-        let report = record.report
-        try connection.run(
-            "INSERT INTO evaluations (program_id, split, training_seed, outcome, metrics, artifacts, build_seconds, total_seconds, created, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [.text(programID), .text(record.split.rawValue), .integer(Int64(bitPattern: record.trainingSeed)), .text(report.outcome.rawValue),
-             try json(report.metrics), try json(report.artifacts), .real(report.buildSeconds), .real(report.totalSeconds),
-             .real(Date().timeIntervalSince1970), .text(record.kind.rawValue)])
+/// The run's own records beside the population: every evaluation with its integrity findings, the
+/// attempts shown to proposers, the loop's state (iteration, RNG, spend, the proposer's snapshot). It
+/// shares the store's connection (one SQLite file), so one transaction covers a result and everything it
+/// changes.
+public final class RunRecords {
+    let db: SQLiteConnection
+
+    init(db: SQLiteConnection) {
+        self.db = db
     }
 
-    /// Records a held-out test evaluation and the program's test metrics together.
-    public func recordTest(_ id: String, _ record: EvaluationRecord) throws {
-        try connection.transaction {
-            try insertEvaluation(record, programID: id)
-            if let metrics = record.report.metrics { try setTestMetrics(id, metrics) }
+    /// Stores one evaluation and its findings together.
+    func insertEvaluation(_ record: EvaluationRecord, programID: String) throws {
+        let report = record.report
+        try db.transaction {
+        try db.run(
+            "INSERT INTO evaluations (program_id, split, training_seed, outcome, metrics, artifacts, build_seconds, total_seconds, created, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [.text(programID), .text(record.split.rawValue), .integer(Int64(bitPattern: record.trainingSeed)), .text(report.outcome.rawValue),
+             try ProgramRow.json(report.metrics), try ProgramRow.json(report.artifacts), .real(report.buildSeconds), .real(report.totalSeconds),
+             .real(Date().timeIntervalSince1970), .text(record.kind.rawValue)])
+        try recordFindings(of: record, evaluation: db.lastInsertRowID, programID: programID)
         }
     }
 
-    /// Records a control run and, when it found the program did not learn, takes the program out of
-    /// selection (`disqualify`); the evidence stays in the control run's artifacts.
-    public func recordControl(_ id: String, _ record: EvaluationRecord, verdict: String?) throws {
-        var record = record
-        record.kind = .control
-        if let verdict { record.report.artifacts["control verdict"] = "flagged and removed from selection: \(verdict)" }
-        try insertEvaluation(record, programID: id)
-        if verdict != nil { try disqualify(id) }
+    /// The findings an evaluation carries, one row each: the evaluator's checks (its `flag: <check>`
+    /// artifacts, in key order) and a control run's verdict (check `permutation`).
+    private func recordFindings(of record: EvaluationRecord, evaluation: Int64, programID: String) throws {
+        let prefix = EvaluationReport.flagArtifactPrefix
+        var findings: [(check: String, evidence: String)] = []
+        if record.kind == .control {
+            if let verdict = record.report.artifacts["control verdict"] { findings.append(("permutation", verdict)) }
+        } else {
+            for (key, evidence) in record.report.artifacts.sorted(by: { $0.key < $1.key }) where key.hasPrefix(prefix) {
+                findings.append((String(key.dropFirst(prefix.count)), evidence))
+            }
+        }
+        for finding in findings {
+            try db.run(
+                "INSERT INTO findings (evaluation_id, program_id, check_name, evidence, split) VALUES (?, ?, ?, ?, ?)",
+                [.integer(evaluation), .text(programID), .text(finding.check), .text(finding.evidence), .text(record.split.rawValue)])
+        }
     }
 
     /// A program's validation metrics averaged over its ordinary evaluations (each benchmark's exact and
     /// token accuracy, each named value): what the permutation control compares against, so one lucky
     /// or unlucky seed does not decide its verdict. Nil when none ended evaluated.
     public func meanValidationMetrics(of id: String) throws -> Metrics? {
-        let all = try connection.query(
+        let all = try db.query(
             "SELECT metrics FROM evaluations WHERE program_id = ? AND split = 'validation' AND kind = 'ordinary' AND outcome = 'evaluated' ORDER BY id",
             [.text(id)]
         ).compactMap { row in row[0].text.flatMap { try? JSONDecoder().decode(Metrics.self, from: Data($0.utf8)) } }
@@ -101,7 +113,7 @@ extension ProgramStore {
 
     /// The scores of a program's fresh-seed evaluations on `split` (a run that did not end evaluated scores 0).
     public func freshScores(of id: String, split: Split) throws -> [Double] {
-        try connection.query(
+        try db.query(
             "SELECT outcome, metrics FROM evaluations WHERE program_id = ? AND split = ? AND kind = 'fresh' ORDER BY id",
             [.text(id), .text(split.rawValue)]
         ).map { row in
@@ -111,64 +123,35 @@ extension ProgramStore {
         }
     }
 
-    /// Stores the best's re-scoring with fresh seeds (mean ± SE on validation and test, drift, gap, flags).
-    public func setAssessment(_ id: String, _ assessment: BestAssessment) throws {
-        try connection.run("UPDATE programs SET assessment = ? WHERE id = ?", [try json(assessment), .text(id)])
-    }
-
-    public func assessment(of id: String) throws -> BestAssessment? {
-        guard let text = try connection.query("SELECT assessment FROM programs WHERE id = ?", [.text(id)]).first?.first?.text else { return nil }
-        return try? JSONDecoder().decode(BestAssessment.self, from: Data(text.utf8))
-    }
-
     /// Whether a control run of the program is stored.
     public func hasControl(_ id: String) throws -> Bool {
-        (try connection.query("SELECT 1 FROM evaluations WHERE program_id = ? AND kind = 'control' LIMIT 1", [.text(id)]).first) != nil
+        (try db.query("SELECT 1 FROM evaluations WHERE program_id = ? AND kind = 'control' LIMIT 1", [.text(id)]).first) != nil
     }
 
     /// Control verdicts of the run: program id → the evidence, for programs the control flagged.
     public func flaggedPrograms() throws -> [String: String] {
         var flagged: [String: String] = [:]
-        for row in try connection.query("SELECT program_id, artifacts FROM evaluations WHERE kind = 'control'") {
-            guard let id = row[0].text, let text = row[1].text,
-                  let artifacts = try? JSONDecoder().decode([String: String].self, from: Data(text.utf8)),
-                  let verdict = artifacts["control verdict"] else { continue }
-            flagged[id] = verdict
+        for row in try db.rows("SELECT program_id, evidence FROM findings WHERE check_name = 'permutation' ORDER BY id") {
+            flagged[try row.text("program_id")] = try row.text("evidence")
         }
         return flagged
     }
 
     /// Every integrity finding stored with the run's evaluations, oldest first: the evaluator's checks
-    /// ("flag: compute", "flag: curve" artifacts) and the permutation control's verdicts (check
-    /// "permutation"). Of one program when `programID` is given.
+    /// ("compute", "curve") and the permutation control's verdicts ("permutation"). Of one program when
+    /// `programID` is given.
     public func integrityFlags(programID: String? = nil) throws -> [IntegrityFlag] {
-        var sql = "SELECT program_id, artifacts, kind, split FROM evaluations WHERE (kind = 'control' OR artifacts LIKE ?)"
-        var bindings: [SQLiteValue] = [.text("%\"" + EvaluationReport.flagArtifactPrefix + "%")]
-        if let programID {
-            sql += " AND program_id = ?"
-            bindings.append(.text(programID))
+        let filter = programID == nil ? "" : " WHERE program_id = ?"
+        return try db.rows(
+            "SELECT program_id, check_name, evidence, split FROM findings" + filter + " ORDER BY evaluation_id, id", programID.map { [.text($0)] } ?? []
+        ).map { row in
+            IntegrityFlag(programID: try row.text("program_id"), check: try row.text("check_name"), evidence: try row.text("evidence"), split: try row.text("split"))
         }
-        var flags: [IntegrityFlag] = []
-        for row in try connection.query(sql + " ORDER BY id", bindings) {
-            guard let id = row[0].text, let text = row[1].text,
-                  let artifacts = try? JSONDecoder().decode([String: String].self, from: Data(text.utf8)) else { continue }
-            let split = row[3].text ?? ""
-            if row[2].text == "control" {
-                if let verdict = artifacts["control verdict"] {
-                    flags.append(IntegrityFlag(programID: id, check: "permutation", evidence: verdict, split: split))
-                }
-                continue
-            }
-            for (key, evidence) in artifacts.sorted(by: { $0.key < $1.key }) where key.hasPrefix(EvaluationReport.flagArtifactPrefix) {
-                flags.append(IntegrityFlag(programID: id, check: String(key.dropFirst(EvaluationReport.flagArtifactPrefix.count)), evidence: evidence, split: split))
-            }
-        }
-        return flags
     }
 
     /// The artifacts of a program's latest ordinary evaluation on `split`.
     public func artifacts(of id: String, split: Split = .validation) throws -> [String: String] {
-        guard let text = try connection.query(
+        guard let text = try db.query(
             "SELECT artifacts FROM evaluations WHERE program_id = ? AND split = ? AND kind = 'ordinary' ORDER BY id DESC LIMIT 1",
             [.text(id), .text(split.rawValue)]
         ).first?.first?.text else { return [:] }
@@ -182,14 +165,14 @@ extension ProgramStore {
         if let programID { conditions.append("program_id = ?"); bindings.append(.text(programID)) }
         if let split { conditions.append("split = ? AND kind = 'ordinary'"); bindings.append(.text(split.rawValue)) }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-        return Int(try connection.query("SELECT count(*) FROM evaluations" + filter, bindings).first?.first?.integer ?? 0)
+        return Int(try db.query("SELECT count(*) FROM evaluations" + filter, bindings).first?.first?.integer ?? 0)
     }
 
     public func recordAttempt(_ attempt: Attempt, iteration: Int, parentID: String, proposal: Proposal?) throws {
-        try connection.run(
+        try db.run(
             "INSERT INTO attempts (iteration, parent_id, program_id, outcome, change, detail, score_change, proposal, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [.integer(Int64(iteration)), .text(parentID), attempt.programID.map { .text($0) } ?? .null, .text(attempt.outcome.rawValue),
-             .text(attempt.change), .text(attempt.detail), attempt.scoreChange.map { .real($0) } ?? .null, try json(proposal),
+             .text(attempt.change), .text(attempt.detail), attempt.scoreChange.map { .real($0) } ?? .null, try ProgramRow.json(proposal),
              .real(Date().timeIntervalSince1970)])
     }
 
@@ -197,7 +180,7 @@ extension ProgramStore {
     public func attempts(from parentIDs: [String], limit: Int) throws -> [Attempt] {
         guard !parentIDs.isEmpty, limit > 0 else { return [] }
         let marks = Array(repeating: "?", count: parentIDs.count).joined(separator: ", ")
-        return try connection.query(
+        return try db.query(
             "SELECT program_id, outcome, change, detail, score_change FROM attempts WHERE parent_id IN (\(marks)) ORDER BY id DESC LIMIT ?",
             parentIDs.map { .text($0) } + [.integer(Int64(limit))]
         ).map { row in
@@ -208,35 +191,18 @@ extension ProgramStore {
 
     /// A value of the run's key–value state (`meta`), e.g. the loop's state as JSON.
     public func state(_ key: String) throws -> String? {
-        try connection.query("SELECT value FROM meta WHERE key = ?", [.text("run." + key)]).first?.first?.text
+        try db.query("SELECT value FROM meta WHERE key = ?", [.text("run." + key)]).first?.first?.text
     }
 
     public func setState(_ key: String, _ value: String) throws {
-        try connection.run("INSERT OR REPLACE INTO meta VALUES (?, ?)", [.text("run." + key), .text(value)])
-    }
-
-    /// A program's lineage commit, without reading its files.
-    public func commitID(of id: String) throws -> String? {
-        try connection.query("SELECT commit_id FROM programs WHERE id = ?", [.text(id)]).first?.first?.text
-    }
-
-    /// Programs with no commit yet (a crash between the database write and the commit), oldest first.
-    public func programsWithoutCommit() throws -> [Program] {
-        try connection.query(
-            "SELECT \(Self.columns) FROM programs WHERE commit_id IS NULL AND migrated_from IS NULL AND status IN ('evaluated', 'failed', 'rejected') ORDER BY rowid"
-        ).map(decodeRow)
-    }
-
-    /// Programs whose evaluation had not finished when the run stopped, oldest first.
-    public func unfinishedPrograms() throws -> [Program] {
-        try connection.query("SELECT \(Self.columns) FROM programs WHERE status IN ('queued', 'evaluating') ORDER BY rowid").map(decodeRow)
+        try db.run("INSERT OR REPLACE INTO meta VALUES (?, ?)", [.text("run." + key), .text(value)])
     }
 
     /// Total LLM spend and tokens over every proposal: children, duplicates and failed proposals.
     public func spend() throws -> (costUSD: Double, promptTokens: Int, completionTokens: Int) {
-        let children = try connection.query(
+        let children = try db.query(
             "SELECT coalesce(sum(cost), 0), coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0) FROM proposals").first
-        let failed = try connection.query(
+        let failed = try db.query(
             """
             SELECT coalesce(sum(json_extract(proposal, '$.costUSD')), 0), coalesce(sum(json_extract(proposal, '$.promptTokens')), 0),
                    coalesce(sum(json_extract(proposal, '$.completionTokens')), 0)
@@ -245,4 +211,25 @@ extension ProgramStore {
         func real(_ row: [SQLiteValue]?, _ i: Int) -> Double { row?[i].real ?? Double(row?[i].integer ?? 0) }
         return (real(children, 0) + real(failed, 0), Int(real(children, 1) + real(failed, 1)), Int(real(children, 2) + real(failed, 2)))
     }
+
+    /// Every training seed a program was evaluated with (any split, any kind), so fresh seeds are fresh.
+    public func trainingSeeds(of id: String) throws -> Set<UInt64> {
+        Set(try db.query("SELECT training_seed FROM evaluations WHERE program_id = ?", [.text(id)]).compactMap {
+            $0.first?.integer.map { UInt64(bitPattern: $0) }
+        })
+    }
+
+    /// The scores of a program's ordinary validation evaluations, oldest first (a run that did not end
+    /// evaluated scores 0).
+    func validationScores(of id: String) throws -> [Double] {
+        try db.query(
+            "SELECT outcome, metrics FROM evaluations WHERE program_id = ? AND split = 'validation' AND kind = 'ordinary' ORDER BY id",
+            [.text(id)]
+        ).map { row in
+            guard row[0].text == EvaluationOutcome.evaluated.rawValue, let text = row[1].text,
+                  let metrics = try? JSONDecoder().decode(Metrics.self, from: Data(text.utf8)) else { return 0 }
+            return metrics.combinedScore
+        }
+    }
+
 }

@@ -52,6 +52,10 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
 public final class SQLiteConnection {
     public let path: String
     private var handle: OpaquePointer?
+    /// Compiled statements by SQL text: the store runs the same few dozen statements on every iteration,
+    /// and compiling each again cost more than running it. Bounded, for SQL built at run time.
+    private var statements: [String: SQLiteStatement] = [:]
+    private static let statementCacheLimit = 128
 
     /// Opens (creating if needed) the database at `path`, switches it to WAL and sets `busy_timeout`.
     public init(path: String, busyTimeoutMilliseconds: Int32 = 5000) throws {
@@ -75,6 +79,7 @@ public final class SQLiteConnection {
     }
 
     deinit {
+        statements = [:]
         sqlite3_close_v2(handle)
     }
 
@@ -102,11 +107,27 @@ public final class SQLiteConnection {
         return SQLiteStatement(statement: statement, connection: self, sql: sql)
     }
 
+    /// The compiled statement for `sql`, from the cache (compiled and cached on first use).
+    func cached(_ sql: String) throws -> SQLiteStatement {
+        if let statement = statements[sql] { return statement }
+        let statement = try prepare(sql)
+        if statements.count >= Self.statementCacheLimit { statements = [:] }
+        statements[sql] = statement
+        return statement
+    }
+
     /// Runs one statement with bindings and returns every row.
     @discardableResult
     public func query(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
-        let statement = try prepare(sql)
-        return try statement.rows(bindings)
+        try cached(sql).rows(bindings)
+    }
+
+    /// Runs one statement with bindings and returns every row, its columns readable by name.
+    public func rows(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> [SQLiteRow] {
+        let statement = try cached(sql)
+        let names = statement.columnNames
+        let index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        return try statement.rows(bindings).map { SQLiteRow(values: $0, columns: index, sql: sql, path: path) }
     }
 
     /// Runs one statement with bindings, ignoring any rows.
@@ -115,7 +136,9 @@ public final class SQLiteConnection {
     }
 
     /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`; any thrown error rolls the whole transaction back.
+    /// Inside a transaction already, `body` joins it (the outer one commits or rolls back everything).
     public func transaction<T>(_ body: () throws -> T) throws -> T {
+        guard sqlite3_get_autocommit(handle) != 0 else { return try body() }
         try execute("BEGIN IMMEDIATE")
         do {
             let result = try body()
@@ -185,6 +208,11 @@ public final class SQLiteStatement {
 
     public var columnCount: Int { Int(sqlite3_column_count(statement)) }
 
+    /// The result columns' names (an `AS` alias where the SQL gives one).
+    public var columnNames: [String] {
+        (0..<columnCount).map { String(cString: sqlite3_column_name(statement, Int32($0))) }
+    }
+
     /// The value of column `index` (0-based) of the current row.
     public func column(_ index: Int) -> SQLiteValue {
         let i = Int32(index)
@@ -213,5 +241,43 @@ public final class SQLiteStatement {
 
     private func error(_ code: Int32, _ message: String) -> SQLiteError {
         SQLiteError(code: code, message: message, path: connection.path, sql: sql)
+    }
+}
+
+/// One result row whose columns are read by name; reading a column the statement does not return, or a
+/// NULL where a value is required, is an error naming the column and the statement.
+public struct SQLiteRow: Sendable {
+    public let values: [SQLiteValue]
+    let columns: [String: Int]
+    let sql: String
+    let path: String
+
+    public subscript(_ name: String) -> SQLiteValue { columns[name].map { values[$0] } ?? .null }
+
+    public func text(_ name: String) throws -> String {
+        guard let value = try column(name).text else { throw missing(name, "text") }
+        return value
+    }
+
+    public func int(_ name: String) throws -> Int {
+        guard let value = try column(name).integer else { throw missing(name, "an integer") }
+        return Int(value)
+    }
+
+    public func real(_ name: String) throws -> Double {
+        let value = try column(name)
+        guard let real = value.real ?? value.integer.map(Double.init) else { throw missing(name, "a number") }
+        return real
+    }
+
+    private func column(_ name: String) throws -> SQLiteValue {
+        guard let index = columns[name] else {
+            throw SQLiteError(code: SQLITE_ERROR, message: "no column '\(name)' in the result", path: path, sql: sql)
+        }
+        return values[index]
+    }
+
+    private func missing(_ name: String, _ kind: String) -> SQLiteError {
+        SQLiteError(code: SQLITE_MISMATCH, message: "column '\(name)' holds \(values[columns[name]!]) where \(kind) is required", path: path, sql: sql)
     }
 }

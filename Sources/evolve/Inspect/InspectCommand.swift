@@ -85,14 +85,14 @@ struct InspectCommand: ParsableCommand {
                     throw CommandError("the run has no evaluated program yet")
                 }
                 let assessment = try store.assessment(of: best.id)
-                let verdict = try store.flaggedPrograms()[best.id]
+                let verdict = try store.records.flaggedPrograms()[best.id]
                 let integrity = Self.integrityFlags(of: best.id, store: store)
                 if output.json {
                     try OutputOptions.printJSON(BestView(best, assessment: assessment, controlVerdict: verdict, integrity: integrity))
                     return
                 }
                 print(ProgramDetail.describe(best, store: store))
-                print(Self.describe(assessment, controlVerdict: verdict, controlled: try store.hasControl(best.id), integrity: integrity))
+                print(Self.describe(assessment, controlVerdict: verdict, controlled: try store.records.hasControl(best.id), integrity: integrity))
             }
         }
 
@@ -100,7 +100,7 @@ struct InspectCommand: ParsableCommand {
         /// The compute and training-curve findings stored with a program's evaluations, one line per check (the
         /// permutation control has its own verdict), so the best's summary never says "none" over a flag.
         static func integrityFlags(of id: String, store: ProgramStore) -> [String] {
-            let findings = ((try? store.integrityFlags(programID: id)) ?? []).filter { $0.check != "permutation" }
+            let findings = ((try? store.records.integrityFlags(programID: id)) ?? []).filter { $0.check != "permutation" }
             let byCheck = Dictionary(grouping: findings, by: \.check)
             return byCheck.keys.sorted().map { check in
                 let list = byCheck[check] ?? []
@@ -151,7 +151,7 @@ struct InspectCommand: ParsableCommand {
                 if output.json { try OutputOptions.printJSON(ProgramView(program)); return }
                 print(Self.describe(program, store: store))
                 print(Self.flags(of: program.id, store: store))
-                for (key, text) in try store.artifacts(of: program.id).sorted(by: { $0.key < $1.key }) {
+                for (key, text) in try store.records.artifacts(of: program.id).sorted(by: { $0.key < $1.key }) {
                     print("--- artifact: \(key) (the program's own output is quoted as data)")
                     print(String(text.prefix(4000)))
                 }
@@ -164,7 +164,7 @@ struct InspectCommand: ParsableCommand {
 
         /// The integrity findings stored with the program's evaluations (compute, curve, permutation).
         static func flags(of id: String, store: ProgramStore) -> String {
-            guard let flags = try? store.integrityFlags(programID: id), !flags.isEmpty else { return "flags: none" }
+            guard let flags = try? store.records.integrityFlags(programID: id), !flags.isEmpty else { return "flags: none" }
             return (["flags:"] + flags.map { "  \($0.check) (\($0.split)): \($0.evidence.replacingOccurrences(of: "\n", with: "\n    "))" })
                 .joined(separator: "\n")
         }
@@ -207,10 +207,7 @@ struct InspectCommand: ParsableCommand {
         func run() throws {
             try UserMistakes.reported {
                 let (_, store) = try Runs.open(runName)
-                var chain = [try InspectCommand.find(id, in: store)]
-                while let parentID = chain.last?.parents.first, chain.count < 100_000, let parent = try store.program(parentID) {
-                    chain.append(parent)
-                }
+                let chain = try store.firstParentChain(from: try InspectCommand.find(id, in: store))
                 if output.json { try OutputOptions.printJSON(chain.map(ProgramView.init)); return }
                 for p in chain {
                     let score = p.score.map { String(format: "%.4f", $0) } ?? p.status.rawValue

@@ -73,8 +73,8 @@ struct InspectPromptCommand: ParsableCommand {
             .sorted { ($0.score ?? 0, $1.id) > ($1.score ?? 0, $0.id) }
         let inspirations = Array(island.prefix(settings.topPrograms + settings.inspirations))
         return ProposalContext(
-            parent: parent, parentArtifacts: try store.artifacts(of: parent.id), inspirations: inspirations,
-            topPrograms: Array(island.prefix(3)), attempts: try store.attempts(from: [parent.id] + parent.parents, limit: attempts),
+            parent: parent, parentArtifacts: try store.records.artifacts(of: parent.id), inspirations: inspirations,
+            topPrograms: Array(island.prefix(3)), attempts: try store.records.attempts(from: [parent.id] + parent.parents, limit: attempts),
             brief: parent.files["BRIEF.md"] ?? brief, iteration: 0, seed: 0)
     }
 }

@@ -69,16 +69,16 @@ struct ReportPage {
         let counts = Dictionary(grouping: programs, by: \.status).mapValues(\.count)
         let best = try run.store.best()
         let assessment = try best.flatMap { try run.store.assessment(of: $0.id) }
-        let bestFlags = (assessment?.flags ?? []) + (try best.flatMap { try run.store.flaggedPrograms()[$0.id] }.map { ["permutation control: \($0)"] } ?? [])
+        let bestFlags = (assessment?.flags ?? []) + (try best.flatMap { try run.store.records.flaggedPrograms()[$0.id] }.map { ["permutation control: \($0)"] } ?? [])
             + (best.map { InspectCommand.Best.integrityFlags(of: $0.id, store: run.store) } ?? [])
-        let spend = try run.store.spend()
+        let spend = try run.store.records.spend()
         let span = (programs.map(\.created).max() ?? run.start).timeIntervalSince(run.start)
         let stats = run.store.statistics().overall
         var rows: [(String, String)] = [
             ("strategy", run.strategy),
             ("programs", "\(programs.count): " + ProgramStatus.allCases.compactMap { status in counts[status].map { "\($0) \(status.rawValue)" } }
                 .joined(separator: ", ")),
-            ("evaluations", "\(try run.store.evaluationCount()) (\(try run.store.evaluationCount(split: .test)) on the held-out test split)"),
+            ("evaluations", "\(try run.store.records.evaluationCount()) (\(try run.store.records.evaluationCount(split: .test)) on the held-out test split)"),
             ("best validation score", best.map { "\(Self.stats($0.scoreStats, fallback: $0.score)) over training seeds (program \(String($0.id.prefix(8))), iteration \($0.iteration))" } ?? "–"),
             ("its held-out test score", assessment?.test.map { Self.stats($0, fallback: nil) + " with fresh training seeds" + (assessment?.gap.map { String(format: ", val–test gap %+.4f", $0) } ?? "") }
                 ?? HTML.number(best?.testMetrics?.combinedScore)),
@@ -206,7 +206,7 @@ struct ReportPage {
 
     private func spend() throws -> String {
         let proposed = run.programs.filter { $0.proposal != nil && $0.migratedFrom == nil }.sorted { $0.created < $1.created }
-        let total = try run.store.spend()
+        let total = try run.store.records.spend()
         let tokens = proposed.reduce(0) { $0 + ($1.proposal?.promptTokens ?? 0) + ($1.proposal?.completionTokens ?? 0) }
         guard tokens > 0 || total.costUSD > 0 else {
             let models = Set(proposed.compactMap { $0.proposal?.model }).sorted()
@@ -253,13 +253,7 @@ struct ReportPage {
 
     private func lineage() throws -> String {
         guard let best = try run.store.best() else { return "<p class=\"muted\">No evaluated program yet.</p>" }
-        var chain = [best]
-        var seen: Set<String> = [best.id]
-        while let parentID = chain.last?.parents.first, !seen.contains(parentID), let parent = try run.store.program(parentID) {
-            chain.append(parent)
-            seen.insert(parentID)
-        }
-        chain.reverse()
+        let chain = Array(try run.store.firstParentChain(from: best).reversed())
         let shown = Array(chain.suffix(200))
         let rowHeight = 24.0
         let height = Double(shown.count) * rowHeight + 12
@@ -300,7 +294,7 @@ struct ReportPage {
     /// Integrity findings against programs (issue 15): the compute cross-check, the training-curve
     /// check and the permutation control's verdicts, each with its evidence as stored with the evaluation.
     private func flags() throws -> String {
-        let flags = try run.store.integrityFlags()
+        let flags = try run.store.records.integrityFlags()
         guard !flags.isEmpty else {
             return "<p class=\"muted\">No program was flagged: every evaluated program's CPU time was explained by its metered work, its validation was in line with its training curve, and every control run held.</p>"
         }

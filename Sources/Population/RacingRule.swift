@@ -1,34 +1,5 @@
 import Foundation
 
-/// A program's selection score over its ordinary validation evaluations (one per training seed): the
-/// mean, the sample standard deviation (n ≥ 2) and the count. An evaluation that did not end
-/// `.evaluated` (a crash or a timeout under that training seed) counts as 0.
-public struct ScoreStats: Codable, Sendable, Equatable {
-    public var mean: Double
-    /// Sample standard deviation (n − 1 in the denominator); nil for a single evaluation.
-    public var sd: Double?
-    public var n: Int
-
-    public init(mean: Double, sd: Double? = nil, n: Int = 1) {
-        self.mean = mean
-        self.sd = sd
-        self.n = max(1, n)
-    }
-
-    public init(scores: [Double]) {
-        let n = max(1, scores.count)
-        let mean = scores.isEmpty ? 0 : scores.reduce(0, +) / Double(scores.count)
-        var sd: Double?
-        if scores.count >= 2 {
-            sd = (scores.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(scores.count - 1)).squareRoot()
-        }
-        self.init(mean: mean, sd: sd, n: n)
-    }
-
-    /// The standard error of the mean, nil for one evaluation (no spread measured).
-    public var standardError: Double? { sd.map { $0 / Double(n).squareRoot() } }
-}
-
 /// The racing rule (issue 16): a program may displace a cell's elite, an island's best or the run's
 /// best only once its mean over at least `repeats` training seeds beats the incumbent's mean by
 /// `margin` standard errors of the difference.
@@ -81,38 +52,5 @@ public struct RacingRule: Codable, Sendable, Equatable {
     public func isContender(first: Double, against incumbent: ScoreStats?) -> Bool {
         guard let incumbent else { return true }
         return first >= incumbent.mean
-    }
-}
-
-/// The best program re-scored with fresh training seeds when the run ends: `freshSeeds` validation and
-/// `freshSeeds` test evaluations, none with a seed it was selected on.
-///
-/// - `drift` = the selection score (mean of the ordinary validation evaluations selection used) minus the
-///   mean over the fresh validation seeds: the winner's curse, positive when the selection was lucky.
-/// - `gap` = the fresh validation mean minus the test mean: both are unselected estimates, so this is the
-///   split's difference, not the curse.
-public struct BestAssessment: Codable, Sendable, Equatable {
-    public var selection: ScoreStats
-    public var freshValidation: ScoreStats?
-    public var test: ScoreStats?
-    public var drift: Double?
-    public var gap: Double?
-    /// Human-readable flags: drift or gap above the configured thresholds.
-    public var flags: [String]
-
-    public init(selection: ScoreStats, freshValidation: ScoreStats?, test: ScoreStats?, driftThreshold: Double, gapThreshold: Double) {
-        self.selection = selection
-        self.freshValidation = freshValidation
-        self.test = test
-        drift = freshValidation.map { selection.mean - $0.mean }
-        gap = freshValidation.flatMap { fresh in test.map { fresh.mean - $0.mean } }
-        var flags: [String] = []
-        if let drift, drift > driftThreshold {
-            flags.append(String(format: "re-run drift %+.3f above %.3f: the selection score was lucky", drift, driftThreshold))
-        }
-        if let gap, abs(gap) > gapThreshold {
-            flags.append(String(format: "val–test gap %+.3f beyond ±%.3f", gap, gapThreshold))
-        }
-        self.flags = flags
     }
 }
