@@ -1,0 +1,71 @@
+import Foundation
+import Sandbox
+
+/// Runs the compiler's AST dump and raw SIL of a candidate — part of its build step, so in the sandbox
+/// with the build's own flags and limits: the dumps type-check hostile source — and hands them to
+/// `ResolvedPolicy`. The outputs are files the run's uid wrote, read back like a run's `out/` files
+/// (no links, regular files, bounded sizes).
+struct CompilerDump {
+    let sandbox: Sandbox
+    let limits: SandboxLimits
+    /// The build's flags without its output (`-o candidate`) and sources.
+    let flags: [String]
+
+    /// The most a dump may be: the seeds' AST is 0.5 MB per 190 lines and their SIL 0.3 MB, so this
+    /// leaves room for programs at the source-size limit and refuses a dump made to exhaust memory.
+    static let maxDumpBytes = 96 << 20
+
+    /// What came of checking: a refusal to use as the build artifact, or nil; and the wall seconds the
+    /// two compiler runs took.
+    struct Outcome {
+        var refusal: String?
+        /// The policy's findings (empty when the dumps were not made or not readable).
+        var violations: [SourcePolicy.Violation] = []
+        var seconds: Double
+    }
+
+    /// Dumps and checks `sources` (paths relative to `dir`, as the build passes them). Throws
+    /// `ResolvedPolicy.CompilerMismatch` when the toolchain is not the one the policy was written for.
+    func check(sources: [String], in dir: URL, texts: [String: String], policy: ResolvedPolicy) async throws -> Outcome {
+        let fm = FileManager.default
+        let out = dir.appendingPathComponent("out")
+        try? fm.removeItem(at: out)
+        try fm.createDirectory(at: out, withIntermediateDirectories: true)
+        var map: [String: [String: String]] = [:]
+        for (index, source) in sources.enumerated() { map[source] = ["ast-dump": "out/ast-\(index).json"] }
+        try JSONSerialization.data(withJSONObject: map).write(to: out.appendingPathComponent("ast-map.json"))
+
+        let astCommand = ["swiftc", "-dump-ast", "-dump-ast-format", "json"] + flags + ["-output-file-map", "out/ast-map.json"] + sources
+        let ast = try await sandbox.run(astCommand, in: dir, limits: limits)
+        guard ast.succeeded else {
+            // The build would fail the same way; let it, so its diagnostics are the artifact.
+            return Outcome(refusal: nil, seconds: ast.wallSeconds)
+        }
+        let astOutput = CandidateOutput(workDir: dir, owner: ast.user?.uid ?? getuid())
+        var dumps: [Data] = []
+        for index in sources.indices {
+            switch astOutput.read("ast-\(index).json", maxBytes: Self.maxDumpBytes) {
+            case .success(let data): dumps.append(data)
+            case .failure(let refusal):
+                return Outcome(refusal: "refused after type-checking: the compiler's AST dump could not be read (\(refusal)); make the program smaller", seconds: ast.wallSeconds)
+            }
+        }
+        let silCommand = ["swiftc", "-emit-silgen", "-Xllvm", "-sil-print-debuginfo", "-wmo"] + flags + ["-o", "out/program.sil"] + sources
+        let silRun = try await sandbox.run(silCommand, in: dir, limits: limits)
+        let seconds = ast.wallSeconds + silRun.wallSeconds
+        guard silRun.succeeded else { return Outcome(refusal: nil, seconds: seconds) }
+        let sil: String
+        switch CandidateOutput(workDir: dir, owner: silRun.user?.uid ?? getuid()).read("program.sil", maxBytes: Self.maxDumpBytes) {
+        case .success(let data): sil = String(decoding: data, as: UTF8.self)
+        case .failure(let refusal):
+            return Outcome(refusal: "refused after type-checking: the compiler's SIL could not be read (\(refusal)); make the program smaller", seconds: seconds)
+        }
+        try? fm.removeItem(at: out)
+        do {
+            let violations = try policy.check(ast: dumps, sil: sil, sources: texts)
+            return Outcome(refusal: violations.isEmpty ? nil : ResolvedPolicy.describe(violations), violations: violations, seconds: seconds)
+        } catch let error as DumpError {
+            return Outcome(refusal: "refused after type-checking: \(error.description)", seconds: seconds)
+        }
+    }
+}
