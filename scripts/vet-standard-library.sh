@@ -55,8 +55,6 @@ for s in graph["symbols"]:
     if DENY_NAMES.match(name): continue
     # The unseeded random values draw from the system generator: kernels use TRMKit's seeded one.
     if name.startswith("random(") and "using" not in name: continue
-    # Reflection by another name: the debug description falls back to a Mirror of stored properties.
-    if name.startswith("init(reflecting:"): continue
     owner = path[0]
     ok = (len(path) > 1 and (owner in TYPES or owner in PROTOCOLS)) or (len(path) == 1 and (name.split("(")[0] in FUNCTIONS or kind == "swift.func.op" or owner in TYPES or owner in PROTOCOLS))
     if not ok: continue

@@ -99,7 +99,7 @@ extension SandboxedCandidates {
             "var h = Hasher(); h.combine(1); _ = h.finalize()",
             "var g = SystemRandomNumberGenerator(); _ = g.next()",
             "_ = Int.random(in: 0..<3)",
-            "_ = String(reflecting: t)",
+            "_ = Duration.seconds(1)",
             "debugPrint(t)",
             "_ = KeyValuePairs<Int, Int>(dictionaryLiteral: (1, 2))",
             "_ = Mirror(reflecting: t).children.count",

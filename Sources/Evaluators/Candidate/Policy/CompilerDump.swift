@@ -61,11 +61,14 @@ struct CompilerDump {
             return Outcome(refusal: "refused after type-checking: the compiler's SIL could not be read (\(refusal)); make the program smaller", seconds: seconds)
         }
         try? fm.removeItem(at: out)
+        let started = Date()
         do {
             let violations = try policy.check(ast: dumps, sil: sil, sources: texts)
-            return Outcome(refusal: violations.isEmpty ? nil : ResolvedPolicy.describe(violations), violations: violations, seconds: seconds)
+            return Outcome(
+                refusal: violations.isEmpty ? nil : ResolvedPolicy.describe(violations), violations: violations,
+                seconds: seconds + Date().timeIntervalSince(started))
         } catch let error as DumpError {
-            return Outcome(refusal: "refused after type-checking: \(error.description)", seconds: seconds)
+            return Outcome(refusal: "refused after type-checking: \(error.description)", seconds: seconds + Date().timeIntervalSince(started))
         }
     }
 }

@@ -41,17 +41,16 @@ struct ResolvedSIL {
             let name = bare.hasPrefix("$s") ? (MangledName.demangle(bare) ?? bare) : "the C symbol @\(bare)"
             refuse(location, "vetted", "\(what) `\(name)` is not a declaration kernels may use (raw SIL; only the kernel's own, TRMKit's public API and the vetted standard library)")
         }
-        for raw in sil.split(separator: "\n", omittingEmptySubsequences: true) {
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if raw.hasPrefix("sil ") {
-                inBody = raw.hasSuffix("{") && !Self.isExternal(raw)
+        for line in sil.split(separator: "\n", omittingEmptySubsequences: true) {
+            if line.hasPrefix("sil ") {
+                inBody = line.hasSuffix("{") && !Self.isExternal(line)
                 continue
             }
-            if raw.hasPrefix("sil_witness_table") || raw.hasPrefix("sil_vtable") || raw.hasPrefix("sil_default_witness_table") {
-                inTable = raw.hasSuffix("{")
+            if line.hasPrefix("sil_witness_table") || line.hasPrefix("sil_vtable") || line.hasPrefix("sil_default_witness_table") {
+                inTable = line.hasSuffix("{")
                 continue
             }
-            if raw.hasPrefix("}") {
+            if line.hasPrefix("}") {
                 inBody = false
                 inTable = false
                 continue
@@ -65,17 +64,20 @@ struct ResolvedSIL {
                 continue
             }
             guard inBody else { continue }
-            let location = Self.location(in: line) ?? lastLocation
-            lastLocation = location
+            // An instruction: `%n = opcode …` (or `alloc_global @…`); only a few opcodes name targets, so
+            // the line is split no further unless its opcode is one of them.
             let instruction: Substring
-            if let equals = line.range(of: " = ") {
-                instruction = line[equals.upperBound...]
-            } else if line.hasPrefix("alloc_global ") {
-                instruction = line[...]
+            if let equals = line.firstIndex(of: "="), line[line.index(after: equals)...].first == " " {
+                instruction = line[line.index(equals, offsetBy: 2)...]
+            } else if line.drop(while: { $0 == " " }).hasPrefix("alloc_global ") {
+                instruction = line.drop(while: { $0 == " " })
             } else {
                 continue
             }
             let opcode = instruction.prefix { !$0.isWhitespace }
+            guard Self.targetOpcodes.contains(opcode) else { continue }
+            let location = Self.location(in: line) ?? lastLocation
+            lastLocation = location
             switch opcode {
             case "function_ref":
                 if let symbol = Self.symbol(in: instruction) { checkFunction(symbol, "a call to", location) }
@@ -137,6 +139,12 @@ struct ResolvedSIL {
         }
         return policy.admits(usr: "s:" + body, declared: ast.declared)
     }
+
+    /// The opcodes whose operands name a function, method, key path or global.
+    static let targetOpcodes: Set<Substring> = [
+        "function_ref", "dynamic_function_ref", "prev_dynamic_function_ref", "objc_method", "objc_super_method", "witness_method",
+        "class_method", "super_method", "keypath", "global_addr", "global_value", "alloc_global", "builtin",
+    ]
 
     /// The first `@symbol` of a line.
     static func symbol<S: StringProtocol>(in line: S) -> String? {

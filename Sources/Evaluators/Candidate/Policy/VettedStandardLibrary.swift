@@ -367,6 +367,7 @@ s:SS10describingSSx_tcs20TextOutputStreamableRzlufc	String.init(describing:)
 s:SS10describingSSx_tcs23CustomStringConvertibleRzlufc	String.init(describing:)
 s:SS10describingSSx_tcs23CustomStringConvertibleRzs20TextOutputStreamableRzlufc	String.init(describing:)
 s:SS10lowercasedSSyF	String.lowercased()
+s:SS10reflectingSSx_tclufc	String.init(reflecting:)
 s:SS10startIndexSS0B0Vvp	String.startIndex
 s:SS10uppercasedSSyF	String.uppercased()
 s:SS11SubSequencea	String.SubSequence
