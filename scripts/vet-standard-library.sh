@@ -25,7 +25,7 @@ Array ArraySlice ContiguousArray Range ClosedRange Optional Dictionary Set Strin
 StrideTo StrideThrough StrideToIterator StrideThroughIterator IndexingIterator EnumeratedSequence
 Zip2Sequence ReversedCollection Repeated Slice DefaultIndices Never DefaultStringInterpolation
 CollectionOfOne EmptyCollection FlattenSequence JoinedSequence LazySequence LazyMapSequence
-LazyFilterSequence PartialRangeFrom PartialRangeUpTo PartialRangeThrough UnboundedRange Result""".split())
+LazyFilterSequence PartialRangeFrom PartialRangeUpTo PartialRangeThrough UnboundedRange Result Hasher""".split())
 # Protocols whose requirements and extension members a kernel may use.
 PROTOCOLS = set("""Sequence Collection BidirectionalCollection RandomAccessCollection MutableCollection
 RangeReplaceableCollection IteratorProtocol Equatable Comparable Hashable Numeric AdditiveArithmetic
@@ -42,8 +42,8 @@ FUNCTIONS = set("""min max abs zip stride precondition preconditionFailure asser
 print repeatElement swap sequence numericCast""".split())
 # A declaration is refused when its signature mentions any of these (raw memory, identity, reflection,
 # concurrency, clocks, C interop) or its name is underscored or names a raw-memory route.
-DENY_TYPES = re.compile(r"^(Unsafe|AutoreleasingUnsafe|OpaquePointer|Unmanaged|CVarArg|CVaListPointer|Builtin|ObjectIdentifier|AnyObject|AnyClass|Mirror|CustomReflectable|ManagedBuffer|MemoryLayout|Task|Duration|Clock|ContinuousClock|SuspendingClock|Executor|Actor|SystemRandomNumberGenerator|StaticString|UnsafeRawPointer|Atomic|Mutex|Span|MutableSpan|RawSpan|MutableRawSpan|OutputSpan|OutputRawSpan|UTF8Span|InlineArray|KeyPath|AnyKeyPath|PartialKeyPath|WritableKeyPath|ReferenceWritableKeyPath|Hasher|_)")
-DENY_NAMES = re.compile(r"^(_|withUnsafe|withContiguous|withUTF8|withCString|unsafe|utf8Start|customMirror|withVaList|getVaList|withExtendedLifetime|withoutActuallyEscaping|span|mutableSpan|bytes|utf8Span|hashValue|hash\(into|_)")
+DENY_TYPES = re.compile(r"^(Unsafe|AutoreleasingUnsafe|OpaquePointer|Unmanaged|CVarArg|CVaListPointer|Builtin|ObjectIdentifier|AnyObject|AnyClass|Mirror|CustomReflectable|ManagedBuffer|MemoryLayout|Task|Duration|Clock|ContinuousClock|SuspendingClock|Executor|Actor|SystemRandomNumberGenerator|UnsafeRawPointer|Atomic|Mutex|Span|MutableSpan|RawSpan|MutableRawSpan|OutputSpan|OutputRawSpan|UTF8Span|InlineArray|KeyPath|AnyKeyPath|PartialKeyPath|WritableKeyPath|ReferenceWritableKeyPath|_)")
+DENY_NAMES = re.compile(r"^(_|withUnsafe|withContiguous|withUTF8|withCString|unsafe|utf8Start|customMirror|withVaList|getVaList|withExtendedLifetime|withoutActuallyEscaping|span|mutableSpan|bytes|utf8Span|_)")
 vetted = {}
 for s in graph["symbols"]:
     path = s["pathComponents"]
@@ -83,6 +83,10 @@ for usr, name in [
     ("s:s6UInt32V22_builtinIntegerLiteralABBI_tcfc", "UInt32.init(_builtinIntegerLiteral:)"),
     ("s:s5Int64V22_builtinIntegerLiteralABBI_tcfc", "Int64.init(_builtinIntegerLiteral:)"),
     ("s:Su22_builtinIntegerLiteralSuBI_tcfc", "UInt.init(_builtinIntegerLiteral:)"),
+    # What a synthesized Hashable conformance calls.
+    ("s:s10_hashValue3forSix_tSHRzlF", "_hashValue(for:)"),
+    ("s:SHsE13_rawHashValue4seedS2i_tF", "Hashable._rawHashValue(seed:)"),
+    ("s:SYsSHRzSH8RawValueSYRpzrlE08_rawHashB04seedS2i_tF", "RawRepresentable._rawHashValue(seed:)"),
 ]:
     vetted[usr] = name
 

@@ -43,8 +43,37 @@ extension SandboxedCandidates {
                 ("trm-T2", edited(trm, "static let T = 1 ", "static let T = 2 ")),
                 ("hrm-hidden32", edited(hrm, "static let hidden = 64", "static let hidden = 32")),
                 ("tiny", Fixtures.tinyKernel),
+                ("idioms", Self.idioms),
             ]
         }
+
+        /// Everyday Swift an honest kernel may write around its model: its own hashable and enum types,
+        /// sets and dictionaries, strides, closures, key paths, interpolation, preconditions and prints.
+        static let idioms = """
+            import TRMKit
+            struct Cell: Hashable { var row: Int; var col: Int }
+            enum Mode: Int, CaseIterable { case a = 1, b }
+            final class Counter { var value = 0 }
+            func idioms(_ t: Tensor, _ batch: Batch) -> String {
+                var seen: Set<Cell> = []
+                var counts: [Int: Int] = [:]
+                for i in stride(from: 0, to: 10, by: 2) {
+                    seen.insert(Cell(row: i, col: i))
+                    counts[i, default: 0] += 1
+                }
+                let halves = counts.keys.sorted().map { Double($0) / 2 }
+                let total = halves.reduce(0, +) + Double(Mode.allCases.count) + Double(Mode(rawValue: 1)?.rawValue ?? 0)
+                let widths = [t].map(\\.shape).flatMap { $0 }
+                let counter = Counter()
+                counter.value += widths.count
+                precondition(total >= 0, "negative total \\(total)")
+                let schedule = (0..<4).map { step in Float(step) * 0.5 }.enumerated().filter { $0.offset % 2 == 0 }
+                var labels = Array(repeating: 0, count: batch.size)
+                labels.swapAt(0, labels.count - 1)
+                print("shape \\(t.shape), total \\(total), widest \\(widths.max() ?? 0), \\(schedule.count) \\(labels.isEmpty)")
+                return "\\(seen.count) \\(min(1, 2)) \\(abs(-3)) \\(Float(2).squareRoot()) \\(counter.value) \\(Int.max / 3) \\(widths.first!)"
+            }
+            """
 
         @Test func theHonestProgramsPassUnchanged() async throws {
             for (name, source) in try Self.honestPrograms() {
@@ -96,7 +125,7 @@ extension SandboxedCandidates {
             "_ = AnyIterator { 1 }.next()",
             "withExtendedLifetime(t) {}",
             "var b = box; _ = isKnownUniquelyReferenced(&b)",
-            "var h = Hasher(); h.combine(1); _ = h.finalize()",
+            "_ = AnyHashable(1).hashValue",
             "var g = SystemRandomNumberGenerator(); _ = g.next()",
             "_ = Int.random(in: 0..<3)",
             "_ = Duration.seconds(1)",

@@ -146,10 +146,10 @@ struct ResolvedSIL {
         "class_method", "super_method", "keypath", "global_addr", "global_value", "alloc_global", "builtin",
     ]
 
-    /// The first `@symbol` of a line.
+    /// The first `@symbol` of a line, without its `@`.
     static func symbol<S: StringProtocol>(in line: S) -> String? {
         guard let at = line.firstIndex(of: "@") else { return nil }
-        return String(line[at...].prefix { !$0.isWhitespace && $0 != "," && $0 != ")" })
+        return String(line[line.index(after: at)...].prefix { !$0.isWhitespace && $0 != "," && $0 != ")" })
     }
 
     /// Whether a `sil`/`sil_global` line declares something defined elsewhere.

@@ -74,6 +74,7 @@ s:SD4keysSD4KeysVyxq__Gvp	Dictionary.keys
 s:SD5IndexV	Dictionary.Index
 s:SD5IndexV1loiySbAByxq__G_ADtFZ	Dictionary.Index.<(_:_:)
 s:SD5IndexV2eeoiySbAByxq__G_ADtFZ	Dictionary.Index.==(_:_:)
+s:SD5IndexV4hash4intoys6HasherVz_tF	Dictionary.Index.hash(into:)
 s:SD5countSivp	Dictionary.count
 s:SD5index5afterSD5IndexVyxq__GAE_tF	Dictionary.index(after:)
 s:SD5index6forKeySD5IndexVyxq__GSgx_tF	Dictionary.index(forKey:)
@@ -113,6 +114,7 @@ s:SD9removeAll15keepingCapacityySb_tF	Dictionary.removeAll(keepingCapacity:)
 s:SD_16uniquingKeysWithSDyxq_Gqd__n_q_q__q_tKXEtKcSTRd__x_q_t7ElementRtd__lufc	Dictionary.init(_:uniquingKeysWith:)
 s:SD_7defaultq_x_q_yXKtcip	Dictionary.subscript(_:default:)
 s:SDsSERzSER_rlE6encode2toys7Encoder_p_tKF	Dictionary.encode(to:)
+s:SDsSHR_rlE4hash4intoys6HasherVz_tF	Dictionary.hash(into:)
 s:SDsSQR_rlE2eeoiySbSDyxq_G_ABtFZ	Dictionary.==(_:_:)
 s:SDsSeRzSeR_rlE4fromSDyxq_Gs7Decoder_p_tKcfc	Dictionary.init(from:)
 s:SDyq_Sgxcip	Dictionary.subscript(_:)
@@ -200,6 +202,9 @@ s:SG4nexts6UInt64VyF	RandomNumberGenerator.next()
 s:SGsE4next10upperBoundqd__qd___ts17FixedWidthIntegerRd__SURd__lF	RandomNumberGenerator.next(upperBound:)
 s:SGsE4nextqd__ys17FixedWidthIntegerRd__SURd__lF	RandomNumberGenerator.next()
 s:SH	Hashable
+s:SH4hash4intoys6HasherVz_tF	Hashable.hash(into:)
+s:SH9hashValueSivp	Hashable.hashValue
+s:SHsE13_rawHashValue4seedS2i_tF	Hashable._rawHashValue(seed:)
 s:SI	DefaultIndices
 s:SI10startIndex0B0Qzvp	DefaultIndices.startIndex
 s:SI11SubSequencea	DefaultIndices.SubSequence
@@ -239,6 +244,7 @@ s:SJ17UnicodeScalarViewa	Character.UnicodeScalarView
 s:SJ1loiySbSJ_SJtFZ	Character.<(_:_:)
 s:SJ2eeoiySbSJ_SJtFZ	Character.==(_:_:)
 s:SJ30extendedGraphemeClusterLiteralS2J_tcfc	Character.init(extendedGraphemeClusterLiteral:)
+s:SJ4hash4intoys6HasherVz_tF	Character.hash(into:)
 s:SJ4utf8SS8UTF8ViewVvp	Character.utf8
 s:SJ5utf16SS9UTF16ViewVvp	Character.utf16
 s:SJ5write2toyxz_ts16TextOutputStreamRzlF	Character.write(to:)
@@ -337,6 +343,7 @@ s:SN8overlapsySbSNyxGF	ClosedRange.overlaps(_:)
 s:SN8overlapsySbSnyxGF	ClosedRange.overlaps(_:)
 s:SN8relative2toSnyxGqd___t5IndexQyd__RszSlRd__lF	ClosedRange.relative(to:)
 s:SNsSERzrlE6encode2toys7Encoder_p_tKF	ClosedRange.encode(to:)
+s:SNsSHRzrlE4hash4intoys6HasherVz_tF	ClosedRange.hash(into:)
 s:SNsSeRzrlE4fromSNyxGs7Decoder_p_tKcfc	ClosedRange.init(from:)
 s:SNsSxRzSZ6StrideRpzrlE10startIndexSNsSxRzSZABRQrlE0C0Oyx_Gvp	ClosedRange.startIndex
 s:SNsSxRzSZ6StrideRpzrlE11SubSequencea	ClosedRange.SubSequence
@@ -345,6 +352,7 @@ s:SNsSxRzSZ6StrideRpzrlE5IndexO1loiySbADyx_G_AFtFZ	ClosedRange.Index.<(_:_:)
 s:SNsSxRzSZ6StrideRpzrlE5IndexO2eeoiySbADyx_G_AFtFZ	ClosedRange.Index.==(_:_:)
 s:SNsSxRzSZ6StrideRpzrlE5IndexO7inRangeyADyx_GxcAFmSxRzSZABRQlF	ClosedRange.Index.inRange(_:)
 s:SNsSxRzSZ6StrideRpzrlE5IndexO7pastEndyADyx_GAFmSxRzSZABRQlF	ClosedRange.Index.pastEnd
+s:SNsSxRzSZ6StrideRpzrlE5IndexOsSHRzrlE4hash4intoys6HasherVz_tF	ClosedRange.Index.hash(into:)
 s:SNsSxRzSZ6StrideRpzrlE5index5afterSNsSxRzSZABRQrlE5IndexOyx_GAG_tF	ClosedRange.index(after:)
 s:SNsSxRzSZ6StrideRpzrlE5index6beforeSNsSxRzSZABRQrlE5IndexOyx_GAG_tF	ClosedRange.index(before:)
 s:SNsSxRzSZ6StrideRpzrlE5index_8offsetBySNsSxRzSZABRQrlE5IndexOyx_GAG_SitF	ClosedRange.index(_:offsetBy:)
@@ -424,6 +432,7 @@ s:SS2teoiySbSS_SstFZ	String.~=(_:_:)
 s:SS3maxyxx_xtSLRzlF	String.max(_:_:)
 s:SS3minyxx_xtSLRzlF	String.min(_:_:)
 s:SS4fromSSs7Decoder_p_tKcfc	String.init(from:)
+s:SS4hash4intoys6HasherVz_tF	String.hash(into:)
 s:SS4utf8SS8UTF8ViewVvp	String.utf8
 s:SS5IndexV	String.Index
 s:SS5IndexV11utf16Offset2inABSi_xtcSyRzlufc	String.Index.init(utf16Offset:in:)
@@ -437,6 +446,7 @@ s:SS5IndexV13encodedOffsetSivp	String.Index.encodedOffset
 s:SS5IndexV16debugDescriptionSSvp	String.Index.debugDescription
 s:SS5IndexV1loiySbAB_ABtFZ	String.Index.<(_:_:)
 s:SS5IndexV2eeoiySbAB_ABtFZ	String.Index.==(_:_:)
+s:SS5IndexV4hash4intoys6HasherVz_tF	String.Index.hash(into:)
 s:SS5IndexV_6withinABSgAB_SS17UnicodeScalarViewVtcfc	String.Index.init(_:within:)
 s:SS5IndexV_6withinABSgAB_SS8UTF8ViewVtcfc	String.Index.init(_:within:)
 s:SS5IndexV_6withinABSgAB_SS9UTF16ViewVtcfc	String.Index.init(_:within:)
@@ -607,6 +617,9 @@ s:SYsSERzs6UInt16V8RawValueSYRtzrlE6encode2toys7Encoder_p_tKF	RawRepresentable.e
 s:SYsSERzs6UInt32V8RawValueSYRtzrlE6encode2toys7Encoder_p_tKF	RawRepresentable.encode(to:)
 s:SYsSERzs6UInt64V8RawValueSYRtzrlE6encode2toys7Encoder_p_tKF	RawRepresentable.encode(to:)
 s:SYsSERzs7UInt128V8RawValueSYRtzrlE6encode2toys7Encoder_p_tKF	RawRepresentable.encode(to:)
+s:SYsSHRzSH8RawValueSYRpzrlE04hashB0Sivp	RawRepresentable.hashValue
+s:SYsSHRzSH8RawValueSYRpzrlE08_rawHashB04seedS2i_tF	RawRepresentable._rawHashValue(seed:)
+s:SYsSHRzSH8RawValueSYRpzrlE4hash4intoys6HasherVz_tF	RawRepresentable.hash(into:)
 s:SYsSeRzSS8RawValueSYRtzrlE4fromxs7Decoder_p_tKcfc	RawRepresentable.init(from:)
 s:SYsSeRzSb8RawValueSYRtzrlE4fromxs7Decoder_p_tKcfc	RawRepresentable.init(from:)
 s:SYsSeRzSd8RawValueSYRtzrlE4fromxs7Decoder_p_tKcfc	RawRepresentable.init(from:)
@@ -664,6 +677,7 @@ s:Sa9formIndex6beforeySiz_tF	Array.formIndex(before:)
 s:Sa9removeAll15keepingCapacityySb_tF	Array.removeAll(keepingCapacity:)
 s:Sa9repeating5countSayxGx_Sitcfc	Array.init(repeating:count:)
 s:SasSERzlE6encode2toys7Encoder_p_tKF	Array.encode(to:)
+s:SasSHRzlE4hash4intoys6HasherVz_tF	Array.hash(into:)
 s:SasSQRzlE2eeoiySbSayxG_ABtFZ	Array.==(_:_:)
 s:SasSeRzlE4fromSayxGs7Decoder_p_tKcfc	Array.init(from:)
 s:SaySayxGqd__c7ElementQyd__RszSTRd__lufc	Array.init(_:)
@@ -678,6 +692,7 @@ s:Sb2aaoiyS2b_SbyKXKtKFZ	Bool.&&(_:_:)
 s:Sb2eeoiyS2b_SbtFZ	Bool.==(_:_:)
 s:Sb2oooiyS2b_SbyKXKtKFZ	Bool.||(_:_:)
 s:Sb4fromSbs7Decoder_p_tKcfc	Bool.init(from:)
+s:Sb4hash4intoys6HasherVz_tF	Bool.hash(into:)
 s:Sb6encode2toys7Encoder_p_tKF	Bool.encode(to:)
 s:Sb6random5usingSbxz_tSGRzlFZ	Bool.random(using:)
 s:Sb6toggleyyF	Bool.toggle()
@@ -751,6 +766,7 @@ s:Sd3nan9signalingSds6UInt64V_Sbtcfc	Double.init(nan:signaling:)
 s:Sd3nanSdvpZ	Double.nan
 s:Sd3ulpSdvp	Double.ulp
 s:Sd4fromSds7Decoder_p_tKcfc	Double.init(from:)
+s:Sd4hash4intoys6HasherVz_tF	Double.hash(into:)
 s:Sd4sign18exponentBitPattern011significandcD0Sds17FloatingPointSignO_Sus6UInt64Vtcfc	Double.init(sign:exponentBitPattern:significandBitPattern:)
 s:Sd4sign8exponent11significandSds17FloatingPointSignO_SiSdtcfc	Double.init(sign:exponent:significand:)
 s:Sd4signs17FloatingPointSignOvp	Double.sign
@@ -856,6 +872,7 @@ s:Sf3nan9signalingSfs6UInt32V_Sbtcfc	Float.init(nan:signaling:)
 s:Sf3nanSfvpZ	Float.nan
 s:Sf3ulpSfvp	Float.ulp
 s:Sf4fromSfs7Decoder_p_tKcfc	Float.init(from:)
+s:Sf4hash4intoys6HasherVz_tF	Float.hash(into:)
 s:Sf4sign18exponentBitPattern011significandcD0Sfs17FloatingPointSignO_Sus6UInt32Vtcfc	Float.init(sign:exponentBitPattern:significandBitPattern:)
 s:Sf4sign8exponent11significandSfs17FloatingPointSignO_SiSftcfc	Float.init(sign:exponent:significand:)
 s:Sf4signs17FloatingPointSignOvp	Float.sign
@@ -920,9 +937,11 @@ s:Sh19symmetricDifferenceyShyxGqd__n7ElementQyd__RszSTRd__lF	Set.symmetricDiffer
 s:Sh23formSymmetricDifferenceyyShyxGnF	Set.formSymmetricDifference(_:)
 s:Sh23formSymmetricDifferenceyyqd__n7ElementQyd__RszSTRd__lF	Set.formSymmetricDifference(_:)
 s:Sh2eeoiySbShyxG_ABtFZ	Set.==(_:_:)
+s:Sh4hash4intoys6HasherVz_tF	Set.hash(into:)
 s:Sh5IndexV	Set.Index
 s:Sh5IndexV1loiySbAByx_G_ADtFZ	Set.Index.<(_:_:)
 s:Sh5IndexV2eeoiySbAByx_G_ADtFZ	Set.Index.==(_:_:)
+s:Sh5IndexV4hash4intoys6HasherVz_tF	Set.Index.hash(into:)
 s:Sh5countSivp	Set.count
 s:Sh5index5afterSh5IndexVyx_GAE_tF	Set.index(after:)
 s:Sh5unionyShyxGqd__n7ElementQyd__RszSTRd__lF	Set.union(_:)
@@ -1019,6 +1038,7 @@ s:Si3alloiyS2i_SitFZ	Int.&<<(_:_:)
 s:Si4aggeoiyySiz_SitFZ	Int.&>>=(_:_:)
 s:Si4alleoiyySiz_SitFZ	Int.&<<=(_:_:)
 s:Si4fromSis7Decoder_p_tKcfc	Int.init(from:)
+s:Si4hash4intoys6HasherVz_tF	Int.hash(into:)
 s:Si5WordsV	Int.Words
 s:Si5WordsV10startIndexSivp	Int.Words.startIndex
 s:Si5WordsV11SubSequencea	Int.Words.SubSequence
@@ -1209,6 +1229,7 @@ s:Sn8overlapsySbSNyxGF	Range.overlaps(_:)
 s:Sn8overlapsySbSnyxGF	Range.overlaps(_:)
 s:Sn8relative2toSnyxGqd___t5IndexQyd__RszSlRd__lF	Range.relative(to:)
 s:SnsSERzrlE6encode2toys7Encoder_p_tKF	Range.encode(to:)
+s:SnsSHRzrlE4hash4intoys6HasherVz_tF	Range.hash(into:)
 s:SnsSeRzrlE4fromSnyxGs7Decoder_p_tKcfc	Range.init(from:)
 s:SnsSxRzSZ6StrideRpzrlE10startIndexxvp	Range.startIndex
 s:SnsSxRzSZ6StrideRpzrlE11SubSequencea	Range.SubSequence
@@ -1237,6 +1258,7 @@ s:SqsRi_zRi0_zrlE4takexSgyF	Optional.take()
 s:SqsRi_zRi0_zrlEyxSgxcfc	Optional.init(_:)
 s:SqsRi_zrlEyxSgxcfc	Optional.init(_:)
 s:SqsSERzlE6encode2toys7Encoder_p_tKF	Optional.encode(to:)
+s:SqsSHRzlE4hash4intoys6HasherVz_tF	Optional.hash(into:)
 s:SqsSQRzlE2eeoiySbxSg_ABtFZ	Optional.==(_:_:)
 s:SqsSeRzlE4fromxSgs7Decoder_p_tKcfc	Optional.init(from:)
 s:Ss	Substring
@@ -1403,6 +1425,7 @@ s:Su3alloiyS2u_SutFZ	UInt.&<<(_:_:)
 s:Su4aggeoiyySuz_SutFZ	UInt.&>>=(_:_:)
 s:Su4alleoiyySuz_SutFZ	UInt.&<<=(_:_:)
 s:Su4fromSus7Decoder_p_tKcfc	UInt.init(from:)
+s:Su4hash4intoys6HasherVz_tF	UInt.hash(into:)
 s:Su5WordsV	UInt.Words
 s:Su5WordsV10startIndexSivp	UInt.Words.startIndex
 s:Su5WordsV11SubSequencea	UInt.Words.SubSequence
@@ -1457,6 +1480,7 @@ s:SysE2eeoiySbx_qd__tSyRd__lFZ	String.==(_:_:)
 s:SysE2geoiySbx_qd__tSyRd__lFZ	String.>=(_:_:)
 s:SysE2leoiySbx_qd__tSyRd__lFZ	String.<=(_:_:)
 s:SysE2neoiySbx_qd__tSyRd__lFZ	String.!=(_:_:)
+s:SysE4hash4intoys6HasherVz_tF	StringProtocol.hash(into:)
 s:SysE9hasPrefixySbqd__SyRd__lF	StringProtocol.hasPrefix(_:)
 s:SysE9hasSuffixySbqd__SyRd__lF	StringProtocol.hasSuffix(_:)
 s:Sz	BinaryInteger
@@ -1543,6 +1567,7 @@ s:s10ArraySliceV9formIndex6beforeySiz_tF	ArraySlice.formIndex(before:)
 s:s10ArraySliceV9removeAll15keepingCapacityySb_tF	ArraySlice.removeAll(keepingCapacity:)
 s:s10ArraySliceV9repeating5countAByxGx_Sitcfc	ArraySlice.init(repeating:count:)
 s:s10ArraySliceVAByxGycfc	ArraySlice.init()
+s:s10ArraySliceVsSHRzlE4hash4intoys6HasherVz_tF	ArraySlice.hash(into:)
 s:s10ArraySliceVsSQRzlE2eeoiySbAByxG_ADtFZ	ArraySlice.==(_:_:)
 s:s10ArraySliceVyAByxGSnySiGcip	ArraySlice.subscript(_:)
 s:s10ArraySliceVyAByxGqd__c7ElementQyd__RszSTRd__lufc	ArraySlice.init(_:)
@@ -1577,6 +1602,8 @@ s:s10SetAlgebraPsE8subtractyyxF	Set.subtract(_:)
 s:s10SetAlgebraPsEyxqd__ncSTRd__7ElementQyd__ACRtzlufc	Set.init(_:)
 s:s10SetAlgebraPxycfc	SetAlgebra.init()
 s:s10SetAlgebraPyxqd__ncSTRd__7ElementQyd__ACRtzlufc	SetAlgebra.init(_:)
+s:s10_hashValue3forSix_tSHRzlF	_hashValue(for:)
+s:s10fatalError_4file4lines5NeverOSSyXK_s12StaticStringVSutF	fatalError(_:file:line:)
 s:s11numericCastyq_xSzRzSzR_r0_lF	numericCast(_:)
 s:s12CaseIterableP	CaseIterable
 s:s12CaseIterableP8AllCasesQa	CaseIterable.AllCases
@@ -1612,6 +1639,7 @@ s:s12Zip2SequenceV7Stream2a	Zip2Sequence.Stream2
 s:s12Zip2SequenceV8IteratorV	Zip2Sequence.Iterator
 s:s12Zip2SequenceV8IteratorV4next7ElementQz_AFQy_tSgyF	Zip2Sequence.Iterator.next()
 s:s12Zip2SequenceV8IteratorV7Elementa	Zip2Sequence.Iterator.Element
+s:s12precondition__4file4lineySbyXK_SSyXKs12StaticStringVSutF	precondition(_:_:file:line:)
 s:s13SignedNumericP	SignedNumeric
 s:s13SignedNumericP1sopyxxFZ	SignedNumeric.-(_:)
 s:s13SignedNumericP6negateyyF	SignedNumeric.negate()
@@ -1676,6 +1704,7 @@ s:s15ContiguousArrayV9removeAll15keepingCapacityySb_tF	ContiguousArray.removeAll
 s:s15ContiguousArrayV9repeating5countAByxGx_Sitcfc	ContiguousArray.init(repeating:count:)
 s:s15ContiguousArrayVAByxGycfc	ContiguousArray.init()
 s:s15ContiguousArrayVsSERzlE6encode2toys7Encoder_p_tKF	ContiguousArray.encode(to:)
+s:s15ContiguousArrayVsSHRzlE4hash4intoys6HasherVz_tF	ContiguousArray.hash(into:)
 s:s15ContiguousArrayVsSQRzlE2eeoiySbAByxG_ADtFZ	ContiguousArray.==(_:_:)
 s:s15ContiguousArrayVsSeRzlE4fromAByxGs7Decoder_p_tKcfc	ContiguousArray.init(from:)
 s:s15ContiguousArrayVyAByxGqd__c7ElementQyd__RszSTRd__lufc	ContiguousArray.init(_:)
@@ -1712,6 +1741,7 @@ s:s15FlattenSequenceVsSlRzSl7ElementRpzrlE10startIndexABsSlRzSlADRQrlE0E0Vyx_Gvp
 s:s15FlattenSequenceVsSlRzSl7ElementRpzrlE5IndexV	FlattenSequence.Index
 s:s15FlattenSequenceVsSlRzSl7ElementRpzrlE5IndexV1loiySbAFyx_G_AHtFZ	FlattenSequence.Index.<(_:_:)
 s:s15FlattenSequenceVsSlRzSl7ElementRpzrlE5IndexV2eeoiySbAFyx_G_AHtFZ	FlattenSequence.Index.==(_:_:)
+s:s15FlattenSequenceVsSlRzSl7ElementRpzrlE5IndexVsSHAERpzSHAC_AERPzrlE4hash4intoys6HasherVz_tF	FlattenSequence.Index.hash(into:)
 s:s15FlattenSequenceVsSlRzSl7ElementRpzrlE5index5afterABsSlRzSlADRQrlE5IndexVyx_GAI_tF	FlattenSequence.index(after:)
 s:s15FlattenSequenceVsSlRzSl7ElementRpzrlE5index_8offsetBy07limitedF0ABsSlRzSlADRQrlE5IndexVyx_GSgAJ_SiAJtF	FlattenSequence.index(_:offsetBy:limitedBy:)
 s:s15FlattenSequenceVsSlRzSl7ElementRpzrlE5index_8offsetByABsSlRzSlADRQrlE5IndexVyx_GAI_SitF	FlattenSequence.index(_:offsetBy:)
@@ -1775,6 +1805,7 @@ s:s16StrideToIteratorV	StrideToIterator
 s:s16StrideToIteratorV4nextxSgyF	StrideToIterator.next()
 s:s16TextOutputStreamP	TextOutputStream
 s:s16TextOutputStreamP5writeyySSF	TextOutputStream.write(_:)
+s:s16assertionFailure_4file4lineySSyXK_s12StaticStringVSutF	assertionFailure(_:file:line:)
 s:s17FixedWidthIntegerP	FixedWidthInteger
 s:s17FixedWidthIntegerP012dividingFullB0yx8quotient_x9remaindertx4high_9MagnitudeQz3lowt_tF	FixedWidthInteger.dividingFullWidth(_:)
 s:s17FixedWidthIntegerP014multipliedFullB02byx4high_9MagnitudeQz3lowtx_tF	FixedWidthInteger.multipliedFullWidth(by:)
@@ -1889,6 +1920,7 @@ s:s18ReversedCollectionV5IndexV	ReversedCollection.Index
 s:s18ReversedCollectionV5IndexV1loiySbADyx_G_AFtFZ	ReversedCollection.Index.<(_:_:)
 s:s18ReversedCollectionV5IndexV2eeoiySbADyx_G_AFtFZ	ReversedCollection.Index.==(_:_:)
 s:s18ReversedCollectionV5IndexV4baseACQzvp	ReversedCollection.Index.base
+s:s18ReversedCollectionV5IndexVsSHACRpzrlE4hash4intoys6HasherVz_tF	ReversedCollection.Index.hash(into:)
 s:s18ReversedCollectionV5IndexVyADyx_GACQzcfc	ReversedCollection.Index.init(_:)
 s:s18ReversedCollectionV5index5afterAB5IndexVyx_GAG_tF	ReversedCollection.index(after:)
 s:s18ReversedCollectionV5index6beforeAB5IndexVyx_GAG_tF	ReversedCollection.index(before:)
@@ -1909,6 +1941,7 @@ s:s19PartialRangeThroughV8relative2toSnyxGqd___t5IndexQyd__RszSlRd__lF	PartialRa
 s:s19PartialRangeThroughVsSERzrlE6encode2toys7Encoder_p_tKF	PartialRangeThrough.encode(to:)
 s:s19PartialRangeThroughVsSeRzrlE4fromAByxGs7Decoder_p_tKcfc	PartialRangeThrough.init(from:)
 s:s19PartialRangeThroughVyAByxGxcfc	PartialRangeThrough.init(_:)
+s:s19preconditionFailure_4file4lines5NeverOSSyXK_s12StaticStringVSutF	preconditionFailure(_:file:line:)
 s:s1goiySbx_q_q0_q1_q2_q3_t_x_q_q0_q1_q2_q3_ttSLRzSLR_SLR0_SLR1_SLR2_SLR3_r4_lF	>(_:_:)
 s:s1goiySbx_q_q0_q1_q2_t_x_q_q0_q1_q2_ttSLRzSLR_SLR0_SLR1_SLR2_r3_lF	>(_:_:)
 s:s1goiySbx_q_q0_q1_t_x_q_q0_q1_ttSLRzSLR_SLR0_SLR1_r2_lF	>(_:_:)
@@ -2097,6 +2130,7 @@ s:s4Int8V3alloiyA2B_ABtFZ	Int8.&<<(_:_:)
 s:s4Int8V4aggeoiyyABz_ABtFZ	Int8.&>>=(_:_:)
 s:s4Int8V4alleoiyyABz_ABtFZ	Int8.&<<=(_:_:)
 s:s4Int8V4fromABs7Decoder_p_tKcfc	Int8.init(from:)
+s:s4Int8V4hash4intoys6HasherVz_tF	Int8.hash(into:)
 s:s4Int8V5WordsV	Int8.Words
 s:s4Int8V5WordsV10startIndexSivp	Int8.Words.startIndex
 s:s4Int8V5WordsV11SubSequencea	Int8.Words.SubSequence
@@ -2190,6 +2224,7 @@ s:s5Int16V3alloiyA2B_ABtFZ	Int16.&<<(_:_:)
 s:s5Int16V4aggeoiyyABz_ABtFZ	Int16.&>>=(_:_:)
 s:s5Int16V4alleoiyyABz_ABtFZ	Int16.&<<=(_:_:)
 s:s5Int16V4fromABs7Decoder_p_tKcfc	Int16.init(from:)
+s:s5Int16V4hash4intoys6HasherVz_tF	Int16.hash(into:)
 s:s5Int16V5WordsV	Int16.Words
 s:s5Int16V5WordsV10startIndexSivp	Int16.Words.startIndex
 s:s5Int16V5WordsV11SubSequencea	Int16.Words.SubSequence
@@ -2282,6 +2317,7 @@ s:s5Int32V3alloiyA2B_ABtFZ	Int32.&<<(_:_:)
 s:s5Int32V4aggeoiyyABz_ABtFZ	Int32.&>>=(_:_:)
 s:s5Int32V4alleoiyyABz_ABtFZ	Int32.&<<=(_:_:)
 s:s5Int32V4fromABs7Decoder_p_tKcfc	Int32.init(from:)
+s:s5Int32V4hash4intoys6HasherVz_tF	Int32.hash(into:)
 s:s5Int32V5WordsV	Int32.Words
 s:s5Int32V5WordsV10startIndexSivp	Int32.Words.startIndex
 s:s5Int32V5WordsV11SubSequencea	Int32.Words.SubSequence
@@ -2374,6 +2410,7 @@ s:s5Int64V3alloiyA2B_ABtFZ	Int64.&<<(_:_:)
 s:s5Int64V4aggeoiyyABz_ABtFZ	Int64.&>>=(_:_:)
 s:s5Int64V4alleoiyyABz_ABtFZ	Int64.&<<=(_:_:)
 s:s5Int64V4fromABs7Decoder_p_tKcfc	Int64.init(from:)
+s:s5Int64V4hash4intoys6HasherVz_tF	Int64.hash(into:)
 s:s5Int64V5WordsV	Int64.Words
 s:s5Int64V5WordsV10startIndexSivp	Int64.Words.startIndex
 s:s5Int64V5WordsV11SubSequencea	Int64.Words.SubSequence
@@ -2513,6 +2550,7 @@ s:s5UInt8V3alloiyA2B_ABtFZ	UInt8.&<<(_:_:)
 s:s5UInt8V4aggeoiyyABz_ABtFZ	UInt8.&>>=(_:_:)
 s:s5UInt8V4alleoiyyABz_ABtFZ	UInt8.&<<=(_:_:)
 s:s5UInt8V4fromABs7Decoder_p_tKcfc	UInt8.init(from:)
+s:s5UInt8V4hash4intoys6HasherVz_tF	UInt8.hash(into:)
 s:s5UInt8V5WordsV	UInt8.Words
 s:s5UInt8V5WordsV10startIndexSivp	UInt8.Words.startIndex
 s:s5UInt8V5WordsV11SubSequencea	UInt8.Words.SubSequence
@@ -2540,6 +2578,10 @@ s:s5UInt8VyABs7Float16Vcfc	UInt8.init(_:)
 s:s5UInt8VyABs7Float80Vcfc	UInt8.init(_:)
 s:s5print_9separator10terminator2toyypd_S2Sxzts16TextOutputStreamRzlF	print(_:separator:terminator:to:)
 s:s5print_9separator10terminatoryypd_S2StF	print(_:separator:terminator:)
+s:s6HasherV	Hasher
+s:s6HasherV7combineyyxSHRzlF	Hasher.combine(_:)
+s:s6HasherV8finalizeSiyF	Hasher.finalize()
+s:s6HasherVABycfc	Hasher.init()
 s:s6ResultO	Result
 s:s6ResultO3mapyAByqd__q_Gqd__xXERi_d__lF	Result.map(_:)
 s:s6ResultO7failureyAByxq_Gq_cADms5ErrorR_r0_lF	Result.failure(_:)
@@ -2615,6 +2657,7 @@ s:s6UInt16V3alloiyA2B_ABtFZ	UInt16.&<<(_:_:)
 s:s6UInt16V4aggeoiyyABz_ABtFZ	UInt16.&>>=(_:_:)
 s:s6UInt16V4alleoiyyABz_ABtFZ	UInt16.&<<=(_:_:)
 s:s6UInt16V4fromABs7Decoder_p_tKcfc	UInt16.init(from:)
+s:s6UInt16V4hash4intoys6HasherVz_tF	UInt16.hash(into:)
 s:s6UInt16V5WordsV	UInt16.Words
 s:s6UInt16V5WordsV10startIndexSivp	UInt16.Words.startIndex
 s:s6UInt16V5WordsV11SubSequencea	UInt16.Words.SubSequence
@@ -2706,6 +2749,7 @@ s:s6UInt32V3alloiyA2B_ABtFZ	UInt32.&<<(_:_:)
 s:s6UInt32V4aggeoiyyABz_ABtFZ	UInt32.&>>=(_:_:)
 s:s6UInt32V4alleoiyyABz_ABtFZ	UInt32.&<<=(_:_:)
 s:s6UInt32V4fromABs7Decoder_p_tKcfc	UInt32.init(from:)
+s:s6UInt32V4hash4intoys6HasherVz_tF	UInt32.hash(into:)
 s:s6UInt32V5WordsV	UInt32.Words
 s:s6UInt32V5WordsV10startIndexSivp	UInt32.Words.startIndex
 s:s6UInt32V5WordsV11SubSequencea	UInt32.Words.SubSequence
@@ -2798,6 +2842,7 @@ s:s6UInt64V3alloiyA2B_ABtFZ	UInt64.&<<(_:_:)
 s:s6UInt64V4aggeoiyyABz_ABtFZ	UInt64.&>>=(_:_:)
 s:s6UInt64V4alleoiyyABz_ABtFZ	UInt64.&<<=(_:_:)
 s:s6UInt64V4fromABs7Decoder_p_tKcfc	UInt64.init(from:)
+s:s6UInt64V4hash4intoys6HasherVz_tF	UInt64.hash(into:)
 s:s6UInt64V5WordsV	UInt64.Words
 s:s6UInt64V5WordsV10startIndexSivp	UInt64.Words.startIndex
 s:s6UInt64V5WordsV11SubSequencea	UInt64.Words.SubSequence
@@ -2823,6 +2868,7 @@ s:s6UInt64VyABSfcfc	UInt64.init(_:)
 s:s6UInt64VyABs7Float16Vcfc	UInt64.init(_:)
 s:s6UInt64VyABs7Float80Vcfc	UInt64.init(_:)
 s:s6UInt64VyABs7UnicodeO6ScalarVcfc	UInt64.init(_:)
+s:s6assert__4file4lineySbyXK_SSyXKs12StaticStringVSutF	assert(_:_:file:line:)
 s:s6stride4from2to2bys8StrideToVyxGx_x0E0QztSxRzlF	stride(from:to:by:)
 s:s6stride4from7through2bys13StrideThroughVyxGx_x0E0QztSxRzlF	stride(from:through:by:)
 s:s8CopyableP	Copyable
