@@ -193,6 +193,20 @@ extension SandboxedCandidates {
             #expect(found.contains { $0.rule == "imports" } == false)
         }
 
+        @Test func aProgramOfSeveralFilesIsCheckedAsOneAndRefusedWhereItIs() async throws {
+            let helpers = "func width() -> Int { 32 }\nfunc start() -> Int {\n    let text: StaticString = \"x\"\n    return text.utf8Start.hashValue\n}\n"
+            let kernel = Fixtures.kernel(extra: "let w = width()")
+            let outcome = try await Self.resolve(["kernel.swift": kernel, "helpers.swift": helpers])
+            #expect(outcome.violations.contains { $0.file == "helpers.swift" && $0.line == 4 && $0.message.contains("utf8Start") }, "\(outcome.refusal ?? "")")
+            #expect(outcome.violations.allSatisfy { $0.file == "helpers.swift" }, "\(outcome.refusal ?? "")")
+            #expect(try await Self.resolve(["kernel.swift": kernel, "helpers.swift": "func width() -> Int { 32 }\n"]).violations.isEmpty)
+        }
+
+        @Test func aProgramTheDumpCannotTypeCheckIsNotBuiltUnchecked() async throws {
+            let outcome = try await Self.resolve(["kernel.swift": "import TRMKit\nlet x: Int = \"text\"\n"])
+            #expect(outcome.refusal?.contains("compile failed") == true && outcome.refusal?.contains("kernel.swift:2") == true, "\(outcome.refusal ?? "nil")")
+        }
+
         @Test func anotherCompilersDumpIsNotJudged() throws {
             let dump = #"{"_kind":"source_file","filename":"program/kernel.swift","compiler_version":{"_kind":"compiler_version","full":"Swift version 6.2 (swift-6.2-RELEASE)"},"items":[]}"#
             #expect(throws: ResolvedPolicy.CompilerMismatch.self) {

@@ -11,9 +11,9 @@ struct CompilerDump {
     /// The build's flags without its output (`-o candidate`) and sources.
     let flags: [String]
 
-    /// The most a dump may be: the seeds' AST is 0.5 MB per 190 lines and their SIL 0.3 MB, so this
-    /// leaves room for programs at the source-size limit and refuses a dump made to exhaust memory.
-    static let maxDumpBytes = 96 << 20
+    /// The most a dump may be: the seeds' AST is 0.5 MB per 190 lines and their SIL 0.4 MB, so this is
+    /// a hundred times an honest kernel's, and refuses a dump made to exhaust evolve's memory.
+    static let maxDumpBytes = 48 << 20
 
     /// What came of checking: a refusal to use as the build artifact, or nil; and the wall seconds the
     /// two compiler runs took.
@@ -37,10 +37,9 @@ struct CompilerDump {
 
         let astCommand = ["swiftc", "-dump-ast", "-dump-ast-format", "json"] + flags + ["-output-file-map", "out/ast-map.json"] + sources
         let ast = try await sandbox.run(astCommand, in: dir, limits: limits)
-        guard ast.succeeded else {
-            // The build would fail the same way; let it, so its diagnostics are the artifact.
-            return Outcome(refusal: nil, seconds: ast.wallSeconds)
-        }
+        // A program the dump cannot type-check is not built unchecked: its diagnostics are the artifact,
+        // as the build's would be.
+        guard ast.succeeded else { return Outcome(refusal: Self.failure(ast, limits: limits), seconds: ast.wallSeconds) }
         let astOutput = CandidateOutput(workDir: dir, owner: ast.user?.uid ?? getuid())
         var dumps: [Data] = []
         for index in sources.indices {
@@ -53,7 +52,7 @@ struct CompilerDump {
         let silCommand = ["swiftc", "-emit-silgen", "-Xllvm", "-sil-print-debuginfo", "-wmo"] + flags + ["-o", "out/program.sil"] + sources
         let silRun = try await sandbox.run(silCommand, in: dir, limits: limits)
         let seconds = ast.wallSeconds + silRun.wallSeconds
-        guard silRun.succeeded else { return Outcome(refusal: nil, seconds: seconds) }
+        guard silRun.succeeded else { return Outcome(refusal: Self.failure(silRun, limits: limits), seconds: seconds) }
         let sil: String
         switch CandidateOutput(workDir: dir, owner: silRun.user?.uid ?? getuid()).read("program.sil", maxBytes: Self.maxDumpBytes) {
         case .success(let data): sil = String(decoding: data, as: UTF8.self)
@@ -70,5 +69,12 @@ struct CompilerDump {
         } catch let error as DumpError {
             return Outcome(refusal: "refused after type-checking: \(error.description)", seconds: seconds + Date().timeIntervalSince(started))
         }
+    }
+
+    /// A compiler run that failed, in the words the build would use (`CandidateEvaluator.compileFailure`).
+    static func failure(_ result: SandboxResult, limits: SandboxLimits) -> String {
+        let diagnostics = CandidateEvaluator.trimDiagnostics(result.stderr.text + result.stdout.text)
+        let quoted = Artifacts.candidateBlock(diagnostics, label: "compiler output (it quotes the program's code)", maxLines: 40)
+        return Artifacts.cap(CandidateEvaluator.compileFailure(result, compileSeconds: limits.wallSeconds) + "\n" + quoted)
     }
 }

@@ -15,6 +15,11 @@ import Foundation
 /// (bidirectional controls, Unicode line separators). Each refusal names the file, line, column and
 /// rule, and becomes the build artifact the next prompt shows.
 ///
+/// It is the first of two layers and no longer the boundary: a list of names cannot see a pointer
+/// returned under another name (`StaticString.utf8Start`). `ResolvedPolicy` checks what the compiler
+/// resolved against an allow-list; this layer keeps what only the spelling shows (characters,
+/// directives, which decide what the compiler sees) and its names as a fast filter with plain messages.
+///
 /// ```swift
 /// let violations = SourcePolicy.kernel.check(files: [("kernel.swift", source)])
 /// if !violations.isEmpty { print(SourcePolicy.describe(violations)) }
