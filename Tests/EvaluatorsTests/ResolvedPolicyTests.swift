@@ -172,7 +172,7 @@ extension SandboxedCandidates {
             #expect(outcome.violations.contains { $0.message.contains("raw SIL") && $0.message.contains("utf8Start") }, "\(outcome.refusal ?? "no refusal")")
         }
 
-        @Test func pointerConversionsDSOHandleAndSilgenNamesAreRefused() async throws {
+        @Test func pointerConversionsDSOHandleSilgenNamesAndUnmanagedReferencesAreRefused() async throws {
             let source = """
                 import TRMKit
                 func first(_ p: UnsafePointer<Int>) -> Int { p.pointee }
@@ -184,12 +184,18 @@ extension SandboxedCandidates {
                     let p = pid()
                     return a + Int(p) + (h == h ? 1 : 0)
                 }
+                final class Box { var value = 1 }
+                func dangling() -> Int {
+                    unowned(unsafe) let box = Box()
+                    return box.value
+                }
                 """
             let found = try await Self.resolve(["kernel.swift": source]).violations
             #expect(found.contains { $0.rule == "pointer conversion" && $0.line == 6 }, "\(found)")
             #expect(found.contains { $0.rule == "attributes" && $0.line == 3 }, "\(found)")
             #expect(found.contains { $0.message.contains("C symbol @getpid") && $0.line == 8 }, "\(found)")
             #expect(found.contains { $0.rule == "pointer type" && $0.line == 7 }, "\(found)")
+            #expect(found.contains { $0.rule == "pointer type" && $0.line == 13 && $0.message.contains("unowned(unsafe)") }, "\(found)")
             #expect(found.contains { $0.rule == "imports" } == false)
         }
 

@@ -23,11 +23,12 @@ enum MangledName {
     }
 
     /// What makes a printed type raw memory: the standard library's pointer types, `Unmanaged`,
-    /// `OpaquePointer`, C varargs, and any `Builtin` type. Nil when the type mentions none of them.
+    /// `OpaquePointer`, C varargs, any `Builtin` type, and an `unowned(unsafe)` reference (a reference
+    /// read after its object is freed reads freed memory). Nil when the type mentions none of them.
     static func rawMemory(in printed: String) -> String? {
         for marker in ["Swift.Unsafe", "Swift.AutoreleasingUnsafe", "Swift.OpaquePointer", "Swift.Unmanaged", "Swift.CVaListPointer",
-                       "Swift.CVarArg", "Swift._Pointer", "Swift.ManagedBuffer", "Builtin."] where printed.contains(marker) {
-            return marker.hasSuffix(".") ? String(marker.dropLast()) : marker
+                       "Swift.CVarArg", "Swift._Pointer", "Swift.ManagedBuffer", "Builtin.", "unowned(unsafe) "] where printed.contains(marker) {
+            return marker.hasSuffix(".") || marker.hasSuffix(" ") ? String(marker.dropLast()) : marker
         }
         return nil
     }
