@@ -213,6 +213,19 @@ extension SandboxedCandidates {
             #expect(outcome.refusal?.contains("compile failed") == true && outcome.refusal?.contains("kernel.swift:2") == true, "\(outcome.refusal ?? "nil")")
         }
 
+        /// TRMKit's API is admitted by module, including members of extensions TRMKit declares on the
+        /// standard library's types, whose USRs start with the extended type.
+        @Test func trmkitExtensionsOfOtherTypesAreTRMKits() {
+            let policy = ResolvedPolicy.kernel
+            #expect(policy.admits(usr: "s:Sa6TRMKitE5totalSivp", declared: []))
+            #expect(policy.admits(usr: "s:Sa6TRMKitAA6TensorCRszlE5totalSivp", declared: []))
+            #expect(!policy.admits(usr: "s:Sa5OtherE5totalSivp", declared: []))
+            // The kernel's own extensions are admitted because the AST declares them, not by their USR's shape.
+            #expect(!policy.admits(usr: "s:Sa9candidateE5totalSivp", declared: []))
+            #expect(policy.admits(usr: "s:Sa9candidateE5totalSivp", declared: ["s:Sa9candidateE5totalSivp"]))
+            #expect(!policy.admits(usr: "s:s12StaticStringV9utf8StartSPys5UInt8VGvp", declared: []))
+        }
+
         @Test func anotherCompilersDumpIsNotJudged() throws {
             let dump = #"{"_kind":"source_file","filename":"program/kernel.swift","compiler_version":{"_kind":"compiler_version","full":"Swift version 6.2 (swift-6.2-RELEASE)"},"items":[]}"#
             #expect(throws: ResolvedPolicy.CompilerMismatch.self) {

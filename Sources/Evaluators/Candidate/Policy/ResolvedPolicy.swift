@@ -75,6 +75,15 @@ public struct ResolvedPolicy: Sendable {
     func admits(usr: String, declared: Set<String>) -> Bool {
         declared.contains(usr) || usr.hasPrefix("s:\(Self.moduleName.utf8.count)\(Self.moduleName)")
             || usr.hasPrefix("s:\(Self.kernelAPIModule.utf8.count)\(Self.kernelAPIModule)") || Self.vetted[usr] != nil
+            || Self.isKernelAPIExtension(mangled: "$s" + usr.dropFirst(2))
+    }
+
+    /// Whether a mangled name is a member of an extension TRMKit declares on another module's type
+    /// (`extension Array where Element == Tensor`): its USR starts with the extended type, not with
+    /// TRMKit, so only the demangled form says whose it is. No other module can extend in TRMKit's name.
+    static func isKernelAPIExtension(mangled: String) -> Bool {
+        guard mangled.contains("\(kernelAPIModule.utf8.count)\(kernelAPIModule)") else { return false }
+        return MangledName.demangle(mangled)?.hasPrefix("(extension in \(kernelAPIModule)):") ?? false
     }
 
     /// A printed name for a refusal: the vetted path, else the demangled USR.

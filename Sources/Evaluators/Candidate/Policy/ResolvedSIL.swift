@@ -123,7 +123,11 @@ struct ResolvedSIL {
         if defined.contains(symbol) || VettedStandardLibrary.silImplicit.contains(symbol) { return true }
         guard symbol.hasPrefix("$s") else { return false }
         var body = String(symbol.dropFirst(2))
-        if body.hasPrefix("\(ResolvedPolicy.kernelAPIModule.utf8.count)\(ResolvedPolicy.kernelAPIModule)") { return true }
+        if body.hasPrefix("\(ResolvedPolicy.kernelAPIModule.utf8.count)\(ResolvedPolicy.kernelAPIModule)")
+            || ResolvedPolicy.isKernelAPIExtension(mangled: symbol)
+        {
+            return true
+        }
         // A default-argument generator (`…fA0_`) belongs to its function.
         if let range = body.range(of: #"fA[0-9]+_$"#, options: .regularExpression) { body.removeSubrange(range) }
         // The allocating initialiser (`fC`) shares the USR of the initialiser (`fc`).
