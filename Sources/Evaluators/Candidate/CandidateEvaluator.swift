@@ -265,13 +265,7 @@ public final class CandidateEvaluator: Evaluator {
         var checkSeconds = 0.0
         if policy != nil {
             let texts = Dictionary(uniqueKeysWithValues: sources.map { ($0, programFiles[String($0.dropFirst("program/".count))] ?? "") })
-            let outcome: CompilerDump.Outcome
-            do {
-                outcome = try await CompilerDump(sandbox: sandbox, limits: limits, flags: flags)
-                    .check(sources: sources, in: dir, texts: texts, policy: .kernel)
-            } catch let mismatch as ResolvedPolicy.CompilerMismatch {
-                throw EvaluationError(mismatch.description)
-            }
+            let outcome = try await CompilerDump(sandbox: sandbox, limits: limits, flags: flags).check(sources: sources, in: dir, texts: texts, policy: .kernel)
             checkSeconds = outcome.seconds
             if let refusal = outcome.refusal {
                 return Build(binary: nil, diagnostics: Artifacts.cap(refusal), seconds: checkSeconds, workDir: workDir)

@@ -24,8 +24,9 @@ struct CompilerDump {
         var seconds: Double
     }
 
-    /// Dumps and checks `sources` (paths relative to `dir`, as the build passes them). Throws
-    /// `ResolvedPolicy.CompilerMismatch` when the toolchain is not the one the policy was written for.
+    /// Dumps and checks `sources` (paths relative to `dir`, as the build passes them). Throws an
+    /// `EvaluationError` (the machine's fault, not the candidate's) when the toolchain is not the one the
+    /// policy was written for.
     func check(sources: [String], in dir: URL, texts: [String: String], policy: ResolvedPolicy) async throws -> Outcome {
         let fm = FileManager.default
         let out = dir.appendingPathComponent("out")
@@ -68,6 +69,8 @@ struct CompilerDump {
                 seconds: seconds + Date().timeIntervalSince(started))
         } catch let error as DumpError {
             return Outcome(refusal: "refused after type-checking: \(error.description)", seconds: seconds + Date().timeIntervalSince(started))
+        } catch let mismatch as ResolvedPolicy.CompilerMismatch {
+            throw EvaluationError(mismatch.description)
         }
     }
 
