@@ -258,37 +258,35 @@ public final class CandidateEvaluator: Evaluator {
         for file in try fm.contentsOfDirectory(atPath: module.directory.path) {
             try fm.copyItem(at: module.directory.appendingPathComponent(file), to: dir.appendingPathComponent("module/\(file)"))
         }
-        var limits = SandboxLimits()
-        limits.wallSeconds = compileSeconds
-        limits.cpuSeconds = max(1, Int(compileSeconds * 2))
-        limits.addressSpaceBytes = nil  // the compiler reserves large virtual ranges
-        limits.dataBytes = compileMemoryBytes
-        limits.memoryBytes = compileMemoryBytes
-        limits.processes = 64
-        // A three-line closure took 7 s to type-check here; LLM code must fail fast instead. The slow-body
-        // warnings name the function to simplify when the compiler runs out of time.
-        // MemberImportVisibility: members of modules TRMKit uses internally (Glibc…) stay out of reach.
-        // Swift 5 mode: no bare /regex/ literals, which SourcePolicy's lexer does not read.
-        let command = ["swiftc", "-parse-as-library", "-O", "-target-cpu", "native", "-I", "module", "-L", "module", "-lTRMKit",
-                       "-swift-version", "5", "-enable-upcoming-feature", "MemberImportVisibility",
-                       "-Xfrontend", "-solver-expression-time-threshold=2",
-                       "-Xfrontend", "-warn-long-function-bodies=1000", "-Xfrontend", "-warn-long-expression-type-checking=1000",
-                       "-o", "candidate"] + sources
+        let limits = CandidateBuild.limits(seconds: compileSeconds, memoryBytes: compileMemoryBytes)
+        let flags = CandidateBuild.flags
+        // Issue 24: what the program references, as the compiler resolved it, checked in the build's
+        // sandbox before the real build (docs/candidate-protocol.md, "What a kernel may do").
+        var checkSeconds = 0.0
+        if policy != nil {
+            let texts = Dictionary(uniqueKeysWithValues: sources.map { ($0, programFiles[String($0.dropFirst("program/".count))] ?? "") })
+            let outcome = try await CompilerDump(sandbox: sandbox, limits: limits, flags: flags).check(sources: sources, in: dir, texts: texts, policy: .kernel)
+            checkSeconds = outcome.seconds
+            if let refusal = outcome.refusal {
+                return Build(binary: nil, diagnostics: Artifacts.cap(refusal), seconds: checkSeconds, workDir: workDir)
+            }
+        }
+        let command = ["swiftc"] + flags + ["-o", "candidate"] + sources
         let result = try await sandbox.run(command, in: dir, limits: limits)
         let diagnostics = Self.trimDiagnostics(result.stderr.text + result.stdout.text)
         let quoted = Artifacts.candidateBlock(diagnostics, label: "compiler output (it quotes the program's code)", maxLines: 40)
         guard result.succeeded else {
             return Build(
                 binary: nil, diagnostics: Artifacts.cap(Self.compileFailure(result, compileSeconds: compileSeconds) + "\n" + quoted),
-                seconds: result.wallSeconds, workDir: workDir)
+                seconds: checkSeconds + result.wallSeconds, workDir: workDir)
         }
         // The linker wrote it as the run's uid: take only a regular file, never a link it left instead.
         let binary = dir.appendingPathComponent("candidate")
         var info = stat()
         guard lstat(binary.path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-            return Build(binary: nil, diagnostics: "compile produced no executable file 'candidate'", seconds: result.wallSeconds, workDir: workDir)
+            return Build(binary: nil, diagnostics: "compile produced no executable file 'candidate'", seconds: checkSeconds + result.wallSeconds, workDir: workDir)
         }
-        return Build(binary: binary, diagnostics: Artifacts.cap(quoted), seconds: result.wallSeconds, workDir: workDir)
+        return Build(binary: binary, diagnostics: Artifacts.cap(quoted), seconds: checkSeconds + result.wallSeconds, workDir: workDir)
     }
 
     /// Why the compile failed, in words a model can act on.
