@@ -155,16 +155,20 @@ public final class Sandbox: Sendable {
         let lease = try await users?.lease()
         defer { lease?.release() }
         let user = lease?.user
+        // Where the run sees its work dir: the host path, or the fixed alias when the uid cannot reach it.
+        let alias = try user.flatMap { try WorkDirAlias.needed(for: dir, user: $0) }
+        let seen = alias ?? dir
+        func relocate(_ text: String) -> String { WorkDirAlias.relocate(text, from: dir, to: seen) }
         let argv = wrap(
-            [executable] + command.dropFirst(), workDir: dir, allowNetwork: limits.allowNetwork, user: user,
+            ([executable] + command.dropFirst()).map(relocate), workDir: seen, allowNetwork: limits.allowNetwork, user: user,
             readOnlyPaths: limits.readOnlyPaths + Self.prefixToBind(executable: executable, workDir: dir),
             scratchBytes: limits.scratchBytes)
         var environment = [
             // bubblewrap gives each run a private /tmp; otherwise the work dir is the only writable place.
-            "PATH": path, "HOME": dir, "TMPDIR": bubblewrap != nil ? "/tmp" : dir,
+            "PATH": path, "HOME": seen, "TMPDIR": bubblewrap != nil ? "/tmp" : seen,
             "LANG": ProcessInfo.processInfo.environment["LANG"] ?? "C.UTF-8",
         ]
-        environment.merge(limits.environment) { $1 }
+        environment.merge(limits.environment.mapValues(relocate)) { $1 }
         let finalEnvironment = environment
         let cancellation = CancellationFlag()
         // One thread per run: it blocks in poll/wait4, and it must outlive the child because the
@@ -175,7 +179,7 @@ public final class Sandbox: Sendable {
                 let thread = Thread {
                     continuation.resume(with: Result {
                         try self.supervise(
-                            argv: argv, environment: finalEnvironment, workDir: dir, limits: limits, user: user,
+                            argv: argv, environment: finalEnvironment, workDir: dir, alias: alias, limits: limits, user: user,
                             cancellation: cancellation)
                     })
                 }
@@ -199,7 +203,7 @@ public final class Sandbox: Sendable {
     /// The blocking part of a run, on its own thread: give the work dir to the run's uid, set its quota,
     /// make its cgroup, apply the limits, spawn and watch it, and remove the cgroup.
     private func supervise(
-        argv: [String], environment: [String: String], workDir dir: String, limits: SandboxLimits, user: SandboxUser?,
+        argv: [String], environment: [String: String], workDir dir: String, alias: String?, limits: SandboxLimits, user: SandboxUser?,
         cancellation: CancellationFlag
     ) throws -> SandboxResult {
         try prepare(workDir: dir, user: user)
@@ -226,7 +230,7 @@ public final class Sandbox: Sendable {
             if uid != 0 { limits.processes = ProcessTree.taskCount(ofUID: uid) + processes }
         }
         return try Supervisor.run(
-            argv: argv, environment: environment, workDir: dir, limits: limits, user: user,
+            argv: argv, environment: environment, workDir: dir, alias: alias, limits: limits, user: user,
             confinement: confinement(allowNetwork: limits.allowNetwork), layers: layers, cgroup: cgroup, quotaMount: quotaMount,
             cancellation: cancellation)
     }
@@ -273,17 +277,6 @@ public final class Sandbox: Sendable {
             throw SandboxError.workDirMissing(path: workDir)
         }
         guard let user else { return }
-        // The sandbox user must be able to reach the work dir through its parents.
-        var ancestor = URL(fileURLWithPath: workDir).deletingLastPathComponent()
-        while ancestor.path != "/" {
-            var info = stat()
-            if stat(ancestor.path, &info) == 0, info.st_mode & S_IXOTH == 0,
-               !(info.st_uid == user.uid && info.st_mode & S_IXUSR != 0),
-               !(info.st_gid == user.gid && info.st_mode & S_IXGRP != 0) {
-                throw SandboxError.workDirUnreachable(path: workDir, ancestor: ancestor.path, uid: user.uid)
-            }
-            ancestor.deleteLastPathComponent()
-        }
         var failure: SandboxError?
         func own(_ path: String) {
             if lchown(path, user.uid, user.gid) != 0 && failure == nil {
@@ -326,8 +319,9 @@ struct Confinement: Sendable, Equatable {
 
 /// Spawns one run and watches it until every process of it is gone.
 enum Supervisor {
+    /// - Parameter alias: where the run sees `workDir` (`WorkDirAlias`), nil when it sees the host path.
     static func run(
-        argv: [String], environment: [String: String], workDir: String, limits: SandboxLimits, user: SandboxUser?,
+        argv: [String], environment: [String: String], workDir: String, alias: String? = nil, limits: SandboxLimits, user: SandboxUser?,
         confinement: Confinement, layers: [IsolationLayer], cgroup: RunCgroup? = nil, quotaMount: Bool = false,
         cancellation: CancellationFlag
     ) throws -> SandboxResult {
@@ -350,16 +344,19 @@ enum Supervisor {
         let spawnError: Int32 = withCStrings(argv) { cArgv in
             withCStrings(environment.map { "\($0.key)=\($0.value)" }.sorted()) { cEnv in
                 workDir.withCString { cWorkDir in
+                  (alias ?? workDir).withCString { cSeen in
                     cgroupFDs.withUnsafeBufferPointer { fds in
                         var confinement = evolve_spawn_confinement(
                             deny_inet_sockets: confinement.denyInetSockets ? 1 : 0, landlock_abi: Int32(confinement.landlockABI),
-                            writable_dir: cWorkDir, child_subreaper: confinement.sweepOrphans ? 1 : 0,
-                            cgroup_procs_fds: fds.baseAddress, cgroup_procs_count: Int32(fds.count))
+                            writable_dir: cSeen, child_subreaper: confinement.sweepOrphans ? 1 : 0,
+                            cgroup_procs_fds: fds.baseAddress, cgroup_procs_count: Int32(fds.count),
+                            work_alias: alias != nil ? cSeen : nil)
                         return evolve_spawn(
                             argv[0], cArgv, cEnv, cWorkDir, &spawnLimits, outPipe[1], errPipe[1],
                             user.map { Int32(bitPattern: $0.uid) } ?? -1, user.map { Int32(bitPattern: $0.gid) } ?? -1,
                             &confinement, &pid)
                     }
+                  }
                 }
             }
         }
@@ -372,6 +369,7 @@ enum Supervisor {
         guard spawnError == 0 else {
             throw SandboxError.spawnFailed(executable: argv[0], reason: String(cString: strerror(spawnError)))
         }
+        LiveRuns.started(pid)
 
         var stdout = CapturedOutput(), stderr = CapturedOutput()
         var open = [true, true]
@@ -469,6 +467,7 @@ enum Supervisor {
                 // The command is done: whatever it left running in its group goes too. Killing before
                 // reaping keeps the group id from being reused by an unrelated process meanwhile.
                 killGroup(SIGKILL)
+                LiveRuns.ended(pid)
                 var status: Int32 = 0, userSeconds = 0.0, systemSeconds = 0.0, rss = 0
                 if evolve_wait(pid, 1, &status, &userSeconds, &systemSeconds, &rss) == pid {
                     reaped = (status, userSeconds, systemSeconds, rss * 1024)
