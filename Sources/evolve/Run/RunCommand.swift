@@ -11,8 +11,9 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Start an evolution run from a directory of seed programs.",
         discussion: """
             The run lives in runs/<name>/ (SQLite database, git lineage, log). Without an LLM endpoint \
-            (EVOLVE_LLM_BASE_URL or llm.api_base) the offline mutator proposes children. Ctrl-C finishes the \
-            evaluations in flight; a second Ctrl-C stops at once. Continue a stopped run with `evolve resume NAME`.
+            (EVOLVE_LLM_BASE_URL or llm.api_base) the offline mutator proposes children. Ctrl-C, SIGTERM and \
+            SIGHUP finish the evaluations in flight that end within --grace seconds and leave the rest for \
+            `evolve resume NAME`; a second signal stops at once.
             """)
 
     @Option(help: "The seed directory: one program, or one program per subdirectory (e.g. Programs/).")
@@ -39,10 +40,14 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "map-elites, best-of-n or hill-climb.")
     var strategy: String?
 
+    @Option(help: "Seconds the evaluations in flight get to finish after Ctrl-C, SIGTERM or SIGHUP; the rest is left for `evolve resume`.")
+    var grace: Double = 60
+
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
     func validate() throws {
+        try RunCommand.validate(grace: grace)
         if let parallel, parallel < 1 { throw ValidationError("--parallel must be at least 1 (got \(parallel))") }
         if let iterations, iterations < 0 { throw ValidationError("--iterations must not be negative (got \(iterations))") }
         if let hours, hours <= 0 { throw ValidationError("--hours must be positive (got \(hours))") }
@@ -82,11 +87,15 @@ struct RunCommand: AsyncParsableCommand {
             dataLines.forEach(say)
             say("run '\(run.name)' lives in \(run.root.path) (log: \(run.log.path)); \(seeds.seeds.count) seed(s): \(seeds.seeds.map(\.name).joined(separator: ", "))")
             try await RunSetup.execute(
-                manifest, settings: settings, run: run, proposer: proposer, seeds: seeds.seeds.map(\.program), printer: printer, json: json)
+                manifest, settings: settings, run: run, proposer: proposer, seeds: seeds.seeds.map(\.program), printer: printer, json: json, grace: grace)
         } catch let error as CustomStringConvertible & Error where RunCommand.isUserFacing(error) {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(2)
         }
+    }
+
+    static func validate(grace: Double) throws {
+        guard grace.isFinite, grace >= 0 else { throw ValidationError("--grace must be a number of seconds, 0 or more (got \(grace))") }
     }
 
     /// Errors that describe a mistake or a state a person can act on (printed as one line, exit 2).
@@ -136,8 +145,13 @@ struct ResumeCommand: AsyncParsableCommand {
     @Option(help: "Raise the time limit (total hours over all sessions).")
     var hours: Double?
 
+    @Option(help: "Seconds the evaluations in flight get to finish after Ctrl-C, SIGTERM or SIGHUP; the rest is left for `evolve resume`.")
+    var grace: Double = 60
+
     @Flag(help: "Print the summary as JSON.")
     var json = false
+
+    func validate() throws { try RunCommand.validate(grace: grace) }
 
     func run() async throws {
         RunSetup.bootstrapLogging()
@@ -165,7 +179,7 @@ struct ResumeCommand: AsyncParsableCommand {
             let seeds = (try? SeedPrograms.load(manifest.seed))?.seeds.map(\.program) ?? []
             let proposer = try await RunSetup.proposer(settings, manifest: manifest, seeds: [], say: say)
             say("resuming run '\(directory.name)' in \(directory.root.path)")
-            try await RunSetup.execute(manifest, settings: settings, run: directory, proposer: proposer, seeds: seeds, printer: printer, json: json)
+            try await RunSetup.execute(manifest, settings: settings, run: directory, proposer: proposer, seeds: seeds, printer: printer, json: json, grace: grace)
         } catch let error as CustomStringConvertible & Error where RunCommand.isUserFacing(error) {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(2)

@@ -136,45 +136,26 @@ enum RunSetup {
     /// `run` and `resume` share once the run directory exists).
     static func execute(
         _ manifest: RunManifest, settings: RunSettings, run: RunDirectory, proposer: any Proposer, seeds: [Program],
-        printer: ProgressPrinter, json: Bool
+        printer: ProgressPrinter, json: Bool, grace: Double
     ) async throws {
         let evaluator = try evaluator(manifest, settings: settings, run: run) { printer.handle(.message($0)) }
         let loop = try EvolutionLoop(
             run: run, config: settings.run, database: settings.database, evaluator: evaluator, proposer: proposer,
             brief: brief(seed: manifest.seed)) { printer.handle($0) }
-        let summary = try await drive(loop, seeds: seeds, printer: printer)
+        let summary = try await drive(loop, seeds: seeds, printer: printer, run: run, grace: grace)
         try RunCommand.report(summary, run: run, json: json)
     }
 
-    /// Runs the loop with the progress printer and Ctrl-C handling: the first SIGINT finishes the work
-    /// in flight, a second exits at once (the database is consistent after every transaction).
-    static func drive(_ loop: EvolutionLoop, seeds: [Program], printer: ProgressPrinter) async throws -> EvolutionLoop.Summary {
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        let interrupts = Counter()
-        source.setEventHandler {
-            if interrupts.increment() > 1 {
-                FileHandle.standardError.write(Data("\nevolve: second interrupt, stopping now; `evolve resume` re-queues the work in flight\n".utf8))
-                exit(130)
-            }
-            Task { await loop.requestStop(.interrupted) }
-        }
-        source.resume()
-        defer { source.cancel() }
+    /// Runs the loop with the progress printer and the stop signals (`StopSignals`: Ctrl-C, SIGTERM and
+    /// SIGHUP finish what completes within `grace` seconds; a second signal stops at once).
+    static func drive(_ loop: EvolutionLoop, seeds: [Program], printer: ProgressPrinter, run: RunDirectory, grace: Double) async throws
+        -> EvolutionLoop.Summary
+    {
+        let signals = StopSignals(grace: grace, run: run) { await loop.requestStop(.interrupted) }
+        defer { signals.cancel() }
         let summary = try await loop.run(seeds: seeds)
         printer.finish()
         return summary
-    }
-
-    final class Counter: @unchecked Sendable {
-        private var value = 0
-        private let lock = NSLock()
-        func increment() -> Int {
-            lock.lock()
-            defer { lock.unlock() }
-            value += 1
-            return value
-        }
     }
 }
 
