@@ -21,6 +21,8 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libpq for the PostgreSQL evaluation queue (`evolve worker`, `evaluator.queue`).
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // What Swift cannot call directly: variadic C functions and function-like macros.
         .target(name: "CShims", dependencies: ["CCurl"]),
 
@@ -38,6 +40,9 @@ let package = Package(
         .target(
             name: "Evaluators",
             dependencies: ["EvolveCore", "EvolveSupport", "EmbeddedSources", "Sandbox", .product(name: "Yams", package: "Yams")]),
+        // The evaluation queue on PostgreSQL: jobs, leases, heartbeats, the reaper, the queue-backed evaluator
+        // the coordinator uses and the worker loop (`evolve worker`). Never touches SQLite or git.
+        .target(name: "EvolveQueue", dependencies: ["CLibPQ", "EvolveCore", "EvolveSupport", "Sandbox"]),
         // The proposers: the one place that knows both EvolveCore and LLMClient.
         .target(
             name: "Proposers",
@@ -48,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "evolve",
             dependencies: [
-                "EvolveCore", "Evaluators", "EmbeddedSources", "LLMClient", "Proposers", "Sandbox",
+                "EvolveCore", "Evaluators", "EmbeddedSources", "EvolveQueue", "LLMClient", "Proposers", "Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -61,6 +66,8 @@ let package = Package(
         // Against a real llama.cpp server (scripts/test-real-llm.sh); skipped unless EVOLVE_REAL_LLM is set.
         .testTarget(name: "LLMClientRealServerTests", dependencies: ["LLMClient", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "EvolveCoreTests", dependencies: ["EvolveCore", "EvolveSupport"]),
+        // Against a private PostgreSQL server the tests start (initdb in a temporary directory).
+        .testTarget(name: "EvolveQueueTests", dependencies: ["EvolveQueue", "EvolveCore", "Sandbox"]),
         .testTarget(name: "EvaluatorsTests", dependencies: ["Evaluators", "EvolveSupport", "TestSupport"]),
         // Evaluators and Sandbox: the offline mutator's children are compiled against TRMKit to measure validity.
         .testTarget(name: "ProposersTests", dependencies: ["Proposers", "EvolveCore", "EvolveSupport", "LLMClient", "Evaluators", "Sandbox", "TestSupport"]),
