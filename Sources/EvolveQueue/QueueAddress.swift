@@ -1,7 +1,7 @@
 import Foundation
 
 /// Where the queue database is, without its credentials: a `postgresql://` URL or a libpq `key=value`
-/// string from `evaluator.queue`, `--queue`, or the variable named by `EVOLVE_QUEUE_URL_ENV`. The password
+/// string from `evaluator.queue` or `--queue`, or `env:NAME` for a URL in the variable NAME. The password
 /// comes from the environment only (`PGPASSWORD`, `~/.pgpass`, or a URL in a variable), because a URL
 /// given in evolve.yaml or on the command line is copied into the run's records and shell history: one
 /// carrying a password there is refused. TLS goes through libpq's own `sslmode`.
@@ -21,16 +21,16 @@ package struct QueueAddress: Sendable, Equatable {
     package enum Failure: Error, CustomStringConvertible, Equatable {
         case passwordInText(source: String)
         case notPostgres(source: String)
-        case missingVariable(name: String)
+        case missingVariable(name: String, source: String)
 
         package var description: String {
             switch self {
             case .passwordInText(let source):
-                "queue address in \(source) carries a password; remove it and give it in PGPASSWORD or ~/.pgpass (or put the whole URL in a variable named by EVOLVE_QUEUE_URL_ENV): \(source) is copied into the run's records"
+                "queue address in \(source) carries a password; remove it and give it in PGPASSWORD or ~/.pgpass (or put the whole URL in a variable and give env:NAME): \(source) is copied into the run's records"
             case .notPostgres(let source):
                 "queue address in \(source) is not a PostgreSQL address; use postgresql://[user@]host[:port]/database or libpq key=value pairs"
-            case .missingVariable(let name):
-                "queue address variable \(name) (named by EVOLVE_QUEUE_URL_ENV) is not set; export it or unset EVOLVE_QUEUE_URL_ENV"
+            case .missingVariable(let name, let source):
+                "queue address variable \(name) (named by env:\(name) in \(source)) is not set; export it with the queue's URL"
             }
         }
     }
@@ -52,12 +52,17 @@ package struct QueueAddress: Sendable, Equatable {
         self.init(conninfo: trimmed, environment: environment)
     }
 
-    /// The address from the environment: the URL in the variable `EVOLVE_QUEUE_URL_ENV` names (it may
-    /// hold a password), or nil when that is not set.
-    package static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> QueueAddress? {
-        guard let name = environment["EVOLVE_QUEUE_URL_ENV"], !name.isEmpty else { return nil }
-        guard let value = environment[name], !value.isEmpty else { throw Failure.missingVariable(name: name) }
-        return QueueAddress(conninfo: value, environment: environment)
+    /// An address as `--queue`, `evaluator.queue` or `evolve worker --queue` give it: `env:NAME` is the URL in
+    /// the variable NAME (which may carry a password: it never reaches the run's records), anything else
+    /// is parsed as shared text (`init(parsing:)`).
+    package init(resolving text: String, source: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        guard text.hasPrefix("env:") else {
+            try self.init(parsing: text, source: source, environment: environment)
+            return
+        }
+        let name = String(text.dropFirst(4))
+        guard let value = environment[name], !value.isEmpty else { throw Failure.missingVariable(name: name, source: source) }
+        self.init(conninfo: value, environment: environment)
     }
 
     init(conninfo: String, environment: [String: String]) {

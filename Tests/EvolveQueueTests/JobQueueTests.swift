@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 @testable import EvolveQueue
 
@@ -105,8 +106,8 @@ import Testing
             #expect(error?.description.contains("PGPASSWORD") == true)
         }
         // From the environment it works, and libpq's own errors are shown without it.
-        let inVariable = ["EVOLVE_QUEUE_URL_ENV": "MY_QUEUE", "MY_QUEUE": "postgresql://evolve:\(password)@/nosuchdb?host=\(server.socket.path)"]
-        let address = try #require(try QueueAddress.fromEnvironment(inVariable))
+        let inVariable = ["MY_QUEUE": "postgresql://evolve:\(password)@/nosuchdb?host=\(server.socket.path)"]
+        let address = try QueueAddress(resolving: "env:MY_QUEUE", source: "--queue", environment: inVariable)
         #expect(!address.display.contains(password))
         let error = #expect(throws: PostgresError.self) { _ = try PostgresConnection(address: address) }
         #expect(error?.description.contains("nosuchdb") == true, "\(String(describing: error))")
@@ -118,5 +119,11 @@ import Testing
         _ = try queue.complete(claim, result: "{}")
         let rows = try queue.db.query("SELECT row_to_json(evolve_jobs)::text AS row FROM evolve_jobs")
         #expect(!rows.isEmpty && rows.allSatisfy { $0["row"]?.contains(password) == false })
+    }
+}
+
+extension PrivatePostgres {
+    func address(database: String = "postgres") throws -> QueueAddress {
+        try QueueAddress(parsing: url(database: database))
     }
 }

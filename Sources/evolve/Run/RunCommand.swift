@@ -40,6 +40,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "map-elites, best-of-n or hill-climb.")
     var strategy: String?
 
+    @Option(help: "Send evaluations to this PostgreSQL queue (postgresql://user@host/db, or env:NAME for a URL in a variable) for `evolve worker`s to run.")
+    var queue: String?
+
     @Option(help: "Seconds the evaluations in flight get to finish after Ctrl-C, SIGTERM or SIGHUP; the rest is left for `evolve resume`.")
     var grace: Double = 60
 
@@ -74,7 +77,7 @@ struct RunCommand: AsyncParsableCommand {
             var manifest = RunManifest(
                 name: name ?? RunDirectory.defaultName(), seed: URL(fileURLWithPath: seed).standardizedFileURL.path,
                 configFile: configFile?.standardizedFileURL.path, configText: configText, created: Date(),
-                overrides: .init(iterations: iterations, hours: hours, budgetUSD: budgetUSD, parallel: parallel, strategy: strategy))
+                overrides: .init(iterations: iterations, hours: hours, budgetUSD: budgetUSD, parallel: parallel, strategy: strategy, queue: queue))
             let settings = try RunSetup.settings(manifest)
             // Check everything the run needs before creating its directory (a data: benchmark's files are read now).
             let dataLines = try RunSetup.recordData(in: &manifest, settings: settings)

@@ -30,6 +30,8 @@ struct RunManifest: Codable {
         var budgetUSD: Double?
         var parallel: Int?
         var strategy: String?
+        /// `--queue`: kept so a resume uses the same queue (an address with a password is refused).
+        var queue: String? = nil
     }
 
     func encoded() throws -> Data {
@@ -88,17 +90,17 @@ enum RunSetup {
     }
 
     /// The evaluator the configuration asks for: a user command, or the TRM benchmarks.
-    static func evaluator(_ manifest: RunManifest, settings: RunSettings, run: RunDirectory, say: @escaping @Sendable (String) -> Void) throws -> any Evaluator {
+    static func evaluator(_ manifest: RunManifest, settings: RunSettings, workRoot: URL, say: @escaping @Sendable (String) -> Void) throws -> any Evaluator {
         if let command = settings.evaluatorCommand {
             var limits = SandboxLimits()
             if let timeout = settings.evaluatorTimeout { limits.wallSeconds = timeout }
-            return CommandEvaluator(sandbox: Sandbox(), workRoot: run.work, command: command, limits: limits)
+            return CommandEvaluator(sandbox: Sandbox(), workRoot: workRoot, command: command, limits: limits)
         }
         let config = try ProgramConfig.parse(manifest.configText, path: manifest.configFile ?? "evolve.yaml")
         let cache = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/evolve")
         say("preparing the TRMKit module (built once per TRMKit version, cached in \(cache.path))")
         let module = try TRMKitModule.prepare(sources: try TRMKitModule.locateSources(), cacheRoot: cache)
-        return CandidateEvaluator(sandbox: Sandbox(), module: module, config: config, workRoot: run.work, keepWork: settings.run.keepWork)
+        return CandidateEvaluator(sandbox: Sandbox(), module: module, config: config, workRoot: workRoot, keepWork: settings.run.keepWork)
     }
 
     /// Parses the run's evolve.yaml (the TRM evaluator's; a command evaluator has none) and reads the files of
@@ -138,7 +140,8 @@ enum RunSetup {
         _ manifest: RunManifest, settings: RunSettings, run: RunDirectory, proposer: any Proposer, seeds: [Program],
         printer: ProgressPrinter, json: Bool, grace: Double
     ) async throws {
-        let evaluator = try evaluator(manifest, settings: settings, run: run) { printer.handle(.message($0)) }
+        let local = try evaluator(manifest, settings: settings, workRoot: run.work) { printer.handle(.message($0)) }
+        let evaluator = try RunQueue.evaluator(manifest, settings: settings, run: run, local: local) { printer.handle(.message($0)) }
         let loop = try EvolutionLoop(
             run: run, config: settings.run, database: settings.database, evaluator: evaluator, proposer: proposer,
             brief: brief(seed: manifest.seed)) { printer.handle($0) }

@@ -12,6 +12,8 @@ struct RunSettings {
     /// A user command that scores programs (the command evaluator) instead of the TRM benchmarks.
     var evaluatorCommand: [String]?
     var evaluatorTimeout: Double?
+    /// `evaluator.queue`: the PostgreSQL queue the run's evaluations go to (`evolve worker` runs them).
+    var evaluatorQueue: String?
     var llm = LLMSettings()
     /// How large the LLM proposer's prompt may get (`prompt.token_budget`) and how many of the island's
     /// best programs it shows (`prompt.num_top_programs`, OpenEvolve's name).
@@ -105,6 +107,7 @@ struct RunSettings {
                 settings.evaluatorCommand = words
             }
             if let value = try reader.double(evaluator, "timeout") { settings.evaluatorTimeout = value }
+            if let value = try reader.string(evaluator, "queue") { settings.evaluatorQueue = value }
             if let value = try reader.int(evaluator, "parallel_evaluations") { settings.run.parallel = value }
         }
         if let llm = try reader.section(root, "llm") {
@@ -145,7 +148,7 @@ struct RunSettings {
                       "drift_threshold", "gap_threshold", "control_runs", "max_file_bytes"],
         "database": ["num_islands", "migration_interval", "migration_rate", "population_size", "archive_size",
                      "exploration_ratio", "exploitation_ratio", "feature_dimensions"],
-        "evaluator": ["command", "timeout", "parallel_evaluations"],
+        "evaluator": ["command", "timeout", "parallel_evaluations", "queue"],
         "llm": ["api_base", "models", "api_key_env", "temperature", "max_tokens", "timeout"],
         "prompt": ["token_budget", "num_top_programs"] + openEvolvePromptKeys,
     ]

@@ -1,6 +1,4 @@
 import Foundation
-import Testing
-@testable import EvolveQueue
 
 #if canImport(Glibc)
 import Glibc
@@ -9,22 +7,28 @@ import Glibc
 /// A PostgreSQL server of the test's own: `initdb` in a temporary directory, listening on a Unix socket
 /// only (no TCP port), a password required (scram), stopped and deleted when the value goes away. When
 /// there is no server installed the queue's tests skip, except under `CI=true`, where they fail.
-final class PrivatePostgres {
-    static let password = "pg-secret-\(UUID().uuidString.prefix(8))"
-    static let binDirectory: String? = {
+public final class PrivatePostgres {
+    public static let password = "pg-secret-\(UUID().uuidString.prefix(8))"
+    public static let binDirectory: String? = {
         let versions = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []).sorted { $0.count != $1.count ? $0.count > $1.count : $0 > $1 }
         return versions.map { "/usr/lib/postgresql/\($0)/bin" }.first { FileManager.default.isExecutableFile(atPath: $0 + "/initdb") }
     }()
     /// Whether the queue's tests run: a server is installed, or CI demands them (and then fails without one).
-    static let enabled = binDirectory != nil || ProcessInfo.processInfo.environment["CI"] == "true"
+    public static let enabled = binDirectory != nil || ProcessInfo.processInfo.environment["CI"] == "true"
 
-    let directory: URL
-    let socket: URL
+    public let directory: URL
+    public let socket: URL
     private let server: Process
     private let user: String
 
-    init() throws {
-        let bin = try #require(Self.binDirectory, "no PostgreSQL server installed (apt-get install postgresql; scripts/test.sh does it)")
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public init() throws {
+        guard let bin = Self.binDirectory else {
+            throw Failure(description: "no PostgreSQL server installed (apt-get install postgresql; scripts/test.sh does it), and CI=true requires the queue's tests")
+        }
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-pg-\(UUID().uuidString.prefix(8))")
         socket = directory.appendingPathComponent("socket")
         let data = directory.appendingPathComponent("data")
@@ -42,7 +46,8 @@ final class PrivatePostgres {
         try? FileManager.default.removeItem(at: passwordFile)
         server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        let arguments = ["--pdeathsig", "TERM", "--", "\(bin)/postgres", "-D", data.path, "-k", socket.path, "-c", "listen_addresses=",
+        // No --pdeathsig: it fires when the forking *thread* exits, and an idle dispatch thread does.
+        let arguments = ["--", "\(bin)/postgres", "-D", data.path, "-k", socket.path, "-c", "listen_addresses=",
                          "-c", "fsync=off", "-c", "max_connections=60", "-c", "log_min_messages=fatal"]
         server.arguments = getuid() == 0 ? ["--reuid", "postgres", "--regid", "postgres", "--init-groups"] + arguments : arguments
         server.standardOutput = FileHandle.nullDevice
@@ -54,7 +59,7 @@ final class PrivatePostgres {
         }
         // Accepting connections, not only listening.
         for _ in 0..<100 {
-            if (try? PostgresConnection(address: address())) != nil { break }
+            if (try? Self.shell(["\(bin)/pg_isready", "-q", "-h", socket.path, "-U", "evolve", "-d", "postgres"])) != nil { break }
             usleep(50_000)
         }
     }
@@ -66,8 +71,8 @@ final class PrivatePostgres {
     }
 
     /// The address of the server's `postgres` database as user `evolve` (the password from PGPASSWORD).
-    func address(database: String = "postgres") throws -> QueueAddress {
-        try QueueAddress(parsing: "postgresql://evolve@/\(database)?host=\(socket.path)")
+    public func url(database: String = "postgres") -> String {
+        "postgresql://evolve@/\(database)?host=\(socket.path)"
     }
 
     private static func asUser(_ user: String, _ command: [String]) -> [String] {
@@ -84,6 +89,6 @@ final class PrivatePostgres {
         try process.run()
         let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "\(command.joined(separator: " ")): \(text)")
+        guard process.terminationStatus == 0 else { throw Failure(description: "\(command.joined(separator: " ")): \(text)") }
     }
 }

@@ -1,0 +1,126 @@
+import EvolveCore
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `evolve run --queue` with two `evolve worker` processes on a private PostgreSQL server: the built
+/// binary, the scripted LLM server, a command evaluator that takes a second per job.
+@Suite(.serialized, .enabled(if: PrivatePostgres.enabled)) final class QueueRunTests {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-queue-\(UUID().uuidString)")
+    let server: PrivatePostgres
+
+    init() throws { server = try PrivatePostgres() }
+    deinit { try? FileManager.default.removeItem(at: root) }
+
+    static let config = """
+        max_iterations: 6
+        parallel: 2
+        database:
+          num_islands: 2
+        evaluator:
+          command: [/bin/sh, -c, 'sleep 1; r=$(grep -o "rate = [0-9.]*" "$1/value.txt" | cut -d" " -f3); printf "{\\"combined_score\\": %f}\\n" $(echo "1 - ($r - 0.3)^2" | bc -l)', sh]
+
+        """
+
+    func worker(_ name: String) throws -> (Process, Pipe) {
+        let process = Process()
+        process.executableURL = EvolveBinary.url
+        process.arguments = ["worker", "--queue", server.url(), "--name", name, "--heartbeat", "0.5", "--grace", "5"]
+        process.environment = ProcessInfo.processInfo.environment
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        return (process, errors)
+    }
+
+    func jobs(_ sql: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: PrivatePostgres.binDirectory! + "/psql")
+        process.arguments = ["-X", "-A", "-t", "-q", "-h", server.socket.path, "-U", "evolve", "-d", "postgres", "-c", sql]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func aRunEvaluatesThroughTwoWorkersAndAKilledWorkersJobRunsExactlyOnceMore() async throws {
+        let seed = root.appendingPathComponent("seed"), runs = root.appendingPathComponent("runs")
+        try FileManager.default.createDirectory(at: seed, withIntermediateDirectories: true)
+        try Data(RunEndToEndTests.seed.utf8).write(to: seed.appendingPathComponent("value.txt"))
+        try Data(Self.config.utf8).write(to: seed.appendingPathComponent("evolve.yaml"))
+        let counter = Counter()
+        let llm = try LoopbackHTTPServer { RunEndToEndTests.answer($0, number: counter.next()) }
+        defer { llm.stop() }
+        let (doomed, _) = try worker("doomed")
+        let (survivor, survivorErrors) = try worker("survivor")
+        defer { for process in [doomed, survivor] where process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+        var environment = ProcessInfo.processInfo.environment
+        environment["EVOLVE_RUNS"] = runs.path
+        environment["EVOLVE_LLM_BASE_URL"] = llm.baseURL + "/v1"
+        environment["EVOLVE_LLM_MODEL"] = "scripted"
+        environment["EVOLVE_LLM_API_KEY_ENV"] = ""
+        let coordinator = Process()
+        coordinator.executableURL = EvolveBinary.url
+        coordinator.arguments = ["run", "--seed", seed.path, "--name", "queued", "--queue", server.url()]
+        coordinator.environment = environment
+        let output = Pipe(), errors = Pipe()
+        coordinator.standardOutput = output
+        coordinator.standardError = errors
+        let stdout = EvolveBinary.Drain(output.fileHandleForReading), stderr = EvolveBinary.Drain(errors.fileHandleForReading)
+        try coordinator.run()
+
+        // kill -9 of a worker in the middle of a job: the job goes back to the queue once its heartbeat is stale.
+        var killedJob = ""
+        for _ in 0..<600 where killedJob.isEmpty {
+            try await Task.sleep(nanoseconds: 50_000_000)
+            killedJob = (try? jobs("SELECT id FROM evolve_jobs WHERE state = 'running' AND worker = 'doomed' LIMIT 1")) ?? ""
+        }
+        try #require(!killedJob.isEmpty, "the doomed worker never ran a job")
+        kill(doomed.processIdentifier, SIGKILL)
+        doomed.waitUntilExit()
+
+        coordinator.waitUntilExit()
+        let printed = await stdout.text() + "\n" + (await stderr.text())
+        #expect(coordinator.terminationStatus == 0, "\(printed)")
+        #expect(printed.contains("stopped (iterations) after 6 iterations"), "\(printed)")
+
+        // The killed worker's job ran exactly once more, by the survivor; no job was delivered twice.
+        #expect(try jobs("SELECT state || ' ' || attempts || ' ' || worker FROM evolve_jobs WHERE id = '\(killedJob)'") == "done 2 survivor")
+        #expect(try jobs("SELECT count(*) FROM evolve_jobs WHERE state <> 'done'") == "0")
+        #expect(try jobs("SELECT count(*) FROM evolve_jobs WHERE attempts > 1 AND id <> '\(killedJob)'") == "0")
+        let database = runs.appendingPathComponent("queued/evolve.sqlite").path
+        let store = try ProgramStore(path: database, config: try ProgramStore.storedConfiguration(path: database) ?? DatabaseConfig())
+        let programs = try store.allPrograms().filter { $0.migratedFrom == nil }
+        #expect(programs.count >= 2)
+        for program in programs {
+            #expect(program.status == .evaluated, "program \(program.id) is \(program.status)")
+            #expect(try store.trainingSeeds(of: program.id).count == (try store.evaluationCount(programID: program.id)), "program \(program.id)")
+        }
+        let evaluations = Int(try jobs("SELECT count(*) FROM evolve_jobs")) ?? 0
+        #expect(evaluations == (try programs.reduce(0) { $0 + (try store.evaluationCount(programID: $1.id)) }), "one job per stored evaluation")
+
+        // The password (PGPASSWORD) is in no output, log, record or row.
+        let password = PrivatePostgres.password
+        #expect(!printed.contains(password))
+        for file in ["run.json", "run.log"] {
+            let text = (try? String(contentsOf: runs.appendingPathComponent("queued/\(file)"), encoding: .utf8)) ?? ""
+            #expect(!text.isEmpty && !text.contains(password), "\(file)")
+        }
+        #expect(try jobs("SELECT count(*) FROM evolve_jobs WHERE row_to_json(evolve_jobs)::text LIKE '%\(password)%'") == "0")
+
+        // SIGTERM to the idle survivor: it stops claiming and exits 0.
+        kill(survivor.processIdentifier, SIGTERM)
+        survivor.waitUntilExit()
+        let workerLog = await EvolveBinary.Drain(survivorErrors.fileHandleForReading).text()
+        #expect(survivor.terminationReason == .exit && survivor.terminationStatus == 0, "\(workerLog)")
+        #expect(!workerLog.contains(password))
+    }
+}
