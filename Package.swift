@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "LLMClientRealServerTests", dependencies: ["LLMClient", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "EvolveCoreTests", dependencies: ["EvolveCore", "EvolveSupport"]),
         // Against a private PostgreSQL server the tests start (initdb in a temporary directory).
-        .testTarget(name: "EvolveQueueTests", dependencies: ["EvolveQueue", "EvolveCore", "Sandbox", "TestSupport"]),
+        .testTarget(name: "EvolveQueueTests", dependencies: ["EvolveQueue", "EvolveCore", "Evaluators", "Sandbox", "TestSupport"]),
         .testTarget(name: "EvaluatorsTests", dependencies: ["Evaluators", "EvolveSupport", "TestSupport"]),
         // Evaluators and Sandbox: the offline mutator's children are compiled against TRMKit to measure validity.
         .testTarget(name: "ProposersTests", dependencies: ["Proposers", "EvolveCore", "EvolveSupport", "LLMClient", "Evaluators", "Sandbox", "TestSupport"]),
