@@ -73,7 +73,10 @@ let package = Package(
         .testTarget(name: "ProposersTests", dependencies: ["Proposers", "EvolveCore", "EvolveSupport", "LLMClient", "Evaluators", "Sandbox", "TestSupport"]),
         .testTarget(
             name: "evolveTests",
-            dependencies: ["evolve", "EvolveCore", "Evaluators", "EmbeddedSources", "Sandbox", "TestSupport", .product(name: "Yams", package: "Yams")]),
+            dependencies: [
+                "evolve", "EvolveCore", "Evaluators", "EmbeddedSources", "EvolveQueue", "Sandbox", "TestSupport",
+                .product(name: "Yams", package: "Yams"),
+            ]),
     ]
 )
 

@@ -1,4 +1,5 @@
 import EvolveCore
+@testable import EvolveQueue
 import Foundation
 import TestSupport
 import Testing
@@ -122,5 +123,37 @@ import Glibc
         let workerLog = await EvolveBinary.Drain(survivorErrors.fileHandleForReading).text()
         #expect(survivor.terminationReason == .exit && survivor.terminationStatus == 0, "\(workerLog)")
         #expect(!workerLog.contains(password))
+    }
+
+    @Test(arguments: [SIGTERM, SIGHUP])
+    func aStoppedWorkerGivesItsJobBackWithinTheGracePeriod(signal: Int32) async throws {
+        let queue = try JobQueue(address: try QueueAddress(parsing: server.url()))
+        let program = Program(files: ["value.txt": "rate = 0.4\n"])
+        let request = EvaluationRequest(trainingSeed: 5)
+        let id = JobPayload.id(run: "stop", programID: program.id, request: request)
+        let config = Self.config.replacingOccurrences(of: "sleep 1;", with: "sleep 300;")
+        try queue.enqueue(id: id, run: "stop", payload: try JobPayload(run: "stop", program: program, request: request, configText: config, configFile: nil).jsonText())
+        let work = root.appendingPathComponent("work")
+        let process = Process()
+        process.executableURL = EvolveBinary.url
+        process.arguments = ["worker", "--queue", server.url(), "--name", "stopping", "--grace", "1", "--work-dir", work.path]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<600 where try queue.job(id)?.state != .running { try await Task.sleep(nanoseconds: 50_000_000) }
+        try #require(try queue.job(id)?.state == .running)
+        try await Task.sleep(nanoseconds: 500_000_000)
+        let sent = Date()
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        let took = Date().timeIntervalSince(sent)
+        let log = await EvolveBinary.Drain(errors.fileHandleForReading).text()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(log)")
+        #expect(took < 20, "took \(took) s after the signal (grace 1 s, the job 300 s)")
+        let job = try #require(try queue.job(id))
+        #expect(job.state == .queued && job.attempts == 1, "\(job)")
+        #expect(job.error?.contains("stopped before the job ended") == true, "\(String(describing: job.error))")
+        #expect(RunEndToEndTests.sandboxMounts(under: work).isEmpty)
     }
 }
