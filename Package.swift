@@ -89,6 +89,9 @@ package.targets.append(.executableTarget(name: "evolve-dbbench", dependencies: [
 // The evolution loop's own overhead per iteration at 1k, 10k and 100k programs (a benchmark).
 package.targets.append(
     .executableTarget(name: "evolve-loopbench", dependencies: ["EvolveCore", "EvolveSupport", "LLMClient", "Proposers", "TestSupport"]))
+// The PostgreSQL queue's overhead per evaluation and its throughput with 1–8 workers (a benchmark).
+package.targets.append(
+    .executableTarget(name: "evolve-queuebench", dependencies: ["EvolveQueue", "EvolveCore", "Evaluators", "Sandbox", "TestSupport"]))
 if let tests = package.targets.first(where: { $0.name == "EvolveCoreTests" }) {
     tests.dependencies.append("evolve-dbbench")
 }

@@ -46,6 +46,8 @@ package final class PostgresConnection: @unchecked Sendable {
                     + "; check the server is up and the PG* variables (PGHOST, PGUSER, PGPASSWORD, PGSSLMODE) or the URL")
         }
         self.handle = handle
+        // The server's NOTICEs ("relation … already exists, skipping") would otherwise go to stderr.
+        try query("SET client_min_messages TO warning")
     }
 
     deinit { PQfinish(handle) }
