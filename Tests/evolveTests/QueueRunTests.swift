@@ -117,6 +117,15 @@ import Glibc
         }
         #expect(try jobs("SELECT count(*) FROM evolve_jobs WHERE row_to_json(evolve_jobs)::text LIKE '%\(password)%'") == "0")
 
+        // The next worker to start on this machine removes what the killed one left (its work root, mounts).
+        let doomedRoot = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-worker-\(doomed.processIdentifier)")
+        let (cleaner, _) = try worker("cleaner")
+        for _ in 0..<100 where FileManager.default.fileExists(atPath: doomedRoot.path) { try await Task.sleep(nanoseconds: 50_000_000) }
+        kill(cleaner.processIdentifier, SIGTERM)
+        cleaner.waitUntilExit()
+        #expect(!FileManager.default.fileExists(atPath: doomedRoot.path))
+        #expect(RunEndToEndTests.sandboxMounts(under: doomedRoot).isEmpty)
+
         // SIGTERM to the idle survivor: it stops claiming and exits 0.
         kill(survivor.processIdentifier, SIGTERM)
         survivor.waitUntilExit()

@@ -54,6 +54,14 @@ struct WorkerCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(2)
         }
+        @Sendable func say(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        if workDir == nil {
+            // The default work roots of workers killed before their cleanup ran (SIGKILL, OOM killer).
+            let stale = EvalCommand.removeStaleWorkRoots(in: FileManager.default.temporaryDirectory, prefix: "evolve-worker-")
+            if !stale.directories.isEmpty {
+                say("evolve worker: removed \(stale.mounts) sandbox mounts and \(stale.directories.count) work dirs killed workers left in \(FileManager.default.temporaryDirectory.path)")
+            }
+        }
         let host = ProcessInfo.processInfo.hostName
         let name = name ?? "\(host)-\(getpid())"
         let root = URL(fileURLWithPath: workDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("evolve-worker-\(getpid())").path)
@@ -61,7 +69,6 @@ struct WorkerCommand: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(at: root) }
         let layers = Sandbox.layers(capabilities: .probe()).map(\.rawValue)
         let evaluators = EvaluatorCache(root: root)
-        @Sendable func say(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
         let worker = QueueWorker(
             address: address, name: name, slots: slots, host: host, layers: layers, heartbeatSeconds: heartbeat,
             staleAfter: heartbeat * 6, say: say) { payload in
