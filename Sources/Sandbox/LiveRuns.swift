@@ -9,6 +9,18 @@ import Glibc
 /// (a stop whose grace period ran out) can take every one of them down, and their work-dir mounts, first.
 enum LiveRuns {
     private static let pids = Mutex<Set<pid_t>>([])
+    /// Set once by `Sandbox.abandonAllRuns`: from then on no run starts, and no run that ends reports back,
+    /// so a run killed on the way out is never mistaken for the candidate's own failure and stored.
+    private static let abandoning = Atomic<Bool>(false)
+
+    static var isAbandoning: Bool { abandoning.load(ordering: .acquiring) }
+
+    static func startAbandoning() { abandoning.store(true, ordering: .releasing) }
+
+    /// Blocks this thread for good once the process is abandoning its runs (it is about to exit).
+    static func parkIfAbandoning() {
+        while isAbandoning { pause() }
+    }
 
     /// Called right after a run's command was spawned.
     static func started(_ pid: pid_t) { _ = pids.withLock { $0.insert(pid) } }
@@ -39,6 +51,7 @@ extension Sandbox {
     /// Call it only on the way out: the `Sandbox.run` calls still waiting return errors afterwards.
     @discardableResult
     public static func abandonAllRuns() -> Int {
+        LiveRuns.startAbandoning()
         let killed = LiveRuns.killAll()
         SandboxWorkDir.unmountAll()
         return killed

@@ -177,11 +177,14 @@ public final class Sandbox: Sendable {
         var result = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let thread = Thread {
-                    continuation.resume(with: Result {
+                    let result = Result {
                         try self.supervise(
                             argv: argv, environment: finalEnvironment, workDir: dir, alias: alias, limits: limits, user: user,
                             cancellation: cancellation)
-                    })
+                    }
+                    // A run killed by `abandonAllRuns` never reports: the process is exiting.
+                    LiveRuns.parkIfAbandoning()
+                    continuation.resume(with: result)
                 }
                 thread.stackSize = 1 << 20
                 thread.start()

@@ -42,7 +42,8 @@ public final class SandboxWorkDir: Sendable {
             let options = "size=\(Self.inputBytes),nr_inodes=\(Self.inputFiles),mode=0755"
             // Mounted and recorded under the lock: `removeStaleMounts` never sees this mount untracked.
             mounted = Self.mounts.withLock { mounts in
-                guard evolve_mount_tmpfs(path, options) == 0 else { return false }
+                // Not after `unmountAll`: nothing would unmount it before the process exits.
+                guard !LiveRuns.isAbandoning, evolve_mount_tmpfs(path, options) == 0 else { return false }
                 mounts.insert(path)
                 return true
             }

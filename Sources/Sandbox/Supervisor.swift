@@ -30,6 +30,8 @@ enum Supervisor {
         let started = ContinuousClock.now
         var pid: pid_t = 0
         let cgroupFDs = cgroup?.procsFDs ?? []
+        // No new run once the process is abandoning its runs on the way out.
+        LiveRuns.parkIfAbandoning()
         let spawnError: Int32 = withCStrings(argv) { cArgv in
             withCStrings(environment.map { "\($0.key)=\($0.value)" }.sorted()) { cEnv in
                 workDir.withCString { cWorkDir in

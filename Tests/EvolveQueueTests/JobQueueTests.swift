@@ -8,9 +8,9 @@ import Testing
 @Suite(.serialized, .enabled(if: PrivatePostgres.enabled)) final class JobQueueTests {
     let server: PrivatePostgres
 
-    init() throws { server = try PrivatePostgres() }
+    init() async throws { server = try await PrivatePostgres.start() }
 
-    @Test func aThousandJobsSharedByFourWorkersAreEachClaimedOnce() throws {
+    @Test func aThousandJobsSharedByFourWorkersAreEachClaimedOnce() async throws {
         let queue = try JobQueue(address: try server.address())
         for index in 0..<1000 { try queue.enqueue(id: "run/p\(index)/validation/1/-", run: "run", payload: "{\"n\":\(index)}") }
         let claims = Mutex<[String: [String]]>([:])
@@ -33,7 +33,7 @@ import Testing
                 }
             }.start()
         }
-        group.wait()
+        _ = try await onOwnThread { group.wait() }
         #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
         let all = claims.withLock { $0 }
         #expect(all.count == 1000)
@@ -44,14 +44,14 @@ import Testing
         #expect(done == "1000")
     }
 
-    @Test func aResultAfterTheLeaseWasReapedIsRefusedAndTheJobRunsOnceMore() throws {
+    @Test func aResultAfterTheLeaseWasReapedIsRefusedAndTheJobRunsOnceMore() async throws {
         let queue = try JobQueue(address: try server.address())
         try queue.enqueue(id: "job", run: "run", payload: "{}")
         #expect(try queue.enqueue(id: "job", run: "run", payload: "{\"other\":1}") == false, "a second enqueue re-attaches")
         let first = try #require(try queue.claim(worker: "slow", host: "a"))
         #expect(try queue.claim(worker: "other", host: "b") == nil, "a running job is not claimed twice")
         #expect(try queue.heartbeat(first))
-        usleep(300_000)
+        try await Task.sleep(nanoseconds: 300_000_000)
         let reaped = try queue.reap(staleAfter: 0.2)
         #expect(reaped.map(\.id) == ["job"] && reaped.first?.state == .queued)
         #expect(try queue.reap(staleAfter: 0.2).isEmpty, "the reaper found it once")
@@ -66,13 +66,13 @@ import Testing
         #expect(job.state == .done && job.result == "{\"ok\":true}" && job.attempts == 2 && job.worker == "fresh")
     }
 
-    @Test func aJobThatKeepsLosingItsWorkerFailsAfterTheBoundedAttempts() throws {
+    @Test func aJobThatKeepsLosingItsWorkerFailsAfterTheBoundedAttempts() async throws {
         let queue = try JobQueue(address: try server.address(), maxAttempts: 2)
         try queue.enqueue(id: "doomed", run: "run", payload: "{}")
         for attempt in 1...2 {
             let claim = try #require(try queue.claim(worker: "w", host: "h"))
             #expect(claim.attempt == attempt)
-            usleep(150_000)
+            try await Task.sleep(nanoseconds: 150_000_000)
             #expect(try queue.reap(staleAfter: 0.1).first?.state == (attempt < 2 ? .queued : .failed))
         }
         #expect(try queue.claim(worker: "w", host: "h") == nil)

@@ -12,7 +12,7 @@ import Testing
     let server: PrivatePostgres
     let workRoot = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-qe-\(UUID().uuidString.prefix(8))")
 
-    init() throws { server = try PrivatePostgres() }
+    init() async throws { server = try await PrivatePostgres.start() }
     deinit { try? FileManager.default.removeItem(at: workRoot) }
 
     /// Scores `value.txt`'s number after sleeping `sleep` seconds.

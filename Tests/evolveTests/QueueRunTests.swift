@@ -14,7 +14,7 @@ import Glibc
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-queue-\(UUID().uuidString)")
     let server: PrivatePostgres
 
-    init() throws { server = try PrivatePostgres() }
+    init() async throws { server = try await PrivatePostgres.start() }
     deinit { try? FileManager.default.removeItem(at: root) }
 
     static let config = """
@@ -86,9 +86,9 @@ import Glibc
         }
         try #require(!killedJob.isEmpty, "the doomed worker never ran a job")
         kill(doomed.processIdentifier, SIGKILL)
-        doomed.waitUntilExit()
+        _ = try await onOwnThread { doomed.waitUntilExit() }
 
-        coordinator.waitUntilExit()
+        _ = try await onOwnThread { coordinator.waitUntilExit() }
         let printed = await stdout.text() + "\n" + (await stderr.text())
         #expect(coordinator.terminationStatus == 0, "\(printed)")
         #expect(printed.contains("stopped (iterations) after 6 iterations"), "\(printed)")
@@ -122,13 +122,13 @@ import Glibc
         let (cleaner, _) = try worker("cleaner")
         for _ in 0..<100 where FileManager.default.fileExists(atPath: doomedRoot.path) { try await Task.sleep(nanoseconds: 50_000_000) }
         kill(cleaner.processIdentifier, SIGTERM)
-        cleaner.waitUntilExit()
+        _ = try await onOwnThread { cleaner.waitUntilExit() }
         #expect(!FileManager.default.fileExists(atPath: doomedRoot.path))
         #expect(RunEndToEndTests.sandboxMounts(under: doomedRoot).isEmpty)
 
         // SIGTERM to the idle survivor: it stops claiming and exits 0.
         kill(survivor.processIdentifier, SIGTERM)
-        survivor.waitUntilExit()
+        _ = try await onOwnThread { survivor.waitUntilExit() }
         let workerLog = await EvolveBinary.Drain(survivorErrors.fileHandleForReading).text()
         #expect(survivor.terminationReason == .exit && survivor.terminationStatus == 0, "\(workerLog)")
         #expect(!workerLog.contains(password))
@@ -155,7 +155,7 @@ import Glibc
         try await Task.sleep(nanoseconds: 500_000_000)
         let sent = Date()
         kill(process.processIdentifier, signal)
-        process.waitUntilExit()
+        _ = try await onOwnThread { process.waitUntilExit() }
         let took = Date().timeIntervalSince(sent)
         let log = await EvolveBinary.Drain(errors.fileHandleForReading).text()
         #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(log)")

@@ -13,14 +13,15 @@ import Glibc
 @Suite(.serialized) struct StopSignalTests {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-signal-\(UUID().uuidString)")
 
-    /// The seed (rate 0.5) scores at once; every child sleeps 300 s first, so it is in flight when the signal comes.
+    /// The seed itself scores at once; every child (even one that keeps the seed's rate) sleeps 300 s
+    /// first, so it is in flight when the signal comes.
     static let config = """
         max_iterations: 40
         parallel: 2
         database:
           num_islands: 2
         evaluator:
-          command: [/bin/sh, -c, 'r=$(grep -o "rate = [0-9.]*" "$1/value.txt" | cut -d" " -f3); [ "$r" = 0.5 ] || sleep 300; printf "{\\"combined_score\\": %f}\\n" $(echo "1 - ($r - 0.3)^2" | bc -l)', sh]
+          command: [/bin/sh, -c, 'r=$(grep -o "rate = [0-9.]*" "$1/value.txt" | cut -d" " -f3); grep -q "config for the scripted" "$1/value.txt" && [ "$r" = 0.5 ] || sleep 300; printf "{\\"combined_score\\": %f}\\n" $(echo "1 - ($r - 0.3)^2" | bc -l)', sh]
 
         """
 
@@ -59,15 +60,14 @@ import Glibc
         let stdout = EvolveBinary.Drain(output.fileHandleForReading), stderr = EvolveBinary.Drain(errors.fileHandleForReading)
         try process.run()
         let database = runs.appendingPathComponent("signalled/evolve.sqlite").path
-        // Signal once the seed is scored and two children are in their 300-s evaluations.
-        for _ in 0..<1200 {
+        // Signal once the seed is scored and a child is in its 300-s evaluation.
+        for _ in 0..<1200 where count(database, "SELECT count(*) FROM programs WHERE status = 'evaluating'") == 0 {
             try await Task.sleep(nanoseconds: 100_000_000)
-            if count(database, "SELECT count(*) FROM programs WHERE status = 'evaluating'") >= 2 { break }
         }
-        try #require(count(database, "SELECT count(*) FROM programs WHERE status = 'evaluating'") >= 2, "no child was in flight")
+        try #require(count(database, "SELECT count(*) FROM programs WHERE status = 'evaluating'") >= 1, "no child was in flight")
         let sent = Date()
         kill(process.processIdentifier, signal)
-        process.waitUntilExit()
+        _ = try await onOwnThread { process.waitUntilExit() }
         let took = Date().timeIntervalSince(sent)
         let printed = await stdout.text() + "\n" + (await stderr.text())
 
@@ -78,8 +78,10 @@ import Glibc
         #expect(printed.contains("grace period of 2 s"), "\(printed)")
         #expect(RunEndToEndTests.sandboxMounts(under: runs.appendingPathComponent("signalled")).isEmpty)
         let released = count(database, "SELECT count(*) FROM programs WHERE status IN ('evaluating', 'queued')")
-        #expect(released >= 2)
+        #expect(released >= 1)
         #expect(count(database, "SELECT count(*) FROM evaluations WHERE artifacts LIKE '%evaluator failed%'") == 0)
+        // A child killed on the way out is not stored as the candidate's own failure.
+        #expect(count(database, "SELECT count(*) FROM evaluations WHERE outcome <> 'evaluated'") == 0)
 
         // The resumed run (children now quick) evaluates the released children once each.
         let manifest = runs.appendingPathComponent("signalled/run.json")

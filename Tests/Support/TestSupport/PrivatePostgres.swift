@@ -7,7 +7,7 @@ import Glibc
 /// A PostgreSQL server of the test's own: `initdb` in a temporary directory, listening on a Unix socket
 /// only (no TCP port), a password required (scram), stopped and deleted when the value goes away. When
 /// there is no server installed the queue's tests skip, except under `CI=true`, where they fail.
-public final class PrivatePostgres {
+public final class PrivatePostgres: @unchecked Sendable {
     public static let password = "pg-secret-\(UUID().uuidString.prefix(8))"
     public static let binDirectory: String? = {
         let versions = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []).sorted { $0.count != $1.count ? $0.count > $1.count : $0 > $1 }
@@ -64,8 +64,16 @@ public final class PrivatePostgres {
         }
     }
 
+    /// Starts a server on a thread of its own: `initdb` and the wait for the socket take seconds, which
+    /// would otherwise hold one of the few threads every async test shares.
+    public static func start() async throws -> PrivatePostgres {
+        try await onOwnThread { try PrivatePostgres() }
+    }
+
     deinit {
-        server.terminate()
+        // SIGINT is PostgreSQL's fast shutdown: it ends the sessions still open. SIGTERM (smart shutdown)
+        // would wait for every client to disconnect, forever if a test still holds a connection.
+        kill(server.processIdentifier, SIGINT)
         server.waitUntilExit()
         try? FileManager.default.removeItem(at: directory)
     }
@@ -90,5 +98,16 @@ public final class PrivatePostgres {
         let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw Failure(description: "\(command.joined(separator: " ")): \(text)") }
+    }
+}
+
+/// Runs blocking work (a subprocess, thread joins, sleeps) on a thread of its own and awaits it, so it never
+/// holds a thread of Swift's concurrency pool, which on a 2-core machine has two.
+public func onOwnThread<T: Sendable>(_ body: @escaping () throws -> T) async throws -> T {
+    nonisolated(unsafe) let body = body
+    return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+        Thread {
+            continuation.resume(with: Result { try body() })
+        }.start()
     }
 }
