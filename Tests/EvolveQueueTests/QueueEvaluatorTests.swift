@@ -22,7 +22,9 @@ import Testing
             command: ["/bin/sh", "-c", "sleep \(sleep); printf '{\"combined_score\": %s}\\n' $(cat \"$1/value.txt\")", "sh"])
     }
 
-    func worker(_ name: String, layers: [String], sleep: Double = 0, heartbeat: Double = 0.3) throws -> QueueWorker {
+    /// Heartbeats every second and a stale limit of four: loose enough for a loaded 2-core machine, where a
+    /// heartbeat task can wait a second for a thread.
+    func worker(_ name: String, layers: [String], sleep: Double = 0, heartbeat: Double = 1) throws -> QueueWorker {
         let evaluator = command(sleep: sleep)
         return QueueWorker(
             address: try server.address(), name: name, slots: 1, host: "test-host", layers: layers, heartbeatSeconds: heartbeat,
@@ -30,7 +32,7 @@ import Testing
     }
 
     func coordinator(run: String, required: [String] = ["pid-namespace"]) throws -> QueueEvaluator {
-        try QueueEvaluator(address: try server.address(), run: run, configText: "", configFile: nil, requiredLayers: required, staleAfter: 1.2)
+        try QueueEvaluator(address: try server.address(), run: run, configText: "", configFile: nil, requiredLayers: required, staleAfter: 10)
     }
 
     @Test func aWorkerEvaluatesAJobAndAResumedCoordinatorReattachesInsteadOfRunningItAgain() async throws {
@@ -77,7 +79,7 @@ import Testing
         let id = JobPayload.id(run: "r3", programID: program.id, request: request)
         let payload = JobPayload(run: "r3", program: program, request: request, configText: "", configFile: nil)
         try queue.enqueue(id: id, run: "r3", payload: try payload.jsonText())
-        let cut = try worker("cut-off", layers: [], sleep: 4)
+        let cut = try worker("cut-off", layers: [], sleep: 8)
         let cutRunning = Task { try await cut.run() }
         for _ in 0..<200 where try queue.job(id)?.state != .running { try await Task.sleep(nanoseconds: 20_000_000) }
         #expect(try queue.job(id)?.worker == "cut-off")
@@ -86,7 +88,7 @@ import Testing
         cut.requestStop()
         let other = try worker("other", layers: [])
         let otherRunning = Task { try await other.run() }
-        for _ in 0..<400 where try queue.job(id)?.state != .done { try await Task.sleep(nanoseconds: 25_000_000) }
+        for _ in 0..<1200 where try queue.job(id)?.state != .done { try await Task.sleep(nanoseconds: 25_000_000) }
         let job = try #require(try queue.job(id))
         #expect(job.state == .done && job.worker == "other" && job.attempts == 2, "\(job)")
         #expect(cut.jobsDone == 0, "the cut-off worker delivered nothing")

@@ -30,7 +30,7 @@ import Glibc
     func worker(_ name: String) throws -> (Process, Pipe) {
         let process = Process()
         process.executableURL = EvolveBinary.url
-        process.arguments = ["worker", "--queue", server.url(), "--name", name, "--heartbeat", "0.5", "--grace", "5"]
+        process.arguments = ["worker", "--queue", server.url(), "--name", name, "--heartbeat", "1", "--grace", "5"]
         process.environment = ProcessInfo.processInfo.environment
         let errors = Pipe()
         process.standardOutput = FileHandle.nullDevice
