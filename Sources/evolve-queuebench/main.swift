@@ -17,6 +17,7 @@ let jobsPerRound = arguments.first.flatMap(Int.init) ?? 24
 let sleepSeconds = arguments.dropFirst().first.flatMap(Double.init) ?? 0.5
 
 let server = try PrivatePostgres()
+defer { server.stop() }
 let address = try QueueAddress(parsing: server.url())
 let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
     .split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "?"

@@ -70,7 +70,12 @@ public final class PrivatePostgres: @unchecked Sendable {
         try await onOwnThread { try PrivatePostgres() }
     }
 
-    deinit {
+    deinit { stop() }
+
+    /// Stops the server and deletes its directory (also at deinit; a global never deinits, so a tool that
+    /// keeps the server in one calls this at the end). Safe to call twice.
+    public func stop() {
+        guard server.isRunning else { return }
         // SIGINT is PostgreSQL's fast shutdown: it ends the sessions still open. SIGTERM (smart shutdown)
         // would wait for every client to disconnect, forever if a test still holds a connection.
         kill(server.processIdentifier, SIGINT)
