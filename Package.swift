@@ -21,6 +21,8 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libpq for the PostgreSQL evaluation queue (`evolve worker`, `evaluator.queue`).
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // What Swift cannot call directly: variadic C functions and function-like macros.
         .target(name: "CShims", dependencies: ["CCurl"]),
 
@@ -44,6 +46,9 @@ let package = Package(
         .target(
             name: "Evaluators",
             dependencies: ["EvolveConfig", "EvolveCore", "EvolveSupport", "EmbeddedSources", "Sandbox", .product(name: "Yams", package: "Yams")]),
+        // The evaluation queue on PostgreSQL: jobs, leases, heartbeats, the reaper, the queue-backed evaluator
+        // the coordinator uses and the worker loop (`evolve worker`). Never touches SQLite or git.
+        .target(name: "EvolveQueue", dependencies: ["CLibPQ", "EvolveCore", "EvolveSupport", "Sandbox"]),
         // The proposers: the one place that knows both EvolveCore and LLMClient.
         .target(
             name: "Proposers",
@@ -54,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "evolve",
             dependencies: [
-                "EvolveConfig", "EvolveCore", "EvolveSupport", "Evaluators", "EmbeddedSources", "LLMClient", "Proposers", "Sandbox",
+                "EvolveConfig", "EvolveCore", "EvolveSupport", "Evaluators", "EmbeddedSources", "EvolveQueue", "LLMClient", "Proposers", "Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -70,11 +75,13 @@ let package = Package(
         .testTarget(name: "EvolveCoreTests", dependencies: ["EvolveCore", "EvolveSupport", "TestSupport"]),
         .testTarget(name: "EvolveConfigTests", dependencies: ["EvolveConfig"]),
         .testTarget(name: "EvaluatorsTests", dependencies: ["EvolveConfig", "Evaluators", "EvolveSupport", "TestSupport"]),
+        // Against a private PostgreSQL server the tests start (initdb in a temporary directory).
+        .testTarget(name: "EvolveQueueTests", dependencies: ["EvolveQueue", "EvolveCore", "Evaluators", "Sandbox", "TestSupport"]),
         // Evaluators and Sandbox: the offline mutator's children are compiled against TRMKit to measure validity.
         .testTarget(name: "ProposersTests", dependencies: ["EvolveConfig", "Proposers", "EvolveCore", "EvolveSupport", "LLMClient", "Evaluators", "Sandbox", "TestSupport"]),
         .testTarget(
             name: "evolveTests",
-            dependencies: ["evolve", "EvolveConfig", "EvolveCore", "Evaluators", "EmbeddedSources", "Proposers", "Sandbox", "TestSupport", .product(name: "Yams", package: "Yams")]),
+            dependencies: ["evolve", "EvolveConfig", "EvolveCore", "Evaluators", "EmbeddedSources", "EvolveQueue", "Proposers", "Sandbox", "TestSupport", .product(name: "Yams", package: "Yams")]),
     ]
 )
 
@@ -87,6 +94,9 @@ package.targets.append(.executableTarget(name: "evolve-dbbench", dependencies: [
 // The evolution loop's own overhead per iteration at 1k, 10k and 100k programs (a benchmark).
 package.targets.append(
     .executableTarget(name: "evolve-loopbench", dependencies: ["EvolveCore", "EvolveSupport", "LLMClient", "Proposers", "TestSupport"]))
+// The PostgreSQL queue's overhead per evaluation and its throughput with 1–8 workers (a benchmark).
+package.targets.append(
+    .executableTarget(name: "evolve-queuebench", dependencies: ["EvolveQueue", "EvolveCore", "Evaluators", "Sandbox", "TestSupport"]))
 if let tests = package.targets.first(where: { $0.name == "EvolveCoreTests" }) {
     tests.dependencies.append("evolve-dbbench")
 }

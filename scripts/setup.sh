@@ -5,9 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# sqlite3, libgit2 and libcurl headers for the build; pkg-config to find them;
-# bubblewrap for the sandbox's network and filesystem isolation.
-packages=(libcurl4-openssl-dev libsqlite3-dev libgit2-dev pkg-config bubblewrap git)
+# sqlite3, libgit2, libcurl and libpq (the PostgreSQL evaluation queue) headers for the build; pkg-config
+# to find them; bubblewrap for the sandbox's network and filesystem isolation.
+packages=(libcurl4-openssl-dev libsqlite3-dev libgit2-dev libpq-dev pkg-config bubblewrap git)
+# scripts/test.sh adds the PostgreSQL server, which the queue's tests start privately.
+if [ -n "${EVOLVE_EXTRA_PACKAGES:-}" ]; then read -r -a extra <<<"$EVOLVE_EXTRA_PACKAGES"; packages+=("${extra[@]}"); fi
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -116,6 +116,8 @@ public struct EvolveFile: Sendable, Equatable {
         public var command: [String]?
         /// Wall-clock and CPU seconds per evaluation; nil: the sandbox's default (120).
         public var timeout: Double?
+        /// The PostgreSQL queue the run's evaluations go to (`evolve worker`s run them); nil: the local sandbox.
+        public var queue: String?
     }
 
     /// The proposer's model(s); nil is the client's own default.

@@ -124,6 +124,7 @@ struct EvolveFileReader {
             file.evaluator.command = words
         }
         file.evaluator.timeout = try number(evaluator, "timeout", .evaluator)
+        file.evaluator.queue = try text(evaluator, "queue", .evaluator)
         // OpenEvolve's name for `parallel`; written in the evaluator section, it wins over the run key.
         try whole(evaluator, "parallel_evaluations", .evaluator).map { file.search.parallel = $0 }
     }

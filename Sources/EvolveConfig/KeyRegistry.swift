@@ -87,6 +87,8 @@ public enum KeyRegistry {
         K(.evaluator, "timeout", .number, at: .aboveUpTo(0, longestSeconds), default: "120",
           "wall-clock and CPU seconds per evaluation of that command"),
         K(.evaluator, "parallel_evaluations", .whole, at: .atLeast(1), default: "–", "the same as `parallel`"),
+        K(.evaluator, "queue", .text, default: "–",
+          "a PostgreSQL queue (`postgresql://user@host/db`, or `env:NAME`) whose `evolve worker`s run the evaluations; no password in it"),
     ]
 
     static let llm: [ConfigKey] = [

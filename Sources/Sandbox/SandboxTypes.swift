@@ -196,8 +196,8 @@ public enum SandboxError: Error, CustomStringConvertible, Sendable, Equatable {
     case emptyCommand
     case commandNotFound(name: String, searchPath: String)
     case workDirMissing(path: String)
-    /// The dedicated uid cannot traverse `ancestor` on the way to the work dir.
-    case workDirUnreachable(path: String, ancestor: String, uid: UInt32)
+    /// The directory a run sees an unreachable work dir at (`WorkDirAlias`) could not be made.
+    case workAliasUnavailable(path: String, reason: String)
     case cannotChown(path: String, uid: UInt32, reason: String)
     case cannotSetQuota(path: String, reason: String)
     case cannotCreatePipes(reason: String)
@@ -211,8 +211,8 @@ public enum SandboxError: Error, CustomStringConvertible, Sendable, Equatable {
             "sandbox: '\(name)' not found on PATH (\(searchPath)); install it or give its full path"
         case .workDirMissing(let path):
             "sandbox: work directory '\(path)' does not exist; create it before the run"
-        case .workDirUnreachable(let path, let ancestor, let uid):
-            "sandbox: uid \(uid) cannot reach work directory '\(path)' because '\(ancestor)' is not searchable by others; chmod o+x '\(ancestor)' or put work dirs elsewhere"
+        case .workAliasUnavailable(let path, let reason):
+            "sandbox: cannot prepare '\(path)', where runs see a work dir under a private directory: \(reason); remove whatever is at '\(path)' so evolve can make it"
         case .cannotChown(let path, let uid, let reason):
             "sandbox: cannot give '\(path)' to uid \(uid): \(reason); evolve must run as root to use a dedicated uid"
         case .cannotSetQuota(let path, let reason):

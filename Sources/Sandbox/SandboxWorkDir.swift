@@ -42,7 +42,8 @@ public final class SandboxWorkDir: Sendable {
             let options = "size=\(Self.inputBytes),nr_inodes=\(Self.inputFiles),mode=0755"
             // Mounted and recorded under the lock: `removeStaleMounts` never sees this mount untracked.
             mounted = Self.mounts.withLock { mounts in
-                guard evolve_mount_tmpfs(path, options) == 0 else { return false }
+                // Not after `unmountAll`: nothing would unmount it before the process exits.
+                guard !LiveRuns.isAbandoning, evolve_mount_tmpfs(path, options) == 0 else { return false }
                 mounts.insert(path)
                 return true
             }
@@ -63,6 +64,18 @@ public final class SandboxWorkDir: Sendable {
     }
 
     deinit { remove() }
+
+    /// Unmounts (detached, deepest first) every work dir this process mounted and still holds, and
+    /// removes the emptied mount points: see `Sandbox.abandonAllRuns`.
+    static func unmountAll() {
+        let paths = mounts.withLock { mounts in
+            defer { mounts.removeAll() }
+            return mounts.sorted { $0.split(separator: "/").count > $1.split(separator: "/").count }
+        }
+        for path in paths where evolve_unmount_detached(path) == 0 {
+            rmdir(path)
+        }
+    }
 
     /// Lets go of the work dir without unmounting or deleting it, as a killed process would: for tests
     /// of `removeStaleMounts`.

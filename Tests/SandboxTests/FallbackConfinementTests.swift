@@ -101,6 +101,13 @@ import Glibc
         #expect(!escaped.layers.contains(.landlockWrites))
         #expect(escaped.stdout.text.contains("wrote") && FileManager.default.fileExists(atPath: outside))
     }
+
+    /// Without bubblewrap the run works in the alias on the host's own filesystem view: Landlock must
+    /// allow its writes there and nowhere else.
+    @Test func aWorkDirUnderAPrivateParentIsReachedWithoutNamespaces() async throws {
+        try #require(sandbox.user != nil, "only the dedicated uid needs to traverse the parents")
+        try await PrivateParent.check(sandbox, under: workDir, limits: limits)
+    }
 }
 
 /// A TCP listener on 127.0.0.1 with a kernel-chosen port, closed when the value is released.

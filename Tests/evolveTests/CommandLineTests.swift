@@ -62,7 +62,7 @@ struct EvolveBinary {
             .filter { $0.hasPrefix("  ") && !$0.hasPrefix("   ") }
             .compactMap { $0.split(separator: " ").first.map(String.init) }
             .filter { $0 != "See" }
-        #expect(names == ["init", "run", "resume", "inspect", "report", "eval", "doctor"])
+        #expect(names == ["init", "run", "resume", "inspect", "report", "eval", "doctor", "worker"])
     }
 
     @Test func doctorPrintsEveryCheckAndExitsZeroOnThisMachine() async throws {

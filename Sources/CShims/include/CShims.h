@@ -67,6 +67,12 @@ struct evolve_spawn_confinement {
     /// all it starts are counted and limited by those cgroups (memory, pids).
     const int *cgroup_procs_fds;
     int cgroup_procs_count;
+    /// Non-null (root only): the child enters a mount namespace of its own, bind-mounts its working
+    /// directory on this existing directory there and works in it, before dropping to `uid`. A work dir
+    /// under a private parent (a clone in /root, mode 0700) is then reachable by the run's uid without
+    /// opening any host directory to others; the bind is gone with the namespace, so a killed run leaves
+    /// no mount behind.
+    const char *work_alias;
 };
 
 /// fork + exec with, in the child and before exec: optionally joining cgroups, a new session (so the whole

@@ -5,6 +5,8 @@
 #include <grp.h>
 #include <signal.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/time.h>
@@ -175,6 +177,14 @@ int evolve_spawn(const char *path, char *const argv[], char *const envp[], const
             if (err != 0) child_fail(report[1], err);
         }
         if (cwd && chdir(cwd) != 0) child_fail(report[1], errno);
+        if (confinement && confinement->work_alias) {
+            // Slave, not private: the host's unmounts (other runs' work dirs) still reach this copy of
+            // the mount table, so it pins no tmpfs after the host let go of it; the bind stays here.
+            if (unshare(CLONE_NEWNS) != 0) child_fail(report[1], errno);
+            if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) != 0) child_fail(report[1], errno);
+            if (mount(".", confinement->work_alias, NULL, MS_BIND | MS_REC, NULL) != 0) child_fail(report[1], errno);
+            if (chdir(confinement->work_alias) != 0) child_fail(report[1], errno);
+        }
         if (limits) {
             set_limit(RLIMIT_CPU, limits->cpu_seconds);
             set_limit(RLIMIT_AS, limits->address_space_bytes);

@@ -10,7 +10,7 @@ import Sandbox
 ///
 /// It runs once per TRMKit module and machine (about a compile and five seconds of CPU), is shared by
 /// every evaluator of the process, and is kept beside the module cache for a day
-/// (`<cache>/trmkit-<hash>.compute-calibration.json`), so `evolve eval` and resumed runs reuse it. The
+/// (`<cache>/trmkit-<hash>-<machine>.compute-calibration.json`, per host and CPU features), so `evolve eval` and resumed runs reuse it. The
 /// file is evolve's own: candidates run as other users and cannot write there.
 ///
 /// ```swift

@@ -3,7 +3,8 @@ import EmbeddedSources
 import Foundation
 
 /// TRMKit compiled once per run into `libTRMKit.a` + `TRMKit.swiftmodule`, cached by the hash of its
-/// sources, so each candidate compiles in about a second instead of rebuilding the runtime.
+/// sources and the machine (`machineKey`), so each candidate compiles in about a second instead of
+/// rebuilding the runtime.
 public struct TRMKitModule: Sendable {
     public let directory: URL
     public let sourceHash: String
@@ -64,8 +65,24 @@ public struct TRMKitModule: Sendable {
         return folder
     }
 
-    /// Builds (or reuses) the module for `sources` under `cacheRoot/trmkit-<hash>/`.
-    public static func prepare(sources: URL, cacheRoot: URL) throws -> TRMKitModule {
+    /// Which machine a cached module (built with `-target-cpu native`) and its compute calibration belong
+    /// to: the host and the CPU's model and feature flags. A home directory shared by machines of different
+    /// CPUs (a cluster's workers) then never hands one of them a binary or a calibration made for another.
+    public static func machineKey(
+        cpuinfo: String = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "",
+        host: String = ProcessInfo.processInfo.hostName
+    ) -> String {
+        let lines = cpuinfo.split(separator: "\n")
+        var hasher = FNV1a()
+        hasher.combine(Array(host.utf8))
+        for field in ["model name", "flags"] {
+            hasher.combine(Array((lines.first { $0.hasPrefix(field) } ?? "").utf8))
+        }
+        return String(hasher.hex.prefix(12))
+    }
+
+    /// Builds (or reuses) the module for `sources` under `cacheRoot/trmkit-<hash>-<machine>/` (`machineKey`).
+    public static func prepare(sources: URL, cacheRoot: URL, machine: String = machineKey()) throws -> TRMKitModule {
         let files = try FileManager.default.subpathsOfDirectory(atPath: sources.path).filter { $0.hasSuffix(".swift") }.sorted()
         var hasher = FNV1a()
         for file in files {
@@ -73,10 +90,10 @@ public struct TRMKitModule: Sendable {
             hasher.combine(Array((FileManager.default.contents(atPath: sources.appendingPathComponent(file).path) ?? Data())))
         }
         let hash = hasher.hex
-        let dir = cacheRoot.appendingPathComponent("trmkit-\(hash)")
+        let dir = cacheRoot.appendingPathComponent("trmkit-\(hash)-\(machine)")
         let library = dir.appendingPathComponent("libTRMKit.a")
         if FileManager.default.fileExists(atPath: library.path) { return TRMKitModule(directory: dir, sourceHash: hash) }
-        let staging = cacheRoot.appendingPathComponent("trmkit-\(hash).partial-\(getpid())")
+        let staging = cacheRoot.appendingPathComponent("trmkit-\(hash)-\(machine).partial-\(getpid())")
         try? FileManager.default.removeItem(at: staging)
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         let process = Process()

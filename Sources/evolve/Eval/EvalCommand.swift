@@ -73,9 +73,9 @@ struct EvalCommand: AsyncParsableCommand {
     /// The default work roots (`evolve-eval-<pid>` in `parent`) of `evolve eval`s that are gone — killed
     /// before their cleanup ran (SIGKILL, OOM killer) — removed: their sandbox mounts first (a tmpfs
     /// left mounted makes deleting the directory fail with EBUSY), then the directory. A root whose pid
-    /// is alive (this process, another `evolve eval`, or a reused pid) is left alone.
-    static func removeStaleWorkRoots(in parent: URL) -> (mounts: Int, directories: [String]) {
-        let prefix = "evolve-eval-"
+    /// is alive (this process, another `evolve eval`, or a reused pid) is left alone. `evolve worker` cleans
+    /// its own kind (`evolve-worker-<pid>`) the same way.
+    static func removeStaleWorkRoots(in parent: URL, prefix: String = "evolve-eval-") -> (mounts: Int, directories: [String]) {
         var mounts = 0
         var directories: [String] = []
         for name in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? [] where name.hasPrefix(prefix) {

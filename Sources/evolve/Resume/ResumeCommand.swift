@@ -15,6 +15,8 @@ struct ResumeCommand: AsyncParsableCommand {
 
     @OptionGroup var stop: StopOptions
 
+    @OptionGroup var signals: SignalOptions
+
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
@@ -44,7 +46,7 @@ struct ResumeCommand: AsyncParsableCommand {
             let proposer = try await RunSetup.proposer(settings, manifest: manifest, seeds: [], say: say)
             say("resuming run '\(directory.name)' in \(directory.root.path)")
             try await RunSetup.execute(
-                manifest, settings: settings, brief: try RunSetup.brief(manifest, settings: settings), run: directory, proposer: proposer, seeds: seeds, printer: printer, json: output.json)
+                manifest, settings: settings, brief: try RunSetup.brief(manifest, settings: settings), run: directory, proposer: proposer, seeds: seeds, printer: printer, json: output.json, grace: signals.grace)
         }
     }
 }

@@ -12,8 +12,9 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Start an evolution run from a directory of seed programs.",
         discussion: """
             The run lives in runs/<name>/ (SQLite database, git lineage, log). Without an LLM endpoint \
-            (EVOLVE_LLM_BASE_URL or llm.api_base) the offline mutator proposes children. Ctrl-C finishes the \
-            evaluations in flight; a second Ctrl-C stops at once. Continue a stopped run with `evolve resume NAME`.
+            (EVOLVE_LLM_BASE_URL or llm.api_base) the offline mutator proposes children. Ctrl-C, SIGTERM and \
+            SIGHUP finish the evaluations in flight that end within --grace seconds and leave the rest for \
+            `evolve resume NAME`; a second signal stops at once.
             """)
 
     @Option(help: "The seed directory: one program, or one program per subdirectory (e.g. Programs/).")
@@ -35,6 +36,11 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: "map-elites, best-of-n or hill-climb.")
     var strategy: String?
+
+    @Option(help: "Send evaluations to this PostgreSQL queue (postgresql://user@host/db, or env:NAME for a URL in a variable) for `evolve worker`s to run.")
+    var queue: String?
+
+    @OptionGroup var signals: SignalOptions
 
     @OptionGroup var output: OutputOptions
 
@@ -63,7 +69,7 @@ struct RunCommand: AsyncParsableCommand {
             var manifest = RunManifest(
                 name: name ?? RunDirectory.defaultName(), seed: URL(fileURLWithPath: seed).standardizedFileURL.path,
                 configFile: configFile?.standardizedFileURL.path, configText: configText, created: Date(),
-                overrides: .init(iterations: stop.iterations, hours: stop.hours, budgetUSD: budgetUSD, parallel: parallel, strategy: strategy))
+                overrides: .init(iterations: stop.iterations, hours: stop.hours, budgetUSD: budgetUSD, parallel: parallel, strategy: strategy, queue: queue))
             let settings = try RunSetup.settings(manifest)
             if let entry = settings.file.program.entry, let seed = seeds.seeds.first(where: { $0.program.files[entry] == nil }) {
                 throw ConfigError("\(configFile?.path ?? "evolve.yaml"): entry: seed '\(seed.name)' has no file \(entry); name the file with its EVOLVE-BLOCKs, or remove the key")
@@ -80,7 +86,7 @@ struct RunCommand: AsyncParsableCommand {
             dataLines.forEach(say)
             say("run '\(run.name)' lives in \(run.root.path) (log: \(run.log.path)); \(seeds.seeds.count) seed(s): \(seeds.seeds.map(\.name).joined(separator: ", "))")
             try await RunSetup.execute(
-                manifest, settings: settings, brief: brief, run: run, proposer: proposer, seeds: seeds.seeds.map(\.program), printer: printer, json: output.json)
+                manifest, settings: settings, brief: brief, run: run, proposer: proposer, seeds: seeds.seeds.map(\.program), printer: printer, json: output.json, grace: signals.grace)
         }
     }
 }

@@ -28,3 +28,14 @@ struct StopOptions: ParsableArguments {
         if let hours, hours <= 0 { throw ValidationError("--hours must be positive (got \(hours))") }
     }
 }
+
+/// `--grace`: what `run`, `resume` and `worker` do on Ctrl-C, SIGTERM (Slurm, Kubernetes, systemd) or SIGHUP (a
+/// dropped ssh session): work that finishes within this many seconds is kept, the rest is released.
+struct SignalOptions: ParsableArguments {
+    @Option(help: "Seconds the evaluations in flight get to finish after Ctrl-C, SIGTERM or SIGHUP; the rest is left for `evolve resume`.")
+    var grace: Double = 60
+
+    func validate() throws {
+        guard grace.isFinite, grace >= 0 else { throw ValidationError("--grace must be a number of seconds, 0 or more (got \(grace))") }
+    }
+}

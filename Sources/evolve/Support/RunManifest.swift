@@ -26,6 +26,8 @@ struct RunManifest: Codable {
         var budgetUSD: Double?
         var parallel: Int?
         var strategy: String?
+        /// `--queue`: kept so a resume uses the same queue (an address with a password is refused).
+        var queue: String? = nil
     }
 
     func encoded() throws -> Data {

@@ -15,6 +15,8 @@ struct RunSettings {
     var evaluatorCommand: [String]?
     /// Wall-clock and CPU seconds per evaluation of that command.
     var evaluatorTimeout: Double?
+    /// `evaluator.queue`: the PostgreSQL queue the run's evaluations go to (`evolve worker` runs them).
+    var evaluatorQueue: String?
     var llm = LLMSettings()
     /// How large the LLM proposer's prompt may get (`prompt.token_budget`) and how many of the island's
     /// best programs it shows (`prompt.num_top_programs`, OpenEvolve's name).
@@ -78,6 +80,7 @@ struct RunSettings {
 
         evaluatorCommand = file.evaluator.command
         evaluatorTimeout = file.evaluator.timeout
+        evaluatorQueue = file.evaluator.queue
         llm = LLMSettings(
             apiBase: file.llm.apiBase, models: file.llm.models.map { ($0.name, $0.weight) }, apiKeyEnv: file.llm.apiKeyEnv,
             temperature: file.llm.temperature, maxTokens: file.llm.maxTokens, timeout: file.llm.timeout)

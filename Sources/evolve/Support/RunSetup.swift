@@ -39,15 +39,15 @@ enum RunSetup {
     }
 
     /// The evaluator the configuration asks for: a user command, or the TRM benchmarks.
-    static func evaluator(_ manifest: RunManifest, settings: RunSettings, run: RunDirectory, say: @escaping @Sendable (String) -> Void) throws -> any Evaluator {
+    static func evaluator(_ manifest: RunManifest, settings: RunSettings, workRoot: URL, say: @escaping @Sendable (String) -> Void) throws -> any Evaluator {
         if let command = settings.evaluatorCommand {
-            return CommandEvaluator(sandbox: Sandbox(), workRoot: run.work, command: command, limits: commandLimits(timeout: settings.evaluatorTimeout))
+            return CommandEvaluator(sandbox: Sandbox(), workRoot: workRoot, command: command, limits: commandLimits(timeout: settings.evaluatorTimeout))
         }
         let config = try ProgramConfig.parse(manifest.configText, path: manifest.configFile ?? "evolve.yaml")
         let cache = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/evolve")
         say("preparing the TRMKit module (built once per TRMKit version, cached in \(cache.path))")
         let module = try TRMKitModule.prepare(sources: try TRMKitModule.locateSources(), cacheRoot: cache)
-        return CandidateEvaluator(sandbox: Sandbox(), module: module, config: config, workRoot: run.work, keepWork: settings.run.keepWork)
+        return CandidateEvaluator(sandbox: Sandbox(), module: module, config: config, workRoot: workRoot, keepWork: settings.run.keepWork)
     }
 
     /// The sandbox limits of one evaluation by the user's command: `evaluator.timeout` is its whole allowance,
@@ -111,45 +111,27 @@ enum RunSetup {
     /// `run` and `resume` share once the run directory exists).
     static func execute(
         _ manifest: RunManifest, settings: RunSettings, brief: String, run: RunDirectory, proposer: any Proposer, seeds: [Program],
-        printer: ProgressPrinter, json: Bool
+        printer: ProgressPrinter, json: Bool, grace: Double
     ) async throws {
-        let evaluator = try evaluator(manifest, settings: settings, run: run) { printer.handle(.message($0)) }
+        let local = try evaluator(manifest, settings: settings, workRoot: run.work) { printer.handle(.message($0)) }
+        let evaluator = try RunQueue.evaluator(manifest, settings: settings, run: run, local: local) { printer.handle(.message($0)) }
         let loop = try EvolutionLoop(
             run: run, config: settings.run, database: settings.database, evaluator: evaluator, proposer: proposer,
             brief: brief) { printer.handle($0) }
-        let summary = try await drive(loop, seeds: seeds, printer: printer)
+        let summary = try await drive(loop, seeds: seeds, printer: printer, run: run, grace: grace)
         try RunSummary.print(summary, run: run, json: json)
     }
 
-    /// Runs the loop with the progress printer and Ctrl-C handling: the first SIGINT finishes the work
-    /// in flight, a second exits at once (the database is consistent after every transaction).
-    static func drive(_ loop: EvolutionLoop, seeds: [Program], printer: ProgressPrinter) async throws -> EvolutionLoop.Summary {
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        let interrupts = Counter()
-        source.setEventHandler {
-            if interrupts.increment() > 1 {
-                FileHandle.standardError.write(Data("\nevolve: second interrupt, stopping now; `evolve resume` re-queues the work in flight\n".utf8))
-                exit(130)
-            }
-            Task { await loop.requestStop(.interrupted) }
-        }
-        source.resume()
-        defer { source.cancel() }
+    /// Runs the loop with the progress printer and the stop signals (`StopSignals`: Ctrl-C, SIGTERM and
+    /// SIGHUP finish what completes within `grace` seconds; a second signal stops at once).
+    static func drive(_ loop: EvolutionLoop, seeds: [Program], printer: ProgressPrinter, run: RunDirectory, grace: Double) async throws
+        -> EvolutionLoop.Summary
+    {
+        let signals = StopSignals(grace: grace, run: run) { await loop.requestStop(.interrupted) }
+        defer { signals.cancel() }
         let summary = try await loop.run(seeds: seeds)
         printer.finish()
         return summary
-    }
-
-    final class Counter: @unchecked Sendable {
-        private var value = 0
-        private let lock = NSLock()
-        func increment() -> Int {
-            lock.lock()
-            defer { lock.unlock() }
-            value += 1
-            return value
-        }
     }
 }
 

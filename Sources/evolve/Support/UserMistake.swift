@@ -2,6 +2,7 @@ import ArgumentParser
 import Evaluators
 import EvolveConfig
 import EvolveCore
+import EvolveQueue
 import Foundation
 
 /// An error that is the user's to fix — a flag, a file, a directory, a run name — and says so itself: every
@@ -24,6 +25,7 @@ extension EvaluationError: UserMistake {}
 extension RunDirectory.Failure: UserMistake {}
 extension ProgramFiles.Failure: UserMistake {}
 extension EvolutionLoop.Failure: UserMistake {}
+extension QueueAddress.Failure: UserMistake {}
 
 enum UserMistakes {
     /// Runs `body`; a `UserMistake` becomes its one line on stderr and exit code 2.
