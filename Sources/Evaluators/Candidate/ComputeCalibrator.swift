@@ -90,7 +90,7 @@ public actor ComputeCalibrator {
     static let cacheSeconds: Double = 24 * 3600
 
     /// Bumped when the calibration runs change, so a stored fit of other runs is not reused.
-    static let version = 2
+    static let version = 3
 
     struct Stored: Codable {
         var version: Int
@@ -150,24 +150,31 @@ public actor ComputeCalibrator {
             limits.readOnlyPaths = CandidateEvaluator.toolchain
             let result = try await evaluator.sandbox.run(["./candidate", dir.path], in: dir, limits: limits)
             guard result.succeeded else { throw EvaluationError("calibration run \(run.shape) ended with \(result.verdict): \(result.stderr.lastLines(4))") }
-            let (json, problem) = CandidateOutput(workDir: dir, owner: result.user?.uid ?? getuid()).runInfo()
-            if let problem { throw EvaluationError("calibration run \(run.shape): \(problem)") }
-            samples.append(ComputeCalibration.Sample(cpuSeconds: result.cpuSeconds, usage: ComputeUsage(runJSON: json), label: run.label))
+            let record: RunRecord
+            switch CandidateOutput(workDir: dir, owner: result.user?.uid ?? getuid()).runRecord() {
+            case .success(let read): record = read
+            case .failure(let problem): throw EvaluationError("calibration run \(run.shape): \(problem)")
+            }
+            samples.append(ComputeCalibration.Sample(cpuSeconds: result.cpuSeconds, usage: ComputeUsage(record: record), label: run.label))
         }
         return Result(calibration: try ComputeCalibration.fit(samples), samples: samples)
     }
 
-    /// A synthetic task (random tokens) whose name carries the shape for the calibration kernel.
+    /// A synthetic task (random tokens) whose `num_puzzle_ids` carries the shape for the calibration
+    /// kernel (kernels see shapes, never a task's name): width·10⁴ + layers·10³ + extra·10² + batch.
     static func task(shape: String) -> TaskData {
+        let fields = shape.split(separator: "-").map { Int($0) ?? 1 }
+        let code = fields[0] * 10_000 + fields[1] * 1_000 + fields[2] * 100 + fields[3]
         var rng = SplitMix64(seed: 0xCA11B)
         let seqLen = 36, vocab = 8
         func example(_ i: Int) -> TokenExample {
             TokenExample(id: "c\(i)", input: (0..<seqLen).map { _ in 1 + rng.below(vocab - 1) }, label: (0..<seqLen).map { _ in 1 + rng.below(vocab - 1) })
         }
-        return TaskData(name: "calibration-\(shape)", vocabSize: vocab, seqLen: seqLen, train: (0..<256).map(example), evaluation: (0..<16).map(example))
+        return TaskData(
+            name: "calibration-\(shape)", vocabSize: vocab, seqLen: seqLen, numPuzzleIds: code, train: (0..<256).map(example), evaluation: (0..<16).map(example))
     }
 
-    /// The calibration kernel: an honest TRMKit model whose shape comes from the task's name.
+    /// The calibration kernel: an honest TRMKit model whose shape comes from the task's `num_puzzle_ids`.
     static let kernelSource = """
         import TRMKit
 
@@ -179,8 +186,9 @@ public actor ComputeCalibrator {
             let batchSize: Int
 
             init(task: TaskInfo, rng: inout SeededRNG) {
-                // calibration-<width>-<layers>-<extra elementwise blocks>-<batch>
-                let numbers = task.name.split(separator: "-").dropFirst().map { Int($0) ?? 1 }
+                // num_puzzle_ids = width·10⁴ + layers·10³ + extra elementwise blocks·10² + batch
+                let code = task.numPuzzleIds
+                let numbers = [code / 10_000, code / 1_000 % 10, code / 100 % 10, code % 100]
                 let width = numbers[0]
                 embedding = .parameter([task.vocabSize, width], std: 1, rng: &rng)
                 layers = (0..<numbers[1]).map { _ in Linear(width, width, rng: &rng) }
