@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Measures what honest kernels score after 1% of the training budget (the learning control's honest
+# maximum, docs/candidate-protocol.md "Learning control"): the seeds, compute-check-bench's two TRM mutants
+# (hidden 128, attention), the TRM seed with T = 2 and the HRM seed with hidden = 32, on the default suite
+# with every training budget divided by 100, over several training seeds. Prints one line per run with the
+# exact accuracy of each benchmark on its 200 validation queries. A benchmark figure, never a test.
+#
+#   scripts/learning-control-bench.sh [path/to/evolve [seeds [program…]]]
+#   # default: .build/debug/evolve, seeds "1 2 3 4", all six programs
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+evolve="${1:-$root/.build/debug/evolve}"
+seeds="${2:-1 2 3 4}"
+shift 2 || shift $# || true
+programs=("$@")
+[ ${#programs[@]} -gt 0 ] || programs=(trm hrm trm-hidden128 trm-attention trm-T2 hrm-hidden32)
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# The default suite at 1% of each training budget; no compute calibration (it does not change scores).
+sed -e 's/train_flops: 7.5e11/train_flops: 7.5e9/' -e 's/train_flops: 1.2e12/train_flops: 1.2e10/' \
+    -e 's/train_flops: 1.0e12/train_flops: 1.0e10/' "$root/Programs/suite.yaml" > "$work/suite.yaml"
+for name in trm hrm; do cp -r "$root/Programs/$name" "$work/$name"; done
+for mutant in trm-hidden128 trm-attention trm-T2; do cp -r "$work/trm" "$work/$mutant"; done
+cp -r "$work/hrm" "$work/hrm-hidden32"
+sed -i 's/static let hidden = 64 /static let hidden = 128/' "$work/trm-hidden128/kernel.swift"
+sed -i 's/static let useAttention = false/static let useAttention = true /' "$work/trm-attention/kernel.swift"
+sed -i 's/static let T = 1 /static let T = 2 /' "$work/trm-T2/kernel.swift"
+sed -i 's/static let hidden = 64$/static let hidden = 32/' "$work/hrm-hidden32/kernel.swift"
+for d in trm hrm trm-hidden128 trm-attention trm-T2 hrm-hidden32; do
+  printf '\ncompute_check: off\n' >> "$work/$d/evolve.yaml"
+  grep -q "hidden = 128\|useAttention = true \|T = 2 \|hidden = 32" "$work/$d/kernel.swift" || [ "$d" = trm ] || [ "$d" = hrm ] \
+    || { echo "mutation of $d did not apply" >&2; exit 1; }
+done
+
+echo "# $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), avx512f: $(grep -q avx512f /proc/cpuinfo && echo yes || echo no)"
+for d in "${programs[@]}"; do
+  for seed in $seeds; do
+    json="$("$evolve" eval "$work/$d" --training-seed "$seed" --json 2>/dev/null || true)"
+    printf '%s seed %s: ' "$d" "$seed"
+    python3 -c '
+import json, sys
+try:
+    m = json.loads(sys.stdin.read())
+except Exception:
+    print("no result"); sys.exit()
+def find(o):
+    if isinstance(o, dict):
+        if "benchmarks" in o and isinstance(o["benchmarks"], dict): return o["benchmarks"]
+        for v in o.values():
+            r = find(v)
+            if r: return r
+    return None
+b = find(m) or {}
+print(" ".join("%s %.3f" % (k, v.get("exact_accuracy", float("nan"))) for k, v in sorted(b.items())) or json.dumps(m)[:300])
+' <<<"$json"
+  done
+done
