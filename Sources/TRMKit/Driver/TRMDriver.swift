@@ -109,8 +109,9 @@ public enum TRMDriver {
         let probeBudget = Probe.budget(evalFLOPs: budget.evalFLOPs, queries: queries.count, sample: sample.count)
         var probes: [Probe] = []
         func probe() {
+            let closed = meter.closedMessage
             meter.closedMessage = "an op ran on the training tape inside predict while the driver probed the training curve"
-            defer { meter.closedMessage = nil }
+            defer { meter.closedMessage = closed }
             let probeMeter = FLOPMeter(budget: probeBudget)
             let answers = trainer.ema.withAveragedWeights {
                 Answering.answer(kernel, examples: train, indices: sample, task: task, batchSize: batchSize, meter: probeMeter)
