@@ -7,6 +7,8 @@
 #
 #   scripts/learning-control-bench.sh [path/to/evolve [seeds [program…]]]
 #   # default: .build/debug/evolve, seeds "1 2 3 4", all six programs
+#   DIVISOR=1 ONLY=sudoku-6x6-minimal scripts/learning-control-bench.sh …   # full budget, one benchmark
+#   (with an older evolve binary: the same programs before a TRMKit change, for a before/after table)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 evolve="${1:-$root/.build/debug/evolve}"
@@ -17,9 +19,24 @@ programs=("$@")
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# The default suite at 1% of each training budget; no compute calibration (it does not change scores).
-sed -e 's/train_flops: 7.5e11/train_flops: 7.5e9/' -e 's/train_flops: 1.2e12/train_flops: 1.2e10/' \
-    -e 's/train_flops: 1.0e12/train_flops: 1.0e10/' "$root/Programs/suite.yaml" > "$work/suite.yaml"
+# The default suite at 1/DIVISOR of each training budget (default 1%), optionally only the benchmark ONLY;
+# no compute calibration (it does not change scores).
+divisor="${DIVISOR:-100}"
+python3 - "$root/Programs/suite.yaml" "$work/suite.yaml" "$divisor" "${ONLY:-}" <<'PY'
+import re, sys
+source, target, divisor, only = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+blocks, current = [], None
+for line in open(source):
+    if line.startswith("  - name:"):
+        current = [line]; blocks.append(current)
+    elif current is not None and (line.startswith("    ") or not line.strip()):
+        current.append(line)
+def scaled(line):
+    m = re.match(r"(\s*train_flops:\s*)([0-9.eE+]+)(.*)", line)
+    return f"{m.group(1)}{float(m.group(2)) / divisor:.3g}{m.group(3)}\n" if m else line
+kept = [b for b in blocks if not only or b[0].split(":", 1)[1].strip() == only]
+open(target, "w").write("benchmarks:\n" + "".join(scaled(l) for b in kept for l in b))
+PY
 for name in trm hrm; do cp -r "$root/Programs/$name" "$work/$name"; done
 for mutant in trm-hidden128 trm-attention trm-T2; do cp -r "$work/trm" "$work/$mutant"; done
 cp -r "$work/hrm" "$work/hrm-hidden32"
