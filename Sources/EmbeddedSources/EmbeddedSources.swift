@@ -3095,10 +3095,15 @@ few steps, removing the halting head, tied input/output embeddings, fixed-point 
   silu, swiglu, sigmoid, maximum, select, reshape, transpose, slice, concat, rmsNorm, softmax, embedding,
   rotary, softmaxCrossEntropy, stableMaxCrossEntropy, binaryCrossEntropyWithLogits, exactMatch, detach,
   withoutGradients; layers Linear, SwiGLUMLP, SequenceMLP, Attention; `trainer.allHalted(q)` (training
-  only). Report `effective_depth` = T·(n+1)·layers in `report`.
+  only, at most once per optimiser step, one value per example of the current batch; `slots.refill`
+  likewise). Report `effective_depth` = T·(n+1)·layers in `report`.
+- Budgets are hard edges: the op that would cross the training budget ends training there (that step is
+  lost, `predict` gets the weights of the last completed step), and the op that would cross the eval
+  budget ends prediction (unanswered queries score 0). Check `trainer.isOutOfBudget` before each step.
 - Data is opaque: token ids, labels and tensor values cannot be read as Swift numbers. Inputs enter
-  through `tape.embedding(table, ids: batch.inputs)`, labels through the losses and `tape.exactMatch`,
-  answers leave as logits. Everything the model computes on the data is an op, and every op is metered.
+  through `tape.embedding(table, ids: batch.inputs)`, labels (type `Labels`) only through the losses and
+  `tape.exactMatch`, answers leave as logits. Everything the model computes on the data is an op, and
+  every op is metered.
 - A kernel imports only TRMKit and may not use unsafe pointers, underscored attributes or names,
   `#if`/macros, reflection (`Mirror`, `dump`), concurrency, clocks, or file/process/environment APIs; a
   source that does is refused before compiling, with the line and the rule.

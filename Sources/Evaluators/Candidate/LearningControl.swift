@@ -10,9 +10,10 @@
 /// if let finding = LearningControl().finding(stage1Exact: 0.75, queries: 16) { … }   // flagged
 /// ```
 public struct LearningControl: Sendable, Equatable, Codable {
-    /// The highest stage-1 exact accuracy measured on honest kernels (docs/candidate-protocol.md,
-    /// "Learning control": the seeds, compute-check-bench's mutants, TRM T = 2 and HRM hidden 32, on
-    /// the default suite over several training seeds).
+    /// The stage-1 exact accuracy honest kernels are taken to reach at most. Measured so far: 0.000 for
+    /// both seeds on all three default benchmarks (training seed 1, docs/candidate-protocol.md); 0.125
+    /// allows for a faster honest learner until the mutants and more training seeds are measured
+    /// (`scripts/learning-control-bench.sh`).
     public var honestMaximum: Double
     /// Room above that maximum: 16 queries make each one worth 0.0625.
     public var margin: Double
