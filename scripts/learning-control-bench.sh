@@ -20,7 +20,8 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 # The default suite at 1/DIVISOR of each training budget (default 1%), optionally only the benchmark ONLY;
-# no compute calibration (it does not change scores).
+# no compute calibration (it does not change scores) unless COMPUTE=on, which also prints each run's
+# measured/explained CPU ratio.
 divisor="${DIVISOR:-100}"
 python3 - "$root/Programs/suite.yaml" "$work/suite.yaml" "$divisor" "${ONLY:-}" <<'PY'
 import re, sys
@@ -45,7 +46,7 @@ sed -i 's/static let useAttention = false/static let useAttention = true /' "$wo
 sed -i 's/static let T = 1 /static let T = 2 /' "$work/trm-T2/kernel.swift"
 sed -i 's/static let hidden = 64$/static let hidden = 32/' "$work/hrm-hidden32/kernel.swift"
 for d in trm hrm trm-hidden128 trm-attention trm-T2 hrm-hidden32; do
-  printf '\ncompute_check: off\n' >> "$work/$d/evolve.yaml"
+  [ "${COMPUTE:-off}" = on ] || printf '\ncompute_check: off\n' >> "$work/$d/evolve.yaml"
   grep -q "hidden = 128\|useAttention = true \|T = 2 \|hidden = 32" "$work/$d/kernel.swift" || [ "$d" = trm ] || [ "$d" = hrm ] \
     || { echo "mutation of $d did not apply" >&2; exit 1; }
 done
@@ -69,7 +70,16 @@ def find(o):
             if r: return r
     return None
 b = find(m) or {}
-print(" ".join("%s %.3f" % (k, v.get("exact_accuracy", float("nan"))) for k, v in sorted(b.items())) or json.dumps(m)[:300])
+import re
+def strings(o):
+    if isinstance(o, str): yield o
+    elif isinstance(o, dict):
+        for v in o.values(): yield from strings(v)
+    elif isinstance(o, list):
+        for v in o: yield from strings(v)
+ratios = [r for text in strings(m) for r in re.findall(r"compute: [^()]*\(([0-9.]+)×\)", text)]
+print(" ".join("%s %.3f" % (k, v.get("exact_accuracy", float("nan"))) for k, v in sorted(b.items())) or json.dumps(m)[:300],
+      ("compute " + " ".join(r + "x" for r in ratios)) if ratios else "")
 ' <<<"$json"
   done
 done
