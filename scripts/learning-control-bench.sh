@@ -79,7 +79,9 @@ def strings(o):
         for v in o: yield from strings(v)
 ratios = [r for text in strings(m) for r in re.findall(r"compute: [^()]*\(([0-9.]+)×\)", text)]
 print(" ".join("%s %.3f" % (k, v.get("exact_accuracy", float("nan"))) for k, v in sorted(b.items())) or json.dumps(m)[:300],
-      ("compute " + " ".join(r + "x" for r in ratios)) if ratios else "")
+      ("compute " + " ".join(r + "x" for r in ratios)) if ratios else "",
+      " ".join(sorted(k for k in (m.get("artifacts") or {}) if k.startswith("flag: "))) or "no flags",
+      "" if b else " | ".join(t.splitlines()[0] for t in strings(m.get("artifacts") or {}))[:300])
 ' <<<"$json"
   done
 done
