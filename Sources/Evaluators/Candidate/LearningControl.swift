@@ -11,9 +11,9 @@
 /// ```
 public struct LearningControl: Sendable, Equatable, Codable {
     /// The stage-1 exact accuracy honest kernels are taken to reach at most. Measured so far: 0.000 for
-    /// both seeds on all three default benchmarks (training seed 1, docs/candidate-protocol.md); 0.125
-    /// allows for a faster honest learner until the mutants and more training seeds are measured
-    /// (`scripts/learning-control-bench.sh`).
+    /// the seeds and four mutants on all three default benchmarks (training seed 1,
+    /// docs/candidate-protocol.md); 0.125 allows for a faster honest learner until more training seeds
+    /// and a real run's children are measured (`scripts/learning-control-bench.sh`).
     public var honestMaximum: Double
     /// Room above that maximum: 16 queries make each one worth 0.0625.
     public var margin: Double
