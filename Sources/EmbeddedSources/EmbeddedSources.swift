@@ -16,6 +16,9 @@ package enum EmbeddedSources {
 /// Every TRMKit op charges the meter for its forward pass and, when gradients flow, its backward pass;
 /// a multiply-add counts as two FLOPs and an op that moves data (transpose, slice, concat, gather)
 /// one per element moved. The meter belongs to the driver: kernels cannot reach, reset or re-budget it.
+///
+/// A budget is a hard edge: the op whose charge would pass it ends the phase (training, a probe,
+/// prediction) on the spot, whatever its size; no allowance depends on anything the kernel controls.
 package final class FLOPMeter {
     /// Which half of a training step an op's cost belongs to.
     package enum Phase: Sendable { case forward, backward }
@@ -31,10 +34,15 @@ package final class FLOPMeter {
     package private(set) var denseFLOPs: Int64 = 0
     /// The total allowed, or nil for no limit.
     package var budget: Int64?
-    /// Past this total the run ends at once with `limitMessage` (a kernel that ignores the budget);
-    /// nil for no hard limit.
-    package var hardLimit: Int64?
-    package var limitMessage = "the FLOP budget was exceeded"
+    /// Called on the charging thread by the charge that would take the total past `budget`: the driver
+    /// ends the phase there (`MeteredPhase`), so that op's result never reaches the kernel. The charge
+    /// is not added to the total; it is kept in `overrun`, work done but never used.
+    package var onCross: (() -> Never)?
+    /// What the op that crossed the budget had computed (0 if none did).
+    package private(set) var overrun: Int64 = 0
+    /// Set when the phase this meter measures has ended: every later charge ends the run with this
+    /// message (a kernel that kept a tape past its phase, or used the training tape inside `predict`).
+    package var closedMessage: String?
 
     package init(budget: Int64? = nil) {
         self.budget = budget
@@ -53,6 +61,7 @@ package final class FLOPMeter {
     /// A charge for a matrix product (also counted in `denseFLOPs`).
     @inline(__always)
     package func chargeDense(_ flops: Int64, phase: Phase) {
+        if wouldCross(flops) { cross(flops) }
         denseFLOPs &+= flops
         charge(flops, phase: phase)
     }
@@ -60,17 +69,26 @@ package final class FLOPMeter {
     @inline(__always)
     package func charge(_ flops: Int64, phase: Phase) {
         precondition(flops >= 0, "FLOP charges are non-negative")
+        if wouldCross(flops) { cross(flops) }
         charges &+= 1
         switch phase {
         case .forward: forward &+= flops
         case .backward: backward &+= flops
         }
-        if let hardLimit, total > hardLimit { stop() }
     }
 
-    /// Ends the process with one line on stderr: the run broke the protocol, its outputs must not count.
-    private func stop() -> Never {
-        stopRun("\(limitMessage) (\(total) FLOPs metered, budget \(budget.map(String.init) ?? "none"))")
+    @inline(__always)
+    private func wouldCross(_ flops: Int64) -> Bool {
+        if closedMessage != nil { return true }
+        guard let budget, onCross != nil else { return false }
+        return flops > budget &- total
+    }
+
+    /// Ends the phase (budget crossed) or the run (phase already over). Never returns.
+    private func cross(_ flops: Int64) -> Never {
+        if let closedMessage { stopRun(closedMessage) }
+        overrun = flops
+        onCross!()
     }
 }
 
@@ -177,10 +195,10 @@ public final class Tape {
     package let meter: FLOPMeter
     package private(set) var isRecording = true
     private var steps: [() -> Void] = []
-    /// Which examples the latest cross-entropy against a batch's labels got entirely right, and the
-    /// batch it was (its serial): the trainer logs them, so the training curve is measured by TRMKit,
-    /// not reported by the kernel.
-    package var lastAnswers: (serial: Int?, right: [Bool])?
+    /// Which examples the latest cross-entropy against a batch's labels got entirely right: the trainer
+    /// logs them as the curve's per-step `exact_accuracy` (a training-path figure; the curve check uses
+    /// the driver's probes of `predict` instead).
+    package var lastAnswers: [Bool]?
 
     package init(meter: FLOPMeter = FLOPMeter()) {
         self.meter = meter
@@ -264,12 +282,101 @@ extension Tape: CustomStringConvertible, CustomReflectable {
 """#
         ),
         (
+            "Driver/Answering.swift",
+            #"""
+/// The kernel's `predict` run over a list of examples, batch by batch, as its own metered phase: used
+/// for the eval queries and for the probes of the training curve alike, so the two measure the same
+/// thing.
+enum Answering {
+    /// What a phase of answering produced.
+    struct Result {
+        /// Per answered example, in order: one answer, or two attempts (ARC's pass@2).
+        var attempts: [[[Int]]]
+        /// False when an op crossed the meter's budget: the examples after `attempts` went unanswered.
+        var completed: Bool
+        /// Logits of the wrong shape: the protocol is broken, the run fails with this message.
+        var failure: String?
+    }
+
+    /// Answers `examples[indices]` with a copy of `kernel` on a non-recording tape metered by `meter`.
+    /// The op that would cross the meter's budget ends the phase; the meter is closed afterwards, so a
+    /// tape the kernel kept for later ends the run when it is used.
+    static func answer<K: TRMKernel>(
+        _ kernel: K, examples: [Example], indices: [Int], task: TaskInfo, batchSize: Int, meter: FLOPMeter
+    ) -> Result {
+        let tape = Tape(meter: meter)
+        tape.stopRecording()
+        var attempts: [[[Int]]] = []
+        var failure: String?
+        let completed = MeteredPhase.run(meter: meter) {
+            var predictor = kernel
+            for start in stride(from: 0, to: indices.count, by: batchSize) {
+                let batchIndices = Array(indices[start..<min(start + batchSize, indices.count)])
+                let logits = predictor.predict(Batch(examples, indices: batchIndices, seqLen: task.seqLen, withLabels: false), tape: tape)
+                let rows = batchIndices.count * task.seqLen
+                guard logits.shape.last == task.vocabSize, logits.count == rows * task.vocabSize || logits.count == 2 * rows * task.vocabSize else {
+                    failure = "kernel.predict returned logits of shape \(logits.shape); expected [\(rows), \(task.vocabSize)] (batch × seq_len rows, vocab_size columns), or [2, \(rows), \(task.vocabSize)] for two attempts"
+                    return
+                }
+                let answers = logits.argmaxLastAxis()
+                let count = answers.count / rows
+                for offset in batchIndices.indices {
+                    attempts.append((0..<count).map { a in
+                        Array(answers[(a * rows + offset * task.seqLen)..<(a * rows + (offset + 1) * task.seqLen)])
+                    })
+                }
+            }
+        }
+        meter.closedMessage = "an op ran on a prediction tape after its phase ended (a kernel may use the tape it is given only inside that predict call)"
+        return Result(attempts: attempts, completed: completed, failure: failure)
+    }
+}
+
+/// One probe of the training curve: the kernel's full `predict`, with the EMA weights of the last
+/// completed step, on a fixed sample of training examples, scored here against their labels. A kernel
+/// cannot forge it (it never sees the scoring) and it measures what validation measures.
+package struct Probe: Sendable, Equatable {
+    /// Optimiser steps completed when the probe ran.
+    package let step: Int
+    /// Training FLOPs spent when the probe ran.
+    package let trainFLOPs: Int64
+    package let examples: Int
+    /// Examples answered before the probe's budget ran out.
+    package let answered: Int
+    /// Examples answered entirely right (either attempt).
+    package let right: Int
+    /// What the probe cost, on its own meter (not the training budget), the crossing op included.
+    package let flops: Int64
+    package let ops: Int64
+    package let denseFLOPs: Int64
+
+    package var exact: Double { examples > 0 ? Double(right) / Double(examples) : 0 }
+
+    /// The same `take` training examples for every probe of a run: a shuffle seeded from the run's seed.
+    static func sample(count: Int, take: Int, seed: UInt64) -> [Int] {
+        var rng = SeededRNG(seed: seed ^ 0x9E37_79B9_7F4A_7C15)
+        var order = Array(0..<count)
+        order.shuffle(using: &rng)
+        return Array(order.prefix(take)).sorted()
+    }
+
+    /// A probe's budget: the eval budget's share per query, for each sampled example (at least one
+    /// FLOP), so a kernel whose `predict` fits the eval budget fits a probe too.
+    static func budget(evalFLOPs: Int64, queries: Int, sample: Int) -> Int64 {
+        let perQuery = evalFLOPs / Int64(max(1, queries))
+        let (product, overflow) = perQuery.multipliedReportingOverflow(by: Int64(sample))
+        return max(1, overflow ? Int64.max / 2 : product)
+    }
+}
+
+"""#
+        ),
+        (
             "Driver/Batch.swift",
             #"""
-/// Token ids a kernel can feed to TRMKit's ops but not read: a batch's inputs, labels or puzzle ids.
+/// Token ids a kernel can feed to TRMKit's ops but not read: a batch's inputs or puzzle ids.
 ///
-/// They reach the model through `tape.embedding(table, ids:)`, the losses and `tape.exactMatch`, all
-/// metered; a kernel cannot turn them back into Swift numbers, so it cannot solve a puzzle off the
+/// They reach the model through `tape.embedding(table, ids:)`, metered; a kernel cannot turn them back into Swift numbers, so it cannot solve a puzzle off the
 /// meter (docs/candidate-protocol.md). A kernel may build its own ids (positions, fixed patterns).
 ///
 /// ```swift
@@ -280,20 +387,12 @@ public struct Tokens {
     package let ids: [Int]
     /// Ids per example (seq_len for inputs and labels, 1 for puzzle ids).
     public let width: Int
-    /// For a training batch's labels, the batch's serial number: the trainer follows each example's
-    /// latest answer through the losses computed against them.
-    package let batchSerial: Int?
 
     /// Ids of the kernel's own making, `width` per example.
     public init(_ ids: [Int], width: Int) {
-        self.init(ids, width: width, batchSerial: nil)
-    }
-
-    package init(_ ids: [Int], width: Int, batchSerial: Int?) {
         precondition(width > 0 && ids.count % width == 0, "Tokens: \(ids.count) ids do not split into rows of \(width)")
         self.ids = ids
         self.width = width
-        self.batchSerial = batchSerial
     }
 
     /// All ids, `width` per example.
@@ -315,6 +414,36 @@ extension Tokens: CustomStringConvertible, CustomDebugStringConvertible, CustomR
     public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
 }
 
+/// A training batch's answers: a type of their own, accepted only by the losses
+/// (`softmaxCrossEntropy`, `stableMaxCrossEntropy`) and `tape.exactMatch`.
+///
+/// Labels are not `Tokens`: no embedding, no arithmetic, no way back to ids. Had they been tokens, a
+/// kernel could embed them and feed the answer to its own logits, and a training curve computed from
+/// those logits would read 1.0 (issue 24, class 5). What a kernel learns from labels it learns through
+/// a loss's gradient.
+public struct Labels {
+    package let ids: [Int]
+    /// Ids per example (seq_len).
+    public let width: Int
+
+    package init(_ ids: [Int], width: Int) {
+        precondition(width > 0 && ids.count % width == 0, "Labels: \(ids.count) ids do not split into rows of \(width)")
+        self.ids = ids
+        self.width = width
+    }
+
+    /// All answers, `width` per example (a shape, not a value).
+    public var count: Int { ids.count }
+    /// How many examples (rows of `width` answers).
+    public var examples: Int { ids.count / width }
+}
+
+extension Labels: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { "Labels(\(examples) × \(width))" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
+}
+
 /// Examples of the task, as opaque token ids: training batches come from the trainer's stream
 /// (`trainer.next(_:)`, `trainer.slots(_:)`) with labels; prediction batches come without.
 public struct Batch {
@@ -323,21 +452,18 @@ public struct Batch {
     /// [size × seqLen] input tokens.
     public let inputs: Tokens
     /// [size × seqLen] answer tokens; nil in `predict`.
-    public let labels: Tokens?
+    public let labels: Labels?
     /// [size] puzzle ids (width 1), for the puzzle-embedding prefix.
     public let puzzles: Tokens
     /// Which examples these are (indices into the training data, or into the queries).
     package let exampleIndices: [Int]
-    /// Unique per training batch the trainer hands out (nil for prediction batches).
-    package let serial: Int?
 
-    package init(_ examples: [Example], indices: [Int], seqLen: Int, withLabels: Bool, serial: Int? = nil) {
+    package init(_ examples: [Example], indices: [Int], seqLen: Int, withLabels: Bool) {
         size = indices.count
         self.seqLen = seqLen
         exampleIndices = indices
-        self.serial = serial
         inputs = Tokens(indices.flatMap { examples[$0].input }, width: seqLen)
-        labels = withLabels ? Tokens(indices.flatMap { examples[$0].label ?? [] }, width: seqLen, batchSerial: serial) : nil
+        labels = withLabels ? Labels(indices.flatMap { examples[$0].label ?? [] }, width: seqLen) : nil
         puzzles = Tokens(indices.map { examples[$0].puzzle ?? 0 }, width: 1)
     }
 }
@@ -661,6 +787,152 @@ public protocol TRMKernel {
 """#
         ),
         (
+            "Driver/MeteredPhase.swift",
+            ##"""
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Runs one phase of the protocol (training, a probe of the training curve, prediction) on a thread of
+/// its own, so the op that would cross the phase's budget can end the phase where it stands.
+///
+/// Swift cannot unwind a kernel's stack from inside an op, and letting the op return would hand its
+/// result to the kernel. So the crossing charge parks its thread for the rest of the process and wakes
+/// the driver, which carries on with what the phase had finished: the weights and EMA of the last
+/// completed optimiser step, the prediction batches already answered. The parked thread never runs
+/// again; the process exits when the driver is done.
+package enum MeteredPhase {
+    /// Runs `body` on a new thread with `meter` ending it at its budget. Returns true when `body`
+    /// returned, false when an op crossed the budget (its thread is parked). The meter's `onCross` is
+    /// cleared afterwards.
+    package static func run(meter: FLOPMeter, _ body: @escaping () -> Void) -> Bool {
+        let phase = Phase(body: body)
+        meter.onCross = { [phase] in
+            phase.crossed = true
+            sem_post(phase.done)
+            park()
+        }
+        defer { meter.onCross = nil }
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        // Kernels recurse through their layers; give them the main thread's usual 8 MiB and then some.
+        pthread_attr_setstacksize(&attributes, 32 << 20)
+        let context = Unmanaged.passRetained(phase).toOpaque()
+        #if canImport(Glibc)
+        var thread = pthread_t()
+        #else
+        var thread: pthread_t?
+        #endif
+        let started = pthread_create(&thread, &attributes, { context in
+            let phase = Unmanaged<Phase>.fromOpaque(context!).takeRetainedValue()
+            phase.body()
+            sem_post(phase.done)
+            return nil
+        }, context)
+        guard started == 0 else {
+            Unmanaged<Phase>.fromOpaque(context).release()
+            stopRun("the driver could not start a thread for the kernel (pthread_create error \(started)); raise the process limit")
+        }
+        pthread_detach(thread)
+        while sem_wait(phase.done) != 0 {}
+        return !phase.crossed
+    }
+
+    /// Blocks the calling thread for good.
+    private static func park() -> Never {
+        while true { pause() }
+    }
+
+    /// What the phase's thread and the waiting driver share; the semaphore orders their accesses.
+    private final class Phase {
+        let body: () -> Void
+        let done: UnsafeMutablePointer<sem_t>
+        var crossed = false
+
+        init(body: @escaping () -> Void) {
+            self.body = body
+            done = .allocate(capacity: 1)
+            sem_init(done, 0, 0)
+        }
+
+        // Never deinitialised while a parked thread holds it: the parked thread keeps its reference.
+        deinit {
+            sem_destroy(done)
+            done.deallocate()
+        }
+    }
+}
+
+"""##
+        ),
+        (
+            "Driver/RunFile.swift",
+            #"""
+/// `out/run.json` as the driver writes it (protocol 3): every field but `config` measured by TRMKit.
+/// The evaluator decodes it once into its `RunRecord` (Sources/Evaluators/Candidate/RunRecord.swift).
+struct RunFile {
+    let summary: TRMDriver.Summary
+    let budget: Budget
+    /// The training op that would have crossed the budget: computed, never used, not in `train_flops`.
+    let trainOverrun: Int64
+    let trainOps: Int64, trainDense: Int64
+    let evalMeter: FLOPMeter
+    let largestStepFLOPs: Int64
+    let trainSeconds: Double
+    let curve: [CurvePoint]
+    let config: [String: Double]
+
+    var json: JSON {
+        let probes = summary.probes
+        return .object([
+            "protocol": .int(3),
+            "measured_by": .string("TRMKit driver: every field but config"),
+            "train_budget": .int(budget.trainFLOPs),
+            "train_flops": .int(summary.trainFLOPs),
+            "train_overrun_flops": .int(trainOverrun),
+            "train_ended_by": .string(summary.trainingEndedByBudget ? "budget" : "kernel"),
+            "largest_step_flops": .int(largestStepFLOPs),
+            "eval_budget": .int(budget.evalFLOPs),
+            "eval_flops": .int(evalMeter.total),
+            "eval_overrun_flops": .int(evalMeter.overrun),
+            "eval_budget_exhausted": .bool(summary.evalBudgetExhausted),
+            "train_ops": .int(trainOps),
+            "eval_ops": .int(evalMeter.charges),
+            "train_dense_flops": .int(trainDense),
+            "eval_dense_flops": .int(evalMeter.denseFLOPs),
+            "probe_flops": .int(probes.reduce(0) { $0 + $1.flops }),
+            "probe_ops": .int(probes.reduce(0) { $0 + $1.ops }),
+            "probe_dense_flops": .int(probes.reduce(0) { $0 + $1.denseFLOPs }),
+            "parameters": .int(summary.parameters),
+            "steps": .int(summary.steps),
+            "readouts": .int(summary.readouts),
+            "examples_drawn": .int(summary.examplesDrawn),
+            "predictions": .int(summary.predictions),
+            "wall_seconds": .double(summary.wallSeconds),
+            "train_seconds": .double(trainSeconds),
+            "curve": .array(curve.map { point in
+                .object([
+                    "step": .int(point.step), "flops": .int(point.flops), "loss": .double(point.loss),
+                    "exact_accuracy": point.exactAccuracy.map { .double($0) } ?? .null, "examples": .int(point.examples),
+                ])
+            }),
+            "probes": .array(probes.map { probe in
+                .object([
+                    "step": .int(probe.step), "train_flops": .int(probe.trainFLOPs), "examples": .int(probe.examples),
+                    "answered": .int(probe.answered), "exact": .double(probe.exact),
+                ])
+            }),
+            "config": .object(config.mapValues { .double($0) }),
+        ])
+    }
+}
+
+"""#
+        ),
+        (
             "Driver/TRMDriver.swift",
             ##"""
 #if canImport(Glibc)
@@ -670,14 +942,26 @@ import Darwin
 #endif
 
 /// The fixed (never evolved) driver of the candidate protocol (docs/candidate-protocol.md): read the
-/// task, let the kernel train until the training FLOP budget is spent, predict every eval input under
-/// the eval budget with the EMA weights, write `out/predictions.jsonl` and `out/run.json`.
+/// task, let the kernel train until the training FLOP budget is spent, probe its `predict` on a fixed
+/// sample of training examples at a few checkpoints, predict every eval input under the eval budget
+/// with the EMA weights, write `out/predictions.jsonl` and `out/run.json`.
 ///
 /// Everything in `run.json` except `config` is measured here, from counters the kernel cannot reach.
 public enum TRMDriver {
+    /// Set by the first entry: the driver runs once per process.
+    nonisolated(unsafe) private static var entered = false
+
     /// Entry point for a candidate program: runs in the work directory given as the first argument
     /// (default: the current directory) and exits non-zero with one line on stderr on failure.
+    ///
+    /// Once per process: a second entry (from `train` or `predict`) would give a kernel a second
+    /// training budget on the same weights, or an open trainer inside prediction, so it ends the run
+    /// (exit 3).
     public static func main<K: TRMKernel>(_ kernel: K.Type) -> Never {
+        if entered {
+            stopRun("TRMDriver.main was entered a second time; a program calls it once, from its @main entry point")
+        }
+        entered = true
         let arguments = CommandLine.arguments
         let workDir = arguments.count > 1 ? arguments[1] : currentDirectory()
         do {
@@ -700,7 +984,17 @@ public enum TRMDriver {
         package let wallSeconds: Double
         package let predictions: Int
         package let evalBudgetExhausted: Bool
+        /// Whether an op crossing the training budget ended training (false: `train` returned).
+        package let trainingEndedByBudget: Bool
+        package let readouts: Int
+        package let probes: [Probe]
     }
+
+    /// Training checkpoints at which the driver probes `predict`, as fractions of the budget; the last
+    /// probe runs after training.
+    static let checkpointFractions: [Int64] = [1, 2, 3]
+    /// How many training examples each probe answers.
+    static let probeExamples = 32
 
     /// Runs the whole protocol in `workDir`. Throws `DriverError` on malformed input or a kernel
     /// that breaks the protocol in a way the driver can report (no optimiser step, logits of the
@@ -712,6 +1006,9 @@ public enum TRMDriver {
         // fresh mmap (and page faults) freed by munmap. Keeping them on the heap cut system time ~3×.
         _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 1 << 30)
         _ = glibcMallopt(-1 /* M_TRIM_THRESHOLD */, 1 << 30)
+        // Each phase runs on its own thread (`MeteredPhase`), one at a time: one arena keeps their
+        // allocations on the same warm heap instead of a fresh mmap'd arena per thread.
+        _ = glibcMallopt(-8 /* M_ARENA_MAX */, 1)
         #endif
         func path(_ name: String) -> String { workDir + "/" + name }
         let task = try TaskFiles.readTask(at: path("data/task.json"))
@@ -723,11 +1020,15 @@ public enum TRMDriver {
         let queries = try TaskFiles.readExamples(at: path("data/eval.jsonl"), task: task, needsLabel: false)
 
         var rng = SeededRNG(seed: budget.seed)
-        var kernel = K(task: task, rng: &rng)
+        // The kernel as built: every phase (training, each probe, prediction) works on its own copy,
+        // so a phase that ends mid-op leaves nothing half-mutated for the next. The copies share the
+        // weights (tensors are objects); value-type state set in `train` does not reach `predict`.
+        let kernel = K(task: task, rng: &rng)
         // A tensor listed twice would get two updates per step: the optimiser sees each once.
         var seen = Set<ObjectIdentifier>()
         let parameters = kernel.parameters.filter { seen.insert(ObjectIdentifier($0)).inserted }
         let settings = kernel.settings
+        let batchSize = max(1, settings.predictionBatchSize)
         let meter = FLOPMeter(budget: budget.trainFLOPs)
         let tape = Tape(meter: meter)
         let trainer = Trainer(
@@ -739,93 +1040,77 @@ public enum TRMDriver {
             stream: TrainingStream(examples: train, rng: rng), seqLen: task.seqLen,
             rng: SeededRNG(seed: budget.seed ^ 0x5DEE_CE66_D1CE_4E5B))
 
-        kernel.train(trainer)
+        // The training curve that validation is compared with: the kernel's own `predict`, with the EMA
+        // weights, on a fixed sample of training examples, metered on a budget of its own.
+        let sample = Probe.sample(count: train.count, take: probeExamples, seed: budget.seed)
+        let probeBudget = Probe.budget(evalFLOPs: budget.evalFLOPs, queries: queries.count, sample: sample.count)
+        var probes: [Probe] = []
+        func probe() {
+            let closed = meter.closedMessage
+            meter.closedMessage = "an op ran on the training tape inside predict while the driver probed the training curve"
+            defer { meter.closedMessage = closed }
+            let probeMeter = FLOPMeter(budget: probeBudget)
+            let answers = trainer.ema.withAveragedWeights {
+                Answering.answer(kernel, examples: train, indices: sample, task: task, batchSize: batchSize, meter: probeMeter)
+            }
+            probes.append(Probe(
+                step: trainer.steps, trainFLOPs: meter.total, examples: sample.count, answered: answers.attempts.count,
+                right: zip(sample, answers.attempts).filter { index, attempts in attempts.contains(train[index].label!) }.count,
+                flops: probeMeter.total + probeMeter.overrun, ops: probeMeter.charges, denseFLOPs: probeMeter.denseFLOPs))
+        }
+        trainer.checkpoints = checkpointFractions.map { budget.trainFLOPs / 4 * $0 }
+        trainer.onCheckpoint = probe
+
+        let trainingReturned = MeteredPhase.run(meter: meter) {
+            var trained = kernel
+            trained.train(trainer)
+        }
+        meter.closedMessage = "an op ran on the training tape after training ended (a kernel may use trainer.tape only inside train)"
         trainer.finish()
         tape.reset()
-        guard trainer.steps > 0 else {
+        // A kernel that returns without training breaks the protocol. One whose first step would cross
+        // the budget (a small first-stage budget, a large step) predicts with its initial weights:
+        // the budget ended it, not the kernel, and run.json shows 0 steps.
+        guard trainer.steps > 0 || !trainingReturned else {
             throw DriverError(message: "kernel.train returned without an optimiser step; call trainer.step(loss:) until trainer.isOutOfBudget")
         }
         let trainFLOPs = meter.total
         let trainOps = meter.charges, trainDense = meter.denseFLOPs
         let trainSeconds = seconds(since: started)
+        probe()
         if progress {
             let last = trainer.curve.last
-            say("train: \(trainer.steps) steps, \(trainer.examplesDrawn) examples, loss \(fixed(last?.loss ?? .nan, 3)), exact \(fixed(last?.exactAccuracy ?? .nan, 3))")
+            say("train: \(trainer.steps) steps, \(trainer.examplesDrawn) examples, loss \(fixed(last?.loss ?? .nan, 3)), probe exact \(fixed(probes.last?.exact ?? .nan, 3))\(trainingReturned ? "" : " (ended by the budget)")")
         }
 
-        // Prediction with the averaged weights, under its own budget, on the same meter: work a kernel
-        // saved for later is still counted.
-        meter.budget = trainFLOPs + budget.evalFLOPs
-        meter.hardLimit = nil
-        meter.limitMessage = "kernel.predict kept computing long after the eval budget was spent"
-        var largestBatchFLOPs: Int64 = 0
-        tape.stopRecording()
-        var lines: [String] = []
-        var exhausted = false
-        let batchSize = max(1, settings.predictionBatchSize)
-        try trainer.ema.withAveragedWeights {
-            for start in stride(from: 0, to: queries.count, by: batchSize) {
-                if meter.isExhausted {
-                    exhausted = true
-                    break
-                }
-                let indices = Array(start..<min(start + batchSize, queries.count))
-                let before = meter.total
-                let logits = kernel.predict(Batch(queries, indices: indices, seqLen: task.seqLen, withLabels: false), tape: tape)
-                largestBatchFLOPs = max(largestBatchFLOPs, meter.total - before)
-                meter.hardLimit = trainFLOPs + 2 * budget.evalFLOPs + 2 * largestBatchFLOPs
-                let rows = indices.count * task.seqLen
-                guard logits.shape.last == task.vocabSize, logits.count == rows * task.vocabSize || logits.count == 2 * rows * task.vocabSize else {
-                    throw DriverError(message: "kernel.predict returned logits of shape \(logits.shape); expected [\(rows), \(task.vocabSize)] (batch × seq_len rows, vocab_size columns), or [2, \(rows), \(task.vocabSize)] for two attempts")
-                }
-                let answers = logits.argmaxLastAxis()
-                for (offset, index) in indices.enumerated() {
-                    func attempt(_ a: Int) -> JSON {
-                        .array(answers[(a * rows + offset * task.seqLen)..<(a * rows + (offset + 1) * task.seqLen)].map { JSON.int($0) })
-                    }
-                    let answer: (String, JSON) = answers.count == rows ? ("output", attempt(0)) : ("attempts", .array([attempt(0), attempt(1)]))
-                    lines.append(JSON.object(["id": .string(queries[index].id!), answer.0: answer.1]).serialized())
-                }
-            }
+        // Prediction with the averaged weights, under its own budget: the op that would cross it ends
+        // prediction, and the queries not answered by then score 0.
+        let evalMeter = FLOPMeter(budget: budget.evalFLOPs)
+        let answers = trainer.ema.withAveragedWeights {
+            Answering.answer(kernel, examples: queries, indices: Array(queries.indices), task: task, batchSize: batchSize, meter: evalMeter)
         }
-        let evalFLOPs = meter.total - trainFLOPs
-        let evalOps = meter.charges - trainOps, evalDense = meter.denseFLOPs - trainDense
+        if let failure = answers.failure { throw DriverError(message: failure) }
+        let lines = zip(queries, answers.attempts).map { query, attempts in
+            let answer: (String, JSON) = attempts.count == 1
+                ? ("output", .array(attempts[0].map { JSON.int($0) }))
+                : ("attempts", .array(attempts.map { .array($0.map { JSON.int($0) }) }))
+            return JSON.object(["id": .string(query.id!), answer.0: answer.1]).serialized()
+        }
 
         let wallSeconds = seconds(since: started)
         let parameterCount = parameters.reduce(0) { $0 + $1.count }
         try TaskFiles.makeDirectory(path("out"))
-        try TaskFiles.write(lines.joined(separator: "\n") + "\n", to: path("out/predictions.jsonl"))
-        let run: JSON = .object([
-            "protocol": .int(2),
-            "measured_by": .string("TRMKit driver: every field but config"),
-            "train_budget": .int(budget.trainFLOPs),
-            "train_flops": .int(trainFLOPs),
-            "largest_step_flops": .int(trainer.largestStepFLOPs),
-            "eval_budget": .int(budget.evalFLOPs),
-            "eval_flops": .int(evalFLOPs),
-            "eval_budget_exhausted": .bool(exhausted),
-            "train_ops": .int(trainOps),
-            "eval_ops": .int(evalOps),
-            "train_dense_flops": .int(trainDense),
-            "eval_dense_flops": .int(evalDense),
-            "parameters": .int(parameterCount),
-            "steps": .int(trainer.steps),
-            "examples_drawn": .int(trainer.examplesDrawn),
-            "wall_seconds": .double(wallSeconds),
-            "train_seconds": .double(trainSeconds),
-            "curve": .array(trainer.curve.map { point in
-                .object([
-                    "step": .int(point.step), "flops": .int(point.flops), "loss": .double(point.loss),
-                    "exact_accuracy": point.exactAccuracy.map { .double($0) } ?? .null,
-                    "answer_accuracy": point.answerAccuracy.map { .double($0) } ?? .null, "examples": .int(point.examples),
-                ])
-            }),
-            "config": .object(kernel.report.mapValues { .double($0) }),
-        ])
-        try TaskFiles.write(run.serialized(pretty: true) + "\n", to: path("out/run.json"))
-        return Summary(
-            steps: trainer.steps, trainFLOPs: trainFLOPs, evalFLOPs: evalFLOPs, parameters: parameterCount,
-            examplesDrawn: trainer.examplesDrawn, wallSeconds: wallSeconds, predictions: lines.count, evalBudgetExhausted: exhausted)
+        try TaskFiles.write(lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n"), to: path("out/predictions.jsonl"))
+        let summary = Summary(
+            steps: trainer.steps, trainFLOPs: trainFLOPs, evalFLOPs: evalMeter.total, parameters: parameterCount,
+            examplesDrawn: trainer.examplesDrawn, wallSeconds: wallSeconds, predictions: lines.count, evalBudgetExhausted: !answers.completed,
+            trainingEndedByBudget: !trainingReturned, readouts: trainer.readouts, probes: probes)
+        let run = RunFile(
+            summary: summary, budget: budget, trainOverrun: meter.overrun, trainOps: trainOps, trainDense: trainDense,
+            evalMeter: evalMeter, largestStepFLOPs: trainer.largestStepFLOPs, trainSeconds: trainSeconds,
+            curve: trainer.curve, config: kernel.report)
+        try TaskFiles.write(run.json.serialized(pretty: true) + "\n", to: path("out/run.json"))
+        return summary
     }
 
     private static func seconds(since start: ContinuousClock.Instant) -> Double {
@@ -884,15 +1169,17 @@ import Glibc
 import Darwin
 #endif
 
-/// What the evaluator says about the task (`data/task.json`).
+/// What a kernel knows about the task: shapes and vocabulary sizes (`data/task.json`).
+///
+/// Not the benchmark's name, nor the seed its data came from: task identity is not a kernel input, so
+/// a kernel cannot choose a hand-written solver by name (issue 24, class 3). Shapes still tell the
+/// default benchmarks apart; the learning control, not this type, answers a kernel keyed to a shape.
 public struct TaskInfo: Sendable, Equatable {
-    public var name: String
     public var vocabSize: Int
     public var seqLen: Int
     public var numPuzzleIds: Int
 
-    public init(name: String, vocabSize: Int, seqLen: Int, numPuzzleIds: Int = 1) {
-        self.name = name
+    public init(vocabSize: Int, seqLen: Int, numPuzzleIds: Int = 1) {
         self.vocabSize = vocabSize
         self.seqLen = seqLen
         self.numPuzzleIds = numPuzzleIds
@@ -977,9 +1264,8 @@ enum TaskFiles {
             guard let value = json[key]?.int else { throw DriverError(message: "\(path): not valid TaskInfo JSON (missing \"\(key)\")") }
             return value
         }
-        return TaskInfo(
-            name: json["name"]?.string ?? "", vocabSize: try need("vocab_size"), seqLen: try need("seq_len"),
-            numPuzzleIds: json["num_puzzle_ids"]?.int ?? 1)
+        // Any other key (a name, a data seed) is ignored: the kernel gets shapes only.
+        return TaskInfo(vocabSize: try need("vocab_size"), seqLen: try need("seq_len"), numPuzzleIds: json["num_puzzle_ids"]?.int ?? 1)
     }
 
     static func readBudget(at path: String) throws -> Budget {
@@ -1761,29 +2047,29 @@ import Darwin
 
 extension Tape {
     /// Mean softmax cross-entropy of logits [N, V] (or [B, L, V]) against a batch's labels.
-    public func softmaxCrossEntropy(_ logits: Tensor, labels: Tokens) -> Tensor {
-        crossEntropy(logits, labels: labels.ids, width: labels.width, serial: labels.batchSerial, stable: false)
+    public func softmaxCrossEntropy(_ logits: Tensor, labels: Labels) -> Tensor {
+        crossEntropy(logits, labels: labels.ids, width: labels.width, stable: false)
     }
 
     /// Mean stable-max cross-entropy (TRM's loss) against a batch's labels: probabilities s(xᵢ)/Σs(xⱼ)
     /// with s(x) = x + 1 for x ≥ 0 and 1/(1 − x) otherwise — no exponentials, so no overflow for
     /// confident logits.
-    public func stableMaxCrossEntropy(_ logits: Tensor, labels: Tokens) -> Tensor {
-        crossEntropy(logits, labels: labels.ids, width: labels.width, serial: labels.batchSerial, stable: true)
+    public func stableMaxCrossEntropy(_ logits: Tensor, labels: Labels) -> Tensor {
+        crossEntropy(logits, labels: labels.ids, width: labels.width, stable: true)
     }
 
     /// Mean softmax cross-entropy of logits[N, V] against `labels` (N ids; negative = ignored).
     package func softmaxCrossEntropy(_ logits: Tensor, labels: [Int]) -> Tensor {
-        crossEntropy(logits, labels: labels, width: nil, serial: nil, stable: false)
+        crossEntropy(logits, labels: labels, width: nil, stable: false)
     }
 
     package func stableMaxCrossEntropy(_ logits: Tensor, labels: [Int]) -> Tensor {
-        crossEntropy(logits, labels: labels, width: nil, serial: nil, stable: true)
+        crossEntropy(logits, labels: labels, width: nil, stable: true)
     }
 
     /// [examples]: 1 where the arg-max of every row of `logits` equals its label, else 0 — TRM's
     /// halting target ("the whole answer is right"). No gradient.
-    public func exactMatch(_ logits: Tensor, labels: Tokens) -> Tensor {
+    public func exactMatch(_ logits: Tensor, labels: Labels) -> Tensor {
         let v = logits.shape.last!, rows = logits.count / v
         precondition(labels.count == rows, "exactMatch: \(rows) rows of logits, \(labels.count) labels")
         let right = rowsRight(logits, labels.ids)
@@ -1808,15 +2094,15 @@ extension Tape {
         }
     }
 
-    private func crossEntropy(_ logits: Tensor, labels: [Int], width: Int?, serial: Int?, stable: Bool) -> Tensor {
+    private func crossEntropy(_ logits: Tensor, labels: [Int], width: Int?, stable: Bool) -> Tensor {
         let v = logits.shape.last!, rows = logits.count / v
         precondition(labels.count == rows, "cross-entropy: \(rows) rows of logits, \(labels.count) labels")
         let counted = labels.filter { $0 >= 0 }.count
         let norm = 1 / Double(max(counted, 1))
         if let width {
-            // The trainer's curve: how many whole answers this loss's logits get right.
+            // The curve's per-step figure: how many whole answers this loss's logits get right.
             let right = rowsRight(logits, labels)
-            lastAnswers = (serial, (0..<(rows / width)).map { e in right[(e * width)..<((e + 1) * width)].allSatisfy { $0 } })
+            lastAnswers = (0..<(rows / width)).map { e in right[(e * width)..<((e + 1) * width)].allSatisfy { $0 } }
         }
         // Per-row probabilities in Double (TRM computes stable-max in float64 too).
         var probs = [Double](repeating: 0, count: logits.count)
@@ -2232,6 +2518,9 @@ package final class AdamW {
         warmupSteps > 0 ? learningRate * min(1, Float(steps + 1) / Float(warmupSteps)) : learningRate
     }
 
+    /// What one update costs per weight (the meter's price of `step`).
+    package static let flopsPerElement = 12
+
     package func step(meter: FLOPMeter? = nil) {
         let lr = currentLearningRate
         steps += 1
@@ -2252,7 +2541,7 @@ package final class AdamW {
                 }
             }
             p.grad = nil
-            meter?.charge(FLOPCost.elementwise(p.count, perElement: 12), phase: .backward)
+            meter?.charge(FLOPCost.elementwise(p.count, perElement: Self.flopsPerElement), phase: .backward)
         }
     }
 }
@@ -2428,11 +2717,12 @@ public final class Slots {
     }
 
     /// Ends a supervision step. Each slot's example has taken one more step; it leaves when its step
-    /// count reaches `maxSteps` or `halting` is positive for it, except that with probability
+    /// count reaches `maxSteps` or `halting` is positive for it (a readout: at most once per optimiser
+    /// step, counted in run.json, see `Trainer.allHalted`), except that with probability
     /// `exploration` (drawn per slot and step from `trainer.rng`) a minimum of 2…`maxSteps` steps
     /// holds it (TRM's exploration). Leaving slots get the stream's next examples.
     public func refill(halting: Tensor, maxSteps: Int, exploration: Float = 0) {
-        trainer.checkOpen("slots.refill")
+        trainer.readout("slots.refill", values: halting.count)
         precondition(halting.count == count, "slots.refill: halting has \(halting.count) values for \(count) slots")
         precondition(maxSteps >= 1, "slots.refill: maxSteps must be at least 1, got \(maxSteps)")
         trainer.tape.charge(forward: FLOPCost.elementwise(count))
@@ -2447,9 +2737,6 @@ public final class Slots {
             }
             if halted { leaving.append(slot) }
         }
-        // The leaving examples' last answers (this step's cross-entropy) go into the training curve;
-        // every slot's later answers belong to the rebuilt batch.
-        trainer.finishExamples(serial: batch.serial, rows: leaving)
         for (slot, example) in zip(leaving, trainer.draw(leaving.count)) {
             examples[slot] = example
             stepsTaken[slot] = 0
@@ -2477,12 +2764,9 @@ public struct CurvePoint: Sendable {
     /// Mean of the losses back-propagated since the previous point.
     public let loss: Double
     /// Fraction of examples whose every token the latest cross-entropy of each step got right, over
-    /// all supervision steps (nil when no step computed a cross-entropy against labels).
+    /// all supervision steps (nil when no step computed a cross-entropy against labels). A figure of
+    /// the training path, mid-recursion included: the curve check uses the driver's probes instead.
     public let exactAccuracy: Double?
-    /// Fraction of the examples that finished training in this stretch (left their slot, or their
-    /// batch was replaced) whose last training answer was entirely right: the training path's final
-    /// answer, comparable to validation. Nil when none finished.
-    public let answerAccuracy: Double?
     /// Training examples drawn from the stream so far.
     public let examples: Int
 }
@@ -2496,7 +2780,7 @@ public struct CurvePoint: Sendable {
 /// // The TRM paper: up to N_sup optimiser steps on one batch, then the next batch.
 /// while !trainer.isOutOfBudget {
 ///     let batch = trainer.next(64)
-///     for _ in 0..<nSup { …; trainer.step(loss: loss); if trainer.allHalted(qHalt) { break } }
+///     for _ in 0..<nSup { …; trainer.step(loss: loss); if trainer.allHalted(qHalt) { break } }  // ≤ 1 readout per step
 /// }
 /// // TRM's code: 64 slots, each carrying its example across steps until it halts.
 /// let slots = trainer.slots(64)
@@ -2510,29 +2794,37 @@ public final class Trainer {
     public let tape: Tape
     /// The kernel's own random stream (exploration, dropout…), seeded from the run's seed.
     public var rng: SeededRNG
-    /// Optimiser steps taken so far.
+    /// Optimiser steps completed so far.
     public private(set) var steps = 0
 
     package let optimizer: AdamW
     package let ema: EMA
     package private(set) var curve: [CurvePoint] = []
     package private(set) var examplesDrawn = 0
-    /// The costliest optimiser step so far (forward, backward and update), in FLOPs.
+    /// The costliest optimiser step so far (forward, backward and update), in FLOPs: reported, never
+    /// an allowance.
     package private(set) var largestStepFLOPs: Int64 = 0
+    /// Readouts taken (`allHalted`, `Slots.refill`): each returns information about examples, so they
+    /// are counted, reported in run.json, and limited to one per optimiser step.
+    package private(set) var readouts = 0
+    /// Training totals at which the driver probes the kernel's `predict` (ascending); `onCheckpoint`
+    /// runs when a completed step reaches the first of them.
+    package var checkpoints: [Int64] = []
+    package var onCheckpoint: (() -> Void)?
     private var stream: TrainingStream
     private let seqLen: Int
     private let logEvery: Int
     private var isFinished = false
+    /// True while the driver probes `predict` at a checkpoint: the trainer is closed to the kernel.
+    private var isProbing = false
     private var budgetSpentAtLastStep = false
+    /// Whether a readout is allowed now: one per completed optimiser step.
+    private var readoutAvailable = false
+    /// Examples in the latest batch handed out (`next`, `slots`): a readout is about these.
+    private var currentBatchSize = 0
     private var flopsAtLastStep: Int64 = 0
     private var pendingLoss = 0.0, pending = 0
     private var pendingCorrect = 0, pendingExamples = 0
-    private var pendingAnswersRight = 0, pendingAnswers = 0
-    private var nextSerial = 0
-    /// The batch of the latest `next(_:)`, whose examples finish when the kernel draws another.
-    private var openBatch: Int?
-    /// Per batch serial, which examples the latest cross-entropy against its labels got right.
-    private var latestAnswers: [Int: [Bool]] = [:]
 
     package init(
         tape: Tape, optimizer: AdamW, ema: EMA, stream: TrainingStream, seqLen: Int, rng: SeededRNG, logEvery: Int = 10
@@ -2546,17 +2838,17 @@ public final class Trainer {
         self.logEvery = logEvery
     }
 
-    /// Whether the training budget is spent: stop drawing examples and taking steps.
+    /// Whether the training budget is spent: stop drawing examples and taking steps. The op that would
+    /// cross the budget ends training where it stands (its step is lost), so a kernel checks this
+    /// before each step's work.
     public var isOutOfBudget: Bool { tape.meter.isExhausted }
 
     /// The next `count` examples of the training stream, with labels.
     public func next(_ count: Int) -> Batch {
         checkOpen("next")
         precondition(count > 0, "trainer.next: count must be positive, got \(count)")
-        finishOpenBatch()
-        let drawn = batch(draw(count))
-        openBatch = drawn.serial
-        return drawn
+        currentBatchSize = count
+        return batch(draw(count))
     }
 
     /// `count` slots that each hold one example of the stream and keep it across optimiser steps
@@ -2564,6 +2856,7 @@ public final class Trainer {
     public func slots(_ count: Int) -> Slots {
         checkOpen("slots")
         precondition(count > 0, "trainer.slots: count must be positive, got \(count)")
+        currentBatchSize = count
         return Slots(trainer: self, examples: draw(count))
     }
 
@@ -2575,35 +2868,42 @@ public final class Trainer {
         }
         precondition(loss.count == 1, "trainer.step: the loss must be a scalar, got shape \(loss.shape)")
         tape.backward(loss)
-        optimizer.step(meter: tape.meter)
+        // The update is charged before any weight changes, so an update that would cross the budget
+        // ends training with the previous step's weights and EMA intact.
+        let meter = tape.meter
+        for p in optimizer.parameters where p.grad != nil {
+            meter.charge(FLOPCost.elementwise(p.count, perElement: AdamW.flopsPerElement), phase: .backward)
+        }
+        optimizer.step()
         ema.update()
         steps += 1
+        readoutAvailable = true
 
-        let meter = tape.meter
         largestStepFLOPs = max(largestStepFLOPs, meter.total - flopsAtLastStep)
         flopsAtLastStep = meter.total
         budgetSpentAtLastStep = meter.isExhausted
-        if let budget = meter.budget {
-            // Forward work after the budget (no step follows) is bounded too; the run report shows it.
-            meter.hardLimit = 2 * budget + 2 * largestStepFLOPs
-            meter.limitMessage = "kernel.train kept computing long after the training budget was spent"
-        }
 
         pendingLoss += Double(loss.data[0])
         pending += 1
         if let answers = tape.lastAnswers {
-            pendingCorrect += answers.right.filter { $0 }.count
-            pendingExamples += answers.right.count
-            if let serial = answers.serial { latestAnswers[serial] = answers.right }
+            pendingCorrect += answers.filter { $0 }.count
+            pendingExamples += answers.count
             tape.lastAnswers = nil
         }
         if pending == logEvery { flushCurve() }
+        if let next = checkpoints.first, meter.total >= next {
+            checkpoints.removeAll { $0 <= meter.total }
+            isProbing = true
+            onCheckpoint?()
+            isProbing = false
+        }
     }
 
     /// Whether every element of `haltLogits` is positive — "has every example halted?" for the
-    /// paper's scheme. One bit per call, metered, and only while training.
+    /// paper's scheme. One bit, metered, counted in run.json, only while training, at most once per
+    /// optimiser step, and only on one value per example of the current batch.
     public func allHalted(_ haltLogits: Tensor) -> Bool {
-        checkOpen("allHalted")
+        readout("allHalted", values: haltLogits.count)
         tape.charge(forward: FLOPCost.elementwise(haltLogits.count))
         return haltLogits.data.allSatisfy { $0 > 0 }
     }
@@ -2612,25 +2912,23 @@ public final class Trainer {
 
     /// Ends training: from now on every trainer (and slots) call stops the run.
     package func finish() {
-        finishOpenBatch()
         flushCurve()
         isFinished = true
     }
 
-    /// Counts the final training answers of examples that leave: `rows` of batch `serial`, judged by
-    /// the latest cross-entropy against that batch's labels (none: nothing to count).
-    func finishExamples(serial: Int?, rows: [Int]) {
-        guard let serial, let right = latestAnswers.removeValue(forKey: serial) else { return }
-        for row in rows where row < right.count {
-            pendingAnswers += 1
-            if right[row] { pendingAnswersRight += 1 }
+    /// Accounts for one readout, ending the run when it breaks the rules: after training or during a
+    /// probe, twice without an optimiser step in between, or on values that are not one per example of
+    /// the current batch (a readout must not become a channel for other data).
+    func readout(_ call: String, values: Int) {
+        checkOpen(call)
+        guard readoutAvailable else {
+            stopRun("trainer.\(call) was called \(steps == 0 ? "before the first optimiser step" : "twice since the last optimiser step"); readouts are limited to one per step")
         }
-    }
-
-    private func finishOpenBatch() {
-        guard let serial = openBatch else { return }
-        finishExamples(serial: serial, rows: Array(0..<(latestAnswers[serial]?.count ?? 0)))
-        openBatch = nil
+        guard values == currentBatchSize else {
+            stopRun("trainer.\(call) was given \(values) values for a batch of \(currentBatchSize) examples; a readout takes one value per example of the current batch")
+        }
+        readoutAvailable = false
+        readouts += 1
     }
 
     func draw(_ count: Int) -> [Int] {
@@ -2639,12 +2937,12 @@ public final class Trainer {
     }
 
     func batch(_ indices: [Int]) -> Batch {
-        nextSerial += 1
-        return Batch(stream.examples, indices: indices, seqLen: seqLen, withLabels: true, serial: nextSerial)
+        Batch(stream.examples, indices: indices, seqLen: seqLen, withLabels: true)
     }
 
     func checkOpen(_ call: String) {
         if isFinished { stopRun("trainer.\(call) was called after training ended (a kernel may use the trainer only inside train)") }
+        if isProbing { stopRun("trainer.\(call) was called inside predict while the driver probed the training curve (a kernel may use the trainer only inside train)") }
     }
 
     func flushCurve() {
@@ -2652,14 +2950,11 @@ public final class Trainer {
         curve.append(CurvePoint(
             step: steps, flops: tape.meter.total, loss: pendingLoss / Double(pending),
             exactAccuracy: pendingExamples > 0 ? Double(pendingCorrect) / Double(pendingExamples) : nil,
-            answerAccuracy: pendingAnswers > 0 ? Double(pendingAnswersRight) / Double(pendingAnswers) : nil,
             examples: examplesDrawn))
         pendingLoss = 0
         pending = 0
         pendingCorrect = 0
         pendingExamples = 0
-        pendingAnswersRight = 0
-        pendingAnswers = 0
     }
 }
 
@@ -2829,12 +3124,17 @@ few steps, removing the halting head, tied input/output embeddings, fixed-point 
   silu, swiglu, sigmoid, maximum, select, reshape, transpose, slice, concat, rmsNorm, softmax, embedding,
   rotary, softmaxCrossEntropy, stableMaxCrossEntropy, binaryCrossEntropyWithLogits, exactMatch, detach,
   withoutGradients; layers Linear, SwiGLUMLP, SequenceMLP, Attention; `trainer.allHalted(q)` (training
-  only). There is no `log`, `exp`, `mean` or `sub` op: build them from the ones listed (`scale(x, -1)`
+  only, at most once per optimiser step, one value per example of the current batch; `slots.refill`
+  likewise). There is no `log`, `exp`, `mean` or `sub` op: build them from the ones listed (`scale(x, -1)`
   and `add` subtract). The fixed `report` records hidden, layers, T, n, nSup and `effective_depth` =
   T·(n+1)·layers from `Hyper`.
+- Budgets are hard edges: the op that would cross the training budget ends training there (that step is
+  lost, `predict` gets the weights of the last completed step), and the op that would cross the eval
+  budget ends prediction (unanswered queries score 0). Check `trainer.isOutOfBudget` before each step.
 - Data is opaque: token ids, labels and tensor values cannot be read as Swift numbers. Inputs enter
-  through `tape.embedding(table, ids: batch.inputs)`, labels through the losses and `tape.exactMatch`,
-  answers leave as logits. Everything the model computes on the data is an op, and every op is metered.
+  through `tape.embedding(table, ids: batch.inputs)`, labels (type `Labels`) only through the losses and
+  `tape.exactMatch`, answers leave as logits. Everything the model computes on the data is an op, and
+  every op is metered.
 - A kernel imports only TRMKit and may not use unsafe pointers, underscored attributes or names,
   `#if`/macros, reflection (`Mirror`, `dump`), concurrency, clocks, or file/process/environment APIs; a
   source that does is refused before compiling, with the line and the rule.

@@ -43,13 +43,13 @@ actor SharedModule {
     }
 
     /// A non-learning program that answers every query with `output(input)` and may do something else first.
-    /// With `forgedRunJSON`, it also writes the run.json an honest driver would (protocol 2, the budget
+    /// With `forgedRunJSON`, it also writes the run.json an honest driver would (protocol 3, the budget
     /// it was given): a cheat that got past every other layer, for the controls that must still catch it.
     static func answering(_ output: String, before: String = "", forgedRunJSON: Bool = false) -> String {
         let forge = !forgedRunJSON ? "" : """
             let budget = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/budget.json"))) as! [String: Any]
                     let train = budget["train_flops"] as! Int
-                    let run = "{\\"protocol\\":2,\\"train_budget\\":\\(train),\\"train_flops\\":\\(train),\\"eval_flops\\":1,\\"largest_step_flops\\":1,\\"parameters\\":10,\\"steps\\":1}"
+                    let run = "{\\"protocol\\":3,\\"train_budget\\":\\(train),\\"train_flops\\":\\(train),\\"eval_flops\\":1,\\"largest_step_flops\\":1,\\"parameters\\":10,\\"steps\\":1}"
                     try run.write(toFile: dir + "/out/run.json", atomically: true, encoding: .utf8)
             """
         return """

@@ -80,6 +80,7 @@ extension SandboxedCandidates {
                 let report = try await evaluate(source)
                 #expect(report.outcome == .evaluated, "\(label): \(report.artifacts)")
                 #expect(report.artifacts["flag: compute"] == nil && report.artifacts["flag: curve"] == nil, "\(label): \(report.artifacts)")
+                #expect(report.artifacts["flag: learning"] == nil, "\(label): \(report.artifacts)")
                 let ratio = try #require(Self.ratio(report.artifacts["sudoku-4x4"]), "\(label): \(report.artifacts)")
                 #expect(ratio < 3, "\(label): measured/explained \(ratio)")
             }

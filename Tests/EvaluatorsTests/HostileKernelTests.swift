@@ -187,7 +187,8 @@ extension SandboxedCandidates {
             #expect(unpoliced.outcome == .buildFailed, "\(unpoliced.artifacts)")
         }
 
-        @Test func trainingPastTheBudgetStopsTheRun() async throws {
+        @Test func trainingThatIgnoresTheBudgetEndsAtIt() async throws {
+            // A loop that never checks isOutOfBudget: the op that would cross the budget ends training.
             let source = Self.kernel(train: """
                 for _ in 0..<1_000_000 {
                     let batch = trainer.next(16)
@@ -195,12 +196,14 @@ extension SandboxedCandidates {
                 }
                 """)
             let report = try await evaluate(source)
-            #expect(report.outcome == .rejected)
-            #expect(report.artifacts["sudoku-4x4: stage 1"]?.contains("after trainer.isOutOfBudget became true") == true, "\(report.artifacts)")
+            #expect(report.outcome == .evaluated, "\(report.artifacts)")
+            let metrics = try #require(report.metrics?.benchmarks["sudoku-4x4"])
+            #expect(metrics.trainFLOPs <= 1e10 && metrics.trainFLOPs > 0.9e10)
         }
 
         @Test func aTrainerSavedForPredictionReadsNothing() async throws {
-            // The only readout ("all halted?") is a training helper: used from predict, it ends the run.
+            // The only readout ("all halted?") is a training helper: used from predict (first reached at
+            // the driver's first probe of the training curve), it ends the run.
             let source = Self.kernel(
                 extra: "final class Saved { var trainer: Trainer? }",
                 train: """
@@ -218,7 +221,7 @@ extension SandboxedCandidates {
             ).replacingOccurrences(of: "    let head: Linear\n", with: "    let head: Linear\n    let saved = Saved()\n")
             let report = try await evaluate(source)
             #expect(report.outcome == .rejected)
-            #expect(report.artifacts["sudoku-4x4: stage 1"]?.contains("trainer.allHalted was called after training ended") == true, "\(report.artifacts)")
+            #expect(report.artifacts["sudoku-4x4: stage 1"]?.contains("trainer.allHalted was called inside predict") == true, "\(report.artifacts)")
         }
     }
 }

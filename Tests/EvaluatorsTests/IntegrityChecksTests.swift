@@ -5,35 +5,68 @@ import Testing
 @testable import Evaluators
 
 @Suite struct RunReportTests {
-    static func json(train: Double = 7.55e11, eval: Double = 3e10, largest: Double = 4.8e9, budget: Double = 7.5e11) -> [String: Any] {
+    static func json(train: Double = 7.49e11, eval: Double = 3e10, budget: Double = 7.5e11, readouts: Int = 150, probes: [Double] = [0.1, 0.3, 0.5, 0.6]) -> [String: Any] {
         [
-            "protocol": 2, "train_budget": Int(budget), "train_flops": train, "eval_flops": eval, "largest_step_flops": largest,
-            "parameters": 93601, "steps": 156, "examples_drawn": 1700,
-            "curve": [["step": 10, "flops": 4.8e10, "loss": 2.1, "exact_accuracy": 0.0, "answer_accuracy": NSNull()]],
+            "protocol": 3, "train_budget": Int(budget), "train_flops": train, "train_overrun_flops": 2e9, "eval_flops": eval,
+            "largest_step_flops": 4.8e9, "parameters": 93601, "steps": 156, "readouts": readouts, "examples_drawn": 1700,
+            "probe_flops": 4e9, "probe_ops": 1000, "probe_dense_flops": 3e9,
+            "curve": [["step": 10, "flops": 4.8e10, "loss": 2.1, "exact_accuracy": 0.0]],
+            "probes": probes.enumerated().map { ["step": 40 * ($0.offset + 1), "train_flops": 1.8e11 * Double($0.offset + 1), "examples": 32, "answered": 32, "exact": $0.element] },
             "config": ["effective_depth": 6, "hidden": 64],
         ]
     }
 
-    @Test func takesMeasuredFieldsAndLabelsTheConfigAsReported() {
-        let report = RunReport(json: Self.json(), trainBudget: 7.5e11, evalBudget: 1e11)
-        #expect(report.problems == [])
-        #expect(report.finding == nil)
-        #expect(report.trainFLOPs == 7.55e11 && report.parameters == 93601 && report.examplesDrawn == 1700)
-        #expect(report.reported == ["effective_depth": 6, "hidden": 64])
-        #expect(report.curve.first?.answerAccuracy == nil && report.curve.first?.exactAccuracy == 0)
+    /// `json` as the file the driver writes, decoded the one way the evaluator decodes it.
+    static func record(_ json: [String: Any]) throws -> RunRecord {
+        try JSONDecoder().decode(RunRecord.self, from: JSONSerialization.data(withJSONObject: json))
     }
 
-    @Test func contradictionsWithTheBudgetsRejectTheRun() {
-        // Spent far past the budget (a reset meter), or a driver that saw another budget.
-        let overspent = RunReport(json: Self.json(train: 2.8e12), trainBudget: 7.5e11, evalBudget: 1e11)
+    static func report(_ json: [String: Any]) throws -> RunReport {
+        RunReport(record: try record(json), trainBudget: 7.5e11, evalBudget: 1e11)
+    }
+
+    @Test func takesMeasuredFieldsAndLabelsTheConfigAsReported() throws {
+        let report = try Self.report(Self.json())
+        #expect(report.problems == [])
+        #expect(report.finding == nil)
+        #expect(report.trainFLOPs == 7.49e11 && report.parameters == 93601 && report.record.examplesDrawn == 1700)
+        #expect(report.reported == ["effective_depth": 6, "hidden": 64])
+        #expect(report.record.curve.first?.exactAccuracy == 0)
+        #expect(report.record.probes.map(\.exact) == [0.1, 0.3, 0.5, 0.6] && report.record.finalProbeExact == 0.6)
+        // The compute check sees every metered FLOP: training, the crossing op, probes, prediction.
+        #expect(ComputeUsage(record: report.record).flops == 7.49e11 + 2e9 + 4e9 + 3e10)
+    }
+
+    @Test func contradictionsWithTheBudgetsRejectTheRun() throws {
+        // Any training FLOP past the budget: the driver never counts past it, so no allowance.
+        let overspent = try Self.report(Self.json(train: 7.5e11 + 1e6))
         #expect(overspent.finding?.action == .reject)
         #expect(overspent.problems.first?.contains("training FLOPs against a budget") == true)
-        let doubled = RunReport(json: Self.json(budget: 1.5e12), trainBudget: 7.5e11, evalBudget: 1e11)
+        let doubled = try Self.report(Self.json(budget: 1.5e12))
         #expect(doubled.problems.contains { $0.contains("training budget of") })
-        // A rewritten run.json without the driver's fields.
-        let forged = RunReport(json: ["train_flops": 1e9, "parameters": 10, "config": ["effective_depth": 999]], trainBudget: 7.5e11, evalBudget: 1e11)
-        #expect(forged.problems.contains { $0.contains("protocol 2") })
+        let reading = try Self.report(Self.json(readouts: 157))
+        #expect(reading.problems.contains { $0.contains("157 readouts in 156 optimiser steps") })
+        // A rewritten run.json without the driver's fields, or from the previous protocol.
+        let forged = try Self.report(["train_flops": 1e9, "parameters": 10, "config": ["effective_depth": 999]])
+        #expect(forged.problems.contains { $0.contains("protocol 3") })
         #expect(forged.problems.contains { $0.contains("no optimiser step") })
+        var old = Self.json()
+        old["protocol"] = 2
+        #expect(try Self.report(old).problems.contains { $0.contains("protocol 3") })
+    }
+
+    @Test func hostileValuesAreDroppedNotTrusted() throws {
+        var json = Self.json()
+        json["train_flops"] = -5
+        json["steps"] = "many"
+        json["curve"] = (0..<500).map { ["step": $0, "flops": 1e9, "loss": 1.0] }
+        json["probes"] = (0..<100).map { _ in ["exact": 7.0] }
+        json["config"] = Dictionary(uniqueKeysWithValues: (0..<100).map { ("k\($0)", 1.0) }).merging(["bad key!": 1.0]) { a, _ in a }
+        let record = try Self.record(json)
+        #expect(record.trainFLOPs == 0 && record.steps == 0)
+        #expect(record.curve.count == 64 && record.curve.last?.step == 499)
+        #expect(record.probes.count == 16 && record.probes.allSatisfy { $0.exact == 1 })
+        #expect(record.config.count == 32 && record.config["bad key!"] == nil)
     }
 }
 
@@ -148,47 +181,41 @@ import Testing
 }
 
 @Suite struct TrainingCurveCheckTests {
-    func curve(_ answers: [Double?]) -> [RunReport.CurvePoint] {
-        answers.enumerated().map { RunReport.CurvePoint(step: 10 * ($0.offset + 1), flops: 0, loss: 1, exactAccuracy: 0.1, answerAccuracy: $0.element) }
+    func record(probes: [Double]) throws -> RunRecord {
+        try RunReportTests.record(RunReportTests.json(probes: probes))
     }
 
-    @Test func validationNearTheTrainingAnswersPasses() {
+    @Test func validationNearWhatPredictScoresOnTrainingExamplesPasses() throws {
         let check = TrainingCurveCheck()
-        #expect(check.finding(validationExact: 0.61, curve: curve([0, 0, 0.02, 0.1, 0.35, 0.5])) == nil)
-        // The seeds at the default budget (TRM training seed 1, HRM training seed 1): EMA weights beat
-        // the live weights' training answers by up to ~0.36.
-        #expect(check.finding(validationExact: 0.61, curve: curve([0, 0.06, 0.12, 0.23, 0.25, 0.24])) == nil)
-        #expect(check.finding(validationExact: 1.0, curve: curve([0.3, 0.6, 0.65, 0.6, 0.65, 0.69, 0.68])) == nil)
-        #expect(check.finding(validationExact: 0.3, curve: curve([nil, nil])) == nil)
-        // An honest fast learner measured in a run (TRM seed, n 2 → 1, 6×6): validation 1.000, its recent
-        // training answers at most 0.438 — the EMA is ahead of the live weights.
-        #expect(check.finding(validationExact: 1.0, curve: curve([0.05, 0.15, 0.3, 0.4, 0.438, 0.41])) == nil)
+        #expect(check.finding(validationExact: 0.61, record: try record(probes: [0, 0.1, 0.4, 0.55])) == nil)
+        // Validation above the probe by sampling noise on 32 examples.
+        #expect(check.finding(validationExact: 1.0, record: try record(probes: [0.2, 0.6, 0.8, 0.72])) == nil)
+        #expect(check.finding(validationExact: 0.3, record: try record(probes: [])) == nil)
     }
 
-    @Test func aScriptedRunReportWithASolversScoreIsFlaggedAndAnHonestOneIsNot() {
-        // run.json as the driver writes it: training answers from the curve, the score from the scorer.
-        func runJSON(_ answers: [Double]) -> [String: Any] {
-            var json = RunReportTests.json()
-            json["curve"] = answers.enumerated().map { ["step": 10 * ($0.offset + 1), "flops": 1e9, "loss": 1.0, "exact_accuracy": 0.1, "answer_accuracy": $0.element] }
-            return json
-        }
-        let seedLike = RunReport(json: runJSON([0, 0.05, 0.2, 0.4, 0.55, 0.6]), trainBudget: 7.5e11, evalBudget: 1e11)
-        #expect(seedLike.problems == [])
-        #expect(TrainingCurveCheck().finding(validationExact: 0.62, curve: seedLike.curve) == nil)
-        let solver = RunReport(json: runJSON([0, 0.02, 0.05, 0.1, 0.12, 0.1]), trainBudget: 7.5e11, evalBudget: 1e11)
-        let finding = TrainingCurveCheck().finding(validationExact: 1.0, curve: solver.curve)
-        #expect(finding?.action == .flag && finding?.evidence.contains("at most 0.120 of training examples") == true)
-    }
-
-    @Test func validationFarAboveThemIsFlagged() {
+    @Test func validationFarAboveTheProbeIsFlagged() throws {
         let check = TrainingCurveCheck()
-        // A solver in predict on top of the seed's training: validation 1.0, training answers as the seed's.
-        let finding = check.finding(validationExact: 1.0, curve: curve([0, 0.06, 0.12, 0.23, 0.25, 0.24]))
+        // Answers that favour the queries: predict scores 0.25 on training examples, 1.0 on validation.
+        let finding = check.finding(validationExact: 1.0, record: try record(probes: [0, 0.1, 0.2, 0.25]))
         #expect(finding?.action == .flag && finding?.check == "curve")
-        #expect(finding?.evidence.contains("validation exact 1.000") == true)
-        #expect(check.finding(validationExact: 0.9, curve: curve([nil, nil]))?.evidence.contains("no training answers") == true)
-        // Only the recent stretch counts: an early lucky point does not excuse a late gap.
-        #expect(check.recentAnswerAccuracy(curve([0.9, 0.1, 0.1, 0.1, 0.1, 0.1])) == 0.1)
+        #expect(finding?.evidence.contains("validation exact 1.000, but predict answered only 0.250 of 32 training examples") == true)
+        #expect(check.finding(validationExact: 0.9, record: try record(probes: []))?.evidence.contains("no probe") == true)
+        // Only the final probe counts: an early high one does not excuse a late gap.
+        #expect(check.finding(validationExact: 0.9, record: try record(probes: [0.9, 0.1])) != nil)
+    }
+}
+
+@Suite struct LearningControlTests {
+    @Test func aStage1ScoreAboveTheHonestMaximumPlusMarginIsFlaggedNotLearned() {
+        let control = LearningControl()
+        let above = control.honestMaximum + control.margin + 1.0 / 16
+        let finding = control.finding(stage1Exact: above, queries: 16)
+        #expect(finding?.action == .flag && finding?.check == "learning")
+        #expect(finding?.evidence.contains("not learned?") == true && finding?.evidence.contains("16 queries") == true)
+        // At the maximum plus margin, and anything an honest kernel measured, no flag.
+        #expect(control.finding(stage1Exact: control.honestMaximum + control.margin, queries: 16) == nil)
+        #expect(control.finding(stage1Exact: control.honestMaximum, queries: 16) == nil)
+        #expect(control.finding(stage1Exact: 0, queries: 16) == nil)
     }
 }
 

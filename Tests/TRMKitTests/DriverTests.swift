@@ -113,6 +113,10 @@ struct CarryEchoKernel: TRMKernel {
         return dir
     }
 
+    func run(_ dir: URL) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("out/run.json")))) as? [String: Any] ?? [:]
+    }
+
     @Test func sameDataAndSeedGiveIdenticalPredictionsAndTheKernelLearns() throws {
         let a = try writeTask(), b = try writeTask()
         let first = try TRMDriver.run(EchoKernel.self, workDir: a.path)
@@ -122,8 +126,10 @@ struct CarryEchoKernel: TRMKernel {
         #expect(p1 == p2)
         #expect(first.steps == second.steps && first.trainFLOPs == second.trainFLOPs)
         #expect(first.predictions == 10)
-        #expect(first.trainFLOPs >= 2_000_000)  // trained until the budget was spent
-        let run = try JSONSerialization.jsonObject(with: Data(contentsOf: a.appendingPathComponent("out/run.json"))) as! [String: Any]
+        // Trained until the op that would cross the budget ended training: that step is lost.
+        #expect(first.trainingEndedByBudget)
+        #expect(first.trainFLOPs <= 2_000_000 && first.trainFLOPs > 2_000_000 - 2 * (run(a)["largest_step_flops"] as! Int))
+        let run = run(a)
         #expect(run["parameters"] as? Int == first.parameters)
         #expect((run["config"] as? [String: Double])?["effective_depth"] == 1)
         let curve = run["curve"] as! [[String: Any]]
@@ -135,9 +141,13 @@ struct CarryEchoKernel: TRMKernel {
         #expect(lines.allSatisfy { $0.contains("\"id\":\"q") && $0.contains("\"output\":[") })
         // The curve's accuracy is measured by the trainer from the kernel's cross-entropy calls.
         #expect(curve.allSatisfy { $0["exact_accuracy"] is Double })
-        // Each batch drawn with next(4) finishes when the next is drawn: its last answers are counted.
-        #expect(curve.allSatisfy { $0["answer_accuracy"] is Double })
-        #expect(run["examples_drawn"] as? Int == 4 * first.steps)
+        // The driver probed predict at three checkpoints and after training, on 32 training examples.
+        let probes = run["probes"] as! [[String: Any]]
+        #expect(probes.count == 4 && probes.allSatisfy { $0["examples"] as? Int == 32 && $0["answered"] as? Int == 32 })
+        #expect((probes.last?["exact"] as? Double ?? 0) > 0.5)
+        #expect((run["probe_flops"] as? Int ?? 0) > 0)
+        // The lost step had drawn its batch.
+        #expect(run["examples_drawn"] as? Int == 4 * (first.steps + 1))
         #expect(run["train_budget"] as? Int == 2_000_000)
     }
 
@@ -146,11 +156,10 @@ struct CarryEchoKernel: TRMKernel {
         let first = try TRMDriver.run(CarryEchoKernel.self, workDir: a.path)
         _ = try TRMDriver.run(CarryEchoKernel.self, workDir: b.path)
         #expect(try Data(contentsOf: a.appendingPathComponent("out/predictions.jsonl")) == Data(contentsOf: b.appendingPathComponent("out/predictions.jsonl")))
-        let run = try JSONSerialization.jsonObject(with: Data(contentsOf: a.appendingPathComponent("out/run.json"))) as! [String: Any]
-        let curve = run["curve"] as! [[String: Any]]
-        // Examples that left their slot are counted at their last step.
-        #expect(curve.filter { $0["answer_accuracy"] is Double }.count >= curve.count - 1)
         #expect(first.steps > 10)
+        // One refill per step: each a readout, counted.
+        #expect(first.readouts == first.steps)
+        #expect(run(a)["readouts"] as? Int == first.steps)
         // Slots are refilled as examples halt, so fewer examples are drawn than 4 per step.
         #expect(first.examplesDrawn < 4 * first.steps && first.examplesDrawn > 4)
     }
@@ -210,7 +219,7 @@ struct CarryEchoKernel: TRMKernel {
             _ = try TRMDriver.run(Idle.self, workDir: try writeTask().path)
             Issue.record("a kernel without optimiser steps was accepted")
         } catch {
-            #expect("\(error)".contains("without an optimiser step"))
+            #expect("\(error)".contains("returned without an optimiser step"))
         }
     }
 
@@ -244,10 +253,18 @@ struct CarryEchoKernel: TRMKernel {
         }
     }
 
-    @Test func evalBudgetStopsPredictionAndSaysSo() throws {
-        let dir = try writeTask { $0["budget.json"] = #"{"train_flops":1e5,"eval_flops":10,"seed":1}"# }
+    @Test func evalBudgetStopsPredictionAtTheCrossingOpAndSaysSo() throws {
+        // What the 10 queries cost in full (batches of 4, 4 and 2), then a budget of two and a quarter
+        // batches of 4: two batches are answered, the op that would cross ends prediction in the third (of 2).
+        let full = try TRMDriver.run(EchoKernel.self, workDir: try writeTask { $0["budget.json"] = #"{"train_flops":1e5,"eval_flops":1e9,"seed":1}"# }.path)
+        let perBatch = full.evalFLOPs * 4 / 10
+        let dir = try writeTask { $0["budget.json"] = #"{"train_flops":1e5,"eval_flops":\#(perBatch * 9 / 4),"seed":1}"# }
         let summary = try TRMDriver.run(EchoKernel.self, workDir: dir.path)
+        #expect(!full.evalBudgetExhausted && full.predictions == 10)
         #expect(summary.evalBudgetExhausted)
-        #expect(summary.predictions == 4)  // one batch (of predictionBatchSize 4) ran before the meter was checked again
+        #expect(summary.predictions == 8)
+        #expect(summary.evalFLOPs <= perBatch * 9 / 4)
+        let lines = try String(contentsOf: dir.appendingPathComponent("out/predictions.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 8)
     }
 }

@@ -38,15 +38,15 @@ import Testing
         // Two examples of two tokens, vocab 3: example 0 is right on both tokens, example 1 on one.
         let logits = Tensor(shape: [4, 3], data: [0, 5, 1, 9, 0, 0, 1, 1, 2, 0, 3, 0])
         let tape = Tape()
-        let right = tape.exactMatch(logits, labels: Tokens([1, 0, 2, 2], width: 2))
+        let right = tape.exactMatch(logits, labels: Labels([1, 0, 2, 2], width: 2))
         #expect(right.data == [1, 0])
         #expect(!right.requiresGrad)
         #expect(tape.meter.total == 12)
         // The cross-entropy against labels records the same count for the training curve.
-        _ = tape.stableMaxCrossEntropy(logits, labels: Tokens([1, 0, 2, 2], width: 2))
-        #expect(tape.lastAnswers?.right == [true, false])
+        _ = tape.stableMaxCrossEntropy(logits, labels: Labels([1, 0, 2, 2], width: 2))
+        #expect(tape.lastAnswers == [true, false])
         // Ties go to the first maximum, as in the driver's arg-max.
-        #expect(tape.exactMatch(Tensor(shape: [1, 2], data: [1, 1]), labels: Tokens([0], width: 1)).data == [1])
+        #expect(tape.exactMatch(Tensor(shape: [1, 2], data: [1, 1]), labels: Labels([0], width: 1)).data == [1])
     }
 
     @Test func selectResetsChosenExamplesAndRoutesGradients() {

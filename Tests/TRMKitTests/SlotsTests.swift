@@ -4,7 +4,7 @@ import Testing
 /// The carry scheme (issue 17): a slot keeps its example and its carry across optimiser steps until
 /// the example halts or uses up its steps; then it gets a new example and a fresh carry.
 @Suite struct SlotsTests {
-    static let task = TaskInfo(name: "shift", vocabSize: 6, seqLen: 5)
+    static let task = TaskInfo(vocabSize: 6, seqLen: 5)
 
     /// 40 distinct examples (label = input + 1), so a slot's example is identified by its index.
     static func examples() -> [Example] {
@@ -25,6 +25,11 @@ import Testing
             optimizer: AdamW(parameters: parameters, learningRate: 0.01),
             ema: EMA(parameters: parameters, decay: 0.9),
             stream: TrainingStream(examples: examples, rng: SeededRNG(seed: 9)), seqLen: 5, rng: SeededRNG(seed: 10))
+    }
+
+    /// One real optimiser step on the slots' batch: a readout (`refill`) is allowed once per step.
+    static func step(_ kernel: CarryEchoKernel, _ trainer: Trainer, _ slots: Slots) {
+        trainer.step(loss: trainer.tape.softmaxCrossEntropy(kernel.logits(slots.batch, trainer.tape), labels: slots.batch.labels!))
     }
 
     struct Snapshot {
@@ -78,10 +83,11 @@ import Testing
         let examples = Self.examples()
         var rng = SeededRNG(seed: 1)
         let kernel = CarryEchoKernel(task: Self.task, rng: &rng)
-        let trainer = Self.trainer(for: kernel, budget: 1_000_000, examples: examples)
+        let trainer = Self.trainer(for: kernel, budget: 100_000_000, examples: examples)
         let slots = trainer.slots(4)
         var held = 0
         for _ in 0..<400 {
+            Self.step(kernel, trainer, slots)
             let before = slots.examples
             let halting = Tensor(repeating: 1, shape: [4])  // every example asks to halt
             slots.refill(halting: halting, maxSteps: 4, exploration: 0.5)
@@ -98,6 +104,7 @@ import Testing
         let slots = trainer.slots(2)
         #expect(slots.lastStep(2).data == [0, 0])
         #expect(slots.fresh.data == [1, 1])
+        Self.step(kernel, trainer, slots)
         slots.refill(halting: Tensor(shape: [2], data: [-1, 1]), maxSteps: 2)
         #expect(slots.fresh.data == [0, 1])
         #expect(slots.lastStep(2).data == [1, 0])

@@ -7,7 +7,8 @@ import Sandbox
 /// its predictions against labels that never leave this process.
 ///
 /// Cascade: stage 1 runs 1% of the training budget on 16 queries and rejects programs that crash, time
-/// out or write malformed predictions; stage 2 runs the full budget on the requested split.
+/// out or write malformed predictions, and flags one that scores there above what honest kernels reach
+/// (`LearningControl`); stage 2 runs the full budget on the requested split.
 ///
 /// ```swift
 /// let config = try ProgramConfig.load(programDir: seedDir)          // the run's benchmarks and budgets
@@ -89,7 +90,10 @@ public final class CandidateEvaluator: Evaluator {
             if let secret = request.permutationSeed { controls[spec.name] = OutputPermutation(task: task, seed: secret) }
         }
 
-        // Stage 1: does it run and answer in the right shape?
+        // Stage 1: does it run and answer in the right shape? And did it learn more at 1% of the
+        // budget than honest kernels can (the learning control)?
+        var findings: [(benchmark: String, finding: IntegrityFinding)] = []
+        var stage1Exact: [String: Double] = [:]
         for (spec, task, scorer) in instances {
             progress("stage 1: \(spec.name) (1% budget, 16 queries)")
             var slice = task
@@ -108,11 +112,14 @@ public final class CandidateEvaluator: Evaluator {
                 return EvaluationReport(
                     outcome: .rejected, artifacts: artifacts, buildSeconds: build.seconds, totalSeconds: Date().timeIntervalSince(started))
             }
+            stage1Exact[spec.name] = report.exactAccuracy
+            if let finding = LearningControl().finding(stage1Exact: report.exactAccuracy, queries: slice.evaluation.count) {
+                findings.append((spec.name, finding))
+            }
         }
 
         // Stage 2: the full budget on the requested split.
         var benchmarks: [String: BenchmarkMetrics] = [:]
-        var findings: [(benchmark: String, finding: IntegrityFinding)] = []
         for (spec, task, scorer) in instances {
             progress("stage 2: \(spec.name) (\(String(format: "%.2g", spec.trainFLOPs)) train FLOPs, \(task.evaluation.count) \(split.rawValue) queries)")
             let run = try await runBenchmark(
@@ -122,10 +129,9 @@ public final class CandidateEvaluator: Evaluator {
             var report = run.result.succeeded
                 ? run.report
                 : PredictionScorer.Report(exactAccuracy: 0, tokenAccuracy: 0, answered: 0, problems: run.report.problems)
-            let runInfo = run.runJSON
             // Issue 15 hook: budgets and descriptors as the driver measured them, checked against the
             // budgets given; a run inconsistent with them scores nothing.
-            let measured = RunReport(json: runInfo, trainBudget: spec.trainFLOPs, evalBudget: spec.evalFLOPs)
+            let measured = RunReport(record: run.record, trainBudget: spec.trainFLOPs, evalBudget: spec.evalFLOPs)
             if let finding = measured.finding, run.result.succeeded {
                 report = PredictionScorer.Report(exactAccuracy: 0, tokenAccuracy: 0, answered: 0, problems: ["\(finding)"] + report.problems)
             }
@@ -134,15 +140,18 @@ public final class CandidateEvaluator: Evaluator {
             if run.result.succeeded, measured.finding == nil {
                 if let calibration, let action = config.computeCheck.action {
                     let check = ComputeCheck(calibration: calibration.calibration, factor: config.computeFactor, action: action)
-                    let usage = ComputeUsage(runJSON: runInfo)
-                    // What the budgets let a run claim (RunReport rejected any claim past them).
-                    let maxFLOPs = spec.trainFLOPs + 2 * measured.largestStepFLOPs + 3 * spec.evalFLOPs
+                    let usage = ComputeUsage(record: run.record)
+                    // What the budgets let a run claim (RunReport rejected any claim past them): training,
+                    // the driver's four probes of 32 examples at the eval budget's rate, prediction. The
+                    // op that crossed a budget is in the usage but not in this cap.
+                    let probeShare = Double(min(32, task.train.count)) / Double(max(1, task.evaluation.count))
+                    let maxFLOPs = spec.trainFLOPs + spec.evalFLOPs * (1 + 4 * probeShare)
                     computeLine = check.summary(cpuSeconds: run.result.cpuSeconds, usage: usage, maxFLOPs: maxFLOPs)
                     if let finding = check.finding(cpuSeconds: run.result.cpuSeconds, usage: usage, maxFLOPs: maxFLOPs) {
                         findings.append((spec.name, finding))
                     }
                 }
-                if let finding = TrainingCurveCheck().finding(validationExact: report.exactAccuracy, curve: measured.curve) {
+                if let finding = TrainingCurveCheck().finding(validationExact: report.exactAccuracy, record: run.record) {
                     findings.append((spec.name, finding))
                 }
             }
@@ -153,7 +162,8 @@ public final class CandidateEvaluator: Evaluator {
                 reported: measured.reported)
             artifacts[spec.name] = Self.describe(
                 run: run.result, problems: report.problems,
-                headline: String(format: "exact %.3f, token %.3f; %@", report.exactAccuracy, report.tokenAccuracy, Self.curveSummary(runInfo))
+                headline: String(format: "exact %.3f, token %.3f; %@", report.exactAccuracy, report.tokenAccuracy, run.record.curveSummary)
+                    + String(format: "; stage 1 (1%% budget) exact %.3f", stage1Exact[spec.name] ?? 0)
                     + (computeLine.map { "\n" + $0 } ?? ""))
         }
         // Findings are kept with the evaluation as "flag: <check>" artifacts (ProgramStore.integrityFlags
@@ -307,8 +317,8 @@ public final class CandidateEvaluator: Evaluator {
         var result: SandboxResult
         /// The predictions scored against the run's queries (problems include refused output files).
         var report: PredictionScorer.Report
-        /// `out/run.json` reduced to checked numbers (see `CandidateOutput.runInfo`).
-        var runJSON: [String: Any]
+        /// `out/run.json` decoded into checked numbers (empty when it could not be read).
+        var record: RunRecord
     }
 
     /// Runs the binary on `task` (renamed by `control` when given: the candidate trains on renamed
@@ -344,9 +354,12 @@ public final class CandidateEvaluator: Evaluator {
             tally.refuse(refusal.description)
         }
         var report = tally.report()
-        let (runJSON, runProblem) = output.runInfo()
-        if let runProblem, result.succeeded { report.problems.insert(runProblem, at: 0) }
-        return BenchmarkRun(result: result, report: report, runJSON: runJSON)
+        var record = RunRecord()
+        switch output.runRecord() {
+        case .success(let read): record = read
+        case .failure(let problem): if result.succeeded { report.problems.insert(problem.description, at: 0) }
+        }
+        return BenchmarkRun(result: result, report: report, record: record)
     }
 
     // MARK: - Artifacts
@@ -371,17 +384,5 @@ public final class CandidateEvaluator: Evaluator {
         let tail = Artifacts.candidateBlock(run.stderr.lastLines(8), label: "stderr (last lines)")
         if !tail.isEmpty { lines.append(tail) }
         return Artifacts.cap(lines.joined(separator: "\n"))
-    }
-
-    /// The training curve in a few numbers: loss and training exact accuracy at a few points.
-    static func curveSummary(_ runJSON: [String: Any]) -> String {
-        guard let curve = runJSON["curve"] as? [[String: Any]], !curve.isEmpty else { return "no training curve" }
-        let picks = Set([0, curve.count / 3, 2 * curve.count / 3, curve.count - 1])
-        let points = picks.sorted().map { i -> String in
-            let p = curve[i]
-            return String(format: "step %d loss %.3f exact %.2f", p["step"] as? Int ?? 0, p["loss"] as? Double ?? .nan,
-                          p["exact_accuracy"] as? Double ?? 0)
-        }
-        return "curve: " + points.joined(separator: " → ")
     }
 }

@@ -90,7 +90,7 @@ public final class CommandEvaluator: Evaluator {
     }
 
     /// The most metrics one line may carry (each becomes a stored metric and a feature descriptor; names
-    /// must pass `CandidateOutput.isPlainName`).
+    /// must pass `RunRecord.isPlainName`).
     static let maxMetrics = 32
 
     // MARK: - Metrics line
@@ -147,7 +147,7 @@ public final class CommandEvaluator: Evaluator {
         guard object.count <= maxMetrics else { return .failure(.tooMany(count: object.count)) }
         var values: [String: Double] = [:]
         for key in object.keys.sorted() {
-            guard CandidateOutput.isPlainName(key) else { return .failure(.badName(key: key)) }
+            guard RunRecord.isPlainName(key) else { return .failure(.badName(key: key)) }
             switch object[key]! {
             case .number(let number): values[key] = number
             case .other(let kind): return .failure(.nonNumeric(key: key, kind: kind))

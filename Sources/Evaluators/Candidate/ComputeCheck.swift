@@ -3,7 +3,8 @@ import Foundation
 /// The metered work of one sandboxed run, as TRMKit's driver counted it (run.json), with the CPU seconds
 /// the sandbox measured for the run's process (compiling is a separate process, never included).
 public struct ComputeUsage: Sendable, Equatable, Codable {
-    /// Every metered FLOP, training plus prediction.
+    /// Every metered FLOP: training, the driver's probes and prediction, with the ops that crossed a
+    /// budget (computed, their results never used).
     public var flops: Double
     /// The part of `flops` charged by matrix products (`matmul`, `bmm`).
     public var denseFLOPs: Double
@@ -16,12 +17,11 @@ public struct ComputeUsage: Sendable, Equatable, Codable {
         self.ops = ops
     }
 
-    /// The usage of a run from its `run.json` (as `CandidateOutput.runInfo` reduced it).
-    public init(runJSON: [String: Any]) {
-        func number(_ key: String) -> Double { max(0, RunReport.double(runJSON[key]) ?? 0) }
-        flops = number("train_flops") + number("eval_flops")
-        denseFLOPs = min(flops, number("train_dense_flops") + number("eval_dense_flops"))
-        ops = number("train_ops") + number("eval_ops")
+    /// The usage of a run from its `run.json`.
+    public init(record: RunRecord) {
+        flops = record.trainFLOPs + record.trainOverrunFLOPs + record.probeFLOPs + record.evalFLOPs + record.evalOverrunFLOPs
+        denseFLOPs = min(flops, record.trainDenseFLOPs + record.probeDenseFLOPs + record.evalDenseFLOPs)
+        ops = record.trainOps + record.probeOps + record.evalOps
     }
 
     /// FLOPs not charged by matrix products: elementwise ops, reductions, data movement.
@@ -168,7 +168,7 @@ public struct ComputeCalibration: Sendable, Equatable, Codable {
 ///
 /// ```swift
 /// let check = ComputeCheck(calibration: calibration)
-/// if let finding = check.finding(cpuSeconds: 41.0, usage: ComputeUsage(runJSON: runJSON)) { … }
+/// if let finding = check.finding(cpuSeconds: 41.0, usage: ComputeUsage(record: record)) { … }
 /// ```
 public struct ComputeCheck: Sendable, Equatable, Codable {
     public var calibration: ComputeCalibration

@@ -8,77 +8,45 @@ import Foundation
 /// candidate's process: anything inconsistent with the budgets the evaluator set is a `problem`.
 ///
 /// ```swift
-/// let report = RunReport(json: runJSON, trainBudget: 7.5e11, evalBudget: 1e11)
+/// let report = RunReport(record: record, trainBudget: 7.5e11, evalBudget: 1e11)
 /// if let finding = report.finding { … }       // reject: the run did not follow the protocol
-/// let descriptors = (report.parameters, report.reported["effective_depth"])
+/// let descriptors = (report.record.parameters, report.record.config["effective_depth"])
 /// ```
 public struct RunReport: Sendable {
-    /// One point of the training curve, as the driver measured it.
-    public struct CurvePoint: Sendable, Equatable {
-        public var step: Int
-        public var flops: Double
-        public var loss: Double?
-        /// Whole answers right over all supervision steps of the stretch.
-        public var exactAccuracy: Double?
-        /// Whole answers right at the examples' last training step (comparable to validation).
-        public var answerAccuracy: Double?
-    }
+    /// The driver's protocol version this evaluator reads.
+    public static let protocolVersion = 3
 
-    public var trainFLOPs: Double
-    public var evalFLOPs: Double
-    public var largestStepFLOPs: Double
-    public var parameters: Int
-    public var steps: Int
-    public var examplesDrawn: Int
-    public var curve: [CurvePoint]
-    /// What the kernel says about itself (`config`): labelled as reported, never measured.
-    public var reported: [String: Double]
+    public var record: RunRecord
     /// Inconsistencies with the protocol or the budgets; empty for an honest run.
     public var problems: [String]
 
-    public init(json: [String: Any], trainBudget: Double, evalBudget: Double) {
-        func number(_ key: String) -> Double? { Self.double(json[key]) }
-        trainFLOPs = number("train_flops") ?? 0
-        evalFLOPs = number("eval_flops") ?? 0
-        largestStepFLOPs = number("largest_step_flops") ?? 0
-        parameters = Self.double(json["parameters"]).map { Int($0) } ?? 0
-        steps = Self.double(json["steps"]).map { Int($0) } ?? 0
-        examplesDrawn = Self.double(json["examples_drawn"]).map { Int($0) } ?? 0
-        reported = ((json["config"] as? [String: Any]) ?? [:]).compactMapValues { Self.double($0) }
-        curve = ((json["curve"] as? [[String: Any]]) ?? []).map { point in
-            func value(_ key: String) -> Double? { Self.double(point[key]) }
-            return CurvePoint(
-                step: Self.double(point["step"]).map { Int($0) } ?? 0, flops: value("flops") ?? 0, loss: value("loss"),
-                exactAccuracy: value("exact_accuracy"), answerAccuracy: value("answer_accuracy"))
-        }
+    public var trainFLOPs: Double { record.trainFLOPs }
+    public var evalFLOPs: Double { record.evalFLOPs }
+    public var parameters: Int { record.parameters }
+    /// What the kernel says about itself (`config`): labelled as reported, never measured.
+    public var reported: [String: Double] { record.config }
 
+    public init(record: RunRecord, trainBudget: Double, evalBudget: Double) {
+        self.record = record
         var problems: [String] = []
-        if Self.double(json["protocol"]) != 2 {
-            problems.append("run.json does not come from this TRMKit driver (protocol 2)")
+        if record.protocolVersion != Self.protocolVersion {
+            problems.append("run.json does not come from this TRMKit driver (protocol \(Self.protocolVersion))")
         }
-        if let seen = number("train_budget"), abs(seen - trainBudget.rounded(.down)) > 1 {
+        if let seen = record.trainBudget, abs(seen - trainBudget.rounded(.down)) > 1 {
             problems.append("the driver ran with a training budget of \(seen), not the \(trainBudget) it was given")
         }
-        // The last optimiser step may cross the budget; a kernel cannot go further (the driver stops it).
-        if trainFLOPs > trainBudget + 2 * largestStepFLOPs + 1 {
-            problems.append(String(format: "%.3g training FLOPs against a budget of %.3g", trainFLOPs, trainBudget))
+        // The op that would cross a budget ends its phase and is not counted: no allowance past either.
+        if record.trainFLOPs > trainBudget.rounded(.down) + 1 {
+            problems.append(String(format: "%.3g training FLOPs against a budget of %.3g", record.trainFLOPs, trainBudget))
         }
-        if evalFLOPs > 3 * evalBudget + 1 {
-            problems.append(String(format: "%.3g prediction FLOPs against a budget of %.3g", evalFLOPs, evalBudget))
+        if record.evalFLOPs > evalBudget.rounded(.down) + 1 {
+            problems.append(String(format: "%.3g prediction FLOPs against a budget of %.3g", record.evalFLOPs, evalBudget))
         }
-        if steps == 0 { problems.append("no optimiser step") }
+        if record.steps == 0 { problems.append("no optimiser step") }
+        if record.readouts > record.steps {
+            problems.append("\(record.readouts) readouts in \(record.steps) optimiser steps (at most one per step)")
+        }
         self.problems = problems
-    }
-
-    /// A number from parsed JSON or from `CandidateOutput.runInfo` (which stores Swift `Int`/`Double`;
-    /// on Linux those do not cast to `NSNumber`).
-    static func double(_ value: Any?) -> Double? {
-        switch value {
-        case let number as Int: Double(number)
-        case let number as Double: number
-        case let number as NSNumber where String(cString: number.objCType) != "c": number.doubleValue
-        default: nil
-        }
     }
 
     /// The run cannot be scored as it stands.

@@ -45,7 +45,8 @@ public struct TaskData: Sendable {
         try FileManager.default.createDirectory(at: workDir.appendingPathComponent("out"), withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        struct Task: Encodable { let name: String; let vocab_size: Int; let seq_len: Int; let num_puzzle_ids: Int }
+        // Shapes only: the benchmark's name and data seed are not kernel inputs (TRMKit's TaskInfo).
+        struct Task: Encodable { let vocab_size: Int; let seq_len: Int; let num_puzzle_ids: Int }
         struct Train: Encodable { let input: [Int]; let label: [Int]; let puzzle: Int }
         struct Query: Encodable { let id: String; let input: [Int]; let puzzle: Int }
         struct BudgetFile: Encodable { let train_flops: Int64; let eval_flops: Int64; let seed: UInt64 }
@@ -57,7 +58,7 @@ public struct TaskData: Sendable {
             }
             return out
         }
-        try encoder.encode(Task(name: name, vocab_size: vocabSize, seq_len: seqLen, num_puzzle_ids: numPuzzleIds))
+        try encoder.encode(Task(vocab_size: vocabSize, seq_len: seqLen, num_puzzle_ids: numPuzzleIds))
             .write(to: data.appendingPathComponent("task.json"))
         try lines(train.map { Train(input: $0.input, label: $0.label, puzzle: $0.puzzle) })
             .write(to: data.appendingPathComponent("train.jsonl"))

@@ -4,6 +4,9 @@
 /// Every TRMKit op charges the meter for its forward pass and, when gradients flow, its backward pass;
 /// a multiply-add counts as two FLOPs and an op that moves data (transpose, slice, concat, gather)
 /// one per element moved. The meter belongs to the driver: kernels cannot reach, reset or re-budget it.
+///
+/// A budget is a hard edge: the op whose charge would pass it ends the phase (training, a probe,
+/// prediction) on the spot, whatever its size; no allowance depends on anything the kernel controls.
 package final class FLOPMeter {
     /// Which half of a training step an op's cost belongs to.
     package enum Phase: Sendable { case forward, backward }
@@ -19,10 +22,15 @@ package final class FLOPMeter {
     package private(set) var denseFLOPs: Int64 = 0
     /// The total allowed, or nil for no limit.
     package var budget: Int64?
-    /// Past this total the run ends at once with `limitMessage` (a kernel that ignores the budget);
-    /// nil for no hard limit.
-    package var hardLimit: Int64?
-    package var limitMessage = "the FLOP budget was exceeded"
+    /// Called on the charging thread by the charge that would take the total past `budget`: the driver
+    /// ends the phase there (`MeteredPhase`), so that op's result never reaches the kernel. The charge
+    /// is not added to the total; it is kept in `overrun`, work done but never used.
+    package var onCross: (() -> Never)?
+    /// What the op that crossed the budget had computed (0 if none did).
+    package private(set) var overrun: Int64 = 0
+    /// Set when the phase this meter measures has ended: every later charge ends the run with this
+    /// message (a kernel that kept a tape past its phase, or used the training tape inside `predict`).
+    package var closedMessage: String?
 
     package init(budget: Int64? = nil) {
         self.budget = budget
@@ -41,6 +49,7 @@ package final class FLOPMeter {
     /// A charge for a matrix product (also counted in `denseFLOPs`).
     @inline(__always)
     package func chargeDense(_ flops: Int64, phase: Phase) {
+        if wouldCross(flops) { cross(flops) }
         denseFLOPs &+= flops
         charge(flops, phase: phase)
     }
@@ -48,17 +57,26 @@ package final class FLOPMeter {
     @inline(__always)
     package func charge(_ flops: Int64, phase: Phase) {
         precondition(flops >= 0, "FLOP charges are non-negative")
+        if wouldCross(flops) { cross(flops) }
         charges &+= 1
         switch phase {
         case .forward: forward &+= flops
         case .backward: backward &+= flops
         }
-        if let hardLimit, total > hardLimit { stop() }
     }
 
-    /// Ends the process with one line on stderr: the run broke the protocol, its outputs must not count.
-    private func stop() -> Never {
-        stopRun("\(limitMessage) (\(total) FLOPs metered, budget \(budget.map(String.init) ?? "none"))")
+    @inline(__always)
+    private func wouldCross(_ flops: Int64) -> Bool {
+        if closedMessage != nil { return true }
+        guard let budget, onCross != nil else { return false }
+        return flops > budget &- total
+    }
+
+    /// Ends the phase (budget crossed) or the run (phase already over). Never returns.
+    private func cross(_ flops: Int64) -> Never {
+        if let closedMessage { stopRun(closedMessage) }
+        overrun = flops
+        onCross!()
     }
 }
 

@@ -83,10 +83,10 @@ public final class Tape {
     package let meter: FLOPMeter
     package private(set) var isRecording = true
     private var steps: [() -> Void] = []
-    /// Which examples the latest cross-entropy against a batch's labels got entirely right, and the
-    /// batch it was (its serial): the trainer logs them, so the training curve is measured by TRMKit,
-    /// not reported by the kernel.
-    package var lastAnswers: (serial: Int?, right: [Bool])?
+    /// Which examples the latest cross-entropy against a batch's labels got entirely right: the trainer
+    /// logs them as the curve's per-step `exact_accuracy` (a training-path figure; the curve check uses
+    /// the driver's probes of `predict` instead).
+    package var lastAnswers: [Bool]?
 
     package init(meter: FLOPMeter = FLOPMeter()) {
         self.meter = meter

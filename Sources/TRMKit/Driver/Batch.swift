@@ -1,7 +1,6 @@
-/// Token ids a kernel can feed to TRMKit's ops but not read: a batch's inputs, labels or puzzle ids.
+/// Token ids a kernel can feed to TRMKit's ops but not read: a batch's inputs or puzzle ids.
 ///
-/// They reach the model through `tape.embedding(table, ids:)`, the losses and `tape.exactMatch`, all
-/// metered; a kernel cannot turn them back into Swift numbers, so it cannot solve a puzzle off the
+/// They reach the model through `tape.embedding(table, ids:)`, metered; a kernel cannot turn them back into Swift numbers, so it cannot solve a puzzle off the
 /// meter (docs/candidate-protocol.md). A kernel may build its own ids (positions, fixed patterns).
 ///
 /// ```swift
@@ -12,20 +11,12 @@ public struct Tokens {
     package let ids: [Int]
     /// Ids per example (seq_len for inputs and labels, 1 for puzzle ids).
     public let width: Int
-    /// For a training batch's labels, the batch's serial number: the trainer follows each example's
-    /// latest answer through the losses computed against them.
-    package let batchSerial: Int?
 
     /// Ids of the kernel's own making, `width` per example.
     public init(_ ids: [Int], width: Int) {
-        self.init(ids, width: width, batchSerial: nil)
-    }
-
-    package init(_ ids: [Int], width: Int, batchSerial: Int?) {
         precondition(width > 0 && ids.count % width == 0, "Tokens: \(ids.count) ids do not split into rows of \(width)")
         self.ids = ids
         self.width = width
-        self.batchSerial = batchSerial
     }
 
     /// All ids, `width` per example.
@@ -47,6 +38,36 @@ extension Tokens: CustomStringConvertible, CustomDebugStringConvertible, CustomR
     public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
 }
 
+/// A training batch's answers: a type of their own, accepted only by the losses
+/// (`softmaxCrossEntropy`, `stableMaxCrossEntropy`) and `tape.exactMatch`.
+///
+/// Labels are not `Tokens`: no embedding, no arithmetic, no way back to ids. Had they been tokens, a
+/// kernel could embed them and feed the answer to its own logits, and a training curve computed from
+/// those logits would read 1.0 (issue 24, class 5). What a kernel learns from labels it learns through
+/// a loss's gradient.
+public struct Labels {
+    package let ids: [Int]
+    /// Ids per example (seq_len).
+    public let width: Int
+
+    package init(_ ids: [Int], width: Int) {
+        precondition(width > 0 && ids.count % width == 0, "Labels: \(ids.count) ids do not split into rows of \(width)")
+        self.ids = ids
+        self.width = width
+    }
+
+    /// All answers, `width` per example (a shape, not a value).
+    public var count: Int { ids.count }
+    /// How many examples (rows of `width` answers).
+    public var examples: Int { ids.count / width }
+}
+
+extension Labels: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { "Labels(\(examples) × \(width))" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
+}
+
 /// Examples of the task, as opaque token ids: training batches come from the trainer's stream
 /// (`trainer.next(_:)`, `trainer.slots(_:)`) with labels; prediction batches come without.
 public struct Batch {
@@ -55,21 +76,18 @@ public struct Batch {
     /// [size × seqLen] input tokens.
     public let inputs: Tokens
     /// [size × seqLen] answer tokens; nil in `predict`.
-    public let labels: Tokens?
+    public let labels: Labels?
     /// [size] puzzle ids (width 1), for the puzzle-embedding prefix.
     public let puzzles: Tokens
     /// Which examples these are (indices into the training data, or into the queries).
     package let exampleIndices: [Int]
-    /// Unique per training batch the trainer hands out (nil for prediction batches).
-    package let serial: Int?
 
-    package init(_ examples: [Example], indices: [Int], seqLen: Int, withLabels: Bool, serial: Int? = nil) {
+    package init(_ examples: [Example], indices: [Int], seqLen: Int, withLabels: Bool) {
         size = indices.count
         self.seqLen = seqLen
         exampleIndices = indices
-        self.serial = serial
         inputs = Tokens(indices.flatMap { examples[$0].input }, width: seqLen)
-        labels = withLabels ? Tokens(indices.flatMap { examples[$0].label ?? [] }, width: seqLen, batchSerial: serial) : nil
+        labels = withLabels ? Labels(indices.flatMap { examples[$0].label ?? [] }, width: seqLen) : nil
         puzzles = Tokens(indices.map { examples[$0].puzzle ?? 0 }, width: 1)
     }
 }

@@ -4,15 +4,17 @@ import Glibc
 import Darwin
 #endif
 
-/// What the evaluator says about the task (`data/task.json`).
+/// What a kernel knows about the task: shapes and vocabulary sizes (`data/task.json`).
+///
+/// Not the benchmark's name, nor the seed its data came from: task identity is not a kernel input, so
+/// a kernel cannot choose a hand-written solver by name (issue 24, class 3). Shapes still tell the
+/// default benchmarks apart; the learning control, not this type, answers a kernel keyed to a shape.
 public struct TaskInfo: Sendable, Equatable {
-    public var name: String
     public var vocabSize: Int
     public var seqLen: Int
     public var numPuzzleIds: Int
 
-    public init(name: String, vocabSize: Int, seqLen: Int, numPuzzleIds: Int = 1) {
-        self.name = name
+    public init(vocabSize: Int, seqLen: Int, numPuzzleIds: Int = 1) {
         self.vocabSize = vocabSize
         self.seqLen = seqLen
         self.numPuzzleIds = numPuzzleIds
@@ -97,9 +99,8 @@ enum TaskFiles {
             guard let value = json[key]?.int else { throw DriverError(message: "\(path): not valid TaskInfo JSON (missing \"\(key)\")") }
             return value
         }
-        return TaskInfo(
-            name: json["name"]?.string ?? "", vocabSize: try need("vocab_size"), seqLen: try need("seq_len"),
-            numPuzzleIds: json["num_puzzle_ids"]?.int ?? 1)
+        // Any other key (a name, a data seed) is ignored: the kernel gets shapes only.
+        return TaskInfo(vocabSize: try need("vocab_size"), seqLen: try need("seq_len"), numPuzzleIds: json["num_puzzle_ids"]?.int ?? 1)
     }
 
     static func readBudget(at path: String) throws -> Budget {

@@ -6,29 +6,29 @@ import Darwin
 
 extension Tape {
     /// Mean softmax cross-entropy of logits [N, V] (or [B, L, V]) against a batch's labels.
-    public func softmaxCrossEntropy(_ logits: Tensor, labels: Tokens) -> Tensor {
-        crossEntropy(logits, labels: labels.ids, width: labels.width, serial: labels.batchSerial, stable: false)
+    public func softmaxCrossEntropy(_ logits: Tensor, labels: Labels) -> Tensor {
+        crossEntropy(logits, labels: labels.ids, width: labels.width, stable: false)
     }
 
     /// Mean stable-max cross-entropy (TRM's loss) against a batch's labels: probabilities s(xᵢ)/Σs(xⱼ)
     /// with s(x) = x + 1 for x ≥ 0 and 1/(1 − x) otherwise — no exponentials, so no overflow for
     /// confident logits.
-    public func stableMaxCrossEntropy(_ logits: Tensor, labels: Tokens) -> Tensor {
-        crossEntropy(logits, labels: labels.ids, width: labels.width, serial: labels.batchSerial, stable: true)
+    public func stableMaxCrossEntropy(_ logits: Tensor, labels: Labels) -> Tensor {
+        crossEntropy(logits, labels: labels.ids, width: labels.width, stable: true)
     }
 
     /// Mean softmax cross-entropy of logits[N, V] against `labels` (N ids; negative = ignored).
     package func softmaxCrossEntropy(_ logits: Tensor, labels: [Int]) -> Tensor {
-        crossEntropy(logits, labels: labels, width: nil, serial: nil, stable: false)
+        crossEntropy(logits, labels: labels, width: nil, stable: false)
     }
 
     package func stableMaxCrossEntropy(_ logits: Tensor, labels: [Int]) -> Tensor {
-        crossEntropy(logits, labels: labels, width: nil, serial: nil, stable: true)
+        crossEntropy(logits, labels: labels, width: nil, stable: true)
     }
 
     /// [examples]: 1 where the arg-max of every row of `logits` equals its label, else 0 — TRM's
     /// halting target ("the whole answer is right"). No gradient.
-    public func exactMatch(_ logits: Tensor, labels: Tokens) -> Tensor {
+    public func exactMatch(_ logits: Tensor, labels: Labels) -> Tensor {
         let v = logits.shape.last!, rows = logits.count / v
         precondition(labels.count == rows, "exactMatch: \(rows) rows of logits, \(labels.count) labels")
         let right = rowsRight(logits, labels.ids)
@@ -53,15 +53,15 @@ extension Tape {
         }
     }
 
-    private func crossEntropy(_ logits: Tensor, labels: [Int], width: Int?, serial: Int?, stable: Bool) -> Tensor {
+    private func crossEntropy(_ logits: Tensor, labels: [Int], width: Int?, stable: Bool) -> Tensor {
         let v = logits.shape.last!, rows = logits.count / v
         precondition(labels.count == rows, "cross-entropy: \(rows) rows of logits, \(labels.count) labels")
         let counted = labels.filter { $0 >= 0 }.count
         let norm = 1 / Double(max(counted, 1))
         if let width {
-            // The trainer's curve: how many whole answers this loss's logits get right.
+            // The curve's per-step figure: how many whole answers this loss's logits get right.
             let right = rowsRight(logits, labels)
-            lastAnswers = (serial, (0..<(rows / width)).map { e in right[(e * width)..<((e + 1) * width)].allSatisfy { $0 } })
+            lastAnswers = (0..<(rows / width)).map { e in right[(e * width)..<((e + 1) * width)].allSatisfy { $0 } }
         }
         // Per-row probabilities in Double (TRM computes stable-max in float64 too).
         var probs = [Double](repeating: 0, count: logits.count)

@@ -30,6 +30,9 @@ package final class AdamW {
         warmupSteps > 0 ? learningRate * min(1, Float(steps + 1) / Float(warmupSteps)) : learningRate
     }
 
+    /// What one update costs per weight (the meter's price of `step`).
+    package static let flopsPerElement = 12
+
     package func step(meter: FLOPMeter? = nil) {
         let lr = currentLearningRate
         steps += 1
@@ -50,7 +53,7 @@ package final class AdamW {
                 }
             }
             p.grad = nil
-            meter?.charge(FLOPCost.elementwise(p.count, perElement: 12), phase: .backward)
+            meter?.charge(FLOPCost.elementwise(p.count, perElement: Self.flopsPerElement), phase: .backward)
         }
     }
 }

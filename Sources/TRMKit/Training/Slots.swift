@@ -47,11 +47,12 @@ public final class Slots {
     }
 
     /// Ends a supervision step. Each slot's example has taken one more step; it leaves when its step
-    /// count reaches `maxSteps` or `halting` is positive for it, except that with probability
+    /// count reaches `maxSteps` or `halting` is positive for it (a readout: at most once per optimiser
+    /// step, counted in run.json, see `Trainer.allHalted`), except that with probability
     /// `exploration` (drawn per slot and step from `trainer.rng`) a minimum of 2…`maxSteps` steps
     /// holds it (TRM's exploration). Leaving slots get the stream's next examples.
     public func refill(halting: Tensor, maxSteps: Int, exploration: Float = 0) {
-        trainer.checkOpen("slots.refill")
+        trainer.readout("slots.refill", values: halting.count)
         precondition(halting.count == count, "slots.refill: halting has \(halting.count) values for \(count) slots")
         precondition(maxSteps >= 1, "slots.refill: maxSteps must be at least 1, got \(maxSteps)")
         trainer.tape.charge(forward: FLOPCost.elementwise(count))
@@ -66,9 +67,6 @@ public final class Slots {
             }
             if halted { leaving.append(slot) }
         }
-        // The leaving examples' last answers (this step's cross-entropy) go into the training curve;
-        // every slot's later answers belong to the rebuilt batch.
-        trainer.finishExamples(serial: batch.serial, rows: leaving)
         for (slot, example) in zip(leaving, trainer.draw(leaving.count)) {
             examples[slot] = example
             stepsTaken[slot] = 0
