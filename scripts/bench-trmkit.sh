@@ -1,42 +1,73 @@
 #!/usr/bin/env bash
 # TRMKit and seed-kernel benchmark (release build; not part of the test suite). Prints:
-#   matmul GFLOP/s at the seed's shapes vs the measured FMA peak; TRMKit module and kernel compile times;
-#   the seed TRM and HRM trained on the default Sudoku tier with several training seeds on the same data
-#   (validation exact accuracy per seed, mean ± SD, seconds per step, determinism of a second run); and,
-#   where PyTorch is installed, the same TRM step in PyTorch at one thread.
-# Usage: scripts/bench-trmkit.sh [train_flops] [training seeds…]   (defaults: 7.5e11, the default 6x6 tier's
-#   budget; seeds 1 2 3)
+#   matmul GFLOP/s at the seed's shapes vs the measured FMA peak, for the target CPU's instruction set;
+#   TRMKit module and kernel compile times; the seed TRM and HRM trained on the default Sudoku tier with
+#   several training seeds on the same data (validation exact accuracy per seed, mean ± SD, seconds per step,
+#   determinism of a second run); where perf works, the GEMM's share of the seed TRM's step and its GFLOP/s
+#   there; attention's time per counted FLOP against the MLP mixer's; and, where PyTorch is installed, the
+#   same TRM step in PyTorch at one thread, interleaved with TRMKit (A B A B …) and compared by medians.
+# Usage: scripts/bench-trmkit.sh [--target-cpu CPU] [--rounds R] [train_flops] [training seeds…]
+#   CPU: -target-cpu for TRMKit and the kernels (default native; znver3 or haswell measure the AVX2 path
+#   on an AVX-512 machine). R: TRMKit/PyTorch pairs (default 5). Defaults: 7.5e11 (the default 6x6 tier's
+#   budget), training seeds 1 2 3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-flops="${1:-7.5e11}"
-work="$(mktemp -d /tmp/evolve-bench.XXXXXX)"
-trap 'rm -rf "$work"' EXIT
-
-swift build -c release --product trm-bench >/dev/null
-bench=.build/release/trm-bench
-echo "== matmul"
-$bench gemm
-
-echo "== compile"
-start=$(date +%s.%N)
-scripts/build-trmkit-module.sh "$work/module"
-mid=$(date +%s.%N)
-for seed in trm hrm; do
-  swiftc -parse-as-library -O -target-cpu native -I "$work/module" -L "$work/module" -lTRMKit \
-    -enable-upcoming-feature MemberImportVisibility Programs/$seed/*.swift -o "$work/$seed"
+cpu=native rounds=5
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --target-cpu) cpu="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
+    *) break ;;
+  esac
 done
-end=$(date +%s.%N)
-python3 -c "import sys; s,m,e=map(float,sys.argv[1:]); print('TRMKit module (once per run): %.1f s; each seed kernel against it: %.1f s' % (m-s, (e-m)/2))" "$start" "$mid" "$end"
-
+flops="${1:-7.5e11}"
 shift || true
 seeds=("${@:-1 2 3}")
 read -r -a seeds <<<"${seeds[*]}"
+defines=$(scripts/trmkit-cpu-defines.sh "$cpu")
+work="$(mktemp -d /tmp/evolve-bench.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(grep -q avx512f /proc/cpuinfo && echo avx512f || echo 'no avx512f'); target CPU $cpu (${defines:-AVX2 tile}); $(uptime | sed 's/.*load/load/')"
+
+swift build -c release --product trm-bench >/dev/null
+bench=.build/release/trm-bench
+
+echo "== compile"
+start=$(date +%s.%N)
+mapfile -t sources < <(find Sources/TRMKit -name '*.swift' | sort)
+mkdir -p "$work/module"
+# shellcheck disable=SC2086  # $defines is zero or two words
+swiftc -parse-as-library -emit-library -static -emit-module -module-name TRMKit -package-name TRMKitRuntime -wmo -O \
+  -target-cpu "$cpu" $defines -emit-module-path "$work/module/TRMKit.swiftmodule" -o "$work/module/libTRMKit.a" "${sources[@]}"
+mid=$(date +%s.%N)
+kernel() {  # NAME SOURCE_DIR
+  swiftc -parse-as-library -O -target-cpu "$cpu" -I "$work/module" -L "$work/module" -lTRMKit \
+    -enable-upcoming-feature MemberImportVisibility "$2"/*.swift -o "$work/$1"
+}
+for seed in trm hrm; do kernel "$seed" "Programs/$seed"; done
+end=$(date +%s.%N)
+python3 -c "import sys; s,m,e=map(float,sys.argv[1:]); print('TRMKit module (once per run): %.1f s; each seed kernel against it: %.1f s' % (m-s, (e-m)/2))" "$start" "$mid" "$end"
+cp -r Programs/trm "$work/src-trm-attention"
+sed -i 's/static let useAttention = false/static let useAttention = true /' "$work/src-trm-attention/kernel.swift"
+kernel trm-attention "$work/src-trm-attention"
+
+echo "== matmul"
+# shellcheck disable=SC2086
+swiftc -parse-as-library -O -target-cpu "$cpu" $defines -package-name TRMKitRuntime -I "$work/module" -L "$work/module" -lTRMKit \
+  Sources/trm-bench/GEMMBenchmark.swift benchmarks/gemm_main.swift -o "$work/gemm"
+"$work/gemm" | tee "$work/gemm.txt"
+peak=$(sed -n 's/.*register-resident): \([0-9.]*\) GFLOP.*/\1/p' "$work/gemm.txt")
+
+run_kernel() {  # BINARY DIR TRAINING_SEED [data seed 1]
+  $bench data "$2" --tier sudoku-6x6 --train-flops "$flops" --seed 1 --training-seed "$3" >/dev/null
+  (cd "$2" && "$1" "$2" 2>/dev/null)
+}
+
 echo "== training on sudoku-6x6-minimal (data seed 1), $flops train FLOPs, training seeds ${seeds[*]}"
 for seed in trm hrm; do
   for s in "${seeds[@]}" repeat; do
     t=$s; [ "$s" = repeat ] && t=${seeds[0]}
-    $bench data "$work/$seed-$s" --tier sudoku-6x6 --train-flops "$flops" --seed 1 --training-seed "$t" >/dev/null
-    (cd "$work/$seed-$s" && "$work/$seed" "$work/$seed-$s" 2>/dev/null)
+    run_kernel "$work/$seed" "$work/$seed-$s" "$t"
     [ "$s" = repeat ] || printf "%s training seed %s: %s\n" "$seed" "$s" "$($bench score "$work/$seed-$s")"
   done
   same=$(cmp -s "$work/$seed-${seeds[0]}/out/predictions.jsonl" "$work/$seed-repeat/out/predictions.jsonl" && echo identical || echo DIFFERENT)
@@ -57,12 +88,56 @@ print(f"{name}: validation exact {statistics.mean(exact):.3f} ± {sd:.3f} (SD ov
 PY
 done
 
-step_seconds() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print('%.4f' % (r['train_seconds']/max(r['steps'],1)))" "$1"; }
-echo "== PyTorch (same TRM step, 1 thread)"
+seconds_per_flop() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(r['train_seconds']/r['train_flops'])" "$1"; }
+echo "== attention against the MLP mixer (seed TRM, training seed ${seeds[0]})"
+run_kernel "$work/trm-attention" "$work/attention" "${seeds[0]}"
+run_kernel "$work/trm" "$work/mixer" "${seeds[0]}"
+python3 -c "import sys; a,m=map(float,sys.argv[1:]); print('time per counted train FLOP: attention %.3g s, MLP mixer %.3g s: attention at %.2fx the mixer' % (a, m, a/m))" \
+  "$(seconds_per_flop "$work/attention/out/run.json")" "$(seconds_per_flop "$work/mixer/out/run.json")"
+
+echo "== GEMM inside the seed TRM's step (perf, cpu-clock samples)"
+if perf record -e cpu-clock -o "$work/perf.data" -- true >/dev/null 2>&1; then
+  $bench data "$work/profiled" --tier sudoku-6x6 --train-flops "$flops" --seed 1 --training-seed "${seeds[0]}" >/dev/null
+  (cd "$work/profiled" && perf record -q -e cpu-clock -o "$work/perf.data" -- "$work/trm" "$work/profiled" >/dev/null 2>&1)
+  perf report -i "$work/perf.data" --no-children --sort symbol --stdio 2>/dev/null | grep -E '^ +[0-9]' > "$work/profile.txt" || true
+  echo "hottest symbols (% of samples, whole process including evaluation):"
+  head -12 "$work/profile.txt" | sed 's/^/  /' | cut -c1-150
+  python3 - "$work/profile.txt" "$work/profiled/out/run.json" "$peak" <<'PY'
+import json, re, sys
+share = 0.0
+for line in open(sys.argv[1]):
+    m = re.match(r"\s*([0-9.]+)%\s+\S+\s+(.*)", line)
+    if m and re.search(r"GEMM|4Tile", m.group(2)):
+        share += float(m.group(1)) / 100
+run = json.load(open(sys.argv[2]))
+peak = float(sys.argv[3])
+total = run["train_seconds"] + run.get("eval_seconds", 0)
+dense = run["train_dense_flops"] + run["eval_dense_flops"]
+gemm_seconds = share * total
+rate = dense / gemm_seconds / 1e9 if gemm_seconds > 0 else float("nan")
+print(f"GEMM: {100 * share:.1f}% of the samples; {dense:.3g} dense FLOPs in ~{gemm_seconds:.2f} s = {rate:.1f} GFLOP/s = {100 * rate / peak:.0f}% of the FMA peak")
+PY
+else
+  echo "perf cannot record here: skipped (valgrind --tool=callgrind counts instructions instead)"
+fi
+
+echo "== PyTorch (same TRM step, 1 thread), interleaved with TRMKit over $rounds rounds"
 if python3 -c "import torch" 2>/dev/null; then
-  torch_step=$(python3 benchmarks/pytorch_trm_step.py 1 30)
-  ours=$(step_seconds "$work/trm-${seeds[0]}/out/run.json")
-  python3 -c "import sys; t,o=map(float,sys.argv[1:]); print('PyTorch %.4f s/step, TRMKit %.4f s/step: TRMKit runs at %.2fx PyTorch\'s speed' % (t, o, t/o))" "$torch_step" "$ours"
+  ours=() theirs=()
+  for r in $(seq "$rounds"); do
+    run_kernel "$work/trm" "$work/round-$r" "${seeds[0]}"
+    ours+=("$(python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(r['train_seconds']/max(r['steps'],1))" "$work/round-$r/out/run.json")")
+    theirs+=("$(python3 benchmarks/pytorch_trm_step.py 1 30)")
+  done
+  python3 - "${ours[*]}" "${theirs[*]}" <<'PY'
+import statistics, sys
+ours = [float(x) for x in sys.argv[1].split()]
+theirs = [float(x) for x in sys.argv[2].split()]
+per_round = " ".join(f"{t / o:.2f}" for o, t in zip(ours, theirs))
+o, t = statistics.median(ours), statistics.median(theirs)
+print(f"median PyTorch {t:.4f} s/step, TRMKit {o:.4f} s/step: TRMKit runs at {t / o:.2f}x PyTorch's speed (per round: {per_round})")
+PY
 else
   echo "PyTorch not installed (pip install torch): comparison skipped"
 fi
+echo "load after: $(uptime | sed 's/.*load/load/')"

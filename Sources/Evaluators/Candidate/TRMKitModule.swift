@@ -64,6 +64,13 @@ public struct TRMKitModule: Sendable {
         return folder
     }
 
+    /// `-D TRMKIT_AVX512` when this machine (the `native` target) has AVX-512F: TRMKit's GEMM then uses its
+    /// 32-register tile (Sources/TRMKit/Ops/GEMM.swift). The tile changes speed, never results.
+    static var instructionSetDefines: [String] {
+        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        return flags.contains(" avx512f") ? ["-D", "TRMKIT_AVX512"] : []
+    }
+
     /// Builds (or reuses) the module for `sources` under `cacheRoot/trmkit-<hash>/`.
     public static func prepare(sources: URL, cacheRoot: URL) throws -> TRMKitModule {
         let files = try FileManager.default.subpathsOfDirectory(atPath: sources.path).filter { $0.hasSuffix(".swift") }.sorted()
@@ -85,7 +92,7 @@ public struct TRMKitModule: Sendable {
         // without this package name), so kernels reach only TRMKit's public API.
         process.arguments = ["swiftc", "-parse-as-library", "-emit-library", "-static", "-emit-module", "-module-name", "TRMKit",
                              "-package-name", "TRMKitRuntime",
-                             "-wmo", "-O", "-target-cpu", "native",
+                             "-wmo", "-O", "-target-cpu", "native"] + instructionSetDefines + [
                              "-emit-module-path", staging.appendingPathComponent("TRMKit.swiftmodule").path,
                              "-o", staging.appendingPathComponent("libTRMKit.a").path]
             + files.map { sources.appendingPathComponent($0).path }
