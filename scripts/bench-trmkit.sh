@@ -6,17 +6,19 @@
 #   determinism of a second run); where perf works, the GEMM's share of the seed TRM's step and its GFLOP/s
 #   there; attention's time per counted FLOP against the MLP mixer's; and, where PyTorch is installed, the
 #   same TRM step in PyTorch at one thread, interleaved with TRMKit (A B A B …) and compared by medians.
-# Usage: scripts/bench-trmkit.sh [--target-cpu CPU] [--rounds R] [train_flops] [training seeds…]
+# Usage: scripts/bench-trmkit.sh [--target-cpu CPU] [--rounds R] [--base REV] [train_flops] [training seeds…]
 #   CPU: -target-cpu for TRMKit and the kernels (default native; znver3 or haswell measure the AVX2 path
-#   on an AVX-512 machine). R: TRMKit/PyTorch pairs (default 5). Defaults: 7.5e11 (the default 6x6 tier's
-#   budget), training seeds 1 2 3.
+#   on an AVX-512 machine). R: TRMKit/PyTorch pairs (default 5). REV: also time the seed TRM against
+#   TRMKit as of that git revision in the same rounds (A B C A B C …), for a before/after ratio measured in
+#   one run. Defaults: 7.5e11 (the default 6x6 tier's budget), training seeds 1 2 3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cpu=native rounds=5
+cpu=native rounds=5 base=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --target-cpu) cpu="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
+    --base) base="$2"; shift 2 ;;
     *) break ;;
   esac
 done
@@ -29,8 +31,9 @@ work="$(mktemp -d /tmp/evolve-bench.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(grep -q avx512f /proc/cpuinfo && echo avx512f || echo 'no avx512f'); target CPU $cpu (${defines:-AVX2 tile}); $(uptime | sed 's/.*load/load/')"
 
-swift build -c release --product trm-bench >/dev/null
-bench=.build/release/trm-bench
+# TRM_BENCH: an already built trm-bench (it only writes data sets and scores), to skip the release build.
+bench="${TRM_BENCH:-}"
+if [ -z "$bench" ]; then swift build -c release --product trm-bench >/dev/null; bench=.build/release/trm-bench; fi
 
 echo "== compile"
 start=$(date +%s.%N)
@@ -47,6 +50,16 @@ kernel() {  # NAME SOURCE_DIR
 for seed in trm hrm; do kernel "$seed" "Programs/$seed"; done
 end=$(date +%s.%N)
 python3 -c "import sys; s,m,e=map(float,sys.argv[1:]); print('TRMKit module (once per run): %.1f s; each seed kernel against it: %.1f s' % (m-s, (e-m)/2))" "$start" "$mid" "$end"
+if [ -n "$base" ]; then
+  mkdir -p "$work/base-tree" "$work/module-base"
+  git archive "$base" Sources/TRMKit | tar -x -C "$work/base-tree"
+  mapfile -t base_sources < <(find "$work/base-tree/Sources/TRMKit" -name '*.swift' | sort)
+  # shellcheck disable=SC2086
+  swiftc -parse-as-library -emit-library -static -emit-module -module-name TRMKit -package-name TRMKitRuntime -wmo -O \
+    -target-cpu "$cpu" $defines -emit-module-path "$work/module-base/TRMKit.swiftmodule" -o "$work/module-base/libTRMKit.a" "${base_sources[@]}"
+  swiftc -parse-as-library -O -target-cpu "$cpu" -I "$work/module-base" -L "$work/module-base" -lTRMKit \
+    -enable-upcoming-feature MemberImportVisibility Programs/trm/*.swift -o "$work/trm-base"
+fi
 cp -r Programs/trm "$work/src-trm-attention"
 sed -i 's/static let useAttention = false/static let useAttention = true /' "$work/src-trm-attention/kernel.swift"
 kernel trm-attention "$work/src-trm-attention"
@@ -56,12 +69,27 @@ echo "== matmul"
 swiftc -parse-as-library -O -target-cpu "$cpu" $defines -package-name TRMKitRuntime -I "$work/module" -L "$work/module" -lTRMKit \
   Sources/trm-bench/GEMMBenchmark.swift benchmarks/gemm_main.swift -o "$work/gemm"
 "$work/gemm" | tee "$work/gemm.txt"
-peak=$(sed -n 's/.*register-resident): \([0-9.]*\) GFLOP.*/\1/p' "$work/gemm.txt")
+peak=$(sed -n 's/.*thread CPU time): \([0-9.]*\) GFLOP.*/\1/p' "$work/gemm.txt")
 
 run_kernel() {  # BINARY DIR TRAINING_SEED [data seed 1]
   $bench data "$2" --tier sudoku-6x6 --train-flops "$flops" --seed 1 --training-seed "$3" >/dev/null
   (cd "$2" && "$1" "$2" 2>/dev/null)
 }
+# Runs a kernel like run_kernel and prints its training's CPU seconds: the run's CPU time (user + system)
+# scaled by the share of its wall time spent training (run.json), which leaves out start-up and evaluation.
+# CPU time, because a shared machine's load stretches wall time unevenly from one run to the next.
+train_cpu_seconds() {  # BINARY DIR TRAINING_SEED
+  $bench data "$2" --tier sudoku-6x6 --train-flops "$flops" --seed 1 --training-seed "$3" >/dev/null
+  python3 - "$1" "$2" <<'PY'
+import json, resource, subprocess, sys
+binary, d = sys.argv[1:]
+subprocess.run([binary, d], cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+run = json.load(open(d + "/out/run.json"))
+print((usage.ru_utime + usage.ru_stime) * run["train_seconds"] / run["wall_seconds"])
+PY
+}
+field() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
 
 echo "== training on sudoku-6x6-minimal (data seed 1), $flops train FLOPs, training seeds ${seeds[*]}"
 for seed in trm hrm; do
@@ -88,21 +116,25 @@ print(f"{name}: validation exact {statistics.mean(exact):.3f} ± {sd:.3f} (SD ov
 PY
 done
 
-seconds_per_flop() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(r['train_seconds']/r['train_flops'])" "$1"; }
-echo "== attention against the MLP mixer (seed TRM, training seed ${seeds[0]})"
-run_kernel "$work/trm-attention" "$work/attention" "${seeds[0]}"
-run_kernel "$work/trm" "$work/mixer" "${seeds[0]}"
-python3 -c "import sys; a,m=map(float,sys.argv[1:]); print('time per counted train FLOP: attention %.3g s, MLP mixer %.3g s: attention at %.2fx the mixer' % (a, m, a/m))" \
-  "$(seconds_per_flop "$work/attention/out/run.json")" "$(seconds_per_flop "$work/mixer/out/run.json")"
+echo "== attention against the MLP mixer (seed TRM, training seed ${seeds[0]}; training CPU s per counted train FLOP)"
+attention_cpu=$(train_cpu_seconds "$work/trm-attention" "$work/attention" "${seeds[0]}")
+mixer_cpu=$(train_cpu_seconds "$work/trm" "$work/mixer" "${seeds[0]}")
+python3 -c "import sys; a,af,m,mf=map(float,sys.argv[1:]); print('attention %.3g s per GFLOP, MLP mixer %.3g s per GFLOP: attention at %.2fx the mixer' % (a/af*1e9, m/mf*1e9, (a/af)/(m/mf)))" \
+  "$attention_cpu" "$(field "$work/attention/out/run.json" train_flops)" "$mixer_cpu" "$(field "$work/mixer/out/run.json" train_flops)"
 
 echo "== GEMM inside the seed TRM's step (perf, cpu-clock samples)"
 if perf record -e cpu-clock -o "$work/perf.data" -- true >/dev/null 2>&1; then
   $bench data "$work/profiled" --tier sudoku-6x6 --train-flops "$flops" --seed 1 --training-seed "${seeds[0]}" >/dev/null
-  (cd "$work/profiled" && perf record -q -e cpu-clock -o "$work/perf.data" -- "$work/trm" "$work/profiled" >/dev/null 2>&1)
+  # CPU seconds of the profiled run (perf waits for the kernel, so its children's usage is the kernel's).
+  cpu=$(cd "$work/profiled" && python3 -c '
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(u.ru_utime + u.ru_stime)' perf record -q -e cpu-clock -o "$work/perf.data" -- "$work/trm" "$work/profiled")
   perf report -i "$work/perf.data" --no-children --sort symbol --stdio 2>/dev/null | grep -E '^ +[0-9]' > "$work/profile.txt" || true
   echo "hottest symbols (% of samples, whole process including evaluation):"
   head -12 "$work/profile.txt" | sed 's/^/  /' | cut -c1-150
-  python3 - "$work/profile.txt" "$work/profiled/out/run.json" "$peak" <<'PY'
+  python3 - "$work/profile.txt" "$work/profiled/out/run.json" "$peak" "$cpu" <<'PY'
 import json, re, sys
 share = 0.0
 for line in open(sys.argv[1]):
@@ -110,32 +142,42 @@ for line in open(sys.argv[1]):
     if m and re.search(r"GEMM|4Tile", m.group(2)):
         share += float(m.group(1)) / 100
 run = json.load(open(sys.argv[2]))
-peak = float(sys.argv[3])
-total = run["train_seconds"] + run.get("eval_seconds", 0)
+peak, total = float(sys.argv[3]), float(sys.argv[4])
 dense = run["train_dense_flops"] + run["eval_dense_flops"]
 gemm_seconds = share * total
 rate = dense / gemm_seconds / 1e9 if gemm_seconds > 0 else float("nan")
-print(f"GEMM: {100 * share:.1f}% of the samples; {dense:.3g} dense FLOPs in ~{gemm_seconds:.2f} s = {rate:.1f} GFLOP/s = {100 * rate / peak:.0f}% of the FMA peak")
+print(f"GEMM: {100 * share:.1f}% of the samples of {total:.2f} CPU s; {dense:.3g} dense FLOPs (training and evaluation) in ~{gemm_seconds:.2f} CPU s = {rate:.1f} GFLOP/s = {100 * rate / peak:.0f}% of the FMA peak")
 PY
 else
   echo "perf cannot record here: skipped (valgrind --tool=callgrind counts instructions instead)"
 fi
 
 echo "== PyTorch (same TRM step, 1 thread), interleaved with TRMKit over $rounds rounds"
+# Both sides in CPU seconds per step: PyTorch's process time over its timed steps, TRMKit's training CPU
+# seconds (train_cpu_seconds) over its steps.
 if python3 -c "import torch" 2>/dev/null; then
-  ours=() theirs=()
+  ours=() theirs=() before=()
   for r in $(seq "$rounds"); do
-    run_kernel "$work/trm" "$work/round-$r" "${seeds[0]}"
-    ours+=("$(python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(r['train_seconds']/max(r['steps'],1))" "$work/round-$r/out/run.json")")
-    theirs+=("$(python3 benchmarks/pytorch_trm_step.py 1 30)")
+    cpu=$(train_cpu_seconds "$work/trm" "$work/round-$r" "${seeds[0]}")
+    ours+=("$(python3 -c "import sys; print(float(sys.argv[1]) / float(sys.argv[2]))" "$cpu" "$(field "$work/round-$r/out/run.json" steps)")")
+    theirs+=("$(OMP_NUM_THREADS=1 python3 benchmarks/pytorch_trm_step.py 1 30 cpu)")
+    if [ -n "$base" ]; then
+      cpu=$(train_cpu_seconds "$work/trm-base" "$work/base-round-$r" "${seeds[0]}")
+      before+=("$(python3 -c "import sys; print(float(sys.argv[1]) / float(sys.argv[2]))" "$cpu" "$(field "$work/base-round-$r/out/run.json" steps)")")
+    fi
   done
-  python3 - "${ours[*]}" "${theirs[*]}" <<'PY'
+  python3 - "${ours[*]}" "${theirs[*]}" "${before[*]:-}" "$base" <<'PY'
 import statistics, sys
 ours = [float(x) for x in sys.argv[1].split()]
 theirs = [float(x) for x in sys.argv[2].split()]
+before = [float(x) for x in sys.argv[3].split()]
 per_round = " ".join(f"{t / o:.2f}" for o, t in zip(ours, theirs))
 o, t = statistics.median(ours), statistics.median(theirs)
-print(f"median PyTorch {t:.4f} s/step, TRMKit {o:.4f} s/step: TRMKit runs at {t / o:.2f}x PyTorch's speed (per round: {per_round})")
+print(f"median CPU s/step: PyTorch {t:.4f}, TRMKit {o:.4f}: TRMKit runs at {t / o:.2f}x PyTorch's speed (per round: {per_round})")
+if before:
+    b = statistics.median(before)
+    print(f"TRMKit as of {sys.argv[4]}: median {b:.4f} CPU s/step, {t / b:.2f}x PyTorch; this TRMKit is {b / o:.2f}x faster "
+          f"(per round: {' '.join(f'{x / y:.2f}' for x, y in zip(before, ours))})")
 PY
 else
   echo "PyTorch not installed (pip install torch): comparison skipped"

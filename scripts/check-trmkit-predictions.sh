@@ -30,8 +30,9 @@ git rev-parse --verify -q "$base^{commit}" >/dev/null || { echo "error: base rev
 work="$(mktemp -d /tmp/evolve-trmkit-check.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 
-swift build -c release --product trm-bench >/dev/null
-bench=.build/release/trm-bench
+# TRM_BENCH: an already built trm-bench (it only writes data sets and scores), to skip the release build.
+bench="${TRM_BENCH:-}"
+if [ -z "$bench" ]; then swift build -c release --product trm-bench >/dev/null; bench=.build/release/trm-bench; fi
 
 # The reference sources, as committed at BASE_REV.
 mkdir -p "$work/base-tree"
