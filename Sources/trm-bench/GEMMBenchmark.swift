@@ -22,50 +22,55 @@ enum GEMMBenchmark {
     /// get folded). 10 chains cover the FMA latency × units of the cores we meet (4 × 2), and 10 accumulators
     /// + 5 operands fit AVX2's 16 ymm registers as well as AVX-512's 32: 12 chains of SIMD16 spilled on AVX2
     /// and understated its peak. With 4 operands LLVM's SLP vectoriser split the chains into partial vectors
-    /// and the loop ran at half speed: check the assembly (objdump) after editing this loop.
+    /// and the loop ran at half speed: check the assembly (objdump) after editing `chains`.
     static func fmaPeak() -> Double {
-        #if TRMKIT_AVX512
-        typealias V = SIMD16<Float>
-        #else
-        typealias V = SIMD8<Float>
-        #endif
-        let w = V.scalarCount
-        let values = (0..<(5 * w)).map { 1 + Float($0) * 1e-9 }
+        let values = (0..<(5 * PeakVector.scalarCount)).map { 1 + Float($0) * 1e-9 }
         let iterations = 40_000_000
-        var total = V()
-        let t = seconds {
-            values.withUnsafeBytes { raw in
-                let a0 = raw.loadUnaligned(as: V.self), a1 = raw.loadUnaligned(fromByteOffset: 4 * w, as: V.self)
-                let b0 = raw.loadUnaligned(fromByteOffset: 8 * w, as: V.self)
-                let b1 = raw.loadUnaligned(fromByteOffset: 12 * w, as: V.self)
-                let b2 = raw.loadUnaligned(fromByteOffset: 16 * w, as: V.self)
-                var c0 = V(repeating: 0)
-                var c1 = V(repeating: 0)
-                var c2 = V(repeating: 0)
-                var c3 = V(repeating: 0)
-                var c4 = V(repeating: 0)
-                var c5 = V(repeating: 0)
-                var c6 = V(repeating: 0)
-                var c7 = V(repeating: 0)
-                var c8 = V(repeating: 0)
-                var c9 = V(repeating: 0)
-                for _ in 0..<iterations {
-                    c0 = c0.addingProduct(a0, b0)
-                    c1 = c1.addingProduct(a1, b1)
-                    c2 = c2.addingProduct(a0, b2)
-                    c3 = c3.addingProduct(a1, b0)
-                    c4 = c4.addingProduct(a0, b1)
-                    c5 = c5.addingProduct(a1, b2)
-                    c6 = c6.addingProduct(a0, b0)
-                    c7 = c7.addingProduct(a1, b1)
-                    c8 = c8.addingProduct(a0, b2)
-                    c9 = c9.addingProduct(a1, b0)
-                }
-                total = c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9
-            }
-        }
+        var total = PeakVector()
+        let t = seconds { values.withUnsafeBytes { total = chains($0, iterations) } }
         sink += total.sum()
-        return Double(iterations) * 10 * Double(w) * 2 / t / 1e9
+        return Double(iterations) * 10 * Double(PeakVector.scalarCount) * 2 / t / 1e9
+    }
+
+    #if TRMKIT_AVX512
+    typealias PeakVector = SIMD16<Float>
+    #else
+    typealias PeakVector = SIMD8<Float>
+    #endif
+
+    /// The peak loop, out of line with a run-time trip count: inlined with a constant one, LLVM split the
+    /// chains into partial vectors (half the speed).
+    @inline(never)
+    static func chains(_ raw: UnsafeRawBufferPointer, _ iterations: Int) -> PeakVector {
+        typealias V = PeakVector
+        let w = 4 * V.scalarCount
+        let a0 = raw.loadUnaligned(as: V.self), a1 = raw.loadUnaligned(fromByteOffset: w, as: V.self)
+        let b0 = raw.loadUnaligned(fromByteOffset: 2 * w, as: V.self)
+        let b1 = raw.loadUnaligned(fromByteOffset: 3 * w, as: V.self)
+        let b2 = raw.loadUnaligned(fromByteOffset: 4 * w, as: V.self)
+        var c0 = V(repeating: 0)
+        var c1 = V(repeating: 0)
+        var c2 = V(repeating: 0)
+        var c3 = V(repeating: 0)
+        var c4 = V(repeating: 0)
+        var c5 = V(repeating: 0)
+        var c6 = V(repeating: 0)
+        var c7 = V(repeating: 0)
+        var c8 = V(repeating: 0)
+        var c9 = V(repeating: 0)
+        for _ in 0..<iterations {
+            c0 = c0.addingProduct(a0, b0)
+            c1 = c1.addingProduct(a1, b1)
+            c2 = c2.addingProduct(a0, b2)
+            c3 = c3.addingProduct(a1, b0)
+            c4 = c4.addingProduct(a0, b1)
+            c5 = c5.addingProduct(a1, b2)
+            c6 = c6.addingProduct(a0, b0)
+            c7 = c7.addingProduct(a1, b1)
+            c8 = c8.addingProduct(a0, b2)
+            c9 = c9.addingProduct(a1, b0)
+        }
+        return c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9
     }
 
     nonisolated(unsafe) static var sink: Float = 0
