@@ -155,12 +155,18 @@ fi
 echo "== PyTorch (same TRM step, 1 thread), interleaved with TRMKit over $rounds rounds"
 # Both sides in CPU seconds per step: PyTorch's process time over its timed steps, TRMKit's training CPU
 # seconds (train_cpu_seconds) over its steps.
+# PyTorch picks its kernels at run time from the CPU, not from our -target-cpu: on the AVX2 path, hold its
+# ATen, oneDNN and MKL kernels to AVX2 as well, or TRMKit's AVX2 code is compared with PyTorch's AVX-512 code.
+torch_isa=""
+[ -n "$defines" ] || torch_isa="ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 MKL_ENABLE_INSTRUCTIONS=AVX2"
+[ -z "$torch_isa" ] || echo "PyTorch held to AVX2: $torch_isa"
 if python3 -c "import torch" 2>/dev/null; then
   ours=() theirs=() before=()
   for r in $(seq "$rounds"); do
     cpu=$(train_cpu_seconds "$work/trm" "$work/round-$r" "${seeds[0]}")
     ours+=("$(python3 -c "import sys; print(float(sys.argv[1]) / float(sys.argv[2]))" "$cpu" "$(field "$work/round-$r/out/run.json" steps)")")
-    theirs+=("$(OMP_NUM_THREADS=1 python3 benchmarks/pytorch_trm_step.py 1 30 cpu)")
+    # shellcheck disable=SC2086  # $torch_isa is zero or more VAR=value words
+    theirs+=("$(env OMP_NUM_THREADS=1 $torch_isa python3 benchmarks/pytorch_trm_step.py 1 30 cpu)")
     if [ -n "$base" ]; then
       cpu=$(train_cpu_seconds "$work/trm-base" "$work/base-round-$r" "${seeds[0]}")
       before+=("$(python3 -c "import sys; print(float(sys.argv[1]) / float(sys.argv[2]))" "$cpu" "$(field "$work/base-round-$r/out/run.json" steps)")")
