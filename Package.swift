@@ -1,8 +1,12 @@
 // swift-tools-version:6.1
+import Foundation
 import PackageDescription
 
 // TRMKit's hot loops need the host's SIMD width; without it SIMD.addingProduct lowers to library calls.
-let nativeCPU: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native"])]
+// Its GEMM also picks its register tile per instruction set at build time (Sources/TRMKit/Ops/GEMM.swift):
+// `native` is this machine, so its CPU flags say whether the 32-register AVX-512 tile applies.
+let hostHasAVX512 = ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "").contains(" avx512f")
+let nativeCPU: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native"])] + (hostHasAVX512 ? [.define("TRMKIT_AVX512")] : [])
 
 let package = Package(
     name: "evolve",

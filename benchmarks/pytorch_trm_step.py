@@ -3,8 +3,9 @@
 Same model and shapes as Programs/trm/kernel.swift with its default hyperparameters (D=64, 2 post-norm
 blocks with an MLP over the sequence, SwiGLU, T=1, n=2, batch 64, 6x6 Sudoku: 36 tokens + 1 puzzle
 position, vocab 8): one supervision step = embed, 3 network calls with gradients, heads, stable-max CE
-+ 0.5 BCE, backward, AdamW. Prints seconds per step at the given thread count.
-Usage: python3 benchmarks/pytorch_trm_step.py [threads] [steps]
++ 0.5 BCE, backward, AdamW. Prints seconds per step at the given thread count: wall time, or with `cpu`
+the process's CPU time (user + system), which a shared machine's load distorts less.
+Usage: python3 benchmarks/pytorch_trm_step.py [threads] [steps] [wall|cpu]
 """
 import sys
 import time
@@ -15,6 +16,7 @@ import torch.nn.functional as F
 
 THREADS = int(sys.argv[1]) if len(sys.argv) > 1 else 1
 STEPS = int(sys.argv[2]) if len(sys.argv) > 2 else 30
+CLOCK = time.process_time if len(sys.argv) > 3 and sys.argv[3] == "cpu" else time.perf_counter
 torch.set_num_threads(THREADS)
 torch.manual_seed(0)
 
@@ -111,7 +113,7 @@ def step():
 
 for _ in range(5):
     step()
-start = time.perf_counter()
+start = CLOCK()
 for _ in range(STEPS):
     step()
-print(f"{(time.perf_counter() - start) / STEPS:.4f}")
+print(f"{(CLOCK() - start) / STEPS:.4f}")

@@ -1563,8 +1563,9 @@ extension Tape {
         precondition(width % 2 == 0, "swiglu: last dimension \(width) must be even")
         let hidden = width / 2, rows = h.count / width
         let vectorEnd = hidden / 16 * 16
-        var out = [Float](repeating: 0, count: rows * hidden)
-        var sigmoids = [Float](repeating: 0, count: rows * hidden)
+        // Every element of both is written below.
+        var out = [Float](unsafeUninitializedCapacity: rows * hidden) { $1 = rows * hidden }
+        var sigmoids = [Float](unsafeUninitializedCapacity: rows * hidden) { $1 = rows * hidden }
         h.data.withUnsafeBufferPointer { hp in
             out.withUnsafeMutableBufferPointer { op in
                 sigmoids.withUnsafeMutableBufferPointer { sp in
@@ -1596,18 +1597,13 @@ extension Tape {
         guard y.requiresGrad else { return y }
         record { [unowned self] in
             guard let dy = y.grad else { return }
-            h.withGrad { g in
+            h.addToGrad { g, accumulate in
                 h.data.withUnsafeBufferPointer { hp in
                     sigmoids.withUnsafeBufferPointer { sp in
                         dy.withUnsafeBufferPointer { dp in
-                            for r in 0..<rows {
-                                for j in 0..<hidden {
-                                    let gi = r * width + j, oi = r * hidden + j
-                                    let gate = hp[gi], up = hp[gi + hidden], d = dp[oi], s = sp[oi]
-                                    g[gi] += d * up * s * (1 + gate * (1 - s))
-                                    g[gi + hidden] += d * gate * s
-                                }
-                            }
+                            Tape.swigluBackward(
+                                h: hp.baseAddress!, sigmoids: sp.baseAddress!, dy: dp.baseAddress!, into: g,
+                                accumulate: accumulate, rows: rows, hidden: hidden)
                         }
                     }
                 }
@@ -1615,6 +1611,41 @@ extension Tape {
             charge(backward: FLOPCost.elementwise(rows * hidden, perElement: 12))
         }
         return y
+    }
+
+    /// SwiGLU's backward, 16 lanes at a time: for each gate g, up u, upstream d and kept sigmoid s,
+    /// ∂gate = d·u·s·(1 + g·(1 − s)) and ∂up = d·g·s, evaluated in the same order as the scalar tail, so
+    /// each lane's value is the scalar one. Where `accumulate` is false the gradient is written as 0 + x.
+    private static func swigluBackward(
+        h: UnsafePointer<Float>, sigmoids: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+        into g: UnsafeMutablePointer<Float>, accumulate: Bool, rows: Int, hidden: Int
+    ) {
+        typealias V = SIMD16<Float>
+        let width = 2 * hidden, vectorEnd = hidden / 16 * 16
+        let hb = UnsafeRawPointer(h), sb = UnsafeRawPointer(sigmoids), db = UnsafeRawPointer(dy)
+        let gb = UnsafeMutableRawPointer(g)
+        for r in 0..<rows {
+            var j = 0
+            while j < vectorEnd {
+                let gi = 4 * (r * width + j), ui = gi + 4 * hidden, oi = 4 * (r * hidden + j)
+                let gate = hb.loadUnaligned(fromByteOffset: gi, as: V.self)
+                let up = hb.loadUnaligned(fromByteOffset: ui, as: V.self)
+                let d = db.loadUnaligned(fromByteOffset: oi, as: V.self)
+                let s = sb.loadUnaligned(fromByteOffset: oi, as: V.self)
+                let gateBase = accumulate ? gb.loadUnaligned(fromByteOffset: gi, as: V.self) : V()
+                let upBase = accumulate ? gb.loadUnaligned(fromByteOffset: ui, as: V.self) : V()
+                gb.storeBytes(of: gateBase + d * up * s * (1 + gate * (1 - s)), toByteOffset: gi, as: V.self)
+                gb.storeBytes(of: upBase + d * gate * s, toByteOffset: ui, as: V.self)
+                j += 16
+            }
+            while j < hidden {
+                let gi = r * width + j, oi = r * hidden + j
+                let gate = h[gi], up = h[gi + hidden], d = dy[oi], s = sigmoids[oi]
+                g[gi] = (accumulate ? g[gi] : 0) + d * up * s * (1 + gate * (1 - s))
+                g[gi + hidden] = (accumulate ? g[gi + hidden] : 0) + d * gate * s
+                j += 1
+            }
+        }
     }
 }
 
@@ -1790,16 +1821,68 @@ extension Tape {
         ),
         (
             "Ops/GEMM.swift",
-            #"""
-/// Single-precision matrix multiply, C = op(A)·op(B) (+ C), with packed panels and a 6×32 SIMD
-/// register-blocked micro-kernel. This is the runtime's hot path.
+            ##"""
+/// Single-precision matrix multiply, C = op(A)·op(B) (+ C): the runtime's hot path.
 ///
 /// op(A) is m×k with element (i, p) at `a[i*aRow + p*aCol]`; op(B) is k×n with element (p, j) at
 /// `b[p*bRow + j*bCol]`; strides express transposition without copies. C is m×n with row stride `ldc`.
+///
+/// Every element of C is one accumulator that starts at zero and takes op(A)[i, p]·op(B)[p, j] by fused
+/// multiply-add for p = 0, 1, …, k−1 in that order, and is then added to C (to zero when not
+/// accumulating). The register tile, the panel widths and the loop order below decide only which elements
+/// are computed together, never that order, so the results are bit-for-bit the same on every path of one
+/// machine's build, and a speed change here cannot move a training run (scripts/check-trmkit-predictions.sh).
+///
+/// The register tile is chosen per instruction set at module build time: the module is compiled with
+/// `-D TRMKIT_AVX512` when its target CPU has AVX-512 (32 zmm registers: a 6×32 tile of SIMD16, 12
+/// accumulators), and without it for AVX2 (16 ymm registers: a 6×16 tile of SIMD8, 12 accumulators;
+/// SIMD16 there would be pairs of ymm registers and spill). Narrow products use narrower panels rather
+/// than padding a wide one: the seed's N = 8 output head runs one 8-wide column of vectors, its N = 37
+/// mixer-down product two full panels and a narrow tail.
 @usableFromInline
 enum GEMM {
+    #if TRMKIT_AVX512
+    typealias Wide = SIMD16<Float>
+    typealias Narrow = SIMD8<Float>
+    #else
+    typealias Wide = SIMD8<Float>
+    typealias Narrow = SIMD4<Float>
+    #endif
+    /// Rows of the register tile.
     static let mr = 6
-    static let nr = 32
+    static var wide: Int { Wide.scalarCount }
+    static var narrow: Int { Narrow.scalarCount }
+
+    /// One column panel of C: where it starts, how many columns it covers, and which micro-kernel
+    /// computes it (two wide vectors, one wide vector, or one narrow vector per row).
+    struct Panel {
+        enum Kind { case twoWide, oneWide, oneNarrow }
+        let start: Int, columns: Int, kind: Kind
+        /// Columns the kernel computes (the panel's packed width; ≥ `columns`).
+        var span: Int {
+            switch kind {
+            case .twoWide: 2 * GEMM.wide
+            case .oneWide: GEMM.wide
+            case .oneNarrow: GEMM.narrow
+            }
+        }
+    }
+
+    /// The panels covering n columns: full two-vector panels, then the remainder in the narrowest
+    /// kernel that holds it, so N = 8 or the 5 columns past 32 do not pay for a 32-wide panel.
+    static func panels(_ n: Int) -> [Panel] {
+        var out: [Panel] = []
+        var j0 = 0
+        while j0 < n {
+            let left = n - j0
+            let kind: Panel.Kind = left > wide ? .twoWide : left > narrow ? .oneWide : .oneNarrow
+            let panel = Panel(start: j0, columns: 0, kind: kind)
+            let columns = min(panel.span, left)
+            out.append(Panel(start: j0, columns: columns, kind: kind))
+            j0 += columns
+        }
+        return out
+    }
 
     static func multiply(
         m: Int, n: Int, k: Int,
@@ -1808,105 +1891,193 @@ enum GEMM {
         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
     ) {
         guard m > 0, n > 0 else { return }
-        if !accumulate {
-            for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
+        guard k > 0 else {
+            if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+            return
         }
-        guard k > 0 else { return }
-        let panels = (n + nr - 1) / nr
-        // Pack op(B) into panels of nr columns, k-major, zero-padded past n.
-        let packedB = UnsafeMutablePointer<Float>.allocate(capacity: panels * k * nr)
-        defer { packedB.deallocate() }
-        for panel in 0..<panels {
-            let j0 = panel * nr
-            let width = min(nr, n - j0)
-            let dst = packedB + panel * k * nr
-            for p in 0..<k {
-                let row = dst + p * nr
-                let src = b + p * bRow + j0 * bCol
-                if bCol == 1 {
-                    row.update(from: src, count: width)
-                } else {
-                    for j in 0..<width { row[j] = src[j * bCol] }
+        let panels = panels(n)
+        func run(_ panel: Panel, rowStart i0: Int, b source: UnsafePointer<Float>, bStep: Int) {
+            let tile = Tile(
+                a: a + i0 * aRow, aRow: aRow, aCol: aCol, rows: min(mr, m - i0), k: k, b: source, bStep: bStep,
+                c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns, accumulate: accumulate)
+            switch panel.kind {
+            case .twoWide: tile.twoVectors(Wide.self)
+            case .oneWide: tile.oneVector(Wide.self)
+            case .oneNarrow: tile.oneVector(Narrow.self)
+            }
+        }
+        if k * n > 64 * 1024 {
+            // A large op(B) (the weight gradient's k = batch·length): one panel at a time, packed into a
+            // contiguous k×span stream that stays in L2 while every block of rows sweeps it; read in place,
+            // its rows lie a whole row of B apart and the sweep ran at two thirds of the speed.
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: k * 2 * wide) { scratch in
+                let packed = scratch.baseAddress!
+                for panel in panels {
+                    pack(panel, k: k, b: b, bRow: bRow, bCol: bCol, into: packed)
+                    for i0 in stride(from: 0, to: m, by: mr) { run(panel, rowStart: i0, b: packed, bStep: panel.span) }
                 }
-                if width < nr { (row + width).update(repeating: 0, count: nr - width) }
             }
+            return
         }
-        let packedA = UnsafeMutablePointer<Float>.allocate(capacity: k * mr)
-        defer { packedA.deallocate() }
-        var i0 = 0
-        while i0 < m {
-            let height = min(mr, m - i0)
-            // Pack mr rows of op(A), k-major, zero-padded past m.
-            for p in 0..<k {
-                let dst = packedA + p * mr
-                for r in 0..<height { dst[r] = a[(i0 + r) * aRow + p * aCol] }
-                for r in height..<mr { dst[r] = 0 }
+        // A small op(B) is swept once per block of rows. A panel is read straight from B when its rows are
+        // contiguous and it is full; otherwise (op(B) transposed, or a partial panel) it is packed k-major
+        // and zero-padded to the kernel's width, all panels up front.
+        var packedOffsets = [Int](repeating: -1, count: panels.count)
+        var packedSize = 0
+        for (index, panel) in panels.enumerated() where bCol != 1 || panel.columns < panel.span {
+            packedOffsets[index] = packedSize
+            packedSize += k * panel.span
+        }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(packedSize, 1)) { scratch in
+            let packed = scratch.baseAddress!
+            for (index, panel) in panels.enumerated() where packedOffsets[index] >= 0 {
+                pack(panel, k: k, b: b, bRow: bRow, bCol: bCol, into: packed + packedOffsets[index])
             }
-            for panel in 0..<panels {
-                let j0 = panel * nr
-                microKernel(
-                    k: k, a: packedA, b: packedB + panel * k * nr, c: c + i0 * ldc + j0, ldc: ldc,
-                    rows: height, columns: min(nr, n - j0))
+            for i0 in stride(from: 0, to: m, by: mr) {
+                for (index, panel) in panels.enumerated() {
+                    if packedOffsets[index] < 0 {
+                        run(panel, rowStart: i0, b: b + panel.start, bStep: bRow)
+                    } else {
+                        run(panel, rowStart: i0, b: packed + packedOffsets[index], bStep: panel.span)
+                    }
+                }
             }
-            i0 += mr
         }
     }
 
-    @inline(__always)
-    private static func microKernel(
-        k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
-        rows: Int, columns: Int
-    ) {
-        typealias V = SIMD16<Float>
-        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
-        var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
-        var pa = a
-        var pb = UnsafeRawPointer(b)
-        for _ in 0..<k {
-            let b0 = pb.loadUnaligned(as: V.self)
-            let b1 = pb.loadUnaligned(fromByteOffset: 64, as: V.self)
-            var s = V(repeating: pa[0])
-            c00.addProduct(s, b0); c01.addProduct(s, b1)
-            s = V(repeating: pa[1])
-            c10.addProduct(s, b0); c11.addProduct(s, b1)
-            s = V(repeating: pa[2])
-            c20.addProduct(s, b0); c21.addProduct(s, b1)
-            s = V(repeating: pa[3])
-            c30.addProduct(s, b0); c31.addProduct(s, b1)
-            s = V(repeating: pa[4])
-            c40.addProduct(s, b0); c41.addProduct(s, b1)
-            s = V(repeating: pa[5])
-            c50.addProduct(s, b0); c51.addProduct(s, b1)
-            pa += 6
-            pb += 128
-        }
-        store(c, c00, c01, columns)
-        if rows > 1 { store(c + ldc, c10, c11, columns) }
-        if rows > 2 { store(c + 2 * ldc, c20, c21, columns) }
-        if rows > 3 { store(c + 3 * ldc, c30, c31, columns) }
-        if rows > 4 { store(c + 4 * ldc, c40, c41, columns) }
-        if rows > 5 { store(c + 5 * ldc, c50, c51, columns) }
-    }
-
-    /// Adds a 32-wide row of results into C; partial panels go element by element.
-    @inline(__always)
-    private static func store(_ row: UnsafeMutablePointer<Float>, _ lo: SIMD16<Float>, _ hi: SIMD16<Float>, _ columns: Int) {
-        if columns == 32 {
-            let raw = UnsafeMutableRawPointer(row)
-            raw.storeBytes(of: raw.loadUnaligned(as: SIMD16<Float>.self) + lo, as: SIMD16<Float>.self)
-            raw.storeBytes(
-                of: raw.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self) + hi, toByteOffset: 64,
-                as: SIMD16<Float>.self)
-        } else {
-            for j in 0..<columns { row[j] += j < 16 ? lo[j] : hi[j - 16] }
+    /// Copies op(B)'s columns of `panel` as k rows of `panel.span` floats, zero past the panel's columns.
+    private static func pack(_ panel: Panel, k: Int, b: UnsafePointer<Float>, bRow: Int, bCol: Int, into dst: UnsafeMutablePointer<Float>) {
+        let span = panel.span, width = panel.columns
+        for p in 0..<k {
+            let row = dst + p * span
+            let src = b + p * bRow + panel.start * bCol
+            if bCol == 1 {
+                row.update(from: src, count: width)
+            } else {
+                for j in 0..<width { row[j] = src[j * bCol] }
+            }
+            if width < span { (row + width).update(repeating: 0, count: span - width) }
         }
     }
 }
 
-extension SIMD16<Float> {
+"""##
+        ),
+        (
+            "Ops/GEMMKernels.swift",
+            #"""
+/// GEMM's register-blocked micro-kernels: one tile of up to `GEMM.mr` rows of C by one panel of columns.
+///
+/// op(A) is read in place (row r of the tile at `a + r*aRow`, column p at `+ p*aCol`): both the plain and
+/// the transposed A of the backward pass walk it with constant strides, so packing it would only copy.
+/// Rows past the end of C (a partial tile) read the tile's last valid row and are not stored, which keeps
+/// one straight-line kernel per width instead of one per height.
+struct Tile {
+    let a: UnsafePointer<Float>, aRow: Int, aCol: Int, rows: Int, k: Int
+    /// Row p of the panel starts at `b + p*bStep` (op(B)'s row stride, or the packed panel's width).
+    let b: UnsafePointer<Float>, bStep: Int
+    let c: UnsafeMutablePointer<Float>, ldc: Int, columns: Int, accumulate: Bool
+
+    /// Row r's first element of op(A), clamped to the last valid row.
     @inline(__always)
-    mutating func addProduct(_ a: Self, _ b: Self) {
-        self = self.addingProduct(a, b)
+    private func row(_ r: Int) -> UnsafePointer<Float> { a + min(r, rows - 1) * aRow }
+
+    /// Six rows by two vectors of V: 12 accumulators, the main kernel (V = GEMM.Wide).
+    @inline(__always)
+    func twoVectors<V: SIMD>(_: V.Type) where V.Scalar == Float {
+        let w = V.scalarCount
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
+        var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+        var a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3), a4 = row(4), a5 = row(5)
+        var pb = UnsafeRawPointer(b)
+        let bBytes = bStep * 4, wBytes = w * 4
+        for _ in 0..<k {
+            let b0 = pb.loadUnaligned(as: V.self)
+            let b1 = pb.loadUnaligned(fromByteOffset: wBytes, as: V.self)
+            var s = V(repeating: a0.pointee)
+            c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
+            s = V(repeating: a1.pointee)
+            c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
+            s = V(repeating: a2.pointee)
+            c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1)
+            s = V(repeating: a3.pointee)
+            c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1)
+            s = V(repeating: a4.pointee)
+            c40 = c40.addingProduct(s, b0); c41 = c41.addingProduct(s, b1)
+            s = V(repeating: a5.pointee)
+            c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
+            a0 += aCol; a1 += aCol; a2 += aCol; a3 += aCol; a4 += aCol; a5 += aCol
+            pb += bBytes
+        }
+        store(0, c00, c01)
+        if rows > 1 { store(1, c10, c11) }
+        if rows > 2 { store(2, c20, c21) }
+        if rows > 3 { store(3, c30, c31) }
+        if rows > 4 { store(4, c40, c41) }
+        if rows > 5 { store(5, c50, c51) }
+    }
+
+    /// Six rows by one vector of V: narrow panels (N = 8, a product's last few columns).
+    @inline(__always)
+    func oneVector<V: SIMD>(_: V.Type) where V.Scalar == Float {
+        var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+        var a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3), a4 = row(4), a5 = row(5)
+        var pb = UnsafeRawPointer(b)
+        let bBytes = bStep * 4
+        for _ in 0..<k {
+            let b0 = pb.loadUnaligned(as: V.self)
+            c0 = c0.addingProduct(V(repeating: a0.pointee), b0)
+            c1 = c1.addingProduct(V(repeating: a1.pointee), b0)
+            c2 = c2.addingProduct(V(repeating: a2.pointee), b0)
+            c3 = c3.addingProduct(V(repeating: a3.pointee), b0)
+            c4 = c4.addingProduct(V(repeating: a4.pointee), b0)
+            c5 = c5.addingProduct(V(repeating: a5.pointee), b0)
+            a0 += aCol; a1 += aCol; a2 += aCol; a3 += aCol; a4 += aCol; a5 += aCol
+            pb += bBytes
+        }
+        store(0, c0)
+        if rows > 1 { store(1, c1) }
+        if rows > 2 { store(2, c2) }
+        if rows > 3 { store(3, c3) }
+        if rows > 4 { store(4, c4) }
+        if rows > 5 { store(5, c5) }
+    }
+
+    /// Adds a two-vector row of results into row r of C (into zero when not accumulating: `0 + x`, not
+    /// `x`, so a −0 sum stores +0 exactly as adding it to a zeroed C did).
+    @inline(__always)
+    private func store<V: SIMD>(_ r: Int, _ lo: V, _ hi: V) where V.Scalar == Float {
+        let w = V.scalarCount
+        if columns == 2 * w {
+            let raw = UnsafeMutableRawPointer(c + r * ldc)
+            let base0 = accumulate ? raw.loadUnaligned(as: V.self) : V()
+            let base1 = accumulate ? raw.loadUnaligned(fromByteOffset: 4 * w, as: V.self) : V()
+            raw.storeBytes(of: base0 + lo, as: V.self)
+            raw.storeBytes(of: base1 + hi, toByteOffset: 4 * w, as: V.self)
+        } else {
+            storePartial(r, lo, from: 0)
+            storePartial(r, hi, from: w)
+        }
+    }
+
+    @inline(__always)
+    private func store<V: SIMD>(_ r: Int, _ values: V) where V.Scalar == Float {
+        if columns == V.scalarCount {
+            let raw = UnsafeMutableRawPointer(c + r * ldc)
+            let base = accumulate ? raw.loadUnaligned(as: V.self) : V()
+            raw.storeBytes(of: base + values, as: V.self)
+        } else {
+            storePartial(r, values, from: 0)
+        }
+    }
+
+    /// The columns of a partial panel that fall in `values` (those from `first`), one by one.
+    @inline(__always)
+    private func storePartial<V: SIMD>(_ r: Int, _ values: V, from first: Int) where V.Scalar == Float {
+        let out = c + r * ldc
+        for j in first..<min(columns, first + V.scalarCount) {
+            out[j] = (accumulate ? out[j] : 0) + values[j - first]
+        }
     }
 }
 
@@ -1920,15 +2091,15 @@ extension Tape {
     public func matmul(_ x: Tensor, _ w: Tensor) -> Tensor {
         precondition(w.rank == 2 && x.shape.last == w.shape[0], "matmul: \(x.shape) · \(w.shape)")
         let k = w.shape[0], n = w.shape[1], m = x.count / k
-        var out = [Float](repeating: 0, count: m * n)
-        x.data.withUnsafeBufferPointer { xp in
-            w.data.withUnsafeBufferPointer { wp in
-                out.withUnsafeMutableBufferPointer { op in
+        let out = [Float](unsafeUninitializedCapacity: m * n) { op, written in
+            x.data.withUnsafeBufferPointer { xp in
+                w.data.withUnsafeBufferPointer { wp in
                     GEMM.multiply(
                         m: m, n: n, k: k, a: xp.baseAddress!, aRow: k, aCol: 1, b: wp.baseAddress!, bRow: n, bCol: 1,
                         c: op.baseAddress!, ldc: n, accumulate: false)
                 }
             }
+            written = m * n
         }
         chargeDense(forward: FLOPCost.matmul(m: m, k: k, n: n))
         let y = Tensor(shape: Array(x.shape.dropLast()) + [n], data: out, requiresGrad: needsGrad(x, w))
@@ -1939,10 +2110,10 @@ extension Tape {
                 if x.requiresGrad {
                     // dx[m×k] += dy[m×n] · wᵀ
                     w.data.withUnsafeBufferPointer { wp in
-                        x.withGrad { gx in
+                        x.addToGrad { gx, accumulate in
                             GEMM.multiply(
                                 m: m, n: k, k: n, a: dyp.baseAddress!, aRow: n, aCol: 1, b: wp.baseAddress!, bRow: 1,
-                                bCol: n, c: gx.baseAddress!, ldc: k, accumulate: true)
+                                bCol: n, c: gx, ldc: k, accumulate: accumulate)
                         }
                     }
                     chargeDense(backward: FLOPCost.matmul(m: m, k: n, n: k))
@@ -1950,10 +2121,10 @@ extension Tape {
                 if w.requiresGrad {
                     // dw[k×n] += xᵀ · dy
                     x.data.withUnsafeBufferPointer { xp in
-                        w.withGrad { gw in
+                        w.addToGrad { gw, accumulate in
                             GEMM.multiply(
                                 m: k, n: n, k: m, a: xp.baseAddress!, aRow: 1, aCol: k, b: dyp.baseAddress!, bRow: n,
-                                bCol: 1, c: gw.baseAddress!, ldc: n, accumulate: true)
+                                bCol: 1, c: gw, ldc: n, accumulate: accumulate)
                         }
                     }
                     chargeDense(backward: FLOPCost.matmul(m: k, k: m, n: n))
@@ -1972,10 +2143,9 @@ extension Tape {
         precondition((transposeB ? b.shape[2] : b.shape[1]) == k, "bmm: inner sizes differ: \(a.shape) · \(b.shape)")
         // Strides of op(B)[p, j] inside one batch item.
         let bRow = transposeB ? 1 : n, bCol = transposeB ? k : 1
-        var out = [Float](repeating: 0, count: batch * m * n)
-        a.data.withUnsafeBufferPointer { ap in
-            b.data.withUnsafeBufferPointer { bp in
-                out.withUnsafeMutableBufferPointer { op in
+        let out = [Float](unsafeUninitializedCapacity: batch * m * n) { op, written in
+            a.data.withUnsafeBufferPointer { ap in
+                b.data.withUnsafeBufferPointer { bp in
                     for t in 0..<batch {
                         GEMM.multiply(
                             m: m, n: n, k: k, a: ap.baseAddress! + t * m * k, aRow: k, aCol: 1,
@@ -1984,6 +2154,7 @@ extension Tape {
                     }
                 }
             }
+            written = batch * m * n
         }
         chargeDense(forward: FLOPCost.matmul(m: m, k: k, n: n, batch: batch))
         let y = Tensor(shape: [batch, m, n], data: out, requiresGrad: needsGrad(a, b))
@@ -1994,12 +2165,12 @@ extension Tape {
                 if a.requiresGrad {
                     // da[m×k] += dy[m×n] · op(B)ᵀ; op(B)ᵀ[j, p] = op(B)[p, j].
                     b.data.withUnsafeBufferPointer { bp in
-                        a.withGrad { ga in
+                        a.addToGrad { ga, accumulate in
                             for t in 0..<batch {
                                 GEMM.multiply(
                                     m: m, n: k, k: n, a: dyp.baseAddress! + t * m * n, aRow: n, aCol: 1,
                                     b: bp.baseAddress! + t * k * n, bRow: bCol, bCol: bRow,
-                                    c: ga.baseAddress! + t * m * k, ldc: k, accumulate: true)
+                                    c: ga + t * m * k, ldc: k, accumulate: accumulate)
                             }
                         }
                     }
@@ -2008,20 +2179,20 @@ extension Tape {
                 if b.requiresGrad {
                     // d op(B)[k×n] += aᵀ · dy, written through op(B)'s strides.
                     a.data.withUnsafeBufferPointer { ap in
-                        b.withGrad { gb in
+                        b.addToGrad { gb, accumulate in
                             for t in 0..<batch {
-                                let base = gb.baseAddress! + t * k * n
+                                let base = gb + t * k * n
                                 if transposeB {
                                     // b is [n×k]: db = dyᵀ · a.
                                     GEMM.multiply(
                                         m: n, n: k, k: m, a: dyp.baseAddress! + t * m * n, aRow: 1, aCol: n,
                                         b: ap.baseAddress! + t * m * k, bRow: k, bCol: 1, c: base, ldc: k,
-                                        accumulate: true)
+                                        accumulate: accumulate)
                                 } else {
                                     GEMM.multiply(
                                         m: k, n: n, k: m, a: ap.baseAddress! + t * m * k, aRow: 1, aCol: k,
                                         b: dyp.baseAddress! + t * m * n, bRow: n, bCol: 1, c: base, ldc: n,
-                                        accumulate: true)
+                                        accumulate: accumulate)
                                 }
                             }
                         }
@@ -2031,6 +2202,28 @@ extension Tape {
             }
         }
         return y
+    }
+}
+
+extension Tensor {
+    /// Runs `body` on the gradient's storage and whether it must add to it. A tensor's first gradient is
+    /// written whole into uninitialised storage (`accumulate` false) instead of being added to zeros that
+    /// were written first: `body` stores `0 + x` where it would have added x to a zero, so the values are
+    /// the same (a −0 still becomes +0), and zeroing gradients was an eighth of the seed's training step
+    /// (perf). `body` must write every element when `accumulate` is false.
+    func addToGrad(_ body: (UnsafeMutablePointer<Float>, _ accumulate: Bool) -> Void) {
+        guard count > 0 else {
+            if grad == nil { grad = [] }
+            return
+        }
+        if grad != nil {
+            grad!.withUnsafeMutableBufferPointer { body($0.baseAddress!, true) }
+            return
+        }
+        grad = [Float](unsafeUninitializedCapacity: count) { g, written in
+            body(g.baseAddress!, false)
+            written = count
+        }
     }
 }
 
@@ -2231,7 +2424,7 @@ extension Tape {
     /// RMSNorm over the last axis without a learnable weight (TRM's post-norm): x / √(mean(x²) + ε).
     public func rmsNorm(_ x: Tensor, epsilon: Float = 1e-5) -> Tensor {
         let d = x.shape.last!, rows = x.count / d
-        var out = [Float](repeating: 0, count: x.count)
+        var out = [Float](unsafeUninitializedCapacity: x.count) { $1 = x.count }  // every element written below
         var inverse = [Float](repeating: 0, count: rows)
         x.data.withUnsafeBufferPointer { xp in
             out.withUnsafeMutableBufferPointer { o in
@@ -2345,17 +2538,57 @@ extension Tape {
                 }
             }
         }
-        var out = [Float](repeating: 0, count: x.count)
-        x.data.withUnsafeBufferPointer { src in out.withUnsafeMutableBufferPointer { permute(src, $0, forward: true) } }
+        // Adjacent axes with nothing inside them (the sequence mixer's [B, L, D] ↔ [B, D, L]) are `outer`
+        // matrix transposes: a tight loop instead of the general index arithmetic, and no zeroing first.
+        let matrices = mid == 1 && inner == 1
+        var out: [Float]
+        if matrices {
+            out = [Float](unsafeUninitializedCapacity: x.count) { dst, written in
+                x.data.withUnsafeBufferPointer { src in
+                    Tape.transposeMatrices(src.baseAddress!, dst.baseAddress!, count: outer, rows: a, columns: b, accumulate: false)
+                }
+                written = x.count
+            }
+        } else {
+            out = [Float](repeating: 0, count: x.count)
+            x.data.withUnsafeBufferPointer { src in out.withUnsafeMutableBufferPointer { permute(src, $0, forward: true) } }
+        }
         charge(forward: FLOPCost.elementwise(x.count))
         let y = Tensor(shape: shape, data: out, requiresGrad: needsGrad(x))
         guard y.requiresGrad else { return y }
         record { [unowned self] in
             guard let dy = y.grad else { return }
-            dy.withUnsafeBufferPointer { src in x.withGrad { permute(src, $0, forward: false) } }
+            dy.withUnsafeBufferPointer { src in
+                if matrices {
+                    x.addToGrad { g, accumulate in
+                        Tape.transposeMatrices(src.baseAddress!, g, count: outer, rows: b, columns: a, accumulate: accumulate)
+                    }
+                } else {
+                    x.withGrad { permute(src, $0, forward: false) }
+                }
+            }
             charge(backward: FLOPCost.elementwise(x.count))
         }
         return y
+    }
+
+    /// dst[t][j, i] = (accumulate ? dst[t][j, i] : 0) + src[t][i, j] for `count` row-major rows×columns
+    /// matrices: the same `0 + x` / `+=` as the general permutation, written contiguously.
+    private static func transposeMatrices(
+        _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, rows: Int, columns: Int, accumulate: Bool
+    ) {
+        let size = rows * columns
+        for t in 0..<count {
+            let from = src + t * size, to = dst + t * size
+            for j in 0..<columns {
+                let out = to + j * rows
+                if accumulate {
+                    for i in 0..<rows { out[i] += from[i * columns + j] }
+                } else {
+                    for i in 0..<rows { out[i] = 0 + from[i * columns + j] }
+                }
+            }
+        }
     }
 
     /// Elements `start..<start+length` along `axis`.

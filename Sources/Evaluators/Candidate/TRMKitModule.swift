@@ -65,6 +65,13 @@ public struct TRMKitModule: Sendable {
         return folder
     }
 
+    /// `-D TRMKIT_AVX512` when this machine (the `native` target) has AVX-512F: TRMKit's GEMM then uses its
+    /// 32-register tile (Sources/TRMKit/Ops/GEMM.swift). The tile changes speed, never results.
+    static var instructionSetDefines: [String] {
+        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        return flags.contains(" avx512f") ? ["-D", "TRMKIT_AVX512"] : []
+    }
+
     /// Which machine a cached module (built with `-target-cpu native`) and its compute calibration belong
     /// to: the host and the CPU's model and feature flags. A home directory shared by machines of different
     /// CPUs (a cluster's workers) then never hands one of them a binary or a calibration made for another.
@@ -102,7 +109,7 @@ public struct TRMKitModule: Sendable {
         // without this package name), so kernels reach only TRMKit's public API.
         process.arguments = ["swiftc", "-parse-as-library", "-emit-library", "-static", "-emit-module", "-module-name", "TRMKit",
                              "-package-name", "TRMKitRuntime",
-                             "-wmo", "-O", "-target-cpu", "native",
+                             "-wmo", "-O", "-target-cpu", "native"] + instructionSetDefines + [
                              "-emit-module-path", staging.appendingPathComponent("TRMKit.swiftmodule").path,
                              "-o", staging.appendingPathComponent("libTRMKit.a").path]
             + files.map { sources.appendingPathComponent($0).path }

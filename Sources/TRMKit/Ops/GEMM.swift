@@ -1,12 +1,64 @@
-/// Single-precision matrix multiply, C = op(A)·op(B) (+ C), with packed panels and a 6×32 SIMD
-/// register-blocked micro-kernel. This is the runtime's hot path.
+/// Single-precision matrix multiply, C = op(A)·op(B) (+ C): the runtime's hot path.
 ///
 /// op(A) is m×k with element (i, p) at `a[i*aRow + p*aCol]`; op(B) is k×n with element (p, j) at
 /// `b[p*bRow + j*bCol]`; strides express transposition without copies. C is m×n with row stride `ldc`.
+///
+/// Every element of C is one accumulator that starts at zero and takes op(A)[i, p]·op(B)[p, j] by fused
+/// multiply-add for p = 0, 1, …, k−1 in that order, and is then added to C (to zero when not
+/// accumulating). The register tile, the panel widths and the loop order below decide only which elements
+/// are computed together, never that order, so the results are bit-for-bit the same on every path of one
+/// machine's build, and a speed change here cannot move a training run (scripts/check-trmkit-predictions.sh).
+///
+/// The register tile is chosen per instruction set at module build time: the module is compiled with
+/// `-D TRMKIT_AVX512` when its target CPU has AVX-512 (32 zmm registers: a 6×32 tile of SIMD16, 12
+/// accumulators), and without it for AVX2 (16 ymm registers: a 6×16 tile of SIMD8, 12 accumulators;
+/// SIMD16 there would be pairs of ymm registers and spill). Narrow products use narrower panels rather
+/// than padding a wide one: the seed's N = 8 output head runs one 8-wide column of vectors, its N = 37
+/// mixer-down product two full panels and a narrow tail.
 @usableFromInline
 enum GEMM {
+    #if TRMKIT_AVX512
+    typealias Wide = SIMD16<Float>
+    typealias Narrow = SIMD8<Float>
+    #else
+    typealias Wide = SIMD8<Float>
+    typealias Narrow = SIMD4<Float>
+    #endif
+    /// Rows of the register tile.
     static let mr = 6
-    static let nr = 32
+    static var wide: Int { Wide.scalarCount }
+    static var narrow: Int { Narrow.scalarCount }
+
+    /// One column panel of C: where it starts, how many columns it covers, and which micro-kernel
+    /// computes it (two wide vectors, one wide vector, or one narrow vector per row).
+    struct Panel {
+        enum Kind { case twoWide, oneWide, oneNarrow }
+        let start: Int, columns: Int, kind: Kind
+        /// Columns the kernel computes (the panel's packed width; ≥ `columns`).
+        var span: Int {
+            switch kind {
+            case .twoWide: 2 * GEMM.wide
+            case .oneWide: GEMM.wide
+            case .oneNarrow: GEMM.narrow
+            }
+        }
+    }
+
+    /// The panels covering n columns: full two-vector panels, then the remainder in the narrowest
+    /// kernel that holds it, so N = 8 or the 5 columns past 32 do not pay for a 32-wide panel.
+    static func panels(_ n: Int) -> [Panel] {
+        var out: [Panel] = []
+        var j0 = 0
+        while j0 < n {
+            let left = n - j0
+            let kind: Panel.Kind = left > wide ? .twoWide : left > narrow ? .oneWide : .oneNarrow
+            let panel = Panel(start: j0, columns: 0, kind: kind)
+            let columns = min(panel.span, left)
+            out.append(Panel(start: j0, columns: columns, kind: kind))
+            j0 += columns
+        }
+        return out
+    }
 
     static func multiply(
         m: Int, n: Int, k: Int,
@@ -15,104 +67,72 @@ enum GEMM {
         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
     ) {
         guard m > 0, n > 0 else { return }
-        if !accumulate {
-            for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
+        guard k > 0 else {
+            if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+            return
         }
-        guard k > 0 else { return }
-        let panels = (n + nr - 1) / nr
-        // Pack op(B) into panels of nr columns, k-major, zero-padded past n.
-        let packedB = UnsafeMutablePointer<Float>.allocate(capacity: panels * k * nr)
-        defer { packedB.deallocate() }
-        for panel in 0..<panels {
-            let j0 = panel * nr
-            let width = min(nr, n - j0)
-            let dst = packedB + panel * k * nr
-            for p in 0..<k {
-                let row = dst + p * nr
-                let src = b + p * bRow + j0 * bCol
-                if bCol == 1 {
-                    row.update(from: src, count: width)
-                } else {
-                    for j in 0..<width { row[j] = src[j * bCol] }
+        let panels = panels(n)
+        func run(_ panel: Panel, rowStart i0: Int, b source: UnsafePointer<Float>, bStep: Int) {
+            let tile = Tile(
+                a: a + i0 * aRow, aRow: aRow, aCol: aCol, rows: min(mr, m - i0), k: k, b: source, bStep: bStep,
+                c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns, accumulate: accumulate)
+            switch panel.kind {
+            case .twoWide: tile.twoVectors(Wide.self)
+            case .oneWide: tile.oneVector(Wide.self)
+            case .oneNarrow: tile.oneVector(Narrow.self)
+            }
+        }
+        if k * n > 64 * 1024 {
+            // A large op(B) (the weight gradient's k = batch·length): one panel at a time, packed into a
+            // contiguous k×span stream that stays in L2 while every block of rows sweeps it; read in place,
+            // its rows lie a whole row of B apart and the sweep ran at two thirds of the speed.
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: k * 2 * wide) { scratch in
+                let packed = scratch.baseAddress!
+                for panel in panels {
+                    pack(panel, k: k, b: b, bRow: bRow, bCol: bCol, into: packed)
+                    for i0 in stride(from: 0, to: m, by: mr) { run(panel, rowStart: i0, b: packed, bStep: panel.span) }
                 }
-                if width < nr { (row + width).update(repeating: 0, count: nr - width) }
             }
+            return
         }
-        let packedA = UnsafeMutablePointer<Float>.allocate(capacity: k * mr)
-        defer { packedA.deallocate() }
-        var i0 = 0
-        while i0 < m {
-            let height = min(mr, m - i0)
-            // Pack mr rows of op(A), k-major, zero-padded past m.
-            for p in 0..<k {
-                let dst = packedA + p * mr
-                for r in 0..<height { dst[r] = a[(i0 + r) * aRow + p * aCol] }
-                for r in height..<mr { dst[r] = 0 }
+        // A small op(B) is swept once per block of rows. A panel is read straight from B when its rows are
+        // contiguous and it is full; otherwise (op(B) transposed, or a partial panel) it is packed k-major
+        // and zero-padded to the kernel's width, all panels up front.
+        var packedOffsets = [Int](repeating: -1, count: panels.count)
+        var packedSize = 0
+        for (index, panel) in panels.enumerated() where bCol != 1 || panel.columns < panel.span {
+            packedOffsets[index] = packedSize
+            packedSize += k * panel.span
+        }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(packedSize, 1)) { scratch in
+            let packed = scratch.baseAddress!
+            for (index, panel) in panels.enumerated() where packedOffsets[index] >= 0 {
+                pack(panel, k: k, b: b, bRow: bRow, bCol: bCol, into: packed + packedOffsets[index])
             }
-            for panel in 0..<panels {
-                let j0 = panel * nr
-                microKernel(
-                    k: k, a: packedA, b: packedB + panel * k * nr, c: c + i0 * ldc + j0, ldc: ldc,
-                    rows: height, columns: min(nr, n - j0))
+            for i0 in stride(from: 0, to: m, by: mr) {
+                for (index, panel) in panels.enumerated() {
+                    if packedOffsets[index] < 0 {
+                        run(panel, rowStart: i0, b: b + panel.start, bStep: bRow)
+                    } else {
+                        run(panel, rowStart: i0, b: packed + packedOffsets[index], bStep: panel.span)
+                    }
+                }
             }
-            i0 += mr
         }
     }
 
-    @inline(__always)
-    private static func microKernel(
-        k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
-        rows: Int, columns: Int
-    ) {
-        typealias V = SIMD16<Float>
-        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
-        var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
-        var pa = a
-        var pb = UnsafeRawPointer(b)
-        for _ in 0..<k {
-            let b0 = pb.loadUnaligned(as: V.self)
-            let b1 = pb.loadUnaligned(fromByteOffset: 64, as: V.self)
-            var s = V(repeating: pa[0])
-            c00.addProduct(s, b0); c01.addProduct(s, b1)
-            s = V(repeating: pa[1])
-            c10.addProduct(s, b0); c11.addProduct(s, b1)
-            s = V(repeating: pa[2])
-            c20.addProduct(s, b0); c21.addProduct(s, b1)
-            s = V(repeating: pa[3])
-            c30.addProduct(s, b0); c31.addProduct(s, b1)
-            s = V(repeating: pa[4])
-            c40.addProduct(s, b0); c41.addProduct(s, b1)
-            s = V(repeating: pa[5])
-            c50.addProduct(s, b0); c51.addProduct(s, b1)
-            pa += 6
-            pb += 128
+    /// Copies op(B)'s columns of `panel` as k rows of `panel.span` floats, zero past the panel's columns.
+    private static func pack(_ panel: Panel, k: Int, b: UnsafePointer<Float>, bRow: Int, bCol: Int, into dst: UnsafeMutablePointer<Float>) {
+        let span = panel.span, width = panel.columns
+        for p in 0..<k {
+            let row = dst + p * span
+            let src = b + p * bRow + panel.start * bCol
+            if bCol == 1 {
+                row.update(from: src, count: width)
+            } else {
+                for j in 0..<width { row[j] = src[j * bCol] }
+            }
+            if width < span { (row + width).update(repeating: 0, count: span - width) }
         }
-        store(c, c00, c01, columns)
-        if rows > 1 { store(c + ldc, c10, c11, columns) }
-        if rows > 2 { store(c + 2 * ldc, c20, c21, columns) }
-        if rows > 3 { store(c + 3 * ldc, c30, c31, columns) }
-        if rows > 4 { store(c + 4 * ldc, c40, c41, columns) }
-        if rows > 5 { store(c + 5 * ldc, c50, c51, columns) }
-    }
-
-    /// Adds a 32-wide row of results into C; partial panels go element by element.
-    @inline(__always)
-    private static func store(_ row: UnsafeMutablePointer<Float>, _ lo: SIMD16<Float>, _ hi: SIMD16<Float>, _ columns: Int) {
-        if columns == 32 {
-            let raw = UnsafeMutableRawPointer(row)
-            raw.storeBytes(of: raw.loadUnaligned(as: SIMD16<Float>.self) + lo, as: SIMD16<Float>.self)
-            raw.storeBytes(
-                of: raw.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self) + hi, toByteOffset: 64,
-                as: SIMD16<Float>.self)
-        } else {
-            for j in 0..<columns { row[j] += j < 16 ? lo[j] : hi[j - 16] }
-        }
-    }
-}
-
-extension SIMD16<Float> {
-    @inline(__always)
-    mutating func addProduct(_ a: Self, _ b: Self) {
-        self = self.addingProduct(a, b)
     }
 }

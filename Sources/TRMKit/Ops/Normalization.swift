@@ -8,7 +8,7 @@ extension Tape {
     /// RMSNorm over the last axis without a learnable weight (TRM's post-norm): x / √(mean(x²) + ε).
     public func rmsNorm(_ x: Tensor, epsilon: Float = 1e-5) -> Tensor {
         let d = x.shape.last!, rows = x.count / d
-        var out = [Float](repeating: 0, count: x.count)
+        var out = [Float](unsafeUninitializedCapacity: x.count) { $1 = x.count }  // every element written below
         var inverse = [Float](repeating: 0, count: rows)
         x.data.withUnsafeBufferPointer { xp in
             out.withUnsafeMutableBufferPointer { o in

@@ -35,17 +35,57 @@ extension Tape {
                 }
             }
         }
-        var out = [Float](repeating: 0, count: x.count)
-        x.data.withUnsafeBufferPointer { src in out.withUnsafeMutableBufferPointer { permute(src, $0, forward: true) } }
+        // Adjacent axes with nothing inside them (the sequence mixer's [B, L, D] ↔ [B, D, L]) are `outer`
+        // matrix transposes: a tight loop instead of the general index arithmetic, and no zeroing first.
+        let matrices = mid == 1 && inner == 1
+        var out: [Float]
+        if matrices {
+            out = [Float](unsafeUninitializedCapacity: x.count) { dst, written in
+                x.data.withUnsafeBufferPointer { src in
+                    Tape.transposeMatrices(src.baseAddress!, dst.baseAddress!, count: outer, rows: a, columns: b, accumulate: false)
+                }
+                written = x.count
+            }
+        } else {
+            out = [Float](repeating: 0, count: x.count)
+            x.data.withUnsafeBufferPointer { src in out.withUnsafeMutableBufferPointer { permute(src, $0, forward: true) } }
+        }
         charge(forward: FLOPCost.elementwise(x.count))
         let y = Tensor(shape: shape, data: out, requiresGrad: needsGrad(x))
         guard y.requiresGrad else { return y }
         record { [unowned self] in
             guard let dy = y.grad else { return }
-            dy.withUnsafeBufferPointer { src in x.withGrad { permute(src, $0, forward: false) } }
+            dy.withUnsafeBufferPointer { src in
+                if matrices {
+                    x.addToGrad { g, accumulate in
+                        Tape.transposeMatrices(src.baseAddress!, g, count: outer, rows: b, columns: a, accumulate: accumulate)
+                    }
+                } else {
+                    x.withGrad { permute(src, $0, forward: false) }
+                }
+            }
             charge(backward: FLOPCost.elementwise(x.count))
         }
         return y
+    }
+
+    /// dst[t][j, i] = (accumulate ? dst[t][j, i] : 0) + src[t][i, j] for `count` row-major rows×columns
+    /// matrices: the same `0 + x` / `+=` as the general permutation, written contiguously.
+    private static func transposeMatrices(
+        _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, rows: Int, columns: Int, accumulate: Bool
+    ) {
+        let size = rows * columns
+        for t in 0..<count {
+            let from = src + t * size, to = dst + t * size
+            for j in 0..<columns {
+                let out = to + j * rows
+                if accumulate {
+                    for i in 0..<rows { out[i] += from[i * columns + j] }
+                } else {
+                    for i in 0..<rows { out[i] = 0 + from[i * columns + j] }
+                }
+            }
+        }
     }
 
     /// Elements `start..<start+length` along `axis`.
