@@ -73,6 +73,8 @@ public struct EvolveFile: Sendable, Equatable {
         public var repeats = 3
         public var margin = 1.0
         public var noiseFloor = 0.03
+        /// Races stop once decided (`end_decided_races`); false runs every race to `repeats`.
+        public var endDecidedRaces = true
         /// Nil: `repeats`, at least 3.
         public var freshSeeds: Int?
         public var driftThreshold = 0.1

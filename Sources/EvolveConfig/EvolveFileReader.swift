@@ -77,6 +77,7 @@ struct EvolveFileReader {
         try whole(run, "repeats", .run).map { file.racing.repeats = $0 }
         try number(run, "margin", .run).map { file.racing.margin = $0 }
         try number(run, "noise_floor", .run).map { file.racing.noiseFloor = $0 }
+        try flag(run, "end_decided_races", .run).map { file.racing.endDecidedRaces = $0 }
         file.racing.freshSeeds = try whole(run, "fresh_seeds", .run)
         try number(run, "drift_threshold", .run).map { file.racing.driftThreshold = $0 }
         try number(run, "gap_threshold", .run).map { file.racing.gapThreshold = $0 }
@@ -256,6 +257,14 @@ struct EvolveFileReader {
         guard let number, !number.isNaN else { throw ConfigError("\(path): \(key.path) must be a number, got \(Self.oneLine(node))") }
         try bounded(number, key)
         return number
+    }
+
+    func flag(_ map: [String: Node], _ name: String, _ place: ConfigKey.Place) throws -> Bool? {
+        guard let (node, key) = value(map, name, place) else { return nil }
+        guard Self.tag(node) == .bool, let flag = node.bool else {
+            throw ConfigError("\(path): \(key.path) must be true or false, got \(Self.oneLine(node))")
+        }
+        return flag
     }
 
     func text(_ map: [String: Node], _ name: String, _ place: ConfigKey.Place) throws -> String? {

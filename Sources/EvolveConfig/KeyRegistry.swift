@@ -49,6 +49,7 @@ public enum KeyRegistry {
         K(.run, "repeats", .whole, at: .atLeast(1), default: "3", "training seeds a program needs before it may displace an elite"),
         K(.run, "margin", .number, at: .atLeast(0), default: "1.0", "standard errors a challenger's mean must win by"),
         K(.run, "noise_floor", .number, at: .atLeast(0), default: "0.03", "the smallest per-evaluation standard deviation assumed"),
+        K(.run, "end_decided_races", .flag, default: "true", "stop a race once its remaining evaluations cannot change who it displaces"),
         K(.run, "fresh_seeds", .whole, at: .atLeast(0), default: "`repeats`, at least 3", "training seeds the best is re-scored with at the end"),
         K(.run, "drift_threshold", .number, at: .atLeast(0), default: "0.1", "flag the best when selection minus fresh validation exceeds this"),
         K(.run, "gap_threshold", .number, at: .atLeast(0), default: "0.1", "flag the best when fresh validation and test differ by more"),

@@ -15,11 +15,15 @@ public struct RacingRule: Codable, Sendable, Equatable {
     public var margin = 1.0
     /// The smallest per-evaluation standard deviation the rule assumes (a floor under the pooled SD).
     public var noiseFloor = 0.03
+    /// A race stops as soon as no remaining evaluation can let its contender displace anyone
+    /// (`PopulationState.raceIsDecided`); false runs every race to `repeats` (the control arm).
+    public var endsWhenDecided = true
 
-    public init(repeats: Int = 3, margin: Double = 1.0, noiseFloor: Double = 0.03) {
+    public init(repeats: Int = 3, margin: Double = 1.0, noiseFloor: Double = 0.03, endsWhenDecided: Bool = true) {
         self.repeats = repeats
         self.margin = margin
         self.noiseFloor = noiseFloor
+        self.endsWhenDecided = endsWhenDecided
     }
 
     public enum Verdict: Sendable, Equatable { case wins, tie, loses }
@@ -52,5 +56,33 @@ public struct RacingRule: Codable, Sendable, Equatable {
     public func isContender(first: Double, against incumbent: ScoreStats?) -> Bool {
         guard let incumbent else { return true }
         return first >= incumbent.mean
+    }
+
+    /// Whether `challenger` loses to `incumbent` (`compare` says `.loses`, or a tie the size rule gives
+    /// the incumbent) whatever the evaluations still to come score, each within `range`.
+    ///
+    /// The bound, from `compare` itself: the challenger ends with `n + remaining` scores, the incumbent
+    /// with its own. The largest difference of means the future allows puts every remaining challenger
+    /// score at `range`'s top and every remaining incumbent score at its bottom; the smallest standard
+    /// error it allows is the noise floor's (the pooled SD is never below it). If even that difference
+    /// does not exceed `margin` of that error, no outcome of the remaining evaluations is a win. A tie
+    /// (an exact difference of 0) is a loss too unless `tieWins` (the challenger is the smaller program)
+    /// and 0 still lies between the smallest and largest reachable difference. A challenger that cannot
+    /// reach `repeats` evaluations loses by `compare`'s first rule.
+    public func cannotWin(
+        _ challenger: ScoreStats, remaining: Int, against incumbent: ScoreStats, incumbentRemaining: Int,
+        range: ClosedRange<Double>, tieWins: Bool
+    ) -> Bool {
+        guard !isSingle else { return false }
+        let n = challenger.n + max(0, remaining), m = incumbent.n + max(0, incumbentRemaining)
+        guard n >= repeats else { return true }
+        let sum = challenger.mean * Double(challenger.n), incumbentSum = incumbent.mean * Double(incumbent.n)
+        let widest = (sum + Double(n - challenger.n) * range.upperBound) / Double(n)
+            - (incumbentSum + Double(m - incumbent.n) * range.lowerBound) / Double(m)
+        let narrowest = (sum + Double(n - challenger.n) * range.lowerBound) / Double(n)
+            - (incumbentSum + Double(m - incumbent.n) * range.upperBound) / Double(m)
+        if tieWins, narrowest < 1e-12, widest > -1e-12 { return false }
+        // 1e-9 of slack: the settled mean is summed in another order than this bound.
+        return widest + 1e-9 <= margin * noiseFloor * (1 / Double(n) + 1 / Double(m)).squareRoot()
     }
 }

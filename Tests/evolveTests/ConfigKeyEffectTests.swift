@@ -27,6 +27,7 @@ import Testing
         ("repeats", "repeats: 2", { $0.run.racing.repeats == 2 }),
         ("margin", "margin: 2", { $0.run.racing.margin == 2 }),
         ("noise_floor", "noise_floor: 0.1", { $0.run.racing.noiseFloor == 0.1 }),
+        ("end_decided_races", "end_decided_races: false", { !$0.run.racing.endsWhenDecided }),
         ("fresh_seeds", "fresh_seeds: 5", { $0.run.freshSeeds == 5 }),
         ("drift_threshold", "drift_threshold: 0.3", { $0.run.driftThreshold == 0.3 }),
         ("gap_threshold", "gap_threshold: 0.3", { $0.run.gapThreshold == 0.3 }),

@@ -184,6 +184,10 @@ public final class CandidateEvaluator: Evaluator {
 
     public var supportsControl: Bool { true }
 
+    /// The combined score is a mean of exact accuracies evolve computes from held-back labels (never a
+    /// number the kernel reports), so it lies in 0...1 whatever the kernel does.
+    public var scoreRange: ClosedRange<Double>? { 0...1 }
+
     /// The permutation control's verdict, per benchmark: a learner keeps its accuracy with renamed
     /// answers, an answer written into the kernel does not.
     public func judgeControl(ordinary: Metrics, control: Metrics) -> String? {

@@ -241,6 +241,9 @@ public final class ProgramStore {
         }
     }
 
+    /// Whether `id`'s race can end now (`PopulationState.raceIsDecided`); never for unbounded scores.
+    func raceIsDecided(_ id: String, scores: ClosedRange<Double>?) -> Bool { scores.map { population.raceIsDecided(id, scores: $0, sizes: size) } ?? false }
+
     /// Places a copy of an evaluated program on another island (how one seed starts several islands);
     /// nil when the island already holds that code.
     @discardableResult

@@ -35,6 +35,10 @@ public protocol Evaluator: Sendable {
     /// Whether `EvaluationRequest.permutationSeed` means something to this evaluator (token benchmarks).
     var supportsControl: Bool { get }
 
+    /// The interval every `combinedScore` this evaluator reports lies in, when it guarantees one (a TRM
+    /// suite's exact accuracies: 0...1); nil (a command's own number) keeps every race to `repeats`.
+    var scoreRange: ClosedRange<Double>? { get }
+
     /// Compares a program's ordinary metrics with its control run's: the evidence when the score
     /// collapsed under the control (the program did not learn: its answers were written in), else nil.
     func judgeControl(ordinary: Metrics, control: Metrics) -> String?
@@ -42,6 +46,7 @@ public protocol Evaluator: Sendable {
 
 extension Evaluator {
     public var supportsControl: Bool { false }
+    public var scoreRange: ClosedRange<Double>? { nil }
     public func judgeControl(ordinary: Metrics, control: Metrics) -> String? { nil }
 
     public func evaluate(_ program: Program, _ request: EvaluationRequest = EvaluationRequest()) async throws -> EvaluationReport {

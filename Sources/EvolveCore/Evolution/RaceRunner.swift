@@ -11,13 +11,25 @@ struct RaceRunner: Sendable {
     /// Runs a race: evaluates each program in `ids` with new training seeds until it has `repeats`
     /// (at most `parallel` evaluations at once, through the limiter), then settles them, the contender
     /// (`ids[0]`) last. Returns the contender's follow-ups.
+    ///
+    /// The seeds run in rounds (one more for every program still short) so that the race can stop
+    /// between them once the population says it is decided (`Population/RaceEnd.swift`): the evaluations
+    /// left could not change who the contender displaces. A round's evaluations still run at once.
     func run(_ ids: [String], on loop: isolated EvolutionLoop) async throws -> FollowUps {
         let mine = claim(ids, on: loop)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for (id, missing) in mine {
-                for _ in 0..<missing { group.addTask { try await self.repeatOnce(id, on: loop) } }
+        var missing = mine
+        while missing.contains(where: { $0.missing > 0 }) {
+            if let contender = ids.first, loop.store.raceIsDecided(contender, scores: evaluator.scoreRange) {
+                let left = missing.map(\.missing).reduce(0, +)
+                loop.log.write("program \(contender.prefix(8))'s race is decided: \(left) evaluation\(left == 1 ? "" : "s") left could not change it")
+                break
             }
-            try await group.waitForAll()
+            let round = missing.filter { $0.missing > 0 }.map(\.id)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for id in round { group.addTask { try await self.repeatOnce(id, on: loop) } }
+                try await group.waitForAll()
+            }
+            missing = missing.map { ($0.id, max(0, $0.missing - 1)) }
         }
         loop.racingNow.subtract(mine.map(\.id))
         // Only the programs this race topped up are settled here (another race settles the others when

@@ -90,6 +90,7 @@ enum SeedTemplate {
         repeats: 3                  # training seeds a program needs before it may displace an elite or the best; 1: one evaluation decides
         margin: 1.0                 # standard errors (of the difference of means) a challenger must win by
         noise_floor: 0.03           # the smallest per-evaluation SD the rule assumes
+        # end_decided_races: true   # stop a race once its remaining seeds cannot change whom it displaces
         drift_threshold: 0.1        # flag the best when its selection score exceeds its mean over fresh seeds by more
         gap_threshold: 0.1          # flag the best when its fresh validation and test means differ by more
         control_runs: 3             # permutation-control runs that must all collapse before a new best is flagged

@@ -55,7 +55,8 @@ struct RunSettings {
         if let parallel = file.search.parallel { run.parallel = parallel }
         run.proposalLookahead = file.search.proposalLookahead
         run.crossoverRate = file.search.crossoverRate
-        run.racing = RacingRule(repeats: file.racing.repeats, margin: file.racing.margin, noiseFloor: file.racing.noiseFloor)
+        run.racing = RacingRule(
+            repeats: file.racing.repeats, margin: file.racing.margin, noiseFloor: file.racing.noiseFloor, endsWhenDecided: file.racing.endDecidedRaces)
         run.freshSeeds = file.racing.freshSeeds
         run.driftThreshold = file.racing.driftThreshold
         run.gapThreshold = file.racing.gapThreshold
