@@ -50,7 +50,7 @@ import Glibc
         var text = try String(contentsOf: config, encoding: .utf8)
         for (pattern, small) in [("(?m)^(\\s+)train: \\d+", "$1train: 40"), ("(?m)^(\\s+)validation: \\d+", "$1validation: 20"),
                                  ("(?m)^(\\s+)test: \\d+", "$1test: 20"), ("train_flops: [0-9.e]+", "train_flops: 2.0e9"),
-                                 ("eval_flops: [0-9.e]+", "eval_flops: 1.0e9")] {
+                                 ("eval_flops: [0-9.e]+", "eval_flops: 1.0e10")] {
             let regex = try NSRegularExpression(pattern: pattern)
             text = regex.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: small)
         }
