@@ -29,6 +29,18 @@ package enum AttemptDetail {
         return capped("\(key): \(detail)")
     }
 
+    /// The build's headline and its diagnostics for a compile-repair round: up to `limit` compiler errors
+    /// or policy refusals, file-relative; when the build printed none (a time or memory limit, a refused
+    /// file), its other lines instead, so the model still reads what stopped the build.
+    package static func buildErrors(_ artifacts: [String: String], limit: Int = 8) -> (headline: String, errors: [String]) {
+        let text = artifacts["build"] ?? mostTelling(artifacts)?.text ?? ""
+        let lines = text.split(whereSeparator: \.isNewline).map { unquoted(String($0)) }.filter { !$0.isEmpty }
+        let headline = lines.first ?? "the build failed"
+        let diagnostics = lines.filter(isDiagnostic).prefix(limit).map(withoutDirectory)
+        let errors = diagnostics.isEmpty ? Array(lines.dropFirst().prefix(limit)) : Array(diagnostics)
+        return (headline, errors.map { $0.count > 300 ? String($0.prefix(299)) + "…" : $0 })
+    }
+
     /// The build's artifact first, then a stage's failure, then anything but evolve's own notes (the
     /// compute check that did not run, integrity flags), which say nothing about the candidate's mistake.
     static func mostTelling(_ artifacts: [String: String]) -> (key: String, text: String)? {

@@ -22,7 +22,36 @@ struct ChildProposals: Sendable {
             }
         }
         guard let child = try accept(result, context: context, iteration: iteration, on: loop) else { return }
-        try await loop.evaluateChild(child, parentScore: context.parent.score, proposal: result.proposal)
+        let report = try await loop.evaluateChild(child, parentScore: context.parent.score, proposal: result.proposal)
+        if report?.outcome == .buildFailed, let report {
+            try await repairBuild(child, report: report, context: context, proposal: result.proposal, iteration: iteration, on: loop)
+        }
+    }
+
+    /// The compile-repair round: a child whose own build failed (it stays recorded as failed, with its
+    /// commit and attempt) goes back to its proposer once with the compiler's errors; a corrected child is
+    /// stored beside it, with the same parents, and evaluated like any other. A proposer that does not
+    /// repair (nil), or cannot work now (it throws), leaves the failure as it is.
+    func repairBuild(
+        _ child: Program, report: EvaluationReport, context: ProposalContext, proposal: Proposal, iteration: Int, on loop: isolated EvolutionLoop
+    ) async throws {
+        // A stop asks for the work in flight to finish, not for more: only the iteration limit (this
+        // iteration was already counted) lets the repair go ahead.
+        guard loop.stopReason == nil || loop.stopReason == .iterations else { return }
+        let (headline, errors) = AttemptDetail.buildErrors(report.artifacts)
+        let request = BuildRepairRequest(
+            context: context, files: child.files, parents: child.parents, proposal: proposal, headline: headline, errors: errors)
+        let repaired: ProposalResult?
+        do {
+            repaired = try await loop.proposer.repairBuild(request)
+        } catch {
+            loop.log.write("iteration \(iteration): no compile-repair round for \(child.id.prefix(8)): the proposer failed (\(error))")
+            return
+        }
+        guard let repaired else { return }
+        loop.log.write("iteration \(iteration): program \(child.id.prefix(8)) did not build; compile-repair round asked with \(errors.count) error line(s)")
+        guard let fixed = try accept(repaired, context: context, iteration: iteration, on: loop) else { return }
+        try await loop.evaluateChild(fixed, parentScore: context.parent.score, proposal: repaired.proposal)
     }
 
     /// The parent, its neighbours and its lineage's attempts, by the configured strategy.

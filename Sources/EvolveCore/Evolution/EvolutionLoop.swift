@@ -202,8 +202,10 @@ public actor EvolutionLoop {
 
     /// Evaluates a stored program (a seed, a child, or re-queued work) with one fresh training seed and
     /// applies the result; a contender races (more seeds, for it and the incumbents it challenges) before
-    /// it can displace anyone; then the follow-ups of what it became.
-    nonisolated func evaluateChild(_ program: Program, parentScore: Double?, proposal: Proposal?) async throws {
+    /// it can displace anyone; then the follow-ups of what it became. Returns the first evaluation's
+    /// report (nil when the evaluator itself failed), so a child whose build failed can be repaired.
+    @discardableResult
+    nonisolated func evaluateChild(_ program: Program, parentScore: Double?, proposal: Proposal?) async throws -> EvaluationReport? {
         let request = EvaluationRequest(split: .validation, trainingSeed: try await nextTrainingSeed(for: program.id))
         let report: EvaluationReport
         do {
@@ -213,11 +215,12 @@ public actor EvolutionLoop {
             }
         } catch {
             try await evaluatorFailed(program, error, request: request)
-            return
+            return nil
         }
         var follow = try await apply(program, report: report, request: request, parentScore: parentScore, proposal: proposal)
         if !follow.race.isEmpty { follow = follow.afterRace(try await races.run(follow.race, on: self)) }
         try await followUps.run(program.id, follow, on: self)
+        return report
     }
 
     /// Which follow-ups a placement earns, by the run's settings and what the evaluator supports.

@@ -93,6 +93,34 @@ public struct ProposalFeedback: Sendable {
     }
 }
 
+/// A child whose own build failed (the compiler's errors, or the source policy's refusal), offered back to
+/// the proposer that made it for one repair round before the lineage moves on: a compile error is the
+/// likeliest waste of a proposal, and the model that wrote the code is the one best placed to fix it.
+public struct BuildRepairRequest: Sendable {
+    /// What the child was proposed from (its parent, the brief): the same context as the first proposal.
+    public var context: ProposalContext
+    /// The child's files as they failed to build.
+    public var files: [String: String]
+    /// The child's parents, kept by the repaired child (it replaces the broken one, it does not descend from it).
+    public var parents: [String]
+    /// What the broken child tried and cost.
+    public var proposal: Proposal
+    /// The build's headline (`compile failed (exit code 1)`).
+    public var headline: String
+    /// The compiler's errors (`kernel.swift:14:5: error: …`) or the policy's refusals, file-relative: the
+    /// candidate build's output, to be quoted as data, never as instructions.
+    public var errors: [String]
+
+    public init(context: ProposalContext, files: [String: String], parents: [String], proposal: Proposal, headline: String, errors: [String]) {
+        self.context = context
+        self.files = files
+        self.parents = parents
+        self.proposal = proposal
+        self.headline = headline
+        self.errors = errors
+    }
+}
+
 /// Makes a child program from a parent: the seam between the loop and where changes come from (an LLM
 /// over HTTP, or the offline mutator when no endpoint is configured).
 ///
@@ -108,6 +136,10 @@ public struct ProposalFeedback: Sendable {
 /// `.failed` result.
 public protocol Proposer: Sendable {
     func propose(_ context: ProposalContext) async throws -> ProposalResult
+    /// One repair round for a child of this proposer whose build failed: a corrected child (its
+    /// `Proposal` counts only the repair's own calls), `.failed` with the reason, or nil when this
+    /// proposer does not repair (the default: the offline mutator's edits are not a conversation).
+    func repairBuild(_ request: BuildRepairRequest) async throws -> ProposalResult?
     /// Learns from a child's result; default: nothing.
     func observe(_ feedback: ProposalFeedback) async
     /// State to keep across a resume (e.g. a bandit's counts), stored by the loop in the run database.
@@ -116,6 +148,7 @@ public protocol Proposer: Sendable {
 }
 
 extension Proposer {
+    public func repairBuild(_ request: BuildRepairRequest) async throws -> ProposalResult? { nil }
     public func observe(_ feedback: ProposalFeedback) async {}
     public func snapshot() async -> Data? { nil }
     public func restore(_ snapshot: Data) async throws {}

@@ -57,6 +57,12 @@ public actor LLMProposer: Proposer {
     private let builder: PromptBuilder
     private var bandit: ModelBandit
     private let logger: Logger
+    /// The conversations that made the latest children, keyed by the child's files, so a child whose build
+    /// fails is repaired by the model that wrote it with its own answer in view. Memory only and bounded
+    /// (`rememberedConversations`, oldest dropped first): a child re-queued by a resumed run gets no repair.
+    private var conversations: [[String: String]: (model: String, messages: [ChatMessage])] = [:]
+    private var conversationOrder: [[String: String]] = []
+    static let rememberedConversations = 32
 
     /// `clients`: one per model of the ensemble (their endpoints' model names must differ). Async only
     /// to read the clients' endpoints.
@@ -105,7 +111,8 @@ public actor LLMProposer: Proposer {
         }
         let problem: PatchError
         do {
-            return child(try Patch.apply(answer: first, to: parent.files, limits: configuration.limits), parents: parents, proposal: proposal)
+            return child(try Patch.apply(answer: first, to: parent.files, limits: configuration.limits), parents: parents, proposal: proposal,
+                         conversation: messages + [ChatMessage(.assistant, first)])
         } catch {
             problem = error
         }
@@ -121,11 +128,38 @@ public actor LLMProposer: Proposer {
             return .failed(reason: "the first answer did not apply (\(problem)); the repair: \(failure)", proposal: proposal)
         }
         do {
-            return child(try Patch.apply(answer: second, to: parent.files, limits: configuration.limits), parents: parents, proposal: proposal)
+            return child(try Patch.apply(answer: second, to: parent.files, limits: configuration.limits), parents: parents, proposal: proposal,
+                         conversation: messages + [ChatMessage(.assistant, second)])
         } catch {
             // Named by what it tried, so the next prompt's attempts say what not to repeat.
             proposal.summary = Patch.summary(of: second) ?? Patch.summary(of: first) ?? ""
             return .failed(reason: "no usable edit after one repair round: \(error)", proposal: proposal)
+        }
+    }
+
+    /// The compile-repair round: the conversation that made the child, then the build's errors; the answer's
+    /// edits apply to the child as it stands. One call (plus a retry if it is cut off), no further round.
+    public func repairBuild(_ request: BuildRepairRequest) async throws -> ProposalResult? {
+        guard let (model, conversation) = conversations.removeValue(forKey: request.files), let client = clients[model] else {
+            logger.info("no conversation kept for a child of \(request.context.parent.id.prefix(8)) that did not build; no repair round")
+            return nil
+        }
+        conversationOrder.removeAll { $0 == request.files }
+        var proposal = Proposal(model: model, mode: "build-repair", summary: request.proposal.summary)
+        var messages = conversation + [ChatMessage(.user, builder.buildRepair(headline: request.headline, errors: request.errors))]
+        logger.info("child of \(request.context.parent.id.prefix(8)) from \(model) did not build; asking \(model) to repair it")
+        let text: String
+        switch try await answer(&messages, client: client, proposal: &proposal) {
+        case .success(let answer): text = answer
+        case .failure(let failure): return .failed(reason: "the compile-repair round: \(failure)", proposal: proposal)
+        }
+        do {
+            let patched = try Patch.apply(answer: text, to: request.files, limits: configuration.limits)
+            proposal.summary = patched.summary.isEmpty ? request.proposal.summary : patched.summary
+            return .child(files: patched.files, parents: request.parents, proposal: proposal)
+        } catch {
+            proposal.summary = Patch.summary(of: text) ?? request.proposal.summary
+            return .failed(reason: "no usable edit in the compile-repair round: \(error)", proposal: proposal)
         }
     }
 
@@ -188,9 +222,11 @@ public actor LLMProposer: Proposer {
         return completion
     }
 
-    private func child(_ result: PatchResult, parents: [String], proposal: Proposal) -> ProposalResult {
+    private func child(_ result: PatchResult, parents: [String], proposal: Proposal, conversation: [ChatMessage]) -> ProposalResult {
         var proposal = proposal
         proposal.summary = result.summary
+        if conversations.updateValue((proposal.model, conversation), forKey: result.files) == nil { conversationOrder.append(result.files) }
+        while conversationOrder.count > Self.rememberedConversations { conversations[conversationOrder.removeFirst()] = nil }
         return .child(files: result.files, parents: parents, proposal: proposal)
     }
 
