@@ -7,7 +7,7 @@ package enum KernelAPI {
 
     Every public declaration of TRMKit: with the vetted standard library (numbers, arrays, ranges, `min`, `max`, `abs`), the whole API a kernel may use. Anything not listed does not exist or is refused by the source policy (no Foundation, no `log`/`exp`/`mean` free functions: use the tape's ops).
 
-    - `struct Tokens` — Token ids a kernel can feed to TRMKit's ops but not read: a batch's inputs, labels or puzzle ids.
+    - `struct Tokens` — Token ids a kernel can feed to TRMKit's ops but not read: a batch's inputs or puzzle ids.
       - `let width: Int` — Ids per example (seq_len for inputs and labels, 1 for puzzle ids).
       - `init(_ ids: [Int], width: Int)` — Ids of the kernel's own making, `width` per example.
       - `var count: Int { get }` — All ids, `width` per example.
@@ -16,11 +16,18 @@ package enum KernelAPI {
       - `var description: String { get }`
       - `var debugDescription: String { get }`
       - `var customMirror: Mirror { get }`
+    - `struct Labels` — A training batch's answers: a type of their own, accepted only by the losses
+      - `let width: Int` — Ids per example (seq_len).
+      - `var count: Int { get }` — All answers, `width` per example (a shape, not a value).
+      - `var examples: Int { get }` — How many examples (rows of `width` answers).
+      - `var description: String { get }`
+      - `var debugDescription: String { get }`
+      - `var customMirror: Mirror { get }`
     - `struct Batch` — Examples of the task, as opaque token ids: training batches come from the trainer's stream
       - `let size: Int`
       - `let seqLen: Int`
       - `let inputs: Tokens` — [size × seqLen] input tokens.
-      - `let labels: Tokens?` — [size × seqLen] answer tokens; nil in `predict`.
+      - `let labels: Labels?` — [size × seqLen] answer tokens; nil in `predict`.
       - `let puzzles: Tokens` — [size] puzzle ids (width 1), for the puzzle-embedding prefix.
       - `var description: String { get }`
       - `var debugDescription: String { get }`
@@ -87,12 +94,11 @@ package enum KernelAPI {
       - `var customMirror: Mirror { get }`
     - `enum TRMDriver` — The fixed (never evolved) driver of the candidate protocol (docs/candidate-protocol.md): read the
       - `static func main<K>(_ kernel: K.Type) -> Never where K : TRMKernel` — Entry point for a candidate program: runs in the work directory given as the first argument
-    - `struct TaskInfo` — What the evaluator says about the task (`data/task.json`).
-      - `var name: String`
+    - `struct TaskInfo` — What a kernel knows about the task: shapes and vocabulary sizes (`data/task.json`).
       - `var vocabSize: Int`
       - `var seqLen: Int`
       - `var numPuzzleIds: Int`
-      - `init(name: String, vocabSize: Int, seqLen: Int, numPuzzleIds: Int = 1)`
+      - `init(vocabSize: Int, seqLen: Int, numPuzzleIds: Int = 1)`
     - `final class Tensor` — A float32 tensor: contiguous, row-major, with an optional gradient of the same size.
       - `let shape: [Int]`
       - `let requiresGrad: Bool` — Whether backward passes compute a gradient for this tensor.
@@ -119,9 +125,9 @@ package enum KernelAPI {
       - `func rotary(_ x: Tensor, base: Float = 10_000) -> Tensor` — Rotary position embedding on x[B, L, H, d]: each pair (i, i + d/2) of a head at position l is
       - `func matmul(_ x: Tensor, _ w: Tensor) -> Tensor` — x[…, K] · w[K, N] → […, N]: the linear layer (no bias), over every leading position at once.
       - `func bmm(_ a: Tensor, _ b: Tensor, transposeB: Bool = false) -> Tensor` — Batched a[batch, M, K] · b[batch, K, N] → [batch, M, N]; with `transposeB`, b is [batch, N, K]
-      - `func softmaxCrossEntropy(_ logits: Tensor, labels: Tokens) -> Tensor` — Mean softmax cross-entropy of logits [N, V] (or [B, L, V]) against a batch's labels.
-      - `func stableMaxCrossEntropy(_ logits: Tensor, labels: Tokens) -> Tensor` — Mean stable-max cross-entropy (TRM's loss) against a batch's labels: probabilities s(xᵢ)/Σs(xⱼ)
-      - `func exactMatch(_ logits: Tensor, labels: Tokens) -> Tensor` — [examples]: 1 where the arg-max of every row of `logits` equals its label, else 0 — TRM's
+      - `func softmaxCrossEntropy(_ logits: Tensor, labels: Labels) -> Tensor` — Mean softmax cross-entropy of logits [N, V] (or [B, L, V]) against a batch's labels.
+      - `func stableMaxCrossEntropy(_ logits: Tensor, labels: Labels) -> Tensor` — Mean stable-max cross-entropy (TRM's loss) against a batch's labels: probabilities s(xᵢ)/Σs(xⱼ)
+      - `func exactMatch(_ logits: Tensor, labels: Labels) -> Tensor` — [examples]: 1 where the arg-max of every row of `logits` equals its label, else 0 — TRM's
       - `func binaryCrossEntropyWithLogits(_ logits: Tensor, targets: Tensor) -> Tensor` — Mean binary cross-entropy of logits against target probabilities computed by ops (TRM's
       - `func binaryCrossEntropyWithLogits(_ logits: Tensor, targets: [Float]) -> Tensor` — Mean binary cross-entropy of logits against targets in [0, 1].
       - `func rmsNorm(_ x: Tensor, epsilon: Float = 1e-5) -> Tensor` — RMSNorm over the last axis without a learnable weight (TRM's post-norm): x / √(mean(x²) + ε).
@@ -139,13 +145,12 @@ package enum KernelAPI {
       - `let flops: Int64`
       - `let loss: Double` — Mean of the losses back-propagated since the previous point.
       - `let exactAccuracy: Double?` — Fraction of examples whose every token the latest cross-entropy of each step got right, over
-      - `let answerAccuracy: Double?` — Fraction of the examples that finished training in this stretch (left their slot, or their
       - `let examples: Int` — Training examples drawn from the stream so far.
     - `final class Trainer` — What a kernel trains with: the training stream, the tape its ops run on, and the optimiser step.
       - `let tape: Tape` — The tape every training op runs on (metered against the training budget).
       - `var rng: SeededRNG` — The kernel's own random stream (exploration, dropout…), seeded from the run's seed.
-      - `var steps: Int { get }` — Optimiser steps taken so far.
-      - `var isOutOfBudget: Bool { get }` — Whether the training budget is spent: stop drawing examples and taking steps.
+      - `var steps: Int { get }` — Optimiser steps completed so far.
+      - `var isOutOfBudget: Bool { get }` — Whether the training budget is spent: stop drawing examples and taking steps. The op that would
       - `func next(_ count: Int) -> Batch` — The next `count` examples of the training stream, with labels.
       - `func slots(_ count: Int) -> Slots` — `count` slots that each hold one example of the stream and keep it across optimiser steps
       - `func step(loss: Tensor)` — Back-propagates `loss` (a scalar), applies one AdamW step and updates the EMA of the weights.
