@@ -224,7 +224,10 @@ enum Supervisor {
             termination: termination,
             wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18,
             cpuSeconds: cpu, peakRSSBytes: peakRSS,
-            peakMemoryBytes: cgroup.map { max($0.peakMemoryBytes, peakRSS) } ?? peakRSS + sampledScratch,
+            // With a cgroup, its peak is the run's memory: everything charged after the child joined it, before
+            // exec. RSS figures are not, because a forked child starts with evolve's own resident pages (its
+            // VmHWM, and ru_maxrss, which exec keeps): a large evolve process once read as a 380 MiB "run".
+            peakMemoryBytes: cgroup.map(\.peakMemoryBytes) ?? peakRSS + sampledScratch,
             workDirBytes: workDirPeak.bytes, workDirFiles: workDirPeak.files,
             stdout: stdout, stderr: stderr, layers: layers, user: user, limits: limits)
     }
