@@ -12,7 +12,9 @@ struct IntegrityFollowUps: Sendable {
     let evaluator: any Evaluator
     let limiter: AsyncLimiter
 
-    /// The permutation control for a new (confirmed) best, the held-out test score for a new cell elite.
+    /// First the re-check of a held program (a clean one may make it a best, which earns the test and
+    /// control below), then the permutation control for a new (confirmed) best and the held-out test
+    /// score for a new cell elite.
     func run(_ id: String, _ follow: FollowUps, on loop: isolated EvolutionLoop) async throws {
         var follow = follow
         if follow.recheck, let released = try await recheck(id, on: loop) {
