@@ -36,8 +36,11 @@ extension PopulationState {
             placement.isCellElite = true
             placement.replaced = incumbent?.id
         }
+        // A program held by an integrity finding takes no best until its re-check clears it.
         let takesIslandBest: Bool
-        if let best = islands[island].bestProgram {
+        if hold(of: id) != nil {
+            takesIslandBest = false
+        } else if let best = islands[island].bestProgram {
             takesIslandBest = best != id && displaces(id, best, sizes: sizes)
         } else {
             takesIslandBest = racing.isConfirmed(stats)
@@ -50,7 +53,7 @@ extension PopulationState {
             islands[island].record.lastImprovement = islands[island].generation
             placement.isNewIslandBest = true
         }
-        if islands[island].bestProgram == id {
+        if islands[island].bestProgram == id, hold(of: id) == nil {
             let original = originalID(id)
             if runBest == nil || (runBest != original && displaces(original, runBest!, sizes: sizes)) {
                 setRunBest(original)

@@ -20,6 +20,9 @@ public struct Placement: Sendable, Equatable {
     /// Programs (originals) to evaluate with more training seeds before this one's race is settled: the
     /// contender itself first, then incumbents it races that have fewer than `repeats` evaluations.
     public var race: [String] = []
+    /// The program's evaluation carried a finding that acts on selection: it is held out of the bests
+    /// until a re-run with a fresh training seed comes back clean (`IntegrityHold.swift`).
+    public var needsRecheck = false
     /// What the store must write, in order, for the population it holds to match this one.
     public var changes: [PopulationChange] = []
 
@@ -52,6 +55,8 @@ public enum PopulationChange: Sendable, Equatable {
     case copy(Migrant)
     /// The run's best (an original), nil when none is left.
     case runBest(String?)
+    /// The program's hold under an integrity finding (nil: none, or released by a clean re-check).
+    case hold(id: String, IntegrityHold?)
     /// The evaluation count a program races to (0: its race is settled).
     case raceTarget(id: String, Int)
 }
@@ -83,31 +88,34 @@ public struct ProgramSize: Sendable, Comparable {
 }
 
 /// What runs after an evaluation: the race (more training seeds for the contender and the incumbents it
-/// challenges), the held-out `test` score, the permutation `control`.
+/// challenges), the held-out `test` score, the permutation `control`, and the `recheck` of a program an
+/// integrity finding holds out of the bests (a re-run with a fresh training seed).
 public struct FollowUps: Sendable, Equatable {
     public var test: Bool
     public var control: Bool
     public var race: [String]
+    public var recheck: Bool
 
-    public init(test: Bool = false, control: Bool = false, race: [String] = []) {
+    public init(test: Bool = false, control: Bool = false, race: [String] = [], recheck: Bool = false) {
         self.test = test
         self.control = control
         self.race = race
+        self.recheck = recheck
     }
 
     public static let none = FollowUps()
 
     /// After the race ran: the race's own follow-ups decide the control; a contender that took an
-    /// empty cell at once still gets that cell elite's test score.
+    /// empty cell at once still gets that cell elite's test score; a held contender still gets its re-check.
     public func afterRace(_ raced: FollowUps) -> FollowUps {
-        FollowUps(test: test || raced.test, control: raced.control)
+        FollowUps(test: test || raced.test, control: raced.control, recheck: recheck || raced.recheck)
     }
 }
 
 /// Which follow-ups a placement earns: a new cell elite or a new best is scored on the held-out test
 /// split (`testElites`), a new best is retrained under the permutation control (`controlBests`, when the
 /// evaluator supports it). A contender races first and gets its control only once its race confirms it,
-/// never on a lucky first score.
+/// never on a lucky first score. A program an integrity finding holds is re-checked (`IntegrityHold.swift`).
 public struct FollowUpRule: Sendable, Equatable {
     public var testElites: Bool
     public var controlBests: Bool
@@ -119,12 +127,16 @@ public struct FollowUpRule: Sendable, Equatable {
 
     /// After a program's first evaluation.
     public func afterFirstEvaluation(_ placement: Placement) -> FollowUps {
-        guard placement.race.isEmpty else { return FollowUps(test: testElites && placement.isCellElite, race: placement.race) }
+        guard placement.race.isEmpty else {
+            return FollowUps(test: testElites && placement.isCellElite, race: placement.race, recheck: placement.needsRecheck)
+        }
         return afterRace(placement)
     }
 
     /// After a race was settled (its placement is by the mean over all its seeds).
     public func afterRace(_ placement: Placement) -> FollowUps {
-        FollowUps(test: testElites && (placement.isCellElite || placement.isNewBest), control: controlBests && placement.isNewBest)
+        FollowUps(
+            test: testElites && (placement.isCellElite || placement.isNewBest), control: controlBests && placement.isNewBest,
+            recheck: placement.needsRecheck)
     }
 }

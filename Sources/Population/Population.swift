@@ -37,6 +37,8 @@ public struct PopulationState: Sendable {
     public internal(set) var raceTarget: [String: Int] = [:]
     /// The run's best (an original, never a copy): it changes only when a confirmed program beats it.
     var runBest: String?
+    /// Originals an integrity finding keeps from the bests (`IntegrityHold.swift`).
+    public internal(set) var holds: [String: IntegrityHold] = [:]
     /// Writes collected while a decision runs, handed to the caller with its result.
     var pending: [PopulationChange] = []
 
@@ -142,12 +144,19 @@ public struct PopulationState: Sendable {
 
     /// A program's first evaluation ended: the island's generation advances; an evaluated program
     /// (`stats` non-nil) is raced if it is a contender and placed by its score so far; then the island
-    /// migrates, reseeds and the population evicts as due.
-    public mutating func complete(_ id: String, island: Int, stats: ScoreStats?, cell: [Int], sizes: (String) -> ProgramSize?) -> Placement {
+    /// migrates, reseeds and the population evicts as due. A `flagged` evaluation (a finding that acts on
+    /// selection) holds the program out of the bests until its re-check (`IntegrityHold.swift`).
+    public mutating func complete(
+        _ id: String, island: Int, stats: ScoreStats?, cell: [Int], flagged: Bool = false, sizes: (String) -> ProgramSize?
+    ) -> Placement {
         let before = records()
         var placement = Placement(cell: cell)
         islands[island].generation += 1
         if let stats {
+            if flagged, holds[id] == nil {
+                setHold(id, .awaitingRecheck)
+                placement.needsRecheck = true
+            }
             placement.race = raceFor(id, first: stats.mean, stats: stats, island: island, cell: cell)
             place(id, stats: stats, island: island, cell: cell, into: &placement, sizes: sizes)
         }
@@ -201,7 +210,8 @@ public struct PopulationState: Sendable {
 
     /// Takes programs (an original and its copies) out of selection for good: out of every island's
     /// members, cells and best, and out of the archive. Islands whose best it was fall back to their best
-    /// remaining member, raced members first; the run's best falls back to the top island best.
+    /// remaining member not held by an integrity finding, raced members first; the run's best falls back
+    /// to the top island best.
     public mutating func disqualify(_ victims: [String]) -> [PopulationChange] {
         let before = records()
         for victim in victims {
@@ -212,7 +222,8 @@ public struct PopulationState: Sendable {
                 islands[island].members.remove(victim, hash: hashOf[victim] ?? victim)
                 islands[island].cells = islands[island].cells.filter { $0.value.id != victim }
                 if islands[island].bestProgram == victim {
-                    let next = islands[island].members.order.compactMap { member in islands[island].members[member].map { (member, $0) } }
+                    let next = islands[island].members.order.filter { hold(of: $0) == nil }
+                        .compactMap { member in islands[island].members[member].map { (member, $0) } }
                         .max { (confirmedRank($0.0), $0.1, hashOf[$1.0] ?? "") < (confirmedRank($1.0), $1.1, hashOf[$0.0] ?? "") }
                     islands[island].record.bestProgram = next?.0
                     islands[island].record.bestScore = next?.1

@@ -3,8 +3,9 @@
 /// solver written into the kernel, chosen by the task's shapes) scores as well as it ever will. A stage-1
 /// exact accuracy above what honest kernels reach there, plus a margin, is flagged "not learned".
 ///
-/// Like every integrity flag, it is stored as a `flag: learning` artifact, which keeps the candidate out
-/// of selection and from becoming the run's best until a re-check clears it.
+/// Like every integrity flag, it is stored as a `flag: learning` artifact, which keeps the candidate from
+/// becoming the run's best (or an island's) until a re-run with a fresh training seed, stage 1 included,
+/// comes back clean (Population/IntegrityHold.swift).
 ///
 /// ```swift
 /// if let finding = LearningControl().finding(stage1Exact: 0.75, queries: 16) { … }   // flagged

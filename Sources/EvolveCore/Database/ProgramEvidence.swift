@@ -37,6 +37,47 @@ extension ProgramStore {
         try db.query("SELECT commit_id FROM programs WHERE id = ?", [.text(id)]).first?.first?.text
     }
 
+    /// Records the re-check of a program an integrity finding holds (an ordinary validation evaluation with
+    /// a fresh training seed, so it counts toward the program's mean): a clean one releases it and places
+    /// it again, so it may take the bests its mean earns; a flagged one keeps it out for good. One
+    /// transaction; the placement feeds `FollowUpRule.afterRace`.
+    @discardableResult
+    public func recordRecheck(_ id: String, _ record: EvaluationRecord) throws -> Placement {
+        try atomically {
+            try records.insertEvaluation(record, programID: id)
+            let row = try db.rows("SELECT island, status, evicted, descriptors FROM programs WHERE id = ?", [.text(id)]).first
+            var standing: (island: Int, cell: [Int])?
+            if let row, row["status"].text == ProgramStatus.evaluated.rawValue {
+                let stats = ScoreStats(scores: try records.validationScores(of: id))
+                try db.run(
+                    "UPDATE programs SET score = ?, score_sd = ?, score_n = ? WHERE (id = ? OR migrated_from = ?) AND +status = 'evaluated'",
+                    [.real(stats.mean), stats.sd.map { .real($0) } ?? .null, .integer(Int64(stats.n)), .text(id), .text(id)])
+                try apply(population.rescore(id, stats))
+                if row["evicted"].integer == 0 {
+                    let descriptors = (try? JSONDecoder().decode([String: Double].self, from: Data((row["descriptors"].text ?? "{}").utf8))) ?? [:]
+                    standing = (try row.int("island"), config.features.cell(descriptors))
+                }
+            }
+            let clean = record.report.outcome == .evaluated && !record.actsOnSelection
+            let placement = population.recheck(id, clean: clean, island: standing?.island, cell: standing?.cell ?? [], sizes: size)
+            try apply(placement.changes)
+            return placement
+        }
+    }
+
+    /// Programs whose re-check a stop interrupted (held, awaiting it, and not racing: a race's settling
+    /// schedules its own), oldest first.
+    public func pendingRechecks() throws -> [String] {
+        try db.rows("SELECT id FROM programs WHERE hold = 'recheck' AND race_target = 0 AND status = 'evaluated' ORDER BY rowid").map { try $0.text("id") }
+    }
+
+    /// Programs whose race a stop interrupted: id → evaluations still to run (0: only the settling).
+    public func pendingRaces() throws -> [(id: String, missing: Int)] {
+        try db.rows("SELECT id, race_target, score_n FROM programs WHERE race_target > 0 AND status = 'evaluated' ORDER BY rowid").map {
+            (try $0.text("id"), max(0, try $0.int("race_target") - Int($0["score_n"].integer ?? 0)))
+        }
+    }
+
     /// Programs with no commit yet (a crash between the database write and the commit), oldest first.
     public func programsWithoutCommit() throws -> [Program] {
         try db.rows(

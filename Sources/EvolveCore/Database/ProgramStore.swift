@@ -28,7 +28,7 @@ public final class ProgramStore {
     /// The run's evaluations, findings, attempts and loop state, in the same database file.
     public let records: RunRecords
     /// The search state every decision reads; rebuilt from the database at open and after a rollback.
-    private(set) var population: PopulationState
+    var population: PopulationState
     private var idByHash: [String: String] = [:]
 
     /// What `add` did.
@@ -115,7 +115,7 @@ public final class ProgramStore {
                 generation: try row.int("generation"), lastImprovement: try row.int("last_improvement"),
                 lastMigration: try row.int("last_migration"), bestScore: row["best_score"].real, bestProgram: row["best_program"].text))
         }
-        let sql = "SELECT id, content_hash, island, score, cell, status, evicted, migrated_from, score_sd, score_n, race_target FROM programs ORDER BY rowid"
+        let sql = "SELECT id, content_hash, island, score, cell, status, evicted, migrated_from, score_sd, score_n, race_target, hold FROM programs ORDER BY rowid"
         for row in try db.rows(sql) {
             let id = try row.text("id"), hash = try row.text("content_hash")
             idByHash[hash] = idByHash[hash] ?? id
@@ -124,6 +124,7 @@ public final class ProgramStore {
             population.restoreProgram(
                 id, hash: hash, island: try row.int("island"), cell: row["cell"].text, migratedFrom: row["migrated_from"].text, stats: stats,
                 raceTarget: Int(row["race_target"].integer ?? 0), member: row["evicted"].integer == 0)
+            if let hold = row["hold"].text.flatMap(IntegrityHold.init(rawValue:)) { population.restoreHold(id, hold) }
         }
         for row in try db.rows("SELECT island, cell, program_id, score FROM cells") {
             population.restoreCell(island: try row.int("island"), key: try row.text("cell"), Elite(id: try row.text("program_id"), score: try row.real("score")))
@@ -144,7 +145,7 @@ public final class ProgramStore {
     }
 
     /// The tie-break sizes the population asks for (read only on an exact tie of means).
-    private func size(_ id: String) -> ProgramSize? {
+    func size(_ id: String) -> ProgramSize? {
         guard let program = try? program(id) else { return nil }
         return ProgramSize(parameters: program.descriptors["parameters"] ?? 0, codeLength: program.codeLength)
     }
@@ -200,7 +201,8 @@ public final class ProgramStore {
                 "UPDATE programs SET status = ?, metrics = ?, score = ?, score_sd = ?, score_n = ?, descriptors = ? WHERE id = ?",
                 [.text(status.rawValue), try ProgramRow.json(metrics), stats.map { .real($0.mean) } ?? .null, stats?.sd.map { .real($0) } ?? .null,
                  .integer(Int64(stats?.n ?? 0)), try ProgramRow.json(descriptors), .text(id)])
-            let placement = population.complete(id, island: island, stats: stats, cell: config.features.cell(descriptors), sizes: size)
+            let placement = population.complete(
+                id, island: island, stats: stats, cell: config.features.cell(descriptors), flagged: evaluation?.actsOnSelection ?? false, sizes: size)
             try apply(placement.changes)
             return placement
         }
@@ -349,15 +351,8 @@ public final class ProgramStore {
         return (parent, try sample.inspirations.compactMap { try program($0) })
     }
 
-    /// Programs whose race a stop interrupted: id → evaluations still to run (0: only the settling).
-    public func pendingRaces() throws -> [(id: String, missing: Int)] {
-        try db.rows("SELECT id, race_target, score_n FROM programs WHERE race_target > 0 AND status = 'evaluated' ORDER BY rowid").map {
-            (try $0.text("id"), max(0, try $0.int("race_target") - Int($0["score_n"].integer ?? 0)))
-        }
-    }
-
     /// Writes what a population decision changed (inside the caller's transaction).
-    private func apply(_ changes: [PopulationChange]) throws {
+    func apply(_ changes: [PopulationChange]) throws {
         for change in changes {
             switch change {
             case .island(let island, let r):
@@ -382,6 +377,7 @@ public final class ProgramStore {
             case .runBest(let id?): try setMeta("best_program", id)
             case .runBest(nil): try db.run("DELETE FROM meta WHERE key = 'best_program'")
             case .raceTarget(let id, let target): try db.run("UPDATE programs SET race_target = ? WHERE id = ?", [.integer(Int64(target)), .text(id)])
+            case .hold(let id, let hold): try db.run("UPDATE programs SET hold = ? WHERE id = ?", [hold.map { .text($0.rawValue) } ?? .null, .text(id)])
             }
         }
     }

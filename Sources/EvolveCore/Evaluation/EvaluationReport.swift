@@ -30,6 +30,14 @@ public struct EvaluationReport: Sendable {
     /// listed by `RunRecords.integrityFlags()` (stored as rows of their own).
     public static let flagArtifactPrefix = "flag: "
 
+    /// The checks whose findings this evaluation carries ("learning", "curve", "compute"), sorted. Each
+    /// acts on selection: a finding whose action is `reject` already failed the evaluation, and one that
+    /// only flags says the score may not come from learning within the budget, so the program may not
+    /// become a best until a re-check clears it (docs/candidate-protocol.md, "What a flag does").
+    public var flaggedChecks: [String] {
+        artifacts.keys.filter { $0.hasPrefix(Self.flagArtifactPrefix) }.map { String($0.dropFirst(Self.flagArtifactPrefix.count)) }.sorted()
+    }
+
     public init(
         outcome: EvaluationOutcome, metrics: Metrics? = nil, descriptors: [String: Double] = [:], artifacts: [String: String] = [:],
         buildSeconds: Double = 0, totalSeconds: Double = 0

@@ -131,6 +131,7 @@ public actor EvolutionLoop {
         if !unfinished.isEmpty { say("re-queueing \(unfinished.count) evaluation(s) that were in flight") }
         let races = try store.pendingRaces()
         if !races.isEmpty { say("finishing \(races.count) race(s) a stop interrupted") }
+        let rechecks = try store.pendingRechecks()
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             for program in unfinished {
@@ -140,6 +141,10 @@ public actor EvolutionLoop {
             for race in races {
                 inFlight += 1
                 group.addTask { try await self.followUps.run(race.id, try await self.races.run([race.id], on: self), on: self) }
+            }
+            for id in rechecks {
+                inFlight += 1
+                group.addTask { try await self.followUps.run(id, FollowUps(recheck: true), on: self) }
             }
             // Proposals run a little ahead of evaluations so the evaluation slots never wait for the LLM.
             let window = config.parallel + (config.proposalLookahead ?? max(1, config.parallel / 2))

@@ -1,8 +1,9 @@
 import Foundation
 
-/// What the loop runs after selection to keep a score honest: the permutation control of a new best
-/// (answer tokens renamed by a secret; a written-in answer collapses), the held-out test score of a new
-/// cell elite or best, and, when the run ends, the best re-scored with fresh training seeds (drift, gap).
+/// What the loop runs after selection to keep a score honest: the re-check of a program an integrity
+/// finding holds out of the bests (one re-run with a fresh training seed), the permutation control of a
+/// new best (answer tokens renamed by a secret; a written-in answer collapses), the held-out test score
+/// of a new cell elite or best, and, when the run ends, the best re-scored with fresh training seeds.
 ///
 /// Which of them a placement earns is `FollowUpRule`'s (Population); this type runs them. Its methods run
 /// on the loop's actor (`isolated EvolutionLoop`), and release it while evaluations run.
@@ -11,8 +12,14 @@ struct IntegrityFollowUps: Sendable {
     let evaluator: any Evaluator
     let limiter: AsyncLimiter
 
-    /// The permutation control for a new (confirmed) best, the held-out test score for a new cell elite.
+    /// First the re-check of a held program (a clean one may make it a best, which earns the test and
+    /// control below), then the permutation control for a new (confirmed) best and the held-out test
+    /// score for a new cell elite.
     func run(_ id: String, _ follow: FollowUps, on loop: isolated EvolutionLoop) async throws {
+        var follow = follow
+        if follow.recheck, let released = try await recheck(id, on: loop) {
+            follow = FollowUps(test: follow.test || released.test, control: released.control)
+        }
         guard follow.test || follow.control, let program = try loop.store.program(id),
               let ordinary = try loop.store.records.meanValidationMetrics(of: id) ?? program.metrics else { return }
         if follow.control {
@@ -31,6 +38,37 @@ struct IntegrityFollowUps: Sendable {
                 try recordTest(id, EvaluationRecord(split: .test, trainingSeed: testRequest.trainingSeed, report: test), on: loop)
             }
         }
+    }
+
+    /// Re-runs a held program with a fresh training seed (for the candidate evaluator that is the whole
+    /// cascade again: stage 1, so the learning control checks anew, and stage 2 with its curve and compute
+    /// checks). Returns the follow-ups of its new placement when the re-check released it, nil when the
+    /// finding persisted or the re-run could not be made (it stays held; a resumed run tries again).
+    func recheck(_ id: String, on loop: isolated EvolutionLoop) async throws -> FollowUps? {
+        guard let program = try loop.store.program(id), loop.store.population.hold(of: id) == .awaitingRecheck else { return nil }
+        let checks = Set(try loop.store.records.integrityFlags(programID: id).map(\.check)).sorted().joined(separator: ", ")
+        loop.say("program \(id.prefix(8)) is held out of the bests by an integrity finding (\(checks)); re-checking it with a fresh training seed")
+        let request = EvaluationRequest(split: .validation, trainingSeed: try loop.nextTrainingSeed(for: id))
+        let evaluator = self.evaluator
+        guard let report = try? await limiter.run({ try await evaluator.evaluate(program, request) { _ in } }) else {
+            loop.say("evaluator error on the re-check of program \(id.prefix(8)); it stays out of the bests until `evolve resume` re-checks it")
+            return nil
+        }
+        let record = EvaluationRecord(split: .validation, trainingSeed: request.trainingSeed, report: report)
+        let placement = try loop.store.recordRecheck(id, record)
+        loop.seedsInFlight[id]?.remove(request.trainingSeed)
+        loop.state.evaluations += 1
+        try loop.saveState()
+        guard loop.store.population.hold(of: id) == nil else {
+            let checks = report.outcome == .evaluated ? report.flaggedChecks.joined(separator: ", ") : report.outcome.rawValue
+            loop.say("program \(id.prefix(8)): the re-check with a fresh training seed was flagged again (\(checks)); it never becomes a best")
+            return nil
+        }
+        try loop.recorder.record(id, island: program.island, placement)
+        loop.log.write("program \(id.prefix(8)): the re-check with a fresh training seed is clean; it may become a best"
+            + (placement.isNewBest ? " and is the new best" : ""))
+        if placement.isNewBest { loop.say("new best after a clean re-check: program \(id.prefix(8)) (iteration \(program.iteration))") }
+        return loop.followUpRule.afterRace(placement)
     }
 
     /// Runs the permutation control on `program`: true when it holds, false when it was flagged (and

@@ -20,6 +20,9 @@ public struct EvaluationRecord: Sendable {
         self.report = report
         self.kind = kind
     }
+
+    /// An evaluated run with a finding that holds the program out of the bests (`EvaluationReport.flaggedChecks`).
+    public var actsOnSelection: Bool { report.outcome == .evaluated && !report.flaggedChecks.isEmpty }
 }
 
 /// One integrity finding against a program, as stored with one of its evaluations.

@@ -60,5 +60,8 @@ struct StoreMigration {
                     OR (e.kind != 'control' AND substr(j.key, 1, 6) = 'flag: '))
                 ORDER BY e.id, j.key;
             """),
+        // A program an integrity finding holds out of the bests: 'recheck' until its re-run comes back,
+        // 'persisted' when that re-run was flagged too (Population/IntegrityHold.swift).
+        StoreMigration(name: "integrity holds", sql: "ALTER TABLE programs ADD COLUMN hold TEXT;"),
     ]
 }
