@@ -61,12 +61,35 @@ package final class QueueWorker: Sendable {
 
     /// Runs the slots until `requestStop()` and every running job has ended.
     package func run() async throws {
+        let roster = Task { await self.keepRosterRow() }
+        defer { roster.cancel() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for slot in 0..<slots {
                 group.addTask { try await self.slot(slot) }
             }
             try await group.waitForAll()
         }
+        roster.cancel()
+        await roster.value
+    }
+
+    /// This worker's row in `evolve_workers` (what `evolve inspect workers` shows), renewed every heartbeat
+    /// and marked stopped when the slots end. Best effort: a worker without its row still evaluates.
+    func keepRosterRow() async {
+        var roster: WorkerRoster?
+        var starting = true
+        while !Task.isCancelled {
+            do {
+                let current = try roster ?? WorkerRoster(address: address)
+                roster = current
+                try current.seen(name: name, host: host, slots: slots, starting: starting)
+                starting = false
+            } catch {
+                roster = nil
+            }
+            try? await Task.sleep(nanoseconds: UInt64(heartbeatSeconds * 1e9))
+        }
+        _ = try? (roster ?? WorkerRoster(address: address)).stopped(name: name, host: host)
     }
 
     /// One slot: reap, claim, run, deliver; reconnects after losing the database.

@@ -58,6 +58,20 @@ import Testing
         #expect(try queue.job(id)?.attempts == 1, "evaluated once")
     }
 
+    @Test func aWorkerKeepsItsRosterRowWhileItRunsAndMarksItStoppedAtTheEnd() async throws {
+        let roster = try WorkerRoster(address: try server.address())
+        let worker = try worker("listed", layers: ["pid-namespace"])
+        let running = Task { try await worker.run() }
+        for _ in 0..<200 where try roster.workers().isEmpty { try await Task.sleep(nanoseconds: 25_000_000) }
+        let joined = try #require(try roster.workers().first { $0.name == "listed" })
+        #expect(joined.host == "test-host" && joined.slots == 1 && !joined.stopped && joined.state(staleAfter: 30) == "idle")
+        _ = try await coordinator(run: "r4").evaluate(Program(files: ["value.txt": "0.5"]), EvaluationRequest(trainingSeed: 4))
+        worker.requestStop()
+        try await running.value
+        let ended = try #require(try roster.workers().first { $0.name == "listed" })
+        #expect(ended.stopped && ended.jobsDone == 1 && ended.running == 0 && ended.state(staleAfter: 30) == "stopped", "\(ended)")
+    }
+
     @Test func aResultFromAWorkerWhoseSandboxLackedARequiredLayerIsRefused() async throws {
         let worker = try worker("weak", layers: ["process-group", "rlimits"])
         let running = Task { try await worker.run() }

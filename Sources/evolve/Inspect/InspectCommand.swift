@@ -8,7 +8,7 @@ struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "Look into a run: the MAP-Elites grids, the best program, one program, a lineage.",
-        subcommands: [Population.self, Best.self, ProgramDetail.self, Lineage.self, InspectPromptCommand.self])
+        subcommands: [Population.self, Best.self, ProgramDetail.self, Lineage.self, InspectPromptCommand.self, InspectWorkersCommand.self])
 
     struct Population: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Each island's MAP-Elites grid: cells by the two descriptors, each cell's elite score; coverage and QD-score.")
