@@ -38,7 +38,7 @@ struct InspectPromptCommand: ParsableCommand {
     func run() throws {
         try UserMistakes.reported {
             let (run, store) = try Runs.open(runName)
-            let parent = try InspectCommand.find(id, in: store)
+            let parent = try ProgramLookup.find(id, in: store)
             let manifest = try RunManifest.load(from: run)
             let settings = try RunSetup.settings(manifest)
             if let rewrite, !((try? EvolveBlocks.parse(parent.files)) ?? []).contains(where: { $0.label == rewrite }) {
