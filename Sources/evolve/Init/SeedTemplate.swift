@@ -120,6 +120,7 @@ enum SeedTemplate {
         #   command: [python3, evaluate.py]  # score with your own command instead of the TRM benchmarks
         #   timeout: 600                     # wall-clock and CPU seconds per evaluation of that command (default 120)
         #   parallel_evaluations: 2          # same as parallel above
+        #   queue: env:EVOLVE_QUEUE          # PostgreSQL queue whose `evolve worker`s run the evaluations (docs/distributed.md)
 
         # --- The LLM (environment variables EVOLVE_LLM_BASE_URL, EVOLVE_LLM_MODEL, EVOLVE_LLM_API_KEY_ENV win) -
         # Without an endpoint the offline mutator proposes children (it moves the kernel's numeric constants).
