@@ -124,18 +124,13 @@ struct InspectCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "program", abstract: "One program: metrics, artifacts, and the diff against its parent.")
 
-        @Argument(help: "The program id (a unique prefix is enough).")
-        var id: String
-
-        @Option(name: .customLong("run"), help: "The run (default: the newest under runs/).")
-        var runName: String?
+        @OptionGroup var program: ProgramArguments
 
         @OptionGroup var output: OutputOptions
 
         func run() throws {
             try UserMistakes.reported {
-                let (_, store) = try Runs.open(runName)
-                let program = try ProgramLookup.find(id, in: store)
+                let (_, store, program) = try self.program.open()
                 if output.json { try OutputOptions.printJSON(ProgramView(program)); return }
                 print(Self.describe(program, store: store))
                 print(Self.flags(of: program.id, store: store))
@@ -184,18 +179,14 @@ struct InspectCommand: ParsableCommand {
     struct Lineage: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The chain from a program back to its seed, with the score at each step.")
 
-        @Argument(help: "The program id (a unique prefix is enough).")
-        var id: String
-
-        @Option(name: .customLong("run"), help: "The run (default: the newest under runs/).")
-        var runName: String?
+        @OptionGroup var program: ProgramArguments
 
         @OptionGroup var output: OutputOptions
 
         func run() throws {
             try UserMistakes.reported {
-                let (_, store) = try Runs.open(runName)
-                let chain = try store.firstParentChain(from: try ProgramLookup.find(id, in: store))
+                let (_, store, program) = try self.program.open()
+                let chain = try store.firstParentChain(from: program)
                 if output.json { try OutputOptions.printJSON(chain.map(ProgramView.init)); return }
                 for p in chain {
                     let score = p.score.map { String(format: "%.4f", $0) } ?? p.status.rawValue
