@@ -44,12 +44,13 @@ let package = Package(
         .target(
             name: "EvolveCore",
             dependencies: ["CSQLite", "CGit2", "EvolveSupport", "Population"]),
-        // The one model of evolve.yaml (typed sections, the key registry, the checking reader). Only Yams, so
-        // the evaluators, the proposers and the CLI all read their settings from it without knowing each other.
+        // The one model of evolve.yaml (typed sections, the key registry, the checking reader, `suite:`
+        // includes). The only target that parses YAML, so the evaluators, the proposers and the CLI all read
+        // their settings from it without knowing each other.
         .target(name: "EvolveConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(
             name: "Evaluators",
-            dependencies: ["EvolveConfig", "EvolveCore", "EvolveSupport", "EmbeddedSources", "Sandbox", .product(name: "Yams", package: "Yams")]),
+            dependencies: ["EvolveConfig", "EvolveCore", "EvolveSupport", "EmbeddedSources", "Sandbox"]),
         // The evaluation queue on PostgreSQL: jobs, leases, heartbeats, the reaper, the queue-backed evaluator
         // the coordinator uses and the worker loop (`evolve worker`). Never touches SQLite or git.
         .target(name: "EvolveQueue", dependencies: ["CLibPQ", "EvolveCore", "EvolveSupport", "Sandbox"]),

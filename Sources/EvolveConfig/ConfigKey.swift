@@ -18,7 +18,7 @@ public struct ConfigKey: Sendable, Equatable {
         case featureDimension = "database.feature_dimensions[]"
         /// One entry of `llm.models`.
         case model = "llm.models[]"
-        /// One entry of `benchmarks` (decoded by the Evaluators' `BenchmarkSpec`, checked against this list).
+        /// One entry of `benchmarks` (read by `EvolveFileReader`; Evaluators' `BenchmarkSpec` judges its combinations).
         case benchmark = "benchmarks[]"
     }
 

@@ -1,17 +1,9 @@
 import Foundation
 
-/// Strict key checking for `evolve.yaml`: a decoder ignores keys it does not know, so a misspelt `trian:` or a
-/// `path:` meant as `data:` would silently fall back to defaults (synthetic data, with a score that looks real).
-/// `check` turns them into an error naming each unknown key and the nearest known one.
+/// Strict key checking for `evolve.yaml`: a reader that skipped keys it does not know would let a misspelt
+/// `trian:` or a `path:` meant as `data:` fall back to defaults silently (synthetic data, with a score that
+/// looks real). `EvolveFileReader` reports them as `Unknown`, naming each key and the nearest known one.
 public enum ConfigKeys {
-    /// Any key, to list what a YAML mapping holds.
-    package struct AnyKey: CodingKey {
-        package let stringValue: String
-        package var intValue: Int? { nil }
-        package init(stringValue: String) { self.stringValue = stringValue }
-        package init?(intValue: Int) { nil }
-    }
-
     /// Keys found in a mapping that the reader does not know.
     package struct Unknown: Error, CustomStringConvertible {
         /// Where the mapping is, e.g. `benchmarks[1] ("arc-real")` or `the top level`.
@@ -44,13 +36,6 @@ public enum ConfigKeys {
             let noun = keys.count == 1 ? "key" : "keys"
             return "\(location) has unknown \(noun) \(named.joined(separator: ", ")); known keys there: \(known.joined(separator: ", "))"
         }
-    }
-
-    /// Throws `Unknown` when `decoder`'s mapping holds a key not in `known`.
-    package static func check(_ decoder: Decoder, known: [String], location: String, hints: [String: String] = [:]) throws {
-        let container = try decoder.container(keyedBy: AnyKey.self)
-        let unknown = container.allKeys.map(\.stringValue).filter { !known.contains($0) }.sorted()
-        guard unknown.isEmpty else { throw Unknown(location: location, keys: unknown, known: known, hints: hints) }
     }
 
     /// Words people use for a known key, checked before spelling distance (`path` is 2 edits from `data` but so
@@ -90,46 +75,5 @@ public enum ConfigKeys {
             previous = current
         }
         return previous[b.count]
-    }
-}
-
-extension ConfigKeys {
-    /// A value or a combination of keys that cannot work, already naming where it is.
-    package struct Problem: Error, CustomStringConvertible {
-        package let description: String
-        package init(_ description: String) { self.description = description }
-    }
-
-    /// A decoding error in one line with the key path (`benchmarks[0].train: expected a number, found "ten"`).
-    package static func describe(_ error: DecodingError) -> String {
-        func at(_ path: [CodingKey]) -> String {
-            let text = path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            return text.isEmpty ? "the top level" : String(text.drop { $0 == "." })
-        }
-        func oneLine(_ text: String) -> String { text.split(whereSeparator: \.isNewline).joined(separator: " ") }
-        switch error {
-        case .keyNotFound(let key, let context):
-            return "\(at(context.codingPath)) has no \"\(key.stringValue)\", which is required"
-        case .typeMismatch(let type, let context):
-            return "\(at(context.codingPath)): expected \(typeName(type)) (\(oneLine(context.debugDescription)))"
-        case .valueNotFound(let type, let context):
-            return "\(at(context.codingPath)): expected \(typeName(type)), found no value"
-        case .dataCorrupted(let context):
-            return "\(at(context.codingPath)): \(oneLine(context.debugDescription))"
-        @unknown default:
-            return oneLine(String(describing: error))
-        }
-    }
-
-    private static func typeName(_ type: Any.Type) -> String {
-        switch type {
-        case is Int.Type, is UInt64.Type: return "a whole number"
-        case is Double.Type: return "a number"
-        case is Bool.Type: return "true or false"
-        case is String.Type: return "text"
-        default:
-            let name = String(describing: type)
-            return name.hasPrefix("Array") ? "a list" : name.hasPrefix("Dictionary") || name.hasPrefix("KeyedDecoding") ? "a mapping" : name
-        }
     }
 }

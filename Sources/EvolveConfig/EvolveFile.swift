@@ -9,8 +9,8 @@
 /// file.search.strategy       // "map-elites" (the default)
 /// ```
 ///
-/// Benchmark entries are checked for unknown keys here too, but their values are decoded by Evaluators'
-/// `BenchmarkSpec`, which knows the generators; a `nil` optional means "not in the file" where the
+/// Benchmark entries are read here too, keys and values; Evaluators' `BenchmarkSpec` only judges whether
+/// their keys go together for the generator named. A `nil` optional means "not in the file" where the
 /// default is computed by the reader of the value (the number of cores, `repeats`).
 public struct EvolveFile: Sendable, Equatable {
     public var program = Program()
@@ -26,6 +26,8 @@ public struct EvolveFile: Sendable, Equatable {
     public var maxFileBytes = 65_536
     /// The offline mutator's ranges by constant name, as written (`16...256, log`, `[1, 2, 4]`, `fixed`).
     public var mutations: [String: Mutation] = [:]
+    /// The TRM benchmarks in file order; nil when the file has no `benchmarks:` (a command evaluator's run).
+    public var benchmarks: [Benchmark]?
 
     public init() {}
 
@@ -44,6 +46,32 @@ public struct EvolveFile: Sendable, Equatable {
         public var brief: String?
         public var seed: UInt64?
         public var suite: String?
+    }
+
+    /// One `benchmarks:` entry with its values typed and bounded by the registry; nil is "not in the file".
+    /// Whether the keys suit the generator (`min_rating` without `data:`) is the evaluator's to judge.
+    public struct Benchmark: Sendable, Equatable {
+        /// Where the entry is, for messages: `benchmarks[1] ("arc-real")`.
+        public var location: String
+        public var name: String
+        /// As written; the evaluator knows which generators exist.
+        public var generator: String
+        public var data: String?
+        public var size: Int?
+        /// `minimal` or a number of blanks, as written.
+        public var difficulty: String?
+        public var train: Int
+        public var augmentations: Int?
+        public var validation: Int
+        public var test: Int
+        public var boxRows: Int?
+        public var boxColumns: Int?
+        public var trainFLOPs: Double
+        public var evalFLOPs: Double
+        public var wallSeconds: Double?
+        public var skipBadFiles = false
+        public var minRating: Int?
+        public var memoryMiB: Int?
     }
 
     /// When to stop; nil is no limit.

@@ -17,7 +17,7 @@ struct EvolveFileReader {
     func read(_ text: String) throws -> EvolveFile {
         let root: Node?
         do { root = try Yams.compose(yaml: text) } catch {
-            throw ConfigError("\(path): not valid YAML: \(Self.oneLine(error)); fix the file's syntax")
+            throw ConfigError("\(path): \(Self.oneLine(error)); not valid YAML, fix the file's syntax")
         }
         var file = EvolveFile()
         guard let root, !isNull(root) else { return file }
@@ -35,14 +35,7 @@ struct EvolveFileReader {
             try whole(prompt, "num_top_programs", .prompt).map { file.prompt.numTopPrograms = $0 }
         }
         if let node = top["mutations"] { file.mutations = try mutations(node) }
-        if let list = top["benchmarks"]?.sequence {
-            // Values are BenchmarkSpec's to decode; the keys are checked here like every other level's.
-            for (index, item) in list.enumerated() where item.mapping != nil {
-                let name = item.mapping?["name"]?.string
-                let location = "benchmarks[\(index)]" + (name.map { " (\"\($0)\")" } ?? "")
-                _ = try entries(item, at: .benchmark, location: location)
-            }
-        }
+        if let node = top["benchmarks"] { file.benchmarks = try benchmarks(node) }
         return file
     }
 

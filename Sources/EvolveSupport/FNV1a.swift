@@ -7,22 +7,11 @@ public struct FNV1a: Sendable {
 
     public var value: UInt64 { state }
 
-    /// Mixes `bytes` in, then a separator, so ("ab", "c") and ("a", "bc") hash differently.
+    /// Mixes `bytes` in, then a separator, so ("ab", "c") and ("a", "bc") hash differently. One loop for
+    /// arrays, strings' UTF-8 and raw buffers (a chunk read from a file) alike: being inlinable, it is
+    /// specialised for the caller's sequence type.
     @inlinable
     public mutating func combine(_ bytes: some Sequence<UInt8>) {
-        var v = state
-        for byte in bytes {
-            v ^= UInt64(byte)
-            v &*= 0x0000_0100_0000_01b3
-        }
-        v ^= 0xff
-        v &*= 0x0000_0100_0000_01b3
-        state = v
-    }
-
-    /// The same, from a raw buffer (a chunk read from a file).
-    @inlinable
-    public mutating func combine(_ bytes: UnsafeRawBufferPointer) {
         var v = state
         for byte in bytes {
             v ^= UInt64(byte)

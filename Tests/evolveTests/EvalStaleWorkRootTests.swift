@@ -34,7 +34,7 @@ import Glibc
         let parent = fm.temporaryDirectory.appendingPathComponent("evolve-eval-roots-\(UUID().uuidString)")
         defer {
             // Whatever happened, leave no mount behind.
-            _ = EvalCommand.removeStaleWorkRoots(in: parent)
+            _ = StaleWorkRoots.remove(in: parent)
             let live = parent.appendingPathComponent("evolve-eval-\(getpid())/eval-B/build").path
             if ProcFile.read("/proc/mounts")?.contains(live) == true { umount2(live, Int32(MNT_DETACH)) }
             try? fm.removeItem(at: parent)
@@ -56,7 +56,7 @@ import Glibc
         try Data("x".utf8).write(to: killed.appendingPathComponent("build/file"))
         try #require(try Self.mountTmpfs(at: alive.appendingPathComponent("build").path) == 0)
 
-        let removed = EvalCommand.removeStaleWorkRoots(in: parent)
+        let removed = StaleWorkRoots.remove(in: parent)
         #expect(removed.mounts == 3)
         #expect(removed.directories == [parent.appendingPathComponent("evolve-eval-\(dead)").path])
         #expect(!fm.fileExists(atPath: parent.appendingPathComponent("evolve-eval-\(dead)").path))

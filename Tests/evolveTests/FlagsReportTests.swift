@@ -57,9 +57,9 @@ import Testing
 
         // The best's summary (inspect best, the report's header) counts the curve finding beside the control's
         // verdict: it must never say "flags: none" over a program the Flags section lists.
-        let integrity = InspectCommand.Best.integrityFlags(of: solver, store: store)
+        let integrity = IntegritySummary.lines(of: solver, store: store)
         #expect(integrity == ["curve: 1 finding, e.g. sudoku: flag: validation exact 1.000, but at most 0.240 of training examples were answered right"])
-        #expect(InspectCommand.Best.integrityFlags(of: honest, store: store).isEmpty)
+        #expect(IntegritySummary.lines(of: honest, store: store).isEmpty)
         let summary = InspectCommand.Best.describe(nil, controlVerdict: nil, controlled: true, integrity: integrity)
         #expect(summary.contains("flags:\n  ! curve: 1 finding") && !summary.contains("flags: none"))
     }

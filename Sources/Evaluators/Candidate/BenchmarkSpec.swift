@@ -15,7 +15,7 @@ import Foundation
 ///   train_flops: 2.0e13
 ///   eval_flops: 1.0e12
 /// ```
-public struct BenchmarkSpec: Decodable, Sendable {
+public struct BenchmarkSpec: Sendable {
     public var name: String
     /// The benchmark kind (`sudoku`, `maze`, `arc`). Without `data` it generates puzzles; with it, it names the
     /// format the files are read in.
@@ -48,75 +48,40 @@ public struct BenchmarkSpec: Decodable, Sendable {
     /// 30×30 canvas makes every example 901 tokens, and the seed TRM then needs more than the default.
     public var memoryMiB: Int?
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, generator, data, size, difficulty, train, augmentations, validation, test
-        case boxRows = "box_rows", boxColumns = "box_columns", trainFLOPs = "train_flops", evalFLOPs = "eval_flops"
-        case wallSeconds = "wall_seconds", skipBadFiles = "skip_bad_files", minRating = "min_rating"
-        case memoryMiB = "memory_mib"
-    }
-
-    /// Every key a benchmark entry may hold.
-    public static let keys = CodingKeys.allCases.map(\.rawValue)
+    /// Every key a benchmark entry may hold: the registry's.
+    public static let keys = KeyRegistry.names(at: .benchmark)
 
     public static let generators = ["sudoku", "maze", "arc"]
 
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let location = Self.location(decoder.codingPath, name: try? c.decodeIfPresent(String.self, forKey: .name))
-        let topLevel = Dictionary(uniqueKeysWithValues: ProgramConfig.topLevelKeys.filter { !Self.keys.contains($0) }.map {
-            ($0, "a top-level key of evolve.yaml, not of a benchmark entry")
-        })
-        try ConfigKeys.check(decoder, known: Self.keys, location: location, hints: topLevel)
-        name = try c.decode(String.self, forKey: .name)
-        generator = try c.decode(String.self, forKey: .generator)
-        data = try c.decodeIfPresent(String.self, forKey: .data)
-        skipBadFiles = try c.decodeIfPresent(Bool.self, forKey: .skipBadFiles) ?? false
-        minRating = try c.decodeIfPresent(Int.self, forKey: .minRating)
-        boxRows = try c.decodeIfPresent(Int.self, forKey: .boxRows)
-        boxColumns = try c.decodeIfPresent(Int.self, forKey: .boxColumns)
-        size = try c.decodeIfPresent(Int.self, forKey: .size)
-        if let number = try? c.decodeIfPresent(Int.self, forKey: .difficulty) {
-            difficulty = String(number)
-        } else {
-            difficulty = try c.decodeIfPresent(String.self, forKey: .difficulty)
-        }
-        train = try c.decode(Int.self, forKey: .train)
-        augmentations = try c.decodeIfPresent(Int.self, forKey: .augmentations)
-        validation = try c.decode(Int.self, forKey: .validation)
-        test = try c.decode(Int.self, forKey: .test)
-        trainFLOPs = try c.decode(Double.self, forKey: .trainFLOPs)
-        evalFLOPs = try c.decode(Double.self, forKey: .evalFLOPs)
-        wallSeconds = try c.decodeIfPresent(Double.self, forKey: .wallSeconds)
-        memoryMiB = try c.decodeIfPresent(Int.self, forKey: .memoryMiB)
-        if let memoryMiB, !(256...262_144).contains(memoryMiB) {
-            throw ConfigKeys.Problem("\(location): memory_mib must be from 256 to 262144 (MiB), got \(memoryMiB)")
-        }
-        // The registry's bounds: a budget of 1e19 FLOPs or `.inf` would trap converting to Int64, a week-long
-        // wall net in microseconds likewise.
-        for (key, value) in [("train_flops", trainFLOPs), ("eval_flops", evalFLOPs), ("wall_seconds", wallSeconds)] {
-            guard let value, let bounds = KeyRegistry.key(key, at: .benchmark)?.bounds, !bounds.contains(value) else { continue }
-            throw ConfigKeys.Problem("\(location): \(key) must be \(bounds.words), got \(value)")
-        }
+    /// The entry as `evolve.yaml`'s one reader typed and bounded it (`EvolveFile.Benchmark`), refused with
+    /// one line naming the file (`path`) and the entry when its keys do not go together for its generator.
+    public init(_ entry: EvolveFile.Benchmark, in path: String) throws {
+        name = entry.name
+        generator = entry.generator
+        data = entry.data
+        skipBadFiles = entry.skipBadFiles
+        minRating = entry.minRating
+        boxRows = entry.boxRows
+        boxColumns = entry.boxColumns
+        size = entry.size
+        difficulty = entry.difficulty
+        train = entry.train
+        augmentations = entry.augmentations
+        validation = entry.validation
+        test = entry.test
+        trainFLOPs = entry.trainFLOPs
+        evalFLOPs = entry.evalFLOPs
+        wallSeconds = entry.wallSeconds
+        memoryMiB = entry.memoryMiB
         if let problem = combinationProblem {
-            throw ConfigKeys.Problem("\(location): \(problem)")
+            throw EvaluationError("\(path): \(entry.location): \(problem)")
         }
-    }
-
-    /// `benchmarks[1] ("arc-real")`.
-    static func location(_ codingPath: [CodingKey], name: String?) -> String {
-        let index = codingPath.last?.intValue.map { "benchmarks[\($0)]" } ?? "a benchmark"
-        return name.map { "\(index) (\"\($0)\")" } ?? index
     }
 
     /// Why the keys do not go together (a key that would silently do nothing is an error), or nil.
     var combinationProblem: String? {
         guard Self.generators.contains(generator) else {
             return "unknown generator \"\(generator)\" (available: \(Self.generators.joined(separator: ", ")))"
-        }
-        if let negative = [("train", train), ("validation", validation), ("test", test), ("augmentations", augmentations ?? 0)]
-            .first(where: { $0.1 < 0 })
-        {
-            return "\(negative.0) is \(negative.1); counts cannot be negative"
         }
         guard let data else {
             if skipBadFiles { return "skip_bad_files applies only to ARC data (data:); generated tasks have no files" }
@@ -140,14 +105,7 @@ public struct BenchmarkSpec: Decodable, Sendable {
     /// Resolves `data` against `folder` (the folder of the evolve.yaml it came from); `~` is the home folder.
     mutating func resolveData(relativeTo folder: URL) {
         guard let data else { return }
-        dataPath = Self.resolve(data, relativeTo: folder)
-    }
-
-    /// `path` as an absolute path: `~` is the home folder, a relative path starts at `folder`.
-    static func resolve(_ path: String, relativeTo folder: URL) -> String {
-        let expanded = (path as NSString).expandingTildeInPath
-        return expanded.hasPrefix("/") ? URL(fileURLWithPath: expanded).standardizedFileURL.path
-            : folder.appendingPathComponent(expanded).standardizedFileURL.path
+        dataPath = EvolveFile.resolve(data, relativeTo: folder)
     }
 
     /// The puzzles of this benchmark (training examples and the requested split) and how to score them.

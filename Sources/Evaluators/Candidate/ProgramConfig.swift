@@ -1,7 +1,6 @@
 import EvolveConfig
 import EvolveCore
 import Foundation
-import Yams
 
 /// The run's evaluation settings, from the seed directory's `evolve.yaml`: which benchmarks score every
 /// program and with what budgets, and the data seed that generates (or draws) the splits (never shown to a
@@ -9,7 +8,7 @@ import Yams
 ///
 /// Keys are checked: a key evolve does not know is an error naming it and the nearest known key, so a typo
 /// never falls back to a default silently.
-public struct ProgramConfig: Decodable, Sendable {
+public struct ProgramConfig: Sendable {
     public var language: String?
     public var entry: String?
     public var brief: String?
@@ -28,7 +27,7 @@ public struct ProgramConfig: Decodable, Sendable {
     public var wallFactor: Double = 3
 
     /// `compute_check`'s values.
-    public enum ComputeCheckMode: String, Decodable, Sendable {
+    public enum ComputeCheckMode: String, Sendable {
         case reject, flag, off
 
         /// The finding's action, nil when the check is off.
@@ -41,23 +40,13 @@ public struct ProgramConfig: Decodable, Sendable {
         }
     }
 
-    enum CodingKeys: String, CodingKey {
-        case seed, benchmarks
-    }
-
-    /// The benchmarks and the data seed; the other keys are `EvolveFile`'s to read (see `parse`).
-    public init(from decoder: Decoder) throws {
-        let misplaced = Dictionary(uniqueKeysWithValues: BenchmarkSpec.keys.filter { !Self.topLevelKeys.contains($0) }.map {
-            ($0, "a benchmark key; put it inside an entry of benchmarks:")
-        })
-        try ConfigKeys.check(decoder, known: Self.topLevelKeys, location: "the top level", hints: misplaced)
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        seed = try c.decode(UInt64.self, forKey: .seed)
-        benchmarks = try c.decode([BenchmarkSpec].self, forKey: .benchmarks)
-    }
-
-    /// The program's and the compute check's keys from the file's one model.
-    mutating func take(_ file: EvolveFile) {
+    /// The program's keys, the data seed, the benchmarks and the compute check's keys from the file's one
+    /// model (`EvolveFile`); the seed and at least one benchmark are required here, where they are used.
+    init(_ file: EvolveFile, path: String) throws {
+        guard let seed = file.program.seed else { throw EvaluationError("\(path): the top level has no \"seed\", which is required") }
+        guard let entries = file.benchmarks else { throw EvaluationError("\(path): the top level has no \"benchmarks\", which is required") }
+        self.seed = seed
+        benchmarks = try entries.map { try BenchmarkSpec($0, in: path) }
         language = file.program.language
         entry = file.program.entry
         brief = file.program.brief
@@ -85,78 +74,23 @@ public struct ProgramConfig: Decodable, Sendable {
     /// `data:` and `suite:` paths start.
     public static func parse(_ text: String, path: String) throws -> ProgramConfig {
         let text = try inliningSuite(text, path: path)
-        do {
-            var config = try YAMLDecoder().decode(ProgramConfig.self, from: text)
-            // Every other key, at every level, is checked and read by the file's one model.
-            config.take(try EvolveFile.parse(text, path: path))
-            guard !config.benchmarks.isEmpty else { throw EvaluationError("\(path): no benchmarks listed") }
-            var names = Set<String>()
-            for spec in config.benchmarks where !names.insert(spec.name).inserted {
-                throw EvaluationError("\(path): two benchmarks are named \"\(spec.name)\"; scores are kept by name, so give each its own")
-            }
-            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-            for index in config.benchmarks.indices { config.benchmarks[index].resolveData(relativeTo: folder) }
-            return config
-        } catch let error as EvaluationError {
-            throw error
-        } catch let error as ConfigError {
-            throw EvaluationError(error.description)
-        } catch {
-            throw EvaluationError("\(path): \(Self.describe(error))")
-        }
-    }
-
-    /// `text` with its `suite: FILE` include replaced by FILE's `benchmarks:` (their `data:` paths made absolute,
-    /// since they are relative to FILE's folder); text without `suite:` comes back unchanged. A run stores this
-    /// text when it starts, so its benchmarks and budgets stay fixed even if the suite file changes later.
-    /// FILE (relative to the folder of `path`) holds only a `benchmarks:` list, e.g. `Programs/suite.yaml`.
-    public static func inliningSuite(_ text: String, path: String) throws -> String {
-        // Text that is not YAML comes back as it is: its readers report the syntax error in their own words.
-        guard let root = try? Yams.compose(yaml: text), let mapping = root.mapping, let include = mapping["suite"] else { return text }
-        guard let file = include.string, !file.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw EvaluationError("\(path): suite must name a file holding a benchmarks: list, e.g. suite: ../suite.yaml")
-        }
-        guard mapping["benchmarks"] == nil else {
-            throw EvaluationError("\(path): has both suite: and benchmarks:; keep one (suite: \(file) is a benchmarks: list of its own)")
+        let file: EvolveFile
+        do { file = try EvolveFile.parse(text, path: path) } catch let error as ConfigError { throw EvaluationError(error.description) }
+        var config = try ProgramConfig(file, path: path)
+        guard !config.benchmarks.isEmpty else { throw EvaluationError("\(path): no benchmarks listed") }
+        var names = Set<String>()
+        for spec in config.benchmarks where !names.insert(spec.name).inserted {
+            throw EvaluationError("\(path): two benchmarks are named \"\(spec.name)\"; scores are kept by name, so give each its own")
         }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-        let suiteURL = URL(fileURLWithPath: BenchmarkSpec.resolve(file, relativeTo: folder))
-        guard let data = FileManager.default.contents(atPath: suiteURL.path) else {
-            throw EvaluationError("\(path): suite \(file) (\(suiteURL.path)) cannot be read; check the path, relative to this file's folder")
-        }
-        let suiteRoot: Node?
-        do { suiteRoot = try Yams.compose(yaml: String(decoding: data, as: UTF8.self)) } catch {
-            throw EvaluationError("\(suiteURL.path): \(describe(error))")
-        }
-        guard let suite = suiteRoot?.mapping, var benchmarks = suite["benchmarks"]?.sequence else {
-            throw EvaluationError("\(suiteURL.path): a suite file holds a benchmarks: list (the entries evolve.yaml would list)")
-        }
-        let unknown = suite.keys.compactMap(\.string).filter { $0 != "benchmarks" }.sorted()
-        guard unknown.isEmpty else {
-            throw EvaluationError("\(suiteURL.path): unknown key \(unknown.map { "\"\($0)\"" }.joined(separator: ", ")); a suite file holds only benchmarks:")
-        }
-        for index in benchmarks.indices {
-            guard var entry = benchmarks[index].mapping, let data = entry["data"]?.string else { continue }
-            entry["data"] = Node(BenchmarkSpec.resolve(data, relativeTo: suiteURL.deletingLastPathComponent()))
-            benchmarks[index] = .mapping(entry)
-        }
-        var merged = mapping
-        merged["suite"] = nil
-        merged["benchmarks"] = .sequence(benchmarks)
-        do { return try Yams.serialize(node: .mapping(merged)) } catch { throw EvaluationError("\(path): \(describe(error))") }
+        for index in config.benchmarks.indices { config.benchmarks[index].resolveData(relativeTo: folder) }
+        return config
     }
 
-    /// One line for an error met while decoding. Yams wraps errors thrown by `init(from:)` (the key checks) in
-    /// `DecodingError.dataCorrupted` ("not valid YAML"); the underlying error is the one to show.
-    static func describe(_ error: Error) -> String {
-        switch error {
-        case let error as ConfigKeys.Unknown: return error.description
-        case let error as ConfigKeys.Problem: return error.description
-        case DecodingError.dataCorrupted(let context) where context.underlyingError != nil:
-            return describe(context.underlyingError!)
-        case let error as DecodingError: return ConfigKeys.describe(error)
-        default: return String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
-        }
+    /// `text` with its `suite: FILE` include replaced by FILE's benchmarks (`EvolveFile.inliningSuite`), the
+    /// text a run stores so that its benchmarks stay fixed; a mistake in the include is an `EvaluationError`.
+    public static func inliningSuite(_ text: String, path: String) throws -> String {
+        do { return try EvolveFile.inliningSuite(text, path: path) } catch let error as ConfigError { throw EvaluationError(error.description) }
     }
 
     /// The data source of every `data:` benchmark, by benchmark name (reads the files on first use; cached).

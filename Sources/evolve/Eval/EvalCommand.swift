@@ -38,7 +38,7 @@ struct EvalCommand: AsyncParsableCommand {
         // A mistake in the directory, its evolve.yaml or its data: exit 2, like every user mistake.
         // (Exit 1 means the program itself was evaluated and failed.)
         try await UserMistakes.reported {
-            let stale = Self.removeStaleWorkRoots(in: FileManager.default.temporaryDirectory)
+            let stale = StaleWorkRoots.remove(in: FileManager.default.temporaryDirectory)
             if !stale.directories.isEmpty {
                 say("evolve: removed \(stale.mounts) sandbox mounts and \(stale.directories.count) work dirs killed `evolve eval`s left in \(FileManager.default.temporaryDirectory.path)")
             }
@@ -68,25 +68,6 @@ struct EvalCommand: AsyncParsableCommand {
             }
             if report.outcome != .evaluated { throw ExitCode(1) }
         }
-    }
-
-    /// The default work roots (`evolve-eval-<pid>` in `parent`) of `evolve eval`s that are gone — killed
-    /// before their cleanup ran (SIGKILL, OOM killer) — removed: their sandbox mounts first (a tmpfs
-    /// left mounted makes deleting the directory fail with EBUSY), then the directory. A root whose pid
-    /// is alive (this process, another `evolve eval`, or a reused pid) is left alone. `evolve worker` cleans
-    /// its own kind (`evolve-worker-<pid>`) the same way.
-    static func removeStaleWorkRoots(in parent: URL, prefix: String = "evolve-eval-") -> (mounts: Int, directories: [String]) {
-        var mounts = 0
-        var directories: [String] = []
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? [] where name.hasPrefix(prefix) {
-            let digits = name.dropFirst(prefix.count)
-            guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let pid = pid_t(digits), pid > 0 else { continue }
-            guard pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
-            let root = parent.appendingPathComponent(name)
-            mounts += SandboxWorkDir.removeStaleMounts(under: root).count
-            if (try? FileManager.default.removeItem(at: root)) != nil { directories.append(root.path) }
-        }
-        return (mounts, directories)
     }
 
     /// The human-readable result. Artifacts (which quote candidate output) come first, every line of
@@ -143,32 +124,5 @@ struct EvalCommand: AsyncParsableCommand {
             artifacts: report.artifacts, build_seconds: report.buildSeconds, total_seconds: report.totalSeconds,
             data: data.mapValues(DataRecord.JSON.init))
         return String(decoding: try encoder.encode(output), as: UTF8.self)
-    }
-}
-
-/// `Metrics` as `--json` prints it: snake_case keys like `run.json` and `evolve.yaml` (`cpu_seconds`, not
-/// `cpuSeconds`). The database keeps `Metrics`' own Codable keys; only this view renames them.
-struct MetricsJSON: Encodable {
-    struct Benchmark: Encodable {
-        let exact_accuracy: Double, token_accuracy: Double, train_flops: Double, eval_flops: Double
-        let parameters: Int, wall_seconds: Double, cpu_seconds: Double
-        /// The candidate's own numbers under the names it reported.
-        let reported: [String: Double]
-    }
-
-    let split: String
-    let combined_score: Double
-    let benchmarks: [String: Benchmark]
-    /// A command evaluator's values under the names it printed.
-    let values: [String: Double]
-
-    init(_ metrics: Metrics) {
-        split = metrics.split
-        combined_score = metrics.combinedScore
-        values = metrics.values
-        benchmarks = metrics.benchmarks.mapValues {
-            Benchmark(exact_accuracy: $0.exactAccuracy, token_accuracy: $0.tokenAccuracy, train_flops: $0.trainFLOPs, eval_flops: $0.evalFLOPs,
-                      parameters: $0.parameters, wall_seconds: $0.wallSeconds, cpu_seconds: $0.cpuSeconds, reported: $0.reported)
-        }
     }
 }

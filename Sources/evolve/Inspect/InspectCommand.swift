@@ -86,7 +86,7 @@ struct InspectCommand: ParsableCommand {
                 }
                 let assessment = try store.assessment(of: best.id)
                 let verdict = try store.records.flaggedPrograms()[best.id]
-                let integrity = Self.integrityFlags(of: best.id, store: store)
+                let integrity = IntegritySummary.lines(of: best.id, store: store)
                 if output.json {
                     try OutputOptions.printJSON(BestView(best, assessment: assessment, controlVerdict: verdict, integrity: integrity))
                     return
@@ -97,18 +97,6 @@ struct InspectCommand: ParsableCommand {
         }
 
         /// The best's re-scoring with fresh training seeds (drift, gap), its flags and its control verdict.
-        /// The compute and training-curve findings stored with a program's evaluations, one line per check (the
-        /// permutation control has its own verdict), so the best's summary never says "none" over a flag.
-        static func integrityFlags(of id: String, store: ProgramStore) -> [String] {
-            let findings = ((try? store.records.integrityFlags(programID: id)) ?? []).filter { $0.check != "permutation" }
-            let byCheck = Dictionary(grouping: findings, by: \.check)
-            return byCheck.keys.sorted().map { check in
-                let list = byCheck[check] ?? []
-                let first = list.first.map { $0.evidence.split(whereSeparator: \.isNewline).first.map(String.init) ?? "" } ?? ""
-                return "\(check): \(list.count) finding\(list.count == 1 ? "" : "s"), e.g. \(first.prefix(160))"
-            }
-        }
-
         static func describe(_ assessment: BestAssessment?, controlVerdict: String?, controlled: Bool, integrity: [String] = []) -> String {
             var lines: [String] = []
             if let assessment {
@@ -136,18 +124,13 @@ struct InspectCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "program", abstract: "One program: metrics, artifacts, and the diff against its parent.")
 
-        @Argument(help: "The program id (a unique prefix is enough).")
-        var id: String
-
-        @Option(name: .customLong("run"), help: "The run (default: the newest under runs/).")
-        var runName: String?
+        @OptionGroup var program: ProgramArguments
 
         @OptionGroup var output: OutputOptions
 
         func run() throws {
             try UserMistakes.reported {
-                let (_, store) = try Runs.open(runName)
-                let program = try InspectCommand.find(id, in: store)
+                let (_, store, program) = try self.program.open()
                 if output.json { try OutputOptions.printJSON(ProgramView(program)); return }
                 print(Self.describe(program, store: store))
                 print(Self.flags(of: program.id, store: store))
@@ -157,7 +140,7 @@ struct InspectCommand: ParsableCommand {
                 }
                 if let parentID = program.parents.first, let parent = try store.program(parentID) {
                     print("--- diff against parent \(parent.id.prefix(8))")
-                    print(InspectCommand.diff(parent.files, program.files))
+                    print(ProgramDiff.text(parent.files, program.files))
                 }
             }
         }
@@ -196,18 +179,14 @@ struct InspectCommand: ParsableCommand {
     struct Lineage: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The chain from a program back to its seed, with the score at each step.")
 
-        @Argument(help: "The program id (a unique prefix is enough).")
-        var id: String
-
-        @Option(name: .customLong("run"), help: "The run (default: the newest under runs/).")
-        var runName: String?
+        @OptionGroup var program: ProgramArguments
 
         @OptionGroup var output: OutputOptions
 
         func run() throws {
             try UserMistakes.reported {
-                let (_, store) = try Runs.open(runName)
-                let chain = try store.firstParentChain(from: try InspectCommand.find(id, in: store))
+                let (_, store, program) = try self.program.open()
+                let chain = try store.firstParentChain(from: program)
                 if output.json { try OutputOptions.printJSON(chain.map(ProgramView.init)); return }
                 for p in chain {
                     let score = p.score.map { String(format: "%.4f", $0) } ?? p.status.rawValue
@@ -215,33 +194,6 @@ struct InspectCommand: ParsableCommand {
                 }
             }
         }
-    }
-
-    static func find(_ prefix: String, in store: ProgramStore) throws -> Program {
-        if let exact = try store.program(prefix) { return exact }
-        let matches = try store.allPrograms().filter { $0.id.hasPrefix(prefix.lowercased()) }
-        guard matches.count == 1 else {
-            throw CommandError(matches.isEmpty ? "no program with id '\(prefix)' in this run"
-                : "program id '\(prefix)' is ambiguous (\(matches.count) programs); give more characters")
-        }
-        return matches[0]
-    }
-
-    /// A line diff (`LineDiff`) of two programs' files, unified-style without context limits.
-    static func diff(_ a: [String: String], _ b: [String: String]) -> String {
-        var out: [String] = []
-        for path in Set(a.keys).union(b.keys).sorted() where a[path] != b[path] {
-            let x = LineDiff.lines(a[path] ?? ""), y = LineDiff.lines(b[path] ?? "")
-            out.append("--- a/\(path)\n+++ b/\(path)")
-            for operation in LineDiff(x, y).operations {
-                switch operation {
-                case .same: continue
-                case .delete(let i): out.append("-" + x[i])
-                case .insert(let j): out.append("+" + y[j])
-                }
-            }
-        }
-        return out.isEmpty ? "(no changes)" : out.joined(separator: "\n")
     }
 }
 

@@ -19,11 +19,8 @@ struct InspectPromptCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prompt", abstract: "The messages the LLM proposer would send for a child of a program.")
 
-    @Argument(help: "The parent program's id (a unique prefix is enough).")
-    var id: String
-
-    @Option(name: .customLong("run"), help: "The run (default: the newest under runs/).")
-    var runName: String?
+    /// The parent program and its run.
+    @OptionGroup var program: ProgramArguments
 
     @Option(help: "Ask for a rewrite of this block (`kernel.swift: recursion`) instead of SEARCH/REPLACE edits.")
     var rewrite: String?
@@ -37,8 +34,7 @@ struct InspectPromptCommand: ParsableCommand {
 
     func run() throws {
         try UserMistakes.reported {
-            let (run, store) = try Runs.open(runName)
-            let parent = try InspectCommand.find(id, in: store)
+            let (run, store, parent) = try program.open()
             let manifest = try RunManifest.load(from: run)
             let settings = try RunSetup.settings(manifest)
             if let rewrite, !((try? EvolveBlocks.parse(parent.files)) ?? []).contains(where: { $0.label == rewrite }) {

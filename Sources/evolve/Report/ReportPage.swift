@@ -70,7 +70,7 @@ struct ReportPage {
         let best = try run.store.best()
         let assessment = try best.flatMap { try run.store.assessment(of: $0.id) }
         let bestFlags = (assessment?.flags ?? []) + (try best.flatMap { try run.store.records.flaggedPrograms()[$0.id] }.map { ["permutation control: \($0)"] } ?? [])
-            + (best.map { InspectCommand.Best.integrityFlags(of: $0.id, store: run.store) } ?? [])
+            + (best.map { IntegritySummary.lines(of: $0.id, store: run.store) } ?? [])
         let spend = try run.store.records.spend()
         let span = (programs.map(\.created).max() ?? run.start).timeIntervalSince(run.start)
         let stats = run.store.statistics().overall
@@ -319,7 +319,7 @@ struct ReportPage {
             let flag = (gap ?? 0) > gapThreshold ? " class=\"flag\"" : ""
             out += "<tr\(flag)><td>\(rank + 1)</td><td><code>\(HTML.escape(program.id.prefix(8)))</code></td><td>\(program.island)</td><td>\(program.iteration)</td><td>\(HTML.number(program.score))</td><td>\(HTML.number(test))</td><td>\(gap.map { String(format: "%+.4f", $0) } ?? "–")</td><td>\(HTML.escape(program.proposal.map { "\($0.model) (\($0.mode))" } ?? "seed"))</td><td>\(HTML.escape(program.proposal?.summary ?? ""))</td></tr>"
             let parent = try program.parents.first.flatMap { try run.store.program($0) }
-            let diff = InspectCommand.diff(parent?.files ?? [:], program.files)
+            let diff = ProgramDiff.text(parent?.files ?? [:], program.files)
             let title = parent.map { "diff against parent \($0.id.prefix(8))" } ?? "source (a seed: no parent)"
             out += "<tr class=\"diff-row\"><td></td><td colspan=\"8\"><details\(rank == 0 ? " open" : "")><summary>\(HTML.escape(title))</summary>\(Self.diffBlock(diff))</details></td></tr>"
         }

@@ -49,7 +49,7 @@ struct WorkerCommand: AsyncParsableCommand {
         @Sendable func say(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
         if workDir == nil {
             // The default work roots of workers killed before their cleanup ran (SIGKILL, OOM killer).
-            let stale = EvalCommand.removeStaleWorkRoots(in: FileManager.default.temporaryDirectory, prefix: "evolve-worker-")
+            let stale = StaleWorkRoots.remove(in: FileManager.default.temporaryDirectory, prefix: "evolve-worker-")
             if !stale.directories.isEmpty {
                 say("evolve worker: removed \(stale.mounts) sandbox mounts and \(stale.directories.count) work dirs killed workers left in \(FileManager.default.temporaryDirectory.path)")
             }
