@@ -292,8 +292,11 @@ import Glibc
     }
 
     @Test func evolvesOwnSecretsAreAbsent() async throws {
-        setenv("EVOLVE_TEST_PLANTED_SECRET", "sk-planted-7731", 1)
-        defer { unsetenv("EVOLVE_TEST_PLANTED_SECRET") }
+        // scripts/test.sh plants it before the test process starts: setenv while other tests' threads start
+        // processes races Foundation's Process.run, which copies the environment (a crash seen here).
+        let planted = ProcessInfo.processInfo.environment["EVOLVE_TEST_PLANTED_SECRET"] == "sk-planted-7731"
+        if !planted { setenv("EVOLVE_TEST_PLANTED_SECRET", "sk-planted-7731", 1) }
+        defer { if !planted { unsetenv("EVOLVE_TEST_PLANTED_SECRET") } }
         let result = try await sh("env; echo \"secret=${EVOLVE_TEST_PLANTED_SECRET:-absent}\"", limits())
         #expect(result.stdout.text.contains("secret=absent"))
         #expect(!result.stdout.text.contains("sk-planted-7731"))

@@ -48,6 +48,7 @@ import Testing
         ("command", "evaluator:\n  command: [python3, eval.py]",
          { $0.evaluatorCommand == ["python3", "eval.py"] && $0.database.features == FeatureSpace([.codeLength, .editDistance]) }),
         ("timeout", "evaluator:\n  timeout: 300", { $0.evaluatorTimeout == 300 }),
+        ("queue", "evaluator:\n  queue: postgresql://evolve@db/evolve", { $0.evaluatorQueue == "postgresql://evolve@db/evolve" }),
         ("parallel_evaluations", "parallel: 2\nevaluator:\n  parallel_evaluations: 3", { $0.run.parallel == 3 }),
         ("api_base", "llm:\n  api_base: http://127.0.0.1:1/v1", { $0.llm.apiBase == "http://127.0.0.1:1/v1" }),
         ("models", "llm:\n  models:\n    - {name: a, weight: 2}\n    - {name: b}",

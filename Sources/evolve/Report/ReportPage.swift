@@ -298,7 +298,7 @@ struct ReportPage {
         guard !flags.isEmpty else {
             return "<p class=\"muted\">No program was flagged: every evaluated program's CPU time was explained by its metered work, its validation was in line with its training curve, and every control run held.</p>"
         }
-        var out = "<p>Findings of the integrity checks, stored with the evaluations (a rejected program scored nothing; a flagged one is kept with its evidence; a program the permutation control flagged left selection).</p>"
+        var out = "<p>Findings of the integrity checks, stored with the evaluations (a rejected program scored nothing; a flagged one keeps its evidence and cannot become a best until a re-check with a fresh training seed comes back clean; a program the permutation control flagged left selection).</p>"
         out += "<table class=\"flags\"><tr><th>program</th><th>status</th><th>flag</th><th>split</th><th>evidence</th></tr>"
         for flag in flags {
             let status = (try? run.store.program(flag.programID))?.status.rawValue ?? "–"

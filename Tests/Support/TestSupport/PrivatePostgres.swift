@@ -8,7 +8,13 @@ import Glibc
 /// only (no TCP port), a password required (scram), stopped and deleted when the value goes away. When
 /// there is no server installed the queue's tests skip, except under `CI=true`, where they fail.
 public final class PrivatePostgres: @unchecked Sendable {
-    public static let password = "pg-secret-\(UUID().uuidString.prefix(8))"
+    /// scripts/test.sh gives one in PGPASSWORD before the test process starts; otherwise a fresh one is set
+    /// at the first server start. setenv while other tests' threads start processes races Foundation's
+    /// Process.run, which copies the environment (a crash seen here), so the script's way is the safe one.
+    public static let password: String = {
+        if let given = ProcessInfo.processInfo.environment["PGPASSWORD"], given.hasPrefix("pg-secret-") { return given }
+        return "pg-secret-\(UUID().uuidString.prefix(8))"
+    }()
     public static let binDirectory: String? = {
         let versions = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []).sorted { $0.count != $1.count ? $0.count > $1.count : $0 > $1 }
         return versions.map { "/usr/lib/postgresql/\($0)/bin" }.first { FileManager.default.isExecutableFile(atPath: $0 + "/initdb") }
@@ -53,7 +59,7 @@ public final class PrivatePostgres: @unchecked Sendable {
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice
         try server.run()
-        setenv("PGPASSWORD", Self.password, 1)
+        if ProcessInfo.processInfo.environment["PGPASSWORD"] != Self.password { setenv("PGPASSWORD", Self.password, 1) }
         for _ in 0..<200 where !FileManager.default.fileExists(atPath: socket.appendingPathComponent(".s.PGSQL.5432").path) {
             usleep(50_000)
         }
