@@ -24,23 +24,25 @@ import Testing
 
     /// Heartbeats every second and a stale limit of four: loose enough for a loaded 2-core machine, where a
     /// heartbeat task can wait a second for a thread.
-    func worker(_ name: String, layers: [String], sleep: Double = 0, heartbeat: Double = 1) throws -> QueueWorker {
+    /// A test that is not about reaping gives a long `staleAfter`: under the whole suite the job may wait minutes
+    /// for a sandbox uid (a pool every process on the machine shares) while its heartbeat task waits for a thread.
+    func worker(_ name: String, layers: [String], sleep: Double = 0, heartbeat: Double = 1, staleAfter: Double? = nil) throws -> QueueWorker {
         let evaluator = command(sleep: sleep)
         return QueueWorker(
             address: try server.address(), name: name, slots: 1, host: "test-host", layers: layers, heartbeatSeconds: heartbeat,
-            staleAfter: heartbeat * 4, idleSeconds: 0.05) { _ in evaluator }
+            staleAfter: staleAfter ?? heartbeat * 4, idleSeconds: 0.05) { _ in evaluator }
     }
 
-    func coordinator(run: String, required: [String] = ["pid-namespace"]) throws -> QueueEvaluator {
-        try QueueEvaluator(address: try server.address(), run: run, configText: "", configFile: nil, requiredLayers: required, staleAfter: 10)
+    func coordinator(run: String, required: [String] = ["pid-namespace"], staleAfter: Double = 10) throws -> QueueEvaluator {
+        try QueueEvaluator(address: try server.address(), run: run, configText: "", configFile: nil, requiredLayers: required, staleAfter: staleAfter)
     }
 
     @Test func aWorkerEvaluatesAJobAndAResumedCoordinatorReattachesInsteadOfRunningItAgain() async throws {
         let program = Program(files: ["value.txt": "0.75"])
         let request = EvaluationRequest(split: .validation, trainingSeed: 7)
-        let worker = try worker("w1", layers: ["pid-namespace", "dedicated-uid"])
+        let worker = try worker("w1", layers: ["pid-namespace", "dedicated-uid"], staleAfter: 300)
         let running = Task { try await worker.run() }
-        var evaluator: QueueEvaluator? = try coordinator(run: "r1")
+        var evaluator: QueueEvaluator? = try coordinator(run: "r1", staleAfter: 300)
         let report = try await evaluator!.evaluate(program, request)
         #expect(report.outcome == .evaluated && report.metrics?.combinedScore == 0.75, "\(report.artifacts)")
         #expect(report.artifacts["worker"]?.contains("worker w1 on test-host") == true)
@@ -50,7 +52,7 @@ import Testing
         // The coordinator is gone and comes back (a resume): the same evaluation re-attaches to the done job,
         // with no worker running at all.
         evaluator = nil
-        let resumed = try coordinator(run: "r1")
+        let resumed = try coordinator(run: "r1", staleAfter: 300)
         let again = try await resumed.evaluate(program, request)
         #expect(again.metrics?.combinedScore == 0.75)
         let queue = try JobQueue(address: try server.address())
@@ -60,12 +62,12 @@ import Testing
 
     @Test func aWorkerKeepsItsRosterRowWhileItRunsAndMarksItStoppedAtTheEnd() async throws {
         let roster = try WorkerRoster(address: try server.address())
-        let worker = try worker("listed", layers: ["pid-namespace"])
+        let worker = try worker("listed", layers: ["pid-namespace"], staleAfter: 300)
         let running = Task { try await worker.run() }
         for _ in 0..<200 where try roster.workers().isEmpty { try await Task.sleep(nanoseconds: 25_000_000) }
         let joined = try #require(try roster.workers().first { $0.name == "listed" })
         #expect(joined.host == "test-host" && joined.slots == 1 && !joined.stopped && joined.state(staleAfter: 30) == "idle")
-        _ = try await coordinator(run: "r4").evaluate(Program(files: ["value.txt": "0.5"]), EvaluationRequest(trainingSeed: 4))
+        _ = try await coordinator(run: "r4", staleAfter: 300).evaluate(Program(files: ["value.txt": "0.5"]), EvaluationRequest(trainingSeed: 4))
         worker.requestStop()
         try await running.value
         let ended = try #require(try roster.workers().first { $0.name == "listed" })
