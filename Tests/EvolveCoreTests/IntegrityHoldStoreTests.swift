@@ -20,7 +20,7 @@ import Testing
         store.racing = RacingRule(repeats: 1)
         let clean = try store.add(Program(files: ["k.swift": "clean"])).id
         let held = try store.add(Program(files: ["k.swift": "held"])).id
-        for (id, score, flag) in [(clean, 0.4, nil), (held, 0.8, "curve")] as [(String, Double, String?)] {
+        for (id, score, flag) in [(clean, 0.4, nil), (held, 0.8, "learning")] as [(String, Double, String?)] {
             let evaluation = EvaluationRecord(split: .validation, trainingSeed: 1, report: report(score, flag: flag))
             try store.complete(id, status: .evaluated, metrics: evaluation.report.metrics, descriptors: ["x": 5], evaluation: evaluation)
         }
