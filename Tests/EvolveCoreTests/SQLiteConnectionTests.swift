@@ -31,6 +31,26 @@ import Testing
         #expect(try reader.query("SELECT count(*), sum(score) FROM programs").first == [.integer(100), .real(1237.5)])
     }
 
+    @Test func aConnectionThatRanQueriesClosesItsFilesWhenReleased() throws {
+        let path = directory.appendingPathComponent("released.sqlite").path
+        func descriptors() -> Int {
+            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+            return fds.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)"))?.hasPrefix(path) == true }.count
+        }
+        try SQLiteConnection(path: path).execute("CREATE TABLE t (k INTEGER)")
+        for index in 0..<20 {
+            let db = try SQLiteConnection(path: path)
+            try db.run("INSERT INTO t VALUES (?)", [.integer(Int64(index))])
+            _ = try db.rows("SELECT count(*) AS n FROM t")
+            let statement = try db.prepare("SELECT k FROM t")
+            _ = try statement.rows([])
+        }
+        // A statement from `prepare` keeps its connection usable after the last other reference is gone.
+        let kept = try SQLiteConnection(path: path).prepare("SELECT count(*) FROM t")
+        #expect(try kept.rows([]) == [[.integer(20)]])
+        #expect(descriptors() <= 3, "descriptors still open on \(path): \(descriptors())")
+    }
+
     @Test func aThrowingTransactionRollsBackEverything() throws {
         let db = try SQLiteConnection(path: directory.appendingPathComponent("rollback.sqlite").path)
         try db.execute("CREATE TABLE t (k TEXT PRIMARY KEY)")

@@ -104,13 +104,21 @@ public final class SQLiteConnection {
         guard rc == SQLITE_OK, let statement else {
             throw SQLiteError(code: rc, message: lastErrorMessage, path: path, sql: sql)
         }
-        return SQLiteStatement(statement: statement, connection: self, sql: sql)
+        return SQLiteStatement(statement: statement, connection: self, sql: sql, retainsConnection: true)
     }
 
     /// The compiled statement for `sql`, from the cache (compiled and cached on first use).
     func cached(_ sql: String) throws -> SQLiteStatement {
         if let statement = statements[sql] { return statement }
-        let statement = try prepare(sql)
+        var compiled: OpaquePointer?
+        let rc = sqlite3_prepare_v2(handle, sql, -1, &compiled, nil)
+        guard rc == SQLITE_OK, let compiled else {
+            throw SQLiteError(code: rc, message: lastErrorMessage, path: path, sql: sql)
+        }
+        // A cached statement does not keep its connection alive: the cache is the connection's own, and a
+        // statement holding it back would make a cycle that never closes the file (a leak of two
+        // descriptors per connection that ran a query, thousands of them in a long process).
+        let statement = SQLiteStatement(statement: compiled, connection: self, sql: sql, retainsConnection: false)
         if statements.count >= Self.statementCacheLimit { statements = [:] }
         statements[sql] = statement
         return statement
@@ -159,14 +167,20 @@ public final class SQLiteConnection {
 /// A compiled statement: bind, step, read columns, reset.
 public final class SQLiteStatement {
     private let statement: OpaquePointer
-    private let connection: SQLiteConnection
+    /// Held for statements from `prepare`, which may outlive every other reference to the connection;
+    /// nil for the connection's cached statements, which it owns.
+    private let owner: SQLiteConnection?
+    private let path: String
     public let sql: String
 
-    init(statement: OpaquePointer, connection: SQLiteConnection, sql: String) {
+    init(statement: OpaquePointer, connection: SQLiteConnection, sql: String, retainsConnection: Bool) {
         self.statement = statement
-        self.connection = connection
+        self.owner = retainsConnection ? connection : nil
+        self.path = connection.path
         self.sql = sql
     }
+
+    private var lastErrorMessage: String { String(cString: sqlite3_errmsg(sqlite3_db_handle(statement))) }
 
     deinit {
         sqlite3_finalize(statement)
@@ -193,7 +207,7 @@ public final class SQLiteStatement {
                     sqlite3_bind_blob64(statement, index, raw.baseAddress, sqlite3_uint64(raw.count), sqliteTransient)
                 }
             }
-            guard rc == SQLITE_OK else { throw error(rc, connection.lastErrorMessage) }
+            guard rc == SQLITE_OK else { throw error(rc, lastErrorMessage) }
         }
     }
 
@@ -202,7 +216,7 @@ public final class SQLiteStatement {
         switch sqlite3_step(statement) {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
-        case let rc: throw error(rc, connection.lastErrorMessage)
+        case let rc: throw error(rc, lastErrorMessage)
         }
     }
 
@@ -240,7 +254,7 @@ public final class SQLiteStatement {
     }
 
     private func error(_ code: Int32, _ message: String) -> SQLiteError {
-        SQLiteError(code: code, message: message, path: connection.path, sql: sql)
+        SQLiteError(code: code, message: message, path: path, sql: sql)
     }
 }
 
