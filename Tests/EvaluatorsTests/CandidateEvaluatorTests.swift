@@ -45,7 +45,7 @@ actor SharedModule {
     /// A non-learning program that answers every query with `output(input)` and may do something else first.
     /// With `forgedRunJSON`, it also writes the run.json an honest driver would (protocol 3, the budget
     /// it was given): a cheat that got past every other layer, for the controls that must still catch it.
-    static func answering(_ output: String, before: String = "", forgedRunJSON: Bool = false) -> String {
+    static func answering(_ output: String, before: String = "", after: String = "", forgedRunJSON: Bool = false) -> String {
         let forge = !forgedRunJSON ? "" : """
             let budget = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/budget.json"))) as! [String: Any]
                     let train = budget["train_flops"] as! Int
@@ -54,6 +54,9 @@ actor SharedModule {
             """
         return """
         import Foundation
+        #if canImport(Glibc)
+        import Glibc
+        #endif
         @main struct Program {
             static func main() throws {
                 let dir = CommandLine.arguments[1]
@@ -69,6 +72,7 @@ actor SharedModule {
                 try FileManager.default.createDirectory(atPath: dir + "/out", withIntermediateDirectories: true)
                 try (lines.joined(separator: "\\n") + "\\n").write(toFile: dir + "/out/predictions.jsonl", atomically: true, encoding: .utf8)
                 \(forge)
+                \(after)
             }
         }
         """

@@ -13,17 +13,7 @@ extension SandboxedCandidates {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-boundary-\(UUID().uuidString)")
 
         func evaluate(_ source: String, policy: SourcePolicy? = .kernel) async throws -> EvaluationReport {
-            let evaluator = CandidateEvaluator(
-                sandbox: Sandbox(), module: try await SharedModule.shared.get(),
-                config: try ProgramConfig.parse(CandidateEvaluatorTests.tinyConfig, path: "test.yaml"), workRoot: root.appendingPathComponent("work"),
-                sourcePolicy: policy)
-            let program = Program(files: ["kernel.swift": source])
-            var report = try await evaluator.evaluate(program, EvaluationRequest(split: .validation, trainingSeed: 1))
-            for _ in 0..<3 where HostileKernelTests.startFailed(report.artifacts["build"]) {
-                try await Task.sleep(for: .seconds(3))
-                report = try await evaluator.evaluate(program, EvaluationRequest(split: .validation, trainingSeed: 1))
-            }
-            return report
+            try await HostileKernelTests.evaluate(source, policy: policy, root: root)
         }
 
         static let honestStep = """

@@ -34,28 +34,7 @@ extension HostileHarness {
     /// A program that answers every query with a blank-filled grid (well-formed, mostly wrong), then runs
     /// `after` with `dir` (the work dir) in scope.
     static func hostile(before: String = "", after: String = "") -> String {
-        """
-        import Foundation
-        #if canImport(Glibc)
-        import Glibc
-        #endif
-        @main struct Program {
-            static func main() throws {
-                let dir = CommandLine.arguments[1]
-                \(before)
-                let queries = try String(contentsOfFile: dir + "/data/eval.jsonl", encoding: .utf8).split(separator: "\\n")
-                var lines: [String] = []
-                for line in queries {
-                    let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
-                    let input = object["input"] as! [Int]
-                    lines.append("{\\"id\\":\\"\\(object["id"] as! String)\\",\\"output\\":\\(input.map { $0 <= 1 ? 2 : $0 })}")
-                }
-                try FileManager.default.createDirectory(atPath: dir + "/out", withIntermediateDirectories: true)
-                try (lines.joined(separator: "\\n") + "\\n").write(toFile: dir + "/out/predictions.jsonl", atomically: false, encoding: .utf8)
-                \(after)
-            }
-        }
-        """
+        CandidateEvaluatorTests.answering("input.map { $0 <= 1 ? 2 : $0 }", before: before, after: after)
     }
 
     /// A root-only file on the host (not under /tmp, which is private to each run).

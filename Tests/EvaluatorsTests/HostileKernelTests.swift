@@ -16,15 +16,21 @@ extension SandboxedCandidates {
     @Suite(.serialized) struct HostileKernelTests {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-hostile-\(UUID().uuidString)")
 
-        /// The one place these tests call the evaluator (adapt it when the evaluator's entry point changes).
         func evaluate(_ source: String, policy: SourcePolicy? = .kernel) async throws -> EvaluationReport {
+            try await Self.evaluate(source, policy: policy, root: root)
+        }
+
+        /// The one place the sandboxed-candidate suites call the evaluator (adapt it when the evaluator's
+        /// entry point changes): the tiny config, validation, training seed 1, retried when the compiler
+        /// could not start a thread.
+        static func evaluate(_ source: String, policy: SourcePolicy?, root: URL) async throws -> EvaluationReport {
             let evaluator = CandidateEvaluator(
                 sandbox: Sandbox(), module: try await SharedModule.shared.get(),
                 config: try ProgramConfig.parse(CandidateEvaluatorTests.tinyConfig, path: "test.yaml"), workRoot: root.appendingPathComponent("work"),
                 sourcePolicy: policy)
             let program = Program(files: ["kernel.swift": source])
             var report = try await evaluator.evaluate(program, EvaluationRequest(split: .validation, trainingSeed: 1))
-            for _ in 0..<3 where Self.startFailed(report.artifacts["build"]) {
+            for _ in 0..<3 where startFailed(report.artifacts["build"]) {
                 try await Task.sleep(for: .seconds(3))
                 report = try await evaluator.evaluate(program, EvaluationRequest(split: .validation, trainingSeed: 1))
             }
