@@ -79,3 +79,27 @@ public struct EarlyStopLog {
         }
     }
 }
+
+/// The value function's effect on a run, for the report and the throughput benchmark.
+public struct EarlyStopSummary: Sendable, Equatable {
+    /// Children stopped (mode `on`).
+    public var stopped: Int
+    /// Children shadow mode would have stopped.
+    public var wouldStop: Int
+    /// Of those, the ones that became contenders or cell elites anyway: their score reached the bar they
+    /// were judged against, they raced, or they hold a cell (the false stops the acceptance bounds at 5%).
+    public var falseStops: Int
+}
+
+extension EarlyStopLog {
+    public func summary() throws -> EarlyStopSummary {
+        let count = { (sql: String) in try db.rows(sql).first?.int("n") ?? 0 }
+        return EarlyStopSummary(
+            stopped: try count("SELECT count(DISTINCT program_id) AS n FROM early_stops WHERE mode = 'on'"),
+            wouldStop: try count("SELECT count(DISTINCT program_id) AS n FROM early_stops WHERE mode = 'shadow'"),
+            falseStops: try count("""
+                SELECT count(DISTINCT e.program_id) AS n FROM early_stops e JOIN programs p ON p.id = e.program_id
+                WHERE e.mode = 'shadow' AND (p.score >= e.bar OR p.score_n > 1 OR EXISTS (SELECT 1 FROM cells c WHERE c.program_id = p.id))
+                """))
+    }
+}
