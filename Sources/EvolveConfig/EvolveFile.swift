@@ -148,6 +148,12 @@ public struct EvolveFile: Sendable, Equatable {
         public var timeout: Double?
         /// The PostgreSQL queue the run's evaluations go to (`evolve worker`s run them); nil: the local sandbox.
         public var queue: String?
+        /// The value function's stop between benchmarks: `off`, `on` or `shadow`; nil: the engine's default.
+        public var earlyStop: String?
+        /// Finished selection evaluations before the first stop; nil: the engine's default.
+        public var earlyStopMinFinished: Int?
+        /// Standard errors added to the prediction before it is compared with the bar; nil: the default.
+        public var earlyStopZ: Double?
     }
 
     /// The proposer's model(s); nil is the client's own default.

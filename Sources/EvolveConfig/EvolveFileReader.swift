@@ -119,6 +119,9 @@ struct EvolveFileReader {
         }
         file.evaluator.timeout = try number(evaluator, "timeout", .evaluator)
         file.evaluator.queue = try text(evaluator, "queue", .evaluator)
+        file.evaluator.earlyStop = try choice(evaluator, "early_stop", .evaluator)
+        file.evaluator.earlyStopMinFinished = try whole(evaluator, "early_stop_min_finished", .evaluator)
+        file.evaluator.earlyStopZ = try number(evaluator, "early_stop_z", .evaluator)
         // OpenEvolve's name for `parallel`; written in the evaluator section, it wins over the run key.
         try whole(evaluator, "parallel_evaluations", .evaluator).map { file.search.parallel = $0 }
     }

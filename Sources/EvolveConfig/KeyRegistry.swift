@@ -90,6 +90,10 @@ public enum KeyRegistry {
         K(.evaluator, "parallel_evaluations", .whole, at: .atLeast(1), default: "–", "the same as `parallel`"),
         K(.evaluator, "queue", .text, default: "–",
           "a PostgreSQL queue (`postgresql://user@host/db`, or `env:NAME`) whose `evolve worker`s run the evaluations; no password in it"),
+        K(.evaluator, "early_stop", .choice(["off", "on", "shadow"]), default: "`on`",
+          "stop a child between benchmarks when the value function shows it cannot become a contender; `shadow` only records it"),
+        K(.evaluator, "early_stop_min_finished", .whole, at: .atLeast(2), default: "20", "finished selection evaluations before the first stop"),
+        K(.evaluator, "early_stop_z", .number, at: .within(0, 10), default: "2", "standard errors added to the predicted final score"),
     ]
 
     static let llm: [ConfigKey] = [

@@ -53,6 +53,13 @@ public final class CandidateEvaluator: Evaluator {
     public func evaluate(
         _ program: Program, _ request: EvaluationRequest, progress: @escaping @Sendable (String) -> Void
     ) async throws -> EvaluationReport {
+        try await evaluate(program, request, progress: progress, checkpoint: nil)
+    }
+
+    public func evaluate(
+        _ program: Program, _ request: EvaluationRequest, progress: @escaping @Sendable (String) -> Void,
+        checkpoint: EvaluationCheckpoint?
+    ) async throws -> EvaluationReport {
         let started = Date()
         let split = request.split
         let root = workRoot.appendingPathComponent("eval-\(UUID().uuidString.prefix(8))")
@@ -84,7 +91,8 @@ public final class CandidateEvaluator: Evaluator {
         }
         var instances: [(BenchmarkSpec, TaskData, PredictionScorer)] = []
         var controls: [String: OutputPermutation] = [:]
-        for spec in config.benchmarks {
+        // Cheapest first (the cascade): a checkpoint after the cheap benchmarks can spare the dear ones.
+        for spec in BenchmarkSpec.cheapestFirst(config.benchmarks) {
             let (task, scorer) = try spec.instantiate(split: split, seed: config.seed)
             instances.append((spec, task, scorer))
             if let secret = request.permutationSeed { controls[spec.name] = OutputPermutation(task: task, seed: secret) }
@@ -120,7 +128,7 @@ public final class CandidateEvaluator: Evaluator {
 
         // Stage 2: the full budget on the requested split.
         var benchmarks: [String: BenchmarkMetrics] = [:]
-        for (spec, task, scorer) in instances {
+        for (index, (spec, task, scorer)) in instances.enumerated() {
             progress("stage 2: \(spec.name) (\(String(format: "%.2g", spec.trainFLOPs)) train FLOPs, \(task.evaluation.count) \(split.rawValue) queries)")
             let run = try await runBenchmark(
                 binary: binary, task: task, scorer: scorer, trainFLOPs: spec.trainFLOPs, evalFLOPs: spec.evalFLOPs, seed: request.trainingSeed,
@@ -165,6 +173,20 @@ public final class CandidateEvaluator: Evaluator {
                 headline: String(format: "exact %.3f, token %.3f; %@", report.exactAccuracy, report.tokenAccuracy, run.record.curveSummary)
                     + String(format: "; stage 1 (1%% budget) exact %.3f", stage1Exact[spec.name] ?? 0)
                     + (computeLine.map { "\n" + $0 } ?? ""))
+            // The value function's checkpoint (never after the last benchmark, nor once a finding rejects:
+            // then the rejection, with its evidence, is the report).
+            if let checkpoint, index < instances.count - 1, !findings.contains(where: { $0.finding.action == .reject }) {
+                let metrics = Metrics(benchmarks: benchmarks, split: split.rawValue)
+                let partial = PartialEvaluation(
+                    scores: benchmarks.mapValues(\.exactAccuracy), remaining: instances[(index + 1)...].map(\.0.name),
+                    descriptors: Self.descriptors(metrics))
+                if let evidence = await checkpoint(partial) {
+                    artifacts[EvaluationReport.earlyStopArtifact] = evidence
+                    return EvaluationReport(
+                        outcome: .stopped, metrics: metrics, descriptors: partial.descriptors, artifacts: artifacts,
+                        buildSeconds: build.seconds, totalSeconds: Date().timeIntervalSince(started))
+                }
+            }
         }
         // Findings are kept with the evaluation as "flag: <check>" artifacts (ProgramStore.integrityFlags
         // reads them back for the report); a rejecting one fails the evaluation.

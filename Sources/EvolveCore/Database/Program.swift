@@ -1,9 +1,10 @@
 import EvolveSupport
 import Foundation
 
-/// Where a program is in its life: proposed, being evaluated, done.
+/// Where a program is in its life: proposed, being evaluated, done. `stopped`: its evaluation was ended
+/// between benchmarks by the value function (it holds no cell and is never a parent).
 public enum ProgramStatus: String, Codable, Sendable, CaseIterable {
-    case queued, evaluating, evaluated, failed, rejected
+    case queued, evaluating, evaluated, failed, rejected, stopped
 }
 
 /// How a program came to be: which proposer and model made it, how (diff, rewrite, crossover, an

@@ -27,6 +27,8 @@ public final class ProgramStore {
     let db: SQLiteConnection
     /// The run's evaluations, findings, attempts and loop state, in the same database file.
     public let records: RunRecords
+    /// The value function's stops and the finished evaluations it is fitted on.
+    public var earlyStops: EarlyStopLog { EarlyStopLog(db: db) }
     /// The search state every decision reads; rebuilt from the database at open and after a rollback.
     var population: PopulationState
     private var idByHash: [String: String] = [:]
@@ -184,7 +186,8 @@ public final class ProgramStore {
     /// grid, archive, island best, races, migration, reseed, eviction) — all one transaction.
     @discardableResult
     public func complete(
-        _ id: String, status: ProgramStatus, metrics: Metrics?, descriptors: [String: Double], evaluation: EvaluationRecord? = nil
+        _ id: String, status: ProgramStatus, metrics: Metrics?, descriptors: [String: Double], evaluation: EvaluationRecord? = nil,
+        earlyStop: EarlyStopRecord? = nil
     ) throws -> Placement {
         guard let row = try db.rows("SELECT island FROM programs WHERE id = ?", [.text(id)]).first else {
             throw StoreError(kind: .unknownProgram, path: db.path, message: "no program \(id) to record an evaluation for; was it added to this run?")
@@ -192,6 +195,7 @@ public final class ProgramStore {
         let island = try row.int("island")
         return try atomically {
             if let evaluation { try records.insertEvaluation(evaluation, programID: id) }
+            if let earlyStop { try earlyStops.insert(earlyStop) }
             var stats: ScoreStats?
             if status == .evaluated, let first = metrics?.combinedScore {
                 let scores = try records.validationScores(of: id)

@@ -7,6 +7,9 @@ public enum EvaluationOutcome: String, Codable, Sendable, Equatable {
     /// It built but was refused before or while scoring: a crash, a timeout, malformed answers, a
     /// failed check.
     case rejected
+    /// Stopped between benchmarks: the value function showed it could not become a contender
+    /// (`EarlyStopRule`); the metrics hold the benchmarks it ran.
+    case stopped
 }
 
 /// What an evaluation concluded: the outcome, the metrics, the descriptors that place the program in
@@ -29,6 +32,11 @@ public struct EvaluationReport: Sendable {
     /// check's finding against the program, with its evidence; they are stored with the evaluation and
     /// listed by `RunRecords.integrityFlags()` (stored as rows of their own).
     public static let flagArtifactPrefix = "flag: "
+
+    /// The artifact that holds the value function's evidence for a stop (outcome `stopped`), or, in
+    /// shadow mode, for the stop it would have made.
+    public static let earlyStopArtifact = "early stop"
+    public static let shadowStopArtifact = "early stop (shadow)"
 
     /// The checks whose findings this evaluation carries ("learning", "curve", "compute"), sorted. Each
     /// acts on selection: a finding whose action is `reject` already failed the evaluation, and one that

@@ -32,6 +32,14 @@ public protocol Evaluator: Sendable {
         _ program: Program, _ request: EvaluationRequest, progress: @escaping @Sendable (String) -> Void
     ) async throws -> EvaluationReport
 
+    /// The same, asking `checkpoint` after each benchmark but the last whether to go on: a non-nil
+    /// answer (the evidence) ends the evaluation there with outcome `stopped` and the benchmarks so far
+    /// as its metrics. Evaluators without benchmarks (a command, a remote queue) never ask.
+    func evaluate(
+        _ program: Program, _ request: EvaluationRequest, progress: @escaping @Sendable (String) -> Void,
+        checkpoint: EvaluationCheckpoint?
+    ) async throws -> EvaluationReport
+
     /// Whether `EvaluationRequest.permutationSeed` means something to this evaluator (token benchmarks).
     var supportsControl: Bool { get }
 
@@ -45,6 +53,13 @@ public protocol Evaluator: Sendable {
 }
 
 extension Evaluator {
+    public func evaluate(
+        _ program: Program, _ request: EvaluationRequest, progress: @escaping @Sendable (String) -> Void,
+        checkpoint: EvaluationCheckpoint?
+    ) async throws -> EvaluationReport {
+        try await evaluate(program, request, progress: progress)
+    }
+
     public var supportsControl: Bool { false }
     public var scoreRange: ClosedRange<Double>? { nil }
     public func judgeControl(ordinary: Metrics, control: Metrics) -> String? { nil }
@@ -53,3 +68,21 @@ extension Evaluator {
         try await evaluate(program, request, progress: { _ in })
     }
 }
+
+/// What an evaluation has measured at a checkpoint between its benchmarks: the exact accuracy evolve
+/// scored on each benchmark done (never a number the kernel reported), the benchmarks still to run and
+/// the descriptors measured so far (to place the child in a cell).
+public struct PartialEvaluation: Sendable, Equatable {
+    public var scores: [String: Double]
+    public var remaining: [String]
+    public var descriptors: [String: Double]
+
+    public init(scores: [String: Double], remaining: [String], descriptors: [String: Double] = [:]) {
+        self.scores = scores
+        self.remaining = remaining
+        self.descriptors = descriptors
+    }
+}
+
+/// Asked at each checkpoint; returns the evidence for stopping there, or nil to go on.
+public typealias EvaluationCheckpoint = @Sendable (PartialEvaluation) async -> String?

@@ -55,6 +55,8 @@ public actor EvolutionLoop {
     var racingNow = Set<String>()
     /// Seeds handed out and not yet stored, per program.
     var seedsInFlight: [String: Set<UInt64>] = [:]
+    /// The value function's stop (or shadow would-stop) per evaluation in flight, until its result is stored.
+    var earlyStopVerdicts: [String: EarlyStopRecord] = [:]
 
     var state: State
     var rng: SplitMix64
@@ -212,11 +214,15 @@ public actor EvolutionLoop {
     @discardableResult
     nonisolated func evaluateChild(_ program: Program, parentScore: Double?, proposal: Proposal?) async throws -> EvaluationReport? {
         let request = EvaluationRequest(split: .validation, trainingSeed: try await nextTrainingSeed(for: program.id))
+        let seed = request.trainingSeed
+        let checkpoint: EvaluationCheckpoint? = EarlyStop.applies(to: program, rule: config.earlyStop) ? { @Sendable partial in
+            (try? await self.checkEarlyStop(program, seed: seed, partial: partial)) ?? nil
+        } : nil
         let report: EvaluationReport
         do {
             report = try await limiter.run {
                 try await self.markEvaluating(program.id)
-                return try await self.evaluator.evaluate(program, request) { _ in }
+                return try await self.evaluator.evaluate(program, request, progress: { _ in }, checkpoint: checkpoint)
             }
         } catch {
             try await evaluatorFailed(program, error, request: request)
@@ -245,6 +251,12 @@ public actor EvolutionLoop {
 
     func markEvaluating(_ id: String) throws { try store.markEvaluating(id) }
 
+    func checkEarlyStop(_ program: Program, seed: UInt64, partial: PartialEvaluation) throws -> String? {
+        try EarlyStop().check(program, seed: seed, partial: partial, on: self)
+    }
+
+    static func evaluationKey(_ id: String, _ seed: UInt64) -> String { "\(id)/\(seed)" }
+
     /// Records an evaluation: status, metrics, placement (one transaction), then the commit and refs.
     /// Returns what to run next: the control (a new best) and the held-out test split (a new cell elite
     /// or a new best).
@@ -257,24 +269,30 @@ public actor EvolutionLoop {
         case .evaluated: .evaluated
         case .buildFailed: .failed
         case .rejected: .rejected
+        case .stopped: .stopped
         }
+        var report = report
+        let earlyStop = earlyStopVerdicts.removeValue(forKey: Self.evaluationKey(program.id, request.trainingSeed))
+        if let earlyStop, earlyStop.mode == .shadow { report.artifacts[EvaluationReport.shadowStopArtifact] = earlyStop.evidence }
         let seedProgram = program.parents.isEmpty ? nil : try lineageSeed(of: program)
         var descriptors = Descriptors.generic(program, seed: seedProgram)
         descriptors.merge(report.descriptors) { _, measured in measured }
         let placement = try store.complete(
             program.id, status: status, metrics: status == .evaluated ? report.metrics : nil, descriptors: descriptors,
-            evaluation: EvaluationRecord(split: request.split, trainingSeed: request.trainingSeed, report: report))
+            evaluation: EvaluationRecord(split: request.split, trainingSeed: request.trainingSeed, report: report), earlyStop: earlyStop)
         state.evaluations += 1
         let score = status == .evaluated ? report.metrics?.combinedScore : nil
         if let parentID = program.parents.first, let proposal {
             let detail = switch report.outcome {
             case .evaluated: String(format: "score %.4f", score ?? 0)
             case .buildFailed, .rejected: AttemptDetail.failure(report.artifacts)
+            case .stopped: "stopped early: " + (report.artifacts[EvaluationReport.earlyStopArtifact] ?? "")
             }
             let outcome: Attempt.Outcome = switch report.outcome {
             case .evaluated: .evaluated
             case .buildFailed: .buildFailed
             case .rejected: .rejected
+            case .stopped: .stopped
             }
             let change = score.flatMap { s in parentScore.map { s - $0 } }
             try store.records.recordAttempt(

@@ -56,6 +56,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var driftThreshold = 0.1
     /// Flag the best when its fresh validation mean and its test mean differ by more than this.
     public var gapThreshold = 0.1
+    /// The value function that stops a hopeless child between benchmarks (`evaluator.early_stop*`):
+    /// only a child's first selection evaluation, never a seed's, a race's, a control, test or fresh run.
+    public var earlyStop = EarlyStopRule()
 
     public init() {}
 }

@@ -7,6 +7,8 @@ public struct Attempt: Codable, Sendable, Equatable {
         case evaluated
         case buildFailed = "build_failed"
         case rejected
+        /// Stopped between benchmarks by the value function (hopeless against its cell and island).
+        case stopped
         /// The proposal never became a program (no usable edit after the repair round).
         case proposalFailed = "proposal_failed"
         /// Its files equalled a program already in the store.

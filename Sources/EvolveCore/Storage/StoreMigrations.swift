@@ -63,5 +63,12 @@ struct StoreMigration {
         // A program an integrity finding holds out of the bests: 'recheck' until its re-run comes back,
         // 'persisted' when that re-run was flagged too (Population/IntegrityHold.swift).
         StoreMigration(name: "integrity holds", sql: "ALTER TABLE programs ADD COLUMN hold TEXT;"),
+        // The value function's stops and, in shadow mode, the stops it would have made (EarlyStopLog.swift).
+        StoreMigration(name: "early stops", sql: """
+            CREATE TABLE early_stops (id INTEGER PRIMARY KEY AUTOINCREMENT, program_id TEXT NOT NULL, training_seed INTEGER NOT NULL,
+                mode TEXT NOT NULL, after TEXT NOT NULL, prediction REAL NOT NULL, standard_error REAL NOT NULL,
+                optimistic REAL NOT NULL, bar REAL NOT NULL, samples INTEGER NOT NULL, evidence TEXT NOT NULL, created REAL NOT NULL);
+            CREATE INDEX early_stops_program ON early_stops(program_id);
+            """),
     ]
 }

@@ -93,6 +93,9 @@ struct EvalCommand: AsyncParsableCommand {
             // Stage 1 (crash, timeout, malformed answers) or an integrity check on the scored run.
             let checks = report.artifacts.keys.filter { $0.hasPrefix(EvaluationReport.flagArtifactPrefix) }.sorted()
             lines.append(checks.isEmpty ? "\(program): rejected at stage 1" : "\(program): rejected by \(checks.joined(separator: ", ")) (see the artifact above)")
+        case .stopped:
+            // `evolve eval` passes no checkpoint; a stop comes only from the loop's value function.
+            lines.append("\(program): stopped early (see the artifact above)")
         case .evaluated:
             guard let metrics = report.metrics else { break }
             lines.append("benchmark                    exact   token   train FLOPs   params   wall s   cpu s")

@@ -121,6 +121,9 @@ enum SeedTemplate {
         #   timeout: 600                     # wall-clock and CPU seconds per evaluation of that command (default 120)
         #   parallel_evaluations: 2          # same as parallel above
         #   queue: postgresql://evolve@db/evolve  # evaluate on `evolve worker`s through PostgreSQL (no password here; docs/distributed.md)
+        #   early_stop: on                   # stop a hopeless child between benchmarks (off, on, or shadow: only record it)
+        #   early_stop_min_finished: 20      # finished evaluations before the first stop
+        #   early_stop_z: 2                  # standard errors added to the predicted final score before comparing
 
         # --- The LLM (environment variables EVOLVE_LLM_BASE_URL, EVOLVE_LLM_MODEL, EVOLVE_LLM_API_KEY_ENV win) -
         # Without an endpoint the offline mutator proposes children (it moves the kernel's numeric constants).

@@ -134,6 +134,9 @@ struct InspectCommand: ParsableCommand {
                 if output.json { try OutputOptions.printJSON(ProgramView(program)); return }
                 print(Self.describe(program, store: store))
                 print(Self.flags(of: program.id, store: store))
+                for stop in (try? store.earlyStops.records(programID: program.id)) ?? [] {
+                    print((stop.mode == .shadow ? "early stop (shadow, not applied): " : "early stop: ") + stop.evidence)
+                }
                 for (key, text) in try store.records.artifacts(of: program.id).sorted(by: { $0.key < $1.key }) {
                     print("--- artifact: \(key) (the program's own output is quoted as data)")
                     print(String(text.prefix(4000)))

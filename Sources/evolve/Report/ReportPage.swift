@@ -84,6 +84,7 @@ struct ReportPage {
                 ?? HTML.number(best?.testMetrics?.combinedScore)),
             ("its re-run", assessment?.freshValidation.map { Self.stats($0, fallback: nil) + " on validation with fresh training seeds" + (assessment?.drift.map { String(format: ", drift %+.4f", $0) } ?? "") }
                 ?? "not yet re-scored with fresh training seeds (done when the run ends)"),
+            ("early stop", Self.earlyStop(try run.store.earlyStops.summary())),
             ("its flags", bestFlags.isEmpty ? "none" : bestFlags.joined(separator: "; ")),
             ("MAP-Elites", String(format: "%d islands, coverage %.1f%%, QD-score %.3f", run.store.config.islands, 100 * stats.coverage, stats.qdScore)),
             ("LLM spend", String(format: "$%.4f, %d prompt + %d completion tokens", spend.costUSD, spend.promptTokens, spend.completionTokens)),
@@ -92,6 +93,12 @@ struct ReportPage {
         for (name, source) in run.data.sorted(by: { $0.key < $1.key }) { rows.append(("data: \(name)", Self.data(source))) }
         let table = rows.map { "<tr><th>\(HTML.escape($0.0))</th><td>\(HTML.escape($0.1))</td></tr>" }.joined()
         return "<header><h1>evolve report: \(HTML.escape(run.name))</h1><table class=\"summary\">\(table)</table></header>"
+    }
+
+    /// What the value function did: children stopped, and shadow mode's would-stops with its false stops.
+    static func earlyStop(_ s: EarlyStopSummary) -> String {
+        "\(s.stopped) child(ren) stopped between benchmarks" + (s.wouldStop == 0 ? "" :
+            "; shadow: \(s.wouldStop) would have been stopped, \(s.falseStops) of them became contenders or cell elites (false stops)")
     }
 
     /// `0.6100 ± 0.0500 (n 3)`: a mean with its standard error and count.

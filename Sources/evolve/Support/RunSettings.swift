@@ -82,6 +82,10 @@ struct RunSettings {
         evaluatorCommand = file.evaluator.command
         evaluatorTimeout = file.evaluator.timeout
         evaluatorQueue = file.evaluator.queue
+        // The registry allows only off, on and shadow.
+        if let mode = file.evaluator.earlyStop.flatMap(EarlyStopRule.Mode.init(rawValue:)) { run.earlyStop.mode = mode }
+        if let minimum = file.evaluator.earlyStopMinFinished { run.earlyStop.minFinished = minimum }
+        if let z = file.evaluator.earlyStopZ { run.earlyStop.z = z }
         llm = LLMSettings(
             apiBase: file.llm.apiBase, models: file.llm.models.map { ($0.name, $0.weight) }, apiKeyEnv: file.llm.apiKeyEnv,
             temperature: file.llm.temperature, maxTokens: file.llm.maxTokens, timeout: file.llm.timeout)
