@@ -127,6 +127,9 @@ public struct EvolveFile: Sendable, Equatable {
         public var archiveSize = 50
         public var explorationRatio = 0.2
         public var exploitationRatio = 0.7
+        public var stagnationGenerations = 10
+        public var islandFloor = 0.1
+        public var selectionTemperature = 0.05
         /// Nil: the evaluator's default axes (TRM: parameters × effective depth; a command: code length × edit distance).
         public var featureDimensions: [FeatureDimension]?
     }

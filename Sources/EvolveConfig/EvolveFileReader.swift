@@ -86,6 +86,9 @@ struct EvolveFileReader {
         try whole(database, "archive_size", .database).map { file.database.archiveSize = $0 }
         try number(database, "exploration_ratio", .database).map { file.database.explorationRatio = $0 }
         try number(database, "exploitation_ratio", .database).map { file.database.exploitationRatio = $0 }
+        try whole(database, "stagnation_generations", .database).map { file.database.stagnationGenerations = $0 }
+        try number(database, "island_floor", .database).map { file.database.islandFloor = $0 }
+        try number(database, "selection_temperature", .database).map { file.database.selectionTemperature = $0 }
         guard let node = database["feature_dimensions"] else { return }
         let form = "database.feature_dimensions must be a list of {name, min, max, bins, scale}"
         guard let list = node.sequence, !list.isEmpty else { throw ConfigError("\(path): \(form)") }

@@ -71,7 +71,10 @@ public enum KeyRegistry {
         K(.database, "population_size", .whole, at: .atLeast(1), default: "1000", "evaluated programs kept for sampling"),
         K(.database, "archive_size", .whole, at: .atLeast(0), default: "50", "the elite archive exploitation samples from"),
         K(.database, "exploration_ratio", .number, at: .within(0, 1), default: "0.2", "probability a parent is a uniform pick"),
-        K(.database, "exploitation_ratio", .number, at: .within(0, 1), default: "0.7", "probability a parent comes from the archive"),
+        K(.database, "exploitation_ratio", .number, at: .within(0, 1), default: "0.7", "probability a parent is drawn by confirmed mean from the island's elites"),
+        K(.database, "stagnation_generations", .whole, at: .atLeast(1), default: "10", "island generations without a new best before the island is reseeded"),
+        K(.database, "island_floor", .number, at: .within(0, 1), default: "0.1", "the smallest share of proposals an island gets, however stale"),
+        K(.database, "selection_temperature", .number, at: .above(0), default: "0.05", "score gap that makes a parent e times less likely"),
         K(.database, "feature_dimensions", .list, default: "TRM: `parameters` × `effective_depth`", "the grid's axes"),
     ]
 

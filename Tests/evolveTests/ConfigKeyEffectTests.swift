@@ -41,6 +41,9 @@ import Testing
         ("archive_size", "database:\n  archive_size: 5", { $0.database.archiveSize == 5 }),
         ("exploration_ratio", "database:\n  exploration_ratio: 0.5", { $0.database.exploration == 0.5 }),
         ("exploitation_ratio", "database:\n  exploitation_ratio: 0.4", { $0.database.exploitation == 0.4 }),
+        ("stagnation_generations", "database:\n  stagnation_generations: 25", { $0.database.stagnationGenerations == 25 }),
+        ("island_floor", "database:\n  island_floor: 0.2", { $0.database.islandFloor == 0.2 }),
+        ("selection_temperature", "database:\n  selection_temperature: 0.2", { $0.database.selectionTemperature == 0.2 }),
         ("feature_dimensions", "database:\n  feature_dimensions:\n    - {name: code_length, min: 0, max: 100, bins: 4, scale: linear}\n    - {name: parameters, min: 10, max: 1000, bins: 2, scale: log}",
          { $0.database.features == FeatureSpace([
             FeatureDimension(name: "code_length", minimum: 0, maximum: 100, bins: 4),

@@ -69,7 +69,9 @@ public final class ProgramStore {
         encoder.outputFormatting = [.sortedKeys]
         let mine = String(decoding: try encoder.encode(config), as: UTF8.self)
         if let stored = try meta("config") {
-            guard stored == mine else {
+            // A stored configuration that lacks a newer key decodes with its default and still matches.
+            let decoded = try? JSONDecoder().decode(DatabaseConfig.self, from: Data(stored.utf8))
+            guard stored == mine || decoded == config else {
                 throw StoreError(
                     kind: .configurationChanged, path: db.path,
                     message: "this run was created with another database configuration (\(stored)); resume it with the same settings")
@@ -341,6 +343,14 @@ public final class ProgramStore {
             !candidates.contains { b in b.1 >= a.1 && b.2 <= a.2 && (b.1 > a.1 || b.2 < a.2) }
         }
         return try front.compactMap { try program($0.0) }
+    }
+
+    /// The island of the next proposal, drawn by the islands' confirmed progress
+    /// (`PopulationState.chooseIsland`); stores the RNG. Nil when no island has an evaluated member.
+    public func nextIsland() throws -> Int? {
+        let island = population.chooseIsland()
+        try setMeta("rng_state", String(population.rng.state))
+        return island
     }
 
     /// A parent from `island` and its inspirations, as the population samples them; stores the RNG.

@@ -60,13 +60,8 @@ struct ChildProposals: Sendable {
         var inspirations: [Program] = []
         switch loop.config.strategy {
         case .mapElites:
-            let islands = loop.store.config.islands
-            var island = iteration % islands
-            var tries = 0
-            while loop.store.islands[island].members.isEmpty && tries < islands {
-                island = (island + 1) % islands
-                tries += 1
-            }
+            // Islands earn their turns by confirmed progress, with a floor (`IslandAllocation.swift`).
+            let island = try loop.store.nextIsland() ?? 0
             (parent, inspirations) = try loop.store.sample(island: island)
         case .bestOfN:
             let seeds = try loop.state.seedIDs.compactMap { try loop.store.program($0) }.filter { $0.status == .evaluated }
@@ -77,8 +72,11 @@ struct ChildProposals: Sendable {
             parent = best
         }
         var second: Program?
-        if loop.config.strategy == .mapElites, !inspirations.isEmpty, loop.rng.unit() < loop.config.crossoverRate {
-            second = inspirations[loop.rng.below(inspirations.count)]
+        // Crossover only with a program that shares an EVOLVE block with the parent and differs from it: a
+        // TRM and an HRM kernel have nothing to exchange, and a "crossover" between them was a plain mutation.
+        let mates = inspirations.filter { $0.files != parent.files && !Crossover.compatibleBlocks(parent.files, $0.files).isEmpty }
+        if loop.config.strategy == .mapElites, !mates.isEmpty, loop.rng.unit() < loop.config.crossoverRate {
+            second = mates[loop.rng.below(mates.count)]
         }
         let seed = loop.rng.next()
         loop.state.rngState = loop.rng.state

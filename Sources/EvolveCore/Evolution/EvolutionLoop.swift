@@ -302,6 +302,7 @@ public actor EvolutionLoop {
         }
         try recorder.record(program.id, island: program.island, placement)
         try saveState()
+        if !placement.race.contains(program.id), let stored = try store.program(program.id) { try creditConfirmed(stored) }
         let headline = status == .evaluated
             ? String(format: "%.4f", score ?? 0) + (placement.isNewBest ? " new best" : placement.isCellElite ? " cell elite" : "")
                 + (placement.race.isEmpty ? "" : " (contender: racing \(placement.race.count) program(s))")

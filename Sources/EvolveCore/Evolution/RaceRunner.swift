@@ -37,7 +37,11 @@ struct RaceRunner: Sendable {
         let claimed = Set(mine.map(\.id))
         var follow = FollowUps.none
         for id in ids.dropFirst().reversed() where claimed.contains(id) { _ = try settle(id, on: loop) }
-        if let contender = ids.first, claimed.contains(contender) { follow = try settle(contender, on: loop) }
+        if let contender = ids.first, claimed.contains(contender) {
+            follow = try settle(contender, on: loop)
+            // Only the contender's verdict is new: an incumbent topped up here was credited when it was the child.
+            if let program = try loop.store.program(contender) { try loop.creditConfirmed(program) }
+        }
         return follow
     }
 

@@ -95,6 +95,28 @@ public struct ProposalFeedback: Sendable {
     }
 }
 
+/// A child's confirmed verdict against its parent, told back to the proposer once it is final: after the
+/// child's race, or at its first evaluation when it is not raced (a child that is not a contender, or
+/// did not evaluate, has no gain). Unlike `ProposalFeedback` it never rests on a single lucky score.
+public struct ConfirmedVerdict: Sendable, Equatable {
+    public var proposal: Proposal
+    public var child: String
+    public var parent: String
+    /// Whether the child beats its parent under the racing rule (its mean over the race against the
+    /// parent's mean).
+    public var improved: Bool
+    /// The child's mean minus the parent's when it improved, else 0.
+    public var gain: Double
+
+    public init(proposal: Proposal, child: String, parent: String, improved: Bool, gain: Double) {
+        self.proposal = proposal
+        self.child = child
+        self.parent = parent
+        self.improved = improved
+        self.gain = gain
+    }
+}
+
 /// A child whose own build failed (the compiler's errors, or the source policy's refusal), offered back to
 /// the proposer that made it for one repair round before the lineage moves on: a compile error is the
 /// likeliest waste of a proposal, and the model that wrote the code is the one best placed to fix it.
@@ -144,6 +166,8 @@ public protocol Proposer: Sendable {
     func repairBuild(_ request: BuildRepairRequest) async throws -> ProposalResult?
     /// Learns from a child's result; default: nothing.
     func observe(_ feedback: ProposalFeedback) async
+    /// Learns from a child's confirmed verdict (after its race); default: nothing.
+    func observeConfirmed(_ verdict: ConfirmedVerdict) async
     /// State to keep across a resume (e.g. a bandit's counts), stored by the loop in the run database.
     func snapshot() async -> Data?
     func restore(_ snapshot: Data) async throws
@@ -152,6 +176,7 @@ public protocol Proposer: Sendable {
 extension Proposer {
     public func repairBuild(_ request: BuildRepairRequest) async throws -> ProposalResult? { nil }
     public func observe(_ feedback: ProposalFeedback) async {}
+    public func observeConfirmed(_ verdict: ConfirmedVerdict) async {}
     public func snapshot() async -> Data? { nil }
     public func restore(_ snapshot: Data) async throws {}
 }

@@ -24,16 +24,41 @@ public struct OfflineMutator: Proposer {
     public var limits: PatchLimits
     /// Chance that a mutation changes two constants instead of one.
     public var twoSiteRate: Double
+    /// Chance that a child, when a confirmed win from another lineage has not yet been tried on its
+    /// parent, is that win applied (`MutationRecord`), instead of a fresh mutation.
+    public var combineRate: Double
+    /// What the confirmed verdicts taught (shared by the copies of this value; kept across a resume).
+    let memory = MutationMemory()
 
-    public init(space: MutationSpace = MutationSpace(), limits: PatchLimits = PatchLimits(), twoSiteRate: Double = 0.25) {
+    public init(space: MutationSpace = MutationSpace(), limits: PatchLimits = PatchLimits(), twoSiteRate: Double = 0.25, combineRate: Double = 0.5) {
         self.space = space
         self.limits = limits
         self.twoSiteRate = twoSiteRate
+        self.combineRate = combineRate
     }
 
     public func propose(_ context: ProposalContext) async throws -> ProposalResult {
         mutate(context)
     }
+
+    public func observeConfirmed(_ verdict: ConfirmedVerdict) async {
+        guard verdict.proposal.model == Self.model else { return }
+        memory.update { $0.credit(verdict) }
+    }
+
+    public func snapshot() async -> Data? { try? JSONEncoder().encode(memory.read()) }
+
+    public func restore(_ snapshot: Data) async throws {
+        do {
+            let record = try JSONDecoder().decode(MutationRecord.self, from: snapshot)
+            memory.update { $0 = record }
+        } catch {
+            throw ProposerStateError(description: "the stored offline-mutator statistics are not readable (\(error)); delete the run's proposer state to start them afresh")
+        }
+    }
+
+    /// What the mutator has learnt so far.
+    public var record: MutationRecord { memory.read() }
 
     /// Checks a seed against the declared ranges: every configured name must be a constant inside an
     /// EVOLVE-BLOCK, every `// evolve:` comment must parse, and something must be mutable.
@@ -74,6 +99,11 @@ public struct OfflineMutator: Proposer {
                 summary.append("no block to exchange with \(second.id.prefix(8))")
             }
         }
+        // No draw until a win is recorded: a run without verdicts proposes exactly what it always did.
+        if context.secondParent == nil, !memory.read().wins.isEmpty, rng.unit() < combineRate, let combined = applyWin(to: parent) {
+            files = combined.files
+            summary.append(combined.summary)
+        }
         if files == parent.files || files == context.secondParent?.files {
             switch perturb(files, rng: &rng) {
             case .success(let (mutated, changes)):
@@ -110,10 +140,14 @@ public struct OfflineMutator: Proposer {
             return .failure(MutationFailure(description: "no numeric or Boolean literal inside an EVOLVE-BLOCK can change; the offline mutator needs one (or configure an LLM endpoint)"))
         }
         let count = pool.count >= 2 && rng.unit() < twoSiteRate ? 2 : 1
+        let record = memory.read()
         var edits: [(site: LiteralSite, text: String)] = []
         while edits.count < count, !pool.isEmpty {
-            let site = pool.remove(at: rng.below(pool.count))
-            if let text = newText(for: site, rng: &rng) { edits.append((site, text)) }
+            // Until a verdict is in, every site and direction is as likely as the next (the plain draw).
+            let index = record.arms.isEmpty ? rng.below(pool.count) : Self.draw(pool.map { record.promise(of: $0) }, rng: &rng)
+            let site = pool.remove(at: index)
+            let toward = record.knows(site.label) ? record.direction(for: site, rng: &rng) : nil
+            if let text = newText(for: site, toward: toward, rng: &rng) { edits.append((site, text)) }
         }
         guard !edits.isEmpty else {
             return .failure(MutationFailure(description: "every mutable literal is already at the edge of its declared range or set; widen a range in `mutations:`"))
@@ -126,15 +160,21 @@ public struct OfflineMutator: Proposer {
         return .success((result, summary.joined(separator: "; ")))
     }
 
-    /// A new literal for `site`, different from the current one, or nil when none is allowed.
-    func newText(for site: LiteralSite, rng: inout SplitMix64) -> String? {
+    /// A new literal for `site`, different from the current one, or nil when none is allowed; `toward`
+    /// (`up` or `down` in value) restricts the move to that direction where one exists.
+    func newText(for site: LiteralSite, toward: String? = nil, rng: inout SplitMix64) -> String? {
         let declared = range(of: site)
         if declared == .fixed { return nil }
         if case .choices(let values) = declared {
-            let others = values.filter { value in
+            var others = values.filter { value in
                 if site.kind == .boolean { return value.lowercased() != site.text.lowercased() }
                 return Double(value).map { $0 != site.value } ?? (value != site.text)
             }
+            let directed = others.filter { value in
+                guard let toward, let number = Double(value) else { return false }
+                return toward == "up" ? number > site.value : number < site.value
+            }
+            if !directed.isEmpty { others = directed }
             guard !others.isEmpty else { return nil }
             let pick = others[rng.below(others.count)]
             guard let number = Double(pick), site.kind != .boolean else { return pick }
@@ -149,12 +189,14 @@ public struct OfflineMutator: Proposer {
         for _ in 0..<8 {
             var value: Double
             if case .interval(let lower, let upper, let log) = declared {
-                value = Self.step(current, lower: lower, upper: upper, log: log, rng: &rng)
+                value = Self.step(current, lower: lower, upper: upper, log: log, toward: toward, rng: &rng)
                 value = integer ? value.rounded() : LiteralFormat.rounded(value)
                 value = min(max(value, lower), upper)
                 if integer { value = value.rounded(.towardZero) }
             } else {
-                guard let stepped = Self.defaultStep(current, integer: integer, rng: &rng) else { return nil }
+                // The default step moves the magnitude: up in value is up in magnitude only for a positive literal.
+                let magnitudeUp = toward.map { ($0 == "up") != site.negative }
+                guard let stepped = Self.defaultStep(current, integer: integer, magnitudeUp: magnitudeUp, rng: &rng) else { return nil }
                 value = stepped
             }
             guard (value < 0) == site.negative, value != current else { continue }
@@ -171,8 +213,9 @@ public struct OfflineMutator: Proposer {
 
     /// A move inside a declared interval: by a factor in [½, 2] on a log range, by up to a quarter of the
     /// range on a linear one; a value outside the range is redrawn inside it.
-    static func step(_ current: Double, lower: Double, upper: Double, log: Bool, rng: inout SplitMix64) -> Double {
-        let u = rng.unit() * 2 - 1
+    static func step(_ current: Double, lower: Double, upper: Double, log: Bool, toward: String? = nil, rng: inout SplitMix64) -> Double {
+        var u = rng.unit() * 2 - 1
+        if let toward { u = toward == "up" ? abs(u) : -abs(u) }
         let inside = current >= lower && current <= upper
         if log {
             guard inside, current > 0 else { return exp(Foundation.log(lower) + rng.unit() * (Foundation.log(upper) - Foundation.log(lower))) }
@@ -185,8 +228,9 @@ public struct OfflineMutator: Proposer {
     /// ±1 for integers up to 10 (never reaching 0 from a positive value), ×½ or ×2 otherwise; a fraction
     /// in [0.5, 1) (a decay) halves or doubles its odds instead, so it stays below 1 (0.98 → 0.99 or
     /// 0.961). Zero stays.
-    static func defaultStep(_ current: Double, integer: Bool, rng: inout SplitMix64) -> Double? {
-        let up = rng.below(2) == 1
+    static func defaultStep(_ current: Double, integer: Bool, magnitudeUp: Bool? = nil, rng: inout SplitMix64) -> Double? {
+        let draw = rng.below(2) == 1
+        let up = magnitudeUp ?? draw
         let magnitude = abs(current)
         let sign: Double = current < 0 ? -1 : 1
         if integer {
@@ -203,6 +247,29 @@ public struct OfflineMutator: Proposer {
             return sign * LiteralFormat.rounded(odds / (1 + odds))
         }
         return sign * LiteralFormat.rounded(up ? magnitude * 2 : magnitude / 2)
+    }
+
+    /// A confirmed win from another lineage applied to `parent` (`hidden 64 → 32`, the summary a
+    /// mutation would write, so its verdict is credited the same way); nil when none is left to try.
+    /// Marks the combination tried: each is proposed once, as early as the parent is drawn.
+    func applyWin(to parent: Program) -> (files: [String: String], summary: String)? {
+        let sites = candidates(LiteralScanner.sites(in: parent.files))
+        guard let (win, site) = memory.read().untriedWin(for: parent.id, sites: sites) else { return nil }
+        memory.update { _ = $0.tried.insert(parent.id + "|" + win.label + "|" + win.to) }
+        let text = site.negative ? String(win.to.dropFirst()) : win.to
+        var files = parent.files
+        files[site.file] = Self.replacing([(site.range, text)], in: files[site.file]!)
+        return (files, "\(site.label) \(site.negative ? "-" : "")\(site.text) → \(win.to)")
+    }
+
+    /// An index drawn in proportion to its weight.
+    static func draw(_ weights: [Double], rng: inout SplitMix64) -> Int {
+        var remaining = rng.unit() * weights.reduce(0, +)
+        for (index, weight) in weights.enumerated() {
+            if remaining < weight { return index }
+            remaining -= weight
+        }
+        return weights.count - 1
     }
 
     // MARK: - Crossover

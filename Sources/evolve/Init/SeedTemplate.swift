@@ -111,7 +111,10 @@ enum SeedTemplate {
           population_size: 1000     # evaluated programs kept for sampling; the weakest beyond it are evicted
           archive_size: 50          # elite archive that exploitation samples from
           exploration_ratio: 0.2    # probability a parent is a uniform pick from its island
-          exploitation_ratio: 0.7   # probability a parent comes from the elite archive (else the island's best cell)
+          exploitation_ratio: 0.7   # probability a parent is drawn by confirmed mean from the island's elites (else its top one)
+          selection_temperature: 0.05 # score gap that makes a parent e times less likely in that draw
+          island_floor: 0.1         # smallest share of proposals an island gets (the rest follows confirmed progress)
+          stagnation_generations: 10 # island generations without a new best before the island is reseeded
           # feature_dimensions:     # the grid's axes (default for TRM: parameters and effective depth)
           #   - {name: parameters, min: 1e4, max: 1e7, bins: 6, scale: log}
 

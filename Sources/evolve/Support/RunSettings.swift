@@ -69,6 +69,9 @@ struct RunSettings {
         database.archiveSize = file.database.archiveSize
         database.exploration = file.database.explorationRatio
         database.exploitation = file.database.exploitationRatio
+        database.stagnationGenerations = file.database.stagnationGenerations
+        database.islandFloor = file.database.islandFloor
+        database.selectionTemperature = file.database.selectionTemperature
         if let dimensions = file.database.featureDimensions {
             // The reader has checked min < max, bins ≥ 1 and a positive minimum on a log scale.
             database.features = FeatureSpace(dimensions.map {
