@@ -156,6 +156,15 @@ import Glibc
             #expect(fromRun == fromEval, "program \(row[0]) \(row[1]) seed \(row[2]): run \(fromRun), eval \(fromEval)")
         }
 
+        // The report says where the evaluations ran: this host, by both workers, every evaluation.
+        let page = root.appendingPathComponent("report.html")
+        let report = try await EvolveBinary.run(["report", "trm", "--out", page.path], environment: environment)
+        #expect(report.status == 0, "\(report.stderr)")
+        let html = (try? String(contentsOf: page, encoding: .utf8)) ?? ""
+        let host = ProcessInfo.processInfo.hostName
+        #expect(html.contains("<h2>Evaluations by host</h2>"), "no host section")
+        #expect(html.contains("<tr><td>\(host)</td><td>\(stored)</td><td>2</td>"), "host row of \(stored) evaluations by 2 workers missing")
+
         // The run's own bookkeeping: one evaluation per training seed, races ended, integrity and git clean.
         for program in try store.allPrograms() where program.migratedFrom == nil {
             #expect(program.status != .queued && program.status != .evaluating, "program \(program.id) is \(program.status)")
