@@ -12,11 +12,14 @@ package final class CoordinatorLock: Sendable {
         }
     }
 
-    private let db: PostgresConnection
+    let db: PostgresConnection
 
     package init(address: QueueAddress, run: String) throws {
-        db = try PostgresConnection(address: address)
+        db = try PostgresConnection(address: address, application: CoordinatorSession.application)
         let taken = try db.query("SELECT pg_try_advisory_lock(7447, hashtext($1)) AS locked", [run]).first?["locked"] != "t"
         if taken { throw Taken(run: run) }
     }
+
+    /// Whether the session holding the lock still lives (and with it the lock): a cheap round trip.
+    var isHeld: Bool { (try? db.query("SELECT 1")) != nil }
 }

@@ -40,8 +40,8 @@ package final class JobQueue: Sendable {
     /// Claims of one job before it is failed (each lost worker, each infrastructure failure is one).
     package let maxAttempts: Int
 
-    package init(address: QueueAddress, maxAttempts: Int = 3) throws {
-        db = try PostgresConnection(address: address)
+    package init(address: QueueAddress, maxAttempts: Int = 3, application: String = "evolve worker") throws {
+        db = try PostgresConnection(address: address, application: application)
         self.maxAttempts = maxAttempts
         try Self.migrate(db)
     }

@@ -32,7 +32,9 @@ package final class PostgresConnection: @unchecked Sendable {
     private let lock = NSLock()
     private let address: QueueAddress
 
-    package init(address: QueueAddress) throws {
+    /// - Parameter application: the session's `application_name`, so `pg_stat_activity` (and an operator, or a
+    ///   test cutting one role's sessions) tells a coordinator's sessions from a worker's.
+    package init(address: QueueAddress, application: String = "evolve") throws {
         self.address = address
         guard let handle = PQconnectdb(address.conninfo) else {
             throw PostgresError(action: "connecting to \(address.display)", sqlState: nil, message: "libpq could not allocate a connection")
@@ -48,12 +50,23 @@ package final class PostgresConnection: @unchecked Sendable {
         self.handle = handle
         // The server's NOTICEs ("relation … already exists, skipping") would otherwise go to stderr.
         try query("SET client_min_messages TO warning")
+        try query("SELECT set_config('application_name', $1, false)", [application])
     }
 
     deinit { PQfinish(handle) }
 
     /// Whether the server is still there (a worker that lost it stops heartbeating and loses its jobs).
     package var isAlive: Bool { lock.withLock { PQstatus(handle) == CONNECTION_OK } }
+
+    /// Whether `error` says this session is gone (the server ended it, restarted, or the network dropped it)
+    /// rather than that a statement was refused: then only a new connection helps.
+    package func isLost(after error: Error) -> Bool {
+        if let error = error as? PostgresError, let state = error.sqlState {
+            // 08: connection exceptions; 57P01–57P03: the server shutting down or not yet accepting sessions.
+            if state.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(state) { return true }
+        }
+        return !isAlive
+    }
 
     /// Runs `sql` with `$1…` bound to `parameters` and returns its rows.
     @discardableResult

@@ -1,5 +1,6 @@
 import EvolveCore
 import Foundation
+import Synchronization
 
 /// The coordinator's evaluator when the run has a queue (`evaluator.queue`, `--queue`): each evaluation
 /// becomes a job on PostgreSQL that some `evolve worker` runs in its own sandbox, and the loop sees the
@@ -34,9 +35,9 @@ public final class QueueEvaluator: Evaluator {
         }
     }
 
-    let queue: JobQueue
-    /// Held as long as this evaluator lives: no second coordinator of the run, on any machine.
-    let lock: CoordinatorLock
+    /// The jobs' session and the run's lock (held as long as this evaluator lives: no second coordinator of
+    /// the run, on any machine), both made again when the server drops them.
+    let session: CoordinatorSession
     let run: String
     let configText: String
     let configFile: String?
@@ -46,18 +47,22 @@ public final class QueueEvaluator: Evaluator {
     let staleAfter: Double
     private let lastReap = NSLock()
     nonisolated(unsafe) private var reapedAt = Date.distantPast
+    /// The workers' part of the status line, refreshed while evaluations wait (`workersText`).
+    private let workers = Mutex<(text: String?, at: Date)>((nil, .distantPast))
 
     /// - Parameters:
     ///   - requiredLayers: `IsolationLayer` raw values a worker's sandbox must have had for its result to count.
     ///   - judge: the local evaluator of the same configuration, for `supportsControl` and `judgeControl`
     ///     (pure functions of metrics; it evaluates nothing here).
     ///   - staleAfter: seconds without a heartbeat after which the coordinator's reaper re-queues a job.
+    ///   - patience: seconds an evaluation waits for a lost database to come back before it fails.
+    ///   - say: the run's log, for reconnections.
     package init(
         address: QueueAddress, run: String, configText: String, configFile: String?, requiredLayers: [String],
-        judge: (any Evaluator)? = nil, pollSeconds: Double = 0.05, staleAfter: Double = 30, maxAttempts: Int = 3
+        judge: (any Evaluator)? = nil, pollSeconds: Double = 0.05, staleAfter: Double = 30, maxAttempts: Int = 3,
+        patience: Double = 300, say: @escaping @Sendable (String) -> Void = { _ in }
     ) throws {
-        lock = try CoordinatorLock(address: address, run: run)
-        queue = try JobQueue(address: address, maxAttempts: maxAttempts)
+        session = try CoordinatorSession(address: address, run: run, maxAttempts: maxAttempts, patience: patience, say: say)
         self.run = run
         self.configText = configText
         self.configFile = configFile
@@ -78,13 +83,15 @@ public final class QueueEvaluator: Evaluator {
     ) async throws -> EvaluationReport {
         let id = JobPayload.id(run: run, programID: program.id, request: request)
         let payload = JobPayload(run: run, program: program, request: request, configText: configText, configFile: configFile)
-        if try !queue.enqueue(id: id, run: run, payload: try payload.jsonText()) {
+        let text = try payload.jsonText()
+        // Repeated after a lost session, an enqueue may find the job its first try made: "re-attached" then.
+        if try await !session.perform({ try $0.enqueue(id: id, run: run, payload: text) }) {
             progress("re-attached to queue job \(id)")
         }
         while true {
             try Task.checkCancellation()
-            reapIfDue()
-            if let job = try queue.job(id) {
+            await reapIfDue()
+            if let job = try await session.perform({ try $0.job(id) }) {
                 switch job.state {
                 case .done:
                     return try accept(job, id: id)
@@ -109,17 +116,26 @@ public final class QueueEvaluator: Evaluator {
         let missing = requiredLayers.subtracting(result.layers).sorted()
         guard missing.isEmpty else { throw Failure.weakSandbox(id: id, host: result.host, worker: result.worker, missing: missing) }
         var report = result.report
-        report.artifacts["worker"] = "evaluated by worker \(result.worker) on \(result.host) (\(String(format: "%.1f", result.cpuSeconds)) CPU s)"
+        report.artifacts[WorkerStamp.key] = WorkerStamp(worker: result.worker, host: result.host, cpuSeconds: result.cpuSeconds).text
         return report
     }
 
-    /// The coordinator reaps too (workers do before each claim), at most every few seconds.
-    func reapIfDue() {
+    /// The coordinator reaps too (workers do before each claim), at most every few seconds, and then
+    /// refreshes the workers' part of the status line.
+    func reapIfDue() async {
         let due = lastReap.withLock {
-            guard Date().timeIntervalSince(reapedAt) > min(5, staleAfter / 2) else { return false }
+            guard Date().timeIntervalSince(reapedAt) > min(2, staleAfter / 2) else { return false }
             reapedAt = Date()
             return true
         }
-        if due { _ = try? queue.reap(staleAfter: staleAfter) }
+        guard due else { return }
+        _ = try? await session.perform { try $0.reap(staleAfter: staleAfter) }
+        if let counts = try? await session.perform({ try WorkerRoster.counts(on: $0.db, run: run, staleAfter: staleAfter) }) {
+            workers.withLock { $0 = (counts.text, Date()) }
+        }
     }
+
+    /// `workers 2 live · jobs 2 running, 1 queued`: the queue as the status line shows it (the workers heard
+    /// from within the stale limit, this run's jobs), as of the last refresh; nil before the first.
+    public var workersText: String? { workers.withLock { $0.text } }
 }

@@ -79,4 +79,24 @@ package final class WorkerRoster: Sendable {
                 silentFor: Double(row["silent"] ?? "") ?? .infinity, stopped: row["stopped"] == "t")
         }
     }
+
+    /// What a coordinator's status line shows of the queue: workers that heartbeated within `staleAfter`
+    /// seconds and have not stopped, and the run's jobs running and waiting.
+    package struct Counts: Sendable, Equatable {
+        package let live: Int
+        package let running: Int
+        package let queued: Int
+
+        package var text: String { "workers \(live) live · jobs \(running) running, \(queued) queued" }
+    }
+
+    static func counts(on db: PostgresConnection, run: String, staleAfter: Double) throws -> Counts {
+        let row = try db.query("""
+            SELECT (SELECT count(*) FROM evolve_workers WHERE stopped_at IS NULL
+                        AND seen_at > now() - make_interval(secs => $2::double precision)) AS live,
+                   count(*) FILTER (WHERE state = 'running') AS running, count(*) FILTER (WHERE state = 'queued') AS queued
+            FROM evolve_jobs WHERE run = $1
+            """, [run, String(staleAfter)]).first
+        return Counts(live: Int(row?["live"] ?? "") ?? 0, running: Int(row?["running"] ?? "") ?? 0, queued: Int(row?["queued"] ?? "") ?? 0)
+    }
 }

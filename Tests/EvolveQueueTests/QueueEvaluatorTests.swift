@@ -67,9 +67,16 @@ import Testing
         for _ in 0..<200 where try roster.workers().isEmpty { try await Task.sleep(nanoseconds: 25_000_000) }
         let joined = try #require(try roster.workers().first { $0.name == "listed" })
         #expect(joined.host == "test-host" && joined.slots == 1 && !joined.stopped && joined.state(staleAfter: 30) == "idle")
-        _ = try await coordinator(run: "r4", staleAfter: 300).evaluate(Program(files: ["value.txt": "0.5"]), EvaluationRequest(trainingSeed: 4))
+        let evaluator = try coordinator(run: "r4", staleAfter: 300)
+        #expect(evaluator.workersText == nil, "nothing shown before the queue was read")
+        _ = try await evaluator.evaluate(Program(files: ["value.txt": "0.5"]), EvaluationRequest(trainingSeed: 4))
+        // The status line's part, read while the job waited: the one live worker and the job.
+        let shown = try #require(evaluator.workersText)
+        #expect(shown.hasPrefix("workers 1 live · jobs ") && (shown.hasSuffix("1 running, 0 queued") || shown.hasSuffix("0 running, 1 queued")), "\(shown)")
         worker.requestStop()
         try await running.value
+        let counts = try WorkerRoster.counts(on: roster.db, run: "r4", staleAfter: 30)
+        #expect(counts == WorkerRoster.Counts(live: 0, running: 0, queued: 0), "a stopped worker is not live: \(counts)")
         let ended = try #require(try roster.workers().first { $0.name == "listed" })
         #expect(ended.stopped && ended.jobsDone == 1 && ended.running == 0 && ended.state(staleAfter: 30) == "stopped", "\(ended)")
     }

@@ -66,6 +66,7 @@ struct ReportCommand: ParsableCommand {
         let manifest = try? RunManifest.load(from: directory)
         let strategy = (try? manifest.map(RunSetup.settings)?.run.strategy.rawValue) ?? "unknown"
         return ReportPage.Run(
-            name: directory.name, strategy: strategy, store: store, programs: try store.allPrograms(), data: manifest?.data ?? [:])
+            name: directory.name, strategy: strategy, store: store, programs: try store.allPrograms(), data: manifest?.data ?? [:],
+            hosts: try? HostTable.load(database: directory.database))
     }
 }

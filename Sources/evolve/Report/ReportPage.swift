@@ -15,6 +15,8 @@ struct ReportPage {
         /// The real data of each `data:` benchmark as recorded in run.json when the run started (none for
         /// generated benchmarks and for runs made before it was recorded).
         var data: [String: DataSource] = [:]
+        /// Where its evaluations ran, when they went through a queue.
+        var hosts: HostTable?
 
         var start: Date { programs.map(\.created).min() ?? Date() }
     }
@@ -37,6 +39,7 @@ struct ReportPage {
         body += section("Generalization: validation against held-out test", id: "generalization", generalization())
         body += section("Flags", id: "flags", try flags())
         body += section("LLM tokens and dollars", id: "spend", try spend())
+        if let hosts = run.hosts?.html { body += section("Evaluations by host", id: "hosts", hosts) }
         body += section("Lineage of the best program", id: "lineage", try lineage())
         body += section("Top programs", id: "top", try topPrograms())
         return """

@@ -7,12 +7,14 @@ final class ProgressPrinter: @unchecked Sendable {
     private let terminal = isatty(STDERR_FILENO) != 0
     private let lock = NSLock()
     private var lastPlainStatus = Date.distantPast
+    /// More of the status line, read at each redraw: a queue run's workers (`QueueEvaluator.workersText`).
+    var statusExtra: (@Sendable () -> String?)?
 
     func handle(_ event: EvolutionLoop.Event) {
         lock.lock()
         defer { lock.unlock() }
         let now = Date()
-        guard let text = Self.text(for: event, terminal: terminal, now: now, lastPlainStatus: lastPlainStatus) else { return }
+        guard let text = Self.text(for: event, terminal: terminal, now: now, lastPlainStatus: lastPlainStatus, extra: statusExtra?()) else { return }
         if case .status = event, !terminal { lastPlainStatus = now }
         write(text)
     }
@@ -26,13 +28,14 @@ final class ProgressPrinter: @unchecked Sendable {
     /// What `handle` writes for `event` at `now` (nil: nothing, a plain status line within a minute of the
     /// last). A pure function of its arguments, so it is tested without a terminal.
     static func text(
-        for event: EvolutionLoop.Event, terminal: Bool, now: Date, lastPlainStatus: Date, timeZone: TimeZone = .current
+        for event: EvolutionLoop.Event, terminal: Bool, now: Date, lastPlainStatus: Date, timeZone: TimeZone = .current,
+        extra: String? = nil
     ) -> String? {
         switch event {
         case .message(let text):
             return terminal ? "\r\u{1B}[2K\(text)\n" : "\(timestamp(now, timeZone: timeZone)) \(text)\n"
         case .status(let status):
-            let line = Self.line(status)
+            let line = Self.line(status) + (extra.map { " · \($0)" } ?? "")
             if terminal { return "\r\u{1B}[2K\(line.prefix(200))" }
             guard now.timeIntervalSince(lastPlainStatus) >= 60 else { return nil }
             return "\(timestamp(now, timeZone: timeZone)) \(line)\n"

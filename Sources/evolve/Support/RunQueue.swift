@@ -24,7 +24,7 @@ enum RunQueue {
     }
 
     static func evaluator(
-        _ manifest: RunManifest, settings: RunSettings, run: RunDirectory, local: any Evaluator, say: @Sendable (String) -> Void
+        _ manifest: RunManifest, settings: RunSettings, run: RunDirectory, local: any Evaluator, say: @escaping @Sendable (String) -> Void
     ) throws -> any Evaluator {
         let text: String, source: String
         if let queue = manifest.overrides.queue {
@@ -39,7 +39,7 @@ enum RunQueue {
             let required = requiredLayers()
             let evaluator = try QueueEvaluator(
                 address: address, run: queueName(manifest), configText: manifest.configText, configFile: manifest.configFile,
-                requiredLayers: required, judge: local)
+                requiredLayers: required, judge: local, say: say)
             say("evaluations go to the queue at \(address.display) (start workers with `evolve worker --queue …`); a worker's sandbox must have \(required.joined(separator: ", "))")
             return evaluator
         } catch let mistake as UserMistake {

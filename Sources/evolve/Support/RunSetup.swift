@@ -1,6 +1,7 @@
 import Evaluators
 import EvolveConfig
 import EvolveCore
+import EvolveQueue
 import Foundation
 import LLMClient
 import Logging
@@ -115,6 +116,7 @@ enum RunSetup {
     ) async throws {
         let local = try evaluator(manifest, settings: settings, workRoot: run.work) { printer.handle(.message($0)) }
         let evaluator = try RunQueue.evaluator(manifest, settings: settings, run: run, local: local) { printer.handle(.message($0)) }
+        if let queued = evaluator as? QueueEvaluator { printer.statusExtra = { queued.workersText } }
         let loop = try EvolutionLoop(
             run: run, config: settings.run, database: settings.database, evaluator: evaluator, proposer: proposer,
             brief: brief) { printer.handle($0) }

@@ -24,7 +24,8 @@ public final class PrivatePostgres: @unchecked Sendable {
 
     public let directory: URL
     public let socket: URL
-    private let server: Process
+    private var server: Process
+    private let launch: (executable: URL, arguments: [String])
     private let user: String
 
     public struct Failure: Error, CustomStringConvertible {
@@ -50,23 +51,42 @@ public final class PrivatePostgres: @unchecked Sendable {
         try Self.shell(Self.asUser(user, ["\(bin)/initdb", "-D", data.path, "-U", "evolve", "--auth-local=scram-sha-256", "--auth-host=reject",
                                "--pwfile=\(passwordFile.path)", "--no-sync", "-E", "UTF8"]))
         try? FileManager.default.removeItem(at: passwordFile)
-        server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
         // No --pdeathsig: it fires when the forking *thread* exits, and an idle dispatch thread does.
         let arguments = ["--", "\(bin)/postgres", "-D", data.path, "-k", socket.path, "-c", "listen_addresses=",
                          "-c", "fsync=off", "-c", "max_connections=60", "-c", "log_min_messages=fatal"]
-        server.arguments = getuid() == 0 ? ["--reuid", "postgres", "--regid", "postgres", "--init-groups"] + arguments : arguments
+        launch = (URL(fileURLWithPath: "/usr/bin/setpriv"),
+                  getuid() == 0 ? ["--reuid", "postgres", "--regid", "postgres", "--init-groups"] + arguments : arguments)
+        server = Process()
+        if ProcessInfo.processInfo.environment["PGPASSWORD"] != Self.password { setenv("PGPASSWORD", Self.password, 1) }
+        try startServer()
+    }
+
+    /// Starts the postgres process on the existing data directory and waits until it accepts connections.
+    private func startServer() throws {
+        server = Process()
+        server.executableURL = launch.executable
+        server.arguments = launch.arguments
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice
         try server.run()
-        if ProcessInfo.processInfo.environment["PGPASSWORD"] != Self.password { setenv("PGPASSWORD", Self.password, 1) }
         for _ in 0..<200 where !FileManager.default.fileExists(atPath: socket.appendingPathComponent(".s.PGSQL.5432").path) {
             usleep(50_000)
         }
         // Accepting connections, not only listening.
         for _ in 0..<100 {
-            if (try? Self.shell(["\(bin)/pg_isready", "-q", "-h", socket.path, "-U", "evolve", "-d", "postgres"])) != nil { break }
+            if (try? Self.shell(["\(Self.binDirectory ?? "")/pg_isready", "-q", "-h", socket.path, "-U", "evolve", "-d", "postgres"])) != nil { break }
             usleep(50_000)
+        }
+    }
+
+    /// Stops the server (a fast shutdown: every session ends) and starts it again on the same data after
+    /// `downSeconds`, as a restarted or failed-over database server looks to its clients.
+    public func restart(downSeconds: Double = 1) async throws {
+        try await onOwnThread { [self] in
+            kill(server.processIdentifier, SIGINT)
+            server.waitUntilExit()
+            usleep(useconds_t(downSeconds * 1e6))
+            try startServer()
         }
     }
 
