@@ -20,7 +20,7 @@ import Testing
         store.racing = RacingRule(repeats: 1)
         let clean = try store.add(Program(files: ["k.swift": "clean"])).id
         let held = try store.add(Program(files: ["k.swift": "held"])).id
-        for (id, score, flag) in [(clean, 0.4, nil), (held, 0.8, "learning")] as [(String, Double, String?)] {
+        for (id, score, flag) in [(clean, 0.4, nil), (held, 0.8, "curve")] as [(String, Double, String?)] {
             let evaluation = EvaluationRecord(split: .validation, trainingSeed: 1, report: report(score, flag: flag))
             try store.complete(id, status: .evaluated, metrics: evaluation.report.metrics, descriptors: ["x": 5], evaluation: evaluation)
         }
@@ -36,5 +36,14 @@ import Testing
         #expect(try placement.isNewBest && reopened.best()?.id == held)
         #expect(try reopened.pendingRechecks().isEmpty)
         #expect(try ProgramStore(path: path, config: config, seed: 3).population.hold(of: held) == nil, "the release is written")
+    }
+
+    /// No finding is exempt by name: the curve check holds like the learning and compute checks (it was
+    /// exempted while its probe read symmetric copies and flagged honest kernels).
+    @Test func everyFlagOfAnEvaluatedRunActsOnSelection() {
+        for check in ["curve", "learning", "compute"] {
+            #expect(EvaluationRecord(split: .validation, trainingSeed: 1, report: report(0.5, flag: check)).actsOnSelection, "\(check)")
+        }
+        #expect(!EvaluationRecord(split: .validation, trainingSeed: 1, report: report(0.5)).actsOnSelection)
     }
 }

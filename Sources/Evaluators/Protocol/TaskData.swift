@@ -6,12 +6,26 @@ public struct TokenExample: Sendable, Equatable, Codable {
     public var input: [Int]
     public var label: [Int]
     public var puzzle: Int
+    /// A symmetric copy made for training (rotated, relabelled, …), not a draw from the distribution the
+    /// queries come from. The driver probes the training curve on the other examples only, so the
+    /// probe measures what validation measures (docs/candidate-protocol.md, "Validation far above the probes").
+    public var augmented: Bool
 
-    public init(id: String, input: [Int], label: [Int], puzzle: Int = 0) {
+    public init(id: String, input: [Int], label: [Int], puzzle: Int = 0, augmented: Bool = false) {
         self.id = id
         self.input = input
         self.label = label
         self.puzzle = puzzle
+        self.augmented = augmented
+    }
+
+    /// `augmented` may be absent (examples stored before it existed): an original.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try c.decode(String.self, forKey: .id), input: try c.decode([Int].self, forKey: .input),
+            label: try c.decode([Int].self, forKey: .label), puzzle: try c.decode(Int.self, forKey: .puzzle),
+            augmented: try c.decodeIfPresent(Bool.self, forKey: .augmented) ?? false)
     }
 }
 
@@ -47,7 +61,8 @@ public struct TaskData: Sendable {
         encoder.outputFormatting = [.sortedKeys]
         // Shapes only: the benchmark's name and data seed are not kernel inputs (TRMKit's TaskInfo).
         struct Task: Encodable { let vocab_size: Int; let seq_len: Int; let num_puzzle_ids: Int }
-        struct Train: Encodable { let input: [Int]; let label: [Int]; let puzzle: Int }
+        // `augmented` only on copies (nil is left out): which examples the driver may probe, not a kernel input.
+        struct Train: Encodable { let input: [Int]; let label: [Int]; let puzzle: Int; let augmented: Bool? }
         struct Query: Encodable { let id: String; let input: [Int]; let puzzle: Int }
         struct BudgetFile: Encodable { let train_flops: Int64; let eval_flops: Int64; let seed: UInt64 }
         func lines<T: Encodable>(_ items: [T]) throws -> Data {
@@ -60,7 +75,7 @@ public struct TaskData: Sendable {
         }
         try encoder.encode(Task(vocab_size: vocabSize, seq_len: seqLen, num_puzzle_ids: numPuzzleIds))
             .write(to: data.appendingPathComponent("task.json"))
-        try lines(train.map { Train(input: $0.input, label: $0.label, puzzle: $0.puzzle) })
+        try lines(train.map { Train(input: $0.input, label: $0.label, puzzle: $0.puzzle, augmented: $0.augmented ? true : nil) })
             .write(to: data.appendingPathComponent("train.jsonl"))
         try lines(evaluation.map { Query(id: $0.id, input: $0.input, puzzle: $0.puzzle) })
             .write(to: data.appendingPathComponent("eval.jsonl"))

@@ -22,10 +22,10 @@ public struct EvaluationRecord: Sendable {
     }
 
     /// An evaluated run with a finding that holds the program out of the bests (`EvaluationReport.flaggedChecks`).
-    /// The training-curve check is shown but does not hold: the README run's honest best (a one-constant
-    /// mutation of the HRM seed) carried ten curve findings on 9×9 Sudoku, so holding on it would stall the search.
+    /// Every finding acts, the training curve's included: its probe now answers training examples drawn as the
+    /// queries are, so honest kernels no longer carry it (issue 24), and no check is exempted by name.
     public var actsOnSelection: Bool {
-        report.outcome == .evaluated && report.flaggedChecks.contains { $0 != "curve" }
+        report.outcome == .evaluated && !report.flaggedChecks.isEmpty
     }
 }
 

@@ -50,6 +50,11 @@ enum JSON: Equatable {
         return nil
     }
 
+    var bool: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+
     var array: [JSON]? {
         if case .array(let items) = self { return items }
         return nil

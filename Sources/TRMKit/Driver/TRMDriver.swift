@@ -104,8 +104,9 @@ public enum TRMDriver {
             rng: SeededRNG(seed: budget.seed ^ 0x5DEE_CE66_D1CE_4E5B))
 
         // The training curve that validation is compared with: the kernel's own `predict`, with the EMA
-        // weights, on a fixed sample of training examples, metered on a budget of its own.
-        let sample = Probe.sample(count: train.count, take: probeExamples, seed: budget.seed)
+        // weights, on a fixed sample of training examples drawn as the queries are (no symmetric
+        // copies), metered on a budget of its own.
+        let sample = Probe.sample(from: train, take: probeExamples, seed: budget.seed)
         let probeBudget = Probe.budget(evalFLOPs: budget.evalFLOPs, queries: queries.count, sample: sample.count)
         var probes: [Probe] = []
         func probe() {

@@ -41,12 +41,16 @@ package struct Example: Sendable, Equatable {
     package var input: [Int]
     package var label: [Int]?
     package var puzzle: Int?
+    /// A training example the evaluator marked as a symmetric copy (`"augmented": true`): trained on,
+    /// never probed, because the queries are never copies.
+    package var augmented: Bool
 
-    package init(id: String? = nil, input: [Int], label: [Int]? = nil, puzzle: Int? = nil) {
+    package init(id: String? = nil, input: [Int], label: [Int]? = nil, puzzle: Int? = nil, augmented: Bool = false) {
         self.id = id
         self.input = input
         self.label = label
         self.puzzle = puzzle
+        self.augmented = augmented
     }
 }
 
@@ -138,7 +142,12 @@ enum TaskFiles {
                 return ints
             }
             guard let input = try tokens("input") else { throw DriverError(message: "\(where_): not a valid example (missing \"input\")") }
-            let example = Example(id: json["id"]?.string, input: input, label: try tokens("label"), puzzle: json["puzzle"]?.int)
+            if let flag = json["augmented"], flag != .null, flag.bool == nil {
+                throw DriverError(message: "\(where_): not a valid example (\"augmented\" is not true or false)")
+            }
+            let example = Example(
+                id: json["id"]?.string, input: input, label: try tokens("label"), puzzle: json["puzzle"]?.int,
+                augmented: json["augmented"]?.bool ?? false)
             try check(example.input, name: "input", at: where_, task: task)
             if needsLabel {
                 guard let label = example.label else { throw DriverError(message: "\(where_): training example without \"label\"") }

@@ -70,15 +70,16 @@ public struct ARCBenchmark: Sendable {
         var train: [TokenExample] = []
         var nextPuzzle = training.count + evaluation.count
         var copies: [(prefix: String, task: ARCTask)] = []
-        func demonstrations(_ task: ARCTask, id: String, puzzle: Int) {
+        func demonstrations(_ task: ARCTask, id: String, puzzle: Int, augmented: Bool) {
             for (j, pair) in task.train.enumerated() {
-                train.append(TokenExample(id: "\(id)d\(j)", input: encoding.encode(pair.input), label: encoding.encode(pair.output), puzzle: puzzle))
+                train.append(TokenExample(
+                    id: "\(id)d\(j)", input: encoding.encode(pair.input), label: encoding.encode(pair.output), puzzle: puzzle, augmented: augmented))
             }
         }
         let sources = training.enumerated().map { ("t\($0.offset)", $0.element) }
             + evaluation.enumerated().map { ("\(evaluationPrefix)\($0.offset)", $0.element) }
         for (puzzle, (id, task)) in sources.enumerated() {
-            demonstrations(task, id: id, puzzle: puzzle)
+            demonstrations(task, id: id, puzzle: puzzle, augmented: false)
             var used: Set<ARCAugmentation> = [.identity]
             for a in 0..<augmentations {
                 var augmentation = ARCAugmentation.random(using: &rng)
@@ -87,7 +88,7 @@ public struct ARCBenchmark: Sendable {
             }
         }
         for (id, task) in copies {
-            demonstrations(task, id: id, puzzle: nextPuzzle)
+            demonstrations(task, id: id, puzzle: nextPuzzle, augmented: true)
             nextPuzzle += 1
         }
         var queries: [TokenExample] = []

@@ -64,7 +64,7 @@ public struct MazeBenchmark: Sendable {
             }
             for (a, t) in transforms.prefix(augmentations).enumerated() {
                 let copy = MazeSymmetry(index: t).apply(maze)
-                train.append(TokenExample(id: "t\(i)a\(a)", input: copy.inputTokens, label: copy.labelTokens))
+                train.append(TokenExample(id: "t\(i)a\(a)", input: copy.inputTokens, label: copy.labelTokens, augmented: true))
             }
         }
         let queries = evaluation.enumerated().map {

@@ -66,7 +66,7 @@ public struct SudokuBenchmark: Sendable {
             train.append(TokenExample(id: "t\(i)", input: puzzle.inputTokens, label: puzzle.labelTokens))
             for a in 0..<augmentations {
                 let copy = SudokuSymmetry.random(boxRows: boxRows, boxColumns: boxColumns, using: &rng).apply(puzzle)
-                train.append(TokenExample(id: "t\(i)a\(a)", input: copy.inputTokens, label: copy.labelTokens))
+                train.append(TokenExample(id: "t\(i)a\(a)", input: copy.inputTokens, label: copy.labelTokens, augmented: true))
             }
         }
         let queries = evaluation.enumerated().map {
