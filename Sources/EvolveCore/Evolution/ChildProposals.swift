@@ -84,7 +84,8 @@ struct ChildProposals: Sendable {
         return ProposalContext(
             parent: parent, parentArtifacts: try loop.store.records.artifacts(of: parent.id), secondParent: second, inspirations: inspirations,
             topPrograms: top, attempts: try loop.store.records.attempts(from: [parent.id] + parent.parents, limit: loop.config.attemptsShown),
-            brief: parent.files["BRIEF.md"] ?? loop.brief, iteration: iteration, seed: seed)
+            brief: parent.files["BRIEF.md"] ?? loop.brief, iteration: iteration, seed: seed,
+            runAttempts: try loop.store.records.runAttempts(limit: ProposalContext.runAttemptsRead), parentAttempt: try loop.store.records.attempt(making: parent.id))
     }
 
     /// Stores a proposed child (or records why there is none); returns the child to evaluate.

@@ -22,13 +22,31 @@ public struct Attempt: Codable, Sendable, Equatable {
     /// One line: why it failed, or its score.
     public var detail: String
     public var scoreChange: Double?
+    /// Per benchmark, the child's exact accuracy minus its parent's (first evaluations, the benchmarks both
+    /// have): the score is their mean, so a gain on one benchmark can hide a loss on another. Nil when
+    /// not both were evaluated, or when read from an older record.
+    public var benchmarkChanges: [String: Double]?
 
-    public init(programID: String?, outcome: Outcome, change: String, detail: String, scoreChange: Double? = nil) {
+    public init(
+        programID: String?, outcome: Outcome, change: String, detail: String, scoreChange: Double? = nil, benchmarkChanges: [String: Double]? = nil
+    ) {
         self.programID = programID
         self.outcome = outcome
         self.change = change
         self.detail = detail
         self.scoreChange = scoreChange
+        self.benchmarkChanges = benchmarkChanges
+    }
+
+    /// Per benchmark, `child`'s exact accuracy minus `parent`'s, over the benchmarks both report; nil when
+    /// either has no benchmarks.
+    public static func benchmarkChanges(child: Metrics?, parent: Metrics?) -> [String: Double]? {
+        guard let child, let parent else { return nil }
+        var changes: [String: Double] = [:]
+        for (name, b) in child.benchmarks {
+            if let before = parent.benchmarks[name] { changes[name] = b.exactAccuracy - before.exactAccuracy }
+        }
+        return changes.isEmpty ? nil : changes
     }
 }
 
@@ -47,6 +65,14 @@ public struct ProposalContext: Sendable {
     public var topPrograms: [Program]
     /// Recent attempts on the lineage, newest first (the store's order).
     public var attempts: [Attempt]
+    /// Recent attempts across the whole run (every lineage, every island), newest first: what the run
+    /// digest summarises, so a model does not retry what failed on another lineage.
+    public var runAttempts: [Attempt]
+    /// The attempt that made the parent, when it is stored: its per-benchmark changes against its own parent.
+    public var parentAttempt: Attempt?
+    /// How many of the run's latest attempts the loop reads for the digest: enough for its gains and
+    /// failures to stand for the run, few enough that reading them per proposal costs nothing.
+    public static let runAttemptsRead = 200
     /// The seed's `BRIEF.md`: what the research is about.
     public var brief: String
     public var iteration: Int
@@ -54,7 +80,8 @@ public struct ProposalContext: Sendable {
 
     public init(
         parent: Program, parentArtifacts: [String: String] = [:], secondParent: Program? = nil, inspirations: [Program] = [],
-        topPrograms: [Program] = [], attempts: [Attempt] = [], brief: String = "", iteration: Int = 0, seed: UInt64 = 0
+        topPrograms: [Program] = [], attempts: [Attempt] = [], brief: String = "", iteration: Int = 0, seed: UInt64 = 0,
+        runAttempts: [Attempt] = [], parentAttempt: Attempt? = nil
     ) {
         self.parent = parent
         self.parentArtifacts = parentArtifacts
@@ -62,6 +89,8 @@ public struct ProposalContext: Sendable {
         self.inspirations = inspirations
         self.topPrograms = topPrograms
         self.attempts = attempts
+        self.runAttempts = runAttempts
+        self.parentAttempt = parentAttempt
         self.brief = brief
         self.iteration = iteration
         self.seed = seed

@@ -187,12 +187,35 @@ public final class RunRecords {
     public func attempts(from parentIDs: [String], limit: Int) throws -> [Attempt] {
         guard !parentIDs.isEmpty, limit > 0 else { return [] }
         let marks = Array(repeating: "?", count: parentIDs.count).joined(separator: ", ")
-        return try db.query(
-            "SELECT program_id, outcome, change, detail, score_change FROM attempts WHERE parent_id IN (\(marks)) ORDER BY id DESC LIMIT ?",
-            parentIDs.map { .text($0) } + [.integer(Int64(limit))]
+        return try attempts(where: "a.parent_id IN (\(marks))", parentIDs.map { .text($0) }, limit: limit)
+    }
+
+    /// The latest attempts of the whole run (every lineage), newest first: the run digest's material.
+    public func runAttempts(limit: Int) throws -> [Attempt] {
+        guard limit > 0 else { return [] }
+        return try attempts(where: "1", [], limit: limit)
+    }
+
+    /// The attempt that made program `id` (its latest, if a re-queued child has two), or nil.
+    public func attempt(making id: String) throws -> Attempt? {
+        try attempts(where: "a.program_id = ?", [.text(id)], limit: 1).first
+    }
+
+    /// Attempts with their per-benchmark changes, read from the child's and the parent's stored metrics
+    /// (each program's first evaluation), so older records gain them too.
+    private func attempts(where condition: String, _ bindings: [SQLiteValue], limit: Int) throws -> [Attempt] {
+        try db.query(
+            """
+            SELECT a.program_id, a.outcome, a.change, a.detail, a.score_change, c.metrics, p.metrics FROM attempts a
+            LEFT JOIN programs c ON c.id = a.program_id LEFT JOIN programs p ON p.id = a.parent_id
+            WHERE \(condition) ORDER BY a.id DESC LIMIT ?
+            """,
+            bindings + [.integer(Int64(limit))]
         ).map { row in
-            Attempt(programID: row[0].text, outcome: Attempt.Outcome(rawValue: row[1].text ?? "") ?? .rejected, change: row[2].text ?? "",
-                    detail: row[3].text ?? "", scoreChange: row[4].real)
+            func metrics(_ value: SQLiteValue) -> Metrics? { value.text.flatMap { try? JSONDecoder().decode(Metrics.self, from: Data($0.utf8)) } }
+            let changes = row[4].real == nil ? nil : Attempt.benchmarkChanges(child: metrics(row[5]), parent: metrics(row[6]))
+            return Attempt(programID: row[0].text, outcome: Attempt.Outcome(rawValue: row[1].text ?? "") ?? .rejected, change: row[2].text ?? "",
+                           detail: row[3].text ?? "", scoreChange: row[4].real, benchmarkChanges: changes)
         }
     }
 

@@ -139,7 +139,7 @@ public struct PromptBuilder: Sendable {
         var out: [String] = []
         out.append("# Task\n\n" + task(mode, context) + "\n\n" + Self.noiseText([parent] + context.topPrograms + context.inspirations + [context.secondParent].compactMap { $0 }))
 
-        out.append("# Current program (id \(PromptText.shortID(parent.id)), generation \(parent.generation))\n\n" + metricsText(parent, artifacts: context.parentArtifacts))
+        out.append("# Current program (id \(PromptText.shortID(parent.id)), generation \(parent.generation))\n\n" + metricsText(parent, artifacts: context.parentArtifacts, notes: BenchmarkDeltas.currentProgram(context)))
         out.append(filesText(parent.files, brief: context.brief, fixedCode: plan.showFixedCode, readOnly: plan.showReadOnlyFiles))
         if let artifacts = artifactsText(context, limit: plan.artifactCharacters) { out.append(artifacts) }
 
@@ -149,8 +149,9 @@ public struct PromptBuilder: Sendable {
         }
         let attempts = Array(context.attempts.prefix(plan.attempts))  // newest first, as the store gives them
         if !attempts.isEmpty {
-            out.append("# Earlier attempts on this lineage (newest first; do not repeat what failed; each score and change is from one evaluation, so read it against the noise above)\n\n" + attempts.map(attemptLine).joined(separator: "\n"))
+            out.append("# Earlier attempts on this lineage (newest first; do not repeat what failed; each score and change is from one evaluation, so read it against the noise above; with several benchmarks, the change of each follows the score's)\n\n" + attempts.map(attemptLine).joined(separator: "\n"))
         }
+        if plan.digestCharacters > 0, let digest = RunDigest(context)?.text(limit: plan.digestCharacters) { out.append(digest) }
         let tops = plan.topPrograms(context)
         if !tops.isEmpty {
             out.append("# Best programs on this island\n\n" + tops.map { programText($0, parent: parent) }.joined(separator: "\n\n"))
@@ -175,7 +176,8 @@ public struct PromptBuilder: Sendable {
         }
     }
 
-    private func metricsText(_ program: Program, artifacts: [String: String]) -> String {
+    /// `notes` are appended to each benchmark's line (the current program's per-benchmark deltas).
+    private func metricsText(_ program: Program, artifacts: [String: String], notes: [String: String] = [:]) -> String {
         guard let metrics = program.metrics, program.status == .evaluated else {
             return "Not scored (status: \(program.status.rawValue))."
         }
@@ -186,6 +188,7 @@ public struct PromptBuilder: Sendable {
             if !b.reported.isEmpty {
                 line += "; reported " + b.reported.sorted { $0.key < $1.key }.prefix(12).map { "\(PromptText.oneLine($0.key, limit: 30))=\(PromptText.number($0.value))" }.joined(separator: " ")
             }
+            if let note = notes[name] { line += "; " + note }
             if let curve = Self.curve(artifacts[name]) { line += "; " + curve }
             lines.append(line)
         }
@@ -278,6 +281,7 @@ public struct PromptBuilder: Sendable {
     private func attemptLine(_ attempt: Attempt) -> String {
         var tag = attempt.outcome.rawValue
         if let change = attempt.scoreChange { tag += String(format: ", %+.4f", change) }
+        if let changes = attempt.benchmarkChanges, changes.count > 1 { tag += " (" + BenchmarkDeltas.text(changes) + ")" }
         return "- [\(tag)] \(PromptText.defused(PromptText.oneLine(attempt.change, limit: 120))) — \(PromptText.defused(PromptText.oneLine(attempt.detail, limit: AttemptDetail.maxCharacters)))"
     }
 

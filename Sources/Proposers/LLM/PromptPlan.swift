@@ -9,6 +9,9 @@ struct PromptPlan {
     var artifactCharacters: Int
     var showReadOnlyFiles = true
     var showFixedCode = true
+    /// Characters of the run digest shown: its share of the budget, or 0 once cut (or when there is none).
+    var digestCharacters: Int
+    private let hasDigest: Bool
     private let available: (attempts: Int, top: Int, inspirations: Int, artifacts: Int)
     private let configuredArtifacts: Int
 
@@ -20,6 +23,8 @@ struct PromptPlan {
         inspirationCount = min(configuration.inspirations, context.inspirations.filter { $0.id != context.parent.id && !topIDs.contains($0.id) }.count)
         artifactCharacters = context.parentArtifacts.isEmpty ? 0 : configuration.artifactCharacters
         configuredArtifacts = artifactCharacters
+        hasDigest = RunDigest(context) != nil
+        digestCharacters = hasDigest ? RunDigest.limit(tokenBudget: configuration.tokenBudget) : 0
         available = (attempts, topCount, inspirationCount, context.parentArtifacts.values.map(\.count).max() ?? 0)
     }
 
@@ -32,10 +37,12 @@ struct PromptPlan {
         return Array(context.inspirations.filter { $0.id != context.parent.id && !tops.contains($0.id) }.prefix(inspirationCount))
     }
 
-    /// Older attempts, then inspirations, then long artifacts, then the island's best programs, the
+    /// The run digest first (the lineage's own attempts and the island's programs say more about this
+    /// parent), then older attempts, then inspirations, then long artifacts, then the island's best programs, the
     /// remaining attempts, read-only files, the rest of the artifacts and finally the code around the
     /// blocks. Returns false when only the parent's blocks are left.
     mutating func cutNext() -> Bool {
+        if digestCharacters > 0 { digestCharacters = 0; return true }
         if attempts > 2 { attempts -= 1; return true }
         if inspirationCount > 0 { inspirationCount -= 1; return true }
         if artifactCharacters > 600 { artifactCharacters = 600; return true }
@@ -51,6 +58,7 @@ struct PromptPlan {
     /// What was cut, in words.
     func report() -> [String] {
         var lines: [String] = []
+        if hasDigest && digestCharacters == 0 { lines.append("the digest of what the whole run has tried") }
         if attempts < available.attempts { lines.append("the \(available.attempts - attempts) oldest of \(available.attempts) attempts") }
         if inspirationCount < available.inspirations { lines.append("\(available.inspirations - inspirationCount) of \(available.inspirations) inspirations") }
         if topCount < available.top { lines.append("\(available.top - topCount) of \(available.top) best programs") }

@@ -71,6 +71,7 @@ struct InspectPromptCommand: ParsableCommand {
         return ProposalContext(
             parent: parent, parentArtifacts: try store.records.artifacts(of: parent.id), inspirations: inspirations,
             topPrograms: Array(island.prefix(3)), attempts: try store.records.attempts(from: [parent.id] + parent.parents, limit: attempts),
-            brief: parent.files["BRIEF.md"] ?? brief, iteration: 0, seed: 0)
+            brief: parent.files["BRIEF.md"] ?? brief, iteration: 0, seed: 0,
+            runAttempts: try store.records.runAttempts(limit: ProposalContext.runAttemptsRead), parentAttempt: try store.records.attempt(making: parent.id))
     }
 }
