@@ -338,6 +338,7 @@ public actor EvolutionLoop {
     func evaluatorFailed(_ program: Program, _ error: Error, request: EvaluationRequest) throws {
         consecutiveEvaluatorErrors += 1
         seedsInFlight[program.id] = nil
+        earlyStopVerdicts[Self.evaluationKey(program.id, request.trainingSeed)] = nil
         let report = EvaluationReport(outcome: .rejected, artifacts: ["evaluator": "evolve's evaluator failed: \(error)"])
         _ = try store.complete(
             program.id, status: .failed, metrics: nil, descriptors: [:],
