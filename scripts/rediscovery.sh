@@ -142,7 +142,7 @@ done
 python3 - "$work" "$searches" "$arms" <<'PY'
 import json, sys
 work, searches, arms = sys.argv[1], int(sys.argv[2]), sys.argv[3].split()
-print(f"rediscovery: per arm and search seed, handicaps undone by the best (of 3) and its fresh-seed mean; results in {work}")
+print(f"rediscovery: per arm and search seed, handicaps undone by the best and its fresh-seed mean; results in {work}")
 for arm in arms:
     rows = [json.load(open(f"{work}/{s}-{arm}.final.json")) for s in range(1, searches + 1)]
     for s, r in enumerate(rows, 1):
