@@ -1,36 +1,46 @@
 #!/usr/bin/env bash
-# Runs the same seeds with the same proposer and evaluator under `map-elites` and under `best-of-n` (the
-# control arm: every child from a seed, no selection), side by side with one core each, stopping both at the
-# same number of selection evaluations (first evaluations plus racing repeats: `max_evaluations`), with a
-# wall-clock cap. Then prints for each arm: the seeds' scores, the best (mean ± SE over its training seeds),
-# its re-score on fresh training seeds on validation and on the held-out test split, and evaluations per hour.
-# Unattended. At the defaults (16 selection evaluations, default suite) about 45 minutes on 2 cores, the
-# fresh-seed re-score of each best included.
-#   scripts/compare-strategies.sh [selection evaluations=16] [hours cap=0.75] [seed dir=Programs/]
+# Runs the same seeds with the same proposer and evaluator under `map-elites` and its two control arms,
+# `best-of-n` (every child from a seed, no selection) and `hill-climb` (every child from the best), side by
+# side with one process each, stopping all at the same number of selection evaluations (first evaluations
+# plus racing repeats: `max_evaluations`), with a wall-clock cap. Then prints for each arm: the seeds'
+# scores, the best (mean ± SE over its training seeds), its re-score on fresh training seeds on validation
+# and on the held-out test split, evaluations per hour, and the curve that says whether selection helps:
+# the best's fresh-seed mean at 10, 20, 40, 60 and 80 selection evaluations (as far as the run went;
+# scripts/lib/arm-curve.py) with the run's QD-score and coverage. Unattended. At 80 selection evaluations
+# on the default suite, hours per arm: the curve's fresh-seed re-scores (FRESH per checkpoint) add to that.
+#   scripts/compare-strategies.sh [selection evaluations=80] [hours cap=4] [seed dir=Programs/]
+# EVOLVE_BIN: an evolve binary to use instead of building the release one; FRESH (3): fresh training seeds
+# per checkpoint; ARMS: the arms to run (default "map-elites best-of-n hill-climb").
 set -euo pipefail
 cd "$(dirname "$0")/.."
-evaluations="${1:-16}"
-hours="${2:-0.75}"
+evaluations="${1:-80}"
+hours="${2:-4}"
 seed="$(cd "${3:-Programs/}" && pwd)"
-swift build -c release --product evolve >/dev/null
-evolve="$PWD/.build/release/evolve"
+arms="${ARMS:-map-elites best-of-n hill-climb}"
+fresh="${FRESH:-3}"
+if [[ -n "${EVOLVE_BIN:-}" ]]; then
+  evolve="$EVOLVE_BIN"
+else
+  swift build -c release --product evolve >/dev/null
+  evolve="$PWD/.build/release/evolve"
+fi
 export EVOLVE_RUNS="${EVOLVE_RUNS:-$PWD/runs}"
 mkdir -p "$EVOLVE_RUNS"
 stamp="$(date +%Y%m%d-%H%M%S)"
-# The run's configuration: the first seed's evolve.yaml plus the evaluation limit. Its `suite:` is made
-# absolute, since the copy lives elsewhere.
+# The run's configuration: the first seed's evolve.yaml plus the evaluation limit. Its `suite:` and `brief:`
+# are made absolute, since the copy lives elsewhere.
 first="$(find "$seed" -name evolve.yaml | sort | head -1)"
 config="$EVOLVE_RUNS/compare-$stamp.yaml"
-sed "s|^suite: *\([^ #]*\)|suite: $(dirname "$first")/\1|" "$first" >"$config"
+sed -e "s|^suite: *\([^ #]*\)|suite: $(dirname "$first")/\1|" -e "s|^brief: *\([^ #]*\)|brief: $(dirname "$first")/\1|" "$first" >"$config"
 printf 'max_evaluations: %s\n' "$evaluations" >>"$config"
 start=$(date +%s)
-for strategy in map-elites best-of-n; do
+for strategy in $arms; do
   "$evolve" run --seed "$seed" --config "$config" --name "compare-$stamp-$strategy" --strategy "$strategy" \
     --hours "$hours" --parallel 1 >"$EVOLVE_RUNS/compare-$stamp-$strategy.out" 2>&1 &
 done
 wait
-echo "compare-strategies: both arms done in $(( ($(date +%s) - start) / 60 )) min; logs in $EVOLVE_RUNS/compare-$stamp-*.out"
-for strategy in map-elites best-of-n; do
+echo "compare-strategies: all arms done in $(( ($(date +%s) - start) / 60 )) min; logs in $EVOLVE_RUNS/compare-$stamp-*.out"
+for strategy in $arms; do
   name="compare-$stamp-$strategy"
   "$evolve" inspect best "$name" --json >"$EVOLVE_RUNS/$name.best.json"
   python3 - "$EVOLVE_RUNS/$name/evolve.sqlite" "$strategy" "$EVOLVE_RUNS/$name.best.json" <<'PY'
@@ -54,5 +64,21 @@ print(f"{'':>10}  best {program['validation_score']:.3f} ± {program.get('valida
       f"held-out test {stat(best.get('test'))}; flags {best.get('flags') or 'none'}")
 print(f"{'':>10}  {selection} selection evaluations ({everything} with control, test and fresh-seed runs) "
       f"in {hours * 60:.1f} min: {selection / max(hours, 1e-9):.0f} selection evaluations/h on one core")
+PY
+  # The curve: the best a reader would have named at each checkpoint, re-scored on fresh training seeds.
+  python3 scripts/lib/arm-curve.py "$EVOLVE_RUNS/$name/evolve.sqlite" "$evolve" --config "$config" --run "$name" \
+    --checkpoints 10,20,40,60,80 --fresh "$fresh" >"$EVOLVE_RUNS/$name.curve.jsonl"
+  python3 - "$EVOLVE_RUNS/$name.curve.jsonl" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+def fresh(l):
+    if l.get("fresh_mean") is None: return "not measured"
+    return f"{l['fresh_mean']:.3f}" + (f" ± {l['fresh_se']:.3f}" if l.get("fresh_se") is not None else "") + f" (n {l['fresh_n']})"
+for l in lines:
+    if l.get("final"):
+        print(f"{'':>10}  end ({l['selection_evaluations']} selection evaluations): best {l['best'][:8] if l['best'] else '-'} "
+              f"fresh {fresh(l)}; QD-score {l.get('qd_score', '?')}, coverage {l.get('coverage', '?')}")
+    else:
+        print(f"{'':>10}  at {l['selection_evaluations']:>3}: best {l['best'][:8]} mean {l['mean']:.3f} (n {l['n']}), fresh {fresh(l)}")
 PY
 done

@@ -16,7 +16,9 @@ import Foundation
 /// Which literals move: those that are the whole right-hand side of a named declaration
 /// (`static let hidden = 64`) or carry a declared range; literals inside expressions move only when a
 /// program has no such constant. Types never change (an integer stays an integer), so children compile
-/// whenever the parent does. The same context seed always gives the same child.
+/// whenever the parent does. The same context seed always gives the same child, given the same
+/// `MutationRecord`: once the loop reports confirmed verdicts (`observeConfirmed`), sites and directions
+/// that won under the racing rule are drawn more often, and a win found on one lineage is tried on others.
 public struct OfflineMutator: Proposer {
     public static let model = "offline-mutator"
 
