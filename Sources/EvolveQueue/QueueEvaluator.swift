@@ -49,7 +49,7 @@ public final class QueueEvaluator: Evaluator {
     private let lastReap = NSLock()
     nonisolated(unsafe) private var reapedAt = Date.distantPast
     /// The workers' part of the status line, refreshed while evaluations wait (`workersText`).
-    private let workers = Mutex<(text: String?, at: Date)>((nil, .distantPast))
+    private let workers = Mutex<String?>(nil)
 
     /// - Parameters:
     ///   - requiredLayers: `IsolationLayer` raw values a worker's sandbox must have had for its result to count.
@@ -135,11 +135,11 @@ public final class QueueEvaluator: Evaluator {
         guard due else { return }
         _ = try? await session.perform { try $0.reap(staleAfter: staleAfter) }
         if let counts = try? await session.perform({ try WorkerRoster.counts(on: $0.db, run: run, staleAfter: staleAfter) }) {
-            workers.withLock { $0 = (counts.text, Date()) }
+            workers.withLock { $0 = counts.text }
         }
     }
 
     /// `workers 2 live · jobs 2 running, 1 queued`: the queue as the status line shows it (the workers heard
     /// from within the stale limit, this run's jobs), as of the last refresh; nil before the first.
-    public var workersText: String? { workers.withLock { $0.text } }
+    public var workersText: String? { workers.withLock { $0 } }
 }
