@@ -15,8 +15,14 @@ public struct JobPayload: Codable, Sendable, Equatable {
     /// The run's evolve.yaml as it started (a `suite:` include inlined) and the name it had.
     public var configText: String
     public var configFile: String?
+    /// The content hash of each `data:` benchmark's files as the coordinator read them when the run started
+    /// (`DataSource.contentHash`, by benchmark name): a worker whose copy hashes differently refuses the job
+    /// rather than score it on other puzzles. Absent for generated benchmarks, which every worker makes alike.
+    public var dataHashes: [String: String]?
 
-    public init(run: String, program: Program, request: EvaluationRequest, configText: String, configFile: String?) {
+    public init(
+        run: String, program: Program, request: EvaluationRequest, configText: String, configFile: String?, dataHashes: [String: String]? = nil
+    ) {
         self.run = run
         programID = program.id
         files = program.files
@@ -25,6 +31,7 @@ public struct JobPayload: Codable, Sendable, Equatable {
         permutationSeed = request.permutationSeed
         self.configText = configText
         self.configFile = configFile
+        self.dataHashes = dataHashes?.isEmpty == true ? nil : dataHashes
     }
 
     /// The job's id: the same evaluation always gets the same id, so a resumed coordinator that asks for

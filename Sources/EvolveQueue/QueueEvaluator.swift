@@ -41,6 +41,7 @@ public final class QueueEvaluator: Evaluator {
     let run: String
     let configText: String
     let configFile: String?
+    let dataHashes: [String: String]
     let requiredLayers: Set<String>
     let judge: (any Evaluator)?
     let pollSeconds: Double
@@ -48,7 +49,7 @@ public final class QueueEvaluator: Evaluator {
     private let lastReap = NSLock()
     nonisolated(unsafe) private var reapedAt = Date.distantPast
     /// The workers' part of the status line, refreshed while evaluations wait (`workersText`).
-    private let workers = Mutex<(text: String?, at: Date)>((nil, .distantPast))
+    private let workers = Mutex<String?>(nil)
 
     /// - Parameters:
     ///   - requiredLayers: `IsolationLayer` raw values a worker's sandbox must have had for its result to count.
@@ -56,16 +57,18 @@ public final class QueueEvaluator: Evaluator {
     ///     (pure functions of metrics; it evaluates nothing here).
     ///   - staleAfter: seconds without a heartbeat after which the coordinator's reaper re-queues a job.
     ///   - patience: seconds an evaluation waits for a lost database to come back before it fails.
+    ///   - dataHashes: the content hash of each `data:` benchmark's files as this run read them; workers check theirs.
     ///   - say: the run's log, for reconnections.
     package init(
         address: QueueAddress, run: String, configText: String, configFile: String?, requiredLayers: [String],
         judge: (any Evaluator)? = nil, pollSeconds: Double = 0.05, staleAfter: Double = 30, maxAttempts: Int = 3,
-        patience: Double = 300, say: @escaping @Sendable (String) -> Void = { _ in }
+        patience: Double = 300, dataHashes: [String: String] = [:], say: @escaping @Sendable (String) -> Void = { _ in }
     ) throws {
         session = try CoordinatorSession(address: address, run: run, maxAttempts: maxAttempts, patience: patience, say: say)
         self.run = run
         self.configText = configText
         self.configFile = configFile
+        self.dataHashes = dataHashes
         self.requiredLayers = Set(requiredLayers)
         self.judge = judge
         self.pollSeconds = pollSeconds
@@ -82,7 +85,8 @@ public final class QueueEvaluator: Evaluator {
         _ program: Program, _ request: EvaluationRequest, progress: @escaping @Sendable (String) -> Void
     ) async throws -> EvaluationReport {
         let id = JobPayload.id(run: run, programID: program.id, request: request)
-        let payload = JobPayload(run: run, program: program, request: request, configText: configText, configFile: configFile)
+        let payload = JobPayload(run: run, program: program, request: request, configText: configText, configFile: configFile,
+                                 dataHashes: dataHashes)
         let text = try payload.jsonText()
         // Repeated after a lost session, an enqueue may find the job its first try made: "re-attached" then.
         if try await !session.perform({ try $0.enqueue(id: id, run: run, payload: text) }) {
@@ -131,11 +135,11 @@ public final class QueueEvaluator: Evaluator {
         guard due else { return }
         _ = try? await session.perform { try $0.reap(staleAfter: staleAfter) }
         if let counts = try? await session.perform({ try WorkerRoster.counts(on: $0.db, run: run, staleAfter: staleAfter) }) {
-            workers.withLock { $0 = (counts.text, Date()) }
+            workers.withLock { $0 = counts.text }
         }
     }
 
     /// `workers 2 live · jobs 2 running, 1 queued`: the queue as the status line shows it (the workers heard
     /// from within the stale limit, this run's jobs), as of the last refresh; nil before the first.
-    public var workersText: String? { workers.withLock { $0.text } }
+    public var workersText: String? { workers.withLock { $0 } }
 }

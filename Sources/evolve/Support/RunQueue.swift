@@ -39,7 +39,7 @@ enum RunQueue {
             let required = requiredLayers()
             let evaluator = try QueueEvaluator(
                 address: address, run: queueName(manifest), configText: manifest.configText, configFile: manifest.configFile,
-                requiredLayers: required, judge: local, say: say)
+                requiredLayers: required, judge: local, dataHashes: manifest.data?.mapValues(\.contentHash) ?? [:], say: say)
             say("evaluations go to the queue at \(address.display) (start workers with `evolve worker --queue …`); a worker's sandbox must have \(required.joined(separator: ", "))")
             return evaluator
         } catch let mistake as UserMistake {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Evaluators
 import EvolveCore
 import EvolveQueue
 import Foundation
@@ -77,19 +78,32 @@ struct WorkerCommand: AsyncParsableCommand {
 
 /// One local evaluator per run configuration a worker has seen (the TRM evaluator prepares its TRMKit
 /// module once), each with a work root of its own.
+/// A configuration whose real data differs here is refused for every job that carries it, without hashing the
+/// files again.
 actor EvaluatorCache {
     let root: URL
     var made: [String: any Evaluator] = [:]
+    var refused: [String: WorkerDataCheck.Mismatch] = [:]
 
     init(root: URL) { self.root = root }
 
     func evaluator(for payload: JobPayload) throws -> any Evaluator {
-        let key = payload.configText + "\u{0}" + (payload.configFile ?? "")
+        let key = payload.configText + "\u{0}" + (payload.configFile ?? "") + "\u{0}"
+            + (payload.dataHashes ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
         if let evaluator = made[key] { return evaluator }
+        if let mismatch = refused[key] { throw mismatch }
         let manifest = RunManifest(
             name: payload.run, seed: "", configFile: payload.configFile, configText: payload.configText, created: Date(),
             overrides: .init())
         let settings = try RunSetup.settings(manifest)
+        if settings.evaluatorCommand == nil {
+            do {
+                try WorkerDataCheck.verify(payload, config: try ProgramConfig.parse(payload.configText, path: payload.configFile ?? "evolve.yaml"))
+            } catch let mismatch as WorkerDataCheck.Mismatch {
+                refused[key] = mismatch
+                throw mismatch
+            }
+        }
         let workRoot = root.appendingPathComponent("config-\(made.count)")
         try FileManager.default.createDirectory(at: workRoot, withIntermediateDirectories: true)
         let evaluator = try RunSetup.evaluator(manifest, settings: settings, workRoot: workRoot) { _ in }
