@@ -36,6 +36,7 @@ struct EvolveFileReader {
         }
         if let node = top["mutations"] { file.mutations = try mutations(node) }
         if let node = top["benchmarks"] { file.benchmarks = try benchmarks(node) }
+        if let node = top["transfer"] { file.transfer = try benchmarks(node, key: "transfer") }
         return file
     }
 

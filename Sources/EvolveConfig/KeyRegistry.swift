@@ -20,6 +20,8 @@ public enum KeyRegistry {
         K(.top, "brief", .text, default: "`BRIEF.md`", "the research brief shown to the LLM, a file relative to this file's folder"),
         K(.top, "seed", .whole, at: .atLeast(0), default: "required for TRM benchmarks", "data seed of the splits; never shown to a candidate"),
         K(.top, "benchmarks", .list, "the TRM benchmarks every program is trained and scored on"),
+        K(.top, "transfer", .list, default: "none",
+          "benchmarks (entries as in `benchmarks`) never used for selection: the best is scored on them at the end to see whether its gain transfers"),
     ]
 
     static let sections: [ConfigKey] = [
@@ -72,7 +74,7 @@ public enum KeyRegistry {
         K(.database, "archive_size", .whole, at: .atLeast(0), default: "50", "the elite archive exploitation samples from"),
         K(.database, "exploration_ratio", .number, at: .within(0, 1), default: "0.2", "probability a parent is a uniform pick"),
         K(.database, "exploitation_ratio", .number, at: .within(0, 1), default: "0.7", "probability a parent comes from the archive"),
-        K(.database, "feature_dimensions", .list, default: "TRM: `parameters` × `effective_depth`", "the grid's axes"),
+        K(.database, "feature_dimensions", .list, default: "TRM: `parameters` × `flops_per_step`", "the grid's axes"),
     ]
 
     static let featureDimension: [ConfigKey] = [

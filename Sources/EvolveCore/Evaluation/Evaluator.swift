@@ -39,6 +39,10 @@ public protocol Evaluator: Sendable {
     /// suite's exact accuracies: 0...1); nil (a command's own number) keeps every race to `repeats`.
     var scoreRange: ClosedRange<Double>? { get }
 
+    /// Whether `Split.transfer` requests mean anything: the evaluator has benchmarks selection never
+    /// sees (`transfer:` in evolve.yaml), scored only at the run's end (`TransferAssessment`).
+    var supportsTransfer: Bool { get }
+
     /// Compares a program's ordinary metrics with its control run's: the evidence when the score
     /// collapsed under the control (the program did not learn: its answers were written in), else nil.
     func judgeControl(ordinary: Metrics, control: Metrics) -> String?
@@ -47,6 +51,7 @@ public protocol Evaluator: Sendable {
 extension Evaluator {
     public var supportsControl: Bool { false }
     public var scoreRange: ClosedRange<Double>? { nil }
+    public var supportsTransfer: Bool { false }
     public func judgeControl(ordinary: Metrics, control: Metrics) -> String? { nil }
 
     public func evaluate(_ program: Program, _ request: EvaluationRequest = EvaluationRequest()) async throws -> EvaluationReport {

@@ -165,6 +165,7 @@ public actor EvolutionLoop {
         // may not have run yet), so a resumed run starts from the last proposal's state.
         try await persistProposer()
         try await followUps.assessBest(on: self)
+        try await TransferFollowUp(config: config, evaluator: evaluator, limiter: followUps.limiter).run(on: self)
         let best = try store.best()
         let summary = Summary(
             stopReason: stopReason ?? .iterations, iterations: state.nextIteration, evaluations: state.evaluations,

@@ -66,6 +66,9 @@ enum SeedTemplate {
             test: 200                 # held out
             train_flops: 1.0e12       # training budget
             eval_flops: 1.0e12        # evaluation budget
+        # transfer:                 # benchmarks never selected on, entries exactly as in benchmarks: (a family or size the
+        #                           # list above lacks); the best and top elites are scored on them when the run ends,
+        #                           # beside their seed, to see whether a gain transfers (docs/evolution-loop.md, "Transfer")
 
         # --- Honest compute: CPU time the metered work does not explain (docs/sandbox.md, "Compute cross-check") -
         compute_check: reject       # reject, flag (keep the score, show the evidence) or off

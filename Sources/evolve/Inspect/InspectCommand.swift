@@ -86,12 +86,14 @@ struct InspectCommand: ParsableCommand {
                 }
                 let assessment = try store.assessment(of: best.id)
                 let verdict = try store.records.flaggedPrograms()[best.id]
-                let integrity = IntegritySummary.lines(of: best.id, store: store)
+                let transfer = try store.records.transfer(of: best.id)
+                let integrity = IntegritySummary.lines(of: best.id, store: store) + (transfer?.doesNotTransfer == true ? [TransferView.flag] : [])
                 if output.json {
-                    try OutputOptions.printJSON(BestView(best, assessment: assessment, controlVerdict: verdict, integrity: integrity))
+                    try OutputOptions.printJSON(BestView(best, assessment: assessment, controlVerdict: verdict, integrity: integrity, transfer: transfer))
                     return
                 }
                 print(ProgramDetail.describe(best, store: store))
+                print(TransferView.line(transfer))
                 print(Self.describe(assessment, controlVerdict: verdict, controlled: try store.records.hasControl(best.id), integrity: integrity))
             }
         }
@@ -233,8 +235,11 @@ struct BestView: Encodable {
     let program: ProgramView
     let fresh_validation: StatsView?, test: StatsView?, drift: Double?, gap: Double?
     let flags: [String], control_verdict: String?
+    /// Its transfer assessment (issue 28), nil when the run has no transfer benchmarks or has not ended.
+    let transfer: TransferView?
 
-    init(_ p: Program, assessment: BestAssessment?, controlVerdict: String?, integrity: [String] = []) {
+    init(_ p: Program, assessment: BestAssessment?, controlVerdict: String?, integrity: [String] = [], transfer: TransferAssessment? = nil) {
+        self.transfer = transfer.map(TransferView.init)
         program = ProgramView(p)
         fresh_validation = assessment?.freshValidation.map(StatsView.init); test = assessment?.test.map(StatsView.init)
         drift = assessment?.drift; gap = assessment?.gap
