@@ -111,6 +111,8 @@ public struct EvolveFile: Sendable, Equatable {
         public var driftThreshold = 0.1
         public var gapThreshold = 0.1
         public var controlRuns = 3
+        /// `scale_check`: auto, on or off.
+        public var scaleCheck = "auto"
     }
 
     /// The compute cross-check of TRM runs (docs/sandbox.md, "Compute cross-check").

@@ -76,6 +76,7 @@ struct EvolveFileReader {
         try number(run, "drift_threshold", .run).map { file.racing.driftThreshold = $0 }
         try number(run, "gap_threshold", .run).map { file.racing.gapThreshold = $0 }
         try whole(run, "control_runs", .run).map { file.racing.controlRuns = $0 }
+        try choice(run, "scale_check", .run).map { file.racing.scaleCheck = $0 }
         try whole(run, "max_file_bytes", .run).map { file.maxFileBytes = $0 }
     }
 

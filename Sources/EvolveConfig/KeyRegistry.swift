@@ -53,6 +53,8 @@ public enum KeyRegistry {
         K(.run, "noise_floor", .number, at: .atLeast(0), default: "0.03", "the smallest per-evaluation standard deviation assumed"),
         K(.run, "end_decided_races", .flag, default: "true", "stop a race once its remaining evaluations cannot change who it displaces"),
         K(.run, "fresh_seeds", .whole, at: .atLeast(0), default: "`repeats`, at least 3", "training seeds the best is re-scored with at the end"),
+        K(.run, "scale_check", .choice(["auto", "on", "off"]), default: "`auto`",
+          "retrain the best and its seed at 4× every train_flops when the run ends (auto: when the time limit is ≥ 4 h)"),
         K(.run, "drift_threshold", .number, at: .atLeast(0), default: "0.1", "flag the best when selection minus fresh validation exceeds this"),
         K(.run, "gap_threshold", .number, at: .atLeast(0), default: "0.1", "flag the best when fresh validation and test differ by more"),
         K(.run, "control_runs", .whole, at: .atLeast(1), default: "3", "permutation-control runs that must all collapse to flag a best"),

@@ -26,23 +26,7 @@ public struct TransferAssessment: Codable, Sendable, Equatable {
     /// The selection gain is more than 2 SE above 0 and the transfer gain is at most 1 SE above 0.
     public var doesNotTransfer: Bool
 
-    /// A difference of two independent means with its standard error (nil when neither side has one).
-    public struct Gain: Codable, Sendable, Equatable {
-        public var value: Double
-        public var standardError: Double?
-
-        /// `a − b`. A side evaluated once has no SD of its own: it takes the other side's (the same
-        /// evaluator's noise on the same suite), so one repeat short of an SE does not hide a verdict.
-        public init(_ a: ScoreStats, minus b: ScoreStats) {
-            value = a.mean - b.mean
-            let sdA = a.sd ?? b.sd, sdB = b.sd ?? a.sd
-            if let sdA, let sdB {
-                standardError = (sdA * sdA / Double(max(1, a.n)) + sdB * sdB / Double(max(1, b.n))).squareRoot()
-            } else {
-                standardError = nil
-            }
-        }
-    }
+    public typealias Gain = ScoreGain
 
     public init(seedID: String, selection: ScoreStats, seedSelection: ScoreStats, transfer: ScoreStats, seedTransfer: ScoreStats) {
         self.seedID = seedID
@@ -64,9 +48,8 @@ public struct TransferAssessment: Codable, Sendable, Equatable {
 
     /// One line for the log, the report and `evolve inspect best`.
     public var summary: String {
-        func gain(_ g: Gain) -> String { String(format: "%+.4f", g.value) + (g.standardError.map { String(format: " ± %.4f", $0) } ?? " (SE unknown)") }
         return String(format: "transfer %.4f ± %.4f (n %d) against its seed's %.4f; gain on selection %@, on transfer %@",
-                      transfer.mean, transfer.standardError ?? 0, transfer.n, seedTransfer.mean, gain(selectionGain), gain(transferGain))
+                      transfer.mean, transfer.standardError ?? 0, transfer.n, seedTransfer.mean, selectionGain.text, transferGain.text)
             + (doesNotTransfer ? "; does not transfer" : "")
     }
 }

@@ -29,6 +29,7 @@ import Testing
         ("noise_floor", "noise_floor: 0.1", { $0.run.racing.noiseFloor == 0.1 }),
         ("end_decided_races", "end_decided_races: false", { !$0.run.racing.endsWhenDecided }),
         ("fresh_seeds", "fresh_seeds: 5", { $0.run.freshSeeds == 5 }),
+        ("scale_check", "scale_check: on", { $0.run.scaleCheck == .on && $0.run.scaleCheckRuns }),
         ("drift_threshold", "drift_threshold: 0.3", { $0.run.driftThreshold == 0.3 }),
         ("gap_threshold", "gap_threshold: 0.3", { $0.run.gapThreshold == 0.3 }),
         ("control_runs", "control_runs: 1", { $0.run.controlRuns == 1 }),

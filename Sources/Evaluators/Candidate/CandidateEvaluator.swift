@@ -191,6 +191,19 @@ public final class CandidateEvaluator: Evaluator {
 
     public var supportsTransfer: Bool { !config.transfer.isEmpty }
 
+    /// The scale check's evaluator: every benchmark's `train_flops` (and an explicit `wall_seconds`)
+    /// times `factor`; prediction budgets, data and everything else unchanged.
+    public func scaled(by factor: Double) -> (any Evaluator)? {
+        var scaled = config
+        for index in scaled.benchmarks.indices {
+            scaled.benchmarks[index].trainFLOPs *= factor
+            scaled.benchmarks[index].wallSeconds = scaled.benchmarks[index].wallSeconds.map { $0 * factor }
+        }
+        return CandidateEvaluator(
+            sandbox: sandbox, module: module, config: scaled, workRoot: workRoot, compileSeconds: compileSeconds, keepWork: keepWork,
+            compileMemoryBytes: compileMemoryBytes, sourcePolicy: sourcePolicy)
+    }
+
     /// The combined score is a mean of exact accuracies evolve computes from held-back labels (never a
     /// number the kernel reports), so it lies in 0...1 whatever the kernel does.
     public var scoreRange: ClosedRange<Double>? { 0...1 }

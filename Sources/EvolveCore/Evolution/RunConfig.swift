@@ -56,6 +56,26 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var driftThreshold = 0.1
     /// Flag the best when its fresh validation mean and its test mean differ by more than this.
     public var gapThreshold = 0.1
+    /// Whether the run's end retrains the best and its seed at `ScaleCheckMode.factor` × the budgets.
+    public var scaleCheck = ScaleCheckMode.auto
+
+    /// `scale_check` resolved: `auto` runs it when the run's time limit is at least 4 hours (it costs
+    /// hours on a laptop: 2 × `freshSeeds` evaluations at 4× the budget).
+    public var scaleCheckRuns: Bool {
+        switch scaleCheck {
+        case .on: true
+        case .off: false
+        case .auto: (maxHours ?? 0) >= 4
+        }
+    }
 
     public init() {}
+}
+
+/// `scale_check: auto | on | off`.
+public enum ScaleCheckMode: String, Sendable, Codable {
+    case auto, on, off
+
+    /// The budget multiple of the run-end check (`evolve check-scale --factor` takes another).
+    public static let factor = 4.0
 }

@@ -98,6 +98,7 @@ enum SeedTemplate {
         gap_threshold: 0.1          # flag the best when its fresh validation and test means differ by more
         control_runs: 3             # permutation-control runs that must all collapse before a new best is flagged
         # fresh_seeds: 3            # fresh training seeds the best is re-scored with at the end (default: repeats)
+        # scale_check: auto         # retrain the best and its seed at 4x every train_flops at the end (auto: when max_hours >= 4)
         # max_evaluations: 300      # stop after this many selection evaluations (first ones plus racing repeats)
 
         # --- Children and prompts ---------------------------------------------------------------------------

@@ -72,7 +72,8 @@ struct ReportPage {
         let best = try run.store.best()
         let assessment = try best.flatMap { try run.store.assessment(of: $0.id) }
         let transfer = try best.flatMap { try run.store.records.transfer(of: $0.id) }
-        let bestFlags = (assessment?.flags ?? []) + (transfer?.doesNotTransfer == true ? [TransferView.flag] : []) + (try best.flatMap { try run.store.records.flaggedPrograms()[$0.id] }.map { ["permutation control: \($0)"] } ?? [])
+        let scale = try best.flatMap { try run.store.records.scale(of: $0.id) }
+        let bestFlags = (assessment?.flags ?? []) + (transfer?.doesNotTransfer == true ? [TransferView.flag] : []) + (scale?.flag.map { ["scale check: \($0)"] } ?? []) + (try best.flatMap { try run.store.records.flaggedPrograms()[$0.id] }.map { ["permutation control: \($0)"] } ?? [])
             + (best.map { IntegritySummary.lines(of: $0.id, store: run.store) } ?? [])
         let spend = try run.store.records.spend()
         let span = (programs.map(\.created).max() ?? run.start).timeIntervalSince(run.start)
@@ -88,6 +89,7 @@ struct ReportPage {
             ("its re-run", assessment?.freshValidation.map { Self.stats($0, fallback: nil) + " on validation with fresh training seeds" + (assessment?.drift.map { String(format: ", drift %+.4f", $0) } ?? "") }
                 ?? "not yet re-scored with fresh training seeds (done when the run ends)"),
             ("its transfer", TransferView.line(transfer)),
+            ("its scale check", ScaleView.line(scale)),
             ("its flags", bestFlags.isEmpty ? "none" : bestFlags.joined(separator: "; ")),
             ("MAP-Elites", String(format: "%d islands, coverage %.1f%%, QD-score %.3f", run.store.config.islands, 100 * stats.coverage, stats.qdScore)),
             ("LLM spend", String(format: "$%.4f, %d prompt + %d completion tokens", spend.costUSD, spend.promptTokens, spend.completionTokens)),
