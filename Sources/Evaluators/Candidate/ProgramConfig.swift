@@ -84,7 +84,7 @@ public struct ProgramConfig: Sendable {
         guard !config.benchmarks.isEmpty else { throw EvaluationError("\(path): no benchmarks listed") }
         var names = Set<String>()
         for spec in config.benchmarks + config.transfer where !names.insert(spec.name).inserted {
-            throw EvaluationError("\(path): two benchmarks (in benchmarks: or transfer:) are named \"\(spec.name)\"; scores are kept by name, so give each its own")
+            throw EvaluationError("\(path): two benchmarks are named \"\(spec.name)\"; scores are kept by name, so give each its own")
         }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         for index in config.benchmarks.indices { config.benchmarks[index].resolveData(relativeTo: folder) }
