@@ -2,14 +2,15 @@ import Foundation
 import Yams
 
 extension EvolveFileReader {
-    /// The `benchmarks:` list, each entry's keys checked against the registry and its values typed and bounded.
-    func benchmarks(_ node: Node) throws -> [EvolveFile.Benchmark] {
+    /// The `benchmarks:` list (or the `transfer:` list, `key`, whose entries are the same), each entry's keys
+    /// checked against the registry and its values typed and bounded.
+    func benchmarks(_ node: Node, key: String = "benchmarks") throws -> [EvolveFile.Benchmark] {
         guard let list = node.sequence else {
-            throw ConfigError("\(path): benchmarks must be a list of entries, each with name, generator, train, validation, test, train_flops and eval_flops")
+            throw ConfigError("\(path): \(key) must be a list of entries, each with name, generator, train, validation, test, train_flops and eval_flops")
         }
         return try list.enumerated().map { index, item in
             let name = item.mapping?["name"]?.string
-            let location = "benchmarks[\(index)]" + (name.map { " (\"\($0)\")" } ?? "")
+            let location = "\(key)[\(index)]" + (name.map { " (\"\($0)\")" } ?? "")
             let entry = BenchmarkEntryReader(path: path, index: index, location: location,
                                              keys: try entries(item, at: .benchmark, location: location))
             return try entry.read()
@@ -25,6 +26,9 @@ struct BenchmarkEntryReader {
     let index: Int
     let location: String
     let keys: [String: Node]
+
+    /// The list the entry is in, `benchmarks` or `transfer`, for messages.
+    var listKey: Substring { location.prefix { $0 != "[" } }
 
     func read() throws -> EvolveFile.Benchmark {
         var entry = EvolveFile.Benchmark(
@@ -46,7 +50,7 @@ struct BenchmarkEntryReader {
 
     func required<T>(_ name: String, _ read: (String) throws -> T?) throws -> T {
         guard let value = try read(name) else {
-            throw ConfigError("\(path): benchmarks[\(index)] has no \"\(name)\", which is required")
+            throw ConfigError("\(path): \(listKey)[\(index)] has no \"\(name)\", which is required")
         }
         return value
     }
@@ -58,7 +62,7 @@ struct BenchmarkEntryReader {
     }
 
     func mismatch(_ name: String, _ expected: String, _ node: Node) -> ConfigError {
-        ConfigError("\(path): benchmarks[\(index)].\(name): expected \(expected), found \(EvolveFileReader.oneLine(node))")
+        ConfigError("\(path): \(listKey)[\(index)].\(name): expected \(expected), found \(EvolveFileReader.oneLine(node))")
     }
 
     func bounded(_ name: String, _ value: Double) throws {

@@ -28,6 +28,9 @@ public struct EvolveFile: Sendable, Equatable {
     public var mutations: [String: Mutation] = [:]
     /// The TRM benchmarks in file order; nil when the file has no `benchmarks:` (a command evaluator's run).
     public var benchmarks: [Benchmark]?
+    /// The transfer benchmarks (`transfer:`, same entries as `benchmarks:`): never used for selection,
+    /// racing or the control; the run's best is scored on them when it ends. Nil when the file has none.
+    public var transfer: [Benchmark]?
 
     public init() {}
 
@@ -108,6 +111,8 @@ public struct EvolveFile: Sendable, Equatable {
         public var driftThreshold = 0.1
         public var gapThreshold = 0.1
         public var controlRuns = 3
+        /// `scale_check`: auto, on or off.
+        public var scaleCheck = "auto"
     }
 
     /// The compute cross-check of TRM runs (docs/sandbox.md, "Compute cross-check").

@@ -36,6 +36,7 @@ struct EvolveFileReader {
         }
         if let node = top["mutations"] { file.mutations = try mutations(node) }
         if let node = top["benchmarks"] { file.benchmarks = try benchmarks(node) }
+        if let node = top["transfer"] { file.transfer = try benchmarks(node, key: "transfer") }
         return file
     }
 
@@ -75,6 +76,7 @@ struct EvolveFileReader {
         try number(run, "drift_threshold", .run).map { file.racing.driftThreshold = $0 }
         try number(run, "gap_threshold", .run).map { file.racing.gapThreshold = $0 }
         try whole(run, "control_runs", .run).map { file.racing.controlRuns = $0 }
+        try choice(run, "scale_check", .run).map { file.racing.scaleCheck = $0 }
         try whole(run, "max_file_bytes", .run).map { file.maxFileBytes = $0 }
     }
 

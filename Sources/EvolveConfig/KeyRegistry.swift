@@ -20,6 +20,8 @@ public enum KeyRegistry {
         K(.top, "brief", .text, default: "`BRIEF.md`", "the research brief shown to the LLM, a file relative to this file's folder"),
         K(.top, "seed", .whole, at: .atLeast(0), default: "required for TRM benchmarks", "data seed of the splits; never shown to a candidate"),
         K(.top, "benchmarks", .list, "the TRM benchmarks every program is trained and scored on"),
+        K(.top, "transfer", .list, default: "none",
+          "benchmarks (entries as in `benchmarks`) never used for selection: the best is scored on them at the end to see whether its gain transfers"),
     ]
 
     static let sections: [ConfigKey] = [
@@ -51,6 +53,8 @@ public enum KeyRegistry {
         K(.run, "noise_floor", .number, at: .atLeast(0), default: "0.03", "the smallest per-evaluation standard deviation assumed"),
         K(.run, "end_decided_races", .flag, default: "true", "stop a race once its remaining evaluations cannot change who it displaces"),
         K(.run, "fresh_seeds", .whole, at: .atLeast(0), default: "`repeats`, at least 3", "training seeds the best is re-scored with at the end"),
+        K(.run, "scale_check", .choice(["auto", "on", "off"]), default: "`auto`",
+          "retrain the best and its seed at 4× every train_flops when the run ends (auto: when the time limit is ≥ 4 h)"),
         K(.run, "drift_threshold", .number, at: .atLeast(0), default: "0.1", "flag the best when selection minus fresh validation exceeds this"),
         K(.run, "gap_threshold", .number, at: .atLeast(0), default: "0.1", "flag the best when fresh validation and test differ by more"),
         K(.run, "control_runs", .whole, at: .atLeast(1), default: "3", "permutation-control runs that must all collapse to flag a best"),
@@ -75,7 +79,7 @@ public enum KeyRegistry {
         K(.database, "stagnation_generations", .whole, at: .atLeast(1), default: "10", "island generations without a new best before the island is reseeded"),
         K(.database, "island_floor", .number, at: .within(0, 1), default: "0.1", "the smallest share of proposals an island gets, however stale"),
         K(.database, "selection_temperature", .number, at: .above(0), default: "0.05", "score gap that makes a parent e times less likely"),
-        K(.database, "feature_dimensions", .list, default: "TRM: `parameters` × `effective_depth`", "the grid's axes"),
+        K(.database, "feature_dimensions", .list, default: "TRM: `parameters` × `flops_per_step`", "the grid's axes"),
     ]
 
     static let featureDimension: [ConfigKey] = [
@@ -93,7 +97,7 @@ public enum KeyRegistry {
         K(.evaluator, "parallel_evaluations", .whole, at: .atLeast(1), default: "–", "the same as `parallel`"),
         K(.evaluator, "queue", .text, default: "–",
           "a PostgreSQL queue (`postgresql://user@host/db`, or `env:NAME`) whose `evolve worker`s run the evaluations; no password in it"),
-        K(.evaluator, "early_stop", .choice(["off", "on", "shadow"]), default: "`on`",
+        K(.evaluator, "early_stop", .choice(["off", "on", "shadow"]), default: "`shadow`",
           "stop a child between benchmarks when the value function shows it cannot become a contender; `shadow` only records it"),
         K(.evaluator, "early_stop_min_finished", .whole, at: .atLeast(2), default: "20", "finished selection evaluations before the first stop"),
         K(.evaluator, "early_stop_z", .number, at: .within(0, 10), default: "2", "standard errors added to the predicted final score"),

@@ -77,6 +77,9 @@ public final class QueueEvaluator: Evaluator {
 
     public var supportsControl: Bool { judge?.supportsControl ?? false }
 
+    /// Workers read the same evolve.yaml, so they have the transfer benchmarks the local judge has.
+    public var supportsTransfer: Bool { judge?.supportsTransfer ?? false }
+
     public func judgeControl(ordinary: Metrics, control: Metrics) -> String? {
         judge?.judgeControl(ordinary: ordinary, control: control)
     }

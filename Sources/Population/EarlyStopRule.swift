@@ -33,7 +33,7 @@ public struct EarlyStopRule: Codable, Sendable, Equatable {
     /// three-benchmark suite that stays under the 5% false-stop ceiling.
     public var z: Double
 
-    public init(mode: Mode = .on, minFinished: Int = 20, z: Double = 2) {
+    public init(mode: Mode = .shadow, minFinished: Int = 20, z: Double = 2) {
         self.mode = mode
         self.minFinished = minFinished
         self.z = z

@@ -6,7 +6,7 @@ import Foundation
 public struct FeatureDimension: Codable, Sendable, Equatable {
     public enum Scale: String, Codable, Sendable { case linear, log }
 
-    /// The descriptor this axis reads, e.g. `parameters`, `effective_depth`, `train_flops`, `code_length`.
+    /// The descriptor this axis reads, e.g. `parameters`, `flops_per_step`, `train_flops`, `code_length`.
     public var name: String
     public var minimum: Double
     public var maximum: Double
@@ -32,7 +32,13 @@ public struct FeatureDimension: Codable, Sendable, Equatable {
 
     // Built-ins that mean something for TRM kernels, and generic ones for any program.
     public static let parameters = FeatureDimension(name: "parameters", minimum: 1e4, maximum: 1e7, bins: 6, scale: .log)
+    /// The recursion depth as the kernel reports it (`run.json`'s `config`): the kernel's claim, so no
+    /// default grid reads it (a kernel that reports `effective_depth: 1e12` would pick its own cell).
     public static let effectiveDepth = FeatureDimension(name: "effective_depth", minimum: 1, maximum: 64, bins: 6, scale: .log)
+    /// Training FLOPs per optimiser step, both counted by TRMKit's driver: few costly steps (a deep,
+    /// wide model, large batches) at one end, many cheap ones at the other. The seeds sit near 5e9–1.2e10
+    /// on the default suite; six bins of ~4.6× each between 1e7 and 1e11.
+    public static let flopsPerStep = FeatureDimension(name: "flops_per_step", minimum: 1e7, maximum: 1e11, bins: 6, scale: .log)
     public static let compute = FeatureDimension(name: "train_flops", minimum: 1e10, maximum: 1e14, bins: 4, scale: .log)
     public static let codeLength = FeatureDimension(name: "code_length", minimum: 0, maximum: 20_000, bins: 8)
     public static let editDistance = FeatureDimension(name: "edit_distance", minimum: 0, maximum: 4_000, bins: 8)
@@ -46,8 +52,9 @@ public struct FeatureSpace: Codable, Sendable, Equatable {
         self.dimensions = dimensions
     }
 
-    /// The default for TRM kernels: model size × recursion depth.
-    public static let trm = FeatureSpace([.parameters, .effectiveDepth])
+    /// The default for TRM kernels: model size × FLOPs per optimiser step, both measured by the driver,
+    /// never taken from the kernel's own report.
+    public static let trm = FeatureSpace([.parameters, .flopsPerStep])
 
     public var cellCount: Int { dimensions.reduce(1) { $0 * $1.bins } }
 

@@ -73,18 +73,25 @@ public struct Migrant: Sendable, Equatable {
     public var stats: ScoreStats
 }
 
-/// The size that settles an exact tie between two programs' means: fewer parameters first, then
+/// The size that settles an exact tie between two programs' means: less measured peak memory first, then
 /// shorter code (the smaller program wins).
+///
+/// Both are numbers evolve measures itself (the sandbox's peak memory, the program's own files), never a
+/// number from the candidate's process: a tie-break read from `run.json` (its `parameters`, as it was)
+/// would let a kernel that rewrites the file win every tie it writes itself into. A kernel can raise its
+/// peak memory, never lower it below what its weights and activations need.
 public struct ProgramSize: Sendable, Comparable {
-    public var parameters: Double
+    public var peakMemoryBytes: Double
     public var codeLength: Int
 
-    public init(parameters: Double, codeLength: Int) {
-        self.parameters = parameters
+    public init(peakMemoryBytes: Double, codeLength: Int) {
+        self.peakMemoryBytes = peakMemoryBytes
         self.codeLength = codeLength
     }
 
-    public static func < (a: ProgramSize, b: ProgramSize) -> Bool { (a.parameters, a.codeLength) < (b.parameters, b.codeLength) }
+    public static func < (a: ProgramSize, b: ProgramSize) -> Bool {
+        (a.peakMemoryBytes, a.codeLength) < (b.peakMemoryBytes, b.codeLength)
+    }
 }
 
 /// What runs after an evaluation: the race (more training seeds for the contender and the incumbents it

@@ -9,7 +9,7 @@ struct Evolve: AsyncParsableCommand {
         abstract: "Evolve tiny recursive reasoning models (TRM kernels) with an LLM and MAP-Elites.",
         subcommands: [
             InitCommand.self, RunCommand.self, ResumeCommand.self, InspectCommand.self, ReportCommand.self, EvalCommand.self,
-            DoctorCommand.self, WorkerCommand.self,
+            DoctorCommand.self, WorkerCommand.self, CheckScaleCommand.self,
         ])
 
     /// As ArgumentParser's own `main`, except that a usage mistake (an unknown option, a bad value, a failed

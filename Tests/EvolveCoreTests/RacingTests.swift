@@ -28,11 +28,14 @@ import Testing
     }
 
     /// A program evaluated once (its first training seed), at feature value `x`.
-    func first(_ db: ProgramStore, _ text: String, _ score: Double, x: Double = 3, parameters: Double = 100) throws -> (String, ProgramStore.Placement) {
+    /// `memory` is the sandbox's measured peak; `parameters` the count the run's `run.json` claims.
+    func first(
+        _ db: ProgramStore, _ text: String, _ score: Double, x: Double = 3, memory: Double = 100, parameters: Double = 100
+    ) throws -> (String, ProgramStore.Placement) {
         let id = try db.add(Program(files: ["k.swift": text])).id
         let placement = try db.complete(
             id, status: .evaluated, metrics: Metrics(values: ["combined_score": score], split: "validation"),
-            descriptors: ["x": x, "parameters": parameters], evaluation: record(score, seed: 1))
+            descriptors: ["x": x, "peak_memory_bytes": memory, "parameters": parameters], evaluation: record(score, seed: 1))
         return (id, placement)
     }
 
@@ -105,16 +108,30 @@ import Testing
 
     @Test func tiesGoToTheSmallerProgram() throws {
         let db = try store()
-        let (big, _) = try first(db, "big", 1.0, parameters: 5000)
+        let (big, _) = try first(db, "big", 1.0, memory: 5000)
         try race(db, big, [1.0, 1.0])
-        let (bigger, _) = try first(db, "bigger one", 1.0, parameters: 9000)
+        let (bigger, _) = try first(db, "bigger one", 1.0, memory: 9000)
         #expect(try !race(db, bigger, [1.0, 1.0]).isCellElite)
-        let (small, _) = try first(db, "small", 1.0, parameters: 800)
+        let (small, _) = try first(db, "small", 1.0, memory: 800)
         let settled = try race(db, small, [1.0, 1.0])
         #expect(settled.isCellElite && settled.replaced == big && settled.isNewBest)
-        // Equal parameters: the shorter code.
-        let (short, _) = try first(db, "s", 1.0, parameters: 800)
+        // Equal measured memory: the shorter code.
+        let (short, _) = try first(db, "s", 1.0, memory: 800)
         #expect(try race(db, short, [1.0, 1.0]).isCellElite)
+    }
+
+    @Test func aForgedParameterCountChangesNoTieBreak() throws {
+        // The same tie twice: once with honest counts, once with the challenger's run.json claiming a
+        // single parameter. The tie-break reads only what evolve measured, so both end the same way.
+        for claimed in [9000.0, 1] {
+            let db = try store("forged-\(Int(claimed))")
+            let (incumbent, _) = try first(db, "incumbent", 1.0, memory: 800, parameters: 5000)
+            try race(db, incumbent, [1.0, 1.0])
+            let (forger, _) = try first(db, "challenger", 1.0, memory: 900, parameters: claimed)
+            let settled = try race(db, forger, [1.0, 1.0])
+            #expect(!settled.isCellElite, "claimed \(claimed) parameters")
+            #expect(try db.best()?.id == incumbent)
+        }
     }
 
     @Test func meansSDsAndUnsettledRacesSurviveAReopen() throws {

@@ -67,7 +67,7 @@ import Testing
         #expect(first(&p, "a", 0.5).isNewBest)
         let worse = first(&p, "b", 0.4)
         #expect(!worse.isCellElite && worse.race.isEmpty)
-        let sizes: (String) -> ProgramSize? = { ProgramSize(parameters: $0 == "small" ? 10 : 100, codeLength: 5) }
+        let sizes: (String) -> ProgramSize? = { ProgramSize(peakMemoryBytes: $0 == "small" ? 10 : 100, codeLength: 5) }
         p.add("small", hash: "hash-small")
         let tie = p.complete("small", island: 0, stats: ScoreStats(mean: 0.5), cell: [3], sizes: sizes)
         #expect(tie.isCellElite && tie.replaced == "a" && tie.isNewBest)

@@ -67,7 +67,7 @@ import Testing
         _ = first(&p, "child", 0.5)
         _ = p.rescore("child", ScoreStats(scores: [0.5, 0]))  // best case (0.5 + 0 + 1) / 3 = 0.5: a tie at most
         #expect(p.raceIsDecided("child", scores: 0...1, sizes: { _ in nil }), "sizes unknown: a tie stays with the incumbent")
-        let smaller: (String) -> ProgramSize? = { ProgramSize(parameters: $0 == "child" ? 10 : 100, codeLength: 5) }
+        let smaller: (String) -> ProgramSize? = { ProgramSize(peakMemoryBytes: $0 == "child" ? 10 : 100, codeLength: 5) }
         #expect(!p.raceIsDecided("child", scores: 0...1, sizes: smaller), "the smaller program wins a tie")
     }
 

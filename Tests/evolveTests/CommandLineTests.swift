@@ -62,7 +62,7 @@ struct EvolveBinary {
             .filter { $0.hasPrefix("  ") && !$0.hasPrefix("   ") }
             .compactMap { $0.split(separator: " ").first.map(String.init) }
             .filter { $0 != "See" }
-        #expect(names == ["init", "run", "resume", "inspect", "report", "eval", "doctor", "worker"])
+        #expect(names == ["init", "run", "resume", "inspect", "report", "eval", "doctor", "worker", "check-scale"])
     }
 
     @Test func doctorPrintsEveryCheckAndExitsZeroOnThisMachine() async throws {
@@ -135,6 +135,7 @@ struct EvolveBinary {
         Case(command: ["init"], mentions: ["<directory>", "--json"]),
         Case(command: ["eval"], mentions: ["<program-dir>", "--split", "--training-seed", "--json", "--work-dir", "--keep"]),
         Case(command: ["doctor"], mentions: ["--json"]),
+        Case(command: ["check-scale"], mentions: ["<run>", "--factor", "--json"]),
     ]
 
     @Test(arguments: cases) func helpOfEveryCommandNamesItsOptions(_ c: Case) async throws {

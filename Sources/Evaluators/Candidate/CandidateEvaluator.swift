@@ -62,6 +62,9 @@ public final class CandidateEvaluator: Evaluator {
     ) async throws -> EvaluationReport {
         let started = Date()
         let split = request.split
+        guard split != .transfer || !config.transfer.isEmpty else {
+            throw EvaluationError("a transfer score was asked for, but evolve.yaml has no transfer: benchmarks; add a transfer: list (docs/configuration.md)")
+        }
         let root = workRoot.appendingPathComponent("eval-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { if !keepWork { try? FileManager.default.removeItem(at: root) } }
@@ -92,8 +95,10 @@ public final class CandidateEvaluator: Evaluator {
         var instances: [(BenchmarkSpec, TaskData, PredictionScorer)] = []
         var controls: [String: OutputPermutation] = [:]
         // Cheapest first (the cascade): a checkpoint after the cheap benchmarks can spare the dear ones.
-        for spec in BenchmarkSpec.cheapestFirst(config.benchmarks) {
-            let (task, scorer) = try spec.instantiate(split: split, seed: config.seed)
+        // A transfer request scores the transfer benchmarks on their held-out test split; they never
+        // appear in any other request, so selection cannot see them.
+        for spec in BenchmarkSpec.cheapestFirst(split == .transfer ? config.transfer : config.benchmarks) {
+            let (task, scorer) = try spec.instantiate(split: split == .transfer ? .test : split, seed: config.seed)
             instances.append((spec, task, scorer))
             if let secret = request.permutationSeed { controls[spec.name] = OutputPermutation(task: task, seed: secret) }
         }
@@ -167,7 +172,7 @@ public final class CandidateEvaluator: Evaluator {
                 exactAccuracy: report.exactAccuracy, tokenAccuracy: report.tokenAccuracy,
                 trainFLOPs: measured.trainFLOPs, evalFLOPs: measured.evalFLOPs,
                 parameters: measured.parameters, wallSeconds: run.result.wallSeconds, cpuSeconds: run.result.cpuSeconds,
-                reported: measured.reported)
+                reported: measured.reported, steps: measured.record.steps, peakMemoryBytes: run.result.peakMemoryBytes)
             artifacts[spec.name] = Self.describe(
                 run: run.result, problems: report.problems,
                 headline: String(format: "exact %.3f, token %.3f; %@", report.exactAccuracy, report.tokenAccuracy, run.record.curveSummary)
@@ -200,11 +205,26 @@ public final class CandidateEvaluator: Evaluator {
         }
         let metrics = Metrics(benchmarks: benchmarks, split: split.rawValue)
         return EvaluationReport(
-            outcome: .evaluated, metrics: metrics, descriptors: Self.descriptors(metrics), artifacts: artifacts,
+            outcome: .evaluated, metrics: metrics, descriptors: MeasuredDescriptors(metrics).values, artifacts: artifacts,
             buildSeconds: build.seconds, totalSeconds: Date().timeIntervalSince(started))
     }
 
     public var supportsControl: Bool { true }
+
+    public var supportsTransfer: Bool { !config.transfer.isEmpty }
+
+    /// The scale check's evaluator: every benchmark's `train_flops` (and an explicit `wall_seconds`)
+    /// times `factor`; prediction budgets, data and everything else unchanged.
+    public func scaled(by factor: Double) -> (any Evaluator)? {
+        var scaled = config
+        for index in scaled.benchmarks.indices {
+            scaled.benchmarks[index].trainFLOPs *= factor
+            scaled.benchmarks[index].wallSeconds = scaled.benchmarks[index].wallSeconds.map { $0 * factor }
+        }
+        return CandidateEvaluator(
+            sandbox: sandbox, module: module, config: scaled, workRoot: workRoot, compileSeconds: compileSeconds, keepWork: keepWork,
+            compileMemoryBytes: compileMemoryBytes, sourcePolicy: sourcePolicy)
+    }
 
     /// The combined score is a mean of exact accuracies evolve computes from held-back labels (never a
     /// number the kernel reports), so it lies in 0...1 whatever the kernel does.
@@ -220,19 +240,6 @@ public final class CandidateEvaluator: Evaluator {
             ).map { "\(name): \($0.evidence)" }
         }
         return verdicts.isEmpty ? nil : verdicts.joined(separator: "; ")
-    }
-
-    /// The TRM descriptors: model size (the largest over benchmarks), recursion depth (as the kernel
-    /// reports it) and training compute.
-    static func descriptors(_ metrics: Metrics) -> [String: Double] {
-        let benchmarks = metrics.benchmarks.values
-        guard !benchmarks.isEmpty else { return [:] }
-        var values: [String: Double] = [
-            "parameters": Double(benchmarks.map(\.parameters).max() ?? 0),
-            "train_flops": benchmarks.map(\.trainFLOPs).reduce(0, +),
-        ]
-        if let depth = benchmarks.compactMap({ $0.reported["effective_depth"] }).max() { values["effective_depth"] = depth }
-        return values
     }
 
     // MARK: - Steps

@@ -17,6 +17,9 @@ public struct ProgramConfig: Sendable {
 
     public var seed: UInt64
     public var benchmarks: [BenchmarkSpec]
+    /// Benchmarks selection never sees (`transfer:`): scored only on `Split.transfer` requests, on their
+    /// held-out test split, when the run ends (docs/evolution-loop.md, "Transfer").
+    public var transfer: [BenchmarkSpec] = []
     /// What the compute cross-check does with a run whose CPU time its metered work does not explain
     /// (`compute_check: reject | flag | off`; docs/sandbox.md, "Compute cross-check").
     public var computeCheck: ComputeCheckMode = .reject
@@ -47,6 +50,7 @@ public struct ProgramConfig: Sendable {
         guard let entries = file.benchmarks else { throw EvaluationError("\(path): the top level has no \"benchmarks\", which is required") }
         self.seed = seed
         benchmarks = try entries.map { try BenchmarkSpec($0, in: path) }
+        transfer = try (file.transfer ?? []).map { try BenchmarkSpec($0, in: path) }
         language = file.program.language
         entry = file.program.entry
         brief = file.program.brief
@@ -79,11 +83,12 @@ public struct ProgramConfig: Sendable {
         var config = try ProgramConfig(file, path: path)
         guard !config.benchmarks.isEmpty else { throw EvaluationError("\(path): no benchmarks listed") }
         var names = Set<String>()
-        for spec in config.benchmarks where !names.insert(spec.name).inserted {
+        for spec in config.benchmarks + config.transfer where !names.insert(spec.name).inserted {
             throw EvaluationError("\(path): two benchmarks are named \"\(spec.name)\"; scores are kept by name, so give each its own")
         }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         for index in config.benchmarks.indices { config.benchmarks[index].resolveData(relativeTo: folder) }
+        for index in config.transfer.indices { config.transfer[index].resolveData(relativeTo: folder) }
         return config
     }
 
@@ -96,7 +101,7 @@ public struct ProgramConfig: Sendable {
     /// The data source of every `data:` benchmark, by benchmark name (reads the files on first use; cached).
     public func loadData() throws -> [String: DataSource] {
         var sources: [String: DataSource] = [:]
-        for spec in benchmarks {
+        for spec in benchmarks + transfer {
             if let source = try spec.loadData(seed: seed) { sources[spec.name] = source }
         }
         return sources
@@ -106,7 +111,7 @@ public struct ProgramConfig: Sendable {
     /// (more distinct 4×4 Sudoku puzzles than the grid holds, a box too large) stops `evolve run` or
     /// `evolve eval` before anything is compiled, with one line naming the benchmark.
     public func checkGenerators() throws {
-        for spec in benchmarks where spec.data == nil {
+        for spec in benchmarks + transfer where spec.data == nil {
             _ = try spec.instantiate(split: .test, seed: seed)
         }
     }

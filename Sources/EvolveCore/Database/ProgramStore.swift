@@ -148,10 +148,12 @@ public final class ProgramStore {
         }
     }
 
-    /// The tie-break sizes the population asks for (read only on an exact tie of means).
+    /// The tie-break sizes the population asks for (read only on an exact tie of means): evolve's own
+    /// measurements (`peak_memory_bytes`, set by the TRM evaluator from the sandbox; 0 for an evaluator that
+    /// measures none) and the code length, never a figure the candidate's process wrote.
     func size(_ id: String) -> ProgramSize? {
         guard let program = try? program(id) else { return nil }
-        return ProgramSize(parameters: program.descriptors["parameters"] ?? 0, codeLength: program.codeLength)
+        return ProgramSize(peakMemoryBytes: program.descriptors["peak_memory_bytes"] ?? 0, codeLength: program.codeLength)
     }
 
     // MARK: - Writes

@@ -47,6 +47,14 @@ public protocol Evaluator: Sendable {
     /// suite's exact accuracies: 0...1); nil (a command's own number) keeps every race to `repeats`.
     var scoreRange: ClosedRange<Double>? { get }
 
+    /// Whether `Split.transfer` requests mean anything: the evaluator has benchmarks selection never
+    /// sees (`transfer:` in evolve.yaml), scored only at the run's end (`TransferAssessment`).
+    var supportsTransfer: Bool { get }
+
+    /// The same evaluator with every training budget multiplied by `factor` (the scale check), or nil
+    /// when it has no budgets to scale (a user command, a queue of workers).
+    func scaled(by factor: Double) -> (any Evaluator)?
+
     /// Compares a program's ordinary metrics with its control run's: the evidence when the score
     /// collapsed under the control (the program did not learn: its answers were written in), else nil.
     func judgeControl(ordinary: Metrics, control: Metrics) -> String?
@@ -62,6 +70,8 @@ extension Evaluator {
 
     public var supportsControl: Bool { false }
     public var scoreRange: ClosedRange<Double>? { nil }
+    public var supportsTransfer: Bool { false }
+    public func scaled(by factor: Double) -> (any Evaluator)? { nil }
     public func judgeControl(ordinary: Metrics, control: Metrics) -> String? { nil }
 
     public func evaluate(_ program: Program, _ request: EvaluationRequest = EvaluationRequest()) async throws -> EvaluationReport {

@@ -11,10 +11,16 @@ public struct BenchmarkMetrics: Codable, Sendable, Equatable {
     public var cpuSeconds: Double
     /// Numbers the candidate reported about itself (`run.json`'s `config`), e.g. `effective_depth`.
     public var reported: [String: Double]
+    /// Optimiser steps as TRMKit's driver counted them (nil for metrics stored before it was kept): with
+    /// `trainFLOPs` it gives the FLOPs-per-step descriptor, a number the kernel cannot report for itself.
+    public var steps: Int?
+    /// The sandbox's peak memory for the run, measured by evolve (never by the candidate): it caps the
+    /// parameter count a run may claim and breaks exact ties between programs (nil when not measured).
+    public var peakMemoryBytes: Int?
 
     public init(
         exactAccuracy: Double, tokenAccuracy: Double, trainFLOPs: Double = 0, evalFLOPs: Double = 0, parameters: Int = 0,
-        wallSeconds: Double = 0, cpuSeconds: Double = 0, reported: [String: Double] = [:]
+        wallSeconds: Double = 0, cpuSeconds: Double = 0, reported: [String: Double] = [:], steps: Int? = nil, peakMemoryBytes: Int? = nil
     ) {
         self.exactAccuracy = exactAccuracy
         self.tokenAccuracy = tokenAccuracy
@@ -24,6 +30,8 @@ public struct BenchmarkMetrics: Codable, Sendable, Equatable {
         self.wallSeconds = wallSeconds
         self.cpuSeconds = cpuSeconds
         self.reported = reported
+        self.steps = steps
+        self.peakMemoryBytes = peakMemoryBytes
     }
 }
 

@@ -167,6 +167,8 @@ public actor EvolutionLoop {
         // may not have run yet), so a resumed run starts from the last proposal's state.
         try await persistProposer()
         try await followUps.assessBest(on: self)
+        try await TransferFollowUp(config: config, evaluator: evaluator, limiter: followUps.limiter).run(on: self)
+        if config.scaleCheckRuns, stopReason != .interrupted { _ = try await checkScale(factor: ScaleCheckMode.factor) }
         let best = try store.best()
         let summary = Summary(
             stopReason: stopReason ?? .iterations, iterations: state.nextIteration, evaluations: state.evaluations,

@@ -60,5 +60,26 @@ public struct RunConfig: Codable, Sendable, Equatable {
     /// only a child's first selection evaluation, never a seed's, a race's, a control, test or fresh run.
     public var earlyStop = EarlyStopRule()
 
+    /// Whether the run's end retrains the best and its seed at `ScaleCheckMode.factor` × the budgets.
+    public var scaleCheck = ScaleCheckMode.auto
+
+    /// `scale_check` resolved: `auto` runs it when the run's time limit is at least 4 hours (it costs
+    /// hours on a laptop: 2 × `freshSeeds` evaluations at 4× the budget).
+    public var scaleCheckRuns: Bool {
+        switch scaleCheck {
+        case .on: true
+        case .off: false
+        case .auto: (maxHours ?? 0) >= 4
+        }
+    }
+
     public init() {}
+}
+
+/// `scale_check: auto | on | off`.
+public enum ScaleCheckMode: String, Sendable, Codable {
+    case auto, on, off
+
+    /// The budget multiple of the run-end check (`evolve check-scale --factor` takes another).
+    public static let factor = 4.0
 }

@@ -9,9 +9,10 @@ public struct EvaluationRecord: Sendable {
 
     /// What an evaluation was for: selection (`ordinary`: the first evaluation and the racing repeats, and
     /// a cell elite's test score), a permutation `control`, or the best's re-scoring with `fresh` training
-    /// seeds (never part of a selection score).
+    /// seeds (never part of a selection score), or the scale check's runs at a multiple of the training
+    /// budgets (`scale`, never part of any other figure).
     public enum Kind: String, Sendable {
-        case ordinary, control, fresh
+        case ordinary, control, fresh, scale
     }
 
     public init(split: Split, trainingSeed: UInt64, report: EvaluationReport, kind: Kind = .ordinary) {

@@ -66,6 +66,9 @@ enum SeedTemplate {
             test: 200                 # held out
             train_flops: 1.0e12       # training budget
             eval_flops: 1.0e12        # evaluation budget
+        # transfer:                 # benchmarks never selected on, entries exactly as in benchmarks: (a family or size the
+        #                           # list above lacks); the best and top elites are scored on them when the run ends,
+        #                           # beside their seed, to see whether a gain transfers (docs/evolution-loop.md, "Transfer")
 
         # --- Honest compute: CPU time the metered work does not explain (docs/sandbox.md, "Compute cross-check") -
         compute_check: reject       # reject, flag (keep the score, show the evidence) or off
@@ -95,6 +98,7 @@ enum SeedTemplate {
         gap_threshold: 0.1          # flag the best when its fresh validation and test means differ by more
         control_runs: 3             # permutation-control runs that must all collapse before a new best is flagged
         # fresh_seeds: 3            # fresh training seeds the best is re-scored with at the end (default: repeats)
+        # scale_check: auto         # retrain the best and its seed at 4x every train_flops at the end (auto: when max_hours >= 4)
         # max_evaluations: 300      # stop after this many selection evaluations (first ones plus racing repeats)
 
         # --- Children and prompts ---------------------------------------------------------------------------
@@ -124,7 +128,7 @@ enum SeedTemplate {
         #   timeout: 600                     # wall-clock and CPU seconds per evaluation of that command (default 120)
         #   parallel_evaluations: 2          # same as parallel above
         #   queue: postgresql://evolve@db/evolve  # evaluate on `evolve worker`s through PostgreSQL (no password here; docs/distributed.md)
-        #   early_stop: on                   # stop a hopeless child between benchmarks (off, on, or shadow: only record it)
+        #   early_stop: shadow               # stop a hopeless child between benchmarks (on), only record it (shadow), or neither (off)
         #   early_stop_min_finished: 20      # finished evaluations before the first stop
         #   early_stop_z: 2                  # standard errors added to the predicted final score before comparing
 

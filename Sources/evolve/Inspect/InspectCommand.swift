@@ -86,12 +86,16 @@ struct InspectCommand: ParsableCommand {
                 }
                 let assessment = try store.assessment(of: best.id)
                 let verdict = try store.records.flaggedPrograms()[best.id]
-                let integrity = IntegritySummary.lines(of: best.id, store: store)
+                let transfer = try store.records.transfer(of: best.id), scale = try store.records.scale(of: best.id)
+                let integrity = IntegritySummary.lines(of: best.id, store: store) + (transfer?.doesNotTransfer == true ? [TransferView.flag] : [])
+                    + (scale?.flag.map { ["scale check: \($0)"] } ?? [])
                 if output.json {
-                    try OutputOptions.printJSON(BestView(best, assessment: assessment, controlVerdict: verdict, integrity: integrity))
+                    try OutputOptions.printJSON(BestView(best, assessment: assessment, controlVerdict: verdict, integrity: integrity, transfer: transfer, scale: scale))
                     return
                 }
                 print(ProgramDetail.describe(best, store: store))
+                print(TransferView.line(transfer))
+                print(ScaleView.line(scale))
                 print(Self.describe(assessment, controlVerdict: verdict, controlled: try store.records.hasControl(best.id), integrity: integrity))
             }
         }
@@ -236,8 +240,17 @@ struct BestView: Encodable {
     let program: ProgramView
     let fresh_validation: StatsView?, test: StatsView?, drift: Double?, gap: Double?
     let flags: [String], control_verdict: String?
+    /// Its transfer assessment (issue 28), nil when the run has no transfer benchmarks or has not ended.
+    let transfer: TransferView?
+    /// Its scale check, nil when none was made.
+    let scale: ScaleView?
 
-    init(_ p: Program, assessment: BestAssessment?, controlVerdict: String?, integrity: [String] = []) {
+    init(
+        _ p: Program, assessment: BestAssessment?, controlVerdict: String?, integrity: [String] = [], transfer: TransferAssessment? = nil,
+        scale: ScaleAssessment? = nil
+    ) {
+        self.transfer = transfer.map(TransferView.init)
+        self.scale = scale.map(ScaleView.init)
         program = ProgramView(p)
         fresh_validation = assessment?.freshValidation.map(StatsView.init); test = assessment?.test.map(StatsView.init)
         drift = assessment?.drift; gap = assessment?.gap

@@ -37,6 +37,8 @@ struct ReportPage {
         if let control { body += section("Against the control arm", id: "control", comparison(control)) }
         body += section("MAP-Elites grids", id: "grids", heatmaps())
         body += section("Generalization: validation against held-out test", id: "generalization", generalization())
+        body += section("Transfer: gain on the selection suite against gain elsewhere", id: "transfer",
+                        TransferSection(assessments: try run.store.records.transferAssessments()).render())
         body += section("Flags", id: "flags", try flags())
         body += section("LLM tokens and dollars", id: "spend", try spend())
         if let hosts = run.hosts?.html { body += section("Evaluations by host", id: "hosts", hosts) }
@@ -72,7 +74,9 @@ struct ReportPage {
         let counts = Dictionary(grouping: programs, by: \.status).mapValues(\.count)
         let best = try run.store.best()
         let assessment = try best.flatMap { try run.store.assessment(of: $0.id) }
-        let bestFlags = (assessment?.flags ?? []) + (try best.flatMap { try run.store.records.flaggedPrograms()[$0.id] }.map { ["permutation control: \($0)"] } ?? [])
+        let transfer = try best.flatMap { try run.store.records.transfer(of: $0.id) }
+        let scale = try best.flatMap { try run.store.records.scale(of: $0.id) }
+        let bestFlags = (assessment?.flags ?? []) + (transfer?.doesNotTransfer == true ? [TransferView.flag] : []) + (scale?.flag.map { ["scale check: \($0)"] } ?? []) + (try best.flatMap { try run.store.records.flaggedPrograms()[$0.id] }.map { ["permutation control: \($0)"] } ?? [])
             + (best.map { IntegritySummary.lines(of: $0.id, store: run.store) } ?? [])
         let spend = try run.store.records.spend()
         let span = (programs.map(\.created).max() ?? run.start).timeIntervalSince(run.start)
@@ -88,6 +92,8 @@ struct ReportPage {
             ("its re-run", assessment?.freshValidation.map { Self.stats($0, fallback: nil) + " on validation with fresh training seeds" + (assessment?.drift.map { String(format: ", drift %+.4f", $0) } ?? "") }
                 ?? "not yet re-scored with fresh training seeds (done when the run ends)"),
             ("early stop", Self.earlyStop(try run.store.earlyStops.summary())),
+            ("its transfer", TransferView.line(transfer)),
+            ("its scale check", ScaleView.line(scale)),
             ("its flags", bestFlags.isEmpty ? "none" : bestFlags.joined(separator: "; ")),
             ("MAP-Elites", String(format: "%d islands, coverage %.1f%%, QD-score %.3f", run.store.config.islands, 100 * stats.coverage, stats.qdScore)),
             ("LLM spend", String(format: "$%.4f, %d prompt + %d completion tokens", spend.costUSD, spend.promptTokens, spend.completionTokens)),

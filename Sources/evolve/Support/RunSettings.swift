@@ -58,6 +58,7 @@ struct RunSettings {
         run.racing = RacingRule(
             repeats: file.racing.repeats, margin: file.racing.margin, noiseFloor: file.racing.noiseFloor, endsWhenDecided: file.racing.endDecidedRaces)
         run.freshSeeds = file.racing.freshSeeds
+        run.scaleCheck = ScaleCheckMode(rawValue: file.racing.scaleCheck) ?? .auto
         run.driftThreshold = file.racing.driftThreshold
         run.gapThreshold = file.racing.gapThreshold
         run.controlRuns = file.racing.controlRuns
