@@ -121,7 +121,7 @@ public final class CandidateEvaluator: Evaluator {
                 : report.answered < slice.evaluation.count ? "it answered \(report.answered) of \(slice.evaluation.count) queries with well-formed predictions"
                 : nil
             if let failure {
-                artifacts["\(spec.name): stage 1"] = Self.describe(run: run.result, problems: report.problems, headline: failure)
+                artifacts["\(spec.name): stage 1"] = SandboxArtifacts.describe(run: run.result, problems: report.problems, headline: failure)
                 return EvaluationReport(
                     outcome: .rejected, artifacts: artifacts, buildSeconds: build.seconds, totalSeconds: Date().timeIntervalSince(started))
             }
@@ -173,7 +173,7 @@ public final class CandidateEvaluator: Evaluator {
                 trainFLOPs: measured.trainFLOPs, evalFLOPs: measured.evalFLOPs,
                 parameters: measured.parameters, wallSeconds: run.result.wallSeconds, cpuSeconds: run.result.cpuSeconds,
                 reported: measured.reported, steps: measured.record.steps, peakMemoryBytes: run.result.peakMemoryBytes)
-            artifacts[spec.name] = Self.describe(
+            artifacts[spec.name] = SandboxArtifacts.describe(
                 run: run.result, problems: report.problems,
                 headline: String(format: "exact %.3f, token %.3f; %@", report.exactAccuracy, report.tokenAccuracy, run.record.curveSummary)
                     + String(format: "; stage 1 (1%% budget) exact %.3f", stage1Exact[spec.name] ?? 0)
@@ -184,7 +184,7 @@ public final class CandidateEvaluator: Evaluator {
                 let metrics = Metrics(benchmarks: benchmarks, split: split.rawValue)
                 let partial = PartialEvaluation(
                     scores: benchmarks.mapValues(\.exactAccuracy), remaining: instances[(index + 1)...].map(\.0.name),
-                    descriptors: Self.descriptors(metrics))
+                    descriptors: MeasuredDescriptors(metrics).values)
                 if let evidence = await checkpoint(partial) {
                     artifacts[EvaluationReport.earlyStopArtifact] = evidence
                     return EvaluationReport(
@@ -316,11 +316,11 @@ public final class CandidateEvaluator: Evaluator {
         }
         let command = ["swiftc"] + flags + ["-o", "candidate"] + sources
         let result = try await sandbox.run(command, in: dir, limits: limits)
-        let diagnostics = Self.trimDiagnostics(result.stderr.text + result.stdout.text)
+        let diagnostics = SandboxArtifacts.trimDiagnostics(result.stderr.text + result.stdout.text)
         let quoted = Artifacts.candidateBlock(diagnostics, label: "compiler output (it quotes the program's code)", maxLines: 40)
         guard result.succeeded else {
             return Build(
-                binary: nil, diagnostics: Artifacts.cap(Self.compileFailure(result, compileSeconds: compileSeconds) + "\n" + quoted),
+                binary: nil, diagnostics: Artifacts.cap(SandboxArtifacts.compileFailure(result, compileSeconds: compileSeconds) + "\n" + quoted),
                 seconds: checkSeconds + result.wallSeconds, workDir: workDir)
         }
         // The linker wrote it as the run's uid: take only a regular file, never a link it left instead.
@@ -330,20 +330,6 @@ public final class CandidateEvaluator: Evaluator {
             return Build(binary: nil, diagnostics: "compile produced no executable file 'candidate'", seconds: checkSeconds + result.wallSeconds, workDir: workDir)
         }
         return Build(binary: binary, diagnostics: Artifacts.cap(quoted), seconds: checkSeconds + result.wallSeconds, workDir: workDir)
-    }
-
-    /// Why the compile failed, in words a model can act on.
-    static func compileFailure(_ result: SandboxResult, compileSeconds: Double) -> String {
-        switch result.termination {
-        case .timeout, .cpuLimit:
-            return String(format: "compile failed: the compiler ran out of time (%.0f s) on this program; split long functions, add type annotations to long literal or arithmetic expressions, and shrink large literals (functions reported as slow to type-check are listed below)", compileSeconds)
-        case .memoryLimit:
-            return "compile failed: the compiler ran out of memory (\(result.limits.memoryBytes.map { $0 >> 20 } ?? 0) MiB) on this program; make it smaller or simpler (large literals, deeply nested generics and long expressions cost the most)"
-        case .workDirQuota, .outputLimit:
-            return "compile failed: \(result.verdict)"
-        default:
-            return "compile failed (\(result.verdict))"
-        }
     }
 
     struct BenchmarkRun {
@@ -393,29 +379,5 @@ public final class CandidateEvaluator: Evaluator {
         case .failure(let problem): if result.succeeded { report.problems.insert(problem.description, at: 0) }
         }
         return BenchmarkRun(result: result, report: report, record: record)
-    }
-
-    // MARK: - Artifacts
-
-    /// Compiler output reduced to the error and warning lines and their context, at most 40 lines.
-    static func trimDiagnostics(_ text: String) -> String {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        var keep: [Substring] = []
-        for (index, line) in lines.enumerated() where line.contains("error:") || line.contains("warning:") {
-            keep += lines[index...min(index + 3, lines.count - 1)]
-        }
-        return (keep.isEmpty ? Array(lines.suffix(20)) : Array(keep.prefix(40))).joined(separator: "\n")
-    }
-
-    /// One artifact: evolve's headline and sandbox line, the problems found (ids quoted and capped), and
-    /// the end of the candidate's stderr as a labelled, escaped block; at most `Artifacts.maxArtifactBytes`.
-    static func describe(run: SandboxResult, problems: [String], headline: String) -> String {
-        var lines = [Artifacts.escape(headline, keepNewlines: true),
-                     String(format: "sandbox: %@ after %.1f s wall, %.1f s CPU, peak memory %d MiB, work dir %d MiB in %d files",
-                            run.verdict, run.wallSeconds, run.cpuSeconds, run.peakMemoryBytes >> 20, run.workDirBytes >> 20, run.workDirFiles)]
-        lines += problems.prefix(5).map { Artifacts.truncate(Artifacts.escape($0), to: 300) }
-        let tail = Artifacts.candidateBlock(run.stderr.lastLines(8), label: "stderr (last lines)")
-        if !tail.isEmpty { lines.append(tail) }
-        return Artifacts.cap(lines.joined(separator: "\n"))
     }
 }

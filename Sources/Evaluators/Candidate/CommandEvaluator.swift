@@ -61,7 +61,7 @@ public final class CommandEvaluator: Evaluator {
         let run = try await sandbox.run(command + [copy.path], in: root, limits: limits)
         func rejected(_ headline: String) -> EvaluationReport {
             EvaluationReport(
-                outcome: .rejected, artifacts: [name: CandidateEvaluator.describe(run: run, problems: [], headline: headline)],
+                outcome: .rejected, artifacts: [name: SandboxArtifacts.describe(run: run, problems: [], headline: headline)],
                 totalSeconds: Date().timeIntervalSince(started))
         }
         guard run.succeeded else { return rejected("the evaluation command ended with \(run.verdict)") }
@@ -75,7 +75,7 @@ public final class CommandEvaluator: Evaluator {
         let summary = values.keys.sorted().map { "\($0) \(values[$0] ?? 0)" }.joined(separator: ", ")
         return EvaluationReport(
             outcome: .evaluated, metrics: metrics, descriptors: values,
-            artifacts: [name: CandidateEvaluator.describe(run: run, problems: [], headline: "score \(metrics.combinedScore); \(summary)")],
+            artifacts: [name: SandboxArtifacts.describe(run: run, problems: [], headline: "score \(metrics.combinedScore); \(summary)")],
             totalSeconds: Date().timeIntervalSince(started))
     }
 

@@ -333,20 +333,6 @@ public final class ProgramStore {
         return try JSONDecoder().decode(DatabaseConfig.self, from: Data(text.utf8))
     }
 
-    /// Evaluated programs no other program beats on both accuracy (higher) and compute (lower
-    /// `train_flops`): the Pareto front.
-    public func paretoFront() throws -> [Program] {
-        let candidates = try db.rows("SELECT id, score, descriptors FROM programs WHERE status = 'evaluated' AND score IS NOT NULL")
-            .map { row -> (String, Double, Double) in
-                let d = (try? JSONDecoder().decode([String: Double].self, from: Data((row["descriptors"].text ?? "{}").utf8))) ?? [:]
-                return (try row.text("id"), try row.real("score"), d["train_flops"] ?? 0)
-            }
-        let front = candidates.filter { a in
-            !candidates.contains { b in b.1 >= a.1 && b.2 <= a.2 && (b.1 > a.1 || b.2 < a.2) }
-        }
-        return try front.compactMap { try program($0.0) }
-    }
-
     /// The island of the next proposal, drawn by the islands' confirmed progress
     /// (`PopulationState.chooseIsland`); stores the RNG. Nil when no island has an evaluated member.
     public func nextIsland() throws -> Int? {

@@ -18,7 +18,7 @@ public struct EvaluationReport: Sendable {
     public var outcome: EvaluationOutcome
     /// Present when `outcome == .evaluated`.
     public var metrics: Metrics?
-    /// Feature values the evaluator measured (the TRM evaluator: `parameters`, `effective_depth`,
+    /// Feature values the evaluator measured (the TRM evaluator: `parameters`, `flops_per_step`,
     /// `train_flops`; a command evaluator: the numbers of its metrics line). The loop adds the generic
     /// ones (`code_length`, `edit_distance`).
     public var descriptors: [String: Double]
@@ -56,5 +56,12 @@ public struct EvaluationReport: Sendable {
         self.artifacts = artifacts
         self.buildSeconds = buildSeconds
         self.totalSeconds = totalSeconds
+    }
+
+    /// The first line of the first artifact (by name), for a one-line log message.
+    public var firstArtifactLine: String {
+        guard let (key, text) = artifacts.sorted(by: { $0.key < $1.key }).first else { return "no details" }
+        let line = text.split(separator: "\n").first.map(String.init) ?? ""
+        return "\(key): \(line.prefix(200))"
     }
 }

@@ -308,7 +308,7 @@ public actor EvolutionLoop {
         let headline = status == .evaluated
             ? String(format: "%.4f", score ?? 0) + (placement.isNewBest ? " new best" : placement.isCellElite ? " cell elite" : "")
                 + (placement.race.isEmpty ? "" : " (contender: racing \(placement.race.count) program(s))")
-            : "\(status.rawValue): \(Self.firstLine(of: report.artifacts))"
+            : "\(status.rawValue): \(report.firstArtifactLine)"
         log.write("program \(program.id.prefix(8)) (iteration \(program.iteration), island \(program.island)): \(headline)")
         if placement.isNewBest { say(String(format: "new best %.4f: program %@ (iteration %d)", score ?? 0, String(program.id.prefix(8)), program.iteration)) }
         // A contender's follow-ups wait for its race (the control runs on a confirmed best, never a lucky first score).
@@ -392,11 +392,5 @@ public actor EvolutionLoop {
     func say(_ message: String) {
         log.write(message)
         onEvent(.message(message))
-    }
-
-    static func firstLine(of artifacts: [String: String]) -> String {
-        guard let (key, text) = artifacts.sorted(by: { $0.key < $1.key }).first else { return "no details" }
-        let line = text.split(separator: "\n").first.map(String.init) ?? ""
-        return "\(key): \(line.prefix(200))"
     }
 }

@@ -74,10 +74,10 @@ struct CompilerDump {
         }
     }
 
-    /// A compiler run that failed, in the words the build would use (`CandidateEvaluator.compileFailure`).
+    /// A compiler run that failed, in the words the build would use (`SandboxArtifacts.compileFailure`).
     static func failure(_ result: SandboxResult, limits: SandboxLimits) -> String {
-        let diagnostics = CandidateEvaluator.trimDiagnostics(result.stderr.text + result.stdout.text)
+        let diagnostics = SandboxArtifacts.trimDiagnostics(result.stderr.text + result.stdout.text)
         let quoted = Artifacts.candidateBlock(diagnostics, label: "compiler output (it quotes the program's code)", maxLines: 40)
-        return Artifacts.cap(CandidateEvaluator.compileFailure(result, compileSeconds: limits.wallSeconds) + "\n" + quoted)
+        return Artifacts.cap(SandboxArtifacts.compileFailure(result, compileSeconds: limits.wallSeconds) + "\n" + quoted)
     }
 }
