@@ -152,7 +152,8 @@ public final class CandidateEvaluator: Evaluator {
             var computeLine: String?
             if run.result.succeeded, measured.finding == nil {
                 if let calibration, let action = config.computeCheck.action {
-                    let check = ComputeCheck(calibration: calibration.calibration, factor: config.computeFactor, action: action)
+                    // Anchored on the seed's run at this task's grid size (`calibration(seqLen:)`).
+                    let check = ComputeCheck(calibration: calibration.calibration(seqLen: task.seqLen), factor: config.computeFactor, action: action)
                     let usage = ComputeUsage(record: run.record)
                     // What the budgets let a run claim (RunReport rejected any claim past them): training,
                     // the driver's four probes of 32 examples at the eval budget's rate, prediction. The

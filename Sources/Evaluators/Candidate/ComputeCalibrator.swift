@@ -37,6 +37,19 @@ public actor ComputeCalibrator {
             slowest = ComputeCalibration.Rate(secondsPerFLOP: max(rate, calibration.secondsPerFLOP), overheadSeconds: calibration.overheadSeconds)
         }
 
+        /// The calibration a run on a task of `seqLen` tokens is checked with: the fit scaled so that it
+        /// explains the seed's anchor run at the nearest grid size (in log tokens) at 1.0×. One scale for
+        /// every size was not enough: an elementwise FLOP on 81-token grids costs more than on 36-token
+        /// ones (bigger tensors, further from the core), so anchored on 6×6 alone the seeds measured
+        /// 0.98–1.05× on 6×6 and 1.19–1.30× on 9×9 (issue 24). Without anchor runs, `calibration`.
+        public func calibration(seqLen: Int) -> ComputeCalibration {
+            func distance(_ anchor: Int) -> Double { abs(log(Double(max(anchor, 1))) - log(Double(max(seqLen, 1)))) }
+            guard let nearest = samples.filter({ $0.seqLen != nil }).min(by: { distance($0.seqLen!) < distance($1.seqLen!) }) else {
+                return calibration
+            }
+            return calibration.scaled(by: nearest.cpuSeconds / max(calibration.explainedSeconds(nearest.usage), 1e-9))
+        }
+
         /// The fit and how well it explains each of its own runs.
         public var description: String {
             let c = calibration
@@ -93,7 +106,7 @@ public actor ComputeCalibrator {
     static let cacheSeconds: Double = 24 * 3600
 
     /// Bumped when the calibration runs change, so a stored fit of other runs is not reused.
-    static let version = 4
+    static let version = 5
 
     struct Stored: Codable {
         var version: Int
@@ -163,42 +176,63 @@ public actor ComputeCalibrator {
         let fitted = try ComputeCalibration.fit(samples)
         // Anchor on the TRM seed: the six shapes fit the cost terms, but their mix is not a real kernel's
         // (the fit explained the seed at 0.72×, issue 24), so the fit is scaled until it explains the
-        // seed's own run at 1.0×.
-        let seed = try await measureSeed(evaluator, in: root)
-        let anchor = seed.cpuSeconds / max(fitted.explainedSeconds(seed.usage), 1e-9)
-        return Result(calibration: fitted.scaled(by: anchor), samples: samples + [seed])
+        // seed's own runs at 1.0× on (geometric) average; `Result.calibration(seqLen:)` then anchors a
+        // task on the run at its own grid size.
+        let anchors = try await measureSeed(evaluator, in: root)
+        return Result(calibration: fitted.scaled(by: anchorScale(fitted, anchors: anchors)), samples: samples + anchors)
     }
 
-    /// The TRM seed's budget for the anchor run: large enough that start-up is a small part of it (~3 CPU s).
+    /// The factor that makes `fitted` explain the anchor runs at 1.0× on (geometric) average: the
+    /// calibration for a task size not near any anchor, and the base each size's own anchor scales.
+    static func anchorScale(_ fitted: ComputeCalibration, anchors: [ComputeCalibration.Sample]) -> Double {
+        let logs = anchors.map { log(max($0.cpuSeconds, 1e-9) / max(fitted.explainedSeconds($0.usage), 1e-9)) }
+        return logs.isEmpty ? 1 : exp(logs.reduce(0, +) / Double(logs.count))
+    }
+
+    /// The TRM seed's budget for each anchor run: large enough that start-up is a small part of it (~3 CPU s).
     static let seedTrainFLOPs = 6e10
 
-    /// One run of the TRM seed (embedded in evolve) on a 6×6-Sudoku-shaped synthetic task.
-    static func measureSeed(_ evaluator: CandidateEvaluator, in root: URL) async throws -> ComputeCalibration.Sample {
+    /// The grids the anchor runs use: the default suite's two sizes (6×6 Sudoku: 36 tokens, 8 symbols;
+    /// 9×9 Sudoku and the 9×9 maze: 81 tokens, 11 symbols).
+    static let anchorShapes: [(seqLen: Int, vocab: Int, label: String)] = [(36, 8, "6×6 grid"), (81, 11, "9×9 grid")]
+
+    /// Runs of the TRM seed (embedded in evolve) on synthetic tasks of each anchor shape.
+    static func measureSeed(_ evaluator: CandidateEvaluator, in root: URL) async throws -> [ComputeCalibration.Sample] {
         let files = Dictionary(uniqueKeysWithValues: EmbeddedSources.trmSeed.filter { $0.path.hasSuffix(".swift") }.map { ($0.path, $0.text) })
         let build = try await evaluator.compile(files: files, in: root.appendingPathComponent("seed-build"), policy: nil)
         defer { build.workDir?.remove() }
         guard let binary = build.binary else { throw EvaluationError("the TRM seed did not build for the calibration anchor: \(build.diagnostics)") }
-        let dir = root.appendingPathComponent(CandidateEvaluator.runDirectoryName())
-        let workDir = try evaluator.makeWorkDir(dir)
-        defer { workDir?.remove() }
-        var rng = SplitMix64(seed: 0x5EED)
-        func example(_ i: Int) -> TokenExample {
-            TokenExample(id: "s\(i)", input: (0..<36).map { _ in 1 + rng.below(7) }, label: (0..<36).map { _ in 1 + rng.below(7) })
+        var samples: [ComputeCalibration.Sample] = []
+        for shape in anchorShapes {
+            let dir = root.appendingPathComponent(CandidateEvaluator.runDirectoryName())
+            let workDir = try evaluator.makeWorkDir(dir)
+            defer { workDir?.remove() }
+            var rng = SplitMix64(seed: 0x5EED)
+            func example(_ i: Int) -> TokenExample {
+                TokenExample(
+                    id: "s\(i)", input: (0..<shape.seqLen).map { _ in 1 + rng.below(shape.vocab - 1) },
+                    label: (0..<shape.seqLen).map { _ in 1 + rng.below(shape.vocab - 1) })
+            }
+            try TaskData(name: "anchor", vocabSize: shape.vocab, seqLen: shape.seqLen, train: (0..<256).map(example), evaluation: (0..<16).map(example))
+                .write(to: dir, trainFLOPs: Int64(seedTrainFLOPs), evalFLOPs: Int64(1e9), seed: 1)
+            try FileManager.default.copyItem(at: binary, to: dir.appendingPathComponent("candidate"))
+            var limits = SandboxLimits()
+            limits.wallSeconds = 300
+            limits.cpuSeconds = 400
+            limits.readOnlyPaths = CandidateEvaluator.toolchain
+            let result = try await evaluator.sandbox.run(["./candidate", dir.path], in: dir, limits: limits)
+            guard result.succeeded else {
+                throw EvaluationError("the calibration anchor (TRM seed, \(shape.label)) ended with \(result.verdict): \(result.stderr.lastLines(4))")
+            }
+            switch CandidateOutput(workDir: dir, owner: result.user?.uid ?? getuid()).runRecord() {
+            case .success(let record):
+                samples.append(ComputeCalibration.Sample(
+                    cpuSeconds: result.cpuSeconds, usage: ComputeUsage(record: record), label: "anchor: the TRM seed (width 64), \(shape.label)",
+                    seqLen: shape.seqLen))
+            case .failure(let problem): throw EvaluationError("the calibration anchor (TRM seed, \(shape.label)): \(problem)")
+            }
         }
-        try TaskData(name: "anchor", vocabSize: 8, seqLen: 36, train: (0..<256).map(example), evaluation: (0..<16).map(example))
-            .write(to: dir, trainFLOPs: Int64(seedTrainFLOPs), evalFLOPs: Int64(1e9), seed: 1)
-        try FileManager.default.copyItem(at: binary, to: dir.appendingPathComponent("candidate"))
-        var limits = SandboxLimits()
-        limits.wallSeconds = 300
-        limits.cpuSeconds = 400
-        limits.readOnlyPaths = CandidateEvaluator.toolchain
-        let result = try await evaluator.sandbox.run(["./candidate", dir.path], in: dir, limits: limits)
-        guard result.succeeded else { throw EvaluationError("the calibration anchor (TRM seed) ended with \(result.verdict): \(result.stderr.lastLines(4))") }
-        switch CandidateOutput(workDir: dir, owner: result.user?.uid ?? getuid()).runRecord() {
-        case .success(let record):
-            return ComputeCalibration.Sample(cpuSeconds: result.cpuSeconds, usage: ComputeUsage(record: record), label: "anchor: the TRM seed (width 64)")
-        case .failure(let problem): throw EvaluationError("the calibration anchor (TRM seed): \(problem)")
-        }
+        return samples
     }
 
     /// A synthetic task (random tokens) whose `num_puzzle_ids` carries the shape for the calibration

@@ -70,11 +70,14 @@ public struct ComputeCalibration: Sendable, Equatable, Codable {
         public var usage: ComputeUsage
         /// What ran (for the calibration's own report), e.g. "width 256, 3 layers".
         public var label: String
+        /// For an anchor run of the seed: the task's tokens per example (the grid size it was run at).
+        public var seqLen: Int?
 
-        public init(cpuSeconds: Double, usage: ComputeUsage, label: String = "") {
+        public init(cpuSeconds: Double, usage: ComputeUsage, label: String = "", seqLen: Int? = nil) {
             self.cpuSeconds = cpuSeconds
             self.usage = usage
             self.label = label
+            self.seqLen = seqLen
         }
 
         /// A run described by its FLOPs alone (all priced at one rate).
