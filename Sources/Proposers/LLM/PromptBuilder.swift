@@ -221,7 +221,7 @@ public struct PromptBuilder: Sendable {
         }
         let degrees = spreads.reduce(0) { $0 + $1.n - 1 }
         let pooled = (spreads.reduce(0.0) { $0 + $1.sd * $1.sd * Double($1.n - 1) } / Double(degrees)).squareRoot()
-        return String(format: "Noise: one evaluation's score varies between training seeds with an SD of about %.4f (pooled over the %d program%@ shown that were evaluated more than once); a difference smaller than about %.4f (2 SD) between one-evaluation scores is not evidence, and a mean over n seeds varies by SD/√n.", pooled, spreads.count, spreads.count == 1 ? "" : "s", 2 * pooled)
+        return String(format: "Noise: one evaluation's score varies between training seeds with an SD of about %.4f (pooled over the %d program%@ evaluated more than once); a difference smaller than about %.4f (2 SD) between one-evaluation scores is not evidence, and a mean over n seeds varies by SD/√n.", pooled, spreads.count, spreads.count == 1 ? " shown that was" : "s shown that were", 2 * pooled)
     }
 
     /// The evaluator's learning-curve line for a benchmark ("curve: step 0 loss 2.3 exact 0.00 → …"),
