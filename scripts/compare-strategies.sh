@@ -18,15 +18,7 @@ hours="${2:-4}"
 seed="$(cd "${3:-Programs/}" && pwd)"
 arms="${ARMS:-map-elites best-of-n hill-climb}"
 fresh="${FRESH:-3}"
-if [[ -n "${EVOLVE_BIN:-}" ]]; then
-  evolve="$EVOLVE_BIN"
-else
-  swift build -c release --product evolve >/dev/null
-  evolve="$PWD/.build/release/evolve"
-fi
-export EVOLVE_RUNS="${EVOLVE_RUNS:-$PWD/runs}"
-mkdir -p "$EVOLVE_RUNS"
-stamp="$(date +%Y%m%d-%H%M%S)"
+source scripts/lib/evolve-bin.sh
 # The run's configuration: the first seed's evolve.yaml plus the evaluation limit. Its `suite:` and `brief:`
 # are made absolute, since the copy lives elsewhere.
 first="$(find "$seed" -name evolve.yaml | sort | head -1)"

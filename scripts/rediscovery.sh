@@ -29,14 +29,7 @@ hours="${3:-1.5}"
 arms="${ARMS:-map-elites best-of-n hill-climb}"
 fresh="${FRESH:-3}"
 measure="${MEASURE:-1}"
-if [[ -n "${EVOLVE_BIN:-}" ]]; then
-  evolve="$EVOLVE_BIN"
-else
-  swift build -c release --product evolve >/dev/null
-  evolve="$PWD/.build/release/evolve"
-fi
-export EVOLVE_RUNS="${EVOLVE_RUNS:-$PWD/runs}"
-stamp="$(date +%Y%m%d-%H%M%S)"
+source scripts/lib/evolve-bin.sh
 work="$EVOLVE_RUNS/rediscovery-$stamp"
 mkdir -p "$work/seeds" "$work/original"
 

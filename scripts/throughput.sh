@@ -26,16 +26,7 @@ min_finished="${THROUGHPUT_MIN_FINISHED:-5}"
 for arm in "${arms[@]}"; do
   case "$arm" in off|on|shadow) ;; *) echo "unknown arm $arm: use off, on or shadow" >&2; exit 1 ;; esac
 done
-if [ -n "${EVOLVE_BIN:-}" ]; then
-  evolve="$(cd "$(dirname "$EVOLVE_BIN")" && pwd)/$(basename "$EVOLVE_BIN")"
-else
-  swift build -c release --product evolve >/dev/null
-  evolve="$PWD/.build/release/evolve"
-fi
-export EVOLVE_RUNS="${EVOLVE_RUNS:-$PWD/runs}"
-mkdir -p "$EVOLVE_RUNS"
-unset EVOLVE_LLM_BASE_URL EVOLVE_LLM_MODEL   # the offline mutator: the same proposer in every arm
-stamp="$(date +%Y%m%d-%H%M%S)"
+source scripts/lib/evolve-bin.sh
 [ -f "$seed/evolve.yaml" ] || { echo "no $seed/evolve.yaml: give a seed directory with an evolve.yaml" >&2; exit 1; }
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 grep -q avx512f /proc/cpuinfo && isa="avx512f" || isa="no avx512f"

@@ -21,16 +21,7 @@ IFS=, read -r -a arms <<<"${4:-single,raced}"
 for arm in "${arms[@]}"; do
   case "$arm" in single|raced|raced-full) ;; *) echo "unknown arm $arm: use single, raced or raced-full" >&2; exit 1 ;; esac
 done
-if [ -n "${EVOLVE_BIN:-}" ]; then
-  evolve="$(cd "$(dirname "$EVOLVE_BIN")" && pwd)/$(basename "$EVOLVE_BIN")"
-else
-  swift build -c release --product evolve >/dev/null
-  evolve="$PWD/.build/release/evolve"
-fi
-export EVOLVE_RUNS="${EVOLVE_RUNS:-$PWD/runs}"
-mkdir -p "$EVOLVE_RUNS"
-unset EVOLVE_LLM_BASE_URL EVOLVE_LLM_MODEL   # the offline mutator: the same proposer for both arms
-stamp="$(date +%Y%m%d-%H%M%S)"
+source scripts/lib/evolve-bin.sh
 base="$seed/evolve.yaml"
 [ -f "$base" ] || { echo "no $base: give a seed directory with an evolve.yaml" >&2; exit 1; }
 for arm in "${arms[@]}"; do
