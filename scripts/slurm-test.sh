@@ -12,12 +12,7 @@ iterations="${1:-12}"
 t0=$(date +%s.%N)
 since() { printf '%.1f s' "$(echo "$(date +%s.%N) - $1" | bc -l)"; }
 
-if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null || ! command -v bc >/dev/null; then
-  echo "slurm-test: installing slurm-wlm, munge and bc"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q >/dev/null
-  apt-get install -y -q slurm-wlm munge bc >/dev/null
-fi
+EVOLVE_EXTRA_PACKAGES="postgresql slurm-wlm munge bc" scripts/setup.sh --deps-only
 swift build --product evolve >/dev/null
 evolve="$PWD/.build/debug/evolve"
 t_ready=$(date +%s.%N)
