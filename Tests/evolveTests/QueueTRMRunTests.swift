@@ -100,9 +100,9 @@ import Glibc
         defer { for (process, _) in workers where process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         let (coordinator, coordinatorOutput) = try start(
             ["run", "--seed", seed.path, "--name", "trm", "--queue", server.url()], environment: environment)
-        _ = try await onOwnThread { coordinator.waitUntilExit() }
+        let ended = try await ChildExit.of(coordinator)
         let printed = await coordinatorOutput.text()
-        #expect(coordinator.terminationStatus == 0, "\(printed)")
+        #expect(ended == .success, "\(ended): \(printed)")
         for (process, _) in workers { kill(process.processIdentifier, SIGTERM) }
         for (process, log) in workers {
             _ = try await onOwnThread { process.waitUntilExit() }
