@@ -23,16 +23,27 @@ public struct IsolationCapabilities: Sendable, Equatable {
         let bwrap = ExecutableLookup.find("bwrap")
         let abi = Int(evolve_landlock_abi_version())
         var bubblewrapVersion: String?
-        if let bwrap, runQuietly(bwrap, ["--unshare-net", "--die-with-parent", "--ro-bind", "/", "/", "true"]).status == 0 {
+        if let bwrap, succeeds(bwrap, ["--unshare-net", "--die-with-parent", "--ro-bind", "/", "/", "true"]) {
             let version = runQuietly(bwrap, ["--version"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
             bubblewrapVersion = version.split(separator: " ").last.map(String.init) ?? version
         }
         return IsolationCapabilities(
-            userNamespaces: unshare.map { runQuietly($0, ["-r", "true"]).status == 0 } ?? false,
-            networkNamespaces: unshare.map { runQuietly($0, ["-rn", "true"]).status == 0 } ?? false,
+            userNamespaces: unshare.map { succeeds($0, ["-r", "true"]) } ?? false,
+            networkNamespaces: unshare.map { succeeds($0, ["-rn", "true"]) } ?? false,
             bubblewrap: bubblewrapVersion,
             landlockABI: abi > 0 ? abi : nil,
             seccompFilters: evolve_seccomp_filter_available() == 1)
+    }
+
+    /// Whether the command exits 0, tried up to three times: a namespace can fail to be made for a moment
+    /// on a busy machine (many sandboxes starting at once), and a layer judged missing on one transient
+    /// failure would be left out of every run this process makes.
+    private static func succeeds(_ executable: String, _ arguments: [String]) -> Bool {
+        for attempt in 0..<3 {
+            if runQuietly(executable, arguments).status == 0 { return true }
+            if attempt < 2 { usleep(200_000) }
+        }
+        return false
     }
 
     private static func runQuietly(_ executable: String, _ arguments: [String]) -> (status: Int32, output: String) {
