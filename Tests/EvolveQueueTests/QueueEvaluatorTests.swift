@@ -62,7 +62,9 @@ import Testing
 
     @Test func aWorkerKeepsItsRosterRowWhileItRunsAndMarksItStoppedAtTheEnd() async throws {
         let roster = try WorkerRoster(address: try server.address())
-        let worker = try worker("listed", layers: ["pid-namespace"], staleAfter: 300)
+        // The job sleeps 2 s, so that it is still queued or running when the coordinator first reads the
+        // queue (right after it enqueues); an instant job may be done before that read on a fast machine.
+        let worker = try worker("listed", layers: ["pid-namespace"], sleep: 2, staleAfter: 300)
         let running = Task { try await worker.run() }
         for _ in 0..<200 where try roster.workers().isEmpty { try await Task.sleep(nanoseconds: 25_000_000) }
         let joined = try #require(try roster.workers().first { $0.name == "listed" })
