@@ -1,6 +1,7 @@
 import EvolveSupport
 import EmbeddedSources
 import Foundation
+import Sandbox
 
 /// TRMKit compiled once per run into `libTRMKit.a` + `TRMKit.swiftmodule`, cached by the hash of its
 /// sources and the machine (`machineKey`), so each candidate compiles in about a second instead of
@@ -103,24 +104,17 @@ public struct TRMKitModule: Sendable {
         let staging = cacheRoot.appendingPathComponent("trmkit-\(hash)-\(machine).partial-\(getpid())")
         try? FileManager.default.removeItem(at: staging)
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // TRMKit's plumbing is `package`: visible to evolve's own targets, never to a candidate (compiled
         // without this package name), so kernels reach only TRMKit's public API.
-        process.arguments = ["swiftc", "-parse-as-library", "-emit-library", "-static", "-emit-module", "-module-name", "TRMKit",
-                             "-package-name", "TRMKitRuntime",
-                             "-wmo", "-O", "-target-cpu", "native"] + instructionSetDefines + [
-                             "-emit-module-path", staging.appendingPathComponent("TRMKit.swiftmodule").path,
-                             "-o", staging.appendingPathComponent("libTRMKit.a").path]
+        let arguments = ["swiftc", "-parse-as-library", "-emit-library", "-static", "-emit-module", "-module-name", "TRMKit",
+                         "-package-name", "TRMKitRuntime",
+                         "-wmo", "-O", "-target-cpu", "native"] + instructionSetDefines + [
+                         "-emit-module-path", staging.appendingPathComponent("TRMKit.swiftmodule").path,
+                         "-o", staging.appendingPathComponent("libTRMKit.a").path]
             + files.map { sources.appendingPathComponent($0).path }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw EvaluationError("building TRMKit from \(sources.path) failed: \(String(decoding: output, as: UTF8.self).prefix(2000))")
+        let build = try Subprocess.run("/usr/bin/env", arguments)
+        guard build.status == 0 else {
+            throw EvaluationError("building TRMKit from \(sources.path) failed: \(build.output.prefix(2000))")
         }
         // Publish atomically, so a crash never leaves a half-built module that looks complete.
         try? FileManager.default.removeItem(at: dir)

@@ -134,17 +134,8 @@ enum MachineChecks {
 
     /// Runs a short command and returns its output when it exits 0; empty otherwise.
     static func capture(_ executable: String, _ arguments: [String], environment: [String: String]?) -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return "" }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : ""
+        guard let result = try? Subprocess.run(executable, arguments, environment: environment, errors: .discarded), result.status == 0
+        else { return "" }
+        return result.output
     }
 }

@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+@testable import Sandbox
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `Subprocess`: short trusted commands run to their end without Foundation's `Process`.
+@Suite struct SubprocessTests {
+    @Test func outputExitCodeAndMergedErrorsComeBack() throws {
+        let result = try Subprocess.run("/bin/sh", ["-c", "echo out; echo err >&2; exit 3"])
+        #expect(result.status == 3)
+        #expect(result.output == "out\nerr\n")
+        let quiet = try Subprocess.run("/bin/sh", ["-c", "echo out; echo err >&2"], errors: .discarded)
+        #expect(quiet == Subprocess.Result(status: 0, output: "out\n"))
+    }
+
+    @Test func aSignalIsReportedAsAShellWould() throws {
+        #expect(try Subprocess.run("/bin/sh", ["-c", "kill -9 $$"]).status == 128 + SIGKILL)
+    }
+
+    @Test func theEnvironmentIsTheOneGivenAndStdinIsEmpty() throws {
+        let result = try Subprocess.run("/bin/sh", ["-c", "echo \"$ONLY\" \"${HOME:-none}\"; cat"], environment: ["ONLY": "this"])
+        #expect(result.output == "this none\n")
+    }
+
+    /// A descriptor this process holds open (here a pipe's write end) is not inherited: the command's
+    /// children cannot keep another reader of this process from seeing its end of file.
+    @Test func theCommandInheritsNoDescriptorOfThisProcess() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        let listing = try Subprocess.run("/bin/sh", ["-c", "ls /proc/self/fd"]).output
+        let open = listing.split(separator: "\n").compactMap { Int32($0) }
+        #expect(open.allSatisfy { $0 <= 3 }, "only stdin, stdout, stderr and ls's own directory: \(open)")
+    }
+
+    @Test func aMissingExecutableIsAnErrorNamingIt() {
+        #expect(throws: SandboxError.self) { try Subprocess.run("/nonexistent/tool", []) }
+    }
+}
