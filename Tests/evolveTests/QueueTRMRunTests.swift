@@ -173,6 +173,12 @@ import Glibc
             #expect(try store.records.trainingSeeds(of: program.id).count == (try store.records.evaluationCount(programID: program.id)))
         }
         #expect(try store.pendingRaces().isEmpty)
+        // Every displacement obeys the racing rule of the run's stored configuration, recomputed from the
+        // evaluations the workers delivered; the long variant must have some to check.
+        let audit = try RacingAudit.check(runs: runs, name: "trm")
+        #expect(audit.violations.isEmpty, "\(audit.displacements) displacements: \(audit.violations.joined(separator: "\n"))")
+        if Self.iterations != nil { #expect(audit.displacements > 0, "a long run with no displacement checks nothing") }
+        print("queue TRM run: \(audit.displacements) displacements checked against the racing rule, \(stored) evaluations")
         #expect(try sqlite(database, "PRAGMA integrity_check").first?.first == "ok")
         let fsck = try await onOwnThread { try Self.git(runs.appendingPathComponent("trm/lineage"), ["fsck", "--strict"]) }
         #expect(!fsck.contains("error"), "\(fsck)")
