@@ -178,7 +178,7 @@ import Glibc
         let audit = try RacingAudit.check(runs: runs, name: "trm")
         #expect(audit.violations.isEmpty, "\(audit.displacements) displacements: \(audit.violations.joined(separator: "\n"))")
         if Self.iterations != nil { #expect(audit.displacements > 0, "a long run with no displacement checks nothing") }
-        print("queue TRM run: \(audit.displacements) displacements checked against the racing rule, \(stored) evaluations")
+        print("queue TRM run: \(audit.displacements) displacements (\(audit.kinds)) checked against the racing rule, \(stored) evaluations")
         #expect(try sqlite(database, "PRAGMA integrity_check").first?.first == "ok")
         let fsck = try await onOwnThread { try Self.git(runs.appendingPathComponent("trm/lineage"), ["fsck", "--strict"]) }
         #expect(!fsck.contains("error"), "\(fsck)")

@@ -12,6 +12,8 @@ enum RacingAudit {
         var displacements: Int
         /// One line per displacement the rule would not have made.
         var violations: [String]
+        /// How many of each kind, e.g. "cell 1, island-best 1, run-best 1".
+        var kinds: String
     }
 
     /// The racing rule the run `name` under `runs` was made with.
@@ -23,6 +25,10 @@ enum RacingAudit {
     static func check(runs: URL, name: String) throws -> Result {
         let path = runs.appendingPathComponent(name).appendingPathComponent("evolve.sqlite").path
         let store = try ProgramStore(path: path, config: try ProgramStore.storedConfiguration(path: path) ?? DatabaseConfig())
-        return Result(displacements: try store.displacements().count, violations: try store.displacementViolations(racing: try rule(runs: runs, name: name)))
+        let stored = try store.displacements()
+        let kinds = DisplacementRecord.Kind.allCases.map { kind in "\(kind.rawValue) \(stored.filter { $0.record.kind == kind }.count)" }
+        return Result(
+            displacements: stored.count, violations: try store.displacementViolations(racing: try rule(runs: runs, name: name)),
+            kinds: kinds.joined(separator: ", "))
     }
 }
