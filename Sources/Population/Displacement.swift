@@ -13,6 +13,10 @@
 ///    confirmed program only.
 /// 3. When the race's evaluations are in, `PopulationState.settle` places the contender again by its mean
 ///    over all its seeds; the returned `Placement` feeds `FollowUpRule.afterRace` (test and control).
+///
+/// Every hand-over of an occupied place in step 2 is also a `PopulationChange.displaced`: the store keeps it
+/// as history, so a run can be audited against this rule afterwards (`DisplacementRecord` says what is and
+/// is not recorded).
 extension PopulationState {
     /// Places a program by its selection statistics: it joins the island's members and the archive by its
     /// mean; it takes an empty cell at once, but displaces a cell's elite, becomes the island's best (even
@@ -35,6 +39,7 @@ extension PopulationState {
             pending.append(.cell(island: island, key: key, Elite(id: id, score: score)))
             placement.isCellElite = true
             placement.replaced = incumbent?.id
+            if let incumbent { pending.append(.displaced(DisplacementRecord(kind: .cell, challenger: id, incumbent: incumbent.id, island: island))) }
         }
         // A program held by an integrity finding takes no best until its re-check clears it.
         let takesIslandBest: Bool
@@ -48,6 +53,9 @@ extension PopulationState {
         if islands[island].bestProgram == id {
             islands[island].record.bestScore = score
         } else if takesIslandBest {
+            if let previous = islands[island].bestProgram {
+                pending.append(.displaced(DisplacementRecord(kind: .islandBest, challenger: id, incumbent: previous, island: island)))
+            }
             islands[island].record.bestScore = score
             islands[island].record.bestProgram = id
             islands[island].record.lastImprovement = islands[island].generation
@@ -56,6 +64,9 @@ extension PopulationState {
         if islands[island].bestProgram == id, hold(of: id) == nil {
             let original = originalID(id)
             if runBest == nil || (runBest != original && displaces(original, runBest!, sizes: sizes)) {
+                if let previous = runBest {
+                    pending.append(.displaced(DisplacementRecord(kind: .runBest, challenger: original, incumbent: previous, island: island)))
+                }
                 setRunBest(original)
                 placement.isNewBest = true
             }

@@ -29,6 +29,11 @@ public struct Placement: Sendable, Equatable {
     public init(cell: [Int] = []) {
         self.cell = cell
     }
+
+    /// The displacements this placement made (cell, island best, run best), as the store records them.
+    public var displacements: [DisplacementRecord] {
+        changes.compactMap { if case .displaced(let record) = $0 { record } else { nil } }
+    }
 }
 
 /// One write the store makes so the persisted population matches the in-memory one (the store applies a
@@ -59,6 +64,8 @@ public enum PopulationChange: Sendable, Equatable {
     case hold(id: String, IntegrityHold?)
     /// The evaluation count a program races to (0: its race is settled).
     case raceTarget(id: String, Int)
+    /// The racing rule handed a place from one program to another (`DisplacementRecord`): a row of history.
+    case displaced(DisplacementRecord)
 }
 
 /// A copy of an evaluated program on another island: a new id, the original's content, cell and scores.

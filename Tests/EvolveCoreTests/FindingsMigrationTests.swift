@@ -11,10 +11,10 @@ import Testing
         var store: ProgramStore? = try ProgramStore(path: path, config: DatabaseConfig(), seed: 1)
         let id = try store!.add(Program(files: ["k.swift": "a"])).id
         store = nil
-        // Back to schema 5: no findings table (nor the later steps' integrity holds and early stops), one evaluation carrying
+        // Back to schema 5: no findings table (nor the later steps' integrity holds, early stops and displacements), one evaluation carrying
         // a finding and one a control verdict.
         let old = try SQLiteConnection(path: path)
-        try old.execute("DROP TABLE findings; DROP TABLE early_stops; ALTER TABLE programs DROP COLUMN hold; UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+        try old.execute("DROP TABLE findings; DROP TABLE early_stops; DROP TABLE displacements; ALTER TABLE programs DROP COLUMN hold; UPDATE meta SET value = '5' WHERE key = 'schema_version'")
         let insert = "INSERT INTO evaluations (program_id, split, training_seed, outcome, artifacts, build_seconds, total_seconds, created, kind) VALUES (?, 'validation', 1, 'evaluated', ?, 0, 0, 0, ?)"
         try old.run(insert, [.text(id), .text(#"{"flag: curve":"sudoku: flag: too good","Flag: loud":"not a finding","log":"x"}"#), .text("ordinary")])
         try old.run(insert, [.text(id), .text(#"{"control verdict":"flagged and removed from selection: collapsed","flag: curve":"ignored on a control"}"#), .text("control")])

@@ -239,7 +239,11 @@ fileprivate struct ChildProposer: Proposer {
         let loop = try EvolutionLoop(
             run: run, config: config, database: database, evaluator: evaluator, proposer: ChildProposer(step: step), brief: "numbers")
         let summary = try await loop.run(seeds: [Program(files: ["value.txt": "0.500\n"])])
-        return (summary, try ProgramStore(path: run.database.path, config: database, seed: 42))
+        let store = try ProgramStore(path: run.database.path, config: database, seed: 42)
+        // Every displacement the run recorded obeys the rule it ran with, recomputed from its evaluations.
+        let violations = try store.displacementViolations(racing: config.racing)
+        #expect(violations.isEmpty, "\(violations.joined(separator: "\n"))")
+        return (summary, store)
     }
 
     @Test func luckyChildrenDoNotDisplaceTheSeedButWinWithOneEvaluation() async throws {
@@ -253,11 +257,14 @@ fileprivate struct ChildProposer: Proposer {
             #expect(try store.records.trainingSeeds(of: child.id).count >= 3)
         }
         #expect(store.grid(island: 0).map(\.id) == [seed.id])
+        #expect(try store.displacements().isEmpty, "no lucky child displaced the seed")
 
         // The control arm: one evaluation decides, so the lucky first score wins (the winner's curse).
         let (single, singleStore) = try await run("single", config(6, repeats: 1), step: 0)
         #expect(single.bestProgramID != nil && single.bestProgramID != seed.id)
         #expect((single.bestScore ?? 0) > 0.75)
+        let singleSeed = try #require(try singleStore.allPrograms().first { $0.parents.isEmpty })
+        #expect(try singleStore.displacements().contains { $0.record.kind == .runBest && $0.record.incumbent == singleSeed.id })
         for program in try singleStore.allPrograms() where program.migratedFrom == nil {
             #expect(try singleStore.records.evaluationCount(programID: program.id, split: .validation) == 1)
         }
@@ -275,6 +282,7 @@ fileprivate struct ChildProposer: Proposer {
         #expect(!best.parents.isEmpty)
         #expect(best.scoreStats?.n == 3)
         #expect(summary.bestProgramID == best.id)
+        #expect(try store.displacements().contains { $0.record.kind == .runBest && $0.record.challenger == best.id })
         // The re-scoring: 4 fresh seeds on validation and on test, none a seed it was selected on.
         let assessment = try #require(try store.assessment(of: best.id))
         #expect(assessment.freshValidation?.n == 4 && assessment.test?.n == 4)

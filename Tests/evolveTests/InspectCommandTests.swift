@@ -50,7 +50,7 @@ import Testing
         // inspect population: both islands' grids over the config's two descriptors.
         let population = try #require(try await json(["inspect", "population", "small", "--json"]) as? [String: Any])
         #expect(population["dimensions"] as? [String] == ["width", "depth"])
-        #expect(population["coverage"] is Double && population["qd_score"] is Double)
+        #expect(population["coverage"] is Double && population["qd_score"] is Double && population["displacements"] is Int)
         let islands = try #require(population["islands"] as? [[String: Any]])
         #expect(islands.map { $0["island"] as? Int } == [0, 1])
         for island in islands {
@@ -63,7 +63,7 @@ import Testing
 
         let table = try await evolve(["inspect", "population", "small"])
         for island in 0..<2 { #expect(table.contains("island \(island): coverage "), "\(table)") }
-        #expect(table.contains("QD-score") && table.contains("all islands: coverage"))
+        #expect(table.contains("QD-score") && table.contains("all islands: coverage") && table.contains("displacements: "))
         #expect(table.contains("width \\ depth"), "the grid's header names the two descriptors:\n\(table)")
         #expect(table.contains("columns: 0="))
 

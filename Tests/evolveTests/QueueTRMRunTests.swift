@@ -12,7 +12,9 @@ import Glibc
 /// training seed) on this machine must give the same scores to the last bit. By default (the short variant,
 /// in the suite) the run evaluates one seed and nothing else; `EVOLVE_QUEUE_TRM_ITERATIONS=N` (by hand) gives
 /// it two seeds, so both workers take a job at once, and N iterations of the offline mutator (children,
-/// races, the best's test score): N=2 took 2–3 minutes on a loaded 2-core machine.
+/// races, the best's test score): N=2 took 2–3 minutes on a loaded 2-core machine. Both variants audit every
+/// displacement against the run's racing rule (`RacingAudit`); the long one must have at least one (N=2: 3
+/// and 6 in two runs, the two seeds' race for the cell and the bests, then a child's).
 @Suite(.serialized, .enabled(if: PrivatePostgres.enabled)) final class QueueTRMRunTests {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-queue-trm-\(UUID().uuidString.prefix(8))")
     let server: PrivatePostgres
@@ -173,6 +175,12 @@ import Glibc
             #expect(try store.records.trainingSeeds(of: program.id).count == (try store.records.evaluationCount(programID: program.id)))
         }
         #expect(try store.pendingRaces().isEmpty)
+        // Every displacement obeys the racing rule of the run's stored configuration, recomputed from the
+        // evaluations the workers delivered; the long variant must have some to check.
+        let audit = try RacingAudit.check(runs: runs, name: "trm")
+        #expect(audit.violations.isEmpty, "\(audit.displacements) displacements: \(audit.violations.joined(separator: "\n"))")
+        if Self.iterations != nil { #expect(audit.displacements > 0, "a long run with no displacement checks nothing") }
+        print("queue TRM run: \(audit.displacements) displacements (\(audit.kinds)) checked against the racing rule, \(stored) evaluations")
         #expect(try sqlite(database, "PRAGMA integrity_check").first?.first == "ok")
         let fsck = try await onOwnThread { try Self.git(runs.appendingPathComponent("trm/lineage"), ["fsck", "--strict"]) }
         #expect(!fsck.contains("error"), "\(fsck)")

@@ -22,6 +22,8 @@ import Testing
     static let config = """
         max_iterations: 10
         parallel: 2
+        # The evaluator is exact: a floor far below its 0.004 steps lets children win their races (displacements to audit).
+        noise_floor: 0.001
         database:
           num_islands: 2
         evaluator:
@@ -129,6 +131,9 @@ import Testing
         #expect(try store.records.evaluationCount(programID: original.id, split: .validation) == original.scoreStats?.n)
         #expect(try store.records.trainingSeeds(of: original.id).count == (try store.records.evaluationCount(programID: original.id)))
         #expect(programs.allSatisfy { $0.status != .queued && $0.status != .evaluating })
+        // Children that move toward the peak win their races: every displacement obeys the run's racing rule.
+        let audit = try RacingAudit.check(runs: runs, name: "e2e")
+        #expect(audit.displacements > 0 && audit.violations.isEmpty, "\(audit.displacements) displacements: \(audit.violations)")
     }
 
     /// The `evolve-work` tmpfs mount points (sandbox work dirs) at or under `directory`, from /proc/mounts.
@@ -213,6 +218,8 @@ import Testing
         }
         #expect(try after.pendingRaces().isEmpty)
         #expect(try git(runs.appendingPathComponent("killed/lineage"), ["fsck", "--strict"]).contains("error") == false)
+        let audit = try RacingAudit.check(runs: runs, name: "killed")
+        #expect(audit.violations.isEmpty, "\(audit.displacements) displacements: \(audit.violations)")
         // Nothing of the test stays behind: a mount left in the run dir would make this throw EBUSY.
         try FileManager.default.removeItem(at: root)
         #expect(!FileManager.default.fileExists(atPath: root.path))
@@ -270,6 +277,8 @@ import Testing
                 #expect(count == 1 && validation == 3, "program \(program.id) was evaluated again: \(count) → \(validation)")
             }
         }
+        let audit = try RacingAudit.check(runs: runs, name: "interrupted")
+        #expect(audit.violations.isEmpty, "\(audit.displacements) displacements: \(audit.violations)")
     }
 }
 

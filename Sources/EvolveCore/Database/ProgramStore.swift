@@ -380,6 +380,7 @@ public final class ProgramStore {
             case .runBest(nil): try db.run("DELETE FROM meta WHERE key = 'best_program'")
             case .raceTarget(let id, let target): try db.run("UPDATE programs SET race_target = ? WHERE id = ?", [.integer(Int64(target)), .text(id)])
             case .hold(let id, let hold): try db.run("UPDATE programs SET hold = ? WHERE id = ?", [hold.map { .text($0.rawValue) } ?? .null, .text(id)])
+            case .displaced(let record): try insertDisplacement(record)
             }
         }
     }

@@ -251,11 +251,12 @@ public final class RunRecords {
     }
 
     /// The scores of a program's ordinary validation evaluations, oldest first (a run that did not end
-    /// evaluated scores 0).
-    func validationScores(of id: String) throws -> [Double] {
+    /// evaluated scores 0); with `upTo`, only those with an evaluation id at most it (the scores as they
+    /// stood when a displacement was recorded).
+    func validationScores(of id: String, upTo: Int64 = .max) throws -> [Double] {
         try db.query(
-            "SELECT outcome, metrics FROM evaluations WHERE program_id = ? AND split = 'validation' AND kind = 'ordinary' ORDER BY id",
-            [.text(id)]
+            "SELECT outcome, metrics FROM evaluations WHERE program_id = ? AND split = 'validation' AND kind = 'ordinary' AND id <= ? ORDER BY id",
+            [.text(id), .integer(upTo)]
         ).map { row in
             guard row[0].text == EvaluationOutcome.evaluated.rawValue, let text = row[1].text,
                   let metrics = try? JSONDecoder().decode(Metrics.self, from: Data(text.utf8)) else { return 0 }

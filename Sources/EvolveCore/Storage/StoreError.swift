@@ -11,6 +11,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
         case unknownProgram
         /// An island with no evaluated program was asked for a parent.
         case emptyIsland
+        /// A row holds a value evolve never writes (the database was changed outside evolve).
+        case unreadableRow
     }
 
     public let kind: Kind

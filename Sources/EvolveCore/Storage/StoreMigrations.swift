@@ -70,5 +70,12 @@ struct StoreMigration {
                 optimistic REAL NOT NULL, bar REAL NOT NULL, samples INTEGER NOT NULL, evidence TEXT NOT NULL, created REAL NOT NULL);
             CREATE INDEX early_stops_program ON early_stops(program_id);
             """),
+        // Every displacement the racing rule decided (Population/DisplacementRecord.swift), with the newest
+        // evaluation id at that moment, so a run can be audited against the rule afterwards
+        // (ProgramStore.displacementViolations); `cells` and `islands` keep only the present.
+        StoreMigration(name: "displacement history", sql: """
+            CREATE TABLE displacements (id INTEGER PRIMARY KEY AUTOINCREMENT, challenger TEXT NOT NULL, incumbent TEXT NOT NULL,
+                kind TEXT NOT NULL, island INTEGER NOT NULL, evaluation_id INTEGER NOT NULL, created REAL NOT NULL);
+            """),
     ]
 }

@@ -30,14 +30,14 @@ struct InspectCommand: ParsableCommand {
                 if output.json {
                     struct Cell: Encodable { let cell: [Int]; let program: String; let score: Double }
                     struct Island: Encodable { let island: Int; let coverage: Double; let qd_score: Double; let best: Double?; let cells: [Cell] }
-                    struct Output: Encodable { let dimensions: [String]; let islands: [Island]; let coverage: Double; let qd_score: Double }
+                    struct Output: Encodable { let dimensions: [String]; let islands: [Island]; let coverage: Double; let qd_score: Double; let displacements: Int }
                     try OutputOptions.printJSON(Output(
                         dimensions: dims.map(\.name),
                         islands: islands.filter { $0 < stats.islands.count }.map { i in
                             Island(island: i, coverage: stats.islands[i].coverage, qd_score: stats.islands[i].qdScore, best: stats.islands[i].best,
                                    cells: store.grid(island: i).map { Cell(cell: $0.cell, program: $0.id, score: $0.score) })
                         },
-                        coverage: stats.overall.coverage, qd_score: stats.overall.qdScore))
+                        coverage: stats.overall.coverage, qd_score: stats.overall.qdScore, displacements: try store.displacements().count))
                     return
                 }
                 for i in islands where i < stats.islands.count {
@@ -45,6 +45,8 @@ struct InspectCommand: ParsableCommand {
                     print(Self.table(store.grid(island: i), dimensions: dims))
                 }
                 print(String(format: "all islands: coverage %.1f%%, QD-score %.3f", 100 * stats.overall.coverage, stats.overall.qdScore))
+                // The run's history of hand-overs (Population/DisplacementRecord.swift), each decided by the racing rule.
+                print("displacements: \(try store.displacements().count) (cells, island bests and run bests taken under the racing rule)")
             }
         }
 
