@@ -6,29 +6,26 @@ import Testing
 /// whatever came before it (no step yet, a huge step), and `predict` gets the weights and EMA of the
 /// last completed optimiser step.
 @Suite struct TrainingBudgetEdgeTests {
+    /// The echo model with a `train` of the test's own: everything else is the echo model's.
+    protocol EchoWrapper: TRMKernel {
+        var inner: EchoKernel { get set }
+        init(inner: EchoKernel)
+    }
+
     /// Forward passes of the echo model that are never stepped: `passes` of them, then one step.
-    struct ForwardFirst: TRMKernel {
+    struct ForwardFirst: EchoWrapper {
         var inner: EchoKernel
-        init(task: TaskInfo, rng: inout SeededRNG) { inner = EchoKernel(task: task, rng: &rng) }
-        var parameters: [Tensor] { inner.parameters }
-        var settings: TrainingSettings { inner.settings }
-        var report: [String: Double] { [:] }
         mutating func train(_ trainer: Trainer) {
             let batch = trainer.next(4)
             // Unstepped forward work worth several budgets: before, it all counted as "one step".
             for _ in 0..<2_000 { _ = inner.logits(batch, trainer.tape) }
             trainer.step(loss: trainer.tape.softmaxCrossEntropy(inner.logits(batch, trainer.tape), labels: batch.labels!))
         }
-        mutating func predict(_ batch: Batch, tape: Tape) -> Tensor { inner.predict(batch, tape: tape) }
     }
 
     /// Honest steps, then a stretch of forward work worth twice the budget before one more step.
-    struct StepThenSpend: TRMKernel {
+    struct StepThenSpend: EchoWrapper {
         var inner: EchoKernel
-        init(task: TaskInfo, rng: inout SeededRNG) { inner = EchoKernel(task: task, rng: &rng) }
-        var parameters: [Tensor] { inner.parameters }
-        var settings: TrainingSettings { inner.settings }
-        var report: [String: Double] { [:] }
         mutating func train(_ trainer: Trainer) {
             for _ in 0..<3 {
                 let batch = trainer.next(4)
@@ -39,7 +36,6 @@ import Testing
             for _ in 0..<2_000 { logits = inner.logits(batch, trainer.tape) }
             trainer.step(loss: trainer.tape.softmaxCrossEntropy(logits, labels: batch.labels!))
         }
-        mutating func predict(_ batch: Batch, tape: Tape) -> Tensor { inner.predict(batch, tape: tape) }
     }
 
     @Test func forwardWorkPastTheBudgetBeforeTheFirstStepEndsTraining() throws {
@@ -68,20 +64,15 @@ import Testing
     @Test func theWeightsPredictUsesAreThoseOfTheLastCompletedStep() throws {
         // Same run twice: once ending by the budget inside the fourth step's forward work, once with
         // `train` returning after three steps. Predictions must be identical.
-        struct ThreeSteps: TRMKernel {
+        struct ThreeSteps: EchoWrapper {
             var inner: EchoKernel
-            init(task: TaskInfo, rng: inout SeededRNG) { inner = EchoKernel(task: task, rng: &rng) }
-            var parameters: [Tensor] { inner.parameters }
-            var settings: TrainingSettings { inner.settings }
-            var report: [String: Double] { [:] }
             mutating func train(_ trainer: Trainer) {
                 for _ in 0..<3 {
                     let batch = trainer.next(4)
                     trainer.step(loss: trainer.tape.softmaxCrossEntropy(inner.logits(batch, trainer.tape), labels: batch.labels!))
                 }
             }
-            mutating func predict(_ batch: Batch, tape: Tape) -> Tensor { inner.predict(batch, tape: tape) }
-        }
+            }
         let a = try DriverTests().writeTask(trainFLOPs: 1e6), b = try DriverTests().writeTask(trainFLOPs: 1e6)
         _ = try TRMDriver.run(StepThenSpend.self, workDir: a.path)
         _ = try TRMDriver.run(ThreeSteps.self, workDir: b.path)
@@ -110,4 +101,12 @@ import Testing
         #expect(weight.data == [1, 2])
         #expect(meter.total == 0 && meter.overrun == 24)
     }
+}
+
+extension TrainingBudgetEdgeTests.EchoWrapper {
+    init(task: TaskInfo, rng: inout SeededRNG) { self.init(inner: EchoKernel(task: task, rng: &rng)) }
+    var parameters: [Tensor] { inner.parameters }
+    var settings: TrainingSettings { inner.settings }
+    var report: [String: Double] { [:] }
+    mutating func predict(_ batch: Batch, tape: Tape) -> Tensor { inner.predict(batch, tape: tape) }
 }
