@@ -57,9 +57,14 @@ public struct EvolveFile: Sendable, Equatable {
         /// Where the entry is, for messages: `benchmarks[1] ("arc-real")`.
         public var location: String
         public var name: String
-        /// As written; the evaluator knows which generators exist.
+        /// The benchmark kind as written (`sudoku`, `maze`, `arc`; the evaluator knows which exist). Without
+        /// `data` it generates puzzles; with it, it names the format the files are read in.
         public var generator: String
+        /// Real data as written: a CSV file or a folder of `train.csv`/`test.csv` (Sudoku, Maze), an ARC-AGI
+        /// folder, task file or Kaggle `…_challenges.json` (ARC).
         public var data: String?
+        /// Maze cells per side (k; the grid is 2k+1 tokens wide); for ARC the canvas side (default 10 generated,
+        /// 30 with `data`), and with `data` also the filter: tasks with a larger grid are left out.
         public var size: Int?
         /// `minimal` or a number of blanks, as written.
         public var difficulty: String?
@@ -72,8 +77,12 @@ public struct EvolveFile: Sendable, Equatable {
         public var trainFLOPs: Double
         public var evalFLOPs: Double
         public var wallSeconds: Double?
+        /// ARC with `data`: leave out (and report) task files that do not parse instead of failing the whole folder.
         public var skipBadFiles = false
+        /// Sudoku and Maze with `data`: only rows whose `rating` column is at least this.
         public var minRating: Int?
+        /// The memory a run of this benchmark may use (MiB; the sandbox's cgroup limit, default 4096). Real ARC on a
+        /// 30×30 canvas makes every example 901 tokens, and the seed TRM then needs more than the default.
         public var memoryMiB: Int?
     }
 

@@ -250,10 +250,10 @@ private struct DeadProposer: Proposer {
         let run = try RunDirectory.create(name: "dead", runsRoot: runs)
         var config = config(50)
         config.maxOutageSeconds = 0.5
-        let started = Date()
         let summary = try await loop(run, config, proposer: DeadProposer()).run(seeds: [Program(files: files(0.1))])
+        // The outage ends it, not the 50 iterations (no wall-clock bound here: a loaded machine took 40 s).
         #expect(summary.stopReason == .outage)
-        #expect(Date().timeIntervalSince(started) < 20)
+        #expect(summary.iterations < 50)
         #expect(try String(contentsOf: run.log, encoding: .utf8).contains("the proposer failed"))
     }
 

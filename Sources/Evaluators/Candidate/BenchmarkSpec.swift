@@ -15,64 +15,29 @@ import Foundation
 ///   train_flops: 2.0e13
 ///   eval_flops: 1.0e12
 /// ```
+@dynamicMemberLookup
 public struct BenchmarkSpec: Sendable {
-    public var name: String
-    /// The benchmark kind (`sudoku`, `maze`, `arc`). Without `data` it generates puzzles; with it, it names the
-    /// format the files are read in.
-    public var generator: String
-    /// Real data as written in `evolve.yaml`: a CSV file or a folder of `train.csv`/`test.csv` (Sudoku, Maze), an
-    /// ARC-AGI folder, task file or Kaggle `…_challenges.json` (ARC).
-    public var data: String?
+    /// The entry as `evolve.yaml`'s one reader typed and bounded it; its keys read as the spec's own
+    /// (`spec.train`, `spec.trainFLOPs`: what each means is documented on `EvolveFile.Benchmark`).
+    public var entry: EvolveFile.Benchmark
     /// `data` as an absolute path, resolved against the folder of the `evolve.yaml` it came from (set by
     /// `ProgramConfig.parse`; without it, against the current directory).
     public var dataPath: String?
-    /// ARC with `data`: leave out (and report) task files that do not parse instead of failing the whole folder.
-    public var skipBadFiles: Bool
-    /// Sudoku and Maze with `data`: only rows whose `rating` column is at least this.
-    public var minRating: Int?
-    public var boxRows: Int?
-    public var boxColumns: Int?
-    /// Maze cells per side (k; the grid is 2k+1 tokens wide); for ARC the canvas side (default 10 generated,
-    /// 30 with `data`), and with `data` also the filter: tasks with a larger grid are left out.
-    public var size: Int?
-    /// "minimal" or a number of blanks.
-    public var difficulty: String?
-    public var train: Int
-    public var augmentations: Int?
-    public var validation: Int
-    public var test: Int
-    public var trainFLOPs: Double
-    public var evalFLOPs: Double
-    public var wallSeconds: Double?
-    /// The memory a run of this benchmark may use (MiB; the sandbox's cgroup limit, default 4096). Real ARC on a
-    /// 30×30 canvas makes every example 901 tokens, and the seed TRM then needs more than the default.
-    public var memoryMiB: Int?
+
+    public subscript<Value>(dynamicMember key: WritableKeyPath<EvolveFile.Benchmark, Value>) -> Value {
+        get { entry[keyPath: key] }
+        set { entry[keyPath: key] = newValue }
+    }
 
     /// Every key a benchmark entry may hold: the registry's.
     public static let keys = KeyRegistry.names(at: .benchmark)
 
     public static let generators = ["sudoku", "maze", "arc"]
 
-    /// The entry as `evolve.yaml`'s one reader typed and bounded it (`EvolveFile.Benchmark`), refused with
-    /// one line naming the file (`path`) and the entry when its keys do not go together for its generator.
+    /// The entry, refused with one line naming the file (`path`) and the entry when its keys do not go
+    /// together for its generator.
     public init(_ entry: EvolveFile.Benchmark, in path: String) throws {
-        name = entry.name
-        generator = entry.generator
-        data = entry.data
-        skipBadFiles = entry.skipBadFiles
-        minRating = entry.minRating
-        boxRows = entry.boxRows
-        boxColumns = entry.boxColumns
-        size = entry.size
-        difficulty = entry.difficulty
-        train = entry.train
-        augmentations = entry.augmentations
-        validation = entry.validation
-        test = entry.test
-        trainFLOPs = entry.trainFLOPs
-        evalFLOPs = entry.evalFLOPs
-        wallSeconds = entry.wallSeconds
-        memoryMiB = entry.memoryMiB
+        self.entry = entry
         if let problem = combinationProblem {
             throw EvaluationError("\(path): \(entry.location): \(problem)")
         }
@@ -80,31 +45,31 @@ public struct BenchmarkSpec: Sendable {
 
     /// Why the keys do not go together (a key that would silently do nothing is an error), or nil.
     var combinationProblem: String? {
-        guard Self.generators.contains(generator) else {
-            return "unknown generator \"\(generator)\" (available: \(Self.generators.joined(separator: ", ")))"
+        guard Self.generators.contains(entry.generator) else {
+            return "unknown generator \"\(entry.generator)\" (available: \(Self.generators.joined(separator: ", ")))"
         }
-        guard let data else {
-            if skipBadFiles { return "skip_bad_files applies only to ARC data (data:); generated tasks have no files" }
-            if minRating != nil { return "min_rating applies only with data: (it filters the rows of a CSV)" }
+        guard let data = entry.data else {
+            if entry.skipBadFiles { return "skip_bad_files applies only to ARC data (data:); generated tasks have no files" }
+            if entry.minRating != nil { return "min_rating applies only with data: (it filters the rows of a CSV)" }
             return nil
         }
         if data.trimmingCharacters(in: .whitespaces).isEmpty { return "data is empty; give a file or folder, or remove the key to generate puzzles" }
-        switch generator {
+        switch entry.generator {
         case "sudoku":
-            if difficulty != nil { return "difficulty has no effect with data: (the puzzles come from the file); remove it" }
+            if entry.difficulty != nil { return "difficulty has no effect with data: (the puzzles come from the file); remove it" }
         case "maze":
-            if size != nil { return "size has no effect with data: (the grid side comes from the file); remove it" }
+            if entry.size != nil { return "size has no effect with data: (the grid side comes from the file); remove it" }
         default:
-            if let size, !(1...30).contains(size) { return "size (the canvas side) must be 1 to 30 for ARC, got \(size)" }
+            if let size = entry.size, !(1...30).contains(size) { return "size (the canvas side) must be 1 to 30 for ARC, got \(size)" }
         }
-        if skipBadFiles, generator != "arc" { return "skip_bad_files applies only to ARC task files; a bad CSV row is always an error" }
-        if minRating != nil, generator == "arc" { return "min_rating applies only to Sudoku and Maze CSVs (ARC tasks have no rating)" }
+        if entry.skipBadFiles, entry.generator != "arc" { return "skip_bad_files applies only to ARC task files; a bad CSV row is always an error" }
+        if entry.minRating != nil, entry.generator == "arc" { return "min_rating applies only to Sudoku and Maze CSVs (ARC tasks have no rating)" }
         return nil
     }
 
     /// Resolves `data` against `folder` (the folder of the evolve.yaml it came from); `~` is the home folder.
     mutating func resolveData(relativeTo folder: URL) {
-        guard let data else { return }
+        guard let data = entry.data else { return }
         dataPath = EvolveFile.resolve(data, relativeTo: folder)
     }
 
@@ -112,55 +77,55 @@ public struct BenchmarkSpec: Sendable {
     /// Generated tasks depend only on `seed`; `data:` tasks are drawn from the files with `seed` and carry a
     /// `dataSource` record.
     public func instantiate(split: Split, seed: UInt64) throws -> (task: TaskData, scorer: PredictionScorer) {
-        if data != nil { return try instantiateData(split: split, seed: seed) }
-        switch generator {
+        if entry.data != nil { return try instantiateData(split: split, seed: seed) }
+        switch entry.generator {
         case "sudoku":
-            let rows = boxRows ?? 3, columns = boxColumns ?? 3
+            let rows = entry.boxRows ?? 3, columns = entry.boxColumns ?? 3
             guard rows >= 1, columns >= 1, (2...16).contains(rows * columns) else {
-                throw EvaluationError("benchmark \(name): box_rows × box_columns must make a grid side from 2 to 16 (both at least 1), got \(rows) × \(columns)")
+                throw EvaluationError("benchmark \(entry.name): box_rows × box_columns must make a grid side from 2 to 16 (both at least 1), got \(rows) × \(columns)")
             }
             let level: SudokuGenerator.Difficulty
-            switch difficulty ?? "minimal" {
+            switch entry.difficulty ?? "minimal" {
             case "minimal": level = .minimal
             case let text:
                 guard let blanks = Int(text), blanks > 0 else {
-                    throw EvaluationError("benchmark \(name): difficulty must be \"minimal\" or a number of blanks, got \"\(text)\"")
+                    throw EvaluationError("benchmark \(entry.name): difficulty must be \"minimal\" or a number of blanks, got \"\(text)\"")
                 }
                 level = .blanks(blanks)
             }
             let bench = SudokuBenchmark(
-                boxRows: rows, boxColumns: columns, difficulty: level, trainCount: train, validationCount: validation,
-                testCount: test, augmentations: augmentations ?? 0)
+                boxRows: rows, boxColumns: columns, difficulty: level, trainCount: entry.train, validationCount: entry.validation,
+                testCount: entry.test, augmentations: entry.augmentations ?? 0)
             return try named(bench.scorer) { try bench.taskData(split: split, seed: seed) }
         case "maze":
-            guard let cells = size, cells >= 2 else {
-                throw EvaluationError("benchmark \(name): a maze needs size (cells per side) of at least 2, got \(size.map(String.init) ?? "none")")
+            guard let cells = entry.size, cells >= 2 else {
+                throw EvaluationError("benchmark \(entry.name): a maze needs size (cells per side) of at least 2, got \(entry.size.map(String.init) ?? "none")")
             }
             let bench = MazeBenchmark(
-                size: cells, trainCount: train, validationCount: validation, testCount: test, augmentations: augmentations ?? 0)
+                size: cells, trainCount: entry.train, validationCount: entry.validation, testCount: entry.test, augmentations: entry.augmentations ?? 0)
             return try named(bench.scorer) { try bench.taskData(split: split, seed: seed) }
         case "arc":
-            let side = size ?? 10
+            let side = entry.size ?? 10
             guard (3...30).contains(side) else {
-                throw EvaluationError("benchmark \(name): an ARC canvas needs size (canvas side) from 3 to 30, got \(side)")
+                throw EvaluationError("benchmark \(entry.name): an ARC canvas needs size (canvas side) from 3 to 30, got \(side)")
             }
             let bench = ARCBenchmark(
-                canvas: side, trainCount: train, validationCount: validation, testCount: test, augmentations: augmentations ?? 0)
+                canvas: side, trainCount: entry.train, validationCount: entry.validation, testCount: entry.test, augmentations: entry.augmentations ?? 0)
             return try named(bench.scorer) { try bench.taskData(split: split, seed: seed) }
         default:
-            throw EvaluationError("benchmark \(name): unknown generator \"\(generator)\" (available: \(Self.generators.joined(separator: ", ")))")
+            throw EvaluationError("benchmark \(entry.name): unknown generator \"\(entry.generator)\" (available: \(Self.generators.joined(separator: ", ")))")
         }
     }
 
     /// What real data this benchmark draws with `seed` (reading the files on first use; cached), or nil for a
     /// generated benchmark. Throws the first problem with the files.
     public func loadData(seed: UInt64) throws -> DataSource? {
-        guard data != nil else { return nil }
+        guard entry.data != nil else { return nil }
         return try loaded(seed: seed).source
     }
 
     /// The ARC canvas side: `size`, else 30 for real data (ARC grids are up to 30×30) and 10 for generated tasks.
-    var canvas: Int { size ?? (data == nil ? 10 : 30) }
+    var canvas: Int { entry.size ?? (entry.data == nil ? 10 : 30) }
 
     private var resolvedDataPath: String {
         if let dataPath { return dataPath }
@@ -170,30 +135,30 @@ public struct BenchmarkSpec: Sendable {
     }
 
     private func loaded(seed: UInt64) throws -> LoadedData {
-        if let problem = combinationProblem { throw EvaluationError("benchmark \(name): \(problem)") }
+        if let problem = combinationProblem { throw EvaluationError("benchmark \(entry.name): \(problem)") }
         let path = resolvedDataPath
         guard FileManager.default.fileExists(atPath: path) else {
-            let written = data ?? ""
+            let written = entry.data ?? ""
             let how = written == path ? "" : " (data: \(written), resolved against the folder of evolve.yaml)"
-            throw EvaluationError("benchmark \(name): data path \(path)\(how) does not exist; check the path or download the data set (see docs/real-data.md)")
+            throw EvaluationError("benchmark \(entry.name): data path \(path)\(how) does not exist; check the path or download the data set (see docs/real-data.md)")
         }
-        let counts = DataSource.Counts(train: train, validation: validation, test: test)
-        let key = [generator, path, "\(train)/\(validation)/\(test)", "\(seed)", "\(canvas)", "\(boxRows ?? 3)x\(boxColumns ?? 3)",
-                   "\(minRating.map(String.init) ?? "-")", "\(skipBadFiles)"].joined(separator: "|")
+        let counts = DataSource.Counts(train: entry.train, validation: entry.validation, test: entry.test)
+        let key = [entry.generator, path, "\(entry.train)/\(entry.validation)/\(entry.test)", "\(seed)", "\(canvas)", "\(entry.boxRows ?? 3)x\(entry.boxColumns ?? 3)",
+                   "\(entry.minRating.map(String.init) ?? "-")", "\(entry.skipBadFiles)"].joined(separator: "|")
         do {
             return try LoadedData.cached(key: key) {
-                switch generator {
+                switch entry.generator {
                 case "sudoku":
-                    let format = SudokuCSV.Format(boxRows: boxRows ?? 3, boxColumns: boxColumns ?? 3)
-                    return .sudoku(try PuzzleCSVDataset.load(format, path: path, counts: counts, minRating: minRating, seed: seed))
+                    let format = SudokuCSV.Format(boxRows: entry.boxRows ?? 3, boxColumns: entry.boxColumns ?? 3)
+                    return .sudoku(try PuzzleCSVDataset.load(format, path: path, counts: counts, minRating: entry.minRating, seed: seed))
                 case "maze":
-                    return .maze(try PuzzleCSVDataset.load(MazeCSV.Format(), path: path, counts: counts, minRating: minRating, seed: seed))
+                    return .maze(try PuzzleCSVDataset.load(MazeCSV.Format(), path: path, counts: counts, minRating: entry.minRating, seed: seed))
                 default:
-                    return .arc(try ARCDataset.load(path: path, canvas: canvas, counts: counts, skipBadFiles: skipBadFiles, seed: seed))
+                    return .arc(try ARCDataset.load(path: path, canvas: canvas, counts: counts, skipBadFiles: entry.skipBadFiles, seed: seed))
                 }
             }
         } catch let error as BenchmarkFileError {
-            throw EvaluationError("benchmark \(name): \(error.description)")
+            throw EvaluationError("benchmark \(entry.name): \(error.description)")
         }
     }
 
@@ -204,27 +169,27 @@ public struct BenchmarkSpec: Sendable {
         let scorer: PredictionScorer
         switch loaded {
         case .sudoku(let splits):
-            let rows = boxRows ?? 3, columns = boxColumns ?? 3
+            let rows = entry.boxRows ?? 3, columns = entry.boxColumns ?? 3
             guard rows >= 1, columns >= 1, (2...16).contains(rows * columns) else {
-                throw EvaluationError("benchmark \(name): box_rows × box_columns must make a grid side from 2 to 16 (both at least 1), got \(rows) × \(columns)")
+                throw EvaluationError("benchmark \(entry.name): box_rows × box_columns must make a grid side from 2 to 16 (both at least 1), got \(rows) × \(columns)")
             }
             task = SudokuBenchmark.taskData(
-                name: name, boxRows: rows, boxColumns: columns, training: splits.train,
+                name: entry.name, boxRows: rows, boxColumns: columns, training: splits.train,
                 evaluation: split == .validation ? splits.validation : splits.test, evaluationPrefix: prefix,
-                augmentations: augmentations ?? 0, seed: seed)
+                augmentations: entry.augmentations ?? 0, seed: seed)
             scorer = SudokuBenchmark(
-                boxRows: rows, boxColumns: columns, difficulty: .minimal, trainCount: train, validationCount: validation, testCount: test
+                boxRows: rows, boxColumns: columns, difficulty: .minimal, trainCount: entry.train, validationCount: entry.validation, testCount: entry.test
             ).scorer
         case .maze(let splits):
             let side = (splits.train + splits.validation + splits.test).first?.side ?? 0
             task = MazeBenchmark.taskData(
-                name: name, side: side, training: splits.train, evaluation: split == .validation ? splits.validation : splits.test,
-                evaluationPrefix: prefix, augmentations: augmentations ?? 0, seed: seed)
+                name: entry.name, side: side, training: splits.train, evaluation: split == .validation ? splits.validation : splits.test,
+                evaluationPrefix: prefix, augmentations: entry.augmentations ?? 0, seed: seed)
             scorer = MazeBenchmark.scorer
         case .arc(let splits):
             task = try ARCBenchmark.taskData(
-                name: name, canvas: canvas, training: splits.train, evaluation: split == .validation ? splits.validation : splits.test,
-                evaluationPrefix: prefix, augmentations: augmentations ?? 0, seed: seed)
+                name: entry.name, canvas: canvas, training: splits.train, evaluation: split == .validation ? splits.validation : splits.test,
+                evaluationPrefix: prefix, augmentations: entry.augmentations ?? 0, seed: seed)
             scorer = ARCBenchmark.scorer(canvas: canvas)
         }
         task.dataSource = loaded.source
@@ -237,10 +202,10 @@ public struct BenchmarkSpec: Sendable {
     ) throws -> (task: TaskData, scorer: PredictionScorer) {
         do {
             var task = try make()
-            task.name = name
+            task.name = entry.name
             return (task, scorer)
         } catch let error as EvaluationError {
-            throw EvaluationError("benchmark \(name): \(error.description)")
+            throw EvaluationError("benchmark \(entry.name): \(error.description)")
         }
     }
 }

@@ -5,7 +5,7 @@ extension BenchmarkSpec {
     /// the default suite this orders the benchmarks as their measured CPU time does (6×6 Sudoku 8.5e11 /
     /// ~31 s, maze 2.0e12 / ~51 s, 9×9 Sudoku 2.2e12 / ~60 s on the AVX2 machine of issue 26), and unlike a
     /// measured time it is the same on every machine and every resume, so the order never changes in a run.
-    public var declaredCost: Double { trainFLOPs + evalFLOPs }
+    public var declaredCost: Double { entry.trainFLOPs + entry.evalFLOPs }
 
     /// The benchmarks an evaluation runs, cheapest first (ties keep the file's order): the value
     /// function's checkpoints then come after the cheap benchmarks and can spare the dear ones.
