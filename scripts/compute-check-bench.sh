@@ -75,5 +75,5 @@ done
 echo "# $evolve; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), avx512f: $(grep -q avx512f /proc/cpuinfo && echo yes || echo no)"
 for d in "${programs[@]}"; do
   echo "=== $d"
-  "$evolve" eval "$work/$d" 2>&1 | grep -E "calibration|  .*: .*FLOPs .*explained|compute:|flag|sandbox:|combined_score|rejected|failed|error" || true
+  "$evolve" eval "$work/$d" 2>&1 | grep -E "^--- artifact (sudoku|maze)|calibration|  .*: .*FLOPs .*explained|compute:|flag|sandbox:|combined_score|rejected|failed|error" || true
 done
