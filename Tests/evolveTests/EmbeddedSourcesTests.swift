@@ -35,6 +35,10 @@ import Testing
         try compare(EmbeddedSources.trmSeed, "Programs/trm")
     }
 
+    @Test func theEmbeddedHRMSeedEqualsProgramsHrm() throws {
+        try compare(EmbeddedSources.hrmSeed, "Programs/hrm")
+    }
+
     @Test func theEmbeddedTRMKitIsWrittenOnceIntoTheCache() throws {
         let cache = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-embedded-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: cache) }
