@@ -10,18 +10,22 @@
 #   scripts/test-real-llm.sh --proposals 30      # the apply/compile measurement: 30 proposals
 #   scripts/test-real-llm.sh --proposals 30 --skip-tests --evolve /path/to/old/evolve
 #                                                # the same with another build (a "before" figure), no client tests
+#   ... --seed /path/to/old/checkout/Programs/trm  # the seed program (its BRIEF.md is part of the prompt) of
+#                                                # that build; default Programs/trm of this checkout
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 proposals=4
 skip_tests=""
 evolve=.build/release/evolve
+seed=Programs/trm
 while [ $# -gt 0 ]; do
     case "$1" in
         --proposals) proposals=${2:?--proposals needs a number}; shift 2 ;;
         --skip-tests) skip_tests=1; shift ;;
         --evolve) evolve=${2:?--evolve needs the path of an evolve binary}; shift 2 ;;
-        *) echo "real-llm: unknown option $1; use --proposals N, --skip-tests or --evolve PATH" >&2; exit 2 ;;
+        --seed) seed=${2:?--seed needs the directory of a seed program}; shift 2 ;;
+        *) echo "real-llm: unknown option $1; use --proposals N, --skip-tests, --evolve PATH or --seed DIR" >&2; exit 2 ;;
     esac
 done
 case "$proposals" in ''|*[!0-9]*) echo "real-llm: --proposals must be a whole number (got $proposals)" >&2; exit 2 ;; esac
@@ -29,12 +33,14 @@ case "$proposals" in ''|*[!0-9]*) echo "real-llm: --proposals must be a whole nu
 venv=.build-llm-venv
 work=.build-llm-real
 port=${EVOLVE_REAL_LLM_PORT:-8089}
+relay_port=$((port + 10))
 server_pid=""
+relay_pid=""
 
 stop_servers() {
-    # Only the servers this run started: the main one, and those the tests recorded in $work/pids.
+    # Only the servers this run started: the main one, the answer relay, and those the tests recorded in $work/pids.
     local pids
-    pids="$server_pid $(cat "$work/pids" 2>/dev/null || true)"
+    pids="$server_pid $relay_pid $(cat "$work/pids" 2>/dev/null || true)"
     for pid in $pids; do
         kill "$pid" 2>/dev/null || true
     done
@@ -125,11 +131,21 @@ benchmarks:
     eval_flops: 1.0e10
 CONFIG
     sed -i "s/PROPOSALS/$proposals/" "$work/run.yaml"
-    echo "real-llm: $evolve run, $proposals iterations, against the server (keyless loopback endpoint)"
+    # evolve keeps why a proposal failed, not the answer; the relay keeps each raw answer in answers.jsonl
+    # (the recorded-answers corpus in Tests/ProposersTests is drawn from it) and changes nothing it relays.
+    python3 scripts/lib/record-llm-answers.py "$relay_port" "$port" "$work/answers.jsonl" 2>"$work/relay.log" &
+    relay_pid=$!
+    for _ in $(seq 1 100); do
+        curl -fsS "http://127.0.0.1:$relay_port/v1/models" >/dev/null 2>&1 && break
+        sleep 0.2
+    done
+    curl -fsS "http://127.0.0.1:$relay_port/v1/models" >/dev/null \
+        || { echo "real-llm: the answer relay did not answer on port $relay_port; its log: $work/relay.log" >&2; exit 1; }
+    echo "real-llm: $evolve run, $proposals iterations, against the server through the answer relay on port $relay_port (keyless loopback endpoint)"
     set +e
-    EVOLVE_RUNS="$PWD/$work/runs" EVOLVE_LLM_BASE_URL="http://127.0.0.1:$port/v1" EVOLVE_LLM_MODEL=gemma3-270m \
+    EVOLVE_RUNS="$PWD/$work/runs" EVOLVE_LLM_BASE_URL="http://127.0.0.1:$relay_port/v1" EVOLVE_LLM_MODEL=gemma3-270m \
         EVOLVE_LLM_API_KEY_ENV="" EVOLVE_LLM_STREAM=1 \
-        "$evolve" run --seed Programs/trm --config "$work/run.yaml" --name real >"$work/run.log" 2>&1
+        "$evolve" run --seed "$seed" --config "$work/run.yaml" --name real >"$work/run.log" 2>&1
     run_status=$?
     set -e
     tail -4 "$work/run.log"
@@ -157,6 +173,7 @@ if n:
           f"compile-repair rounds {len(repairs)}, of which {sum(o == 'evaluated' for o in repairs)} compiled")
 sys.exit(0 if n >= wanted else 1)
 PY
+    echo "real-llm: $(wc -l <"$work/answers.jsonl" 2>/dev/null || echo 0) raw answers recorded in $work/answers.jsonl"
     echo "real-llm: evolve run exited $run_status (log: $work/run.log)"
     [ "$run_status" -eq 0 ] || status=1
 fi
