@@ -51,5 +51,12 @@ extension LocalModelAnswers {
             expect: .repair(.malformed, quoting: [
                 "edit 2: block 'block': the answer ends before its EVOLVE-BLOCK-END (cut off?)", "Edit 1 of 2 applied cleanly",
             ])),
+        // The run's second proposal, asked while the first was answered: the model ended its turn at once
+        // (finish reason stop, no text). The client reports an empty answer before any parsing; were it
+        // parsed, it holds no edit.
+        AnswerCase(
+            name: "gemma3-270m: an empty answer, the turn ended at once",
+            answer: answer("run-2026-12-07-2"),
+            expect: .repair(.noEdits, quoting: ["the answer holds no SEARCH/REPLACE block"])),
     ]
 }
