@@ -58,5 +58,22 @@ extension LocalModelAnswers {
             name: "gemma3-270m: an empty answer, the turn ended at once",
             answer: answer("run-2026-12-07-2"),
             expect: .repair(.noEdits, quoting: ["the answer holds no SEARCH/REPLACE block"])),
+        // The first proposal's second call, after "Send a shorter answer": the same echo again, cut again at
+        // 1,024 tokens (so the proposal failed as cut off twice); read, it is the first answer's outcome.
+        AnswerCase(
+            name: "gemma3-270m: asked for a shorter answer, the kernel echoed again and cut again",
+            answer: answer("run-2026-12-07-3"),
+            expect: .repair(.malformed, quoting: [
+                "edit 2: block 'block': the answer ends before its EVOLVE-BLOCK-END (cut off?)", "Edit 1 of 2 applied cleanly",
+            ])),
+        // A child's prompt echoed from its first line ("# Task", the instructions, the noise line, the program
+        // in a fence), then degenerating: nothing in the echoed instructions reads as an edit, the echoed
+        // program is two block rewrites, the second cut off.
+        AnswerCase(
+            name: "gemma3-270m: the prompt itself echoed, instructions and program, cut at 1,024 tokens",
+            answer: answer("run-2026-12-07-4"),
+            expect: .repair(.malformed, quoting: [
+                "edit 2: block 'block': the answer ends before its EVOLVE-BLOCK-END (cut off?)", "Edit 1 of 2 applied cleanly",
+            ])),
     ]
 }
