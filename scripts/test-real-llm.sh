@@ -186,7 +186,7 @@ PY
 fi
 
 # The key check covers what the client side printed and logged; the servers' own logs are reported apart.
-touch "$work/client.log"
+touch "$work/client.log" "$work/swift-test.log"
 lines=$(cat "$work/client.log" "$work/swift-test.log" | wc -l)
 if grep -qF "$key" "$work/client.log" "$work/swift-test.log"; then
     echo "real-llm: FAIL: the key appears in a client log line" >&2

@@ -75,5 +75,19 @@ extension LocalModelAnswers {
             expect: .repair(.malformed, quoting: [
                 "edit 2: block 'block': the answer ends before its EVOLVE-BLOCK-END (cut off?)", "Edit 1 of 2 applied cleanly",
             ])),
+        // A rewrite-mode prompt ("Rewrite the block `supervision`") echoed from "# Task" through the metrics
+        // lines and cut there, before any program text: no edit of any kind.
+        AnswerCase(
+            name: "gemma3-270m: a rewrite prompt echoed up to its metrics, cut before the program",
+            answer: answer("run-2026-12-07-5"),
+            expect: .repair(.noEdits, quoting: ["the answer holds no SEARCH/REPLACE block"])),
+        // Its shorter-answer retry echoes from "# Current program" on, the program again two block rewrites, the
+        // second cut off, with stray Chinese and prompt words in the degenerate tail.
+        AnswerCase(
+            name: "gemma3-270m: the shorter-answer retry echoes the current program, cut inside the second block",
+            answer: answer("run-2026-12-07-6"),
+            expect: .repair(.malformed, quoting: [
+                "edit 2: block 'block': the answer ends before its EVOLVE-BLOCK-END (cut off?)", "Edit 1 of 2 applied cleanly",
+            ])),
     ]
 }
