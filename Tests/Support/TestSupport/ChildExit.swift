@@ -27,7 +27,6 @@ public struct ChildExit: Sendable, Equatable, CustomStringConvertible {
 
     /// Blocks (on a thread of its own) until `process` has ended.
     public static func of(_ process: Process) async throws -> ChildExit {
-        nonisolated(unsafe) let process = process
         let pid = process.processIdentifier
         return try await onOwnThread {
             var info = siginfo_t()
