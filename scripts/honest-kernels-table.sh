@@ -17,11 +17,12 @@
 #   RAW=runs.txt …   # also append one line per evaluation (kernel, seed, score, per-benchmark, flags)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/scripts/lib/honest-kernels.sh"
 evolve="${1:-$root/.build/release/evolve}"
 seeds="${2:-1 2 3 4}"
 shift 2 || shift $# || true
 kernels=("$@")
-[ ${#kernels[@]} -gt 0 ] || kernels=(trm hrm trm-hidden128 trm-attention trm-T2 hrm-hidden32)
+[ ${#kernels[@]} -gt 0 ] || kernels=("${honest_kernel_names[@]}")
 programs="${PROGRAMS:-$root/Programs}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -42,17 +43,7 @@ def budget(line):
     return line if flops == "suite" else re.sub(r"^(\s*train_flops:\s*)[0-9.eE+]+", lambda m: m.group(1) + flops, line)
 open(target, "w").write("benchmarks:\n" + "".join(budget(l) for b in kept for l in b))
 PY
-for name in trm hrm; do cp -r "$programs/$name" "$work/$name"; done
-for mutant in trm-hidden128 trm-attention trm-T2; do cp -r "$work/trm" "$work/$mutant"; done
-cp -r "$work/hrm" "$work/hrm-hidden32"
-sed -i 's/static let hidden = 64 /static let hidden = 128/' "$work/trm-hidden128/kernel.swift"
-sed -i 's/static let useAttention = false/static let useAttention = true /' "$work/trm-attention/kernel.swift"
-sed -i 's/static let T = 1 /static let T = 2 /' "$work/trm-T2/kernel.swift"
-sed -i 's/static let hidden = 64$/static let hidden = 32/' "$work/hrm-hidden32/kernel.swift"
-for d in trm-hidden128 trm-attention trm-T2 hrm-hidden32; do
-  grep -q "hidden = 128\|useAttention = true \|T = 2 \|hidden = 32" "$work/$d/kernel.swift" \
-    || { echo "the mutation of $d did not apply to $programs" >&2; exit 1; }
-done
+honest_kernels "$programs" "$work"
 
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), avx512f: $(grep -q avx512f /proc/cpuinfo && echo yes || echo no)"
 echo "# $evolve; train_flops ${TRAIN_FLOPS:-1.5e11}; benchmarks ${ONLY:-all}; seeds $seeds; $cpu"

@@ -11,11 +11,12 @@
 #   (with an older evolve binary: the same programs before a TRMKit change, for a before/after table)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/scripts/lib/honest-kernels.sh"
 evolve="${1:-$root/.build/debug/evolve}"
 seeds="${2:-1 2 3 4}"
 shift 2 || shift $# || true
 programs=("$@")
-[ ${#programs[@]} -gt 0 ] || programs=(trm hrm trm-hidden128 trm-attention trm-T2 hrm-hidden32)
+[ ${#programs[@]} -gt 0 ] || programs=("${honest_kernel_names[@]}")
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -38,17 +39,9 @@ def scaled(line):
 kept = [b for b in blocks if not only or b[0].split(":", 1)[1].strip() == only]
 open(target, "w").write("benchmarks:\n" + "".join(scaled(l) for b in kept for l in b))
 PY
-for name in trm hrm; do cp -r "$root/Programs/$name" "$work/$name"; done
-for mutant in trm-hidden128 trm-attention trm-T2; do cp -r "$work/trm" "$work/$mutant"; done
-cp -r "$work/hrm" "$work/hrm-hidden32"
-sed -i 's/static let hidden = 64 /static let hidden = 128/' "$work/trm-hidden128/kernel.swift"
-sed -i 's/static let useAttention = false/static let useAttention = true /' "$work/trm-attention/kernel.swift"
-sed -i 's/static let T = 1 /static let T = 2 /' "$work/trm-T2/kernel.swift"
-sed -i 's/static let hidden = 64$/static let hidden = 32/' "$work/hrm-hidden32/kernel.swift"
+honest_kernels "$root/Programs" "$work"
 for d in trm hrm trm-hidden128 trm-attention trm-T2 hrm-hidden32; do
   [ "${COMPUTE:-off}" = on ] || printf '\ncompute_check: off\n' >> "$work/$d/evolve.yaml"
-  grep -q "hidden = 128\|useAttention = true \|T = 2 \|hidden = 32" "$work/$d/kernel.swift" || [ "$d" = trm ] || [ "$d" = hrm ] \
-    || { echo "mutation of $d did not apply" >&2; exit 1; }
 done
 
 echo "# $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), avx512f: $(grep -q avx512f /proc/cpuinfo && echo yes || echo no)"
