@@ -18,35 +18,12 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/scripts/lib/honest-kernels.sh"
-evolve="${1:-$root/.build/release/evolve}"
-seeds="${2:-1 2 3 4}"
-shift 2 || shift $# || true
-kernels=("$@")
-[ ${#kernels[@]} -gt 0 ] || kernels=("${honest_kernel_names[@]}")
+honest_kernel_arguments "$root/.build/release/evolve" "$@"
 programs="${PROGRAMS:-$root/Programs}"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-
-python3 - "$programs/suite.yaml" "$work/suite.yaml" "${TRAIN_FLOPS:-1.5e11}" "${ONLY:-}" <<'PY'
-import re, sys
-source, target, flops, only = sys.argv[1:5]
-blocks, current = [], None
-for line in open(source):
-    if line.startswith("  - name:"):
-        current = [line]; blocks.append(current)
-    elif current is not None and (line.startswith("    ") or not line.strip()):
-        current.append(line)
-kept = [b for b in blocks if not only or b[0].split(":", 1)[1].strip() == only]
-if not kept:
-    sys.exit(f"no benchmark {only} in {source}")
-def budget(line):
-    return line if flops == "suite" else re.sub(r"^(\s*train_flops:\s*)[0-9.eE+]+", lambda m: m.group(1) + flops, line)
-open(target, "w").write("benchmarks:\n" + "".join(budget(l) for b in kept for l in b))
-PY
+honest_suite "$programs/suite.yaml" "${TRAIN_FLOPS:-1.5e11}"
 honest_kernels "$programs" "$work"
 
-cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), avx512f: $(grep -q avx512f /proc/cpuinfo && echo yes || echo no)"
-echo "# $evolve; train_flops ${TRAIN_FLOPS:-1.5e11}; benchmarks ${ONLY:-all}; seeds $seeds; $cpu"
+echo "# $evolve; train_flops ${TRAIN_FLOPS:-1.5e11}; benchmarks ${ONLY:-all}; seeds $seeds; $(honest_cpu)"
 results="$work/results.tsv"
 : > "$results"
 for d in "${kernels[@]}"; do

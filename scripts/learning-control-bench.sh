@@ -12,40 +12,19 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/scripts/lib/honest-kernels.sh"
-evolve="${1:-$root/.build/debug/evolve}"
-seeds="${2:-1 2 3 4}"
-shift 2 || shift $# || true
-programs=("$@")
-[ ${#programs[@]} -gt 0 ] || programs=("${honest_kernel_names[@]}")
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+honest_kernel_arguments "$root/.build/debug/evolve" "$@"
 
 # The default suite at 1/DIVISOR of each training budget (default 1%), optionally only the benchmark ONLY;
 # no compute calibration (it does not change scores) unless COMPUTE=on, which also prints each run's
 # measured/explained CPU ratio.
-divisor="${DIVISOR:-100}"
-python3 - "$root/Programs/suite.yaml" "$work/suite.yaml" "$divisor" "${ONLY:-}" <<'PY'
-import re, sys
-source, target, divisor, only = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
-blocks, current = [], None
-for line in open(source):
-    if line.startswith("  - name:"):
-        current = [line]; blocks.append(current)
-    elif current is not None and (line.startswith("    ") or not line.strip()):
-        current.append(line)
-def scaled(line):
-    m = re.match(r"(\s*train_flops:\s*)([0-9.eE+]+)(.*)", line)
-    return f"{m.group(1)}{float(m.group(2)) / divisor:.3g}{m.group(3)}\n" if m else line
-kept = [b for b in blocks if not only or b[0].split(":", 1)[1].strip() == only]
-open(target, "w").write("benchmarks:\n" + "".join(scaled(l) for b in kept for l in b))
-PY
+honest_suite "$root/Programs/suite.yaml" "/${DIVISOR:-100}"
 honest_kernels "$root/Programs" "$work"
-for d in trm hrm trm-hidden128 trm-attention trm-T2 hrm-hidden32; do
+for d in "${honest_kernel_names[@]}"; do
   [ "${COMPUTE:-off}" = on ] || printf '\ncompute_check: off\n' >> "$work/$d/evolve.yaml"
 done
 
-echo "# $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), avx512f: $(grep -q avx512f /proc/cpuinfo && echo yes || echo no)"
-for d in "${programs[@]}"; do
+echo "# $(honest_cpu)"
+for d in "${kernels[@]}"; do
   for seed in $seeds; do
     json="$("$evolve" eval "$work/$d" --training-seed "$seed" --json 2>/dev/null || true)"
     printf '%s seed %s: ' "$d" "$seed"
