@@ -69,9 +69,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
-        .testTarget(name: "TRMKitTests", dependencies: ["TRMKit"], swiftSettings: nativeCPU),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
-        // A real loopback HTTP server the test targets share (scripted OpenAI-style answers).
+        .testTarget(name: "TRMKitTests", dependencies: ["TRMKit", "TestSupport"], swiftSettings: nativeCPU),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "TestSupport"]),
+        // What the test targets share: a real loopback HTTP server (scripted OpenAI-style answers), fixtures,
+        // and scratch directories that remove themselves.
         .target(name: "TestSupport", path: "Tests/Support/TestSupport"),
         .testTarget(name: "LLMClientTests", dependencies: ["LLMClient", "TestSupport"]),
         // Against a real llama.cpp server (scripts/test-real-llm.sh); skipped unless EVOLVE_REAL_LLM is set.

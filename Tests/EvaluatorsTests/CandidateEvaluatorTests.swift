@@ -25,7 +25,8 @@ actor SharedModule {
 }
 
 @Suite(.serialized) struct CandidateEvaluatorTests {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-candidates-\(UUID().uuidString)")
+    let scratch = ScratchDirectory("evolve-candidates")
+    var root: URL { scratch.url }
 
     /// A tiny benchmark so tests spend seconds, not minutes.
     static let tinyConfig = Fixtures.tinySudokuConfig

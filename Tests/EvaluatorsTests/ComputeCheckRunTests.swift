@@ -10,7 +10,8 @@ import Testing
 /// (or flagged, when so configured) with the measured and the explained CPU time as evidence.
 extension SandboxedCandidates {
     @Suite(.serialized) struct ComputeCheckRunTests {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-compute-\(UUID().uuidString)")
+        let scratch = ScratchDirectory("evolve-compute")
+        var root: URL { scratch.url }
 
         /// The tiny benchmark without its fixed wall-clock limit: the net follows the budget.
         static let config = CandidateEvaluatorTests.tinyConfig.split(separator: "\n").filter { !$0.contains("wall_seconds") }.joined(separator: "\n")

@@ -10,7 +10,8 @@ import Testing
 /// on the driver before issue 24 (the kernel compiled, or ran and scored).
 extension SandboxedCandidates {
     @Suite(.serialized) struct DriverBoundaryTests {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-boundary-\(UUID().uuidString)")
+        let scratch = ScratchDirectory("evolve-boundary")
+        var root: URL { scratch.url }
 
         func evaluate(_ source: String, policy: SourcePolicy? = .kernel) async throws -> EvaluationReport {
             try await HostileKernelTests.evaluate(source, policy: policy, root: root)

@@ -1,6 +1,7 @@
 import EvolveCore
 import Foundation
 import Sandbox
+import TestSupport
 import Testing
 @testable import Evaluators
 
@@ -12,7 +13,8 @@ import Glibc
 /// what they print, what they try to learn about the evaluation. Each is a plain Swift program with
 /// `@main` that reads its work dir directly, so it does not depend on TRMKit's kernel API.
 @Suite(.serialized) struct HostileEvaluationTests: HostileHarness {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-hostile-\(UUID().uuidString)")
+    let scratch = ScratchDirectory("evolve-hostile")
+    var root: URL { scratch.url }
 
     // MARK: - Finding 2: symlinks followed as root
 

@@ -14,7 +14,8 @@ import Testing
 /// candidates and run through `CandidateEvaluator`: each is refused, stopped, or scores what it learned.
 extension SandboxedCandidates {
     @Suite(.serialized) struct HostileKernelTests {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-hostile-\(UUID().uuidString)")
+        let scratch = ScratchDirectory("evolve-hostile")
+        var root: URL { scratch.url }
 
         func evaluate(_ source: String, policy: SourcePolicy? = .kernel) async throws -> EvaluationReport {
             try await Self.evaluate(source, policy: policy, root: root)

@@ -1,6 +1,7 @@
 import EvolveCore
 import Foundation
 import Sandbox
+import TestSupport
 import Testing
 @testable import Evaluators
 
@@ -11,7 +12,8 @@ import Glibc
 /// escaped and labelled, an injection kept as data, the stage, the split and the data seed kept from the
 /// candidate, and (slow) a work-dir flood end to end.
 @Suite(.serialized) struct HostileStageTests: HostileHarness {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-hostile-\(UUID().uuidString)")
+    let scratch = ScratchDirectory("evolve-hostile")
+    var root: URL { scratch.url }
 
     // MARK: - Findings 8: artifacts, size and injection
 

@@ -1,6 +1,7 @@
 import EvolveCore
 import Foundation
 import Sandbox
+import TestSupport
 import Testing
 @testable import Evaluators
 
@@ -262,7 +263,8 @@ import Testing
 /// The permutation control end to end: the same evaluator, the same task with renamed answer tokens.
 extension SandboxedCandidates {
     @Suite(.serialized) struct PermutationControlRunTests {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-permutation-\(UUID().uuidString)")
+        let scratch = ScratchDirectory("evolve-permutation")
+        var root: URL { scratch.url }
 
         /// The evaluator's ordinary run and its control run (`EvaluationRequest.permutationSeed`).
         func scores(_ source: String) async throws -> (ordinary: PredictionScorer.Report, permuted: PredictionScorer.Report) {
@@ -309,6 +311,7 @@ extension SandboxedCandidates {
 enum YAMLBenchmark {
     static func tiny() throws -> BenchmarkSpec {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-spec-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try Data(CandidateEvaluatorTests.tinyConfig.utf8).write(to: dir.appendingPathComponent("evolve.yaml"))
         return try ProgramConfig.load(programDir: dir).benchmarks[0]

@@ -41,7 +41,8 @@ import Testing
 extension SandboxedCandidates {
     /// The same kernel with an honest and a lying depth report, compiled and run: one cell.
     @Suite(.serialized) struct MeasuredCellTests {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-cells-\(UUID().uuidString)")
+        let scratch = ScratchDirectory("evolve-cells")
+        var root: URL { scratch.url }
 
         func evaluate(_ source: String) async throws -> EvaluationReport {
             let evaluator = CandidateEvaluator(

@@ -120,6 +120,7 @@ import Testing
 
     @Test func invalidUTF8IsRefused() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("policy-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let file = dir.appendingPathComponent("kernel.swift")
         try Data([0x69, 0x6D, 0x70, 0xFF, 0xFE, 0x0A]).write(to: file)

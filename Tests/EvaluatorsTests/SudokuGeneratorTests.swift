@@ -157,6 +157,7 @@ import Testing
         let bench = SudokuBenchmark(boxRows: 2, boxColumns: 2, difficulty: .blanks(6), trainCount: 5, validationCount: 3, testCount: 3)
         let data = try bench.taskData(split: .validation, seed: 2)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-task-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
         try data.write(to: dir, trainFLOPs: 1_000_000, evalFLOPs: 1000, seed: 9)
         let evalText = try String(contentsOf: dir.appendingPathComponent("data/eval.jsonl"), encoding: .utf8)
         #expect(evalText.split(separator: "\n").count == 3)

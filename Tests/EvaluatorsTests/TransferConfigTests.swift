@@ -49,7 +49,8 @@ import Testing
 extension SandboxedCandidates {
     /// Only a transfer request trains on the transfer benchmarks; an evaluator without them refuses one.
     @Suite(.serialized) struct TransferRequestTests {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-transfer-eval-\(UUID().uuidString)")
+        let scratch = ScratchDirectory("evolve-transfer-eval")
+        var root: URL { scratch.url }
 
         func evaluator(_ text: String) async throws -> CandidateEvaluator {
             CandidateEvaluator(

@@ -61,13 +61,17 @@ extension SandboxedCandidates.ResolvedPolicyTests {
         return try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any] ?? [:]
     }
 
-    /// Runs a trusted tool; its combined output.
+    /// Runs a trusted tool; its combined output. In `dir` it also gets `dir` as $TMPDIR: swiftc's driver
+    /// leaves an empty `TemporaryDirectory.XXXXXX` there on every run, which then goes with `dir`.
     @discardableResult
     static func run(_ arguments: [String], in dir: URL? = nil) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
-        if let dir { process.currentDirectoryURL = dir }
+        if let dir {
+            process.currentDirectoryURL = dir
+            process.environment = ProcessInfo.processInfo.environment.merging(["TMPDIR": dir.path]) { $1 }
+        }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

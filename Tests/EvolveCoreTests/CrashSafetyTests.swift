@@ -12,6 +12,7 @@ import Testing
 
     @Test func twentySIGKILLsAtRandomMomentsLeaveAConsistentDatabase() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-crash-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("evolve.sqlite").path
         var rng = SplitMix64(seed: 2026)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import EvolveCore
 
@@ -6,7 +7,8 @@ import Testing
 /// as they stood, an empty cell is not, and the audit (`displacementViolations`) fails on a row the racing
 /// rule would not have made.
 @Suite struct DisplacementLogTests {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-displacements-\(UUID().uuidString)")
+    let scratch = ScratchDirectory("evolve-displacements")
+    var directory: URL { scratch.url }
     static let rule = RacingRule(repeats: 3, margin: 1, noiseFloor: 0.03)
 
     func store() throws -> ProgramStore {
@@ -41,7 +43,6 @@ import Testing
     }
 
     @Test func aWinByTheRacingRuleIsRecordedWithTheEvaluationsAsTheyStood() throws {
-        defer { try? FileManager.default.removeItem(at: directory) }
         let db = try store()
         let (elite, _) = try raced(db, "elite", [0.5, 0.52, 0.48])
         #expect(try db.displacements().isEmpty, "an empty cell and the first best displace nobody")
@@ -60,7 +61,6 @@ import Testing
     }
 
     @Test func anEmptyCellAndALosingChallengerAreNotRecorded() throws {
-        defer { try? FileManager.default.removeItem(at: directory) }
         let db = try store()
         try raced(db, "elite", [0.5, 0.5, 0.5])
         try raced(db, "elsewhere", [0.2], x: 7)
@@ -70,7 +70,6 @@ import Testing
     }
 
     @Test func anExactTieToTheSmallerProgramObeysTheRuleAndToTheLargerDoesNot() throws {
-        defer { try? FileManager.default.removeItem(at: directory) }
         let db = try store()
         let (big, _) = try raced(db, "big", [1.0, 1.0, 1.0], memory: 5000)
         let (small, settled) = try raced(db, "small", [1.0, 1.0, 1.0], memory: 800)
@@ -85,7 +84,6 @@ import Testing
     }
 
     @Test func theAuditFailsOnAPlantedRowTheRuleWouldNotHaveMade() throws {
-        defer { try? FileManager.default.removeItem(at: directory) }
         let db = try store()
         let (elite, _) = try raced(db, "elite", [0.5, 0.52, 0.48])
         let (loser, _) = try raced(db, "loser", [0.55, 0.3, 0.4])

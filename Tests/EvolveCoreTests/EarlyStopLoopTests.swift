@@ -1,5 +1,6 @@
 import EvolveSupport
 import Foundation
+import TestSupport
 import Testing
 @testable import EvolveCore
 
@@ -73,7 +74,8 @@ fileprivate actor ListProposer: Proposer {
 /// promising one runs on; seeds, races, controls, test and fresh-seed runs never get a checkpoint; shadow
 /// mode records the stop and completes the child.
 @Suite(.serialized) struct EarlyStopLoopTests {
-    let runs = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-early-stop-\(UUID().uuidString)")
+    let scratch = ScratchDirectory("evolve-early-stop")
+    var runs: URL { scratch.url }
 
     var database: DatabaseConfig {
         var config = DatabaseConfig()

@@ -1,5 +1,6 @@
 import EvolveCore
 import Foundation
+import TestSupport
 import Testing
 
 /// A program is one file holding a number in its EVOLVE-BLOCK; its score is that number.
@@ -112,7 +113,8 @@ private struct DeadProposer: Proposer {
 }
 
 @Suite(.serialized) struct EvolutionLoopTests {
-    let runs = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-loop-\(UUID().uuidString)")
+    let scratch = ScratchDirectory("evolve-loop")
+    var runs: URL { scratch.url }
 
     var database: DatabaseConfig {
         var config = DatabaseConfig()

@@ -1,13 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import EvolveCore
 
 @Suite struct GitRepositoryTests {
-    let directory: String
-
-    init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-git-\(UUID().uuidString)").path
-    }
+    let scratch = ScratchDirectory("evolve-git")
+    /// Not the scratch directory itself: `GitLineage` makes a new repository only where none exists yet.
+    var directory: String { scratch.url.appendingPathComponent("repo").path }
 
     @Test func threeCommitsWithParentsReadBackThroughLibgit2AndGit() throws {
         let repo = try GitRepository.create(at: directory)

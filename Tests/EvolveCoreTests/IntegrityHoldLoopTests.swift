@@ -1,5 +1,6 @@
 import EvolveSupport
 import Foundation
+import TestSupport
 import Testing
 @testable import EvolveCore
 
@@ -42,7 +43,8 @@ fileprivate struct FlaggedChildProposer: Proposer {
 /// its race on score but is not made best while the clean, lower-scoring seed stays best; its re-check
 /// (a re-run with a fresh training seed, scheduled as a follow-up) releases it or keeps it out.
 @Suite(.serialized) struct IntegrityHoldLoopTests {
-    let runs = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-hold-\(UUID().uuidString)")
+    let scratch = ScratchDirectory("evolve-hold")
+    var runs: URL { scratch.url }
 
     var database: DatabaseConfig {
         var config = DatabaseConfig()

@@ -1,14 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import EvolveCore
 
 @Suite struct ProgramStoreTests {
-    let directory: URL
-
-    init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-db-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
+    let scratch = ScratchDirectory("evolve-db")
+    var directory: URL { scratch.url }
 
     func store(_ name: String = "db", seed: UInt64 = 1, _ change: (inout DatabaseConfig) -> Void = { _ in }) throws -> ProgramStore {
         var config = DatabaseConfig()

@@ -1,5 +1,6 @@
 import EvolveSupport
 import Foundation
+import TestSupport
 import Testing
 @testable import EvolveCore
 
@@ -38,7 +39,8 @@ fileprivate struct ScriptProposer: Proposer {
 /// A race through the whole loop: it stops once the contender's remaining seeds cannot win, and runs to
 /// `repeats` while they still can or when `end_decided_races` is off.
 @Suite(.serialized) struct RaceEndLoopTests {
-    let runs = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-race-end-\(UUID().uuidString)")
+    let scratch = ScratchDirectory("evolve-race-end")
+    var runs: URL { scratch.url }
 
     var database: DatabaseConfig {
         var config = DatabaseConfig()

@@ -1,16 +1,13 @@
 import EvolveSupport
 import Foundation
+import TestSupport
 import Testing
 @testable import EvolveCore
 
 /// The racing rule in the store: repeats over training seeds, the margin, ties, persistence.
 @Suite struct RacingStoreTests {
-    let directory: URL
-
-    init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-racing-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
+    let scratch = ScratchDirectory("evolve-racing")
+    var directory: URL { scratch.url }
 
     func store(_ name: String = "db", repeats: Int = 3) throws -> ProgramStore {
         var config = DatabaseConfig()
@@ -216,7 +213,8 @@ fileprivate struct ChildProposer: Proposer {
 }
 
 @Suite(.serialized) struct RacingLoopTests {
-    let runs = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-racing-loop-\(UUID().uuidString)")
+    let scratch = ScratchDirectory("evolve-racing-loop")
+    var runs: URL { scratch.url }
 
     var database: DatabaseConfig {
         var config = DatabaseConfig()

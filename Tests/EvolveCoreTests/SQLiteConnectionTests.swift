@@ -1,14 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import EvolveCore
 
 @Suite struct SQLiteConnectionTests {
-    let directory: URL
-
-    init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-sqlite-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
+    let scratch = ScratchDirectory("evolve-sqlite")
+    var directory: URL { scratch.url }
 
     @Test func writesInWALAndReadsBackFromASecondConnection() throws {
         let path = directory.appendingPathComponent("test.sqlite").path

@@ -1,11 +1,13 @@
 import EvolveCore
 import Foundation
+import TestSupport
 import Testing
 
 /// Issue 28's scale check: the best and its seed retrained at 4× the training budgets when the run ends
 /// (`scale_check: on`); a gain that vanishes with more compute is flagged, one that holds is not.
 @Suite(.serialized) struct ScaleCheckTests {
-    let runs = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-scale-\(UUID().uuidString)")
+    let scratch = ScratchDirectory("evolve-scale")
+    var runs: URL { scratch.url }
 
     /// A program is one number; at 1× it scores that number (plus training-seed noise). At `factor` × the
     /// budgets it scores `atScale(number)` instead.

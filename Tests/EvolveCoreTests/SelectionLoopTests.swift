@@ -1,5 +1,6 @@
 import EvolveCore
 import Foundation
+import TestSupport
 import Testing
 
 /// A program is a number in an EVOLVE-BLOCK of `file`, and a line saying whether its first score is lucky.
@@ -50,7 +51,8 @@ private actor RecordingProposer: Proposer {
 }
 
 @Suite(.serialized) struct SelectionLoopTests {
-    let runs = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-selection-\(UUID().uuidString)")
+    let scratch = ScratchDirectory("evolve-selection")
+    var runs: URL { scratch.url }
 
     fileprivate func run(_ name: String, seeds: [Program], iterations: Int, crossover: Double = 0, islands: Int = 2, proposer: RecordingProposer) async throws {
         var database = DatabaseConfig()

@@ -1,12 +1,14 @@
 import EvolveCore
 import Foundation
+import TestSupport
 import Testing
 
 /// Issue 28's transfer benchmarks through the loop: scored only when the run ends, beside the seed each
 /// program descends from, never read by selection; a "discovery" that helps only the selection suite is
 /// flagged, one that carries over is not.
 @Suite(.serialized) struct TransferLoopTests {
-    let runs = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-transfer-\(UUID().uuidString)")
+    let scratch = ScratchDirectory("evolve-transfer")
+    var runs: URL { scratch.url }
 
     /// A program is one number; its selection score is that number plus a little training-seed noise.
     /// On the transfer benchmarks it scores `transfer(number)` plus the same kind of noise.

@@ -198,6 +198,7 @@ final class LogSink: @unchecked Sendable {
 
     @Test func replayOfARecordedSessionIsByteIdenticalWithoutAServerAndHoldsNoKey() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-record-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: file) }
         let answers = Script([Self.openAIAnswer("first \\u00e9"), Self.openAIAnswer("second")])
         let server = try LoopbackHTTPServer { _ in answers.next() }
         let (recorder, sink) = client(server, mode: .record(file))

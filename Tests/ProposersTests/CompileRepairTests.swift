@@ -25,7 +25,8 @@ private struct HidenCompiler: Evaluator {
 }
 
 @Suite(.serialized) struct CompileRepairTests {
-    let runs = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-repair-\(UUID().uuidString)")
+    let scratch = ScratchDirectory("evolve-repair")
+    var runs: URL { scratch.url }
 
     static let broken = """
         Summary: width from the state

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Sandbox
 
@@ -11,15 +12,14 @@ import Glibc
 @Suite struct FallbackConfinementTests {
     let real = IsolationCapabilities.probe()
     let sandbox: Sandbox
-    let workDir: URL
+    let scratch = ScratchDirectory("evolve-fallback")
+    var workDir: URL { scratch.url }
 
     init() throws {
         let withoutNamespaces = IsolationCapabilities(
             userNamespaces: false, networkNamespaces: false, bubblewrap: nil,
             landlockABI: real.landlockABI, seccompFilters: real.seccompFilters)
         sandbox = Sandbox(capabilities: withoutNamespaces)
-        workDir = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-fallback-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: workDir, withIntermediateDirectories: true)
     }
 
     var limits: SandboxLimits {
@@ -147,6 +147,7 @@ final class LoopbackListener {
             userNamespaces: true, networkNamespaces: true, bubblewrap: nil, landlockABI: real.landlockABI, seccompFilters: real.seccompFilters))
         let workDir = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-unshare-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: workDir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: workDir) }
         let marker = "EVOLVE_UNSHARE_TEST=\(UUID().uuidString)"
         var limits = SandboxLimits()
         limits.wallSeconds = 10

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Sandbox
 
@@ -11,13 +12,9 @@ import Glibc
 /// whole process allowance.
 @Suite(.serialized) struct HostileCandidateTests {
     let sandbox = Sandbox()
-    let workDir: URL
+    let scratch = ScratchDirectory("evolve-sandbox")
+    var workDir: URL { scratch.url }
     let marker = "EVOLVE_SANDBOX_TEST_RUN=\(UUID().uuidString)"
-
-    init() throws {
-        workDir = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-sandbox-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: workDir, withIntermediateDirectories: true)
-    }
 
     func limits(wall: Double = 10, _ change: (inout SandboxLimits) -> Void = { _ in }) -> SandboxLimits {
         var limits = SandboxLimits()

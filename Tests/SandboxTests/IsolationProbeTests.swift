@@ -38,6 +38,7 @@ import Glibc
 
     @Test func lookupSearchesOnlyTheGivenPath() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-path-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let tool = folder.appendingPathComponent("my-tool")
         try Data("#!/bin/sh\n".utf8).write(to: tool)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Sandbox
 
@@ -12,13 +13,8 @@ import Glibc
 /// did not happen.
 @Suite(.serialized) struct SandboxHardeningTests {
     let sandbox = Sandbox()
-    let root: URL
-
-    init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-hardening-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        chmod(root.path, 0o755)
-    }
+    let scratch = ScratchDirectory("evolve-hardening")
+    var root: URL { scratch.url }
 
     func limits(wall: Double = 20, _ change: (inout SandboxLimits) -> Void = { _ in }) -> SandboxLimits {
         var limits = SandboxLimits()

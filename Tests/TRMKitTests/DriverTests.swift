@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import TRMKit
 
@@ -88,9 +89,17 @@ struct CarryEchoKernel: TRMKernel {
 }
 
 @Suite struct DriverTests {
-    /// A task the echo kernel can learn: the label is the input token shifted by one.
+    let scratch = ScratchDirectory("evolve-driver")
+
+    /// A task the echo kernel can learn (see the static `writeTask`), in this test's scratch directory.
     func writeTask(trainFLOPs: Double = 2e6, mutate: (inout [String: String]) -> Void = { _ in }) throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-driver-\(UUID().uuidString)")
+        try Self.writeTask(in: scratch.url, trainFLOPs: trainFLOPs, mutate: mutate)
+    }
+
+    /// A task the echo kernel can learn: the label is the input token shifted by one. Written into a new
+    /// directory under `parent`, which the caller's `ScratchDirectory` removes.
+    static func writeTask(in parent: URL, trainFLOPs: Double = 2e6, mutate: (inout [String: String]) -> Void = { _ in }) throws -> URL {
+        let dir = parent.appendingPathComponent("task-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("data"), withIntermediateDirectories: true)
         var rng = SeededRNG(seed: 3)
         func example() -> ([Int], [Int]) {

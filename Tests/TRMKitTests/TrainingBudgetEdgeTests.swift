@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import TRMKit
 
@@ -6,6 +7,8 @@ import Testing
 /// whatever came before it (no step yet, a huge step), and `predict` gets the weights and EMA of the
 /// last completed optimiser step.
 @Suite struct TrainingBudgetEdgeTests {
+    let scratch = ScratchDirectory("evolve-budget-edge")
+
     /// The echo model with a `train` of the test's own: everything else is the echo model's.
     protocol EchoWrapper: TRMKernel {
         var inner: EchoKernel { get set }
@@ -40,7 +43,7 @@ import Testing
 
     @Test func forwardWorkPastTheBudgetBeforeTheFirstStepEndsTraining() throws {
         // Before, unstepped work counted as one "step" with no limit: 1 step, ~3× the budget.
-        let dir = try DriverTests().writeTask(trainFLOPs: 1e6)
+        let dir = try DriverTests.writeTask(in: scratch.url, trainFLOPs: 1e6)
         let summary = try TRMDriver.run(ForwardFirst.self, workDir: dir.path)
         #expect(summary.steps == 0)
         #expect(summary.trainingEndedByBudget)
@@ -50,7 +53,7 @@ import Testing
     }
 
     @Test func forwardWorkPastTheBudgetAfterStepsEndsTrainingWithTheLastCompletedStep() throws {
-        let dir = try DriverTests().writeTask(trainFLOPs: 1e6)
+        let dir = try DriverTests.writeTask(in: scratch.url, trainFLOPs: 1e6)
         let summary = try TRMDriver.run(StepThenSpend.self, workDir: dir.path)
         #expect(summary.steps == 3)
         #expect(summary.trainingEndedByBudget)
@@ -73,7 +76,7 @@ import Testing
                 }
             }
             }
-        let a = try DriverTests().writeTask(trainFLOPs: 1e6), b = try DriverTests().writeTask(trainFLOPs: 1e6)
+        let a = try DriverTests.writeTask(in: scratch.url, trainFLOPs: 1e6), b = try DriverTests.writeTask(in: scratch.url, trainFLOPs: 1e6)
         _ = try TRMDriver.run(StepThenSpend.self, workDir: a.path)
         _ = try TRMDriver.run(ThreeSteps.self, workDir: b.path)
         let pa = try Data(contentsOf: a.appendingPathComponent("out/predictions.jsonl"))

@@ -88,6 +88,7 @@ struct EvolveBinary {
 
     @Test func doctorNamesSwiftcAndPkgConfigWhenPATHLacksThem() async throws {
         let empty = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-empty-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: empty) }
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
         var env = environment
         env["PATH"] = empty.path

@@ -1,6 +1,7 @@
 import EvolveConfig
 import EvolveCore
 import Foundation
+import TestSupport
 import Testing
 @testable import evolve
 
@@ -8,7 +9,8 @@ import Testing
 /// the text the loop shows the LLM, `entry:` refuses a seed without the file, and the mistakes of
 /// `ConfigMistakeTests` reach the user from the built binary as one line with exit code 2.
 @Suite struct ConfigKeyActionTests {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-keys-\(UUID().uuidString)")
+    let scratch = ScratchDirectory("evolve-keys")
+    var root: URL { scratch.url }
 
     func environment() -> [String: String] {
         var environment = ProcessInfo.processInfo.environment

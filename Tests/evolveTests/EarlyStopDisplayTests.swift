@@ -1,11 +1,13 @@
 import EvolveCore
 import Foundation
+import TestSupport
 import Testing
 
 /// A stopped child as people see it: `evolve inspect program` prints its status and the value function's
 /// evidence, and the report counts it (the binary, on a run database written through the store).
 @Suite(.serialized) struct EarlyStopDisplayTests {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-early-stop-show-\(UUID().uuidString)")
+    let scratch = ScratchDirectory("evolve-early-stop-show")
+    var root: URL { scratch.url }
 
     func environment() -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
@@ -14,7 +16,6 @@ import Testing
     }
 
     @Test func inspectProgramAndTheReportShowAStoppedChild() async throws {
-        defer { try? FileManager.default.removeItem(at: root) }
         let run = try RunDirectory.create(name: "stops", runsRoot: root.appendingPathComponent("runs"))
         let store = try ProgramStore(path: run.database.path, config: DatabaseConfig(), seed: 1)
         let seedID = try store.add(Program(files: ["kernel.swift": "let seed = 1\n"])).id

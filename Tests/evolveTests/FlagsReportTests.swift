@@ -1,12 +1,14 @@
 import EvolveCore
 import Foundation
+import TestSupport
 import Testing
 @testable import evolve
 
 /// Integrity findings (issue 15) stored with evaluations are listed by the store and shown by
 /// `evolve report` (the "Flags" section) and `evolve inspect program`.
 @Suite struct FlagsReportTests {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-flags-\(UUID().uuidString)")
+    let scratch = ScratchDirectory("evolve-flags")
+    var root: URL { scratch.url }
 
     func evaluation(_ outcome: EvaluationOutcome, score: Double?, artifacts: [String: String]) -> EvaluationRecord {
         let metrics = score.map { Metrics(benchmarks: ["sudoku": BenchmarkMetrics(exactAccuracy: $0, tokenAccuracy: $0)], split: "validation") }
@@ -15,7 +17,6 @@ import Testing
 
     @Test func theReportAndInspectShowEveryFlagWithItsEvidence() throws {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: root) }
         let store = try ProgramStore(path: root.appendingPathComponent("run.sqlite").path)
         func add(_ text: String, _ status: ProgramStatus, score: Double?, artifacts: [String: String]) throws -> String {
             let id = try store.add(Program(files: ["kernel.swift": text])).id
@@ -66,7 +67,6 @@ import Testing
 
     @Test func aRunWithoutFlagsSaysSo() throws {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: root) }
         let store = try ProgramStore(path: root.appendingPathComponent("run.sqlite").path)
         let id = try store.add(Program(files: ["kernel.swift": "honest"])).id
         try store.complete(id, status: .evaluated, metrics: evaluation(.evaluated, score: 0.5, artifacts: [:]).report.metrics, descriptors: [:],

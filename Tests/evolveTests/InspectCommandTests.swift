@@ -1,12 +1,14 @@
 import EvolveCore
 import Foundation
+import TestSupport
 import Testing
 
 /// `evolve inspect` on a real run, with the built binary: a short offline-mutator run on the
 /// command-evaluator seed of ReportCommandTests (milliseconds per evaluation), continued with `resume`;
 /// every `--json` output parses, has its keys in snake_case, and the tables say what they should.
 @Suite(.serialized) struct InspectCommandTests {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-inspect-\(UUID().uuidString)")
+    let scratch = ScratchDirectory("evolve-inspect")
+    var root: URL { scratch.url }
 
     func environment() -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
@@ -37,7 +39,6 @@ import Testing
         try FileManager.default.createDirectory(at: seed, withIntermediateDirectories: true)
         try Data(ReportCommandTests.program.utf8).write(to: seed.appendingPathComponent("params.py"))
         try Data(ReportCommandTests.config.utf8).write(to: seed.appendingPathComponent("evolve.yaml"))
-        defer { try? FileManager.default.removeItem(at: root) }
 
         // run and resume --json: the summary alone on stdout (progress goes to stderr).
         let run = try #require(try await json(["run", "--seed", seed.path, "--name", "small", "--iterations", "3", "--json"]) as? [String: Any])

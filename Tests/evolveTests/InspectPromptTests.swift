@@ -1,11 +1,13 @@
 import EvolveCore
 import Foundation
+import TestSupport
 import Testing
 
 /// `evolve inspect prompt` on a real run (the command-evaluator seed of ReportCommandTests, offline
 /// mutator): the exact messages the LLM proposer would send for a child, within the run's budget.
 @Suite(.serialized) struct InspectPromptTests {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-prompt-\(UUID().uuidString)")
+    let scratch = ScratchDirectory("evolve-prompt")
+    var root: URL { scratch.url }
 
     func environment() -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
@@ -20,7 +22,6 @@ import Testing
         try Data(ReportCommandTests.program.utf8).write(to: seed.appendingPathComponent("params.py"))
         try Data(ReportCommandTests.config.utf8).write(to: seed.appendingPathComponent("evolve.yaml"))
         try Data("# Brief\n\nRaise the score of params.py.\n".utf8).write(to: seed.appendingPathComponent("BRIEF.md"))
-        defer { try? FileManager.default.removeItem(at: root) }
         let run = try await EvolveBinary.run(["run", "--seed", seed.path, "--name", "small", "--iterations", "3", "--json"], environment: environment())
         #expect(run.status == 0, "\(run.stderr)")
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])

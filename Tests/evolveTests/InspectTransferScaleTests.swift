@@ -1,12 +1,14 @@
 import EvolveCore
 import Foundation
+import TestSupport
 import Testing
 
 /// Issue 28 at the command line: `inspect best` (table and `--json`) and the report carry the best's
 /// transfer and scale results, and `check-scale` on a run whose evaluator has no budgets says so in one line.
 /// The results are written into a real run's database here; the loop tests make them from evaluations.
 @Suite(.serialized) struct InspectTransferScaleTests {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-inspect-transfer-\(UUID().uuidString)")
+    let scratch = ScratchDirectory("evolve-inspect-transfer")
+    var root: URL { scratch.url }
 
     func environment() -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
@@ -24,7 +26,6 @@ import Testing
         try FileManager.default.createDirectory(at: seed, withIntermediateDirectories: true)
         try Data(ReportCommandTests.program.utf8).write(to: seed.appendingPathComponent("params.py"))
         try Data(ReportCommandTests.config.utf8).write(to: seed.appendingPathComponent("evolve.yaml"))
-        defer { try? FileManager.default.removeItem(at: root) }
         let ran = try await evolve(["run", "--seed", seed.path, "--name", "t", "--iterations", "3"])
         #expect(ran.status == 0, "\(ran.stderr)")
 

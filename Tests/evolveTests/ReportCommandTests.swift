@@ -7,7 +7,8 @@ import Testing
 /// `evolve report` on a real run: the built binary runs a short offline-mutator run on a command-evaluator
 /// seed, then writes the report; the HTML must be self-contained and show hostile program text as text.
 @Suite(.serialized) struct ReportCommandTests {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-report-\(UUID().uuidString)")
+    let scratch = ScratchDirectory("evolve-report")
+    var root: URL { scratch.url }
 
     /// Three constants in a Python-style file; the comment on `rate` is markup a hostile model might write.
     static let program = """
@@ -56,7 +57,6 @@ import Testing
 
     @Test func aReportOfARealRunIsSelfContainedAndEscapesProgramText() async throws {
         let seed = try makeSeed()
-        defer { try? FileManager.default.removeItem(at: root) }
         let run = try await EvolveBinary.run(["run", "--seed", seed.path, "--name", "main"], environment: environment())
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         let control = try await EvolveBinary.run(
@@ -88,7 +88,6 @@ import Testing
 
     @Test func reportToAnExplicitFileAndAsJSON() async throws {
         let seed = try makeSeed()
-        defer { try? FileManager.default.removeItem(at: root) }
         let run = try await EvolveBinary.run(["run", "--seed", seed.path, "--name", "small", "--iterations", "4"], environment: environment())
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         let out = root.appendingPathComponent("elsewhere.html")
@@ -108,7 +107,6 @@ import Testing
         try FileManager.default.createDirectory(at: seed, withIntermediateDirectories: true)
         try Data(RunEndToEndTests.seed.utf8).write(to: seed.appendingPathComponent("value.txt"))
         try Data(RunEndToEndTests.config.utf8).write(to: seed.appendingPathComponent("evolve.yaml"))
-        defer { try? FileManager.default.removeItem(at: root) }
         let counter = Counter()
         let server = try LoopbackHTTPServer { RunEndToEndTests.answer($0, number: counter.next()) }
         defer { server.stop() }

@@ -7,7 +7,8 @@ import Testing
 /// `evolve run` and `evolve resume` as a user runs them: the built binary, a scripted OpenAI-style server
 /// on loopback as the LLM, a fast command evaluator, a real run directory.
 @Suite(.serialized) struct RunEndToEndTests {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-e2e-\(UUID().uuidString)")
+    let scratch = ScratchDirectory("evolve-e2e")
+    var root: URL { scratch.url }
 
     /// A program of two constants; the score peaks at rate 0.3, width 24.
     static let seed = """
@@ -99,7 +100,6 @@ import Testing
 
     @Test func tenIterationsAgainstAScriptedLLMServer() async throws {
         let (seed, runs) = try setUp()
-        defer { try? FileManager.default.removeItem(at: root) }
         let counter = Counter()
         let server = try LoopbackHTTPServer { Self.answer($0, number: counter.next()) }
         defer { server.stop() }
@@ -161,8 +161,6 @@ import Testing
 
     @Test func aRunKilledWithSIGKILLResumesWithoutLosingOrRepeatingEvaluations() async throws {
         let (seed, runs) = try setUp()
-        // Runs after resume has unmounted the killed run's work dirs; fails loudly (EBUSY) otherwise.
-        defer { try? FileManager.default.removeItem(at: root) }
         let server = try Self.slowServer()
         defer { server.stop() }
         let process = Process()
@@ -227,7 +225,6 @@ import Testing
 
     @Test func aFirstSIGINTFinishesTheWorkInFlightAndAResumeEvaluatesNothingTwice() async throws {
         let (seed, runs) = try setUp()
-        defer { try? FileManager.default.removeItem(at: root) }
         let server = try Self.slowServer()
         defer { server.stop() }
         let process = Process()

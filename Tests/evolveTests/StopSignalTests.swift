@@ -11,7 +11,8 @@ import Glibc
 /// `evolve run` like the first Ctrl-C: the built binary, a scripted LLM server, a command evaluator whose
 /// children outlast the grace period, a real run directory.
 @Suite(.serialized) struct StopSignalTests {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-signal-\(UUID().uuidString)")
+    let scratch = ScratchDirectory("evolve-signal")
+    var root: URL { scratch.url }
 
     /// The seed itself scores at once; every child (even one that keeps the seed's rate) sleeps 300 s
     /// first, so it is in flight when the signal comes.
@@ -41,7 +42,6 @@ import Glibc
 
     @Test(arguments: [SIGTERM, SIGHUP])
     func aStopSignalReleasesWhatOutlastsTheGracePeriodAndTheRunResumes(signal: Int32) async throws {
-        defer { try? FileManager.default.removeItem(at: root) }
         let seed = root.appendingPathComponent("seed"), runs = root.appendingPathComponent("runs")
         try FileManager.default.createDirectory(at: seed, withIntermediateDirectories: true)
         try Data(RunEndToEndTests.seed.utf8).write(to: seed.appendingPathComponent("value.txt"))

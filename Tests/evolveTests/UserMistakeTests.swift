@@ -1,10 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Every user mistake gives one line on stderr naming the object, the cause and the fix, exit code 2, and
 /// no stack trace: run as a user runs it, with the built binary.
 @Suite struct UserMistakeTests {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-mistakes-\(UUID().uuidString)")
+    let scratch = ScratchDirectory("evolve-mistakes")
+    var root: URL { scratch.url }
 
     func environment() -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
