@@ -59,4 +59,19 @@ public enum Subprocess {
         let code = evolve_wifexited(status) != 0 ? evolve_wexitstatus(status) : 128 + evolve_wtermsig(status)
         return Result(status: code, output: String(decoding: output, as: UTF8.self))
     }
+
+    /// `run` with $TMPDIR a fresh directory of its own, removed with whatever is in it when the command
+    /// has ended. For the Swift toolchain: its driver leaves an empty `TemporaryDirectory.XXXXXX` in
+    /// $TMPDIR after `swiftc --version` and after every library build, thousands of them over a long run.
+    /// Throws also when that directory cannot be made under $TMPDIR.
+    public static func runWithPrivateTMPDIR(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil, errors: Errors = .merged
+    ) throws -> Result {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-tool-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        var variables = environment ?? ProcessInfo.processInfo.environment
+        variables["TMPDIR"] = scratch.path
+        return try run(executable, arguments, environment: variables, errors: errors)
+    }
 }

@@ -36,6 +36,17 @@ import Glibc
         #expect(open.allSatisfy { $0 <= 3 }, "only stdin, stdout, stderr and ls's own directory: \(open)")
     }
 
+    /// What a tool leaves in its $TMPDIR (swiftc's driver leaves an empty folder) goes when it ends.
+    @Test func aPrivateTMPDIRIsRemovedWithWhatTheCommandLeftThere() throws {
+        let result = try Subprocess.runWithPrivateTMPDIR(
+            "/bin/sh", ["-c", "mkdir \"$TMPDIR/TemporaryDirectory.left\" && echo \"$TMPDIR\" && echo \"$ONLY\""], environment: ["ONLY": "this"])
+        let lines = result.output.split(separator: "\n").map(String.init)
+        #expect(result.status == 0 && lines.count == 2 && lines[1] == "this", "\(result.output)")
+        let scratch = try #require(lines.first)
+        #expect(scratch.hasPrefix(FileManager.default.temporaryDirectory.path) && scratch != FileManager.default.temporaryDirectory.path)
+        #expect(!FileManager.default.fileExists(atPath: scratch))
+    }
+
     @Test func aMissingExecutableIsAnErrorNamingIt() {
         #expect(throws: SandboxError.self) { try Subprocess.run("/nonexistent/tool", []) }
     }

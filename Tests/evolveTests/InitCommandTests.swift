@@ -70,11 +70,13 @@ import Yams
     @Test func anInstalledBinaryInitsAndEvaluatesFromAnyDirectory() async throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-installed-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: base) }
-        let bin = base.appendingPathComponent("bin"), work = base.appendingPathComponent("work")
-        for folder in [bin, work] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+        let bin = base.appendingPathComponent("bin"), work = base.appendingPathComponent("work"), temporary = base.appendingPathComponent("tmp")
+        for folder in [bin, work, temporary] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
         try FileManager.default.copyItem(at: EvolveBinary.url, to: bin.appendingPathComponent("evolve"))
         let host = ProcessInfo.processInfo.environment
-        let environment = ["PATH": bin.path + ":" + (host["PATH"] ?? "/usr/bin:/bin"), "HOME": host["HOME"] ?? NSHomeDirectory()]
+        let environment = [
+            "PATH": bin.path + ":" + (host["PATH"] ?? "/usr/bin:/bin"), "HOME": host["HOME"] ?? NSHomeDirectory(), "TMPDIR": temporary.path,
+        ]
 
         let made = try await Installed.run(bin.appendingPathComponent("evolve"), ["init", "trm"], in: work, environment: environment)
         #expect(made.status == 0, "\(made.stdout)\n\(made.stderr)")
@@ -98,6 +100,8 @@ import Yams
         let json = try #require(try JSONSerialization.jsonObject(with: Data(evaluated.stdout.utf8)) as? [String: Any], "\(evaluated.stderr)")
         #expect(json["outcome"] as? String == "evaluated")
         #expect(json["combined_score"] is Double)
+        // The evaluation's work root (`evolve-eval-<pid>`) went with it; nothing else was left in $TMPDIR.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.path) == [])
     }
 }
 

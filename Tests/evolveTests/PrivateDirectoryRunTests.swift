@@ -14,12 +14,12 @@ import Glibc
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-private-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: base) }
         let bin = base.appendingPathComponent("bin"), home = base.appendingPathComponent("home")
-        let work = home.appendingPathComponent("clone")
-        for folder in [bin, work] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+        let work = home.appendingPathComponent("clone"), temporary = base.appendingPathComponent("tmp")
+        for folder in [bin, work, temporary] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
         chmod(home.path, 0o700)
         try FileManager.default.copyItem(at: EvolveBinary.url, to: bin.appendingPathComponent("evolve"))
         let host = ProcessInfo.processInfo.environment
-        let environment = ["PATH": bin.path + ":" + (host["PATH"] ?? "/usr/bin:/bin"), "HOME": home.path]
+        let environment = ["PATH": bin.path + ":" + (host["PATH"] ?? "/usr/bin:/bin"), "HOME": home.path, "TMPDIR": temporary.path]
         let evolve = bin.appendingPathComponent("evolve")
 
         let made = try await Installed.run(evolve, ["init", "seeds"], in: work, environment: environment)
@@ -43,6 +43,8 @@ import Glibc
         let mounts = String(decoding: FileManager.default.contents(atPath: "/proc/self/mountinfo") ?? Data(), as: UTF8.self)
         #expect(!mounts.contains(home.path), "a mount under the private directory stayed behind")
         #expect(!mounts.contains(" /run/evolve-work "), "the work-dir alias leaked into the host's mounts")
+        // Building TRMKit (a fresh HOME has no cached module) and the candidates left nothing in $TMPDIR.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.path) == [])
     }
 
     /// Every benchmark of the seed's suite, made small: counts and budgets, whatever their values.

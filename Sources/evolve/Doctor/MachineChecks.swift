@@ -134,7 +134,7 @@ enum MachineChecks {
 
     /// Runs a short command and returns its output when it exits 0; empty otherwise.
     static func capture(_ executable: String, _ arguments: [String], environment: [String: String]?) -> String {
-        guard let result = try? Subprocess.run(executable, arguments, environment: environment, errors: .discarded), result.status == 0
+        guard let result = try? Subprocess.runWithPrivateTMPDIR(executable, arguments, environment: environment, errors: .discarded), result.status == 0
         else { return "" }
         return result.output
     }
