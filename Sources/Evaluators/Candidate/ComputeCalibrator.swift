@@ -154,28 +154,14 @@ public actor ComputeCalibrator {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         chmod(root.path, 0o755)
         defer { try? FileManager.default.removeItem(at: root) }
-        let build = try await evaluator.compile(files: ["kernel.swift": kernelSource], in: root.appendingPathComponent("build"), policy: nil)
-        defer { build.workDir?.remove() }
-        guard let binary = build.binary else { throw EvaluationError("the calibration kernel did not build: \(build.diagnostics)") }
+        let kernel = try await CalibrationProgram(
+            ["kernel.swift": kernelSource], evaluator, in: root, directory: "build", failure: "the calibration kernel did not build")
+        defer { kernel.remove() }
         var samples: [ComputeCalibration.Sample] = []
         for run in runs {
-            let dir = root.appendingPathComponent(CandidateEvaluator.runDirectoryName())
-            let workDir = try evaluator.makeWorkDir(dir)
-            defer { workDir?.remove() }
-            try task(shape: run.shape).write(to: dir, trainFLOPs: Int64(run.trainFLOPs), evalFLOPs: Int64(1e8), seed: 1)
-            try FileManager.default.copyItem(at: binary, to: dir.appendingPathComponent("candidate"))
-            var limits = SandboxLimits()
-            limits.wallSeconds = 120
-            limits.cpuSeconds = 200
-            limits.readOnlyPaths = CandidateEvaluator.toolchain
-            let result = try await evaluator.sandbox.run(["./candidate", dir.path], in: dir, limits: limits)
-            guard result.succeeded else { throw EvaluationError("calibration run \(run.shape) ended with \(result.verdict): \(result.stderr.lastLines(4))") }
-            let record: RunRecord
-            switch CandidateOutput(workDir: dir, owner: result.user?.uid ?? getuid()).runRecord() {
-            case .success(let read): record = read
-            case .failure(let problem): throw EvaluationError("calibration run \(run.shape): \(problem)")
-            }
-            samples.append(ComputeCalibration.Sample(cpuSeconds: result.cpuSeconds, usage: ComputeUsage(record: record), label: run.label))
+            samples.append(try await kernel.sample(
+                task(shape: run.shape), budgets: .init(trainFLOPs: run.trainFLOPs, evalFLOPs: 1e8), wallSeconds: 120, cpuSeconds: 200,
+                label: run.label, what: "calibration run \(run.shape)"))
         }
         let fitted = try ComputeCalibration.fit(samples)
         // Anchor on the seeds: the six shapes fit the cost terms, but their mix is not a real kernel's
@@ -217,40 +203,29 @@ public actor ComputeCalibrator {
         _ name: String, files: [(path: String, text: String)], _ evaluator: CandidateEvaluator, in root: URL
     ) async throws -> [ComputeCalibration.Sample] {
         let files = Dictionary(uniqueKeysWithValues: files.filter { $0.path.hasSuffix(".swift") }.map { ($0.path, $0.text) })
-        let build = try await evaluator.compile(files: files, in: root.appendingPathComponent("seed-build-\(name)"), policy: nil)
-        defer { build.workDir?.remove() }
-        guard let binary = build.binary else { throw EvaluationError("the \(name) seed did not build for the calibration anchor: \(build.diagnostics)") }
+        let seed = try await CalibrationProgram(
+            files, evaluator, in: root, directory: "seed-build-\(name)", failure: "the \(name) seed did not build for the calibration anchor")
+        defer { seed.remove() }
         var samples: [ComputeCalibration.Sample] = []
         for shape in anchorShapes {
-            let dir = root.appendingPathComponent(CandidateEvaluator.runDirectoryName())
-            let workDir = try evaluator.makeWorkDir(dir)
-            defer { workDir?.remove() }
-            var rng = SplitMix64(seed: 0x5EED)
-            func example(_ i: Int) -> TokenExample {
-                TokenExample(
-                    id: "s\(i)", input: (0..<shape.seqLen).map { _ in 1 + rng.below(shape.vocab - 1) },
-                    label: (0..<shape.seqLen).map { _ in 1 + rng.below(shape.vocab - 1) })
-            }
-            try TaskData(name: "anchor", vocabSize: shape.vocab, seqLen: shape.seqLen, train: (0..<1000).map(example), evaluation: (0..<200).map(example))
-                .write(to: dir, trainFLOPs: Int64(shape.trainFLOPs), evalFLOPs: Int64(shape.evalFLOPs), seed: 1)
-            try FileManager.default.copyItem(at: binary, to: dir.appendingPathComponent("candidate"))
-            var limits = SandboxLimits()
-            limits.wallSeconds = 300
-            limits.cpuSeconds = 400
-            limits.readOnlyPaths = CandidateEvaluator.toolchain
-            let result = try await evaluator.sandbox.run(["./candidate", dir.path], in: dir, limits: limits)
-            guard result.succeeded else {
-                throw EvaluationError("the calibration anchor (\(name) seed, \(shape.label)) ended with \(result.verdict): \(result.stderr.lastLines(4))")
-            }
-            switch CandidateOutput(workDir: dir, owner: result.user?.uid ?? getuid()).runRecord() {
-            case .success(let record):
-                samples.append(ComputeCalibration.Sample(
-                    cpuSeconds: result.cpuSeconds, usage: ComputeUsage(record: record), label: "anchor: the \(name) seed, \(shape.label)",
-                    seqLen: shape.seqLen))
-            case .failure(let problem): throw EvaluationError("the calibration anchor (\(name) seed, \(shape.label)): \(problem)")
-            }
+            samples.append(try await seed.sample(
+                anchorTask(seqLen: shape.seqLen, vocab: shape.vocab), budgets: .init(trainFLOPs: shape.trainFLOPs, evalFLOPs: shape.evalFLOPs),
+                wallSeconds: 300, cpuSeconds: 400, label: "anchor: the \(name) seed, \(shape.label)", seqLen: shape.seqLen,
+                what: "the calibration anchor (\(name) seed, \(shape.label))"))
         }
         return samples
+    }
+
+    /// An anchor run's synthetic task: random tokens on a grid of `seqLen` tokens and `vocab` symbols, 1000
+    /// training examples and 200 queries (a benchmark's validation split).
+    static func anchorTask(seqLen: Int, vocab: Int) -> TaskData {
+        var rng = SplitMix64(seed: 0x5EED)
+        func example(_ i: Int) -> TokenExample {
+            TokenExample(
+                id: "s\(i)", input: (0..<seqLen).map { _ in 1 + rng.below(vocab - 1) },
+                label: (0..<seqLen).map { _ in 1 + rng.below(vocab - 1) })
+        }
+        return TaskData(name: "anchor", vocabSize: vocab, seqLen: seqLen, train: (0..<1000).map(example), evaluation: (0..<200).map(example))
     }
 
     /// A synthetic task (random tokens) whose `num_puzzle_ids` carries the shape for the calibration
