@@ -24,22 +24,15 @@ struct CheckScaleCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        RunSetup.bootstrapLogging()
-        let printer = ProgressPrinter()
-        @Sendable func say(_ text: String) { printer.handle(.message(text)) }
-        try await UserMistakes.reported {
-            let directory = try RunDirectory.open(run, runsRoot: Runs.root)
-            // A run another process still drives is refused: both would draw from one training-seed stream.
-            let lock = try directory.lock()
-            defer { withExtendedLifetime(lock) {} }
-            let manifest = try RunManifest.load(from: directory)
+        try await HeldRun.with(run) { held in
+            let manifest = try RunManifest.load(from: held.directory)
             let settings = try RunSetup.settings(manifest)
-            let evaluator = try RunSetup.evaluator(manifest, settings: settings, workRoot: directory.work, say: say)
+            let evaluator = try RunSetup.evaluator(manifest, settings: settings, workRoot: held.directory.work, say: held.say)
             let loop = try EvolutionLoop(
-                run: directory, config: settings.run, database: settings.database, evaluator: evaluator, proposer: NoProposer(), brief: "",
-                onEvent: { printer.handle($0) })
+                run: held.directory, config: settings.run, database: settings.database, evaluator: evaluator, proposer: NoProposer(), brief: "",
+                onEvent: { held.printer.handle($0) })
             guard let assessment = try await loop.checkScale(factor: factor) else {
-                throw CommandError("run '\(directory.name)': no scale check was made (it has no evaluated best, or its evaluator has no budgets to scale; see the lines above)")
+                throw CommandError("run '\(held.directory.name)': no scale check was made (it has no evaluated best, or its evaluator has no budgets to scale; see the lines above)")
             }
             if output.json {
                 try OutputOptions.printJSON(ScaleView(assessment))

@@ -20,20 +20,14 @@ struct ResumeCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        RunSetup.bootstrapLogging()
-        let printer = ProgressPrinter()
-        @Sendable func say(_ text: String) { printer.handle(.message(text)) }
-        try await UserMistakes.reported {
-            let directory = try RunDirectory.open(run, runsRoot: Runs.root)
-            // Before anything else: a run another process still drives is refused, not raced.
-            let lock = try directory.lock()
-            defer { withExtendedLifetime(lock) {} }
+        try await HeldRun.with(run) { held in
+            let directory = held.directory
             // A run killed with SIGKILL (OOM killer, power cut) leaves its evaluations' tmpfs work dirs
             // mounted. Nothing of this process is mounted yet, and resuming expects the run's previous
-            // process to be gone (the lock above proves it).
+            // process to be gone (holding its lock proves it).
             let unmounted = SandboxWorkDir.removeStaleMounts(under: directory.work)
             if !unmounted.isEmpty {
-                say("removed \(unmounted.count) sandbox mounts a killed run left in \(directory.work.path)")
+                held.say("removed \(unmounted.count) sandbox mounts a killed run left in \(directory.work.path)")
             }
             var manifest = try RunManifest.load(from: directory)
             if let iterations = stop.iterations { manifest.overrides.iterations = iterations }
@@ -43,10 +37,10 @@ struct ResumeCommand: AsyncParsableCommand {
             let settings = try RunSetup.settings(manifest)
             // Used only if the run was stopped before its seeds were stored.
             let seeds = (try? SeedPrograms.load(manifest.seed))?.seeds.map(\.program) ?? []
-            let proposer = try await RunSetup.proposer(settings, manifest: manifest, seeds: [], say: say)
-            say("resuming run '\(directory.name)' in \(directory.root.path)")
+            let proposer = try await RunSetup.proposer(settings, manifest: manifest, seeds: [], say: held.say)
+            held.say("resuming run '\(directory.name)' in \(directory.root.path)")
             try await RunSetup.execute(
-                manifest, settings: settings, brief: try RunSetup.brief(manifest, settings: settings), run: directory, proposer: proposer, seeds: seeds, printer: printer, json: output.json, grace: signals.grace)
+                manifest, settings: settings, brief: try RunSetup.brief(manifest, settings: settings), run: directory, proposer: proposer, seeds: seeds, printer: held.printer, json: output.json, grace: signals.grace)
         }
     }
 }
