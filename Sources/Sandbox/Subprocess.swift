@@ -62,8 +62,8 @@ public enum Subprocess {
 
     /// `run` with $TMPDIR a fresh directory of its own, removed with whatever is in it when the command
     /// has ended. For the Swift toolchain: its driver leaves an empty `TemporaryDirectory.XXXXXX` in
-    /// $TMPDIR after `swiftc --version` and after every library build, thousands of them over a long run.
-    /// Throws also when that directory cannot be made under $TMPDIR.
+    /// $TMPDIR after `swiftc --version`, `-typecheck`, `-c` and a build that fails (Swift 6.3; a successful
+    /// static-library or executable build leaves none). Throws also when that directory cannot be made.
     public static func runWithPrivateTMPDIR(
         _ executable: String, _ arguments: [String], environment: [String: String]? = nil, errors: Errors = .merged
     ) throws -> Result {

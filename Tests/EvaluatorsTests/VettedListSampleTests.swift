@@ -62,7 +62,7 @@ extension SandboxedCandidates.ResolvedPolicyTests {
     }
 
     /// Runs a trusted tool; its combined output. In `dir` it also gets `dir` as $TMPDIR: swiftc's driver
-    /// leaves an empty `TemporaryDirectory.XXXXXX` there on every run, which then goes with `dir`.
+    /// leaves an empty `TemporaryDirectory.XXXXXX` there after `-typecheck`, which then goes with `dir`.
     @discardableResult
     static func run(_ arguments: [String], in dir: URL? = nil) throws -> (status: Int32, output: String) {
         let process = Process()

@@ -66,12 +66,17 @@ struct EvolveBinary {
     }
 
     @Test func doctorPrintsEveryCheckAndExitsZeroOnThisMachine() async throws {
-        let result = try await EvolveBinary.run(["doctor"])
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-doctor-tmp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: temporary) }
+        let result = try await EvolveBinary.run(["doctor"], environment: environment.merging(["TMPDIR": temporary.path]) { $1 })
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         for name in ["swiftc", "sqlite3", "libgit2", "libcurl", "namespaces", "bubblewrap", "landlock", "seccomp", "sandbox", "cpu", "llm"] {
             #expect(result.stdout.contains("  \(name) "), "no line for \(name)")
         }
         #expect(!result.stdout.contains("MISSING"))
+        // `swiftc --version` leaves an empty TemporaryDirectory.XXXXXX in its $TMPDIR; doctor gives it its own.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.path) == [])
     }
 
     @Test func doctorExitsOneWithTheInstallCommandWhenPkgConfigFindsNothing() async throws {

@@ -43,7 +43,8 @@ import Glibc
         let mounts = String(decoding: FileManager.default.contents(atPath: "/proc/self/mountinfo") ?? Data(), as: UTF8.self)
         #expect(!mounts.contains(home.path), "a mount under the private directory stayed behind")
         #expect(!mounts.contains(" /run/evolve-work "), "the work-dir alias leaked into the host's mounts")
-        // Building TRMKit (a fresh HOME has no cached module) and the candidates left nothing in $TMPDIR.
+        // Building TRMKit (a fresh HOME has no cached module), compiling and training the seeds left nothing
+        // in $TMPDIR.
         #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.path) == [])
     }
 

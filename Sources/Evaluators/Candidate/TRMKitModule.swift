@@ -112,6 +112,7 @@ public struct TRMKitModule: Sendable {
                          "-emit-module-path", staging.appendingPathComponent("TRMKit.swiftmodule").path,
                          "-o", staging.appendingPathComponent("libTRMKit.a").path]
             + files.map { sources.appendingPathComponent($0).path }
+        // A failed build would leave swiftc's driver folder in $TMPDIR (`runWithPrivateTMPDIR`).
         let build = try Subprocess.runWithPrivateTMPDIR("/usr/bin/env", arguments)
         guard build.status == 0 else {
             throw EvaluationError("building TRMKit from \(sources.path) failed: \(build.output.prefix(2000))")
