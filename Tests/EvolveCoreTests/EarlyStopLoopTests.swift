@@ -77,12 +77,7 @@ fileprivate actor ListProposer: Proposer {
     let scratch = ScratchDirectory("evolve-early-stop")
     var runs: URL { scratch.url }
 
-    var database: DatabaseConfig {
-        var config = DatabaseConfig()
-        config.islands = 1
-        config.features = FeatureSpace([FeatureDimension(name: "x", minimum: 0, maximum: 1, bins: 10)])
-        return config
-    }
+    var database: DatabaseConfig { .oneIslandOfX }
 
     /// Eight seeds whose later benchmarks follow the first with some scatter (the fit has data), all in one cell.
     static let seeds: [Program] = (0..<8).map { i in

@@ -46,12 +46,7 @@ fileprivate struct FlaggedChildProposer: Proposer {
     let scratch = ScratchDirectory("evolve-hold")
     var runs: URL { scratch.url }
 
-    var database: DatabaseConfig {
-        var config = DatabaseConfig()
-        config.islands = 1
-        config.features = FeatureSpace([FeatureDimension(name: "x", minimum: 0, maximum: 1, bins: 10)])
-        return config
-    }
+    var database: DatabaseConfig { .oneIslandOfX }
 
     /// Runs the seed (0.55 on every seed, never flagged) and one child scoring 0.9 on every seed with
     /// `flags`; returns the run's best, the seed, the child and the reopened store.

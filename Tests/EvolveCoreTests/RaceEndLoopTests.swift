@@ -42,12 +42,7 @@ fileprivate struct ScriptProposer: Proposer {
     let scratch = ScratchDirectory("evolve-race-end")
     var runs: URL { scratch.url }
 
-    var database: DatabaseConfig {
-        var config = DatabaseConfig()
-        config.islands = 1
-        config.features = FeatureSpace([FeatureDimension(name: "x", minimum: 0, maximum: 1, bins: 10)])
-        return config
-    }
+    var database: DatabaseConfig { .oneIslandOfX }
 
     /// Runs the seed (0.55 on every seed: confirmed island best after its own race) and one child
     /// scripted by `child`; returns the child's validation evaluations.

@@ -216,12 +216,7 @@ fileprivate struct ChildProposer: Proposer {
     let scratch = ScratchDirectory("evolve-racing-loop")
     var runs: URL { scratch.url }
 
-    var database: DatabaseConfig {
-        var config = DatabaseConfig()
-        config.islands = 1
-        config.features = FeatureSpace([FeatureDimension(name: "x", minimum: 0, maximum: 1, bins: 10)])
-        return config
-    }
+    var database: DatabaseConfig { .oneIslandOfX }
 
     func config(_ iterations: Int, repeats: Int) -> RunConfig {
         var config = RunConfig()

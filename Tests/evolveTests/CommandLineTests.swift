@@ -10,6 +10,15 @@ struct EvolveBinary {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }
 
+    /// This process's environment with the runs under `runs` and no LLM endpoint (so `run` uses the
+    /// offline mutator): what the command-line suites run the binary with.
+    static func environment(runs: URL) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["EVOLVE_RUNS"] = runs.path
+        environment.removeValue(forKey: "EVOLVE_LLM_BASE_URL")
+        return environment
+    }
+
     /// Runs the binary to the end without holding a thread of Swift's concurrency pool: output is read
     /// on threads of its own and the exit is awaited, so a long `evolve eval` cannot stall other suites.
     static func run(_ arguments: [String], environment: [String: String]? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {

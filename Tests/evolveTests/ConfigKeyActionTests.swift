@@ -12,12 +12,7 @@ import Testing
     let scratch = ScratchDirectory("evolve-keys")
     var root: URL { scratch.url }
 
-    func environment() -> [String: String] {
-        var environment = ProcessInfo.processInfo.environment
-        environment["EVOLVE_RUNS"] = root.appendingPathComponent("runs").path
-        environment.removeValue(forKey: "EVOLVE_LLM_BASE_URL")
-        return environment
-    }
+    func environment() -> [String: String] { EvolveBinary.environment(runs: root.appendingPathComponent("runs")) }
 
     /// A command-evaluator seed whose evolve.yaml is `config` (plus the command), in its own directory.
     func seed(_ name: String, config: String, files: [String: String] = [:]) throws -> URL {

@@ -10,12 +10,7 @@ import Testing
     let scratch = ScratchDirectory("evolve-inspect")
     var root: URL { scratch.url }
 
-    func environment() -> [String: String] {
-        var environment = ProcessInfo.processInfo.environment
-        environment["EVOLVE_RUNS"] = root.appendingPathComponent("runs").path
-        environment.removeValue(forKey: "EVOLVE_LLM_BASE_URL")
-        return environment
-    }
+    func environment() -> [String: String] { EvolveBinary.environment(runs: root.appendingPathComponent("runs")) }
 
     /// Runs the binary, expects exit 0 and returns stdout.
     func evolve(_ arguments: [String]) async throws -> String {

@@ -9,12 +9,7 @@ import Testing
     let scratch = ScratchDirectory("evolve-prompt")
     var root: URL { scratch.url }
 
-    func environment() -> [String: String] {
-        var environment = ProcessInfo.processInfo.environment
-        environment["EVOLVE_RUNS"] = root.appendingPathComponent("runs").path
-        environment.removeValue(forKey: "EVOLVE_LLM_BASE_URL")
-        return environment
-    }
+    func environment() -> [String: String] { EvolveBinary.environment(runs: root.appendingPathComponent("runs")) }
 
     @Test func thePromptForAChildOfTheBestIsPrintedAsTextAndJSON() async throws {
         let seed = root.appendingPathComponent("seed")

@@ -10,12 +10,7 @@ import Testing
     let scratch = ScratchDirectory("evolve-inspect-transfer")
     var root: URL { scratch.url }
 
-    func environment() -> [String: String] {
-        var environment = ProcessInfo.processInfo.environment
-        environment["EVOLVE_RUNS"] = root.appendingPathComponent("runs").path
-        environment.removeValue(forKey: "EVOLVE_LLM_BASE_URL")
-        return environment
-    }
+    func environment() -> [String: String] { EvolveBinary.environment(runs: root.appendingPathComponent("runs")) }
 
     func evolve(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
         try await EvolveBinary.run(arguments, environment: environment())

@@ -40,12 +40,7 @@ import Testing
 
         """#
 
-    func environment() -> [String: String] {
-        var environment = ProcessInfo.processInfo.environment
-        environment["EVOLVE_RUNS"] = root.appendingPathComponent("runs").path
-        environment.removeValue(forKey: "EVOLVE_LLM_BASE_URL")
-        return environment
-    }
+    func environment() -> [String: String] { EvolveBinary.environment(runs: root.appendingPathComponent("runs")) }
 
     func makeSeed() throws -> URL {
         let seed = root.appendingPathComponent("seed")

@@ -8,12 +8,7 @@ import Testing
     let scratch = ScratchDirectory("evolve-mistakes")
     var root: URL { scratch.url }
 
-    func environment() -> [String: String] {
-        var environment = ProcessInfo.processInfo.environment
-        environment["EVOLVE_RUNS"] = root.appendingPathComponent("runs").path
-        environment.removeValue(forKey: "EVOLVE_LLM_BASE_URL")
-        return environment
-    }
+    func environment() -> [String: String] { EvolveBinary.environment(runs: root.appendingPathComponent("runs")) }
 
     /// A seed directory with `files`; the default is a command-evaluator seed that runs in milliseconds.
     func seed(_ name: String, files: [String: String]? = nil) throws -> String {
