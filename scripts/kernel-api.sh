@@ -19,7 +19,8 @@ if [ ! -f "$modules/TRMKit.swiftmodule" ]; then
 fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-triple="$(swiftc -print-target-info | python3 -c 'import json,sys; print(json.load(sys.stdin)["target"]["triple"])')"
+# swiftc's driver leaves an empty TemporaryDirectory.XXXXXX in $TMPDIR; this one goes with $work.
+triple="$(TMPDIR="$work" swiftc -print-target-info | python3 -c 'import json,sys; print(json.load(sys.stdin)["target"]["triple"])')"
 swift-symbolgraph-extract -module-name TRMKit -target "$triple" -I "$modules" -output-dir "$work" -minimum-access-level public >/dev/null
 python3 - "$work/TRMKit.symbols.json" > "$work/KernelAPI.swift" <<'PY'
 import json, sys, re

@@ -13,6 +13,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$root/Sources/Evaluators/Candidate/Policy/VettedStandardLibrary.swift"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+# swiftc's driver leaves an empty TemporaryDirectory.XXXXXX in $TMPDIR; these go with $work.
+export TMPDIR="$work"
 version="$(swiftc --version 2>/dev/null | head -1)"
 swift-symbolgraph-extract -module-name Swift -target "$(swiftc -print-target-info | python3 -c 'import json,sys; print(json.load(sys.stdin)["target"]["triple"])')" \
   -output-dir "$work" -minimum-access-level public >/dev/null

@@ -2,7 +2,6 @@ import EmbeddedSources
 import EvolveCore
 import EvolveSupport
 import Foundation
-import Sandbox
 
 /// Measures `ComputeCalibration` on this machine with a kernel evolve owns: compiled against the same
 /// TRMKit module as candidates, run in the same sandbox, at shapes chosen to tell the cost terms apart
