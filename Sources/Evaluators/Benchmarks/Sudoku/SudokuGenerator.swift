@@ -75,26 +75,14 @@ public struct SudokuGenerator: Sendable {
         }
     }
 
-    /// A full grid drawn at random. The solver completes the empty grid in one fixed way, so solving it
-    /// alone (whatever the digit order) gives one grid with its digits renamed, every time: a kernel could
-    /// learn that one grid instead of Sudoku. Here N random cells first get random digits, each one the
-    /// row, column and box still allow, and the solver completes that (a dead end draws again).
+    /// A full grid drawn at random: a randomised backtracking fill of the empty grid. The solver's
+    /// fixed digit order alone (whatever order) gives one grid with its digits renamed, every time, and a
+    /// kernel could learn that one grid instead of Sudoku.
     func randomFullGrid(using rng: inout SplitMix64) -> [Int] {
-        let n = solver.size, rows = solver.boxRows, columns = solver.boxColumns
-        func allowed(_ grid: [Int], _ cell: Int, _ digit: Int) -> Bool {
-            let r = cell / n, c = cell % n, r0 = r / rows * rows, c0 = c / columns * columns
-            for i in 0..<n where grid[r * n + i] == digit || grid[i * n + c] == digit { return false }
-            for i in r0..<(r0 + rows) { for j in c0..<(c0 + columns) where grid[i * n + j] == digit { return false } }
-            return true
+        let n = solver.size
+        guard let full = solver.randomCompletion(Array(repeating: 0, count: n * n), using: &rng) else {
+            preconditionFailure("an empty \(n)×\(n) grid always has a solution")
         }
-        while true {
-            var grid = Array(repeating: 0, count: n * n)
-            for cell in (0..<(n * n)).shuffled(using: &rng).prefix(n) {
-                let options = (1...n).filter { allowed(grid, cell, $0) }
-                guard !options.isEmpty else { break }
-                grid[cell] = options[Int(rng.next() % UInt64(options.count))]
-            }
-            if let full = solver.solve(grid, digitOrder: Array(1...n).shuffled(using: &rng)) { return full }
-        }
+        return full
     }
 }
