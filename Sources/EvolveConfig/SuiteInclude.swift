@@ -2,10 +2,11 @@ import Foundation
 import Yams
 
 extension EvolveFile {
-    /// `text` with its `suite: FILE` include replaced by FILE's `benchmarks:` (their `data:` paths made absolute,
-    /// since they are relative to FILE's folder); text without `suite:` comes back unchanged. A run stores this
-    /// text when it starts, so its benchmarks and budgets stay fixed even if the suite file changes later.
-    /// FILE (relative to the folder of `path`) holds only a `benchmarks:` list, e.g. `Programs/suite.yaml`.
+    /// `text` with its `suite: FILE` include replaced by FILE's `benchmarks:` and, when FILE has one, its
+    /// `transfer:` list (their `data:` paths made absolute, since they are relative to FILE's folder); text
+    /// without `suite:` comes back unchanged. A run stores this text when it starts, so its benchmarks and
+    /// budgets stay fixed even if the suite file changes later. FILE (relative to the folder of `path`) holds
+    /// a `benchmarks:` list and optionally a `transfer:` list, e.g. `Programs/suite.yaml`.
     /// Throws `ConfigError` naming the file and what to change.
     public static func inliningSuite(_ text: String, path: String) throws -> String {
         // Text that is not YAML comes back as it is: `parse` reports the syntax error with its position.
@@ -28,20 +29,35 @@ extension EvolveFile {
         guard let suite = suiteRoot?.mapping, var benchmarks = suite["benchmarks"]?.sequence else {
             throw ConfigError("\(suiteURL.path): a suite file holds a benchmarks: list (the entries evolve.yaml would list)")
         }
-        let unknown = suite.keys.compactMap(\.string).filter { $0 != "benchmarks" }.sorted()
+        let unknown = suite.keys.compactMap(\.string).filter { $0 != "benchmarks" && $0 != "transfer" }.sorted()
         guard unknown.isEmpty else {
-            throw ConfigError("\(suiteURL.path): unknown key \(unknown.map { "\"\($0)\"" }.joined(separator: ", ")); a suite file holds only benchmarks:")
+            throw ConfigError("\(suiteURL.path): unknown key \(unknown.map { "\"\($0)\"" }.joined(separator: ", ")); a suite file holds only benchmarks: and transfer:")
         }
-        for index in benchmarks.indices {
-            guard var entry = benchmarks[index].mapping, let data = entry["data"]?.string else { continue }
-            entry["data"] = Node(resolve(data, relativeTo: suiteURL.deletingLastPathComponent()))
-            benchmarks[index] = .mapping(entry)
+        var transfer = suite["transfer"]?.sequence
+        if suite["transfer"] != nil, transfer == nil {
+            throw ConfigError("\(suiteURL.path): transfer: must be a list of benchmark entries, like benchmarks:")
         }
+        if transfer != nil, mapping["transfer"] != nil {
+            throw ConfigError("\(path): has transfer: and its suite \(file) has one too; keep one of them")
+        }
+        let suiteFolder = suiteURL.deletingLastPathComponent()
+        resolveData(in: &benchmarks, relativeTo: suiteFolder)
+        if transfer != nil { resolveData(in: &transfer!, relativeTo: suiteFolder) }
         var merged = mapping
         merged["suite"] = nil
         merged["benchmarks"] = .sequence(benchmarks)
+        if let transfer { merged["transfer"] = .sequence(transfer) }
         do { return try Yams.serialize(node: .mapping(merged)) } catch {
             throw ConfigError("\(path): the suite's benchmarks cannot be written back as YAML (\(EvolveFileReader.oneLine(error))); list them under benchmarks: instead")
+        }
+    }
+
+    /// Makes every entry's `data:` path absolute: in the run's stored text it no longer sits beside the suite.
+    private static func resolveData(in entries: inout Node.Sequence, relativeTo folder: URL) {
+        for index in entries.indices {
+            guard var entry = entries[index].mapping, let data = entry["data"]?.string else { continue }
+            entry["data"] = Node(resolve(data, relativeTo: folder))
+            entries[index] = .mapping(entry)
         }
     }
 

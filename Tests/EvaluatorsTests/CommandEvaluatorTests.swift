@@ -88,11 +88,10 @@ final class CommandEvaluatorTests {
     }
 
     @Test func aCommandPastItsWallClockLimitIsStoppedAndRejected() async throws {
-        // The bound is far from the 1 s limit on purpose: on a loaded machine the run may wait for a
-        // thread or a sandbox uid, but a command that is not stopped takes the full 300 s.
-        let started = Date()
-        let report = try await shell("sleep 300", wallSeconds: 1).evaluate(program([:]))
-        #expect(Date().timeIntervalSince(started) < 120)
+        // No wall-clock bound on the test itself (a loaded machine may keep the run waiting for a thread or
+        // a sandbox uid for minutes): a command that is not stopped prints a score after its sleep and is
+        // evaluated, so the outcome and the reason tell whether the limit stopped it.
+        let report = try await shell(#"sleep 60; echo '{"combined_score": 1.0}'"#, wallSeconds: 1).evaluate(program([:]))
         #expect(report.outcome == .rejected)
         #expect(report.artifacts["command"]?.contains("wall-clock timeout") == true, "\(report.artifacts)")
     }

@@ -150,13 +150,29 @@ extension ProgramConfigTests {
         #expect(try ProgramConfig.inliningSuite("seed: 1\nbenchmarks:\n" + Self.entry + "\n", path: path) == "seed: 1\nbenchmarks:\n" + Self.entry + "\n")
     }
 
+    /// The default suite carries its transfer benchmark: a suite file's `transfer:` list is inlined beside its
+    /// benchmarks (data paths resolved the same way), and a second list in the including file is an error.
+    @Test func aSuiteFilesTransferListComesAlong() throws {
+        let transferEntry = Self.entry.replacingOccurrences(of: "arc-real", with: "arc-far")
+        let root = try Self.suiteFolder("benchmarks:\n" + Self.entry + "\ntransfer:\n" + transferEntry + "\n    data: far/data\n")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let path = root.appendingPathComponent("seed/evolve.yaml").path
+        let config = try ProgramConfig.parse("seed: 1\nsuite: ../suite.yaml\n", path: path)
+        #expect(config.benchmarks.map(\.name) == ["arc-real"] && config.transfer.map(\.name) == ["arc-far"])
+        #expect(config.transfer[0].dataPath == root.appendingPathComponent("far/data").standardizedFileURL.path)
+        let inlined = try ProgramConfig.inliningSuite("seed: 1\nsuite: ../suite.yaml\n", path: path)
+        #expect(try ProgramConfig.parse(inlined, path: path).transfer.map(\.name) == ["arc-far"])
+        let twice = RealData.failure { _ = try ProgramConfig.parse("seed: 1\nsuite: ../suite.yaml\ntransfer:\n" + transferEntry + "\n", path: path) }
+        #expect(twice == "\(path): has transfer: and its suite ../suite.yaml has one too; keep one of them")
+    }
+
     @Test func suiteMistakesAreOneLineErrors() throws {
         let root = try Self.suiteFolder("benchmarks:\n" + Self.entry + "\nseed: 2\n")
         defer { try? FileManager.default.removeItem(at: root) }
         let path = root.appendingPathComponent("seed/evolve.yaml").path
         func failure(_ yaml: String) -> String? { RealData.failure { _ = try ProgramConfig.parse(yaml, path: path) } }
         let suitePath = root.appendingPathComponent("suite.yaml").standardizedFileURL.path
-        #expect(failure("seed: 1\nsuite: ../suite.yaml\n") == "\(suitePath): unknown key \"seed\"; a suite file holds only benchmarks:")
+        #expect(failure("seed: 1\nsuite: ../suite.yaml\n") == "\(suitePath): unknown key \"seed\"; a suite file holds only benchmarks: and transfer:")
         #expect(failure("seed: 1\nsuite: ../suite.yaml\nbenchmarks:\n" + Self.entry + "\n")?.contains("has both suite: and benchmarks:") == true)
         #expect(failure("seed: 1\nsuite: ../none.yaml\n")?.contains("suite ../none.yaml (") == true)
         #expect(failure("seed: 1\nsuite: [a, b]\n") == "\(path): suite must name a file holding a benchmarks: list, e.g. suite: ../suite.yaml")

@@ -38,6 +38,24 @@ import Testing
         #expect(a != generator.generate(count: 10, seed: 6))
     }
 
+    /// The solution grids are genuinely different, not one grid with its digits renamed: solving the
+    /// empty grid with a shuffled digit order gave 1 grid (up to renaming) in 50 draws at 6×6 and 9×9.
+    @Test(arguments: [(2, 3), (2, 4), (3, 3)])
+    func solutionGridsDifferBeyondRenamingTheirDigits(boxRows: Int, boxColumns: Int) {
+        let generator = SudokuGenerator(boxRows: boxRows, boxColumns: boxColumns, difficulty: .blanks(1))
+        // A grid up to renaming: each digit replaced by the order of its first appearance.
+        func renamedAway(_ grid: [Int]) -> [Int] {
+            var names: [Int: Int] = [:]
+            return grid.map { digit in
+                if let name = names[digit] { return name }
+                names[digit] = names.count + 1
+                return names.count
+            }
+        }
+        let grids = Set(generator.generate(count: 50, seed: 1).map { renamedAway($0.solution) })
+        #expect(grids.count >= 40, "\(grids.count) distinct grids up to renaming in 50 draws")
+    }
+
     @Test func tokensFollowTRMsEncoding() {
         let puzzle = SudokuPuzzle(
             boxRows: 2, boxColumns: 2, givens: [1, 0, 0, 4, 0, 4, 0, 0, 0, 0, 4, 0, 4, 0, 0, 1],

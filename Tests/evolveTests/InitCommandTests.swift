@@ -22,8 +22,11 @@ import Yams
         // The benchmark entries are the same mappings (YAML values compared, comments aside).
         let mine = try #require(try Yams.load(yaml: SeedTemplate.configuration) as? [String: Any])
         let theirs = try #require(try Yams.load(yaml: seedText) as? [String: Any])
-        #expect(String(describing: (mine["benchmarks"] as? [[String: Any]])?.map { $0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } })
-            == String(describing: (theirs["benchmarks"] as? [[String: Any]])?.map { $0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } }))
+        func entries(_ file: [String: Any], _ key: String) -> String {
+            String(describing: (file[key] as? [[String: Any]])?.map { $0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } })
+        }
+        #expect(entries(mine, "benchmarks") == entries(theirs, "benchmarks"))
+        #expect(entries(mine, "transfer") == entries(theirs, "transfer") && template.transfer.map(\.name) == ["sudoku-8x8"])
         // The run sections are accepted by the run's own reader, and their values are evolve's defaults.
         let settings = try RunSettings.parse(SeedTemplate.configuration, path: "evolve.yaml")
         #expect(settings.database == DatabaseConfig())
@@ -83,14 +86,14 @@ import Yams
         let config = work.appendingPathComponent("trm/evolve.yaml")
         if host["EVOLVE_FULL_INSTALL_TEST"] == nil {
             var text = try String(contentsOf: config, encoding: .utf8)
-            // Every benchmark of the suite, made small: counts and budgets, whatever their values. The eval
+            // Every benchmark of the suite and its transfer benchmark, made small: counts and budgets, whatever their values. The eval
             // budget still fits the seed's predict of 20 queries (~1.5e8 FLOPs each on 6×6): the op that
             // would cross it ends prediction, and a batch cut short answers nothing.
             for (pattern, small) in [("(?m)^(\\s+)train: \\d+", "$1train: 40"), ("(?m)^(\\s+)validation: \\d+", "$1validation: 20"),
                                      ("(?m)^(\\s+)test: \\d+", "$1test: 20"), ("train_flops: [0-9.e]+", "train_flops: 2.0e9"),
                                      ("eval_flops: [0-9.e]+", "eval_flops: 1.0e10")] {
                 let regex = try NSRegularExpression(pattern: pattern)
-                #expect(regex.numberOfMatches(in: text, range: NSRange(text.startIndex..., in: text)) == 3, "\(pattern)")
+                #expect(regex.numberOfMatches(in: text, range: NSRange(text.startIndex..., in: text)) == 4, "\(pattern)")
                 text = regex.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: small)
             }
             try Data(text.utf8).write(to: config)

@@ -28,35 +28,35 @@ enum SeedTemplate {
         # --- Benchmarks: what every program is trained and scored on (required, at least one) ----------------
         # Budgets are FLOPs counted by TRMKit (deterministic, machine-independent); the wall-clock safety net follows them.
         benchmarks:                 # a list; each entry is trained and scored on its own, combined_score is the mean
-          # The seeds' default suite (Programs/suite.yaml; chosen by measurement, docs/default-suite.md): ~85 s of
+          # The seeds' default suite (Programs/suite.yaml; chosen by measurement, docs/default-suite.md): ~60 s of
           # CPU per evaluation of the seed. Seeds can share one list instead: replace benchmarks: by suite: FILE.
-          - name: sudoku-6x6-minimal  # required: scores are kept by this name
+          - name: sudoku-6x6-easy     # required: scores are kept by this name
             generator: sudoku         # required: sudoku, maze or arc
             box_rows: 2               # Sudoku box shape: 2x3 boxes make a 6x6 grid
             box_columns: 3
-            difficulty: minimal       # "minimal" (fewest clues that keep the solution unique) or a number of blanks
+            difficulty: 12            # a number of blanks, or "minimal" (fewest clues that keep the solution unique)
             train: 1000               # required: training puzzles
             augmentations: 3          # symmetric copies of each training puzzle
             validation: 200           # required: puzzles selection is scored on
             test: 200                 # required: held-out puzzles, for reports only (never selected on)
-            train_flops: 7.5e11       # required: training budget (~20 s for the seed on one core)
+            train_flops: 7.5e11       # required: training budget (~16 s for the seed on one core)
             eval_flops: 1.0e11        # required: evaluation budget
             # wall_seconds: 600       # caps the wall-clock net, which otherwise follows the FLOP budget (wall_factor)
             # memory_mib: 4096        # the memory one run of this benchmark may use (256 to 262144 MiB)
             # data: path/to/sudoku-extreme  # real puzzles instead of generated ones (docs/real-data.md)
             # min_rating: 50          # with data: only CSV rows rated at least this (Sudoku, Maze)
             # skip_bad_files: true    # ARC with data: leave out task files that do not parse
-          - name: sudoku-9x9-minimal  # 9x9 minimal-clue Sudoku (~30 s for the seed)
+          - name: sudoku-6x6-hard     # the same grids with 20 of 36 cells blank (~16 s for the seed)
             generator: sudoku         # the same keys as above
-            box_rows: 3               # 3x3 boxes: a 9x9 grid
-            box_columns: 3            # (both 3 is also the default)
-            difficulty: minimal       # fewest clues
+            box_rows: 2               # 2x3 boxes again
+            box_columns: 3
+            difficulty: 20            # blanks per puzzle
             train: 1000               # training puzzles
             augmentations: 3          # symmetric copies of each
             validation: 200           # selection is scored on these
             test: 200                 # held out
-            train_flops: 1.2e12       # training budget
-            eval_flops: 1.0e12        # evaluation budget
+            train_flops: 7.5e11       # training budget
+            eval_flops: 1.0e11        # evaluation budget
           - name: maze-9x9            # shortest path through a 4x4-cell maze, a 9x9 grid of tokens (~25 s)
             generator: maze           # generated perfect mazes
             size: 4                   # cells per side
@@ -66,9 +66,20 @@ enum SeedTemplate {
             test: 200                 # held out
             train_flops: 1.0e12       # training budget
             eval_flops: 1.0e12        # evaluation budget
-        # transfer:                 # benchmarks never selected on, entries exactly as in benchmarks: (a family or size the
-        #                           # list above lacks); the best and top elites are scored on them when the run ends,
-        #                           # beside their seed, to see whether a gain transfers (docs/evolution-loop.md, "Transfer")
+        transfer:                   # benchmarks never selected on, entries exactly as in benchmarks: (a family or size the
+                                    # list above lacks); the best and top elites are scored on them when the run ends,
+                                    # beside their seed, to see whether a gain transfers (docs/evolution-loop.md, "Transfer")
+          - name: sudoku-8x8          # 8x8 Sudoku, 2x4 boxes: both seeds between 0.1 and 0.9 here (~55 s for the seed)
+            generator: sudoku         # the same keys as in benchmarks:
+            box_rows: 2               # 2x4 boxes: an 8x8 grid
+            box_columns: 4
+            difficulty: 28            # blanks of 64 cells
+            train: 1000               # training puzzles
+            augmentations: 3          # symmetric copies of each
+            validation: 200           # generated, not used by the transfer check
+            test: 200                 # transfer scores are on the held-out test split
+            train_flops: 2.5e12       # training budget
+            eval_flops: 1.0e12        # evaluation budget
 
         # --- Honest compute: CPU time the metered work does not explain (docs/sandbox.md, "Compute cross-check") -
         compute_check: reject       # reject, flag (keep the score, show the evidence) or off

@@ -51,10 +51,7 @@ public struct SudokuGenerator: Sendable {
     public func puzzle(using rng: inout SplitMix64) -> SudokuPuzzle {
         let n = solver.size
         while true {
-            let empty = Array(repeating: 0, count: n * n)
-            guard let full = solver.solve(empty, digitOrder: Array(1...n).shuffled(using: &rng)) else {
-                preconditionFailure("an empty \(n)×\(n) grid always has a solution")
-            }
+            let full = randomFullGrid(using: &rng)
             var grid = full
             var blanks = 0
             let target: Int
@@ -76,5 +73,16 @@ public struct SudokuGenerator: Sendable {
             if case .blanks(let k) = difficulty, blanks < min(k, n * n) { continue }  // too many blanks asked for this grid
             return SudokuPuzzle(boxRows: solver.boxRows, boxColumns: solver.boxColumns, givens: grid, solution: full)
         }
+    }
+
+    /// A full grid drawn at random: a randomised backtracking fill of the empty grid. The solver's
+    /// fixed digit order alone (whatever order) gives one grid with its digits renamed, every time, and a
+    /// kernel could learn that one grid instead of Sudoku.
+    func randomFullGrid(using rng: inout SplitMix64) -> [Int] {
+        let n = solver.size
+        guard let full = solver.randomCompletion(Array(repeating: 0, count: n * n), using: &rng) else {
+            preconditionFailure("an empty \(n)×\(n) grid always has a solution")
+        }
+        return full
     }
 }

@@ -1,3 +1,4 @@
+import EvolveSupport
 /// Counts and finds Sudoku solutions with bitmask constraint propagation and most-constrained-cell
 /// search; counting stops at a limit, so "is it unique?" costs about as much as one solve.
 public struct SudokuSolver: Sendable {
@@ -41,11 +42,27 @@ public struct SudokuSolver: Sendable {
         return solution
     }
 
+    /// A full grid completing `grid`, with the digits of every search node tried in a fresh random order
+    /// from `rng` (a randomised backtracking fill): from an empty grid, a grid drawn at random, where one
+    /// fixed digit order always gives the same grid with its digits renamed.
+    public func randomCompletion(_ grid: [Int], using rng: inout SplitMix64) -> [Int]? {
+        var state = State(solver: self)
+        guard state.load(grid) else { return nil }
+        var count = 0
+        var solution: [Int]?
+        state.rng = rng
+        search(&state, limit: 1, count: &count, found: &solution, record: true)
+        rng = state.rng ?? rng
+        return solution
+    }
+
     private struct State {
         let solver: SudokuSolver
         var cells: [Int]
         var rowUsed: [Int], columnUsed: [Int], boxUsed: [Int]
         var order: [Int]
+        /// Set: each node tries its digits in a fresh random order drawn from it.
+        var rng: SplitMix64?
 
         init(solver: SudokuSolver) {
             self.solver = solver
@@ -109,6 +126,7 @@ public struct SudokuSolver: Sendable {
             return
         }
         if bestCount == 0 { return }
+        if state.rng != nil { state.order.shuffle(using: &state.rng!) }
         for digit in state.order where bestMask & (1 << digit) != 0 {
             state.place(bestCell, digit)
             search(&state, limit: limit, count: &count, found: &found, record: record)
