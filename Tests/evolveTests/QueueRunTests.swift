@@ -1,6 +1,7 @@
 import EvolveCore
 @testable import EvolveQueue
 import Foundation
+import Sandbox
 import TestSupport
 import Testing
 
@@ -39,16 +40,15 @@ import Glibc
         return (process, errors)
     }
 
+    /// psql's answer to `sql`. Run with `Subprocess` (spawn and waitpid on this thread), not Foundation's
+    /// `Process`: while the doomed worker is frozen with SIGSTOP, Foundation's one process-manager thread
+    /// can sit in a blocking wait4 on it, and a `Process` started then never reports its end, so the test
+    /// would wait for psql forever and never thaw or kill the worker (seen: a suite hung for 20 minutes).
     func jobs(_ sql: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: PrivatePostgres.binDirectory! + "/psql")
-        process.arguments = ["-X", "-A", "-t", "-q", "-h", server.socket.path, "-U", "evolve", "-d", "postgres", "-c", sql]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let psql = PrivatePostgres.binDirectory! + "/psql"
+        let result = try Subprocess.run(psql, ["-X", "-A", "-t", "-q", "-h", server.socket.path, "-U", "evolve", "-d", "postgres", "-c", sql],
+                                        errors: .discarded)
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @Test func aRunEvaluatesThroughTwoWorkersAndAKilledWorkersJobRunsExactlyOnceMore() async throws {
