@@ -6,7 +6,7 @@ extension Tape {
         guard y.requiresGrad else { return y }
         record {
             guard let dy = y.grad else { return }
-            dy.withUnsafeBufferPointer { x.accumulateGrad($0) }
+            x.accumulateGrad(dy)
         }
         return y
     }
