@@ -1946,14 +1946,34 @@ enum GEMM {
             }
         }
         if k * n > 64 * 1024 {
-            // A large op(B) (the weight gradient's k = batch·length): one panel at a time, packed into a
-            // contiguous k×span stream that stays in L2 while every block of rows sweeps it; read in place,
-            // its rows lie a whole row of B apart and the sweep ran at two thirds of the speed.
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: k * 2 * wide) { scratch in
-                let packed = scratch.baseAddress!
-                for panel in panels {
-                    pack(panel, k: k, b: b, bRow: bRow, bCol: bCol, into: packed)
-                    for i0 in stride(from: 0, to: m, by: mr) { run(panel, rowStart: i0, b: packed, bStep: panel.span) }
+            // A large op(B) (the weight gradient's k = batch·length): k in blocks of `kBlock`, and per block
+            // one panel at a time packed into a contiguous kBlock×span stream that stays in L1 while every
+            // block of rows sweeps it; the tiles' accumulators wait in `carry` between blocks. Streaming the
+            // whole k×span panel from L2 for every block of rows ran at half the forward products' speed.
+            let kBlock = 4096 / (2 * wide)
+            let tiles = (m + mr - 1) / mr, carryStep = 2 * wide
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: kBlock * 2 * wide + tiles * mr * panels.count * carryStep) { scratch in
+                let packed = scratch.baseAddress!, carry = packed + kBlock * 2 * wide
+                for k0 in stride(from: 0, to: k, by: kBlock) {
+                    let depth = min(kBlock, k - k0)
+                    for (index, panel) in panels.enumerated() {
+                        pack(panel, rows: k0..<(k0 + depth), b: b, bRow: bRow, bCol: bCol, into: packed)
+                        for i0 in stride(from: 0, to: m, by: mr) {
+                            var tile = Tile(
+                                a: a + i0 * aRow + k0 * aCol, aRow: aRow, aCol: aCol, rows: min(mr, m - i0), k: depth,
+                                b: packed, bStep: panel.span, c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns,
+                                accumulate: accumulate)
+                            tile.carry = carry + ((i0 / mr) * panels.count + index) * mr * carryStep
+                            tile.carryStep = carryStep
+                            tile.resume = k0 > 0
+                            tile.finish = k0 + depth == k
+                            switch panel.kind {
+                            case .twoWide: tile.twoVectors(Wide.self)
+                            case .oneWide: tile.oneVector(Wide.self)
+                            case .oneNarrow: tile.oneVector(Narrow.self)
+                            }
+                        }
+                    }
                 }
             }
             return
@@ -1970,7 +1990,7 @@ enum GEMM {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: max(packedSize, 1)) { scratch in
             let packed = scratch.baseAddress!
             for (index, panel) in panels.enumerated() where packedOffsets[index] >= 0 {
-                pack(panel, k: k, b: b, bRow: bRow, bCol: bCol, into: packed + packedOffsets[index])
+                pack(panel, rows: 0..<k, b: b, bRow: bRow, bCol: bCol, into: packed + packedOffsets[index])
             }
             for i0 in stride(from: 0, to: m, by: mr) {
                 for (index, panel) in panels.enumerated() {
@@ -1984,11 +2004,11 @@ enum GEMM {
         }
     }
 
-    /// Copies op(B)'s columns of `panel` as k rows of `panel.span` floats, zero past the panel's columns.
-    private static func pack(_ panel: Panel, k: Int, b: UnsafePointer<Float>, bRow: Int, bCol: Int, into dst: UnsafeMutablePointer<Float>) {
+    /// Copies op(B)'s columns of `panel`, rows `rows`, as rows of `panel.span` floats, zero past the panel's columns.
+    private static func pack(_ panel: Panel, rows: Range<Int>, b: UnsafePointer<Float>, bRow: Int, bCol: Int, into dst: UnsafeMutablePointer<Float>) {
         let span = panel.span, width = panel.columns
-        for p in 0..<k {
-            let row = dst + p * span
+        for p in rows {
+            let row = dst + (p - rows.lowerBound) * span
             let src = b + p * bRow + panel.start * bCol
             if bCol == 1 {
                 row.update(from: src, count: width)
@@ -2016,6 +2036,11 @@ struct Tile {
     /// Row p of the panel starts at `b + p*bStep` (op(B)'s row stride, or the packed panel's width).
     let b: UnsafePointer<Float>, bStep: Int
     let c: UnsafeMutablePointer<Float>, ldc: Int, columns: Int, accumulate: Bool
+    /// When k is split into blocks (GEMM's large-k path), the tile's accumulators between blocks: 6 rows of
+    /// `carryStep` floats. `resume`: start from them instead of zero; `finish`: this is the last block, so
+    /// add them to C; otherwise they are stored back whole for the next block. A float stored and loaded
+    /// again is the same float, so each element is still one chain over p = 0…k−1 in order.
+    var carry: UnsafeMutablePointer<Float>? = nil, carryStep = 0, resume = false, finish = true
 
     /// Row r's first element of op(A), clamped to the last valid row.
     @inline(__always)
@@ -2027,6 +2052,11 @@ struct Tile {
         let w = V.scalarCount
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
         var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+        if resume {
+            (c00, c01) = (carried(0, 0), carried(0, w)); (c10, c11) = (carried(1, 0), carried(1, w))
+            (c20, c21) = (carried(2, 0), carried(2, w)); (c30, c31) = (carried(3, 0), carried(3, w))
+            (c40, c41) = (carried(4, 0), carried(4, w)); (c50, c51) = (carried(5, 0), carried(5, w))
+        }
         var a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3), a4 = row(4), a5 = row(5)
         var pb = UnsafeRawPointer(b)
         let bBytes = bStep * 4, wBytes = w * 4
@@ -2048,6 +2078,11 @@ struct Tile {
             a0 += aCol; a1 += aCol; a2 += aCol; a3 += aCol; a4 += aCol; a5 += aCol
             pb += bBytes
         }
+        guard finish else {
+            carry(0, 0, c00); carry(0, w, c01); carry(1, 0, c10); carry(1, w, c11); carry(2, 0, c20); carry(2, w, c21)
+            carry(3, 0, c30); carry(3, w, c31); carry(4, 0, c40); carry(4, w, c41); carry(5, 0, c50); carry(5, w, c51)
+            return
+        }
         store(0, c00, c01)
         if rows > 1 { store(1, c10, c11) }
         if rows > 2 { store(2, c20, c21) }
@@ -2060,6 +2095,10 @@ struct Tile {
     @inline(__always)
     func oneVector<V: SIMD>(_: V.Type) where V.Scalar == Float {
         var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+        if resume {
+            (c0, c1, c2) = (carried(0, 0), carried(1, 0), carried(2, 0))
+            (c3, c4, c5) = (carried(3, 0), carried(4, 0), carried(5, 0))
+        }
         var a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3), a4 = row(4), a5 = row(5)
         var pb = UnsafeRawPointer(b)
         let bBytes = bStep * 4
@@ -2074,12 +2113,28 @@ struct Tile {
             a0 += aCol; a1 += aCol; a2 += aCol; a3 += aCol; a4 += aCol; a5 += aCol
             pb += bBytes
         }
+        guard finish else {
+            carry(0, 0, c0); carry(1, 0, c1); carry(2, 0, c2); carry(3, 0, c3); carry(4, 0, c4); carry(5, 0, c5)
+            return
+        }
         store(0, c0)
         if rows > 1 { store(1, c1) }
         if rows > 2 { store(2, c2) }
         if rows > 3 { store(3, c3) }
         if rows > 4 { store(4, c4) }
         if rows > 5 { store(5, c5) }
+    }
+
+    /// Accumulator row r's vector at column `offset` of the carry (all six rows are always stored, so the
+    /// rows past a partial tile's end hold finished values, never uninitialised memory).
+    @inline(__always)
+    private func carried<V: SIMD>(_ r: Int, _ offset: Int) -> V where V.Scalar == Float {
+        UnsafeRawPointer(carry! + r * carryStep + offset).loadUnaligned(as: V.self)
+    }
+
+    @inline(__always)
+    private func carry<V: SIMD>(_ r: Int, _ offset: Int, _ value: V) where V.Scalar == Float {
+        UnsafeMutableRawPointer(carry! + r * carryStep + offset).storeBytes(of: value, as: V.self)
     }
 
     /// Adds a two-vector row of results into row r of C (into zero when not accumulating: `0 + x`, not
