@@ -161,6 +161,9 @@ torch_isa=""
 [ -n "$defines" ] || torch_isa="ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 MKL_ENABLE_INSTRUCTIONS=AVX2"
 [ -z "$torch_isa" ] || echo "PyTorch held to AVX2: $torch_isa"
 if python3 -c "import torch" 2>/dev/null; then
+  # The capability ATen actually dispatches to (it ignores an unknown ATEN_CPU_CAPABILITY with a warning).
+  # shellcheck disable=SC2086
+  echo "PyTorch $(python3 -c 'import torch; print(torch.__version__)' 2>/dev/null), CPU capability in use: $(env $torch_isa python3 -c 'import torch; print(torch.backends.cpu.get_cpu_capability())' 2>/dev/null)"
   ours=() theirs=() before=()
   for r in $(seq "$rounds"); do
     cpu=$(train_cpu_seconds "$work/trm" "$work/round-$r" "${seeds[0]}")

@@ -156,14 +156,19 @@ public final class Tensor {
     public var count: Int { data.count }
     public var rank: Int { shape.count }
 
-    /// Adds `values` into the gradient.
-    func accumulateGrad(_ values: UnsafeBufferPointer<Float>) {
+    /// Adds `values` into the gradient. A first gradient shares `values`' storage (copy-on-write) instead
+    /// of copying it: `add` and `reshape` pass their output's gradient straight on, and those copies were
+    /// 8% of the seed's step (perf). A later `+=` into the shared storage copies it first, as Swift
+    /// arrays do, so the upstream gradient is never changed.
+    func accumulateGrad(_ values: [Float]) {
         if grad == nil {
-            grad = Array(values)
+            grad = values
             return
         }
         grad!.withUnsafeMutableBufferPointer { g in
-            for i in 0..<g.count { g[i] += values[i] }
+            values.withUnsafeBufferPointer { v in
+                for i in 0..<g.count { g[i] += v[i] }
+            }
         }
     }
 
@@ -1479,23 +1484,22 @@ extension Tape {
     public func add(_ a: Tensor, _ b: Tensor) -> Tensor {
         precondition(Array(a.shape.suffix(b.rank)) == b.shape, "add: cannot broadcast \(b.shape) onto \(a.shape)")
         let inner = b.count
-        var out = a.data
-        out.withUnsafeMutableBufferPointer { o in
-            b.data.withUnsafeBufferPointer { bp in
-                var base = 0
-                while base < o.count {
-                    for i in 0..<inner { o[base + i] += bp[i] }
-                    base += inner
+        // One pass into uninitialised storage (copying a first and adding in place was two).
+        let out = [Float](unsafeUninitializedCapacity: a.count) { o, written in
+            a.data.withUnsafeBufferPointer { ap in
+                b.data.withUnsafeBufferPointer { bp in
+                    Tape.addBroadcast(ap.baseAddress!, bp.baseAddress!, into: o.baseAddress!, count: ap.count, inner: inner)
                 }
             }
+            written = a.count
         }
         charge(forward: FLOPCost.elementwise(a.count))
         let y = Tensor(shape: a.shape, data: out, requiresGrad: needsGrad(a, b))
         guard y.requiresGrad else { return y }
         record { [unowned self] in
             guard let dy = y.grad else { return }
+            if a.requiresGrad { a.accumulateGrad(dy) }
             dy.withUnsafeBufferPointer { d in
-                if a.requiresGrad { a.accumulateGrad(d) }
                 if b.requiresGrad {
                     b.withGrad { g in
                         var base = 0
@@ -1509,6 +1513,19 @@ extension Tape {
             }
         }
         return y
+    }
+
+    /// o[i] = a[i] + b[i mod inner]: one vector loop per block of `inner` (aliasing is ruled out here,
+    /// so the compiler vectorises it; each element is still the one addition it was).
+    private static func addBroadcast(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into o: UnsafeMutablePointer<Float>, count: Int, inner: Int
+    ) {
+        var base = 0
+        while base < count {
+            let ai = a + base, oi = o + base
+            for i in 0..<inner { oi[i] = ai[i] + b[i] }
+            base += inner
+        }
     }
 
     /// Elementwise a · b (same shapes).
@@ -1580,40 +1597,18 @@ extension Tape {
     }
 
     /// SwiGLU's gate: h[…, 2I] → silu(h[…, :I]) · h[…, I:], the activation between a SwiGLU MLP's
-    /// up- and down-projections. The sigmoid of the gate is kept from the forward pass for the backward.
+    /// up- and down-projections. The backward pass computes the gate's sigmoid again rather than keeping it:
+    /// the step's tensors are larger than L2, so storing and re-reading a third array cost more than the
+    /// exp and division (perf), and the same function on the same input gives the same value.
     public func swiglu(_ h: Tensor) -> Tensor {
         let width = h.shape.last!
         precondition(width % 2 == 0, "swiglu: last dimension \(width) must be even")
         let hidden = width / 2, rows = h.count / width
-        let vectorEnd = hidden / 16 * 16
-        // Every element of both is written below.
-        var out = [Float](unsafeUninitializedCapacity: rows * hidden) { $1 = rows * hidden }
-        var sigmoids = [Float](unsafeUninitializedCapacity: rows * hidden) { $1 = rows * hidden }
-        h.data.withUnsafeBufferPointer { hp in
-            out.withUnsafeMutableBufferPointer { op in
-                sigmoids.withUnsafeMutableBufferPointer { sp in
-                    let hb = UnsafeRawPointer(hp.baseAddress!), ob = UnsafeMutableRawPointer(op.baseAddress!)
-                    let sb = UnsafeMutableRawPointer(sp.baseAddress!)
-                    for r in 0..<rows {
-                        let gateBase = r * width, outBase = r * hidden
-                        var j = 0
-                        while j < vectorEnd {
-                            let gate = hb.loadUnaligned(fromByteOffset: 4 * (gateBase + j), as: SIMD16<Float>.self)
-                            let up = hb.loadUnaligned(fromByteOffset: 4 * (gateBase + hidden + j), as: SIMD16<Float>.self)
-                            let s = VectorMath.sigmoid(gate)
-                            sb.storeBytes(of: s, toByteOffset: 4 * (outBase + j), as: SIMD16<Float>.self)
-                            ob.storeBytes(of: gate * s * up, toByteOffset: 4 * (outBase + j), as: SIMD16<Float>.self)
-                            j += 16
-                        }
-                        while j < hidden {
-                            let gate = hp[gateBase + j], s = VectorMath.sigmoid(gate)
-                            sp[outBase + j] = s
-                            op[outBase + j] = gate * s * hp[gateBase + hidden + j]
-                            j += 1
-                        }
-                    }
-                }
+        let out = [Float](unsafeUninitializedCapacity: rows * hidden) { op, written in
+            h.data.withUnsafeBufferPointer { hp in
+                Tape.swigluForward(h: hp.baseAddress!, into: op.baseAddress!, rows: rows, hidden: hidden)
             }
+            written = rows * hidden
         }
         charge(forward: FLOPCost.elementwise(out.count, perElement: 5))
         let y = Tensor(shape: Array(h.shape.dropLast()) + [hidden], data: out, requiresGrad: needsGrad(h))
@@ -1622,12 +1617,9 @@ extension Tape {
             guard let dy = y.grad else { return }
             h.addToGrad { g, accumulate in
                 h.data.withUnsafeBufferPointer { hp in
-                    sigmoids.withUnsafeBufferPointer { sp in
-                        dy.withUnsafeBufferPointer { dp in
-                            Tape.swigluBackward(
-                                h: hp.baseAddress!, sigmoids: sp.baseAddress!, dy: dp.baseAddress!, into: g,
-                                accumulate: accumulate, rows: rows, hidden: hidden)
-                        }
+                    dy.withUnsafeBufferPointer { dp in
+                        Tape.swigluBackward(
+                            h: hp.baseAddress!, dy: dp.baseAddress!, into: g, accumulate: accumulate, rows: rows, hidden: hidden)
                     }
                 }
             }
@@ -1636,16 +1628,40 @@ extension Tape {
         return y
     }
 
-    /// SwiGLU's backward, 16 lanes at a time: for each gate g, up u, upstream d and kept sigmoid s,
+    /// The gate's sigmoid as both passes compute it: 16 lanes at a time for the row's first ⌊I/16⌋·16
+    /// columns, the scalar function for the rest (the two round differently, so the split must match).
+    private typealias V16 = SIMD16<Float>
+
+    private static func swigluForward(h: UnsafePointer<Float>, into o: UnsafeMutablePointer<Float>, rows: Int, hidden: Int) {
+        let width = 2 * hidden, vectorEnd = hidden / 16 * 16
+        let hb = UnsafeRawPointer(h), ob = UnsafeMutableRawPointer(o)
+        for r in 0..<rows {
+            let gateBase = r * width, outBase = r * hidden
+            var j = 0
+            while j < vectorEnd {
+                let gate = hb.loadUnaligned(fromByteOffset: 4 * (gateBase + j), as: V16.self)
+                let up = hb.loadUnaligned(fromByteOffset: 4 * (gateBase + hidden + j), as: V16.self)
+                ob.storeBytes(of: gate * VectorMath.sigmoid(gate) * up, toByteOffset: 4 * (outBase + j), as: V16.self)
+                j += 16
+            }
+            while j < hidden {
+                let gate = h[gateBase + j]
+                o[outBase + j] = gate * VectorMath.sigmoid(gate) * h[gateBase + hidden + j]
+                j += 1
+            }
+        }
+    }
+
+    /// SwiGLU's backward, 16 lanes at a time: for each gate g, up u, upstream d and sigmoid s = σ(g),
     /// ∂gate = d·u·s·(1 + g·(1 − s)) and ∂up = d·g·s, evaluated in the same order as the scalar tail, so
     /// each lane's value is the scalar one. Where `accumulate` is false the gradient is written as 0 + x.
     private static func swigluBackward(
-        h: UnsafePointer<Float>, sigmoids: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+        h: UnsafePointer<Float>, dy: UnsafePointer<Float>,
         into g: UnsafeMutablePointer<Float>, accumulate: Bool, rows: Int, hidden: Int
     ) {
-        typealias V = SIMD16<Float>
+        typealias V = V16
         let width = 2 * hidden, vectorEnd = hidden / 16 * 16
-        let hb = UnsafeRawPointer(h), sb = UnsafeRawPointer(sigmoids), db = UnsafeRawPointer(dy)
+        let hb = UnsafeRawPointer(h), db = UnsafeRawPointer(dy)
         let gb = UnsafeMutableRawPointer(g)
         for r in 0..<rows {
             var j = 0
@@ -1654,7 +1670,7 @@ extension Tape {
                 let gate = hb.loadUnaligned(fromByteOffset: gi, as: V.self)
                 let up = hb.loadUnaligned(fromByteOffset: ui, as: V.self)
                 let d = db.loadUnaligned(fromByteOffset: oi, as: V.self)
-                let s = sb.loadUnaligned(fromByteOffset: oi, as: V.self)
+                let s = VectorMath.sigmoid(gate)
                 let gateBase = accumulate ? gb.loadUnaligned(fromByteOffset: gi, as: V.self) : V()
                 let upBase = accumulate ? gb.loadUnaligned(fromByteOffset: ui, as: V.self) : V()
                 gb.storeBytes(of: gateBase + d * up * s * (1 + gate * (1 - s)), toByteOffset: gi, as: V.self)
@@ -1663,7 +1679,7 @@ extension Tape {
             }
             while j < hidden {
                 let gi = r * width + j, oi = r * hidden + j
-                let gate = h[gi], up = h[gi + hidden], d = dy[oi], s = sigmoids[oi]
+                let gate = h[gi], up = h[gi + hidden], d = dy[oi], s = VectorMath.sigmoid(gate)
                 g[gi] = (accumulate ? g[gi] : 0) + d * up * s * (1 + gate * (1 - s))
                 g[gi + hidden] = (accumulate ? g[gi + hidden] : 0) + d * gate * s
                 j += 1
@@ -1930,14 +1946,34 @@ enum GEMM {
             }
         }
         if k * n > 64 * 1024 {
-            // A large op(B) (the weight gradient's k = batch·length): one panel at a time, packed into a
-            // contiguous k×span stream that stays in L2 while every block of rows sweeps it; read in place,
-            // its rows lie a whole row of B apart and the sweep ran at two thirds of the speed.
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: k * 2 * wide) { scratch in
-                let packed = scratch.baseAddress!
-                for panel in panels {
-                    pack(panel, k: k, b: b, bRow: bRow, bCol: bCol, into: packed)
-                    for i0 in stride(from: 0, to: m, by: mr) { run(panel, rowStart: i0, b: packed, bStep: panel.span) }
+            // A large op(B) (the weight gradient's k = batch·length): k in blocks of `kBlock`, and per block
+            // one panel at a time packed into a contiguous kBlock×span stream that stays in L1 while every
+            // block of rows sweeps it; the tiles' accumulators wait in `carry` between blocks. Streaming the
+            // whole k×span panel from L2 for every block of rows ran at half the forward products' speed.
+            let kBlock = 4096 / (2 * wide)
+            let tiles = (m + mr - 1) / mr, carryStep = 2 * wide
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: kBlock * 2 * wide + tiles * mr * panels.count * carryStep) { scratch in
+                let packed = scratch.baseAddress!, carry = packed + kBlock * 2 * wide
+                for k0 in stride(from: 0, to: k, by: kBlock) {
+                    let depth = min(kBlock, k - k0)
+                    for (index, panel) in panels.enumerated() {
+                        pack(panel, rows: k0..<(k0 + depth), b: b, bRow: bRow, bCol: bCol, into: packed)
+                        for i0 in stride(from: 0, to: m, by: mr) {
+                            var tile = Tile(
+                                a: a + i0 * aRow + k0 * aCol, aRow: aRow, aCol: aCol, rows: min(mr, m - i0), k: depth,
+                                b: packed, bStep: panel.span, c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns,
+                                accumulate: accumulate)
+                            tile.carry = carry + ((i0 / mr) * panels.count + index) * mr * carryStep
+                            tile.carryStep = carryStep
+                            tile.resume = k0 > 0
+                            tile.finish = k0 + depth == k
+                            switch panel.kind {
+                            case .twoWide: tile.twoVectors(Wide.self)
+                            case .oneWide: tile.oneVector(Wide.self)
+                            case .oneNarrow: tile.oneVector(Narrow.self)
+                            }
+                        }
+                    }
                 }
             }
             return
@@ -1954,7 +1990,7 @@ enum GEMM {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: max(packedSize, 1)) { scratch in
             let packed = scratch.baseAddress!
             for (index, panel) in panels.enumerated() where packedOffsets[index] >= 0 {
-                pack(panel, k: k, b: b, bRow: bRow, bCol: bCol, into: packed + packedOffsets[index])
+                pack(panel, rows: 0..<k, b: b, bRow: bRow, bCol: bCol, into: packed + packedOffsets[index])
             }
             for i0 in stride(from: 0, to: m, by: mr) {
                 for (index, panel) in panels.enumerated() {
@@ -1968,13 +2004,20 @@ enum GEMM {
         }
     }
 
-    /// Copies op(B)'s columns of `panel` as k rows of `panel.span` floats, zero past the panel's columns.
-    private static func pack(_ panel: Panel, k: Int, b: UnsafePointer<Float>, bRow: Int, bCol: Int, into dst: UnsafeMutablePointer<Float>) {
+    /// Copies op(B)'s columns of `panel`, rows `rows`, as rows of `panel.span` floats, zero past the panel's columns.
+    private static func pack(_ panel: Panel, rows: Range<Int>, b: UnsafePointer<Float>, bRow: Int, bCol: Int, into dst: UnsafeMutablePointer<Float>) {
         let span = panel.span, width = panel.columns
-        for p in 0..<k {
-            let row = dst + p * span
+        for p in rows {
+            let row = dst + (p - rows.lowerBound) * span
             let src = b + p * bRow + panel.start * bCol
-            if bCol == 1 {
+            if bCol == 1 && width == span && span == 2 * wide {
+                // A full two-vector row: two vector moves (a memcpy call per 64–128-byte row was 5–11% of the
+                // weight gradients' time).
+                let from = UnsafeRawPointer(src), to = UnsafeMutableRawPointer(row)
+                to.storeBytes(of: from.loadUnaligned(as: Wide.self), as: Wide.self)
+                to.storeBytes(of: from.loadUnaligned(fromByteOffset: 4 * wide, as: Wide.self), toByteOffset: 4 * wide, as: Wide.self)
+                continue
+            } else if bCol == 1 {
                 row.update(from: src, count: width)
             } else {
                 for j in 0..<width { row[j] = src[j * bCol] }
@@ -2000,6 +2043,11 @@ struct Tile {
     /// Row p of the panel starts at `b + p*bStep` (op(B)'s row stride, or the packed panel's width).
     let b: UnsafePointer<Float>, bStep: Int
     let c: UnsafeMutablePointer<Float>, ldc: Int, columns: Int, accumulate: Bool
+    /// When k is split into blocks (GEMM's large-k path), the tile's accumulators between blocks: 6 rows of
+    /// `carryStep` floats. `resume`: start from them instead of zero; `finish`: this is the last block, so
+    /// add them to C; otherwise they are stored back whole for the next block. A float stored and loaded
+    /// again is the same float, so each element is still one chain over p = 0…k−1 in order.
+    var carry: UnsafeMutablePointer<Float>? = nil, carryStep = 0, resume = false, finish = true
 
     /// Row r's first element of op(A), clamped to the last valid row.
     @inline(__always)
@@ -2011,6 +2059,11 @@ struct Tile {
         let w = V.scalarCount
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
         var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+        if resume {
+            (c00, c01) = (carried(0, 0), carried(0, w)); (c10, c11) = (carried(1, 0), carried(1, w))
+            (c20, c21) = (carried(2, 0), carried(2, w)); (c30, c31) = (carried(3, 0), carried(3, w))
+            (c40, c41) = (carried(4, 0), carried(4, w)); (c50, c51) = (carried(5, 0), carried(5, w))
+        }
         var a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3), a4 = row(4), a5 = row(5)
         var pb = UnsafeRawPointer(b)
         let bBytes = bStep * 4, wBytes = w * 4
@@ -2032,6 +2085,11 @@ struct Tile {
             a0 += aCol; a1 += aCol; a2 += aCol; a3 += aCol; a4 += aCol; a5 += aCol
             pb += bBytes
         }
+        guard finish else {
+            carry(0, 0, c00); carry(0, w, c01); carry(1, 0, c10); carry(1, w, c11); carry(2, 0, c20); carry(2, w, c21)
+            carry(3, 0, c30); carry(3, w, c31); carry(4, 0, c40); carry(4, w, c41); carry(5, 0, c50); carry(5, w, c51)
+            return
+        }
         store(0, c00, c01)
         if rows > 1 { store(1, c10, c11) }
         if rows > 2 { store(2, c20, c21) }
@@ -2044,6 +2102,10 @@ struct Tile {
     @inline(__always)
     func oneVector<V: SIMD>(_: V.Type) where V.Scalar == Float {
         var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+        if resume {
+            (c0, c1, c2) = (carried(0, 0), carried(1, 0), carried(2, 0))
+            (c3, c4, c5) = (carried(3, 0), carried(4, 0), carried(5, 0))
+        }
         var a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3), a4 = row(4), a5 = row(5)
         var pb = UnsafeRawPointer(b)
         let bBytes = bStep * 4
@@ -2058,12 +2120,28 @@ struct Tile {
             a0 += aCol; a1 += aCol; a2 += aCol; a3 += aCol; a4 += aCol; a5 += aCol
             pb += bBytes
         }
+        guard finish else {
+            carry(0, 0, c0); carry(1, 0, c1); carry(2, 0, c2); carry(3, 0, c3); carry(4, 0, c4); carry(5, 0, c5)
+            return
+        }
         store(0, c0)
         if rows > 1 { store(1, c1) }
         if rows > 2 { store(2, c2) }
         if rows > 3 { store(3, c3) }
         if rows > 4 { store(4, c4) }
         if rows > 5 { store(5, c5) }
+    }
+
+    /// Accumulator row r's vector at column `offset` of the carry (all six rows are always stored, so the
+    /// rows past a partial tile's end hold finished values, never uninitialised memory).
+    @inline(__always)
+    private func carried<V: SIMD>(_ r: Int, _ offset: Int) -> V where V.Scalar == Float {
+        UnsafeRawPointer(carry! + r * carryStep + offset).loadUnaligned(as: V.self)
+    }
+
+    @inline(__always)
+    private func carry<V: SIMD>(_ r: Int, _ offset: Int, _ value: V) where V.Scalar == Float {
+        UnsafeMutableRawPointer(carry! + r * carryStep + offset).storeBytes(of: value, as: V.self)
     }
 
     /// Adds a two-vector row of results into row r of C (into zero when not accumulating: `0 + x`, not
@@ -2447,18 +2525,21 @@ extension Tape {
     /// RMSNorm over the last axis without a learnable weight (TRM's post-norm): x / √(mean(x²) + ε).
     public func rmsNorm(_ x: Tensor, epsilon: Float = 1e-5) -> Tensor {
         let d = x.shape.last!, rows = x.count / d
-        var out = [Float](unsafeUninitializedCapacity: x.count) { $1 = x.count }  // every element written below
-        var inverse = [Float](repeating: 0, count: rows)
-        x.data.withUnsafeBufferPointer { xp in
-            out.withUnsafeMutableBufferPointer { o in
-                for r in 0..<rows {
-                    var sq: Float = 0
-                    for i in 0..<d { sq += xp[r * d + i] * xp[r * d + i] }
-                    let inv = 1 / (sq / Float(d) + epsilon).squareRoot()
-                    inverse[r] = inv
-                    for i in 0..<d { o[r * d + i] = xp[r * d + i] * inv }
+        var inverse = [Float](unsafeUninitializedCapacity: rows) { $1 = rows }  // every element written below
+        let out = [Float](unsafeUninitializedCapacity: x.count) { o, written in
+            x.data.withUnsafeBufferPointer { xp in
+                inverse.withUnsafeMutableBufferPointer { inv in
+                    // Σ x² per row: each row's sum stays one sequential chain, eight rows' chains side by side.
+                    Tape.rowDots(xp.baseAddress!, xp.baseAddress!, rows: rows, d: d, into: inv.baseAddress!)
+                    for r in 0..<rows {
+                        let scale = 1 / (inv[r] / Float(d) + epsilon).squareRoot()
+                        inv[r] = scale
+                        let from = xp.baseAddress! + r * d, to = o.baseAddress! + r * d
+                        for i in 0..<d { to[i] = from[i] * scale }
+                    }
                 }
             }
+            written = x.count
         }
         charge(forward: FLOPCost.elementwise(x.count, perElement: 4))
         let y = Tensor(shape: x.shape, data: out, requiresGrad: needsGrad(x))
@@ -2466,19 +2547,53 @@ extension Tape {
         record { [unowned self] in
             guard let dy = y.grad else { return }
             // dx = inv · (dy − y · mean(dy · y))
-            x.withGrad { g in
+            var dots = [Float](unsafeUninitializedCapacity: rows) { $1 = rows }
+            dy.withUnsafeBufferPointer { dp in
                 y.data.withUnsafeBufferPointer { yp in
-                    for r in 0..<rows {
-                        var dot: Float = 0
-                        for i in 0..<d { dot += dy[r * d + i] * yp[r * d + i] }
-                        let mean = dot / Float(d), inv = inverse[r]
-                        for i in 0..<d { g[r * d + i] += inv * (dy[r * d + i] - yp[r * d + i] * mean) }
+                    dots.withUnsafeMutableBufferPointer { Tape.rowDots(dp.baseAddress!, yp.baseAddress!, rows: rows, d: d, into: $0.baseAddress!) }
+                    x.addToGrad { g, accumulate in
+                        for r in 0..<rows {
+                            let mean = dots[r] / Float(d), inv = inverse[r]
+                            let dr = dp.baseAddress! + r * d, yr = yp.baseAddress! + r * d, gr = g + r * d
+                            if accumulate {
+                                for i in 0..<d { gr[i] += inv * (dr[i] - yr[i] * mean) }
+                            } else {
+                                for i in 0..<d { gr[i] = 0 + inv * (dr[i] - yr[i] * mean) }
+                            }
+                        }
                     }
                 }
             }
             charge(backward: FLOPCost.elementwise(x.count, perElement: 5))
         }
         return y
+    }
+
+    /// out[r] = Σᵢ a[r, i]·b[r, i] for row-major rows of length d, each sum the sequential chain
+    /// `s += a·b` from i = 0 (a multiply then an add, as the scalar loop did), so the values are those of
+    /// one row at a time; eight rows run as the lanes of a vector, so eight chains' latencies overlap.
+    @inline(__always)
+    static func rowDots(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, rows: Int, d: Int, into out: UnsafeMutablePointer<Float>) {
+        var r = 0
+        while r + 8 <= rows {
+            var sum = SIMD8<Float>()
+            for i in 0..<d {
+                var x = SIMD8<Float>(), y = SIMD8<Float>()
+                for lane in 0..<8 {
+                    x[lane] = a[(r + lane) * d + i]
+                    y[lane] = b[(r + lane) * d + i]
+                }
+                sum = sum + x * y
+            }
+            for lane in 0..<8 { out[r + lane] = sum[lane] }
+            r += 8
+        }
+        while r < rows {
+            var sum: Float = 0
+            for i in 0..<d { sum += a[r * d + i] * b[r * d + i] }
+            out[r] = sum
+            r += 1
+        }
     }
 
     /// Softmax over the last axis.
@@ -2532,7 +2647,7 @@ extension Tape {
         guard y.requiresGrad else { return y }
         record {
             guard let dy = y.grad else { return }
-            dy.withUnsafeBufferPointer { x.accumulateGrad($0) }
+            x.accumulateGrad(dy)
         }
         return y
     }
@@ -2600,15 +2715,26 @@ extension Tape {
     private static func transposeMatrices(
         _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, rows: Int, columns: Int, accumulate: Bool
     ) {
-        let size = rows * columns
+        let size = rows * columns, blocked = rows / 8 * 8
         for t in 0..<count {
             let from = src + t * size, to = dst + t * size
             for j in 0..<columns {
                 let out = to + j * rows
+                // Eight source rows' column j gathered into one vector and written as one store (an element
+                // at a time, this loop cost four cycles per element: perf).
+                var i = 0
+                while i < blocked {
+                    var column = SIMD8<Float>()
+                    for lane in 0..<8 { column[lane] = from[(i + lane) * columns + j] }
+                    let target = UnsafeMutableRawPointer(out + i)
+                    let base = accumulate ? target.loadUnaligned(as: SIMD8<Float>.self) : SIMD8<Float>()
+                    target.storeBytes(of: base + column, as: SIMD8<Float>.self)
+                    i += 8
+                }
                 if accumulate {
-                    for i in 0..<rows { out[i] += from[i * columns + j] }
+                    while i < rows { out[i] += from[i * columns + j]; i += 1 }
                 } else {
-                    for i in 0..<rows { out[i] = 0 + from[i * columns + j] }
+                    while i < rows { out[i] = 0 + from[i * columns + j]; i += 1 }
                 }
             }
         }

@@ -44,14 +44,19 @@ public final class Tensor {
     public var count: Int { data.count }
     public var rank: Int { shape.count }
 
-    /// Adds `values` into the gradient.
-    func accumulateGrad(_ values: UnsafeBufferPointer<Float>) {
+    /// Adds `values` into the gradient. A first gradient shares `values`' storage (copy-on-write) instead
+    /// of copying it: `add` and `reshape` pass their output's gradient straight on, and those copies were
+    /// 8% of the seed's step (perf). A later `+=` into the shared storage copies it first, as Swift
+    /// arrays do, so the upstream gradient is never changed.
+    func accumulateGrad(_ values: [Float]) {
         if grad == nil {
-            grad = Array(values)
+            grad = values
             return
         }
         grad!.withUnsafeMutableBufferPointer { g in
-            for i in 0..<g.count { g[i] += values[i] }
+            values.withUnsafeBufferPointer { v in
+                for i in 0..<g.count { g[i] += v[i] }
+            }
         }
     }
 

@@ -10,23 +10,22 @@ extension Tape {
     public func add(_ a: Tensor, _ b: Tensor) -> Tensor {
         precondition(Array(a.shape.suffix(b.rank)) == b.shape, "add: cannot broadcast \(b.shape) onto \(a.shape)")
         let inner = b.count
-        var out = a.data
-        out.withUnsafeMutableBufferPointer { o in
-            b.data.withUnsafeBufferPointer { bp in
-                var base = 0
-                while base < o.count {
-                    for i in 0..<inner { o[base + i] += bp[i] }
-                    base += inner
+        // One pass into uninitialised storage (copying a first and adding in place was two).
+        let out = [Float](unsafeUninitializedCapacity: a.count) { o, written in
+            a.data.withUnsafeBufferPointer { ap in
+                b.data.withUnsafeBufferPointer { bp in
+                    Tape.addBroadcast(ap.baseAddress!, bp.baseAddress!, into: o.baseAddress!, count: ap.count, inner: inner)
                 }
             }
+            written = a.count
         }
         charge(forward: FLOPCost.elementwise(a.count))
         let y = Tensor(shape: a.shape, data: out, requiresGrad: needsGrad(a, b))
         guard y.requiresGrad else { return y }
         record { [unowned self] in
             guard let dy = y.grad else { return }
+            if a.requiresGrad { a.accumulateGrad(dy) }
             dy.withUnsafeBufferPointer { d in
-                if a.requiresGrad { a.accumulateGrad(d) }
                 if b.requiresGrad {
                     b.withGrad { g in
                         var base = 0
@@ -40,6 +39,19 @@ extension Tape {
             }
         }
         return y
+    }
+
+    /// o[i] = a[i] + b[i mod inner]: one vector loop per block of `inner` (aliasing is ruled out here,
+    /// so the compiler vectorises it; each element is still the one addition it was).
+    private static func addBroadcast(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into o: UnsafeMutablePointer<Float>, count: Int, inner: Int
+    ) {
+        var base = 0
+        while base < count {
+            let ai = a + base, oi = o + base
+            for i in 0..<inner { oi[i] = ai[i] + b[i] }
+            base += inner
+        }
     }
 
     /// Elementwise a · b (same shapes).
@@ -111,40 +123,18 @@ extension Tape {
     }
 
     /// SwiGLU's gate: h[…, 2I] → silu(h[…, :I]) · h[…, I:], the activation between a SwiGLU MLP's
-    /// up- and down-projections. The sigmoid of the gate is kept from the forward pass for the backward.
+    /// up- and down-projections. The backward pass computes the gate's sigmoid again rather than keeping it:
+    /// the step's tensors are larger than L2, so storing and re-reading a third array cost more than the
+    /// exp and division (perf), and the same function on the same input gives the same value.
     public func swiglu(_ h: Tensor) -> Tensor {
         let width = h.shape.last!
         precondition(width % 2 == 0, "swiglu: last dimension \(width) must be even")
         let hidden = width / 2, rows = h.count / width
-        let vectorEnd = hidden / 16 * 16
-        // Every element of both is written below.
-        var out = [Float](unsafeUninitializedCapacity: rows * hidden) { $1 = rows * hidden }
-        var sigmoids = [Float](unsafeUninitializedCapacity: rows * hidden) { $1 = rows * hidden }
-        h.data.withUnsafeBufferPointer { hp in
-            out.withUnsafeMutableBufferPointer { op in
-                sigmoids.withUnsafeMutableBufferPointer { sp in
-                    let hb = UnsafeRawPointer(hp.baseAddress!), ob = UnsafeMutableRawPointer(op.baseAddress!)
-                    let sb = UnsafeMutableRawPointer(sp.baseAddress!)
-                    for r in 0..<rows {
-                        let gateBase = r * width, outBase = r * hidden
-                        var j = 0
-                        while j < vectorEnd {
-                            let gate = hb.loadUnaligned(fromByteOffset: 4 * (gateBase + j), as: SIMD16<Float>.self)
-                            let up = hb.loadUnaligned(fromByteOffset: 4 * (gateBase + hidden + j), as: SIMD16<Float>.self)
-                            let s = VectorMath.sigmoid(gate)
-                            sb.storeBytes(of: s, toByteOffset: 4 * (outBase + j), as: SIMD16<Float>.self)
-                            ob.storeBytes(of: gate * s * up, toByteOffset: 4 * (outBase + j), as: SIMD16<Float>.self)
-                            j += 16
-                        }
-                        while j < hidden {
-                            let gate = hp[gateBase + j], s = VectorMath.sigmoid(gate)
-                            sp[outBase + j] = s
-                            op[outBase + j] = gate * s * hp[gateBase + hidden + j]
-                            j += 1
-                        }
-                    }
-                }
+        let out = [Float](unsafeUninitializedCapacity: rows * hidden) { op, written in
+            h.data.withUnsafeBufferPointer { hp in
+                Tape.swigluForward(h: hp.baseAddress!, into: op.baseAddress!, rows: rows, hidden: hidden)
             }
+            written = rows * hidden
         }
         charge(forward: FLOPCost.elementwise(out.count, perElement: 5))
         let y = Tensor(shape: Array(h.shape.dropLast()) + [hidden], data: out, requiresGrad: needsGrad(h))
@@ -153,12 +143,9 @@ extension Tape {
             guard let dy = y.grad else { return }
             h.addToGrad { g, accumulate in
                 h.data.withUnsafeBufferPointer { hp in
-                    sigmoids.withUnsafeBufferPointer { sp in
-                        dy.withUnsafeBufferPointer { dp in
-                            Tape.swigluBackward(
-                                h: hp.baseAddress!, sigmoids: sp.baseAddress!, dy: dp.baseAddress!, into: g,
-                                accumulate: accumulate, rows: rows, hidden: hidden)
-                        }
+                    dy.withUnsafeBufferPointer { dp in
+                        Tape.swigluBackward(
+                            h: hp.baseAddress!, dy: dp.baseAddress!, into: g, accumulate: accumulate, rows: rows, hidden: hidden)
                     }
                 }
             }
@@ -167,16 +154,40 @@ extension Tape {
         return y
     }
 
-    /// SwiGLU's backward, 16 lanes at a time: for each gate g, up u, upstream d and kept sigmoid s,
+    /// The gate's sigmoid as both passes compute it: 16 lanes at a time for the row's first ⌊I/16⌋·16
+    /// columns, the scalar function for the rest (the two round differently, so the split must match).
+    private typealias V16 = SIMD16<Float>
+
+    private static func swigluForward(h: UnsafePointer<Float>, into o: UnsafeMutablePointer<Float>, rows: Int, hidden: Int) {
+        let width = 2 * hidden, vectorEnd = hidden / 16 * 16
+        let hb = UnsafeRawPointer(h), ob = UnsafeMutableRawPointer(o)
+        for r in 0..<rows {
+            let gateBase = r * width, outBase = r * hidden
+            var j = 0
+            while j < vectorEnd {
+                let gate = hb.loadUnaligned(fromByteOffset: 4 * (gateBase + j), as: V16.self)
+                let up = hb.loadUnaligned(fromByteOffset: 4 * (gateBase + hidden + j), as: V16.self)
+                ob.storeBytes(of: gate * VectorMath.sigmoid(gate) * up, toByteOffset: 4 * (outBase + j), as: V16.self)
+                j += 16
+            }
+            while j < hidden {
+                let gate = h[gateBase + j]
+                o[outBase + j] = gate * VectorMath.sigmoid(gate) * h[gateBase + hidden + j]
+                j += 1
+            }
+        }
+    }
+
+    /// SwiGLU's backward, 16 lanes at a time: for each gate g, up u, upstream d and sigmoid s = σ(g),
     /// ∂gate = d·u·s·(1 + g·(1 − s)) and ∂up = d·g·s, evaluated in the same order as the scalar tail, so
     /// each lane's value is the scalar one. Where `accumulate` is false the gradient is written as 0 + x.
     private static func swigluBackward(
-        h: UnsafePointer<Float>, sigmoids: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+        h: UnsafePointer<Float>, dy: UnsafePointer<Float>,
         into g: UnsafeMutablePointer<Float>, accumulate: Bool, rows: Int, hidden: Int
     ) {
-        typealias V = SIMD16<Float>
+        typealias V = V16
         let width = 2 * hidden, vectorEnd = hidden / 16 * 16
-        let hb = UnsafeRawPointer(h), sb = UnsafeRawPointer(sigmoids), db = UnsafeRawPointer(dy)
+        let hb = UnsafeRawPointer(h), db = UnsafeRawPointer(dy)
         let gb = UnsafeMutableRawPointer(g)
         for r in 0..<rows {
             var j = 0
@@ -185,7 +196,7 @@ extension Tape {
                 let gate = hb.loadUnaligned(fromByteOffset: gi, as: V.self)
                 let up = hb.loadUnaligned(fromByteOffset: ui, as: V.self)
                 let d = db.loadUnaligned(fromByteOffset: oi, as: V.self)
-                let s = sb.loadUnaligned(fromByteOffset: oi, as: V.self)
+                let s = VectorMath.sigmoid(gate)
                 let gateBase = accumulate ? gb.loadUnaligned(fromByteOffset: gi, as: V.self) : V()
                 let upBase = accumulate ? gb.loadUnaligned(fromByteOffset: ui, as: V.self) : V()
                 gb.storeBytes(of: gateBase + d * up * s * (1 + gate * (1 - s)), toByteOffset: gi, as: V.self)
@@ -194,7 +205,7 @@ extension Tape {
             }
             while j < hidden {
                 let gi = r * width + j, oi = r * hidden + j
-                let gate = h[gi], up = h[gi + hidden], d = dy[oi], s = sigmoids[oi]
+                let gate = h[gi], up = h[gi + hidden], d = dy[oi], s = VectorMath.sigmoid(gate)
                 g[gi] = (accumulate ? g[gi] : 0) + d * up * s * (1 + gate * (1 - s))
                 g[gi + hidden] = (accumulate ? g[gi + hidden] : 0) + d * gate * s
                 j += 1

@@ -83,14 +83,34 @@ enum GEMM {
             }
         }
         if k * n > 64 * 1024 {
-            // A large op(B) (the weight gradient's k = batch·length): one panel at a time, packed into a
-            // contiguous k×span stream that stays in L2 while every block of rows sweeps it; read in place,
-            // its rows lie a whole row of B apart and the sweep ran at two thirds of the speed.
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: k * 2 * wide) { scratch in
-                let packed = scratch.baseAddress!
-                for panel in panels {
-                    pack(panel, k: k, b: b, bRow: bRow, bCol: bCol, into: packed)
-                    for i0 in stride(from: 0, to: m, by: mr) { run(panel, rowStart: i0, b: packed, bStep: panel.span) }
+            // A large op(B) (the weight gradient's k = batch·length): k in blocks of `kBlock`, and per block
+            // one panel at a time packed into a contiguous kBlock×span stream that stays in L1 while every
+            // block of rows sweeps it; the tiles' accumulators wait in `carry` between blocks. Streaming the
+            // whole k×span panel from L2 for every block of rows ran at half the forward products' speed.
+            let kBlock = 4096 / (2 * wide)
+            let tiles = (m + mr - 1) / mr, carryStep = 2 * wide
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: kBlock * 2 * wide + tiles * mr * panels.count * carryStep) { scratch in
+                let packed = scratch.baseAddress!, carry = packed + kBlock * 2 * wide
+                for k0 in stride(from: 0, to: k, by: kBlock) {
+                    let depth = min(kBlock, k - k0)
+                    for (index, panel) in panels.enumerated() {
+                        pack(panel, rows: k0..<(k0 + depth), b: b, bRow: bRow, bCol: bCol, into: packed)
+                        for i0 in stride(from: 0, to: m, by: mr) {
+                            var tile = Tile(
+                                a: a + i0 * aRow + k0 * aCol, aRow: aRow, aCol: aCol, rows: min(mr, m - i0), k: depth,
+                                b: packed, bStep: panel.span, c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns,
+                                accumulate: accumulate)
+                            tile.carry = carry + ((i0 / mr) * panels.count + index) * mr * carryStep
+                            tile.carryStep = carryStep
+                            tile.resume = k0 > 0
+                            tile.finish = k0 + depth == k
+                            switch panel.kind {
+                            case .twoWide: tile.twoVectors(Wide.self)
+                            case .oneWide: tile.oneVector(Wide.self)
+                            case .oneNarrow: tile.oneVector(Narrow.self)
+                            }
+                        }
+                    }
                 }
             }
             return
@@ -107,7 +127,7 @@ enum GEMM {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: max(packedSize, 1)) { scratch in
             let packed = scratch.baseAddress!
             for (index, panel) in panels.enumerated() where packedOffsets[index] >= 0 {
-                pack(panel, k: k, b: b, bRow: bRow, bCol: bCol, into: packed + packedOffsets[index])
+                pack(panel, rows: 0..<k, b: b, bRow: bRow, bCol: bCol, into: packed + packedOffsets[index])
             }
             for i0 in stride(from: 0, to: m, by: mr) {
                 for (index, panel) in panels.enumerated() {
@@ -121,13 +141,20 @@ enum GEMM {
         }
     }
 
-    /// Copies op(B)'s columns of `panel` as k rows of `panel.span` floats, zero past the panel's columns.
-    private static func pack(_ panel: Panel, k: Int, b: UnsafePointer<Float>, bRow: Int, bCol: Int, into dst: UnsafeMutablePointer<Float>) {
+    /// Copies op(B)'s columns of `panel`, rows `rows`, as rows of `panel.span` floats, zero past the panel's columns.
+    private static func pack(_ panel: Panel, rows: Range<Int>, b: UnsafePointer<Float>, bRow: Int, bCol: Int, into dst: UnsafeMutablePointer<Float>) {
         let span = panel.span, width = panel.columns
-        for p in 0..<k {
-            let row = dst + p * span
+        for p in rows {
+            let row = dst + (p - rows.lowerBound) * span
             let src = b + p * bRow + panel.start * bCol
-            if bCol == 1 {
+            if bCol == 1 && width == span && span == 2 * wide {
+                // A full two-vector row: two vector moves (a memcpy call per 64–128-byte row was 5–11% of the
+                // weight gradients' time).
+                let from = UnsafeRawPointer(src), to = UnsafeMutableRawPointer(row)
+                to.storeBytes(of: from.loadUnaligned(as: Wide.self), as: Wide.self)
+                to.storeBytes(of: from.loadUnaligned(fromByteOffset: 4 * wide, as: Wide.self), toByteOffset: 4 * wide, as: Wide.self)
+                continue
+            } else if bCol == 1 {
                 row.update(from: src, count: width)
             } else {
                 for j in 0..<width { row[j] = src[j * bCol] }

@@ -9,6 +9,11 @@ struct Tile {
     /// Row p of the panel starts at `b + p*bStep` (op(B)'s row stride, or the packed panel's width).
     let b: UnsafePointer<Float>, bStep: Int
     let c: UnsafeMutablePointer<Float>, ldc: Int, columns: Int, accumulate: Bool
+    /// When k is split into blocks (GEMM's large-k path), the tile's accumulators between blocks: 6 rows of
+    /// `carryStep` floats. `resume`: start from them instead of zero; `finish`: this is the last block, so
+    /// add them to C; otherwise they are stored back whole for the next block. A float stored and loaded
+    /// again is the same float, so each element is still one chain over p = 0…k−1 in order.
+    var carry: UnsafeMutablePointer<Float>? = nil, carryStep = 0, resume = false, finish = true
 
     /// Row r's first element of op(A), clamped to the last valid row.
     @inline(__always)
@@ -20,6 +25,11 @@ struct Tile {
         let w = V.scalarCount
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
         var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+        if resume {
+            (c00, c01) = (carried(0, 0), carried(0, w)); (c10, c11) = (carried(1, 0), carried(1, w))
+            (c20, c21) = (carried(2, 0), carried(2, w)); (c30, c31) = (carried(3, 0), carried(3, w))
+            (c40, c41) = (carried(4, 0), carried(4, w)); (c50, c51) = (carried(5, 0), carried(5, w))
+        }
         var a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3), a4 = row(4), a5 = row(5)
         var pb = UnsafeRawPointer(b)
         let bBytes = bStep * 4, wBytes = w * 4
@@ -41,6 +51,11 @@ struct Tile {
             a0 += aCol; a1 += aCol; a2 += aCol; a3 += aCol; a4 += aCol; a5 += aCol
             pb += bBytes
         }
+        guard finish else {
+            carry(0, 0, c00); carry(0, w, c01); carry(1, 0, c10); carry(1, w, c11); carry(2, 0, c20); carry(2, w, c21)
+            carry(3, 0, c30); carry(3, w, c31); carry(4, 0, c40); carry(4, w, c41); carry(5, 0, c50); carry(5, w, c51)
+            return
+        }
         store(0, c00, c01)
         if rows > 1 { store(1, c10, c11) }
         if rows > 2 { store(2, c20, c21) }
@@ -53,6 +68,10 @@ struct Tile {
     @inline(__always)
     func oneVector<V: SIMD>(_: V.Type) where V.Scalar == Float {
         var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+        if resume {
+            (c0, c1, c2) = (carried(0, 0), carried(1, 0), carried(2, 0))
+            (c3, c4, c5) = (carried(3, 0), carried(4, 0), carried(5, 0))
+        }
         var a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3), a4 = row(4), a5 = row(5)
         var pb = UnsafeRawPointer(b)
         let bBytes = bStep * 4
@@ -67,12 +86,28 @@ struct Tile {
             a0 += aCol; a1 += aCol; a2 += aCol; a3 += aCol; a4 += aCol; a5 += aCol
             pb += bBytes
         }
+        guard finish else {
+            carry(0, 0, c0); carry(1, 0, c1); carry(2, 0, c2); carry(3, 0, c3); carry(4, 0, c4); carry(5, 0, c5)
+            return
+        }
         store(0, c0)
         if rows > 1 { store(1, c1) }
         if rows > 2 { store(2, c2) }
         if rows > 3 { store(3, c3) }
         if rows > 4 { store(4, c4) }
         if rows > 5 { store(5, c5) }
+    }
+
+    /// Accumulator row r's vector at column `offset` of the carry (all six rows are always stored, so the
+    /// rows past a partial tile's end hold finished values, never uninitialised memory).
+    @inline(__always)
+    private func carried<V: SIMD>(_ r: Int, _ offset: Int) -> V where V.Scalar == Float {
+        UnsafeRawPointer(carry! + r * carryStep + offset).loadUnaligned(as: V.self)
+    }
+
+    @inline(__always)
+    private func carry<V: SIMD>(_ r: Int, _ offset: Int, _ value: V) where V.Scalar == Float {
+        UnsafeMutableRawPointer(carry! + r * carryStep + offset).storeBytes(of: value, as: V.self)
     }
 
     /// Adds a two-vector row of results into row r of C (into zero when not accumulating: `0 + x`, not

@@ -8,18 +8,21 @@ extension Tape {
     /// RMSNorm over the last axis without a learnable weight (TRM's post-norm): x / √(mean(x²) + ε).
     public func rmsNorm(_ x: Tensor, epsilon: Float = 1e-5) -> Tensor {
         let d = x.shape.last!, rows = x.count / d
-        var out = [Float](unsafeUninitializedCapacity: x.count) { $1 = x.count }  // every element written below
-        var inverse = [Float](repeating: 0, count: rows)
-        x.data.withUnsafeBufferPointer { xp in
-            out.withUnsafeMutableBufferPointer { o in
-                for r in 0..<rows {
-                    var sq: Float = 0
-                    for i in 0..<d { sq += xp[r * d + i] * xp[r * d + i] }
-                    let inv = 1 / (sq / Float(d) + epsilon).squareRoot()
-                    inverse[r] = inv
-                    for i in 0..<d { o[r * d + i] = xp[r * d + i] * inv }
+        var inverse = [Float](unsafeUninitializedCapacity: rows) { $1 = rows }  // every element written below
+        let out = [Float](unsafeUninitializedCapacity: x.count) { o, written in
+            x.data.withUnsafeBufferPointer { xp in
+                inverse.withUnsafeMutableBufferPointer { inv in
+                    // Σ x² per row: each row's sum stays one sequential chain, eight rows' chains side by side.
+                    Tape.rowDots(xp.baseAddress!, xp.baseAddress!, rows: rows, d: d, into: inv.baseAddress!)
+                    for r in 0..<rows {
+                        let scale = 1 / (inv[r] / Float(d) + epsilon).squareRoot()
+                        inv[r] = scale
+                        let from = xp.baseAddress! + r * d, to = o.baseAddress! + r * d
+                        for i in 0..<d { to[i] = from[i] * scale }
+                    }
                 }
             }
+            written = x.count
         }
         charge(forward: FLOPCost.elementwise(x.count, perElement: 4))
         let y = Tensor(shape: x.shape, data: out, requiresGrad: needsGrad(x))
@@ -27,19 +30,53 @@ extension Tape {
         record { [unowned self] in
             guard let dy = y.grad else { return }
             // dx = inv · (dy − y · mean(dy · y))
-            x.withGrad { g in
+            var dots = [Float](unsafeUninitializedCapacity: rows) { $1 = rows }
+            dy.withUnsafeBufferPointer { dp in
                 y.data.withUnsafeBufferPointer { yp in
-                    for r in 0..<rows {
-                        var dot: Float = 0
-                        for i in 0..<d { dot += dy[r * d + i] * yp[r * d + i] }
-                        let mean = dot / Float(d), inv = inverse[r]
-                        for i in 0..<d { g[r * d + i] += inv * (dy[r * d + i] - yp[r * d + i] * mean) }
+                    dots.withUnsafeMutableBufferPointer { Tape.rowDots(dp.baseAddress!, yp.baseAddress!, rows: rows, d: d, into: $0.baseAddress!) }
+                    x.addToGrad { g, accumulate in
+                        for r in 0..<rows {
+                            let mean = dots[r] / Float(d), inv = inverse[r]
+                            let dr = dp.baseAddress! + r * d, yr = yp.baseAddress! + r * d, gr = g + r * d
+                            if accumulate {
+                                for i in 0..<d { gr[i] += inv * (dr[i] - yr[i] * mean) }
+                            } else {
+                                for i in 0..<d { gr[i] = 0 + inv * (dr[i] - yr[i] * mean) }
+                            }
+                        }
                     }
                 }
             }
             charge(backward: FLOPCost.elementwise(x.count, perElement: 5))
         }
         return y
+    }
+
+    /// out[r] = Σᵢ a[r, i]·b[r, i] for row-major rows of length d, each sum the sequential chain
+    /// `s += a·b` from i = 0 (a multiply then an add, as the scalar loop did), so the values are those of
+    /// one row at a time; eight rows run as the lanes of a vector, so eight chains' latencies overlap.
+    @inline(__always)
+    static func rowDots(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, rows: Int, d: Int, into out: UnsafeMutablePointer<Float>) {
+        var r = 0
+        while r + 8 <= rows {
+            var sum = SIMD8<Float>()
+            for i in 0..<d {
+                var x = SIMD8<Float>(), y = SIMD8<Float>()
+                for lane in 0..<8 {
+                    x[lane] = a[(r + lane) * d + i]
+                    y[lane] = b[(r + lane) * d + i]
+                }
+                sum = sum + x * y
+            }
+            for lane in 0..<8 { out[r + lane] = sum[lane] }
+            r += 8
+        }
+        while r < rows {
+            var sum: Float = 0
+            for i in 0..<d { sum += a[r * d + i] * b[r * d + i] }
+            out[r] = sum
+            r += 1
+        }
     }
 
     /// Softmax over the last axis.

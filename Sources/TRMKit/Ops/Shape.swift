@@ -6,7 +6,7 @@ extension Tape {
         guard y.requiresGrad else { return y }
         record {
             guard let dy = y.grad else { return }
-            dy.withUnsafeBufferPointer { x.accumulateGrad($0) }
+            x.accumulateGrad(dy)
         }
         return y
     }
@@ -74,15 +74,26 @@ extension Tape {
     private static func transposeMatrices(
         _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, rows: Int, columns: Int, accumulate: Bool
     ) {
-        let size = rows * columns
+        let size = rows * columns, blocked = rows / 8 * 8
         for t in 0..<count {
             let from = src + t * size, to = dst + t * size
             for j in 0..<columns {
                 let out = to + j * rows
+                // Eight source rows' column j gathered into one vector and written as one store (an element
+                // at a time, this loop cost four cycles per element: perf).
+                var i = 0
+                while i < blocked {
+                    var column = SIMD8<Float>()
+                    for lane in 0..<8 { column[lane] = from[(i + lane) * columns + j] }
+                    let target = UnsafeMutableRawPointer(out + i)
+                    let base = accumulate ? target.loadUnaligned(as: SIMD8<Float>.self) : SIMD8<Float>()
+                    target.storeBytes(of: base + column, as: SIMD8<Float>.self)
+                    i += 8
+                }
                 if accumulate {
-                    for i in 0..<rows { out[i] += from[i * columns + j] }
+                    while i < rows { out[i] += from[i * columns + j]; i += 1 }
                 } else {
-                    for i in 0..<rows { out[i] = 0 + from[i * columns + j] }
+                    while i < rows { out[i] = 0 + from[i * columns + j]; i += 1 }
                 }
             }
         }
