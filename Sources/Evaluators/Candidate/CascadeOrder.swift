@@ -2,8 +2,8 @@ import EvolveCore
 
 extension BenchmarkSpec {
     /// What one run of this benchmark is declared to cost: its training and evaluation FLOP budgets. On
-    /// the default suite this orders the benchmarks as their measured CPU time does (6×6 Sudoku 8.5e11 /
-    /// ~31 s, maze 2.0e12 / ~51 s, 9×9 Sudoku 2.2e12 / ~60 s on the AVX2 machine of issue 26), and unlike a
+    /// the default suite this orders the benchmarks as their measured CPU time does (both 6×6 Sudokus
+    /// 8.5e11 / ~17 s, the maze 2.0e12 / ~21 s on an AVX-512 machine, docs/default-suite.md), and unlike a
     /// measured time it is the same on every machine and every resume, so the order never changes in a run.
     public var declaredCost: Double { entry.trainFLOPs + entry.evalFLOPs }
 
