@@ -194,7 +194,7 @@ public actor EvolutionLoop {
                 stopReason = .iterations
             } else if let max = config.maxEvaluations, state.evaluations >= max {
                 stopReason = .evaluations
-            } else if let hours = config.maxHours, elapsed >= hours * 3600 {
+            } else if let hours = config.maxHours, timeLimitReached(hours: hours) {
                 stopReason = .time
             } else if let budget = config.maxSpendUSD, spend.costUSD >= budget {
                 stopReason = .spend

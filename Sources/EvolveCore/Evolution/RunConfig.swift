@@ -15,6 +15,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var strategy: SearchStrategy = .mapElites
     /// Child iterations (proposals) to make; nil: no limit.
     public var maxIterations: Int?
+    /// The time limit over all sessions; when the scale check will run, the search stops its expected
+    /// cost earlier (`ScaleReserve`), so the run as a whole ends near the limit.
     public var maxHours: Double?
     /// Stop once the LLM spend reaches this many dollars.
     public var maxSpendUSD: Double?

@@ -35,7 +35,7 @@ struct ScaleFollowUp: Sendable {
     /// The program's scores at `factor`, evaluating the training seeds still missing (a resumed check
     /// reuses what is stored). Nil when none is stored.
     func fresh(_ program: Program, _ scaled: any Evaluator, _ factor: Double, _ loop: isolated EvolutionLoop) async throws -> ScoreStats? {
-        let count = config.freshSeeds ?? max(3, config.racing.repeats)
+        let count = config.scaleSeedCount
         let missing = count - (try loop.store.records.scaleScores(of: program.id, factor: factor).count)
         if missing > 0 {
             var requests: [EvaluationRequest] = []

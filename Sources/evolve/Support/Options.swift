@@ -20,7 +20,7 @@ struct StopOptions: ParsableArguments {
     @Option(help: "Stop after this many child iterations in total (on resume: the new total).")
     var iterations: Int?
 
-    @Option(help: "Stop after this many hours in total over all sessions.")
+    @Option(help: "Stop after this many hours in total over all sessions (the search stops early enough to leave time for the scale check when it runs).")
     var hours: Double?
 
     func validate() throws {
