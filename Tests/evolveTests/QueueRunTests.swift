@@ -40,16 +40,7 @@ import Glibc
         return (process, errors)
     }
 
-    /// psql's answer to `sql`. Run with `Subprocess` (spawn and waitpid on this thread), not Foundation's
-    /// `Process`: while the doomed worker is frozen with SIGSTOP, Foundation's one process-manager thread
-    /// can sit in a blocking wait4 on it, and a `Process` started then never reports its end, so the test
-    /// would wait for psql forever and never thaw or kill the worker (seen: a suite hung for 20 minutes).
-    func jobs(_ sql: String) throws -> String {
-        let psql = PrivatePostgres.binDirectory! + "/psql"
-        let result = try Subprocess.run(psql, ["-X", "-A", "-t", "-q", "-h", server.socket.path, "-U", "evolve", "-d", "postgres", "-c", sql],
-                                        errors: .discarded)
-        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
+    func jobs(_ sql: String) throws -> String { try server.psql(sql) }
 
     @Test func aRunEvaluatesThroughTwoWorkersAndAKilledWorkersJobRunsExactlyOnceMore() async throws {
         let seed = root.appendingPathComponent("seed"), runs = root.appendingPathComponent("runs")

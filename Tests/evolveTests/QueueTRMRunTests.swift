@@ -1,5 +1,6 @@
 import EvolveCore
 import Foundation
+import Sandbox
 import TestSupport
 import Testing
 
@@ -186,9 +187,7 @@ import Glibc
         #expect(!fsck.contains("error"), "\(fsck)")
     }
 
-    func psql(_ sql: String) throws -> String {
-        try Self.output(PrivatePostgres.binDirectory! + "/psql", ["-X", "-A", "-t", "-q", "-h", server.socket.path, "-U", "evolve", "-d", "postgres", "-c", sql])
-    }
+    func psql(_ sql: String) throws -> String { try server.psql(sql) }
 
     /// Rows of `sql` on the run's SQLite file, read with the sqlite3 tool (columns split at tabs).
     func sqlite(_ path: String, _ sql: String) throws -> [[String]] {
@@ -201,15 +200,6 @@ import Glibc
     }
 
     static func output(_ tool: String, _ arguments: [String], errorsToo: Bool = false) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        if errorsToo { process.standardError = out }
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        try Subprocess.run(tool, arguments, errors: errorsToo ? .merged : .discarded).output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
