@@ -43,10 +43,10 @@ import Testing
         }
     }
 
-    func run(_ name: String, transfer: @escaping @Sendable (Double) -> Double) async throws -> (ProgramStore, Program) {
+    func run(_ name: String, iterations: Int = 8, transfer: @escaping @Sendable (Double) -> Double) async throws -> (ProgramStore, Program) {
         let run = try RunDirectory.create(name: name, runsRoot: runs)
         var config = RunConfig()
-        config.maxIterations = 8
+        config.maxIterations = iterations
         config.parallel = 2
         config.racing.noiseFloor = 0.005
         var database = DatabaseConfig()
@@ -82,5 +82,16 @@ import Testing
         let assessment = try #require(try store.records.transfer(of: best.id))
         #expect(assessment.transferGain.value > 0.05)
         #expect(!assessment.doesNotTransfer, "\(assessment.summary)")
+    }
+
+    @Test func aSeedAmongTheTopElitesIsNotAssessedBesideItself() async throws {
+        // Two children: the top elites besides the best are the other child and the seed.
+        let (store, best) = try await run("short", iterations: 2) { 0.3 + ($0 - 0.1) }
+        let assessed = try store.records.transferAssessments()
+        #expect(assessed[best.id] != nil)
+        #expect(!assessed.isEmpty && assessed.allSatisfy { $0.key != $0.value.seedID }, "\(assessed)")
+        // The seed's transfer score is still measured, as its descendants' baseline.
+        let seedID = try #require(assessed[best.id]?.seedID)
+        #expect(try store.records.freshScores(of: seedID, split: .transfer).count == 3)
     }
 }

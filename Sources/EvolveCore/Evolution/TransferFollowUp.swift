@@ -25,7 +25,9 @@ struct TransferFollowUp: Sendable {
             guard try loop.store.records.transfer(of: program.id) == nil else { continue }
             let seed = try loop.lineageSeed(of: program) ?? program
             guard let selection = try selectionStats(program, loop), let seedSelection = try selectionStats(seed, loop) else { continue }
-            loop.say("scoring program \(program.id.prefix(8)) and its seed \(seed.id.prefix(8)) on the transfer benchmarks")
+            loop.say(seed.id == program.id
+                ? "scoring program \(program.id.prefix(8)) (a seed: no gain to assess) on the transfer benchmarks"
+                : "scoring program \(program.id.prefix(8)) and its seed \(seed.id.prefix(8)) on the transfer benchmarks")
             guard let transfer = try await freshTransfer(program, loop), let seedTransfer = try await freshTransfer(seed, loop) else {
                 loop.say("program \(program.id.prefix(8)): no transfer score (every transfer evaluation failed; see run.log)")
                 continue
@@ -38,15 +40,17 @@ struct TransferFollowUp: Sendable {
         }
     }
 
-    /// The highest-scoring cell elites over all islands (originals, the best left out).
+    /// The highest-scoring cell elites over all islands (originals, the best left out). Seeds are left
+    /// out too: beside itself a seed's gain is zero by definition, and its transfer score is measured
+    /// anyway as the baseline of every elite that descends from it.
     func topElites(_ loop: isolated EvolutionLoop, excluding bestID: String) throws -> [Program] {
         let islands = loop.store.islandBests().count
         let cells = (0..<islands).flatMap { loop.store.grid(island: $0) }.sorted { $0.score > $1.score }
         var picked: [Program] = [], seen: Set<String> = [bestID]
         for cell in cells where picked.count < Self.elites {
             guard let program = try loop.store.program(cell.id) else { continue }
-            let original = program.migratedFrom ?? program.id
-            if seen.insert(original).inserted { picked.append(program) }
+            let original = try program.migratedFrom.flatMap { try loop.store.program($0) } ?? program
+            if !original.parents.isEmpty, seen.insert(original.id).inserted { picked.append(program) }
         }
         return picked
     }
