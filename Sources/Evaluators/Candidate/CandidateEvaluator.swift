@@ -98,7 +98,7 @@ public final class CandidateEvaluator: Evaluator {
         // A transfer request scores the transfer benchmarks on their held-out test split; they never
         // appear in any other request, so selection cannot see them.
         for spec in BenchmarkSpec.cheapestFirst(split == .transfer ? config.transfer : config.benchmarks) {
-            let (task, scorer) = try spec.instantiate(split: split == .transfer ? .test : split, seed: config.seed)
+            let (task, scorer) = try spec.instantiate(split: split == .transfer ? .test : split, seed: config.dataSeed)
             instances.append((spec, task, scorer))
             if let secret = request.permutationSeed { controls[spec.name] = OutputPermutation(task: task, seed: secret) }
         }
