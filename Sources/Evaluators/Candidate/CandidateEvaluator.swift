@@ -361,6 +361,9 @@ public final class CandidateEvaluator: Evaluator {
             limits.addressSpaceBytes = max(limits.addressSpaceBytes ?? 0, 2 * (memoryMiB << 20))
         }
         limits.readOnlyPaths = Self.toolchain
+        // Swift seeds `Hasher` per process: `Set` and `Dictionary` order, and any hash a kernel takes, would
+        // make two runs with one training seed differ (the queue re-scores runs to the last bit).
+        limits.environment["SWIFT_DETERMINISTIC_HASHING"] = "1"
         let result = try await sandbox.run(["./candidate", dir.path], in: dir, limits: limits)
         // Read as root from a directory the candidate controlled: no links, no FIFOs, bounded sizes.
         let output = CandidateOutput(workDir: dir, owner: result.user?.uid ?? getuid())
