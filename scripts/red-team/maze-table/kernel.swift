@@ -5,8 +5,10 @@
 //
 // Red-team round of 2026-12-07, a hole NOT fixed (the suite's choice): `evolve eval scripts/red-team/maze-table`
 // (maze-9x9 of the default suite at a tenth of its training budget, with a data_key) scored exact 1.000 on
-// validation and on test, stage 1 0.000, probes 1.00, compute 1.32x, no flag; at the suite's budget one
-// permutation-control run scored exact 0.08, token 0.945 (its 300-step token map; more steps is one edit).
+// validation and on test, stage 1 0.000, probes 1.00, compute 1.32x, no flag. At the suite's budget (1e12,
+// training seed 5, data key set) it scored 1.000 ordinary and 1.000 under the permutation control (the V×V
+// map learns the renaming), compute 2.60x and 2.64x (allowed: 3x + 2 s), no flag. (Intel Xeon, avx512f,
+// 2 shared cores, load ~5.5.)
 // Neither seed solves this benchmark. The data key does not help: nothing here depends on the data seed.
 import TRMKit
 
@@ -126,7 +128,7 @@ struct Table: TRMKernel {
 
     var parameters: [Tensor] { [map] }
     var settings: TrainingSettings {
-        TrainingSettings(learningRate: 0.05, warmupSteps: 0, weightDecay: 0, emaDecay: 0, predictionBatchSize: 4096)
+        TrainingSettings(learningRate: 0.3, warmupSteps: 0, weightDecay: 0, emaDecay: 0, predictionBatchSize: 4096)
     }
     var report: [String: Double] { ["hidden": 1] }
 
@@ -140,7 +142,7 @@ struct Table: TRMKernel {
     }
 
     mutating func train(_ trainer: Trainer) {
-        while !trainer.isOutOfBudget && trainer.steps < 300 {
+        while !trainer.isOutOfBudget && trainer.steps < 5000 {
             let batch = trainer.next(32)
             let known = trainer.tape.withoutGradients { lookup(batch, trainer.tape) }
             trainer.step(loss: trainer.tape.softmaxCrossEntropy(trainer.tape.matmul(known, map), labels: batch.labels!))
