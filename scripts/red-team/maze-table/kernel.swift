@@ -5,7 +5,7 @@
 //
 // Red-team round of 2026-12-07, a hole NOT fixed (the suite's choice): `evolve eval scripts/red-team/maze-table`
 // (maze-9x9 of the default suite at a tenth of its training budget, with a data_key) scored exact 1.000 on
-// validation and on test, stage 1 0.000, probes 1.00, compute 1.32x, no flag. At the suite's budget (1e12,
+// validation and on test, stage 1 0.000, probes 1.00, compute 1.45x, no flag. At the suite's budget (1e12,
 // training seed 5, data key set) it scored 1.000 ordinary and 1.000 under the permutation control (the V×V
 // map learns the renaming), compute 2.60x and 2.64x (allowed: 3x + 2 s), no flag. (Intel Xeon, avx512f,
 // 2 shared cores, load ~5.5.)
