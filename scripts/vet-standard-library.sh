@@ -55,8 +55,9 @@ for s in graph["symbols"]:
     if any(p.startswith("_") for p in path): continue
     name = path[-1]
     if DENY_NAMES.match(name): continue
-    # The unseeded random values draw from the system generator: kernels use TRMKit's seeded one.
-    if name.startswith("random(") and "using" not in name: continue
+    # The unseeded random values, shuffles and picks draw from the system generator: a kernel's run would
+    # differ between two evaluations with the same training seed. Kernels use TRMKit's seeded generator.
+    if re.match(r"(random|shuffle|shuffled|randomElement)\(", name) and "using" not in name: continue
     owner = path[0]
     ok = (len(path) > 1 and (owner in TYPES or owner in PROTOCOLS)) or (len(path) == 1 and (name.split("(")[0] in FUNCTIONS or kind == "swift.func.op" or owner in TYPES or owner in PROTOCOLS))
     if not ok: continue

@@ -48,6 +48,8 @@ public struct EvolveFile: Sendable, Equatable {
         /// The research brief's file, relative to the configuration's folder.
         public var brief: String?
         public var seed: UInt64?
+        /// The secret mixed into `seed` (`data_key`): the splits cannot be regenerated from a public seed.
+        public var dataKey: UInt64?
         public var suite: String?
     }
 

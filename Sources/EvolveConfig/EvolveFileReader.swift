@@ -51,6 +51,11 @@ struct EvolveFileReader {
         } else {
             file.program.seed = try whole(top, "seed", .top).map(UInt64.init)
         }
+        if let text = top["data_key"]?.scalar?.string, let key = UInt64(text) {
+            file.program.dataKey = key
+        } else {
+            file.program.dataKey = try whole(top, "data_key", .top).map(UInt64.init)
+        }
         try choice(top, "compute_check", .top).map { file.compute.check = $0 }
         try number(top, "compute_factor", .top).map { file.compute.factor = $0 }
         try number(top, "wall_factor", .top).map { file.compute.wallFactor = $0 }

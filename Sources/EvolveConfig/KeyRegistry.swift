@@ -19,6 +19,8 @@ public enum KeyRegistry {
         K(.top, "entry", .text, "the seed's file with the EVOLVE-BLOCKs (e.g. `kernel.swift`); a seed without it is an error"),
         K(.top, "brief", .text, default: "`BRIEF.md`", "the research brief shown to the LLM, a file relative to this file's folder"),
         K(.top, "seed", .whole, at: .atLeast(0), default: "required for TRM benchmarks", "data seed of the splits; never shown to a candidate"),
+        K(.top, "data_key", .whole, at: .atLeast(0), default: "drawn by `evolve run` when absent",
+          "secret mixed into `seed`: without it a kernel that knows the seed cannot regenerate the splits"),
         K(.top, "benchmarks", .list, "the TRM benchmarks every program is trained and scored on"),
         K(.top, "transfer", .list, default: "none",
           "benchmarks (entries as in `benchmarks`) never used for selection: the best is scored on them at the end to see whether its gain transfers"),

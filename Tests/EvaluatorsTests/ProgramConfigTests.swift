@@ -35,7 +35,7 @@ import EvolveConfig
 
     @Test func topLevelKeysAreCheckedAndBenchmarkKeysThereAreRedirected() {
         let typo = Self.failure("seed: 1\nbenchmark:\n" + Self.entry + "\n")
-        #expect(typo?.hasPrefix("/runs/seed/evolve.yaml: the top level has unknown key \"benchmark\" (did you mean \"benchmarks\"?); known keys there: language, entry, brief, seed, benchmarks, transfer, llm, database, evaluator, evolution") == true, "\(typo ?? "")")
+        #expect(typo?.hasPrefix("/runs/seed/evolve.yaml: the top level has unknown key \"benchmark\" (did you mean \"benchmarks\"?); known keys there: language, entry, brief, seed, data_key, benchmarks, transfer, llm, database, evaluator, evolution") == true, "\(typo ?? "")")
         let misplaced = Self.failure("seed: 1\ndata: ARC-AGI/data\nbenchmarks:\n" + Self.entry + "\n")
         #expect(misplaced?.hasPrefix("/runs/seed/evolve.yaml: the top level has unknown key \"data\" (a benchmark key; put it inside an entry of benchmarks:)") == true, "\(misplaced ?? "")")
         let inside = Self.failure("seed: 1\nbenchmarks:\n" + Self.entry + "\n    seed: 3\n")

@@ -140,6 +140,11 @@ extension SandboxedCandidates {
             "_ = unsafeBitCast(1, to: UInt.self)",
             "_ = \"abc\".utf8.withContiguousStorageIfAvailable { $0.count }",
             "_ = String(describing: t).utf8CString.withUnsafeBytes { $0.count }",
+            // Unseeded randomness under other names than random(in:): two runs with one training seed
+            // would differ (the red-team round of 2026-12-07 found these admitted).
+            "_ = [1, 2].shuffled()",
+            "var order = [1, 2]; order.shuffle()",
+            "_ = [1, 2].randomElement()",
         ]
 
         @Test func standardLibraryDeclarationsOutsideTheListAreRefused() async throws {

@@ -1,4 +1,5 @@
 import EvolveCore
+import Evaluators
 import Foundation
 import Testing
 @testable import evolve
@@ -50,5 +51,13 @@ enum JSONKeys {
         let chosen = try EvalCommand.parse(["Programs/trm", "--training-seed", "4", "--json"])
         #expect(chosen.trainingSeed == 4 && chosen.json && chosen.programDir == "Programs/trm")
         #expect(throws: (any Error).self) { try EvalCommand.parse(["Programs/trm", "--training-seed", "-1"]) }
+    }
+
+    /// Without a data key the splits are the (public) seed's: `evolve eval` says so, and not when there is one.
+    @Test func aFileWithoutADataKeyGetsANoteAndOneWithAKeyDoesNot() throws {
+        let entry = "benchmarks:\n  - {name: s, generator: sudoku, box_rows: 2, box_columns: 2, train: 4, validation: 2, test: 2, train_flops: 1e9, eval_flops: 1e8}\n"
+        let note = EvalCommand.publicSplitsNote(try ProgramConfig.parse("seed: 1\n" + entry, path: "/p/evolve.yaml"), path: "/p/evolve.yaml")
+        #expect(note?.contains("/p/evolve.yaml has no data_key") == true && note?.contains("seed 1") == true, "\(note ?? "nil")")
+        #expect(EvalCommand.publicSplitsNote(try ProgramConfig.parse("seed: 1\ndata_key: 7\n" + entry, path: "/p/evolve.yaml"), path: "/p/evolve.yaml") == nil)
     }
 }

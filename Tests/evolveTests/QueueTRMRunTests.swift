@@ -130,6 +130,9 @@ import Glibc
         #expect(jobs == stored, "one job per stored evaluation")
 
         // Every (program, split, training seed) again with `evolve eval` on this machine: the same scores.
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: runs.appendingPathComponent("trm/run.json"))) as? [String: Any]
+        let runConfig = try #require(manifest?["configText"] as? String)
+        #expect(runConfig.contains("data_key:"), "the run keeps the data key it drew: \(runConfig)")
         let store = try ProgramStore(path: database, config: try ProgramStore.storedConfiguration(path: database) ?? DatabaseConfig())
         for row in rows {
             let program = try #require(try store.program(row[0]))
@@ -139,7 +142,8 @@ import Glibc
                 try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try Data(text.utf8).write(to: url)
             }
-            try Data(Self.config.utf8).write(to: directory.appendingPathComponent("evolve.yaml"))
+            // The run's own configuration, with the data key `evolve run` drew: the same splits.
+            try Data(runConfig.utf8).write(to: directory.appendingPathComponent("evolve.yaml"))
             // SQLite keeps the 64-bit seed as a signed integer.
             let trainingSeed = UInt64(bitPattern: try #require(Int64(row[2])))
             let eval = try await EvolveBinary.run(

@@ -98,7 +98,7 @@ public final class CandidateEvaluator: Evaluator {
         // A transfer request scores the transfer benchmarks on their held-out test split; they never
         // appear in any other request, so selection cannot see them.
         for spec in BenchmarkSpec.cheapestFirst(split == .transfer ? config.transfer : config.benchmarks) {
-            let (task, scorer) = try spec.instantiate(split: split == .transfer ? .test : split, seed: config.seed)
+            let (task, scorer) = try spec.instantiate(split: split == .transfer ? .test : split, seed: config.dataSeed)
             instances.append((spec, task, scorer))
             if let secret = request.permutationSeed { controls[spec.name] = OutputPermutation(task: task, seed: secret) }
         }
@@ -361,6 +361,9 @@ public final class CandidateEvaluator: Evaluator {
             limits.addressSpaceBytes = max(limits.addressSpaceBytes ?? 0, 2 * (memoryMiB << 20))
         }
         limits.readOnlyPaths = Self.toolchain
+        // Swift seeds `Hasher` per process: `Set` and `Dictionary` order, and any hash a kernel takes, would
+        // make two runs with one training seed differ (the queue re-scores runs to the last bit).
+        limits.environment["SWIFT_DETERMINISTIC_HASHING"] = "1"
         let result = try await sandbox.run(["./candidate", dir.path], in: dir, limits: limits)
         // Read as root from a directory the candidate controlled: no links, no FIFOs, bounded sizes.
         let output = CandidateOutput(workDir: dir, owner: result.user?.uid ?? getuid())

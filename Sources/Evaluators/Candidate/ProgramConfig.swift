@@ -1,5 +1,6 @@
 import EvolveConfig
 import EvolveCore
+import EvolveSupport
 import Foundation
 
 /// The run's evaluation settings, from the seed directory's `evolve.yaml`: which benchmarks score every
@@ -16,6 +17,16 @@ public struct ProgramConfig: Sendable {
     public static let topLevelKeys = KeyRegistry.names(at: .top)
 
     public var seed: UInt64
+    /// The secret mixed into `seed` (`data_key`; `evolve run` draws one when the file has none).
+    ///
+    /// Why: the generators are deterministic and a seed written in a committed evolve.yaml is public, so
+    /// a kernel can port a generator, make every split itself in plain Swift at `init` and answer by a
+    /// metered table lookup of each query — which no other layer tells from learning (it learns the
+    /// permutation control's renaming, tables the probed training puzzles, and plays dumb on stage 1's 16
+    /// queries; `PublicDataSeedTests`). Without the key the splits cannot be remade.
+    public var dataKey: UInt64?
+    /// The seed the benchmarks' splits are made from: `seed`, keyed by `dataKey` when there is one.
+    public var dataSeed: UInt64 { dataKey.map { Self.keyed(seed: seed, key: $0) } ?? seed }
     public var benchmarks: [BenchmarkSpec]
     /// Benchmarks selection never sees (`transfer:`): scored only on `Split.transfer` requests, on their
     /// held-out test split, when the run ends (docs/evolution-loop.md, "Transfer").
@@ -49,6 +60,7 @@ public struct ProgramConfig: Sendable {
         guard let seed = file.program.seed else { throw EvaluationError("\(path): the top level has no \"seed\", which is required") }
         guard let entries = file.benchmarks else { throw EvaluationError("\(path): the top level has no \"benchmarks\", which is required") }
         self.seed = seed
+        dataKey = file.program.dataKey
         benchmarks = try entries.map { try BenchmarkSpec($0, in: path) }
         transfer = try (file.transfer ?? []).map { try BenchmarkSpec($0, in: path) }
         language = file.program.language
@@ -98,11 +110,24 @@ public struct ProgramConfig: Sendable {
         do { return try EvolveFile.inliningSuite(text, path: path) } catch let error as ConfigError { throw EvaluationError(error.description) }
     }
 
+    /// `text` with a `data_key` drawn from the system's generator appended, when it names a data seed and
+    /// no key: what `evolve run` stores when it starts, so the run (resumed, or on a queue's workers) makes
+    /// its splits from a seed no candidate can know. Text without a seed, or with a key, is returned as is.
+    public static func keyingData(_ text: String, path: String) throws -> String {
+        let file: EvolveFile
+        do { file = try EvolveFile.parse(text, path: path) } catch let error as ConfigError { throw EvaluationError(error.description) }
+        guard file.program.seed != nil, file.program.dataKey == nil else { return text }
+        let key = UInt64.random(in: 1...UInt64(Int64.max))
+        return text + (text.hasSuffix("\n") || text.isEmpty ? "" : "\n")
+            + "# drawn by `evolve run`: the secret mixed into `seed` (docs/configuration.md); copy it to reproduce a score\n"
+            + "data_key: \(key)\n"
+    }
+
     /// The data source of every `data:` benchmark, by benchmark name (reads the files on first use; cached).
     public func loadData() throws -> [String: DataSource] {
         var sources: [String: DataSource] = [:]
         for spec in benchmarks + transfer {
-            if let source = try spec.loadData(seed: seed) { sources[spec.name] = source }
+            if let source = try spec.loadData(seed: dataSeed) { sources[spec.name] = source }
         }
         return sources
     }
@@ -112,8 +137,17 @@ public struct ProgramConfig: Sendable {
     /// `evolve eval` before anything is compiled, with one line naming the benchmark.
     public func checkGenerators() throws {
         for spec in benchmarks + transfer where spec.data == nil {
-            _ = try spec.instantiate(split: .test, seed: seed)
+            _ = try spec.instantiate(split: .test, seed: dataSeed)
         }
+    }
+
+    /// `seed` and `key` mixed (two SplitMix64 outputs): no split made from the result resembles the
+    /// splits of `seed` alone, and knowing `seed` says nothing about it without `key`.
+    static func keyed(seed: UInt64, key: UInt64) -> UInt64 {
+        var mix = SplitMix64(seed: seed ^ 0x6A09_E667_F3BC_C908)
+        let first = mix.next()
+        var secret = SplitMix64(seed: key &+ mix.next())
+        return first ^ secret.next()
     }
 }
 

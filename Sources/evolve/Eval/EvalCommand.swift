@@ -46,6 +46,7 @@ struct EvalCommand: AsyncParsableCommand {
             let config = try ProgramConfig.load(programDir: directory)
             let data = try config.loadData()
             try config.checkGenerators()
+            if let note = Self.publicSplitsNote(config, path: directory.appendingPathComponent("evolve.yaml").path) { say(note) }
             let program = Program(files: try ProgramFiles.read(directory: directory))
             let cache = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/evolve")
             let sources = try TRMKitModule.locateSources()
@@ -68,6 +69,13 @@ struct EvalCommand: AsyncParsableCommand {
             }
             if report.outcome != .evaluated { throw ExitCode(1) }
         }
+    }
+
+    /// Said when the file has no `data_key`: its splits are then the seed's alone, and a seed written in a file
+    /// (the committed seeds' 1) is public, so a kernel could have remade them (docs/configuration.md).
+    static func publicSplitsNote(_ config: ProgramConfig, path: String) -> String? {
+        guard config.dataKey == nil else { return nil }
+        return "evolve: note: \(path) has no data_key, so the splits are seed \(config.seed)'s alone, which a kernel that knows the seed can remake (docs/configuration.md); to score as a run did, add the data_key from its run.json"
     }
 
     /// The human-readable result. Artifacts (which quote candidate output) come first, every line of

@@ -65,6 +65,9 @@ struct RunCommand: AsyncParsableCommand {
                 }
                 // A `suite:` include is inlined now: the run's benchmarks and budgets are fixed when it starts.
                 configText = try ProgramConfig.inliningSuite(String(decoding: data, as: UTF8.self), path: configFile.path)
+                // A data seed in a committed file is public, and the generators are deterministic: the run's
+                // splits are keyed by a secret it keeps in run.json (a candidate could remake them otherwise).
+                configText = try ProgramConfig.keyingData(configText, path: configFile.path)
             }
             var manifest = RunManifest(
                 name: name ?? RunDirectory.defaultName(), seed: URL(fileURLWithPath: seed).standardizedFileURL.path,
