@@ -24,6 +24,7 @@ enum SeedTemplate {
         entry: kernel.swift         # the file the evaluator compiles with TRMKit
         brief: BRIEF.md             # research brief shown to the LLM in every prompt
         seed: 1                     # required: data seed that generates (or draws) the train/validation/test splits
+        # data_key: 1234            # secret mixed into seed; leave unset: `evolve run` draws one (run.json keeps it), so no kernel can remake the splits
 
         # --- Benchmarks: what every program is trained and scored on (required, at least one) ----------------
         # Budgets are FLOPs counted by TRMKit (deterministic, machine-independent); the wall-clock safety net follows them.
