@@ -6,19 +6,22 @@
 #   determinism of a second run); where perf works, the GEMM's share of the seed TRM's step and its GFLOP/s
 #   there; attention's time per counted FLOP against the MLP mixer's; and, where PyTorch is installed, the
 #   same TRM step in PyTorch at one thread, interleaved with TRMKit (A B A B …) and compared by medians.
-# Usage: scripts/bench-trmkit.sh [--target-cpu CPU] [--rounds R] [--base REV] [train_flops] [training seeds…]
+# Usage: scripts/bench-trmkit.sh [--target-cpu CPU] [--rounds R] [--base REV] [--compare-only] [train_flops] [training seeds…]
 #   CPU: -target-cpu for TRMKit and the kernels (default native; znver3 or haswell measure the AVX2 path
 #   on an AVX-512 machine). R: TRMKit/PyTorch pairs (default 5). REV: also time the seed TRM against
 #   TRMKit as of that git revision in the same rounds (A B C A B C …), for a before/after ratio measured in
-#   one run. Defaults: 7.5e11 (the default 6x6 tier's budget), training seeds 1 2 3.
+#   one run. --compare-only: only the matmul figures and the interleaved rounds (no accuracy per seed,
+#   attention or perf sections), for a machine too loaded to run the rest in time. Defaults: 7.5e11 (the
+#   default 6x6 tier's budget), training seeds 1 2 3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cpu=native rounds=5 base=""
+cpu=native rounds=5 base="" compare_only=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --target-cpu) cpu="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
     --base) base="$2"; shift 2 ;;
+    --compare-only) compare_only=1; shift ;;
     *) break ;;
   esac
 done
@@ -91,6 +94,7 @@ PY
 }
 field() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
 
+if [ -z "$compare_only" ]; then
 echo "== training on sudoku-6x6-minimal (data seed 1), $flops train FLOPs, training seeds ${seeds[*]}"
 for seed in trm hrm; do
   for s in "${seeds[@]}" repeat; do
@@ -151,6 +155,8 @@ PY
 else
   echo "perf cannot record here: skipped (valgrind --tool=callgrind counts instructions instead)"
 fi
+
+fi  # compare_only
 
 echo "== PyTorch (same TRM step, 1 thread), interleaved with TRMKit over $rounds rounds"
 # Both sides in CPU seconds per step: PyTorch's process time over its timed steps, TRMKit's training CPU

@@ -1412,8 +1412,14 @@ public struct SwiGLUMLP: Module {
 
     public var parameters: [Tensor] { gateUp.parameters + down.parameters }
 
+    // Without biases, one fused op that keeps each block of rows in cache from the gate/up product to the
+    // down product (`Tape.fusedSwiGLUMLP`: the same values and FLOP charges as the three ops it replaces). A
+    // plain comment, not a doc comment: the kernel API the proposer's prompt lists is unchanged by it.
     public func callAsFunction(_ x: Tensor, _ tape: Tape) -> Tensor {
-        down(tape.swiglu(gateUp(x, tape)), tape)
+        if gateUp.bias == nil, down.bias == nil, let y = tape.fusedSwiGLUMLP(x, gateUp: gateUp.weight, down: down.weight) {
+            return y
+        }
+        return down(tape.swiglu(gateUp(x, tape)), tape)
     }
 }
 
@@ -1632,7 +1638,7 @@ extension Tape {
     /// columns, the scalar function for the rest (the two round differently, so the split must match).
     private typealias V16 = SIMD16<Float>
 
-    private static func swigluForward(h: UnsafePointer<Float>, into o: UnsafeMutablePointer<Float>, rows: Int, hidden: Int) {
+    static func swigluForward(h: UnsafePointer<Float>, into o: UnsafeMutablePointer<Float>, rows: Int, hidden: Int) {
         let width = 2 * hidden, vectorEnd = hidden / 16 * 16
         let hb = UnsafeRawPointer(h), ob = UnsafeMutableRawPointer(o)
         for r in 0..<rows {
@@ -1859,6 +1865,178 @@ extension Tape {
 """##
         ),
         (
+            "Ops/FusedSwiGLU.swift",
+            #"""
+extension Tape {
+    /// Rows of the fused SwiGLU MLP's blocks: a block's gate/up rows (120 × 2I floats, 169 KB for the seed's
+    /// channel MLP), its SwiGLU rows and their gradients stay in L2 from the product that makes them to the
+    /// one that reads them. A multiple of the GEMM tile's 6 rows, so only a product's last tile is partial.
+    static let fusedBlockRows = 120
+
+    /// The SwiGLU MLP `(swiglu(x·Wg))·Wd` as one op, run a block of rows at a time, or nil where the op
+    /// does not apply (then the caller composes `matmul`, `swiglu` and `matmul`, which it replaces exactly).
+    ///
+    /// Composed, each of the three steps reads its input back from memory: the seed's gate/up output
+    /// (2368 × 352 floats) and SwiGLU output are larger than L2, and in the backward pass so are their
+    /// gradients, which are written and read twice. Here a block's gate/up rows feed its SwiGLU and its
+    /// down-projection while they are in cache; the backward pass recomputes a block's SwiGLU output from
+    /// the stored gate/up rows (it needs the sigmoid anyway) instead of storing it, and feeds the weight
+    /// gradients' products a block of k at a time (`GEMM.Chain`), so neither gradient is ever stored whole.
+    ///
+    /// The values are the composed ops' values bit for bit: every product element is the same in-order FMA
+    /// chain (`GEMM`), the SwiGLU lanes and tails are the same functions of the same inputs, and a gradient
+    /// written into fresh storage is `0 + x` as there. The FLOPs are charged exactly as the composed ops
+    /// charge them, one charge per op in the same order (forward: gate/up, SwiGLU, down; backward: down's
+    /// input and weight gradients, SwiGLU, gate/up's input and weight gradients), after the work, as the
+    /// composed ops do, so budgets, op counts and the op that crosses a budget are unchanged.
+    func fusedSwiGLUMLP(_ x: Tensor, gateUp wg: Tensor, down wd: Tensor) -> Tensor? {
+        guard wg.rank == 2, wd.rank == 2, let width = x.shape.last, width > 0, wg.shape[0] == width,
+              wg.shape[1] % 2 == 0, wd.shape[0] == wg.shape[1] / 2, x.count > 0
+        else { return nil }
+        let twice = wg.shape[1], hidden = twice / 2, out = wd.shape[1], rows = x.count / width
+        let recording = needsGrad(x, wg, wd)
+        // The backward pass below computes both weights' gradients; other mixes take the composed ops.
+        if recording && !(wg.requiresGrad && wd.requiresGrad) { return nil }
+        guard hidden > 0, out > 0 else { return nil }
+        let block = Tape.fusedBlockRows
+        // Gate/up rows are kept for the backward pass only when there is one.
+        var gateUp = recording ? [Float](unsafeUninitializedCapacity: rows * twice) { $1 = rows * twice } : []
+        let output = [Float](unsafeUninitializedCapacity: rows * out) { yp, written in
+            x.data.withUnsafeBufferPointer { xp in
+                wg.data.withUnsafeBufferPointer { gp in
+                    wd.data.withUnsafeBufferPointer { dp in
+                        gateUp.withUnsafeMutableBufferPointer { stored in
+                            GEMM.withPrepared(n: twice, k: width, b: gp.baseAddress!, bRow: twice, bCol: 1) { up in
+                                GEMM.withPrepared(n: out, k: hidden, b: dp.baseAddress!, bRow: out, bCol: 1) { down in
+                                    let scratchSize = block * (hidden + (recording ? 0 : twice))
+                                    withUnsafeTemporaryAllocation(of: Float.self, capacity: scratchSize) { scratch in
+                                        let s = scratch.baseAddress!
+                                        for r0 in stride(from: 0, to: rows, by: block) {
+                                            let n = min(block, rows - r0)
+                                            let h = recording ? stored.baseAddress! + r0 * twice : s + block * hidden
+                                            up.multiply(m: n, a: xp.baseAddress! + r0 * width, aRow: width, aCol: 1, c: h, ldc: twice, accumulate: false)
+                                            Tape.swigluForward(h: h, into: s, rows: n, hidden: hidden)
+                                            down.multiply(m: n, a: s, aRow: hidden, aCol: 1, c: yp.baseAddress! + r0 * out, ldc: out, accumulate: false)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            written = rows * out
+        }
+        chargeDense(forward: FLOPCost.matmul(m: rows, k: width, n: twice))
+        charge(forward: FLOPCost.elementwise(rows * hidden, perElement: 5))
+        chargeDense(forward: FLOPCost.matmul(m: rows, k: hidden, n: out))
+        let y = Tensor(shape: Array(x.shape.dropLast()) + [out], data: output, requiresGrad: recording)
+        guard recording else { return y }
+        let stored = gateUp
+        record { [unowned self] in
+            guard let dy = y.grad else { return }
+            Tape.fusedSwiGLUMLPBackward(
+                x: x, wg: wg, wd: wd, gateUp: stored, dy: dy, rows: rows, width: width, hidden: hidden, out: out)
+            chargeDense(backward: FLOPCost.matmul(m: rows, k: out, n: hidden))
+            chargeDense(backward: FLOPCost.matmul(m: hidden, k: rows, n: out))
+            charge(backward: FLOPCost.elementwise(rows * hidden, perElement: 12))
+            if x.requiresGrad { chargeDense(backward: FLOPCost.matmul(m: rows, k: twice, n: width)) }
+            chargeDense(backward: FLOPCost.matmul(m: width, k: rows, n: twice))
+        }
+        return y
+    }
+
+    /// The fused MLP's backward pass, a block of rows at a time: the SwiGLU output's gradient dy·Wdᵀ, then
+    /// the SwiGLU output (again) and the gate/up gradient, then x's gradient dh·Wgᵀ; each block's SwiGLU
+    /// output and gate/up gradient are fed to the weight gradients' chains (sᵀ·dy and xᵀ·dh over all rows).
+    private static func fusedSwiGLUMLPBackward(
+        x: Tensor, wg: Tensor, wd: Tensor, gateUp: [Float], dy: [Float], rows: Int, width: Int, hidden: Int, out: Int
+    ) {
+        let twice = 2 * hidden, block = fusedBlockRows
+        func withInputGrad(_ body: (UnsafeMutablePointer<Float>?, Bool) -> Void) {
+            if x.requiresGrad { x.addToGrad { body($0, $1) } } else { body(nil, false) }
+        }
+        dy.withUnsafeBufferPointer { dyb in
+            gateUp.withUnsafeBufferPointer { hb in
+                x.data.withUnsafeBufferPointer { xb in
+                    wg.data.withUnsafeBufferPointer { gp in
+                        wd.data.withUnsafeBufferPointer { dp in
+                            let dyp = dyb.baseAddress!, hp = hb.baseAddress!, xp = xb.baseAddress!
+                            // op(B)[p, j] = W[j, p]: the transposed weights, packed once for every block.
+                            GEMM.withPrepared(n: hidden, k: out, b: dp.baseAddress!, bRow: 1, bCol: out) { downT in
+                                GEMM.withPrepared(n: width, k: twice, b: gp.baseAddress!, bRow: 1, bCol: twice) { upT in
+                                    wd.addToGrad { gwd, accumulateDown in
+                                        wg.addToGrad { gwg, accumulateUp in
+                                            GEMM.withChain(m: hidden, n: out, k: rows, c: gwd, ldc: out, accumulate: accumulateDown) { downW in
+                                                GEMM.withChain(m: width, n: twice, k: rows, c: gwg, ldc: twice, accumulate: accumulateUp) { upW in
+                                                    withInputGrad { gx, accumulateX in
+                                                        withUnsafeTemporaryAllocation(of: Float.self, capacity: block * (2 * hidden + twice)) { scratch in
+                                                            let ds = scratch.baseAddress!, s = ds + block * hidden, dh = s + block * hidden
+                                                            for r0 in stride(from: 0, to: rows, by: block) {
+                                                                let n = min(block, rows - r0), dyRows = dyp + r0 * out
+                                                                downT.multiply(m: n, a: dyRows, aRow: out, aCol: 1, c: ds, ldc: hidden, accumulate: false)
+                                                                swigluBackward(h: hp + r0 * twice, dy: ds, output: s, into: dh, rows: n, hidden: hidden)
+                                                                downW.feed(depth: n, a: s, aRow: 1, aCol: hidden, b: dyRows, bRow: out, bCol: 1)
+                                                                if let gx {
+                                                                    upT.multiply(m: n, a: dh, aRow: twice, aCol: 1, c: gx + r0 * width, ldc: width, accumulate: accumulateX)
+                                                                }
+                                                                upW.feed(depth: n, a: xp + r0 * width, aRow: 1, aCol: width, b: dh, bRow: twice, bCol: 1)
+                                                            }
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `swiglu`'s backward into fresh storage (`0 + x`, as a first gradient is written), which also writes
+    /// the forward's output `gate · σ(gate) · up` from the same sigmoid: the lanes and the scalar tail split
+    /// the row where `swigluForward` and `swiglu`'s backward split it and evaluate the same expressions in
+    /// the same order, so both outputs are theirs bit for bit.
+    private static func swigluBackward(
+        h: UnsafePointer<Float>, dy: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+        into g: UnsafeMutablePointer<Float>, rows: Int, hidden: Int
+    ) {
+        typealias V = SIMD16<Float>
+        let width = 2 * hidden, vectorEnd = hidden / 16 * 16
+        let hb = UnsafeRawPointer(h), db = UnsafeRawPointer(dy)
+        let gb = UnsafeMutableRawPointer(g), ob = UnsafeMutableRawPointer(output)
+        for r in 0..<rows {
+            var j = 0
+            while j < vectorEnd {
+                let gi = 4 * (r * width + j), ui = gi + 4 * hidden, oi = 4 * (r * hidden + j)
+                let gate = hb.loadUnaligned(fromByteOffset: gi, as: V.self)
+                let up = hb.loadUnaligned(fromByteOffset: ui, as: V.self)
+                let d = db.loadUnaligned(fromByteOffset: oi, as: V.self)
+                let s = VectorMath.sigmoid(gate)
+                ob.storeBytes(of: gate * s * up, toByteOffset: oi, as: V.self)
+                gb.storeBytes(of: V() + d * up * s * (1 + gate * (1 - s)), toByteOffset: gi, as: V.self)
+                gb.storeBytes(of: V() + d * gate * s, toByteOffset: ui, as: V.self)
+                j += 16
+            }
+            while j < hidden {
+                let gi = r * width + j, oi = r * hidden + j
+                let gate = h[gi], up = h[gi + hidden], d = dy[oi], s = VectorMath.sigmoid(gate)
+                output[oi] = gate * s * up
+                g[gi] = 0 + d * up * s * (1 + gate * (1 - s))
+                g[gi + hidden] = 0 + d * gate * s
+                j += 1
+            }
+        }
+    }
+}
+
+"""#
+        ),
+        (
             "Ops/GEMM.swift",
             ##"""
 /// Single-precision matrix multiply, C = op(A)·op(B) (+ C): the runtime's hot path.
@@ -1934,78 +2112,142 @@ enum GEMM {
             if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
             return
         }
-        let panels = panels(n)
-        func run(_ panel: Panel, rowStart i0: Int, b source: UnsafePointer<Float>, bStep: Int) {
-            let tile = Tile(
-                a: a + i0 * aRow, aRow: aRow, aCol: aCol, rows: min(mr, m - i0), k: k, b: source, bStep: bStep,
-                c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns, accumulate: accumulate)
-            switch panel.kind {
-            case .twoWide: tile.twoVectors(Wide.self)
-            case .oneWide: tile.oneVector(Wide.self)
-            case .oneNarrow: tile.oneVector(Narrow.self)
-            }
-        }
         if k * n > 64 * 1024 {
-            // A large op(B) (the weight gradient's k = batch·length): k in blocks of `kBlock`, and per block
-            // one panel at a time packed into a contiguous kBlock×span stream that stays in L1 while every
-            // block of rows sweeps it; the tiles' accumulators wait in `carry` between blocks. Streaming the
-            // whole k×span panel from L2 for every block of rows ran at half the forward products' speed.
-            let kBlock = 4096 / (2 * wide)
-            let tiles = (m + mr - 1) / mr, carryStep = 2 * wide
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: kBlock * 2 * wide + tiles * mr * panels.count * carryStep) { scratch in
-                let packed = scratch.baseAddress!, carry = packed + kBlock * 2 * wide
-                for k0 in stride(from: 0, to: k, by: kBlock) {
-                    let depth = min(kBlock, k - k0)
-                    for (index, panel) in panels.enumerated() {
-                        pack(panel, rows: k0..<(k0 + depth), b: b, bRow: bRow, bCol: bCol, into: packed)
-                        for i0 in stride(from: 0, to: m, by: mr) {
-                            var tile = Tile(
-                                a: a + i0 * aRow + k0 * aCol, aRow: aRow, aCol: aCol, rows: min(mr, m - i0), k: depth,
-                                b: packed, bStep: panel.span, c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns,
-                                accumulate: accumulate)
-                            tile.carry = carry + ((i0 / mr) * panels.count + index) * mr * carryStep
-                            tile.carryStep = carryStep
-                            tile.resume = k0 > 0
-                            tile.finish = k0 + depth == k
-                            switch panel.kind {
-                            case .twoWide: tile.twoVectors(Wide.self)
-                            case .oneWide: tile.oneVector(Wide.self)
-                            case .oneNarrow: tile.oneVector(Narrow.self)
-                            }
-                        }
-                    }
-                }
+            // A large op(B) (the weight gradient's k = batch·length): fed to a chain in one go, which packs it
+            // block by block (`Chain`).
+            withChain(m: m, n: n, k: k, c: c, ldc: ldc, accumulate: accumulate) { chain in
+                chain.feed(depth: k, a: a, aRow: aRow, aCol: aCol, b: b, bRow: bRow, bCol: bCol)
             }
             return
         }
-        // A small op(B) is swept once per block of rows. A panel is read straight from B when its rows are
-        // contiguous and it is full; otherwise (op(B) transposed, or a partial panel) it is packed k-major
-        // and zero-padded to the kernel's width, all panels up front.
+        withPrepared(n: n, k: k, b: b, bRow: bRow, bCol: bCol) { prepared in
+            prepared.multiply(m: m, a: a, aRow: aRow, aCol: aCol, c: c, ldc: ldc, accumulate: accumulate)
+        }
+    }
+
+    /// Runs one panel's micro-kernel on a tile.
+    @inline(__always)
+    fileprivate static func run(_ tile: Tile, _ kind: Panel.Kind) {
+        switch kind {
+        case .twoWide: tile.twoVectors(Wide.self)
+        case .oneWide: tile.oneVector(Wide.self)
+        case .oneNarrow: tile.oneVector(Narrow.self)
+        }
+    }
+
+    /// A small op(B) (k×n) ready to be swept once per block of rows, by any number of `multiply` calls with
+    /// different A and C: a panel is read straight from B when its rows are contiguous and it is full;
+    /// otherwise (op(B) transposed, or a partial panel) it is packed k-major and zero-padded to the kernel's
+    /// width once, here. A fused op that runs a product block of rows by block of rows prepares its weight
+    /// once instead of packing it again for every block.
+    struct PreparedB {
+        let k: Int
+        let panels: [Panel]
+        /// Where panel `index`'s row p starts: `sources[index] + p * steps[index]`.
+        let sources: [UnsafePointer<Float>], steps: [Int]
+
+        /// C[m×n] = op(A)·op(B) (+ C), op(A)[i, p] at `a[i*aRow + p*aCol]`: the same per-element chains as
+        /// `GEMM.multiply`.
+        func multiply(m: Int, a: UnsafePointer<Float>, aRow: Int, aCol: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+            for i0 in stride(from: 0, to: m, by: mr) {
+                for (index, panel) in panels.enumerated() {
+                    let tile = Tile(
+                        a: a + i0 * aRow, aRow: aRow, aCol: aCol, rows: min(mr, m - i0), k: k, b: sources[index],
+                        bStep: steps[index], c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns,
+                        accumulate: accumulate)
+                    GEMM.run(tile, panel.kind)
+                }
+            }
+        }
+    }
+
+    /// Prepares op(B) (k×n, k > 0) for `body`; the packed panels live only during the call.
+    static func withPrepared<R>(n: Int, k: Int, b: UnsafePointer<Float>, bRow: Int, bCol: Int, _ body: (PreparedB) -> R) -> R {
+        let panels = panels(n)
         var packedOffsets = [Int](repeating: -1, count: panels.count)
         var packedSize = 0
         for (index, panel) in panels.enumerated() where bCol != 1 || panel.columns < panel.span {
             packedOffsets[index] = packedSize
             packedSize += k * panel.span
         }
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(packedSize, 1)) { scratch in
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: max(packedSize, 1)) { scratch in
             let packed = scratch.baseAddress!
-            for (index, panel) in panels.enumerated() where packedOffsets[index] >= 0 {
-                pack(panel, rows: 0..<k, b: b, bRow: bRow, bCol: bCol, into: packed + packedOffsets[index])
+            var sources: [UnsafePointer<Float>] = [], steps: [Int] = []
+            for (index, panel) in panels.enumerated() {
+                if packedOffsets[index] < 0 {
+                    sources.append(b + panel.start)
+                    steps.append(bRow)
+                } else {
+                    pack(panel, rows: 0..<k, b: b, bRow: bRow, bCol: bCol, into: packed + packedOffsets[index])
+                    sources.append(UnsafePointer(packed + packedOffsets[index]))
+                    steps.append(panel.span)
+                }
             }
-            for i0 in stride(from: 0, to: m, by: mr) {
+            return body(PreparedB(k: k, panels: panels, sources: sources, steps: steps))
+        }
+    }
+
+    /// A product C[m×n] = op(A)·op(B) (+ C) whose k is fed in consecutive blocks of rows of op(B) (columns of
+    /// op(A)): the weight gradient's k = batch·length, in one go from `multiply` or block by block from a
+    /// fused op that produces op(B) a block of rows at a time. Each block is cut in `kBlock`-row pieces; per
+    /// piece, one panel at a time is packed into a contiguous stream that stays in L1 while every block of
+    /// rows sweeps it, and the tiles' accumulators wait in `carry` between pieces (streaming the whole k×span
+    /// panel from L2 for every block of rows ran at half the forward products' speed). Each element is still
+    /// one FMA chain over p = 0…k−1 in order, added to C when the last row is fed.
+    struct Chain {
+        let m: Int, k: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+        let panels: [Panel]
+        let packed: UnsafeMutablePointer<Float>, carry: UnsafeMutablePointer<Float>
+        /// Rows of k fed so far.
+        private(set) var fed = 0
+
+        static var kBlock: Int { 4096 / (2 * GEMM.wide) }
+        static let carryStep = 2 * GEMM.wide
+
+        init(m: Int, k: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, panels: [Panel], scratch: UnsafeMutablePointer<Float>) {
+            (self.m, self.k, self.c, self.ldc, self.accumulate, self.panels) = (m, k, c, ldc, accumulate, panels)
+            packed = scratch
+            carry = scratch + Self.kBlock * 2 * GEMM.wide
+        }
+
+        /// Feeds the next `depth` rows of k: `a` points at op(A)[0, fed], `b` at op(B)[fed, 0].
+        mutating func feed(depth: Int, a: UnsafePointer<Float>, aRow: Int, aCol: Int, b: UnsafePointer<Float>, bRow: Int, bCol: Int) {
+            precondition(fed + depth <= k, "GEMM chain: \(fed + depth) rows fed to a product of k = \(k)")
+            for start in stride(from: 0, to: depth, by: Self.kBlock) {
+                let rows = min(Self.kBlock, depth - start), k0 = fed + start
                 for (index, panel) in panels.enumerated() {
-                    if packedOffsets[index] < 0 {
-                        run(panel, rowStart: i0, b: b + panel.start, bStep: bRow)
-                    } else {
-                        run(panel, rowStart: i0, b: packed + packedOffsets[index], bStep: panel.span)
+                    GEMM.pack(panel, rows: start..<(start + rows), b: b, bRow: bRow, bCol: bCol, into: packed)
+                    for i0 in stride(from: 0, to: m, by: mr) {
+                        var tile = Tile(
+                            a: a + i0 * aRow + start * aCol, aRow: aRow, aCol: aCol, rows: min(mr, m - i0), k: rows,
+                            b: packed, bStep: panel.span, c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns,
+                            accumulate: accumulate)
+                        tile.carry = carry + ((i0 / mr) * panels.count + index) * mr * Self.carryStep
+                        tile.carryStep = Self.carryStep
+                        tile.resume = k0 > 0
+                        tile.finish = k0 + rows == k
+                        GEMM.run(tile, panel.kind)
                     }
                 }
             }
+            fed += depth
+        }
+    }
+
+    /// Runs `body` with a chain for C[m×n] over k (m, n, k > 0); `body` must feed all k rows.
+    static func withChain(m: Int, n: Int, k: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, _ body: (inout Chain) -> Void) {
+        let panels = panels(n)
+        let tiles = (m + mr - 1) / mr
+        let capacity = Chain.kBlock * 2 * wide + tiles * mr * panels.count * Chain.carryStep
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: capacity) { scratch in
+            var chain = Chain(m: m, k: k, c: c, ldc: ldc, accumulate: accumulate, panels: panels, scratch: scratch.baseAddress!)
+            body(&chain)
+            precondition(chain.fed == k, "GEMM chain: \(chain.fed) of k = \(k) rows fed")
         }
     }
 
     /// Copies op(B)'s columns of `panel`, rows `rows`, as rows of `panel.span` floats, zero past the panel's columns.
-    private static func pack(_ panel: Panel, rows: Range<Int>, b: UnsafePointer<Float>, bRow: Int, bCol: Int, into dst: UnsafeMutablePointer<Float>) {
+    fileprivate static func pack(_ panel: Panel, rows: Range<Int>, b: UnsafePointer<Float>, bRow: Int, bCol: Int, into dst: UnsafeMutablePointer<Float>) {
         let span = panel.span, width = panel.columns
         for p in rows {
             let row = dst + (p - rows.lowerBound) * span

@@ -46,8 +46,14 @@ public struct SwiGLUMLP: Module {
 
     public var parameters: [Tensor] { gateUp.parameters + down.parameters }
 
+    // Without biases, one fused op that keeps each block of rows in cache from the gate/up product to the
+    // down product (`Tape.fusedSwiGLUMLP`: the same values and FLOP charges as the three ops it replaces). A
+    // plain comment, not a doc comment: the kernel API the proposer's prompt lists is unchanged by it.
     public func callAsFunction(_ x: Tensor, _ tape: Tape) -> Tensor {
-        down(tape.swiglu(gateUp(x, tape)), tape)
+        if gateUp.bias == nil, down.bias == nil, let y = tape.fusedSwiGLUMLP(x, gateUp: gateUp.weight, down: down.weight) {
+            return y
+        }
+        return down(tape.swiglu(gateUp(x, tape)), tape)
     }
 }
 

@@ -158,7 +158,7 @@ extension Tape {
     /// columns, the scalar function for the rest (the two round differently, so the split must match).
     private typealias V16 = SIMD16<Float>
 
-    private static func swigluForward(h: UnsafePointer<Float>, into o: UnsafeMutablePointer<Float>, rows: Int, hidden: Int) {
+    static func swigluForward(h: UnsafePointer<Float>, into o: UnsafeMutablePointer<Float>, rows: Int, hidden: Int) {
         let width = 2 * hidden, vectorEnd = hidden / 16 * 16
         let hb = UnsafeRawPointer(h), ob = UnsafeMutableRawPointer(o)
         for r in 0..<rows {

@@ -71,78 +71,142 @@ enum GEMM {
             if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
             return
         }
-        let panels = panels(n)
-        func run(_ panel: Panel, rowStart i0: Int, b source: UnsafePointer<Float>, bStep: Int) {
-            let tile = Tile(
-                a: a + i0 * aRow, aRow: aRow, aCol: aCol, rows: min(mr, m - i0), k: k, b: source, bStep: bStep,
-                c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns, accumulate: accumulate)
-            switch panel.kind {
-            case .twoWide: tile.twoVectors(Wide.self)
-            case .oneWide: tile.oneVector(Wide.self)
-            case .oneNarrow: tile.oneVector(Narrow.self)
-            }
-        }
         if k * n > 64 * 1024 {
-            // A large op(B) (the weight gradient's k = batch·length): k in blocks of `kBlock`, and per block
-            // one panel at a time packed into a contiguous kBlock×span stream that stays in L1 while every
-            // block of rows sweeps it; the tiles' accumulators wait in `carry` between blocks. Streaming the
-            // whole k×span panel from L2 for every block of rows ran at half the forward products' speed.
-            let kBlock = 4096 / (2 * wide)
-            let tiles = (m + mr - 1) / mr, carryStep = 2 * wide
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: kBlock * 2 * wide + tiles * mr * panels.count * carryStep) { scratch in
-                let packed = scratch.baseAddress!, carry = packed + kBlock * 2 * wide
-                for k0 in stride(from: 0, to: k, by: kBlock) {
-                    let depth = min(kBlock, k - k0)
-                    for (index, panel) in panels.enumerated() {
-                        pack(panel, rows: k0..<(k0 + depth), b: b, bRow: bRow, bCol: bCol, into: packed)
-                        for i0 in stride(from: 0, to: m, by: mr) {
-                            var tile = Tile(
-                                a: a + i0 * aRow + k0 * aCol, aRow: aRow, aCol: aCol, rows: min(mr, m - i0), k: depth,
-                                b: packed, bStep: panel.span, c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns,
-                                accumulate: accumulate)
-                            tile.carry = carry + ((i0 / mr) * panels.count + index) * mr * carryStep
-                            tile.carryStep = carryStep
-                            tile.resume = k0 > 0
-                            tile.finish = k0 + depth == k
-                            switch panel.kind {
-                            case .twoWide: tile.twoVectors(Wide.self)
-                            case .oneWide: tile.oneVector(Wide.self)
-                            case .oneNarrow: tile.oneVector(Narrow.self)
-                            }
-                        }
-                    }
-                }
+            // A large op(B) (the weight gradient's k = batch·length): fed to a chain in one go, which packs it
+            // block by block (`Chain`).
+            withChain(m: m, n: n, k: k, c: c, ldc: ldc, accumulate: accumulate) { chain in
+                chain.feed(depth: k, a: a, aRow: aRow, aCol: aCol, b: b, bRow: bRow, bCol: bCol)
             }
             return
         }
-        // A small op(B) is swept once per block of rows. A panel is read straight from B when its rows are
-        // contiguous and it is full; otherwise (op(B) transposed, or a partial panel) it is packed k-major
-        // and zero-padded to the kernel's width, all panels up front.
+        withPrepared(n: n, k: k, b: b, bRow: bRow, bCol: bCol) { prepared in
+            prepared.multiply(m: m, a: a, aRow: aRow, aCol: aCol, c: c, ldc: ldc, accumulate: accumulate)
+        }
+    }
+
+    /// Runs one panel's micro-kernel on a tile.
+    @inline(__always)
+    fileprivate static func run(_ tile: Tile, _ kind: Panel.Kind) {
+        switch kind {
+        case .twoWide: tile.twoVectors(Wide.self)
+        case .oneWide: tile.oneVector(Wide.self)
+        case .oneNarrow: tile.oneVector(Narrow.self)
+        }
+    }
+
+    /// A small op(B) (k×n) ready to be swept once per block of rows, by any number of `multiply` calls with
+    /// different A and C: a panel is read straight from B when its rows are contiguous and it is full;
+    /// otherwise (op(B) transposed, or a partial panel) it is packed k-major and zero-padded to the kernel's
+    /// width once, here. A fused op that runs a product block of rows by block of rows prepares its weight
+    /// once instead of packing it again for every block.
+    struct PreparedB {
+        let k: Int
+        let panels: [Panel]
+        /// Where panel `index`'s row p starts: `sources[index] + p * steps[index]`.
+        let sources: [UnsafePointer<Float>], steps: [Int]
+
+        /// C[m×n] = op(A)·op(B) (+ C), op(A)[i, p] at `a[i*aRow + p*aCol]`: the same per-element chains as
+        /// `GEMM.multiply`.
+        func multiply(m: Int, a: UnsafePointer<Float>, aRow: Int, aCol: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+            for i0 in stride(from: 0, to: m, by: mr) {
+                for (index, panel) in panels.enumerated() {
+                    let tile = Tile(
+                        a: a + i0 * aRow, aRow: aRow, aCol: aCol, rows: min(mr, m - i0), k: k, b: sources[index],
+                        bStep: steps[index], c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns,
+                        accumulate: accumulate)
+                    GEMM.run(tile, panel.kind)
+                }
+            }
+        }
+    }
+
+    /// Prepares op(B) (k×n, k > 0) for `body`; the packed panels live only during the call.
+    static func withPrepared<R>(n: Int, k: Int, b: UnsafePointer<Float>, bRow: Int, bCol: Int, _ body: (PreparedB) -> R) -> R {
+        let panels = panels(n)
         var packedOffsets = [Int](repeating: -1, count: panels.count)
         var packedSize = 0
         for (index, panel) in panels.enumerated() where bCol != 1 || panel.columns < panel.span {
             packedOffsets[index] = packedSize
             packedSize += k * panel.span
         }
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(packedSize, 1)) { scratch in
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: max(packedSize, 1)) { scratch in
             let packed = scratch.baseAddress!
-            for (index, panel) in panels.enumerated() where packedOffsets[index] >= 0 {
-                pack(panel, rows: 0..<k, b: b, bRow: bRow, bCol: bCol, into: packed + packedOffsets[index])
+            var sources: [UnsafePointer<Float>] = [], steps: [Int] = []
+            for (index, panel) in panels.enumerated() {
+                if packedOffsets[index] < 0 {
+                    sources.append(b + panel.start)
+                    steps.append(bRow)
+                } else {
+                    pack(panel, rows: 0..<k, b: b, bRow: bRow, bCol: bCol, into: packed + packedOffsets[index])
+                    sources.append(UnsafePointer(packed + packedOffsets[index]))
+                    steps.append(panel.span)
+                }
             }
-            for i0 in stride(from: 0, to: m, by: mr) {
+            return body(PreparedB(k: k, panels: panels, sources: sources, steps: steps))
+        }
+    }
+
+    /// A product C[m×n] = op(A)·op(B) (+ C) whose k is fed in consecutive blocks of rows of op(B) (columns of
+    /// op(A)): the weight gradient's k = batch·length, in one go from `multiply` or block by block from a
+    /// fused op that produces op(B) a block of rows at a time. Each block is cut in `kBlock`-row pieces; per
+    /// piece, one panel at a time is packed into a contiguous stream that stays in L1 while every block of
+    /// rows sweeps it, and the tiles' accumulators wait in `carry` between pieces (streaming the whole k×span
+    /// panel from L2 for every block of rows ran at half the forward products' speed). Each element is still
+    /// one FMA chain over p = 0…k−1 in order, added to C when the last row is fed.
+    struct Chain {
+        let m: Int, k: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+        let panels: [Panel]
+        let packed: UnsafeMutablePointer<Float>, carry: UnsafeMutablePointer<Float>
+        /// Rows of k fed so far.
+        private(set) var fed = 0
+
+        static var kBlock: Int { 4096 / (2 * GEMM.wide) }
+        static let carryStep = 2 * GEMM.wide
+
+        init(m: Int, k: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, panels: [Panel], scratch: UnsafeMutablePointer<Float>) {
+            (self.m, self.k, self.c, self.ldc, self.accumulate, self.panels) = (m, k, c, ldc, accumulate, panels)
+            packed = scratch
+            carry = scratch + Self.kBlock * 2 * GEMM.wide
+        }
+
+        /// Feeds the next `depth` rows of k: `a` points at op(A)[0, fed], `b` at op(B)[fed, 0].
+        mutating func feed(depth: Int, a: UnsafePointer<Float>, aRow: Int, aCol: Int, b: UnsafePointer<Float>, bRow: Int, bCol: Int) {
+            precondition(fed + depth <= k, "GEMM chain: \(fed + depth) rows fed to a product of k = \(k)")
+            for start in stride(from: 0, to: depth, by: Self.kBlock) {
+                let rows = min(Self.kBlock, depth - start), k0 = fed + start
                 for (index, panel) in panels.enumerated() {
-                    if packedOffsets[index] < 0 {
-                        run(panel, rowStart: i0, b: b + panel.start, bStep: bRow)
-                    } else {
-                        run(panel, rowStart: i0, b: packed + packedOffsets[index], bStep: panel.span)
+                    GEMM.pack(panel, rows: start..<(start + rows), b: b, bRow: bRow, bCol: bCol, into: packed)
+                    for i0 in stride(from: 0, to: m, by: mr) {
+                        var tile = Tile(
+                            a: a + i0 * aRow + start * aCol, aRow: aRow, aCol: aCol, rows: min(mr, m - i0), k: rows,
+                            b: packed, bStep: panel.span, c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns,
+                            accumulate: accumulate)
+                        tile.carry = carry + ((i0 / mr) * panels.count + index) * mr * Self.carryStep
+                        tile.carryStep = Self.carryStep
+                        tile.resume = k0 > 0
+                        tile.finish = k0 + rows == k
+                        GEMM.run(tile, panel.kind)
                     }
                 }
             }
+            fed += depth
+        }
+    }
+
+    /// Runs `body` with a chain for C[m×n] over k (m, n, k > 0); `body` must feed all k rows.
+    static func withChain(m: Int, n: Int, k: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, _ body: (inout Chain) -> Void) {
+        let panels = panels(n)
+        let tiles = (m + mr - 1) / mr
+        let capacity = Chain.kBlock * 2 * wide + tiles * mr * panels.count * Chain.carryStep
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: capacity) { scratch in
+            var chain = Chain(m: m, k: k, c: c, ldc: ldc, accumulate: accumulate, panels: panels, scratch: scratch.baseAddress!)
+            body(&chain)
+            precondition(chain.fed == k, "GEMM chain: \(chain.fed) of k = \(k) rows fed")
         }
     }
 
     /// Copies op(B)'s columns of `panel`, rows `rows`, as rows of `panel.span` floats, zero past the panel's columns.
-    private static func pack(_ panel: Panel, rows: Range<Int>, b: UnsafePointer<Float>, bRow: Int, bCol: Int, into dst: UnsafeMutablePointer<Float>) {
+    fileprivate static func pack(_ panel: Panel, rows: Range<Int>, b: UnsafePointer<Float>, bRow: Int, bCol: Int, into dst: UnsafeMutablePointer<Float>) {
         let span = panel.span, width = panel.columns
         for p in rows {
             let row = dst + (p - rows.lowerBound) * span
