@@ -12,6 +12,9 @@
 #                                                # the same with another build (a "before" figure), no client tests
 #   ... --seed /path/to/old/checkout/Programs/trm  # the seed program (its BRIEF.md is part of the prompt) of
 #                                                # that build; default Programs/trm of this checkout
+#   ... --max-tokens 512                         # the answer's token cap (default 1024); gemma3-270m fills any cap,
+#                                                # so the cap sets the time a proposal takes (~1 min per 1,000 tokens
+#                                                # on one core)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,16 +22,19 @@ proposals=4
 skip_tests=""
 evolve=.build/release/evolve
 seed=Programs/trm
+max_tokens=1024
 while [ $# -gt 0 ]; do
     case "$1" in
         --proposals) proposals=${2:?--proposals needs a number}; shift 2 ;;
         --skip-tests) skip_tests=1; shift ;;
         --evolve) evolve=${2:?--evolve needs the path of an evolve binary}; shift 2 ;;
         --seed) seed=${2:?--seed needs the directory of a seed program}; shift 2 ;;
-        *) echo "real-llm: unknown option $1; use --proposals N, --skip-tests, --evolve PATH or --seed DIR" >&2; exit 2 ;;
+        --max-tokens) max_tokens=${2:?--max-tokens needs a number}; shift 2 ;;
+        *) echo "real-llm: unknown option $1; use --proposals N, --skip-tests, --evolve PATH, --seed DIR or --max-tokens N" >&2; exit 2 ;;
     esac
 done
 case "$proposals" in ''|*[!0-9]*) echo "real-llm: --proposals must be a whole number (got $proposals)" >&2; exit 2 ;; esac
+case "$max_tokens" in ''|0|*[!0-9]*) echo "real-llm: --max-tokens must be a positive whole number (got $max_tokens)" >&2; exit 2 ;; esac
 
 venv=.build-llm-venv
 work=.build-llm-real
@@ -120,7 +126,7 @@ max_iterations: PROPOSALS
 parallel: 1
 llm:
   temperature: 0.7
-  max_tokens: 1024
+  max_tokens: MAXTOKENS
   timeout: 3600                # seconds for one answer: the client's 300 s is less than a busy 2-core machine takes for a ~9,000-token prompt, and each timed-out call was sent again while the server still worked on the first
 prompt:
   token_budget: 12000          # the server's context is 16384 tokens, room for the answer (its default, 2048, ends every stream)
@@ -137,7 +143,7 @@ benchmarks:
 CONFIG
     # No brief: key: a brief named here is read beside this file (in $work), and without the key evolve reads
     # the seed's own BRIEF.md, which is the one wanted (and the only one an older build reads).
-    sed -i "s/PROPOSALS/$proposals/" "$work/run.yaml"
+    sed -i -e "s/PROPOSALS/$proposals/" -e "s/MAXTOKENS/$max_tokens/" "$work/run.yaml"
     # evolve keeps why a proposal failed, not the answer; the relay keeps each raw answer in answers.jsonl
     # (the recorded-answers corpus in Tests/ProposersTests is drawn from it) and changes nothing it relays.
     python3 scripts/lib/record-llm-answers.py "$relay_port" "$port" "$work/answers.jsonl" 2>"$work/relay.log" &
