@@ -27,7 +27,8 @@ import Testing
         #expect(cells == [[3, 4]], "\(cells)")
         #expect(Self.rule.verdict(prediction: Self.prediction, islandBest: 0.6, reachableElites: elites(cells, grid)) == nil)
 
-        // Without stage 1, the parent's growth (×1.91 or +85,088) reaches bin 3 from the measured bin 2.
+        // Without stage 1, the parent's growth (×1.91 or +85,088, the increase widened by a quarter)
+        // reaches bin 3 from the measured bin 2.
         let grown = CheckpointPlacement(measured: Self.measured, growth: [Self.parent])
         let reach = grown.cells(in: .trm, fixed: [:])
         #expect(reach == [[2, 4], [3, 4]], "\(reach)")
@@ -44,6 +45,17 @@ import Testing
         // An elite it can beat in any reachable cell, or an island best it can beat, is no stop.
         #expect(Self.rule.verdict(prediction: Self.prediction, islandBest: 0.8, reachableElites: elites(cells, [[2, 4]: 0.596, [3, 4]: 0.30]))?.stops == false)
         #expect(Self.rule.verdict(prediction: Self.prediction, islandBest: 0.33, reachableElites: elites(cells, [[2, 4]: 0.596, [3, 4]: 0.55]))?.stops == false)
+    }
+
+    @Test func theParentsGrowthBoundsTheRangeWithHeadroom() throws {
+        let range = try #require(CheckpointPlacement(measured: Self.measured, growth: [Self.parent]).ranges["parameters"])
+        // The ratio reading wins: 182,497 × 178,689 / 93,601 = 348,395; the increase 165,898 widened by 1.25.
+        let ratio = 182_497 * 178_689 / 93_601.0
+        #expect(range.lowerBound == 182_497 && abs(range.upperBound - (182_497 + (ratio - 182_497) * 1.25)) < 1e-6)
+        // Two parents: the larger growth of the two bounds it.
+        let big = CheckpointPlacement.Growth(prefix: ["parameters": 10_000], final: ["parameters": 40_000])
+        let both = try #require(CheckpointPlacement(measured: Self.measured, growth: [Self.parent, big]).ranges["parameters"])
+        #expect(abs(both.upperBound - (182_497 + 182_497 * 3 * 1.25)) < 1e-6)
     }
 
     @Test func theRangeNeverFallsBelowWhatWasMeasuredAndIsOpenWithoutEvidence() {
