@@ -45,7 +45,7 @@ public struct EarlyStopRule: Codable, Sendable, Equatable {
     public struct Verdict: Sendable, Equatable {
         public var prediction: ValueFunction.Prediction
         public var optimistic: Double
-        /// The score the child had to reach (the lower of its cell's elite and its island's best).
+        /// The score the child had to reach (the lowest elite of the cells it can still reach, or its island's best if lower).
         public var bar: Double
         /// Which incumbent set the bar, in words ("cell elite 0.412", "island best 0.530").
         public var against: String
