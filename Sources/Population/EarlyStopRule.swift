@@ -9,10 +9,12 @@ import Foundation
 /// rule.verdict(prediction: p, islandBest: 0.6, cellElite: 0.5)   // a stop when p.mean + 2·p.se < 0.5
 /// ```
 ///
-/// A child whose cell (as far as the benchmarks so far place it) is empty is never stopped: an empty
-/// cell takes its first arrival whatever it scores, and that is how MAP-Elites keeps the diversity it
-/// is for; a stop there would trade it for CPU time with no score to justify it. An island without a
-/// best is never stopped either (every child there is a contender).
+/// A child that could still land in an empty cell is never stopped: an empty cell takes its first
+/// arrival whatever it scores, and that is how MAP-Elites keeps the diversity it is for; a stop there
+/// would trade it for CPU time with no score to justify it. Its cell at a checkpoint is not one cell but
+/// every cell its final descriptors can still reach (`CheckpointPlacement`: later benchmarks enlarge
+/// them), so the bar is the lowest elite among those cells, and one empty cell among them spares it.
+/// An island without a best is never stopped either (every child there is a contender).
 public struct EarlyStopRule: Codable, Sendable, Equatable {
     public enum Mode: String, Codable, Sendable, CaseIterable {
         /// Every child runs the whole suite (the baseline).
@@ -43,7 +45,7 @@ public struct EarlyStopRule: Codable, Sendable, Equatable {
     public struct Verdict: Sendable, Equatable {
         public var prediction: ValueFunction.Prediction
         public var optimistic: Double
-        /// The score the child had to reach (the lower of its cell's elite and its island's best).
+        /// The score the child had to reach (the lowest elite of the cells it can still reach, or its island's best if lower).
         public var bar: Double
         /// Which incumbent set the bar, in words ("cell elite 0.412", "island best 0.530").
         public var against: String
@@ -55,11 +57,22 @@ public struct EarlyStopRule: Codable, Sendable, Equatable {
     public func verdict(
         prediction: ValueFunction.Prediction, islandBest: Double?, cellElite: Double?, range: ClosedRange<Double>? = nil
     ) -> Verdict? {
-        guard let islandBest, let cellElite else { return nil }
+        verdict(prediction: prediction, islandBest: islandBest, reachableElites: [cellElite], range: range)
+    }
+
+    /// The verdict when the child can still land in any of several cells, `reachableElites` holding each
+    /// one's elite score (nil for an empty cell): nil when one of them is empty or there is no island
+    /// best; otherwise the bar is the lowest of those elites and the island's best.
+    public func verdict(
+        prediction: ValueFunction.Prediction, islandBest: Double?, reachableElites: [Double?], range: ClosedRange<Double>? = nil
+    ) -> Verdict? {
+        let elites = reachableElites.compactMap { $0 }
+        guard let islandBest, !elites.isEmpty, elites.count == reachableElites.count, let cellElite = elites.min() else { return nil }
         var optimistic = prediction.mean + z * prediction.standardError
         if let range { optimistic = min(range.upperBound, max(range.lowerBound, optimistic)) }
+        let cells = elites.count == 1 ? "" : " (the lowest of the \(elites.count) cells it can still reach)"
         let (bar, against) = cellElite <= islandBest
-            ? (cellElite, String(format: "cell elite %.3f", cellElite)) : (islandBest, String(format: "island best %.3f", islandBest))
+            ? (cellElite, String(format: "cell elite %.3f", cellElite) + cells) : (islandBest, String(format: "island best %.3f", islandBest))
         return Verdict(prediction: prediction, optimistic: optimistic, bar: bar, against: against)
     }
 }

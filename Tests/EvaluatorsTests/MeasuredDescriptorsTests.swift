@@ -36,6 +36,31 @@ import Testing
         let unmeasured = MeasuredDescriptors(Self.metrics(parameters: 5000, steps: nil, trainFLOPs: 1e10, memory: nil, depth: 1)).values
         #expect(unmeasured["parameters"] == 5000 && unmeasured["flops_per_step"] == nil && unmeasured["peak_memory_bytes"] == nil)
     }
+
+    /// Issue 26: at a checkpoint, stage 1's parameter counts on the remaining benchmarks settle the final
+    /// count (issue 28's child f23115b9: 182,497 on the 6×6 Sudokus, 356,481 on the maze), and the
+    /// remaining budgets bound the training FLOPs; a stage-1 run without a count settles nothing.
+    @Test func stage1SettlesTheParameterCountAndTheBudgetsBoundTrainingFLOPs() throws {
+        let text = """
+            seed: 1
+            benchmarks:
+              - {name: small, generator: sudoku, box_rows: 2, box_columns: 3, train: 4, validation: 2, test: 2, train_flops: 7.5e11, eval_flops: 1e11}
+              - {name: maze, generator: maze, size: 4, train: 4, validation: 2, test: 2, train_flops: 1e12, eval_flops: 1e12}
+            """
+        let specs = try ProgramConfig.parse(text, path: "evolve.yaml").benchmarks
+        let measured = ["parameters": 182_497.0, "train_flops": 7.498e11]
+        let maze = BenchmarkMetrics(exactAccuracy: 0, tokenAccuracy: 0, parameters: 356_481, peakMemoryBytes: 130_000_000)
+        let settled = SettledDescriptors.ranges(measured: measured, stage1: ["maze": maze], remaining: [specs[1]])
+        #expect(settled["parameters"] == 356_481...356_481)
+        #expect(settled["train_flops"] == 7.498e11...(7.498e11 + 1e12))
+        // A memory cap that binds in stage 1 leaves the range between the capped and the driver's count.
+        let capped = SettledDescriptors.ranges(
+            measured: measured, stage1: ["maze": BenchmarkMetrics(exactAccuracy: 0, tokenAccuracy: 0, parameters: 356_481, peakMemoryBytes: 1_000_000)],
+            remaining: [specs[1]])
+        #expect(capped["parameters"] == 250_000...356_481)
+        let unread = SettledDescriptors.ranges(measured: measured, stage1: ["maze": BenchmarkMetrics(exactAccuracy: 0, tokenAccuracy: 0)], remaining: [specs[1]])
+        #expect(unread["parameters"] == nil)
+    }
 }
 
 extension SandboxedCandidates {

@@ -8,6 +8,11 @@ import Testing
 /// (run in that order, cheapest first); the combined score is their mean. It asks the checkpoint after
 /// `a` and `b` as the TRM evaluator does, and logs every evaluation: which program, split, whether it was
 /// a control, whether a checkpoint came with it and how many benchmarks ran.
+///
+/// Its one descriptor `x` is the largest of the per-benchmark values in `x.txt` (default 0.5 on each),
+/// as TRM's parameter count is the largest over benchmarks; at a checkpoint it reports the largest so far
+/// and settles the final one, as stage 1's parameter counts do (not for a program with an `unsettled`
+/// file: then only its parents' growth bounds it).
 fileprivate actor ScriptedSuite: Evaluator {
     struct Entry: Sendable {
         var id: String
@@ -31,14 +36,19 @@ fileprivate actor ScriptedSuite: Evaluator {
         _ program: Program, _ request: EvaluationRequest, progress: @escaping @Sendable (String) -> Void, checkpoint: EvaluationCheckpoint?
     ) async throws -> EvaluationReport {
         let script = (program.files["scores.txt"] ?? "").split(separator: " ").compactMap { Double($0) }
+        let xs = (program.files["x.txt"] ?? "0.5 0.5 0.5").split(separator: " ").compactMap { Double($0) }
         var benchmarks: [String: BenchmarkMetrics] = [:]
         var outcome = EvaluationOutcome.evaluated
         var artifacts: [String: String] = [:]
         for (index, name) in Self.names.enumerated() {
-            benchmarks[name] = BenchmarkMetrics(exactAccuracy: index < script.count ? script[index] : 0, tokenAccuracy: 0)
+            benchmarks[name] = BenchmarkMetrics(
+                exactAccuracy: index < script.count ? script[index] : 0, tokenAccuracy: 0, parameters: Int((xs[index] * 1000).rounded()))
+            let final = xs.max() ?? 0.5
             if let checkpoint, index < Self.names.count - 1,
                let evidence = await checkpoint(PartialEvaluation(
-                   scores: benchmarks.mapValues(\.exactAccuracy), remaining: Array(Self.names[(index + 1)...]), descriptors: ["x": 0.5])) {
+                   scores: benchmarks.mapValues(\.exactAccuracy), remaining: Array(Self.names[(index + 1)...]),
+                   descriptors: descriptors(of: Metrics(benchmarks: benchmarks, split: "")),
+                   settled: program.files["unsettled"] == nil ? ["x": final...final] : [:])) {
                 outcome = .stopped
                 artifacts[EvaluationReport.earlyStopArtifact] = evidence
                 break
@@ -46,8 +56,12 @@ fileprivate actor ScriptedSuite: Evaluator {
         }
         await record(Entry(id: program.id, split: request.split, control: request.permutationSeed != nil, checkpointed: checkpoint != nil,
                            benchmarksRun: benchmarks.count))
-        return EvaluationReport(
-            outcome: outcome, metrics: Metrics(benchmarks: benchmarks, split: request.split.rawValue), descriptors: ["x": 0.5], artifacts: artifacts)
+        let metrics = Metrics(benchmarks: benchmarks, split: request.split.rawValue)
+        return EvaluationReport(outcome: outcome, metrics: metrics, descriptors: descriptors(of: metrics), artifacts: artifacts)
+    }
+
+    nonisolated func descriptors(of metrics: Metrics) -> [String: Double] {
+        metrics.benchmarks.values.map(\.parameters).max().map { ["x": Double($0) / 1000] } ?? [:]
     }
 
     func record(_ entry: Entry) { log.append(entry) }
@@ -65,6 +79,21 @@ fileprivate actor ListProposer: Proposer {
         defer { made += 1 }
         return .child(
             files: ["scores.txt": scripts[min(made, scripts.count - 1)], "n.txt": "\(made)"], parents: [context.parent.id],
+            proposal: Proposal(model: "script", summary: "child \(made)"))
+    }
+}
+
+/// Children in order with the given files (the last repeats), each with its own marker.
+fileprivate actor ListFileProposer: Proposer {
+    let files: [[String: String]]
+    var made = 0
+
+    init(_ files: [[String: String]]) { self.files = files }
+
+    func propose(_ context: ProposalContext) async throws -> ProposalResult {
+        defer { made += 1 }
+        return .child(
+            files: files[min(made, files.count - 1)].merging(["n.txt": "\(made)"]) { a, _ in a }, parents: [context.parent.id],
             proposal: Proposal(model: "script", summary: "child \(made)"))
     }
 }
@@ -133,6 +162,45 @@ fileprivate actor ListProposer: Proposer {
             let (parent, inspirations) = try store.sample(island: 0)
             #expect(parent.id != hopeless.id && !inspirations.contains { $0.id == hopeless.id })
         }
+    }
+
+    /// Issue 28's false stops: the cheap benchmarks put the child in an occupied cell (x 0.5, the seeds'
+    /// cell), the last one enlarges its descriptor into an empty cell (x 0.75). It must run on.
+    @Test func aChildALaterBenchmarkMovesIntoAnEmptyCellIsNotStopped() async throws {
+        let run = try RunDirectory.create(name: "moves", runsRoot: runs)
+        let suite = ScriptedSuite()
+        let loop = try EvolutionLoop(
+            run: run, config: config(.on, iterations: 2), database: database, evaluator: suite,
+            proposer: ListFileProposer([["scores.txt": "0 0.01 0", "x.txt": "0.5 0.5 0.75"], ["scores.txt": "0 0.01 0"]]), brief: "scripts")
+        _ = try await loop.run(seeds: Self.seeds)
+        let store = try ProgramStore(path: run.database.path, config: database, seed: 42)
+        let children = try store.allPrograms().filter { !$0.parents.isEmpty && $0.migratedFrom == nil }
+        let mover = try #require(children.first { $0.files["x.txt"] != nil })
+        let stayer = try #require(children.first { $0.files["x.txt"] == nil })
+        #expect(mover.status == .evaluated, "a child that will land in an empty cell was stopped")
+        #expect(try store.earlyStops.records(programID: mover.id).isEmpty)
+        #expect(store.grid(island: 0).contains { $0.id == mover.id && $0.cell == [7] }, "it fills the empty cell it was bound for")
+        #expect(stayer.status == .stopped, "the same scores in the seeds' occupied cell are still a stop")
+    }
+
+    /// Without a settled value the parents' own records bound the growth: the seeds grew from 0.7 to 0.75
+    /// (cell 7) after `a`; a child measured at 0.7 can only reach cell 7 (a stop), one at 0.76 could
+    /// grow as they did into cell 8, which is empty (no stop).
+    @Test func theParentsGrowthBoundsTheCellsAChildCanReach() async throws {
+        let run = try RunDirectory.create(name: "growth", runsRoot: runs)
+        let seeds = Self.seeds.map { Program(files: $0.files.merging(["x.txt": "0.7 0.7 0.75"]) { a, _ in a }) }
+        let loop = try EvolutionLoop(
+            run: run, config: config(.on, iterations: 2), database: database, evaluator: ScriptedSuite(),
+            proposer: ListFileProposer([
+                ["scores.txt": "0 0.01 0", "x.txt": "0.76 0.76 0.8", "unsettled": ""], ["scores.txt": "0 0.01 0", "x.txt": "0.7 0.7 0.75", "unsettled": ""],
+            ]), brief: "scripts")
+        _ = try await loop.run(seeds: seeds)
+        let store = try ProgramStore(path: run.database.path, config: database, seed: 42)
+        let children = try store.allPrograms().filter { !$0.parents.isEmpty && $0.migratedFrom == nil }
+        let grower = try #require(children.first { $0.files["x.txt"] == "0.76 0.76 0.8" })
+        let stayer = try #require(children.first { $0.files["x.txt"] == "0.7 0.7 0.75" })
+        #expect(grower.status == .evaluated, "it could grow into the empty cell 8")
+        #expect(stayer.status == .stopped, "cell 7 is all it can reach, and its elite is out of reach")
     }
 
     @Test func seedsRacesControlsTestAndFreshRunsNeverGetACheckpoint() async throws {

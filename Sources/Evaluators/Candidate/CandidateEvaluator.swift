@@ -107,6 +107,7 @@ public final class CandidateEvaluator: Evaluator {
         // budget than honest kernels can (the learning control)?
         var findings: [(benchmark: String, finding: IntegrityFinding)] = []
         var stage1Exact: [String: Double] = [:]
+        var stage1: [String: BenchmarkMetrics] = [:]  // what stage 1 counted (parameters), for the checkpoint's placement
         for (spec, task, scorer) in instances {
             progress("stage 1: \(spec.name) (1% budget, 16 queries)")
             var slice = task
@@ -126,6 +127,8 @@ public final class CandidateEvaluator: Evaluator {
                     outcome: .rejected, artifacts: artifacts, buildSeconds: build.seconds, totalSeconds: Date().timeIntervalSince(started))
             }
             stage1Exact[spec.name] = report.exactAccuracy
+            stage1[spec.name] = BenchmarkMetrics(
+                exactAccuracy: report.exactAccuracy, tokenAccuracy: 0, parameters: run.record.parameters, peakMemoryBytes: run.result.peakMemoryBytes)
             if let finding = LearningControl().finding(stage1Exact: report.exactAccuracy, queries: slice.evaluation.count) {
                 findings.append((spec.name, finding))
             }
@@ -183,9 +186,10 @@ public final class CandidateEvaluator: Evaluator {
             // then the rejection, with its evidence, is the report).
             if let checkpoint, index < instances.count - 1, !findings.contains(where: { $0.finding.action == .reject }) {
                 let metrics = Metrics(benchmarks: benchmarks, split: split.rawValue)
+                let soFar = MeasuredDescriptors(metrics).values, remaining = instances[(index + 1)...].map(\.0)
                 let partial = PartialEvaluation(
-                    scores: benchmarks.mapValues(\.exactAccuracy), remaining: instances[(index + 1)...].map(\.0.name),
-                    descriptors: MeasuredDescriptors(metrics).values)
+                    scores: benchmarks.mapValues(\.exactAccuracy), remaining: remaining.map(\.name), descriptors: soFar,
+                    settled: SettledDescriptors.ranges(measured: soFar, stage1: stage1, remaining: remaining))
                 if let evidence = await checkpoint(partial) {
                     artifacts[EvaluationReport.earlyStopArtifact] = evidence
                     return EvaluationReport(
@@ -211,6 +215,8 @@ public final class CandidateEvaluator: Evaluator {
     }
 
     public var supportsControl: Bool { true }
+
+    public func descriptors(of metrics: Metrics) -> [String: Double] { MeasuredDescriptors(metrics).values }
 
     public var supportsTransfer: Bool { !config.transfer.isEmpty }
 

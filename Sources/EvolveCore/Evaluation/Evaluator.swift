@@ -58,6 +58,11 @@ public protocol Evaluator: Sendable {
     /// Compares a program's ordinary metrics with its control run's: the evidence when the score
     /// collapsed under the control (the program did not learn: its answers were written in), else nil.
     func judgeControl(ordinary: Metrics, control: Metrics) -> String?
+
+    /// The descriptors `metrics` place a program by, as its evaluation reports them: the early stop asks
+    /// it of a parent's metrics cut to the benchmarks a child has measured, to learn how much the rest of
+    /// the suite enlarges them. Empty when the evaluator has no per-benchmark descriptors.
+    func descriptors(of metrics: Metrics) -> [String: Double]
 }
 
 extension Evaluator {
@@ -73,6 +78,7 @@ extension Evaluator {
     public var supportsTransfer: Bool { false }
     public func scaled(by factor: Double) -> (any Evaluator)? { nil }
     public func judgeControl(ordinary: Metrics, control: Metrics) -> String? { nil }
+    public func descriptors(of metrics: Metrics) -> [String: Double] { [:] }
 
     public func evaluate(_ program: Program, _ request: EvaluationRequest = EvaluationRequest()) async throws -> EvaluationReport {
         try await evaluate(program, request, progress: { _ in })
@@ -80,17 +86,24 @@ extension Evaluator {
 }
 
 /// What an evaluation has measured at a checkpoint between its benchmarks: the exact accuracy evolve
-/// scored on each benchmark done (never a number the kernel reported), the benchmarks still to run and
-/// the descriptors measured so far (to place the child in a cell).
+/// scored on each benchmark done (never a number the kernel reported), the benchmarks still to run,
+/// the descriptors measured so far and, for descriptors the remaining benchmarks can still enlarge, the
+/// range their final value is already known to lie in (`settled`: e.g. the parameter count stage 1
+/// counted on every benchmark). Together they bound the cells the child can still land in
+/// (`CheckpointPlacement`).
 public struct PartialEvaluation: Sendable, Equatable {
     public var scores: [String: Double]
     public var remaining: [String]
     public var descriptors: [String: Double]
+    public var settled: [String: ClosedRange<Double>]
 
-    public init(scores: [String: Double], remaining: [String], descriptors: [String: Double] = [:]) {
+    public init(
+        scores: [String: Double], remaining: [String], descriptors: [String: Double] = [:], settled: [String: ClosedRange<Double>] = [:]
+    ) {
         self.scores = scores
         self.remaining = remaining
         self.descriptors = descriptors
+        self.settled = settled
     }
 }
 
