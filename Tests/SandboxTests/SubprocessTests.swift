@@ -47,6 +47,32 @@ import Glibc
         #expect(!FileManager.default.fileExists(atPath: scratch))
     }
 
+    /// The nice value is per thread, and libdispatch sets its workers' own: a command spawned from a thread
+    /// whose value differs from the process's runs at the process's (what `nice evolve …` asked for).
+    @Test func theCommandRunsAtTheProcesssNiceValueNotTheSpawningThreads() throws {
+        let process = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(getpid()))
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var seen: (thread: Int32, command: String)?
+        let thread = Thread {
+            // Who 0 is the calling thread (Linux keeps nice per thread). Raising one's own nice is always
+            // allowed; the thread ends with the test.
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, min(process + 5, 19))
+            let own = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+            let output = (try? Subprocess.run("/bin/sh", ["-c", "cut -d' ' -f19 /proc/self/stat"]).output) ?? ""
+            seen = (own, output.trimmingCharacters(in: .whitespacesAndNewlines))
+            done.signal()
+        }
+        thread.start()
+        done.wait()
+        let result = try #require(seen)
+        #expect(result.thread != process, "the spawning thread's nice differs from the process's")
+        if getuid() == 0 {
+            #expect(result.command == "\(process)", "spawned from a thread at \(result.thread): \(result.command)")
+        } else {  // a user cannot lower a nice value, so the command keeps the thread's higher one
+            #expect(Int32(result.command).map { $0 >= process } == true, "\(result.command)")
+        }
+    }
+
     @Test func aMissingExecutableIsAnErrorNamingIt() {
         #expect(throws: SandboxError.self) { try Subprocess.run("/nonexistent/tool", []) }
     }

@@ -78,8 +78,9 @@ struct evolve_spawn_confinement {
 /// fork + exec with, in the child and before exec: optionally joining cgroups, a new session (so the whole
 /// tree is one process group), SIGKILL on parent death, stdin from /dev/null, stdout/stderr to the given
 /// descriptors and every other descriptor closed on exec (nothing the parent holds is inherited), the
-/// working directory, rlimits, optionally a different uid/gid (with supplementary groups dropped), and
-/// optionally seccomp/Landlock confinement (which sets no_new_privs).
+/// working directory, rlimits, the process's nice value (not the calling thread's), optionally a different
+/// uid/gid (with supplementary groups dropped), and optionally seccomp/Landlock confinement (which sets
+/// no_new_privs).
 /// Only async-signal-safe calls run between fork and exec. Returns 0 and the pid, or an errno; a failure
 /// in the child before exec is reported back through a close-on-exec pipe.
 int evolve_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,

@@ -149,6 +149,12 @@ int evolve_spawn(const char *path, char *const argv[], char *const envp[], const
     int report[2];
     if (pipe2(report, O_CLOEXEC) != 0) return errno;
     pid_t parent = getpid();
+    // The nice value is per thread on Linux, and libdispatch gives its worker threads their QoS's value
+    // (0, or -4 for an overcommit queue when evolve runs as root), whatever `nice evolve …` set: a child
+    // forked from such a thread would run at that value. It gets the process's own (its main thread's).
+    errno = 0;
+    int process_nice = getpriority(PRIO_PROCESS, (id_t)parent);
+    int have_nice = !(process_nice == -1 && errno != 0);
     pid_t pid = fork();
     if (pid < 0) {
         int err = errno;
@@ -164,6 +170,8 @@ int evolve_spawn(const char *path, char *const argv[], char *const envp[], const
         if (setsid() < 0) child_fail(report[1], errno);
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) child_fail(report[1], errno);
         if (getppid() != parent) _exit(127);  // the parent died before prctl took effect
+        // Before setuid, while root may still lower it; best effort (a user cannot lower its own).
+        if (have_nice) (void)setpriority(PRIO_PROCESS, 0, process_nice);
         // Joined first, while still root: everything the run allocates from here on is charged there.
         if (confinement && confinement->cgroup_procs_count > 0) {
             int err = join_cgroups(confinement->cgroup_procs_fds, confinement->cgroup_procs_count);
