@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Evaluators
 
@@ -76,7 +77,7 @@ extension SandboxedCandidates.ResolvedPolicyTests {
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        let output = pipe.fileHandleForReading.readAllRetryingInterrupts()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
     }

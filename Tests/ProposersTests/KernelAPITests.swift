@@ -1,5 +1,6 @@
 import EvolveCore
 import Foundation
+import TestSupport
 import Testing
 @testable import Proposers
 
@@ -29,8 +30,8 @@ import Testing
         process.standardOutput = output
         process.standardError = errors
         try process.run()
-        let regenerated = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let problem = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let regenerated = String(decoding: output.fileHandleForReading.readAllRetryingInterrupts(), as: UTF8.self)
+        let problem = String(decoding: errors.fileHandleForReading.readAllRetryingInterrupts(), as: UTF8.self)
         process.waitUntilExit()
         try #require(process.terminationStatus == 0, "scripts/kernel-api.sh --print failed: \(problem)")
         let committed = try String(contentsOf: Self.repo.appendingPathComponent("Sources/Proposers/LLM/KernelAPI.swift"), encoding: .utf8)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs the built `evolve` executable, the way a user does.
@@ -44,7 +45,7 @@ struct EvolveBinary {
 
         init(_ handle: FileHandle) {
             Thread { [self] in
-                data = handle.readDataToEndOfFile()
+                data = handle.readAllRetryingInterrupts()
                 done.signal()
             }.start()
         }

@@ -88,7 +88,7 @@ import Testing
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        let data = pipe.fileHandleForReading.readAllRetryingInterrupts()
         process.waitUntilExit()
         return String(decoding: data, as: UTF8.self)
     }
@@ -245,7 +245,7 @@ import Testing
             if evaluations() >= 4 { break }
         }
         kill(process.processIdentifier, SIGINT)
-        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let printed = String(decoding: output.fileHandleForReading.readAllRetryingInterrupts(), as: UTF8.self)
         process.waitUntilExit()
         // One Ctrl-C is a clean stop: exit 0, the work in flight finished and stored, every program committed.
         #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(process.terminationStatus)\n\(printed)")
