@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 extension FileHandle {
     /// Everything until end of file, read with `read(2)` and retried when a signal interrupts it.
@@ -8,7 +9,7 @@ extension FileHandle {
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let count = buffer.withUnsafeMutableBytes { read(fileDescriptor, $0.baseAddress, $0.count) }
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(fileDescriptor, $0.baseAddress, $0.count) }
             if count > 0 {
                 data.append(contentsOf: buffer[0..<count])
             } else if count < 0, errno == EINTR {
