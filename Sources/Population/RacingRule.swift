@@ -18,6 +18,12 @@ public struct RacingRule: Codable, Sendable, Equatable {
     /// A race stops as soon as no remaining evaluation can let its contender displace anyone
     /// (`PopulationState.raceIsDecided`); false runs every race to `repeats` (the control arm).
     public var endsWhenDecided = true
+    /// The lowest score the evaluator can give (its `scoreRange`'s lower bound; the loop sets it, nil for an
+    /// unbounded evaluator). A first score there is no contender against an incumbent: it says the child
+    /// learnt nothing on that seed, and against an incumbent at the floor too the race could only hand the
+    /// place over by the size rule — `repeats − 1` evaluations per child on a plateau of zeros, which is
+    /// where a search starting from a broken seed spends most of its early budget.
+    public var scoreFloor: Double?
 
     public init(repeats: Int = 3, margin: Double = 1.0, noiseFloor: Double = 0.03, endsWhenDecided: Bool = true) {
         self.repeats = repeats
@@ -52,9 +58,10 @@ public struct RacingRule: Codable, Sendable, Equatable {
 
     /// Whether a first score is worth more evaluations against `incumbent`: it is at least the
     /// incumbent's mean (a truly better program's is, at least half the time; at equal means the smaller
-    /// program may win the tie; a clear loser is not raced).
+    /// program may win the tie; a clear loser is not raced) and above the evaluator's floor.
     public func isContender(first: Double, against incumbent: ScoreStats?) -> Bool {
         guard let incumbent else { return true }
+        if let scoreFloor, first <= scoreFloor { return false }
         return first >= incumbent.mean
     }
 

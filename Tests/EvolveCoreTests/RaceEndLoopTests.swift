@@ -46,7 +46,7 @@ fileprivate struct ScriptProposer: Proposer {
 
     /// Runs the seed (0.55 on every seed: confirmed island best after its own race) and one child
     /// scripted by `child`; returns the child's validation evaluations.
-    func childEvaluations(_ name: String, child: String, endsWhenDecided: Bool = true) async throws -> Int {
+    func childEvaluations(_ name: String, child: String, seed seedScript: String = "0.55", endsWhenDecided: Bool = true) async throws -> Int {
         var config = RunConfig()
         config.maxIterations = 1
         config.parallel = 1
@@ -55,7 +55,7 @@ fileprivate struct ScriptProposer: Proposer {
         let run = try RunDirectory.create(name: name, runsRoot: runs)
         let loop = try EvolutionLoop(
             run: run, config: config, database: database, evaluator: ScriptedEvaluator(), proposer: ScriptProposer(script: child), brief: "scripts")
-        let summary = try await loop.run(seeds: [Program(files: ["value.txt": "0.55"])])
+        let summary = try await loop.run(seeds: [Program(files: ["value.txt": seedScript])])
         let store = try ProgramStore(path: run.database.path, config: database, seed: 42)
         let seed = try #require(try store.allPrograms().first { $0.parents.isEmpty })
         #expect(summary.bestProgramID == seed.id, "the child never displaces the seed in these scripts")
@@ -72,6 +72,12 @@ fileprivate struct ScriptProposer: Proposer {
     @Test func aRaceTheThirdScoreCouldTurnRunsToRepeats() async throws {
         // 0.6 then 0.5: a perfect third would give 0.7, so the third seed runs (and scores 0.3: a loss).
         #expect(try await childEvaluations("open", child: "0.6 0.5 0.3") == 3)
+    }
+
+    @Test func aChildAtTheEvaluatorsFloorIsNotRacedAgainstASeedAtTheFloor() async throws {
+        // The loop takes the floor from the evaluator's score range: a 0 against a best of 0 is not a
+        // contender, though its later seeds would have scored 1 (without the floor it raced to 3).
+        #expect(try await childEvaluations("floor", child: "0 1 1", seed: "0") == 1)
     }
 
     @Test func withTheRuleOffASettledRaceRunsToRepeats() async throws {

@@ -61,6 +61,29 @@ import Testing
         #expect(first(&p, "loser", 0.1, cell: 3).race.isEmpty, "below the cell elite and the island best: not raced")
     }
 
+    @Test func aFirstScoreAtTheEvaluatorsFloorIsNotRacedUnlessTheIslandHasNoBest() {
+        func plateau(floor: Double?) -> PopulationState {
+            var p = population()
+            p.racing.scoreFloor = floor
+            _ = first(&p, "seed", 0)
+            _ = p.rescore("seed", ScoreStats(scores: [0, 0, 0]))
+            _ = p.settle("seed", island: 0, cell: [3], sizes: { _ in nil })
+            return p
+        }
+        var withoutFloor = plateau(floor: nil)
+        #expect(first(&withoutFloor, "zero", 0).race == ["zero"], "without a floor a tie at 0 is raced, for the size rule")
+        var p = plateau(floor: 0)
+        let zero = first(&p, "zero", 0)
+        #expect(zero.race.isEmpty, "a 0 against a best of 0: the race could only confirm that it learnt nothing")
+        #expect(p.raceTarget["zero"] == nil)
+        let elsewhere = first(&p, "elsewhere", 0, cell: 7)
+        #expect(elsewhere.isCellElite && elsewhere.race.isEmpty, "an empty cell still takes it at once, unraced")
+        #expect(first(&p, "learnt", 0.05).race == ["learnt"], "anything above the floor still races a best at the floor")
+        var fresh = population()
+        fresh.racing.scoreFloor = 0
+        #expect(first(&fresh, "first", 0).race == ["first"], "an island takes a confirmed best only, even at the floor")
+    }
+
     @Test func theSingleRuleDisplacesOnStrictlyHigherAndTiesGoToTheSmallerProgram() {
         var p = population()
         p.racing = RacingRule(repeats: 1)

@@ -97,7 +97,9 @@ public actor EvolutionLoop {
         rng.state = state.rngState
         trainingRNG = SplitMix64(seed: config.randomSeed ^ 0xBB67_AE85_84CA_A73B)
         if let saved = state.trainingRNGState { trainingRNG.state = saved }
-        store.racing = config.racing
+        var racing = config.racing
+        racing.scoreFloor = evaluator.scoreRange?.lowerBound
+        store.racing = racing
     }
 
     /// Asks the loop to stop after the work in flight (SIGINT, a stop file).
