@@ -73,6 +73,24 @@ import Testing
         #expect(given[1] >= 20)
     }
 
+    @Test func anIslandStuckAtZeroGetsLessThanOneWhoseConfirmedBestLeftIt() {
+        // The first rediscovery run: island 0 reached a confirmed 0.065, islands 1–3 stayed at 0, and all
+        // were equally fresh; the even split gave the three at 0 three quarters of the proposals.
+        var p = population(islands: 4) { $0.islandFloor = 0.1 }
+        place(&p, "up", ScoreStats(mean: 0.065, sd: 0.02, n: 3), cell: 0, island: 0)
+        for island in 1..<4 { place(&p, "zero\(island)", ScoreStats(mean: 0, sd: 0, n: 3), cell: 0, island: island) }
+        let shares = p.islandShares()
+        // 0.1 + 0.6 × 1 / (1 + 3 × 0.03 / 0.095) = 0.408 against 0.197 each.
+        #expect(abs(shares[0] - 0.408) < 0.005)
+        #expect(shares[1...].allSatisfy { abs($0 - 0.197) < 0.005 })
+        // Bests within the noise floor count nearly alike: 0.443 against 0.557.
+        var level = population(islands: 2) { $0.islandFloor = 0.1 }
+        place(&level, "a", ScoreStats(mean: 0.50, sd: 0.01, n: 3), cell: 0, island: 0)
+        place(&level, "b", ScoreStats(mean: 0.51, sd: 0.01, n: 3), cell: 0, island: 1)
+        let even = level.islandShares()
+        #expect(even[1] > even[0] && even[0] > 0.4)
+    }
+
     @Test func sharesFollowConfirmedProgressNotFirstScores() {
         var p = population(islands: 2) { $0.stagnationGenerations = 8; $0.islandFloor = 0.1 }
         place(&p, "a", ScoreStats(mean: 0.3, sd: 0.01, n: 3), cell: 0, island: 0)
