@@ -12,12 +12,6 @@ extension CandidateEvaluator {
         var workDir: SandboxWorkDir? = nil
     }
 
-    /// A run's directory name: the same kind of random name in both stages, so the candidate cannot
-    /// tell the gate from the scored run by its path.
-    static func runDirectoryName() -> String {
-        "run-" + String(UInt32.random(in: .min ... .max), radix: 16)
-    }
-
     /// A work dir with a kernel-enforced quota, or a plain one when the work is kept for inspection
     /// (a mount would vanish with the evaluation).
     func makeWorkDir(_ dir: URL) throws -> SandboxWorkDir? {
@@ -27,9 +21,6 @@ extension CandidateEvaluator {
         }
         return try sandbox.makeWorkDir(at: dir)
     }
-
-    /// Where the Swift toolchain is installed: runs bind it read-only for the runtime libraries.
-    static let toolchain: [String] = ExecutableLookup.find("swiftc").flatMap(ExecutableLookup.installPrefix).map { [$0] } ?? []
 
     func compile(files: [String: String], in dir: URL) async throws -> Build {
         try await compile(files: files, in: dir, policy: sourcePolicy)
@@ -91,5 +82,4 @@ extension CandidateEvaluator {
         }
         return Build(binary: binary, diagnostics: Artifacts.cap(quoted), seconds: checkSeconds + result.wallSeconds, workDir: workDir)
     }
-
 }

@@ -4,6 +4,15 @@ import Sandbox
 
 /// Running a compiled candidate on one benchmark in the sandbox and scoring what it wrote.
 extension CandidateEvaluator {
+    /// A run's directory name: the same kind of random name in both stages, so the candidate cannot
+    /// tell the gate from the scored run by its path.
+    static func runDirectoryName() -> String {
+        "run-" + String(UInt32.random(in: .min ... .max), radix: 16)
+    }
+
+    /// Where the Swift toolchain is installed: runs bind it read-only for the runtime libraries.
+    static let toolchain: [String] = ExecutableLookup.find("swiftc").flatMap(ExecutableLookup.installPrefix).map { [$0] } ?? []
+
     struct BenchmarkRun {
         var result: SandboxResult
         /// The predictions scored against the run's queries (problems include refused output files).
