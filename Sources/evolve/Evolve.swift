@@ -14,8 +14,10 @@ struct Evolve: AsyncParsableCommand {
 
     /// As ArgumentParser's own `main`, except that a usage mistake (an unknown option, a bad value, a failed
     /// `validate()`) is one line and exit code 2, like every other user mistake, instead of the usage text
-    /// and code 64. Help, and the exit codes commands choose, pass through unchanged.
+    /// and code 64. Help, and the exit codes commands choose, pass through unchanged. A reader that goes away
+    /// (SIGPIPE) ends no command: see `StandardError`.
     static func main() async {
+        StandardError.ignoreBrokenPipes()
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
             var command = try await asyncParseAsRoot(arguments)
@@ -27,7 +29,7 @@ struct Evolve: AsyncParsableCommand {
         } catch {
             guard exitCode(for: error).rawValue == 64 else { exit(withError: error) }
             let message = message(for: error).split(whereSeparator: \.isNewline).joined(separator: " ")
-            FileHandle.standardError.write(Data("error: \(message); see `\(commandPath(arguments)) --help`\n".utf8))
+            StandardError.write("error: \(message); see `\(commandPath(arguments)) --help`\n")
             exit(withError: ExitCode(2))
         }
     }

@@ -23,7 +23,7 @@ struct DoctorCommand: ParsableCommand {
         }
         let missing = checks.filter { $0.status == .missing }
         for check in missing {
-            FileHandle.standardError.write(Data("error: \(check.name) is missing. \(check.remedy ?? "")\n".utf8))
+            StandardError.write("error: \(check.name) is missing. \(check.remedy ?? "")\n")
         }
         if !missing.isEmpty { throw ExitCode(1) }
     }

@@ -34,7 +34,7 @@ struct EvalCommand: AsyncParsableCommand {
         guard let chosen = Split(rawValue: split) else {
             throw ValidationError("--split must be validation or test, got '\(split)'")
         }
-        @Sendable func say(_ text: String) { FileHandle.standardError.write(Data("\(text)\n".utf8)) }
+        @Sendable func say(_ text: String) { StandardError.write("\(text)\n") }
         // A mistake in the directory, its evolve.yaml or its data: exit 2, like every user mistake.
         // (Exit 1 means the program itself was evaluated and failed.)
         try await UserMistakes.reported {

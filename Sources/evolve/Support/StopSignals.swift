@@ -70,7 +70,7 @@ final class StopSignals {
 
     /// One line to the terminal (when there still is one) and to the run's log.
     static func tell(_ line: String, run: RunDirectory) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        StandardError.write(line + "\n")
         RunLog(url: run.log).write(line.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 

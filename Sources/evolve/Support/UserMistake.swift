@@ -40,7 +40,7 @@ enum UserMistakes {
 
     private static func report(_ mistake: UserMistake) -> ExitCode {
         let line = mistake.description.split(whereSeparator: \.isNewline).joined(separator: " ")
-        FileHandle.standardError.write(Data("error: \(line)\n".utf8))
+        StandardError.write("error: \(line)\n")
         return ExitCode(2)
     }
 }

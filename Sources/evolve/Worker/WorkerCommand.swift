@@ -47,7 +47,7 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         RunSetup.bootstrapLogging()
         let address = try UserMistakes.reported { try QueueAddress(resolving: queue, source: "--queue") }
-        @Sendable func say(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        @Sendable func say(_ line: String) { StandardError.write(line + "\n") }
         if workDir == nil {
             // The default work roots of workers killed before their cleanup ran (SIGKILL, OOM killer).
             let stale = StaleWorkRoots.remove(in: FileManager.default.temporaryDirectory, prefix: "evolve-worker-")
@@ -130,7 +130,7 @@ final class WorkerSignals {
                     abandon()
                     return
                 }
-                FileHandle.standardError.write(Data("evolve worker: \(StopSignals.name(number)): no new jobs; running ones get \(StopSignals.seconds(grace))\n".utf8))
+                StandardError.write("evolve worker: \(StopSignals.name(number)): no new jobs; running ones get \(StopSignals.seconds(grace))\n")
                 stop()
                 queue.asyncAfter(deadline: .now() + grace, execute: abandon)
             }
