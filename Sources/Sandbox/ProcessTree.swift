@@ -38,8 +38,8 @@ struct ProcessTree {
     }
 
     /// CPU seconds of the tree: each member's own time plus the time of the children it has reaped.
-    static func cpuSeconds(of root: pid_t) -> Double {
-        members(of: root).reduce(0) { total, pid in
+    static func cpuSeconds(of members: [pid_t]) -> Double {
+        members.reduce(0) { total, pid in
             guard let stat = ProcFile.read("/proc/\(pid)/stat"),
                   let close = stat.lastIndex(of: ")") else { return total }
             // Fields after the command name: state is field 3; utime, stime, cutime, cstime are 14–17.
@@ -51,8 +51,8 @@ struct ProcessTree {
     }
 
     /// The largest peak resident set (VmHWM) of any member, in bytes.
-    static func peakRSSBytes(of root: pid_t) -> Int {
-        members(of: root).reduce(0) { best, pid in
+    static func peakRSSBytes(of members: [pid_t]) -> Int {
+        members.reduce(0) { best, pid in
             guard let status = ProcFile.read("/proc/\(pid)/status"),
                   let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
                   let kb = Int(line.split(separator: " ").dropFirst().first ?? "") else { return best }

@@ -135,9 +135,11 @@ enum Supervisor {
             }
             if reaped == nil, ContinuousClock.now - lastSample > .milliseconds(100) {
                 lastSample = .now
-                if confinement.sweepOrphans { record(ProcessTree.members(of: pid)) }
-                sampledCPU = max(sampledCPU, ProcessTree.cpuSeconds(of: pid))
-                sampledRSS = max(sampledRSS, ProcessTree.peakRSSBytes(of: pid))
+                // One walk of /proc per sample serves all three (it was a third of the sampling's cost each).
+                let members = ProcessTree.members(of: pid)
+                if confinement.sweepOrphans { record(members) }
+                sampledCPU = max(sampledCPU, ProcessTree.cpuSeconds(of: members))
+                sampledRSS = max(sampledRSS, ProcessTree.peakRSSBytes(of: members))
                 if cgroup == nil, !scratchDirectories.isEmpty {
                     sampledScratch = max(sampledScratch, ProcessTree.scratchBytes(of: pid, directories: scratchDirectories))
                 }

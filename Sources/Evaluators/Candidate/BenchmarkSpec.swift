@@ -78,6 +78,24 @@ public struct BenchmarkSpec: Sendable {
     /// `dataSource` record.
     public func instantiate(split: Split, seed: UInt64) throws -> (task: TaskData, scorer: PredictionScorer) {
         if entry.data != nil { return try instantiateData(split: split, seed: seed) }
+        // Generation is deterministic in the entry and the seed, and a run asks for the same few tasks at
+        // every evaluation: made once per process (generating the 6×6 tier's 4,000 puzzles each time cost
+        // a tenth of the coordinator's own CPU).
+        let key = [entry.generator, entry.name, entry.difficulty ?? "-", entry.size.map(String.init) ?? "-",
+                   "\(entry.boxRows ?? 0)x\(entry.boxColumns ?? 0)", "\(entry.train)/\(entry.validation)/\(entry.test)",
+                   "\(entry.augmentations ?? 0)", "\(split)", "\(seed)"].joined(separator: "|")
+        let made = try Self.generated.value(for: key) { GeneratedTask(try generate(split: split, seed: seed)) }
+        return (made.task, made.scorer)
+    }
+
+    private struct GeneratedTask: Sendable {
+        let task: TaskData, scorer: PredictionScorer
+        init(_ made: (task: TaskData, scorer: PredictionScorer)) { (task, scorer) = made }
+    }
+
+    private static let generated = ProcessCache<GeneratedTask>()
+
+    private func generate(split: Split, seed: UInt64) throws -> (task: TaskData, scorer: PredictionScorer) {
         switch entry.generator {
         case "sudoku":
             let rows = entry.boxRows ?? 3, columns = entry.boxColumns ?? 3

@@ -61,24 +61,12 @@ public struct TaskData: Sendable {
         encoder.outputFormatting = [.sortedKeys]
         // Shapes only: the benchmark's name and data seed are not kernel inputs (TRMKit's TaskInfo).
         struct Task: Encodable { let vocab_size: Int; let seq_len: Int; let num_puzzle_ids: Int }
-        // `augmented` only on copies (nil is left out): which examples the driver may probe, not a kernel input.
-        struct Train: Encodable { let input: [Int]; let label: [Int]; let puzzle: Int; let augmented: Bool? }
-        struct Query: Encodable { let id: String; let input: [Int]; let puzzle: Int }
         struct BudgetFile: Encodable { let train_flops: Int64; let eval_flops: Int64; let seed: UInt64 }
-        func lines<T: Encodable>(_ items: [T]) throws -> Data {
-            var out = Data()
-            for item in items {
-                out.append(try encoder.encode(item))
-                out.append(UInt8(ascii: "\n"))
-            }
-            return out
-        }
         try encoder.encode(Task(vocab_size: vocabSize, seq_len: seqLen, num_puzzle_ids: numPuzzleIds))
             .write(to: data.appendingPathComponent("task.json"))
-        try lines(train.map { Train(input: $0.input, label: $0.label, puzzle: $0.puzzle, augmented: $0.augmented ? true : nil) })
-            .write(to: data.appendingPathComponent("train.jsonl"))
-        try lines(evaluation.map { Query(id: $0.id, input: $0.input, puzzle: $0.puzzle) })
-            .write(to: data.appendingPathComponent("eval.jsonl"))
+        // `augmented` only on copies: which examples the driver may probe, not a kernel input.
+        try JSONLines.training(train).write(to: data.appendingPathComponent("train.jsonl"))
+        try JSONLines.queries(evaluation).write(to: data.appendingPathComponent("eval.jsonl"))
         try encoder.encode(BudgetFile(train_flops: trainFLOPs, eval_flops: evalFLOPs, seed: seed))
             .write(to: workDir.appendingPathComponent("budget.json"))
     }

@@ -19,25 +19,8 @@ enum LoadedData: Sendable {
     /// re-reading Sudoku-Extreme's 3.8M rows each time would cost seconds per evaluation. Files are assumed not
     /// to change during a run (the recorded hash is of the first read).
     static func cached(key: String, _ load: () throws -> LoadedData) throws -> LoadedData {
-        try cache.withLock { entries in
-            if let hit = entries[key] { return hit }
-            let loaded = try load()
-            entries[key] = loaded
-            return loaded
-        }
+        try cache.value(for: key, load)
     }
 
-    private static let cache = LockedDictionary()
-
-    /// A dictionary behind a lock; loading happens under it, so two evaluations never read one file twice.
-    private final class LockedDictionary: @unchecked Sendable {
-        private let lock = NSLock()
-        private var entries: [String: LoadedData] = [:]
-
-        func withLock<T>(_ body: (inout [String: LoadedData]) throws -> T) rethrows -> T {
-            lock.lock()
-            defer { lock.unlock() }
-            return try body(&entries)
-        }
-    }
+    private static let cache = ProcessCache<LoadedData>()
 }
