@@ -17,14 +17,19 @@ public enum ProcFile {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var data: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 << 10)
-        while data.count < limit {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, min($0.count, limit - data.count)) }
+        // Most /proc files are a few hundred bytes and the supervisor reads several every 100 ms: read into
+        // the result itself, growing it only when a read fills it (a 64 KiB scratch buffer, zeroed for every
+        // call, was most of the sampling's cost).
+        var data = [UInt8](repeating: 0, count: min(limit, 4096))
+        var filled = 0
+        while filled < limit {
+            if filled == data.count { data += [UInt8](repeating: 0, count: min(data.count, limit - data.count)) }
+            let count = data.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { break }
-            data.append(contentsOf: chunk[0..<count])
+            filled += count
         }
+        data.removeSubrange(filled...)
         return String(decoding: data, as: UTF8.self)
     }
 }

@@ -43,7 +43,7 @@ struct ProcessTree {
             guard let stat = ProcFile.read("/proc/\(pid)/stat"),
                   let close = stat.lastIndex(of: ")") else { return total }
             // Fields after the command name: state is field 3; utime, stime, cutime, cstime are 14–17.
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            let fields = stat[stat.index(after: close)...].split(separator: " ", maxSplits: 16)
             guard fields.count > 14 else { return total }
             let ticks = (11...14).compactMap { Double(fields[$0]) }.reduce(0, +)
             return total + ticks / ticksPerSecond
@@ -53,9 +53,8 @@ struct ProcessTree {
     /// The largest peak resident set (VmHWM) of any member, in bytes.
     static func peakRSSBytes(of members: [pid_t]) -> Int {
         members.reduce(0) { best, pid in
-            guard let status = ProcFile.read("/proc/\(pid)/status"),
-                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-                  let kb = Int(line.split(separator: " ").dropFirst().first ?? "") else { return best }
+            guard let status = ProcFile.read("/proc/\(pid)/status"), let field = status.range(of: "\nVmHWM:"),
+                  let kb = Int(status[field.upperBound...].prefix { $0 != "\n" }.split(whereSeparator: \.isWhitespace).first ?? "") else { return best }
             return max(best, kb * 1024)
         }
     }
