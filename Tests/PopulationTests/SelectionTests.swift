@@ -52,6 +52,29 @@ import Testing
         #expect(abs(share - 0.1) < 0.02)
     }
 
+    /// Every member at 0: the confirmed best (the seed, n = 3) is the parent outside the exploration share;
+    /// its zero-score children only through exploration, as anywhere else.
+    @Test func onAPlateauOfZerosTheConfirmedBestIsTheParentOutsideExploration() {
+        var p = population { $0.exploration = 0.2; $0.exploitation = 0.7 }
+        place(&p, "seed", ScoreStats(mean: 0), cell: 1)
+        _ = p.rescore("seed", ScoreStats(scores: [0, 0, 0]))
+        _ = p.settle("seed", island: 0, cell: [1], sizes: { _ in nil })
+        #expect(p.islands[0].bestProgram == "seed")
+        for child in 0..<9 { place(&p, "child\(child)", ScoreStats(mean: 0), cell: 2 + child) }
+        #expect(p.parentPool(island: 0).isEmpty)
+        let drawn = counts(&p, draws: 6000)
+        // 0.8 to the best, plus its tenth of the uniform 0.2: 0.82; each child gets 0.02.
+        let seedShare = Double(drawn["seed"] ?? 0) / 6000
+        #expect(abs(seedShare - 0.82) < 0.02, "the seed drew \(seedShare)")
+        #expect(drawn.filter { $0.key != "seed" }.values.allSatisfy { abs(Double($0) / 6000 - 0.02) < 0.01 })
+
+        // With no best (nothing confirmed yet), a uniform member as before.
+        var fresh = population { $0.exploration = 0.2; $0.exploitation = 0.7 }
+        for id in ["a", "b", "c"] { place(&fresh, id, ScoreStats(mean: 0), cell: id == "a" ? 1 : id == "b" ? 2 : 3) }
+        #expect(fresh.islands[0].bestProgram == nil)
+        #expect(counts(&fresh, draws: 3000).values.allSatisfy { abs(Double($0) / 3000 - 1.0 / 3) < 0.04 })
+    }
+
     @Test func anIslandThatStopsImprovingLosesProposalsToOneThatImprovesAndNoneFallsBelowTheFloor() {
         var p = population(islands: 2, racing: RacingRule(repeats: 1)) { $0.stagnationGenerations = 8; $0.islandFloor = 0.1 }
         place(&p, "seed0", ScoreStats(mean: 0.3), cell: 0, island: 0)
