@@ -76,7 +76,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/Support/TestSupport"),
         .testTarget(name: "LLMClientTests", dependencies: ["LLMClient", "TestSupport"]),
         // Against a real llama.cpp server (scripts/test-real-llm.sh); skipped unless EVOLVE_REAL_LLM is set.
-        .testTarget(name: "LLMClientRealServerTests", dependencies: ["LLMClient", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "LLMClientRealServerTests", dependencies: ["LLMClient", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PopulationTests", dependencies: ["Population"]),
         .testTarget(name: "EvolveCoreTests", dependencies: ["EvolveCore", "EvolveSupport", "TestSupport"]),
         .testTarget(name: "EvolveConfigTests", dependencies: ["EvolveConfig"]),

@@ -78,8 +78,8 @@ extension SandboxedCandidates.ResolvedPolicyTests {
         process.standardError = pipe
         try process.run()
         let output = pipe.fileHandleForReading.readAllRetryingInterrupts()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        let ended = ChildExit.wait(for: process)
+        return (ended.shellStatus, String(decoding: output, as: UTF8.self))
     }
 
     @Test func aSeededSampleOfUnvettedPublicDeclarationsIsRefusedLineByLine() async throws {

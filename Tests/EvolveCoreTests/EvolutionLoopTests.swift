@@ -148,7 +148,7 @@ private struct DeadProposer: Proposer {
         process.standardError = pipe
         try process.run()
         let data = pipe.fileHandleForReading.readAllRetryingInterrupts()
-        process.waitUntilExit()
+        _ = ChildExit.wait(for: process)
         return String(decoding: data, as: UTF8.self)
     }
 

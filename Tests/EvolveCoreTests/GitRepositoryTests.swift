@@ -103,7 +103,7 @@ import Testing
         process.standardError = pipe
         try process.run()
         let data = pipe.fileHandleForReading.readAllRetryingInterrupts()
-        process.waitUntilExit()
+        _ = ChildExit.wait(for: process)
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import LLMClient
 #if canImport(Glibc)
 import Glibc
@@ -77,7 +78,7 @@ final class LlamaServer: @unchecked Sendable {
     func kill() {
         guard let process, process.isRunning else { return }
         Glibc.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        _ = ChildExit.wait(for: process)
     }
 
     /// Also SIGKILL: a child started from the test runner inherits a signal mask that blocks SIGTERM

@@ -32,8 +32,7 @@ import Testing
         try process.run()
         let regenerated = String(decoding: output.fileHandleForReading.readAllRetryingInterrupts(), as: UTF8.self)
         let problem = String(decoding: errors.fileHandleForReading.readAllRetryingInterrupts(), as: UTF8.self)
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "scripts/kernel-api.sh --print failed: \(problem)")
+        try #require(ChildExit.wait(for: process) == .success, "scripts/kernel-api.sh --print failed: \(problem)")
         let committed = try String(contentsOf: Self.repo.appendingPathComponent("Sources/Proposers/LLM/KernelAPI.swift"), encoding: .utf8)
         #expect(regenerated == committed, """
             TRMKit's public API changed but Sources/Proposers/LLM/KernelAPI.swift did not: run scripts/kernel-api.sh \

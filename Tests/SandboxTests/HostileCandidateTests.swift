@@ -69,8 +69,7 @@ import Glibc
         cc.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
         cc.arguments = ["-O1", "-o", binary, sourceFile.path]
         try cc.run()
-        cc.waitUntilExit()
-        try #require(cc.terminationStatus == 0, "cc failed to build \(name).c")
+        try #require(ChildExit.wait(for: cc) == .success, "cc failed to build \(name).c")
         return binary
     }
 
@@ -187,8 +186,7 @@ import Glibc
         compile.executableURL = URL(fileURLWithPath: swiftc)
         compile.arguments = ["-O", source.path, "-o", workDir.appendingPathComponent("hog").path]
         try compile.run()
-        compile.waitUntilExit()
-        try #require(compile.terminationStatus == 0)
+        try #require(ChildExit.wait(for: compile) == .success)
         let start = Date()
         // Its runtime libraries live in the toolchain, which a run sees only when asked for.
         let toolchain = try #require(ExecutableLookup.installPrefix(of: swiftc))

@@ -271,8 +271,7 @@ import Glibc
         cc.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
         cc.arguments = ["-O1", "-o", bombDir.appendingPathComponent("bomb").path, source.path]
         try cc.run()
-        cc.waitUntilExit()
-        try #require(cc.terminationStatus == 0)
+        try #require(ChildExit.wait(for: cc) == .success)
 
         let honest = "sleep 1; for i in $(seq 40); do (sleep 0.5) & done; wait; echo honest-done"
         let honestLimits = limits(wall: 60)

@@ -31,11 +31,9 @@ struct EvolveBinary {
         process.standardOutput = out
         process.standardError = err
         let stdout = Drain(out.fileHandleForReading), stderr = Drain(err.fileHandleForReading)
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-            process.terminationHandler = { _ in continuation.resume() }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
-        }
-        return (process.terminationStatus, await stdout.text(), await stderr.text())
+        try process.run()
+        let ended = try await ChildExit.of(process)
+        return (ended.shellStatus, await stdout.text(), await stderr.text())
     }
 
     /// Reads a pipe to its end on a dedicated thread.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Sandbox
 import Testing
 @testable import evolve
@@ -15,8 +16,7 @@ import Glibc
         process.executableURL = URL(fileURLWithPath: "/bin/mount")
         process.arguments = ["-t", "tmpfs", "-o", "size=1m", "evolve-work", path]
         try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        return ChildExit.wait(for: process).shellStatus
     }
 
     /// The pid of a process that has exited (and been reaped).
@@ -24,7 +24,7 @@ import Glibc
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/true")
         try process.run()
-        process.waitUntilExit()
+        _ = ChildExit.wait(for: process)
         return process.processIdentifier
     }
 

@@ -1,6 +1,7 @@
 import Evaluators
 import EvolveCore
 import Foundation
+import TestSupport
 import Proposers
 import Testing
 import Yams
@@ -122,10 +123,8 @@ enum Installed {
         process.standardOutput = out
         process.standardError = err
         let stdout = EvolveBinary.Drain(out.fileHandleForReading), stderr = EvolveBinary.Drain(err.fileHandleForReading)
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-            process.terminationHandler = { _ in continuation.resume() }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
-        }
-        return (process.terminationStatus, await stdout.text(), await stderr.text())
+        try process.run()
+        let ended = try await ChildExit.of(process)
+        return (ended.shellStatus, await stdout.text(), await stderr.text())
     }
 }

@@ -21,8 +21,7 @@ import Testing
         try process.run()
         let text = String(decoding: out.fileHandleForReading.readAllRetryingInterrupts(), as: UTF8.self)
         let errors = String(decoding: err.fileHandleForReading.readAllRetryingInterrupts(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text, errors)
+        return (ChildExit.wait(for: process).shellStatus, text, errors)
     }
 
     @Test func workersShowTheirSlotsJobsDoneRunningJobAndWhetherTheyStopped() throws {

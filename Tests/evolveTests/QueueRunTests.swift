@@ -119,7 +119,7 @@ import Glibc
         let (cleaner, _) = try worker("cleaner")
         for _ in 0..<100 where FileManager.default.fileExists(atPath: doomedRoot.path) { try await Task.sleep(nanoseconds: 50_000_000) }
         kill(cleaner.processIdentifier, SIGTERM)
-        _ = try await onOwnThread { cleaner.waitUntilExit() }
+        _ = try await ChildExit.of(cleaner)
         // A SIGTERM before its handler is in place ends the cleaner without its own cleanup; its root would
         // go at the next worker's start, like the doomed one's.
         try? FileManager.default.removeItem(at: FileManager.default.temporaryDirectory.appendingPathComponent("evolve-worker-\(cleaner.processIdentifier)"))
@@ -128,9 +128,9 @@ import Glibc
 
         // SIGTERM to the idle survivor: it stops claiming and exits 0.
         kill(survivor.processIdentifier, SIGTERM)
-        _ = try await onOwnThread { survivor.waitUntilExit() }
+        let survivorEnded = try await ChildExit.of(survivor)
         let workerLog = await EvolveBinary.Drain(survivorErrors.fileHandleForReading).text()
-        #expect(survivor.terminationReason == .exit && survivor.terminationStatus == 0, "\(workerLog)")
+        #expect(survivorEnded == .success, "\(survivorEnded): \(workerLog)")
         #expect(!workerLog.contains(password))
     }
 
@@ -155,10 +155,10 @@ import Glibc
         try await Task.sleep(nanoseconds: 500_000_000)
         let sent = Date()
         kill(process.processIdentifier, signal)
-        _ = try await onOwnThread { process.waitUntilExit() }
+        let ended = try await ChildExit.of(process)
         let took = Date().timeIntervalSince(sent)
         let log = await EvolveBinary.Drain(errors.fileHandleForReading).text()
-        #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(log)")
+        #expect(ended == .success, "\(ended): \(log)")
         #expect(took < 20, "took \(took) s after the signal (grace 1 s, the job 300 s)")
         let job = try #require(try queue.job(id))
         #expect(job.state == .queued && job.attempts == 1, "\(job)")

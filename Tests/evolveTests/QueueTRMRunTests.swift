@@ -108,9 +108,9 @@ import Glibc
         #expect(ended == .success, "\(ended): \(printed)")
         for (process, _) in workers { kill(process.processIdentifier, SIGTERM) }
         for (process, log) in workers {
-            _ = try await onOwnThread { process.waitUntilExit() }
+            let ended = try await ChildExit.of(process)
             let text = await log.text()
-            #expect(process.terminationStatus == 0, "\(text)")
+            #expect(ended == .success, "\(ended): \(text)")
         }
 
         // Both workers evaluated, and the run stored exactly what the queue delivered.

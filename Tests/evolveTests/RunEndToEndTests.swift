@@ -89,7 +89,7 @@ import Testing
         process.standardOutput = pipe
         try process.run()
         let data = pipe.fileHandleForReading.readAllRetryingInterrupts()
-        process.waitUntilExit()
+        _ = ChildExit.wait(for: process)
         return String(decoding: data, as: UTF8.self)
     }
 
@@ -182,7 +182,7 @@ import Testing
             if evaluations() >= 4 { break }
         }
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        _ = ChildExit.wait(for: process)
         let before = try store(runs, "killed")
         let evaluatedBefore = try before.allPrograms().filter { $0.status == .evaluated && $0.migratedFrom == nil }
         #expect(!evaluatedBefore.isEmpty)
@@ -246,9 +246,9 @@ import Testing
         }
         kill(process.processIdentifier, SIGINT)
         let printed = String(decoding: output.fileHandleForReading.readAllRetryingInterrupts(), as: UTF8.self)
-        process.waitUntilExit()
+        let ended = ChildExit.wait(for: process)
         // One Ctrl-C is a clean stop: exit 0, the work in flight finished and stored, every program committed.
-        #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(process.terminationStatus)\n\(printed)")
+        #expect(ended == .success, "\(ended)\n\(printed)")
         #expect(printed.contains("stopped (interrupted) after"), "\(printed)")
         #expect(!printed.contains("stopped (iterations) after 40 iterations"), "the interrupt came after the run had finished")
         let before = try store(runs, "interrupted")

@@ -27,18 +27,27 @@ public struct ChildExit: Sendable, Equatable, CustomStringConvertible {
 
     /// Blocks (on a thread of its own) until `process` has ended.
     public static func of(_ process: Process) async throws -> ChildExit {
+        try await onOwnThread { wait(for: process) }
+    }
+
+    /// Blocks the calling thread until `process` has ended: use it instead of `waitUntilExit()`, which was
+    /// seen never to return for a child killed with SIGKILL (a zombie for 23 minutes, the whole suite waiting
+    /// on it), and read the exit from the result, not from `terminationStatus` (Foundation may not have
+    /// reaped the child yet).
+    public static func wait(for process: Process) -> ChildExit {
         let pid = process.processIdentifier
-        return try await onOwnThread {
-            var info = siginfo_t()
-            while true {
-                if waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) == 0 {
-                    return ChildExit(exited: info.si_code == Int32(CLD_EXITED), status: info._sifields._sigchld.si_status)
-                }
-                if errno == EINTR { continue }
-                // Foundation reaped it first: its own record is complete once waitUntilExit returns.
-                process.waitUntilExit()
-                return ChildExit(exited: process.terminationReason == .exit, status: process.terminationStatus)
+        var info = siginfo_t()
+        while true {
+            if waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) == 0 {
+                return ChildExit(exited: info.si_code == Int32(CLD_EXITED), status: info._sifields._sigchld.si_status)
             }
+            if errno == EINTR { continue }
+            // Foundation reaped it first: its own record is complete once waitUntilExit returns.
+            process.waitUntilExit()
+            return ChildExit(exited: process.terminationReason == .exit, status: process.terminationStatus)
         }
     }
+
+    /// The exit code as a shell reports it: the code, or 128 + the signal's number.
+    public var shellStatus: Int32 { exited ? status : 128 + status }
 }

@@ -84,7 +84,7 @@ public final class PrivatePostgres: @unchecked Sendable {
     public func restart(downSeconds: Double = 1) async throws {
         try await onOwnThread { [self] in
             kill(server.processIdentifier, SIGINT)
-            server.waitUntilExit()
+            _ = ChildExit.wait(for: server)
             usleep(useconds_t(downSeconds * 1e6))
             try startServer()
         }
@@ -105,7 +105,7 @@ public final class PrivatePostgres: @unchecked Sendable {
         // SIGINT is PostgreSQL's fast shutdown: it ends the sessions still open. SIGTERM (smart shutdown)
         // would wait for every client to disconnect, forever if a test still holds a connection.
         kill(server.processIdentifier, SIGINT)
-        server.waitUntilExit()
+        _ = ChildExit.wait(for: server)
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -127,8 +127,7 @@ public final class PrivatePostgres: @unchecked Sendable {
         process.standardError = errors
         try process.run()
         let text = String(decoding: errors.fileHandleForReading.readAllRetryingInterrupts(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw Failure(description: "\(command.joined(separator: " ")): \(text)") }
+        guard ChildExit.wait(for: process) == .success else { throw Failure(description: "\(command.joined(separator: " ")): \(text)") }
     }
 }
 
