@@ -47,15 +47,7 @@ extension Tape {
     ) {
         typealias V = SIMD8<Float>
         func row(_ r: Int) -> V { UnsafeRawPointer(from + r * fromStride).loadUnaligned(as: V.self) }
-        // Each round maps rows (2i, 2i+1) to rows i (their even elements) and i+4 (their odd ones); three
-        // rounds leave row c holding column c.
-        @inline(__always)
-        func round(_ x: (V, V, V, V, V, V, V, V)) -> (V, V, V, V, V, V, V, V) {
-            let p0 = SIMD16(lowHalf: x.0, highHalf: x.1), p1 = SIMD16(lowHalf: x.2, highHalf: x.3)
-            let p2 = SIMD16(lowHalf: x.4, highHalf: x.5), p3 = SIMD16(lowHalf: x.6, highHalf: x.7)
-            return (p0.evenHalf, p1.evenHalf, p2.evenHalf, p3.evenHalf, p0.oddHalf, p1.oddHalf, p2.oddHalf, p3.oddHalf)
-        }
-        let t = round(round(round((row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7)))))
+        let t = transposed((row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7)))
         @inline(__always)
         func put(_ c: Int, _ value: V) {
             let target = UnsafeMutableRawPointer(to + c * toStride)
@@ -63,5 +55,22 @@ extension Tape {
             target.storeBytes(of: base + value, as: V.self)
         }
         put(0, t.0); put(1, t.1); put(2, t.2); put(3, t.3); put(4, t.4); put(5, t.5); put(6, t.6); put(7, t.7)
+    }
+
+    /// An 8×8 block given as its eight rows, returned as its eight columns. Each round maps rows (2i, 2i+1)
+    /// to rows i (their even elements) and i+4 (their odd ones); three rounds leave row c holding column c.
+    @inline(__always)
+    static func transposed(
+        _ x: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
+    ) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        @inline(__always)
+        func round(
+            _ x: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
+        ) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+            let p0 = SIMD16(lowHalf: x.0, highHalf: x.1), p1 = SIMD16(lowHalf: x.2, highHalf: x.3)
+            let p2 = SIMD16(lowHalf: x.4, highHalf: x.5), p3 = SIMD16(lowHalf: x.6, highHalf: x.7)
+            return (p0.evenHalf, p1.evenHalf, p2.evenHalf, p3.evenHalf, p0.oddHalf, p1.oddHalf, p2.oddHalf, p3.oddHalf)
+        }
+        return round(round(round(x)))
     }
 }

@@ -37,3 +37,27 @@ import Testing
         }
     }
 }
+
+/// rmsNorm's per-row sums (`Tape.rowDots`): each row's Σ a·b is the sequential chain `s = s + a·b` from
+/// i = 0 (a rounded product, then an addition), bit for bit, whether its columns go through the 8×8
+/// register blocks, the gathered remainder columns or the scalar remainder rows.
+@Suite struct RowDotTests {
+    @Test(arguments: [(19, 64), (8, 8), (17, 13), (9, 5), (3, 24)])
+    func everyRowIsOneSequentialChain(rows: Int, d: Int) {
+        var rng = SeededRNG(seed: UInt64(rows * 100 + d))
+        let a = (0..<(rows * d)).map { _ in rng.normal() }, b = (0..<(rows * d)).map { _ in rng.normal() }
+        var expected = [Float](repeating: 0, count: rows)
+        for r in 0..<rows {
+            var sum: Float = 0
+            for i in 0..<d { sum = sum + a[r * d + i] * b[r * d + i] }
+            expected[r] = sum
+        }
+        var out = [Float](repeating: .nan, count: rows)
+        a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                out.withUnsafeMutableBufferPointer { Tape.rowDots(ap.baseAddress!, bp.baseAddress!, rows: rows, d: d, into: $0.baseAddress!) }
+            }
+        }
+        #expect(zip(out, expected).allSatisfy { $0.bitPattern == $1.bitPattern }, "rows \(rows), d \(d): \(out) vs \(expected)")
+    }
+}
