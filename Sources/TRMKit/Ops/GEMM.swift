@@ -133,7 +133,20 @@ enum GEMM {
         /// Rows go `blockRows` at a time, and within a block panel by panel: one panel of B (k × 32 floats with
         /// AVX-512) stays in L1 while the block's tiles sweep it, and the block's rows of A stay in L1/L2
         /// across its panels (sweeping every panel per tile streamed the whole of B from L2 for each tile).
+        /// (AVX2's narrower panels run faster tile by tile, every panel per tile, as before.)
         func multiply(m: Int, a: UnsafePointer<Float>, aRow: Int, aCol: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+            #if !TRMKIT_AVX512
+            for i0 in stride(from: 0, to: m, by: tileRows) {
+                for (index, panel) in panels.enumerated() {
+                    let tile = Tile(
+                        a: a + i0 * aRow, aRow: aRow, aCol: aCol, rows: min(tileRows, m - i0), k: k, b: sources[index],
+                        bStep: steps[index], c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns,
+                        accumulate: accumulate)
+                    GEMM.run(tile, panel.kind)
+                }
+            }
+            return
+            #endif
             for r0 in stride(from: 0, to: m, by: GEMM.blockRows) {
                 let end = min(m, r0 + GEMM.blockRows)
                 for (index, panel) in panels.enumerated() {
@@ -204,11 +217,15 @@ enum GEMM {
             for start in stride(from: 0, to: depth, by: Self.kBlock) {
                 let rows = min(Self.kBlock, depth - start), k0 = fed + start
                 for (index, panel) in panels.enumerated() {
-                    GEMM.pack(panel, rows: start..<(start + rows), b: b, bRow: bRow, bCol: bCol, into: packed)
+                    // A full panel of contiguous rows is read in place (a piece's rows of it fit L1 as they
+                    // are); others are packed k-major and zero-padded.
+                    let inPlace = bCol == 1 && panel.columns == panel.span
+                    if !inPlace { GEMM.pack(panel, rows: start..<(start + rows), b: b, bRow: bRow, bCol: bCol, into: packed) }
+                    let source = inPlace ? b + start * bRow + panel.start : UnsafePointer(packed)
                     for i0 in stride(from: 0, to: m, by: tileRows) {
                         var tile = Tile(
                             a: a + i0 * aRow + start * aCol, aRow: aRow, aCol: aCol, rows: min(tileRows, m - i0), k: rows,
-                            b: packed, bStep: panel.span, c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns,
+                            b: source, bStep: inPlace ? bRow : panel.span, c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns,
                             accumulate: accumulate)
                         tile.carry = carry + ((i0 / tileRows) * panels.count + index) * tileRows * Self.carryStep
                         tile.carryStep = Self.carryStep
