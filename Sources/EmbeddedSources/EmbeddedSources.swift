@@ -2188,18 +2188,7 @@ enum GEMM {
         /// across its panels (sweeping every panel per tile streamed the whole of B from L2 for each tile).
         /// (AVX2's narrower panels run faster tile by tile, every panel per tile, as before.)
         func multiply(m: Int, a: UnsafePointer<Float>, aRow: Int, aCol: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
-            #if !TRMKIT_AVX512
-            for i0 in stride(from: 0, to: m, by: tileRows) {
-                for (index, panel) in panels.enumerated() {
-                    let tile = Tile(
-                        a: a + i0 * aRow, aRow: aRow, aCol: aCol, rows: min(tileRows, m - i0), k: k, b: sources[index],
-                        bStep: steps[index], c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns,
-                        accumulate: accumulate)
-                    GEMM.run(tile, panel.kind)
-                }
-            }
-            return
-            #endif
+            #if TRMKIT_AVX512
             for r0 in stride(from: 0, to: m, by: GEMM.blockRows) {
                 let end = min(m, r0 + GEMM.blockRows)
                 for (index, panel) in panels.enumerated() {
@@ -2212,6 +2201,17 @@ enum GEMM {
                     }
                 }
             }
+            #else
+            for i0 in stride(from: 0, to: m, by: tileRows) {
+                for (index, panel) in panels.enumerated() {
+                    let tile = Tile(
+                        a: a + i0 * aRow, aRow: aRow, aCol: aCol, rows: min(tileRows, m - i0), k: k, b: sources[index],
+                        bStep: steps[index], c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns,
+                        accumulate: accumulate)
+                    GEMM.run(tile, panel.kind)
+                }
+            }
+            #endif
         }
     }
 
