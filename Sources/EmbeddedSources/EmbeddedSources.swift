@@ -1507,11 +1507,23 @@ extension Tape {
             if a.requiresGrad { a.accumulateGrad(dy) }
             dy.withUnsafeBufferPointer { d in
                 if b.requiresGrad {
-                    b.withGrad { g in
-                        var base = 0
-                        while base < d.count {
-                            for i in 0..<inner { g[i] += d[base + i] }
-                            base += inner
+                    if inner == d.count {
+                        // b has a's shape (a residual branch): its first gradient is written as 0 + dy in one
+                        // pass, as zeroing it and then adding dy computed, without the zeroing pass.
+                        b.addToGrad { g, accumulate in
+                            if accumulate {
+                                for i in 0..<inner { g[i] += d[i] }
+                            } else {
+                                for i in 0..<inner { g[i] = 0 + d[i] }
+                            }
+                        }
+                    } else {
+                        b.withGrad { g in
+                            var base = 0
+                            while base < d.count {
+                                for i in 0..<inner { g[i] += d[base + i] }
+                                base += inner
+                            }
                         }
                     }
                     charge(backward: FLOPCost.elementwise(d.count))
@@ -2065,8 +2077,17 @@ enum GEMM {
     typealias Wide = SIMD8<Float>
     typealias Narrow = SIMD4<Float>
     #endif
-    /// Rows of the register tile.
+    /// Rows of the six-row kernels.
     static let mr = 6
+    /// Rows of C a tile covers: twelve with AVX-512 (its two-vector kernel holds 24 accumulators; the
+    /// narrower panels run the six-row kernels on each half), six with AVX2.
+    /// Rows of A a prepared product sweeps each panel of B with (a multiple of both tile heights).
+    static let blockRows = 120
+    #if TRMKIT_AVX512
+    static let tileRows = 12
+    #else
+    static let tileRows = 6
+    #endif
     static var wide: Int { Wide.scalarCount }
     static var narrow: Int { Narrow.scalarCount }
 
@@ -2128,6 +2149,19 @@ enum GEMM {
     /// Runs one panel's micro-kernel on a tile.
     @inline(__always)
     fileprivate static func run(_ tile: Tile, _ kind: Panel.Kind) {
+        #if TRMKIT_AVX512
+        if kind == .twoWide && tile.rows > mr {
+            tile.twelveRowsTwoVectors(Wide.self)
+            return
+        }
+        #endif
+        runSix(tile, kind)
+        if tile.rows > mr { runSix(tile.droppingRows(mr), kind) }
+    }
+
+    /// The six-row kernel of a panel on a tile's first (up to) six rows.
+    @inline(__always)
+    fileprivate static func runSix(_ tile: Tile, _ kind: Panel.Kind) {
         switch kind {
         case .twoWide: tile.twoVectors(Wide.self)
         case .oneWide: tile.oneVector(Wide.self)
@@ -2148,16 +2182,36 @@ enum GEMM {
 
         /// C[m×n] = op(A)·op(B) (+ C), op(A)[i, p] at `a[i*aRow + p*aCol]`: the same per-element chains as
         /// `GEMM.multiply`.
+        ///
+        /// Rows go `blockRows` at a time, and within a block panel by panel: one panel of B (k × 32 floats with
+        /// AVX-512) stays in L1 while the block's tiles sweep it, and the block's rows of A stay in L1/L2
+        /// across its panels (sweeping every panel per tile streamed the whole of B from L2 for each tile).
+        /// (AVX2's narrower panels run faster tile by tile, every panel per tile, as before.)
         func multiply(m: Int, a: UnsafePointer<Float>, aRow: Int, aCol: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
-            for i0 in stride(from: 0, to: m, by: mr) {
+            #if TRMKIT_AVX512
+            for r0 in stride(from: 0, to: m, by: GEMM.blockRows) {
+                let end = min(m, r0 + GEMM.blockRows)
+                for (index, panel) in panels.enumerated() {
+                    for i0 in stride(from: r0, to: end, by: tileRows) {
+                        let tile = Tile(
+                            a: a + i0 * aRow, aRow: aRow, aCol: aCol, rows: min(tileRows, end - i0), k: k, b: sources[index],
+                            bStep: steps[index], c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns,
+                            accumulate: accumulate)
+                        GEMM.run(tile, panel.kind)
+                    }
+                }
+            }
+            #else
+            for i0 in stride(from: 0, to: m, by: tileRows) {
                 for (index, panel) in panels.enumerated() {
                     let tile = Tile(
-                        a: a + i0 * aRow, aRow: aRow, aCol: aCol, rows: min(mr, m - i0), k: k, b: sources[index],
+                        a: a + i0 * aRow, aRow: aRow, aCol: aCol, rows: min(tileRows, m - i0), k: k, b: sources[index],
                         bStep: steps[index], c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns,
                         accumulate: accumulate)
                     GEMM.run(tile, panel.kind)
                 }
             }
+            #endif
         }
     }
 
@@ -2216,13 +2270,17 @@ enum GEMM {
             for start in stride(from: 0, to: depth, by: Self.kBlock) {
                 let rows = min(Self.kBlock, depth - start), k0 = fed + start
                 for (index, panel) in panels.enumerated() {
-                    GEMM.pack(panel, rows: start..<(start + rows), b: b, bRow: bRow, bCol: bCol, into: packed)
-                    for i0 in stride(from: 0, to: m, by: mr) {
+                    // A full panel of contiguous rows is read in place (a piece's rows of it fit L1 as they
+                    // are); others are packed k-major and zero-padded.
+                    let inPlace = bCol == 1 && panel.columns == panel.span
+                    if !inPlace { GEMM.pack(panel, rows: start..<(start + rows), b: b, bRow: bRow, bCol: bCol, into: packed) }
+                    let source = inPlace ? b + start * bRow + panel.start : UnsafePointer(packed)
+                    for i0 in stride(from: 0, to: m, by: tileRows) {
                         var tile = Tile(
-                            a: a + i0 * aRow + start * aCol, aRow: aRow, aCol: aCol, rows: min(mr, m - i0), k: rows,
-                            b: packed, bStep: panel.span, c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns,
+                            a: a + i0 * aRow + start * aCol, aRow: aRow, aCol: aCol, rows: min(tileRows, m - i0), k: rows,
+                            b: source, bStep: inPlace ? bRow : panel.span, c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns,
                             accumulate: accumulate)
-                        tile.carry = carry + ((i0 / mr) * panels.count + index) * mr * Self.carryStep
+                        tile.carry = carry + ((i0 / tileRows) * panels.count + index) * tileRows * Self.carryStep
                         tile.carryStep = Self.carryStep
                         tile.resume = k0 > 0
                         tile.finish = k0 + rows == k
@@ -2237,8 +2295,8 @@ enum GEMM {
     /// Runs `body` with a chain for C[m×n] over k (m, n, k > 0); `body` must feed all k rows.
     static func withChain(m: Int, n: Int, k: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, _ body: (inout Chain) -> Void) {
         let panels = panels(n)
-        let tiles = (m + mr - 1) / mr
-        let capacity = Chain.kBlock * 2 * wide + tiles * mr * panels.count * Chain.carryStep
+        let tiles = (m + tileRows - 1) / tileRows
+        let capacity = Chain.kBlock * 2 * wide + tiles * tileRows * panels.count * Chain.carryStep
         withUnsafeTemporaryAllocation(of: Float.self, capacity: capacity) { scratch in
             var chain = Chain(m: m, k: k, c: c, ldc: ldc, accumulate: accumulate, panels: panels, scratch: scratch.baseAddress!)
             body(&chain)
@@ -2291,9 +2349,20 @@ struct Tile {
     /// again is the same float, so each element is still one chain over p = 0…k−1 in order.
     var carry: UnsafeMutablePointer<Float>? = nil, carryStep = 0, resume = false, finish = true
 
+    /// The same tile without its first `n` rows (n < rows): A, C and the carry start n rows further on.
+    @inline(__always)
+    func droppingRows(_ n: Int) -> Tile {
+        var lower = Tile(
+            a: a + n * aRow, aRow: aRow, aCol: aCol, rows: rows - n, k: k, b: b, bStep: bStep, c: c + n * ldc, ldc: ldc,
+            columns: columns, accumulate: accumulate)
+        lower.carry = carry.map { $0 + n * carryStep }
+        (lower.carryStep, lower.resume, lower.finish) = (carryStep, resume, finish)
+        return lower
+    }
+
     /// Row r's first element of op(A), clamped to the last valid row.
     @inline(__always)
-    private func row(_ r: Int) -> UnsafePointer<Float> { a + min(r, rows - 1) * aRow }
+    func row(_ r: Int) -> UnsafePointer<Float> { a + min(r, rows - 1) * aRow }
 
     /// Six rows by two vectors of V: 12 accumulators, the main kernel (V = GEMM.Wide).
     @inline(__always)
@@ -2377,19 +2446,19 @@ struct Tile {
     /// Accumulator row r's vector at column `offset` of the carry (all six rows are always stored, so the
     /// rows past a partial tile's end hold finished values, never uninitialised memory).
     @inline(__always)
-    private func carried<V: SIMD>(_ r: Int, _ offset: Int) -> V where V.Scalar == Float {
+    func carried<V: SIMD>(_ r: Int, _ offset: Int) -> V where V.Scalar == Float {
         UnsafeRawPointer(carry! + r * carryStep + offset).loadUnaligned(as: V.self)
     }
 
     @inline(__always)
-    private func carry<V: SIMD>(_ r: Int, _ offset: Int, _ value: V) where V.Scalar == Float {
+    func carry<V: SIMD>(_ r: Int, _ offset: Int, _ value: V) where V.Scalar == Float {
         UnsafeMutableRawPointer(carry! + r * carryStep + offset).storeBytes(of: value, as: V.self)
     }
 
     /// Adds a two-vector row of results into row r of C (into zero when not accumulating: `0 + x`, not
     /// `x`, so a −0 sum stores +0 exactly as adding it to a zeroed C did).
     @inline(__always)
-    private func store<V: SIMD>(_ r: Int, _ lo: V, _ hi: V) where V.Scalar == Float {
+    func store<V: SIMD>(_ r: Int, _ lo: V, _ hi: V) where V.Scalar == Float {
         let w = V.scalarCount
         if columns == 2 * w {
             let raw = UnsafeMutableRawPointer(c + r * ldc)
@@ -2425,6 +2494,86 @@ struct Tile {
 }
 
 """#
+        ),
+        (
+            "Ops/GEMMTallKernel.swift",
+            ##"""
+#if TRMKIT_AVX512
+extension Tile {
+    /// Twelve rows by two vectors of V: 24 accumulators, AVX-512's main kernel (32 zmm registers: 24
+    /// accumulators, two rows of B and a broadcast). Each row of B loaded serves twice the FMAs of the
+    /// six-row kernel, so a panel's stream from L1/L2 and the loop's overhead are halved per FMA. The
+    /// per-element chains are the six-row kernel's: every accumulator starts at zero (or its carry) and
+    /// takes A[i, p]·B[p, j] by one FMA for p = 0…k−1 in order.
+    @inline(__always)
+    func twelveRowsTwoVectors<V: SIMD>(_: V.Type) where V.Scalar == Float {
+        let w = V.scalarCount
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
+        var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+        var c60 = V(), c61 = V(), c70 = V(), c71 = V(), c80 = V(), c81 = V()
+        var c90 = V(), c91 = V(), cA0 = V(), cA1 = V(), cB0 = V(), cB1 = V()
+        if resume {
+            (c00, c01) = (carried(0, 0), carried(0, w)); (c10, c11) = (carried(1, 0), carried(1, w))
+            (c20, c21) = (carried(2, 0), carried(2, w)); (c30, c31) = (carried(3, 0), carried(3, w))
+            (c40, c41) = (carried(4, 0), carried(4, w)); (c50, c51) = (carried(5, 0), carried(5, w))
+            (c60, c61) = (carried(6, 0), carried(6, w)); (c70, c71) = (carried(7, 0), carried(7, w))
+            (c80, c81) = (carried(8, 0), carried(8, w)); (c90, c91) = (carried(9, 0), carried(9, w))
+            (cA0, cA1) = (carried(10, 0), carried(10, w)); (cB0, cB1) = (carried(11, 0), carried(11, w))
+        }
+        var a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3), a4 = row(4), a5 = row(5)
+        var a6 = row(6), a7 = row(7), a8 = row(8), a9 = row(9), aA = row(10), aB = row(11)
+        var pb = UnsafeRawPointer(b)
+        let bBytes = bStep * 4, wBytes = w * 4
+        for _ in 0..<k {
+            let b0 = pb.loadUnaligned(as: V.self)
+            let b1 = pb.loadUnaligned(fromByteOffset: wBytes, as: V.self)
+            var s = V(repeating: a0.pointee)
+            c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
+            s = V(repeating: a1.pointee)
+            c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
+            s = V(repeating: a2.pointee)
+            c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1)
+            s = V(repeating: a3.pointee)
+            c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1)
+            s = V(repeating: a4.pointee)
+            c40 = c40.addingProduct(s, b0); c41 = c41.addingProduct(s, b1)
+            s = V(repeating: a5.pointee)
+            c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
+            s = V(repeating: a6.pointee)
+            c60 = c60.addingProduct(s, b0); c61 = c61.addingProduct(s, b1)
+            s = V(repeating: a7.pointee)
+            c70 = c70.addingProduct(s, b0); c71 = c71.addingProduct(s, b1)
+            s = V(repeating: a8.pointee)
+            c80 = c80.addingProduct(s, b0); c81 = c81.addingProduct(s, b1)
+            s = V(repeating: a9.pointee)
+            c90 = c90.addingProduct(s, b0); c91 = c91.addingProduct(s, b1)
+            s = V(repeating: aA.pointee)
+            cA0 = cA0.addingProduct(s, b0); cA1 = cA1.addingProduct(s, b1)
+            s = V(repeating: aB.pointee)
+            cB0 = cB0.addingProduct(s, b0); cB1 = cB1.addingProduct(s, b1)
+            a0 += aCol; a1 += aCol; a2 += aCol; a3 += aCol; a4 += aCol; a5 += aCol
+            a6 += aCol; a7 += aCol; a8 += aCol; a9 += aCol; aA += aCol; aB += aCol
+            pb += bBytes
+        }
+        guard finish else {
+            carry(0, 0, c00); carry(0, w, c01); carry(1, 0, c10); carry(1, w, c11); carry(2, 0, c20); carry(2, w, c21)
+            carry(3, 0, c30); carry(3, w, c31); carry(4, 0, c40); carry(4, w, c41); carry(5, 0, c50); carry(5, w, c51)
+            carry(6, 0, c60); carry(6, w, c61); carry(7, 0, c70); carry(7, w, c71); carry(8, 0, c80); carry(8, w, c81)
+            carry(9, 0, c90); carry(9, w, c91); carry(10, 0, cA0); carry(10, w, cA1); carry(11, 0, cB0); carry(11, w, cB1)
+            return
+        }
+        store(0, c00, c01); store(1, c10, c11); store(2, c20, c21); store(3, c30, c31)
+        store(4, c40, c41); store(5, c50, c51); store(6, c60, c61)
+        if rows > 7 { store(7, c70, c71) }
+        if rows > 8 { store(8, c80, c81) }
+        if rows > 9 { store(9, c90, c91) }
+        if rows > 10 { store(10, cA0, cA1) }
+        if rows > 11 { store(11, cB0, cB1) }
+    }
+}
+#endif
+
+"""##
         ),
         (
             "Ops/LinearAlgebra.swift",
@@ -2755,6 +2904,88 @@ extension Tensor {
 """##
         ),
         (
+            "Ops/MatrixTranspose.swift",
+            #"""
+extension Tape {
+    /// dst[t][j, i] = (accumulate ? dst[t][j, i] : 0) + src[t][i, j] for `count` row-major rows×columns
+    /// matrices: the same `0 + x` / `+=` per element as the general permutation, written contiguously.
+    ///
+    /// Whole 8×8 blocks are transposed in registers (eight row loads, three rounds of even/odd
+    /// interleaves, eight row stores); the columns past the last whole block gather eight source rows
+    /// into one vector store, and the rows past the last whole block go one element at a time. Each
+    /// element of dst still takes exactly one addition, so the values are those of the scalar loop.
+    static func transposeMatrices(
+        _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, rows: Int, columns: Int, accumulate: Bool
+    ) {
+        typealias V = SIMD8<Float>
+        let size = rows * columns, blockedRows = rows / 8 * 8, blockedColumns = columns / 8 * 8
+        for t in 0..<count {
+            let from = src + t * size, to = dst + t * size
+            var i = 0
+            while i < blockedRows {
+                var j = 0
+                while j < blockedColumns {
+                    transposeBlock(from + i * columns + j, columns, to + j * rows + i, rows, accumulate)
+                    j += 8
+                }
+                while j < columns {
+                    var column = V()
+                    for lane in 0..<8 { column[lane] = from[(i + lane) * columns + j] }
+                    let target = UnsafeMutableRawPointer(to + j * rows + i)
+                    let base = accumulate ? target.loadUnaligned(as: V.self) : V()
+                    target.storeBytes(of: base + column, as: V.self)
+                    j += 1
+                }
+                i += 8
+            }
+            while i < rows {
+                for j in 0..<columns {
+                    let out = to + j * rows + i
+                    out.pointee = (accumulate ? out.pointee : 0) + from[i * columns + j]
+                }
+                i += 1
+            }
+        }
+    }
+
+    /// One 8×8 block: source rows at `from + r*fromStride`, destination rows at `to + c*toStride`.
+    @inline(__always)
+    private static func transposeBlock(
+        _ from: UnsafePointer<Float>, _ fromStride: Int, _ to: UnsafeMutablePointer<Float>, _ toStride: Int, _ accumulate: Bool
+    ) {
+        typealias V = SIMD8<Float>
+        func row(_ r: Int) -> V { UnsafeRawPointer(from + r * fromStride).loadUnaligned(as: V.self) }
+        let t = transposed((row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7)))
+        @inline(__always)
+        func put(_ c: Int, _ value: V) {
+            let target = UnsafeMutableRawPointer(to + c * toStride)
+            let base = accumulate ? target.loadUnaligned(as: V.self) : V()
+            target.storeBytes(of: base + value, as: V.self)
+        }
+        put(0, t.0); put(1, t.1); put(2, t.2); put(3, t.3); put(4, t.4); put(5, t.5); put(6, t.6); put(7, t.7)
+    }
+
+    /// An 8×8 block given as its eight rows, returned as its eight columns. Each round maps rows (2i, 2i+1)
+    /// to rows i (their even elements) and i+4 (their odd ones); three rounds leave row c holding column c.
+    @inline(__always)
+    static func transposed(
+        _ x: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
+    ) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        @inline(__always)
+        func round(
+            _ x: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
+        ) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+            let p0 = SIMD16(lowHalf: x.0, highHalf: x.1), p1 = SIMD16(lowHalf: x.2, highHalf: x.3)
+            let p2 = SIMD16(lowHalf: x.4, highHalf: x.5), p3 = SIMD16(lowHalf: x.6, highHalf: x.7)
+            return (p0.evenHalf, p1.evenHalf, p2.evenHalf, p3.evenHalf, p0.oddHalf, p1.oddHalf, p2.oddHalf, p3.oddHalf)
+        }
+        return round(round(round(x)))
+    }
+}
+
+"""#
+        ),
+        (
             "Ops/Normalization.swift",
             ##"""
 #if canImport(Glibc)
@@ -2814,12 +3045,28 @@ extension Tape {
     /// out[r] = Σᵢ a[r, i]·b[r, i] for row-major rows of length d, each sum the sequential chain
     /// `s += a·b` from i = 0 (a multiply then an add, as the scalar loop did), so the values are those of
     /// one row at a time; eight rows run as the lanes of a vector, so eight chains' latencies overlap.
+    /// Whole 8×8 blocks form their products a row at a time (the same rounded a·b) and turn them into
+    /// columns in registers (`transposed`), instead of gathering two scalars per element into lanes.
     @inline(__always)
     static func rowDots(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, rows: Int, d: Int, into out: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD8<Float>
+        let blocked = d / 8 * 8
         var r = 0
         while r + 8 <= rows {
-            var sum = SIMD8<Float>()
-            for i in 0..<d {
+            var sum = V()
+            var i = 0
+            while i < blocked {
+                @inline(__always)
+                func product(_ lane: Int) -> V {
+                    let offset = (r + lane) * d + i
+                    return UnsafeRawPointer(a + offset).loadUnaligned(as: V.self) * UnsafeRawPointer(b + offset).loadUnaligned(as: V.self)
+                }
+                let p = Tape.transposed((product(0), product(1), product(2), product(3), product(4), product(5), product(6), product(7)))
+                sum = sum + p.0; sum = sum + p.1; sum = sum + p.2; sum = sum + p.3
+                sum = sum + p.4; sum = sum + p.5; sum = sum + p.6; sum = sum + p.7
+                i += 8
+            }
+            for i in blocked..<d {
                 var x = SIMD8<Float>(), y = SIMD8<Float>()
                 for lane in 0..<8 {
                     x[lane] = a[(r + lane) * d + i]
@@ -2950,36 +3197,6 @@ extension Tape {
             charge(backward: FLOPCost.elementwise(x.count))
         }
         return y
-    }
-
-    /// dst[t][j, i] = (accumulate ? dst[t][j, i] : 0) + src[t][i, j] for `count` row-major rows×columns
-    /// matrices: the same `0 + x` / `+=` as the general permutation, written contiguously.
-    private static func transposeMatrices(
-        _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, rows: Int, columns: Int, accumulate: Bool
-    ) {
-        let size = rows * columns, blocked = rows / 8 * 8
-        for t in 0..<count {
-            let from = src + t * size, to = dst + t * size
-            for j in 0..<columns {
-                let out = to + j * rows
-                // Eight source rows' column j gathered into one vector and written as one store (an element
-                // at a time, this loop cost four cycles per element: perf).
-                var i = 0
-                while i < blocked {
-                    var column = SIMD8<Float>()
-                    for lane in 0..<8 { column[lane] = from[(i + lane) * columns + j] }
-                    let target = UnsafeMutableRawPointer(out + i)
-                    let base = accumulate ? target.loadUnaligned(as: SIMD8<Float>.self) : SIMD8<Float>()
-                    target.storeBytes(of: base + column, as: SIMD8<Float>.self)
-                    i += 8
-                }
-                if accumulate {
-                    while i < rows { out[i] += from[i * columns + j]; i += 1 }
-                } else {
-                    while i < rows { out[i] = 0 + from[i * columns + j]; i += 1 }
-                }
-            }
-        }
     }
 
     /// Elements `start..<start+length` along `axis`.

@@ -25,8 +25,13 @@ import Testing
     /// The seed's narrow products (N = 8, N = 37), partial tiles (m = 7, 13), every panel kind's remainder
     /// (N = 5, 17, 33, 70), and large k·n that take the weight gradient's path: k split into blocks whose
     /// last one is partial, the tiles' accumulators carried between blocks (k = 2000, and the seed's mixer
-    /// dW shape N = 37 with k = 4100 past a whole number of blocks on both instruction sets).
-    @Test(arguments: [(1, 1, 1), (7, 8, 64), (13, 37, 64), (6, 5, 3), (7, 17, 9), (12, 33, 20), (9, 70, 11), (7, 40, 2000), (13, 37, 4100)])
+    /// dW shape N = 37 with k = 4100 past a whole number of blocks on both instruction sets). AVX-512's
+    /// twelve-row tiles: full ones followed by a tall partial one (19 = 12 + 7) and by a short one that runs
+    /// the six-row kernels (29 = 12 + 12 + 5), on both the prepared and the carried (k-blocked) paths.
+    @Test(arguments: [
+        (1, 1, 1), (7, 8, 64), (13, 37, 64), (6, 5, 3), (7, 17, 9), (12, 33, 20), (9, 70, 11), (7, 40, 2000), (13, 37, 4100),
+        (19, 96, 50), (29, 70, 33), (19, 37, 1800), (29, 64, 1100),
+    ])
     func everyElementIsOneInOrderFMAChain(m: Int, n: Int, k: Int) {
         var rng = SeededRNG(seed: UInt64(m * 100_000 + n * 100 + k))
         let a = (0..<(m * k)).map { _ in rng.normal() }

@@ -27,11 +27,23 @@ extension Tape {
             if a.requiresGrad { a.accumulateGrad(dy) }
             dy.withUnsafeBufferPointer { d in
                 if b.requiresGrad {
-                    b.withGrad { g in
-                        var base = 0
-                        while base < d.count {
-                            for i in 0..<inner { g[i] += d[base + i] }
-                            base += inner
+                    if inner == d.count {
+                        // b has a's shape (a residual branch): its first gradient is written as 0 + dy in one
+                        // pass, as zeroing it and then adding dy computed, without the zeroing pass.
+                        b.addToGrad { g, accumulate in
+                            if accumulate {
+                                for i in 0..<inner { g[i] += d[i] }
+                            } else {
+                                for i in 0..<inner { g[i] = 0 + d[i] }
+                            }
+                        }
+                    } else {
+                        b.withGrad { g in
+                            var base = 0
+                            while base < d.count {
+                                for i in 0..<inner { g[i] += d[base + i] }
+                                base += inner
+                            }
                         }
                     }
                     charge(backward: FLOPCost.elementwise(d.count))

@@ -24,8 +24,17 @@ enum GEMM {
     typealias Wide = SIMD8<Float>
     typealias Narrow = SIMD4<Float>
     #endif
-    /// Rows of the register tile.
+    /// Rows of the six-row kernels.
     static let mr = 6
+    /// Rows of C a tile covers: twelve with AVX-512 (its two-vector kernel holds 24 accumulators; the
+    /// narrower panels run the six-row kernels on each half), six with AVX2.
+    /// Rows of A a prepared product sweeps each panel of B with (a multiple of both tile heights).
+    static let blockRows = 120
+    #if TRMKIT_AVX512
+    static let tileRows = 12
+    #else
+    static let tileRows = 6
+    #endif
     static var wide: Int { Wide.scalarCount }
     static var narrow: Int { Narrow.scalarCount }
 
@@ -87,6 +96,19 @@ enum GEMM {
     /// Runs one panel's micro-kernel on a tile.
     @inline(__always)
     fileprivate static func run(_ tile: Tile, _ kind: Panel.Kind) {
+        #if TRMKIT_AVX512
+        if kind == .twoWide && tile.rows > mr {
+            tile.twelveRowsTwoVectors(Wide.self)
+            return
+        }
+        #endif
+        runSix(tile, kind)
+        if tile.rows > mr { runSix(tile.droppingRows(mr), kind) }
+    }
+
+    /// The six-row kernel of a panel on a tile's first (up to) six rows.
+    @inline(__always)
+    fileprivate static func runSix(_ tile: Tile, _ kind: Panel.Kind) {
         switch kind {
         case .twoWide: tile.twoVectors(Wide.self)
         case .oneWide: tile.oneVector(Wide.self)
@@ -107,16 +129,36 @@ enum GEMM {
 
         /// C[m×n] = op(A)·op(B) (+ C), op(A)[i, p] at `a[i*aRow + p*aCol]`: the same per-element chains as
         /// `GEMM.multiply`.
+        ///
+        /// Rows go `blockRows` at a time, and within a block panel by panel: one panel of B (k × 32 floats with
+        /// AVX-512) stays in L1 while the block's tiles sweep it, and the block's rows of A stay in L1/L2
+        /// across its panels (sweeping every panel per tile streamed the whole of B from L2 for each tile).
+        /// (AVX2's narrower panels run faster tile by tile, every panel per tile, as before.)
         func multiply(m: Int, a: UnsafePointer<Float>, aRow: Int, aCol: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
-            for i0 in stride(from: 0, to: m, by: mr) {
+            #if TRMKIT_AVX512
+            for r0 in stride(from: 0, to: m, by: GEMM.blockRows) {
+                let end = min(m, r0 + GEMM.blockRows)
+                for (index, panel) in panels.enumerated() {
+                    for i0 in stride(from: r0, to: end, by: tileRows) {
+                        let tile = Tile(
+                            a: a + i0 * aRow, aRow: aRow, aCol: aCol, rows: min(tileRows, end - i0), k: k, b: sources[index],
+                            bStep: steps[index], c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns,
+                            accumulate: accumulate)
+                        GEMM.run(tile, panel.kind)
+                    }
+                }
+            }
+            #else
+            for i0 in stride(from: 0, to: m, by: tileRows) {
                 for (index, panel) in panels.enumerated() {
                     let tile = Tile(
-                        a: a + i0 * aRow, aRow: aRow, aCol: aCol, rows: min(mr, m - i0), k: k, b: sources[index],
+                        a: a + i0 * aRow, aRow: aRow, aCol: aCol, rows: min(tileRows, m - i0), k: k, b: sources[index],
                         bStep: steps[index], c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns,
                         accumulate: accumulate)
                     GEMM.run(tile, panel.kind)
                 }
             }
+            #endif
         }
     }
 
@@ -175,13 +217,17 @@ enum GEMM {
             for start in stride(from: 0, to: depth, by: Self.kBlock) {
                 let rows = min(Self.kBlock, depth - start), k0 = fed + start
                 for (index, panel) in panels.enumerated() {
-                    GEMM.pack(panel, rows: start..<(start + rows), b: b, bRow: bRow, bCol: bCol, into: packed)
-                    for i0 in stride(from: 0, to: m, by: mr) {
+                    // A full panel of contiguous rows is read in place (a piece's rows of it fit L1 as they
+                    // are); others are packed k-major and zero-padded.
+                    let inPlace = bCol == 1 && panel.columns == panel.span
+                    if !inPlace { GEMM.pack(panel, rows: start..<(start + rows), b: b, bRow: bRow, bCol: bCol, into: packed) }
+                    let source = inPlace ? b + start * bRow + panel.start : UnsafePointer(packed)
+                    for i0 in stride(from: 0, to: m, by: tileRows) {
                         var tile = Tile(
-                            a: a + i0 * aRow + start * aCol, aRow: aRow, aCol: aCol, rows: min(mr, m - i0), k: rows,
-                            b: packed, bStep: panel.span, c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns,
+                            a: a + i0 * aRow + start * aCol, aRow: aRow, aCol: aCol, rows: min(tileRows, m - i0), k: rows,
+                            b: source, bStep: inPlace ? bRow : panel.span, c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns,
                             accumulate: accumulate)
-                        tile.carry = carry + ((i0 / mr) * panels.count + index) * mr * Self.carryStep
+                        tile.carry = carry + ((i0 / tileRows) * panels.count + index) * tileRows * Self.carryStep
                         tile.carryStep = Self.carryStep
                         tile.resume = k0 > 0
                         tile.finish = k0 + rows == k
@@ -196,8 +242,8 @@ enum GEMM {
     /// Runs `body` with a chain for C[m×n] over k (m, n, k > 0); `body` must feed all k rows.
     static func withChain(m: Int, n: Int, k: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, _ body: (inout Chain) -> Void) {
         let panels = panels(n)
-        let tiles = (m + mr - 1) / mr
-        let capacity = Chain.kBlock * 2 * wide + tiles * mr * panels.count * Chain.carryStep
+        let tiles = (m + tileRows - 1) / tileRows
+        let capacity = Chain.kBlock * 2 * wide + tiles * tileRows * panels.count * Chain.carryStep
         withUnsafeTemporaryAllocation(of: Float.self, capacity: capacity) { scratch in
             var chain = Chain(m: m, k: k, c: c, ldc: ldc, accumulate: accumulate, panels: panels, scratch: scratch.baseAddress!)
             body(&chain)

@@ -15,9 +15,20 @@ struct Tile {
     /// again is the same float, so each element is still one chain over p = 0…k−1 in order.
     var carry: UnsafeMutablePointer<Float>? = nil, carryStep = 0, resume = false, finish = true
 
+    /// The same tile without its first `n` rows (n < rows): A, C and the carry start n rows further on.
+    @inline(__always)
+    func droppingRows(_ n: Int) -> Tile {
+        var lower = Tile(
+            a: a + n * aRow, aRow: aRow, aCol: aCol, rows: rows - n, k: k, b: b, bStep: bStep, c: c + n * ldc, ldc: ldc,
+            columns: columns, accumulate: accumulate)
+        lower.carry = carry.map { $0 + n * carryStep }
+        (lower.carryStep, lower.resume, lower.finish) = (carryStep, resume, finish)
+        return lower
+    }
+
     /// Row r's first element of op(A), clamped to the last valid row.
     @inline(__always)
-    private func row(_ r: Int) -> UnsafePointer<Float> { a + min(r, rows - 1) * aRow }
+    func row(_ r: Int) -> UnsafePointer<Float> { a + min(r, rows - 1) * aRow }
 
     /// Six rows by two vectors of V: 12 accumulators, the main kernel (V = GEMM.Wide).
     @inline(__always)
@@ -101,19 +112,19 @@ struct Tile {
     /// Accumulator row r's vector at column `offset` of the carry (all six rows are always stored, so the
     /// rows past a partial tile's end hold finished values, never uninitialised memory).
     @inline(__always)
-    private func carried<V: SIMD>(_ r: Int, _ offset: Int) -> V where V.Scalar == Float {
+    func carried<V: SIMD>(_ r: Int, _ offset: Int) -> V where V.Scalar == Float {
         UnsafeRawPointer(carry! + r * carryStep + offset).loadUnaligned(as: V.self)
     }
 
     @inline(__always)
-    private func carry<V: SIMD>(_ r: Int, _ offset: Int, _ value: V) where V.Scalar == Float {
+    func carry<V: SIMD>(_ r: Int, _ offset: Int, _ value: V) where V.Scalar == Float {
         UnsafeMutableRawPointer(carry! + r * carryStep + offset).storeBytes(of: value, as: V.self)
     }
 
     /// Adds a two-vector row of results into row r of C (into zero when not accumulating: `0 + x`, not
     /// `x`, so a −0 sum stores +0 exactly as adding it to a zeroed C did).
     @inline(__always)
-    private func store<V: SIMD>(_ r: Int, _ lo: V, _ hi: V) where V.Scalar == Float {
+    func store<V: SIMD>(_ r: Int, _ lo: V, _ hi: V) where V.Scalar == Float {
         let w = V.scalarCount
         if columns == 2 * w {
             let raw = UnsafeMutableRawPointer(c + r * ldc)

@@ -55,12 +55,28 @@ extension Tape {
     /// out[r] = Σᵢ a[r, i]·b[r, i] for row-major rows of length d, each sum the sequential chain
     /// `s += a·b` from i = 0 (a multiply then an add, as the scalar loop did), so the values are those of
     /// one row at a time; eight rows run as the lanes of a vector, so eight chains' latencies overlap.
+    /// Whole 8×8 blocks form their products a row at a time (the same rounded a·b) and turn them into
+    /// columns in registers (`transposed`), instead of gathering two scalars per element into lanes.
     @inline(__always)
     static func rowDots(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, rows: Int, d: Int, into out: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD8<Float>
+        let blocked = d / 8 * 8
         var r = 0
         while r + 8 <= rows {
-            var sum = SIMD8<Float>()
-            for i in 0..<d {
+            var sum = V()
+            var i = 0
+            while i < blocked {
+                @inline(__always)
+                func product(_ lane: Int) -> V {
+                    let offset = (r + lane) * d + i
+                    return UnsafeRawPointer(a + offset).loadUnaligned(as: V.self) * UnsafeRawPointer(b + offset).loadUnaligned(as: V.self)
+                }
+                let p = Tape.transposed((product(0), product(1), product(2), product(3), product(4), product(5), product(6), product(7)))
+                sum = sum + p.0; sum = sum + p.1; sum = sum + p.2; sum = sum + p.3
+                sum = sum + p.4; sum = sum + p.5; sum = sum + p.6; sum = sum + p.7
+                i += 8
+            }
+            for i in blocked..<d {
                 var x = SIMD8<Float>(), y = SIMD8<Float>()
                 for lane in 0..<8 {
                     x[lane] = a[(r + lane) * d + i]

@@ -69,36 +69,6 @@ extension Tape {
         return y
     }
 
-    /// dst[t][j, i] = (accumulate ? dst[t][j, i] : 0) + src[t][i, j] for `count` row-major rows×columns
-    /// matrices: the same `0 + x` / `+=` as the general permutation, written contiguously.
-    private static func transposeMatrices(
-        _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, rows: Int, columns: Int, accumulate: Bool
-    ) {
-        let size = rows * columns, blocked = rows / 8 * 8
-        for t in 0..<count {
-            let from = src + t * size, to = dst + t * size
-            for j in 0..<columns {
-                let out = to + j * rows
-                // Eight source rows' column j gathered into one vector and written as one store (an element
-                // at a time, this loop cost four cycles per element: perf).
-                var i = 0
-                while i < blocked {
-                    var column = SIMD8<Float>()
-                    for lane in 0..<8 { column[lane] = from[(i + lane) * columns + j] }
-                    let target = UnsafeMutableRawPointer(out + i)
-                    let base = accumulate ? target.loadUnaligned(as: SIMD8<Float>.self) : SIMD8<Float>()
-                    target.storeBytes(of: base + column, as: SIMD8<Float>.self)
-                    i += 8
-                }
-                if accumulate {
-                    while i < rows { out[i] += from[i * columns + j]; i += 1 }
-                } else {
-                    while i < rows { out[i] = 0 + from[i * columns + j]; i += 1 }
-                }
-            }
-        }
-    }
-
     /// Elements `start..<start+length` along `axis`.
     public func slice(_ x: Tensor, axis: Int, start: Int, length: Int) -> Tensor {
         precondition(axis < x.rank && start >= 0 && start + length <= x.shape[axis], "slice out of range for \(x.shape)")
