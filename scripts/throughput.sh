@@ -7,8 +7,11 @@
 # Rates are over the children's window (from the first child's proposal to the last evaluation), so the
 # seed's own evaluations, which both arms pay alike, do not dilute them; the whole run's wall time is printed too.
 #   scripts/throughput.sh [children=8] [seed dir=Programs/hrm] [arms=off,on]
-# Arms: `off` is the behaviour before issue 26 (`early_stop: off`, `end_decided_races: false`: every
-# child runs the whole suite, every race runs to `repeats`); `on` turns both on (the defaults);
+# Arms: `baseline` is the behaviour when issue 26 was filed: `off`'s keys, and TRMKit with the issue's speed
+# merges taken back out (THROUGHPUT_SPEED_MERGES, reverted on a copy of Sources/TRMKit and given to evolve
+# as EVOLVE_TRMKIT_SOURCES; predictions are bit-identical, so both arms make the same children); `off` is
+# today's TRMKit with the search mechanisms of issue 26 off (`early_stop: off`, `end_decided_races: false`:
+# every child runs the whole suite, every race runs to `repeats`); `on` turns both on (the defaults);
 # `shadow` runs every child to the end and prints how many it would have stopped and how many of those
 # became contenders or cell elites anyway (the false stops).
 # The value function needs finished evaluations to fit on: a short run lowers `early_stop_min_finished`
@@ -24,8 +27,10 @@ IFS=, read -r -a arms <<<"${3:-off,on}"
 parallel="${THROUGHPUT_PARALLEL:-2}"
 min_finished="${THROUGHPUT_MIN_FINISHED:-5}"
 for arm in "${arms[@]}"; do
-  case "$arm" in off|on|shadow) ;; *) echo "unknown arm $arm: use off, on or shadow" >&2; exit 1 ;; esac
+  case "$arm" in baseline|off|on|shadow) ;; *) echo "unknown arm $arm: use baseline, off, on or shadow" >&2; exit 1 ;; esac
 done
+# The issue's speed merges of TRMKit, newest first (each is reverted against its first parent).
+speed_merges="${THROUGHPUT_SPEED_MERGES:-0e06a0e f90ace8 3b0ed51 21a7813}"
 source scripts/lib/evolve-bin.sh
 [ -f "$seed/evolve.yaml" ] || { echo "no $seed/evolve.yaml: give a seed directory with an evolve.yaml" >&2; exit 1; }
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
@@ -39,15 +44,26 @@ for arm in "${arms[@]}"; do
   mkdir -p "$work"
   cp -R "$(dirname "$seed")/." "$work/"
   config="$work/$(basename "$seed")/evolve.yaml"
-  mode="$arm"; ends=true
-  [ "$arm" = off ] && ends=false
+  mode="$arm"; ends=true; trmkit=(env)
+  case "$arm" in off) ends=false ;; baseline) mode=off; ends=false ;; esac
+  if [ "$arm" = baseline ]; then
+    # Outside any git work tree: `git apply` run inside one only patches paths under the current folder.
+    tree="$(mktemp -d /tmp/evolve-throughput-trmkit.XXXXXX)"
+    trap 'rm -rf "$tree"' EXIT
+    git archive HEAD Sources/TRMKit | tar -x -C "$tree"
+    for merge in $speed_merges; do
+      git diff "$merge^1" "$merge" -- Sources/TRMKit | (cd "$tree" && git apply -R) \
+        || { echo "baseline: cannot take merge $merge back out of Sources/TRMKit" >&2; exit 1; }
+    done
+    trmkit=(env "EVOLVE_TRMKIT_SOURCES=$tree/Sources/TRMKit")
+  fi
   {
     grep -Ev '^(end_decided_races|fresh_seeds|random_seed|evaluator):' "$seed/evolve.yaml"
     printf '\nend_decided_races: %s\nfresh_seeds: 0\nrandom_seed: 42\n' "$ends"
     printf 'evaluator:\n  early_stop: %s\n  early_stop_min_finished: %s\n' "$mode" "$min_finished"
   } >"$config"
   start=$(date +%s.%N)
-  "$evolve" run --seed "$work/$(basename "$seed")" --name "$name" --iterations "$children" --parallel "$parallel" \
+  "${trmkit[@]}" "$evolve" run --seed "$work/$(basename "$seed")" --name "$name" --iterations "$children" --parallel "$parallel" \
     >"$EVOLVE_RUNS/$name.out" 2>&1 &
   pid=$!
   # evolve's own CPU (utime + stime of its process, not its children's), read until it exits.
@@ -59,7 +75,7 @@ for arm in "${arms[@]}"; do
   done
   wait "$pid" || { echo "$arm: evolve run failed; see $EVOLVE_RUNS/$name.out" >&2; tail -5 "$EVOLVE_RUNS/$name.out" >&2; exit 1; }
   end=$(date +%s.%N)
-  python3 - "$EVOLVE_RUNS/$name/evolve.sqlite" "$arm" "$start" "$end" "$ticks" "$(getconf CLK_TCK)" <<'PY'
+  python3 - "$EVOLVE_RUNS/$name/evolve.sqlite" "$arm" "$start" "$end" "$ticks" "$(getconf CLK_TCK)" "$EVOLVE_RUNS/throughput-$stamp.rates" <<'PY'
 import json, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 arm, start, end, ticks, hz = sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
@@ -86,7 +102,17 @@ print(f"{arm:>6}: {len(kids)} children, {decided} decided ({stopped} stopped), {
 print(f"{arm:>6}: {decided / window * 3600:.1f} children decided/h, {len(in_window) / window * 3600:.1f} evaluations/h, "
       f"{cpu_window / max(len(in_window), 1):.1f} CPU s per evaluation (candidates' scored runs), "
       f"evolve's own CPU {own:.1f} s = {100 * own / wall:.1f}% of a core")
+with open(sys.argv[7], "a") as rates:
+    rates.write(f"{arm} {decided / window * 3600}\n")
 if arm == "shadow":
     print(f"{arm:>6}: would have stopped {shadow} children; {false_stops} of them became contenders or cell elites (false stops)")
 PY
 done
+# Children decided per hour against the first arm's (the baseline of the comparison), all from this run.
+python3 - "$EVOLVE_RUNS/throughput-$stamp.rates" <<'PY'
+import sys
+rates = [line.split() for line in open(sys.argv[1])]
+first, base = rates[0][0], float(rates[0][1])
+for arm, rate in rates[1:]:
+    print(f"{arm:>8}: {float(rate) / base:.2f}x the children decided per hour of {first}")
+PY

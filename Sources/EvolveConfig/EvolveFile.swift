@@ -55,7 +55,7 @@ public struct EvolveFile: Sendable, Equatable {
 
     /// One `benchmarks:` entry with its values typed and bounded by the registry; nil is "not in the file".
     /// Whether the keys suit the generator (`min_rating` without `data:`) is the evaluator's to judge.
-    public struct Benchmark: Sendable, Equatable {
+    public struct Benchmark: Sendable, Hashable {
         /// Where the entry is, for messages: `benchmarks[1] ("arc-real")`.
         public var location: String
         public var name: String

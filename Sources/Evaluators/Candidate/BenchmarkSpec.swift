@@ -81,10 +81,7 @@ public struct BenchmarkSpec: Sendable {
         // Generation is deterministic in the entry and the seed, and a run asks for the same few tasks at
         // every evaluation: made once per process (generating the 6×6 tier's 4,000 puzzles each time cost
         // a tenth of the coordinator's own CPU).
-        let key = [entry.generator, entry.name, entry.difficulty ?? "-", entry.size.map(String.init) ?? "-",
-                   "\(entry.boxRows ?? 0)x\(entry.boxColumns ?? 0)", "\(entry.train)/\(entry.validation)/\(entry.test)",
-                   "\(entry.augmentations ?? 0)", "\(split)", "\(seed)"].joined(separator: "|")
-        let made = try Self.generated.value(for: key) { GeneratedTask(try generate(split: split, seed: seed)) }
+        let made = try Self.generated.value(for: TaskKey(entry: entry, path: nil, seed: seed, split: split)) { GeneratedTask(try generate(split: split, seed: seed)) }
         return (made.task, made.scorer)
     }
 
@@ -93,7 +90,17 @@ public struct BenchmarkSpec: Sendable {
         init(_ made: (task: TaskData, scorer: PredictionScorer)) { (task, scorer) = made }
     }
 
-    private static let generated = ProcessCache<GeneratedTask>()
+    /// What a generated task or a draw of real data is made from: the whole entry (every key it was typed
+    /// with), the resolved data path, the seed, and for generated tasks the split.
+    private struct TaskKey: Hashable, Sendable {
+        let entry: EvolveFile.Benchmark, path: String?, seed: UInt64, split: Split?
+    }
+
+    private static let generated = ProcessCache<TaskKey, GeneratedTask>()
+    /// Real data is drawn once per process and key for all three splits (the evaluator instantiates every
+    /// benchmark for every program, and re-reading Sudoku-Extreme's 3.8M rows each time would cost seconds
+    /// per evaluation). Files are assumed not to change during a run (the recorded hash is of the first read).
+    private static let drawn = ProcessCache<TaskKey, LoadedData>()
 
     private func generate(split: Split, seed: UInt64) throws -> (task: TaskData, scorer: PredictionScorer) {
         switch entry.generator {
@@ -161,10 +168,8 @@ public struct BenchmarkSpec: Sendable {
             throw EvaluationError("benchmark \(entry.name): data path \(path)\(how) does not exist; check the path or download the data set (see docs/real-data.md)")
         }
         let counts = DataSource.Counts(train: entry.train, validation: entry.validation, test: entry.test)
-        let key = [entry.generator, path, "\(entry.train)/\(entry.validation)/\(entry.test)", "\(seed)", "\(canvas)", "\(entry.boxRows ?? 3)x\(entry.boxColumns ?? 3)",
-                   "\(entry.minRating.map(String.init) ?? "-")", "\(entry.skipBadFiles)"].joined(separator: "|")
         do {
-            return try LoadedData.cached(key: key) {
+            return try Self.drawn.value(for: TaskKey(entry: entry, path: path, seed: seed, split: nil)) {
                 switch entry.generator {
                 case "sudoku":
                     let format = SudokuCSV.Format(boxRows: entry.boxRows ?? 3, boxColumns: entry.boxColumns ?? 3)

@@ -14,13 +14,4 @@ enum LoadedData: Sendable {
         case .arc(let splits): return splits.source
         }
     }
-
-    /// Draws once per process and key: the evaluator instantiates every benchmark for every program, and
-    /// re-reading Sudoku-Extreme's 3.8M rows each time would cost seconds per evaluation. Files are assumed not
-    /// to change during a run (the recorded hash is of the first read).
-    static func cached(key: String, _ load: () throws -> LoadedData) throws -> LoadedData {
-        try cache.value(for: key, load)
-    }
-
-    private static let cache = ProcessCache<LoadedData>()
 }
