@@ -29,9 +29,9 @@ import Testing
         let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
+        let outputText = PipeDrain(output.fileHandleForReading), errorText = PipeDrain(errors.fileHandleForReading)
         try process.run()
-        let regenerated = String(decoding: output.fileHandleForReading.readAllRetryingInterrupts(), as: UTF8.self)
-        let problem = String(decoding: errors.fileHandleForReading.readAllRetryingInterrupts(), as: UTF8.self)
+        let regenerated = outputText.waitForText(), problem = errorText.waitForText()
         try #require(ChildExit.wait(for: process) == .success, "scripts/kernel-api.sh --print failed: \(problem)")
         let committed = try String(contentsOf: Self.repo.appendingPathComponent("Sources/Proposers/LLM/KernelAPI.swift"), encoding: .utf8)
         #expect(regenerated == committed, """

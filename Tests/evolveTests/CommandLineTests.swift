@@ -30,32 +30,10 @@ struct EvolveBinary {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        let stdout = Drain(out.fileHandleForReading), stderr = Drain(err.fileHandleForReading)
+        let stdout = PipeDrain(out.fileHandleForReading), stderr = PipeDrain(err.fileHandleForReading)
         try process.run()
         let ended = try await ChildExit.of(process)
         return (ended.shellStatus, await stdout.text(), await stderr.text())
-    }
-
-    /// Reads a pipe to its end on a dedicated thread.
-    final class Drain: @unchecked Sendable {
-        private var data = Data()
-        private let done = DispatchSemaphore(value: 0)
-
-        init(_ handle: FileHandle) {
-            Thread { [self] in
-                data = handle.readAllRetryingInterrupts()
-                done.signal()
-            }.start()
-        }
-
-        func text() async -> String {
-            await withCheckedContinuation { continuation in
-                Thread { [self] in
-                    done.wait()
-                    continuation.resume(returning: String(decoding: data, as: UTF8.self))
-                }.start()
-            }
-        }
     }
 }
 

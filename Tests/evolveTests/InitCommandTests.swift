@@ -122,7 +122,7 @@ enum Installed {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        let stdout = EvolveBinary.Drain(out.fileHandleForReading), stderr = EvolveBinary.Drain(err.fileHandleForReading)
+        let stdout = PipeDrain(out.fileHandleForReading), stderr = PipeDrain(err.fileHandleForReading)
         try process.run()
         let ended = try await ChildExit.of(process)
         return (ended.shellStatus, await stdout.text(), await stderr.text())

@@ -18,9 +18,9 @@ import Testing
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        let outText = PipeDrain(out.fileHandleForReading), errText = PipeDrain(err.fileHandleForReading)
         try process.run()
-        let text = String(decoding: out.fileHandleForReading.readAllRetryingInterrupts(), as: UTF8.self)
-        let errors = String(decoding: err.fileHandleForReading.readAllRetryingInterrupts(), as: UTF8.self)
+        let text = outText.waitForText(), errors = errText.waitForText()
         return (ChildExit.wait(for: process).shellStatus, text, errors)
     }
 

@@ -66,7 +66,7 @@ import Glibc
         let output = Pipe(), errors = Pipe()
         coordinator.standardOutput = output
         coordinator.standardError = errors
-        let stdout = EvolveBinary.Drain(output.fileHandleForReading), stderr = EvolveBinary.Drain(errors.fileHandleForReading)
+        let stdout = PipeDrain(output.fileHandleForReading), stderr = PipeDrain(errors.fileHandleForReading)
         try coordinator.run()
 
         // kill -9 of a worker in the middle of a job: the job goes back to the queue once its heartbeat is stale.
@@ -129,7 +129,7 @@ import Glibc
         // SIGTERM to the idle survivor: it stops claiming and exits 0.
         kill(survivor.processIdentifier, SIGTERM)
         let survivorEnded = try await ChildExit.of(survivor)
-        let workerLog = await EvolveBinary.Drain(survivorErrors.fileHandleForReading).text()
+        let workerLog = await PipeDrain(survivorErrors.fileHandleForReading).text()
         #expect(survivorEnded == .success, "\(survivorEnded): \(workerLog)")
         #expect(!workerLog.contains(password))
     }
@@ -157,7 +157,7 @@ import Glibc
         kill(process.processIdentifier, signal)
         let ended = try await ChildExit.of(process)
         let took = Date().timeIntervalSince(sent)
-        let log = await EvolveBinary.Drain(errors.fileHandleForReading).text()
+        let log = await PipeDrain(errors.fileHandleForReading).text()
         #expect(ended == .success, "\(ended): \(log)")
         #expect(took < 20, "took \(took) s after the signal (grace 1 s, the job 300 s)")
         let job = try #require(try queue.job(id))

@@ -57,7 +57,7 @@ import Glibc
             """).replacingOccurrences(of: "learningRate: 0.01", with: "learningRate: Hyper.rate")
     }
 
-    func start(_ arguments: [String], environment: [String: String]) throws -> (Process, EvolveBinary.Drain) {
+    func start(_ arguments: [String], environment: [String: String]) throws -> (Process, PipeDrain) {
         let process = Process()
         process.executableURL = EvolveBinary.url
         process.arguments = arguments
@@ -65,7 +65,7 @@ import Glibc
         let errors = Pipe()
         process.standardOutput = errors
         process.standardError = errors
-        let drain = EvolveBinary.Drain(errors.fileHandleForReading)
+        let drain = PipeDrain(errors.fileHandleForReading)
         try process.run()
         return (process, drain)
     }

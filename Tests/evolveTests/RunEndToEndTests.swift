@@ -234,6 +234,7 @@ import Testing
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
+        let drained = PipeDrain(output.fileHandleForReading)
         try process.run()
         let database = runs.appendingPathComponent("interrupted/evolve.sqlite").path
         func evaluations() -> Int {
@@ -245,7 +246,7 @@ import Testing
             if evaluations() >= 4 { break }
         }
         kill(process.processIdentifier, SIGINT)
-        let printed = String(decoding: output.fileHandleForReading.readAllRetryingInterrupts(), as: UTF8.self)
+        let printed = await drained.text()
         let ended = ChildExit.wait(for: process)
         // One Ctrl-C is a clean stop: exit 0, the work in flight finished and stored, every program committed.
         #expect(ended == .success, "\(ended)\n\(printed)")

@@ -57,7 +57,7 @@ import Glibc
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
-        let stdout = EvolveBinary.Drain(output.fileHandleForReading), stderr = EvolveBinary.Drain(errors.fileHandleForReading)
+        let stdout = PipeDrain(output.fileHandleForReading), stderr = PipeDrain(errors.fileHandleForReading)
         try process.run()
         let database = runs.appendingPathComponent("signalled/evolve.sqlite").path
         // Signal once the seed is scored and a child is in its 300-s evaluation.

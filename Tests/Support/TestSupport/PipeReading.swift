@@ -20,3 +20,32 @@ extension FileHandle {
         }
     }
 }
+
+/// Reads a pipe to its end on a dedicated thread, so a child that fills one of its pipes while the test
+/// reads the other can never block both (read stdout, then stderr, and a child with a full stderr pipe
+/// waits forever on a test that waits for stdout's end).
+public final class PipeDrain: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    public init(_ handle: FileHandle) {
+        Thread { [self] in
+            data = handle.readAllRetryingInterrupts()
+            done.signal()
+        }.start()
+    }
+
+    /// The text, once the pipe has ended (blocks this thread until then).
+    public func waitForText() -> String {
+        done.wait()
+        done.signal()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The text, once the pipe has ended, without blocking the caller's thread.
+    public func text() async -> String {
+        await withCheckedContinuation { continuation in
+            Thread { [self] in continuation.resume(returning: waitForText()) }.start()
+        }
+    }
+}
