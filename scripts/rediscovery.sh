@@ -25,7 +25,8 @@
 #   scripts/rediscovery.sh [selection evaluations=60] [search seeds=3] [hours cap per arm=1.5]
 # EVOLVE_BIN: an evolve binary instead of the release build; FRESH (3): fresh training seeds per re-score;
 # TINY=1: a smoke-sized benchmark (100 puzzles, a fiftieth of the budget) to check the script end to end;
-# ARMS: the arms (default "map-elites best-of-n hill-climb"). Unattended; results under $EVOLVE_RUNS.
+# ARMS: the arms (default "map-elites best-of-n hill-climb"); FIRST_SEARCH (1): the first search seed, so
+# that a session can add seeds 2 and 3 to an earlier seed 1. Unattended; results under $EVOLVE_RUNS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 evaluations="${1:-60}"
@@ -34,6 +35,7 @@ hours="${3:-1.5}"
 arms="${ARMS:-map-elites best-of-n hill-climb}"
 fresh="${FRESH:-3}"
 measure="${MEASURE:-1}"
+first="${FIRST_SEARCH:-1}"
 source scripts/lib/evolve-bin.sh
 work="$EVOLVE_RUNS/rediscovery-$stamp"
 mkdir -p "$work/seeds" "$work/original"
@@ -119,7 +121,7 @@ if [[ "$measure" != 0 ]]; then
 fi
 
 # The arms, search seed by search seed.
-for search in $(seq 1 "$searches"); do
+for search in $(seq "$first" "$((first + searches - 1))"); do
   config="$work/search-$search.yaml"
   cp "$base" "$config"
   # fresh_seeds 0 and no scale check: arm-curve.py re-scores the bests itself, and the run's own end-of-run
@@ -138,13 +140,13 @@ for search in $(seq 1 "$searches"); do
 done
 
 [[ "$searches" -gt 0 ]] || exit 0  # MEASURE=each with 0 search seeds: the costs only
-python3 - "$work" "$searches" "$arms" <<'PY'
+python3 - "$work" "$searches" "$arms" "$first" <<'PY'
 import json, sys
-work, searches, arms = sys.argv[1], int(sys.argv[2]), sys.argv[3].split()
+work, searches, arms, first = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(), int(sys.argv[4])
 print(f"rediscovery: per arm and search seed, handicaps undone by the best and its fresh-seed mean; results in {work}")
 for arm in arms:
-    rows = [json.load(open(f"{work}/{s}-{arm}.final.json")) for s in range(1, searches + 1)]
-    for s, r in enumerate(rows, 1):
+    rows = [json.load(open(f"{work}/{s}-{arm}.final.json")) for s in range(first, first + searches)]
+    for s, r in enumerate(rows, first):
         se = f" ± {r['fresh_se']:.3f}" if r.get("fresh_se") is not None else ""
         print(f"  {arm:>10} seed {s}: {r['selection_evaluations']} selection evaluations, best {str(r['best'])[:8]} "
               f"undid {r.get('handicaps_undone', 0)}/{r.get('handicaps', 2)}, fresh mean {r.get('fresh_mean', 0):.3f}{se}; "
