@@ -52,8 +52,12 @@ import Glibc
         let readFD = open(secret, O_RDONLY)  // deliberately inheritable
         let writeFD = open(target, O_WRONLY | O_APPEND)
         try #require(readFD >= 0 && writeFD >= 0)
-        // High numbers too: a helper that closes only the first few descriptors would miss these.
-        let highRead = dup2(readFD, 300), highWrite = dup2(writeFD, 301)
+        // High numbers too: a helper that closes only the first few descriptors would miss these. F_DUPFD
+        // takes the lowest free number from 300 up: dup2 onto a fixed number would silently close whatever
+        // another suite running beside this one holds there (a PostgreSQL session's socket became this
+        // secret file, and the queue's reconnect test failed with "Socket operation on non-socket").
+        let highRead = fcntl(readFD, F_DUPFD, 300), highWrite = fcntl(writeFD, F_DUPFD, 300)
+        try #require(highRead >= 300 && highWrite >= 300)
         defer { [readFD, writeFD, highRead, highWrite].forEach { close($0) } }
 
         let probe = """
