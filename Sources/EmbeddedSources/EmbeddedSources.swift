@@ -2188,28 +2188,27 @@ enum GEMM {
         /// across its panels (sweeping every panel per tile streamed the whole of B from L2 for each tile).
         /// (AVX2's narrower panels run faster tile by tile, every panel per tile, as before.)
         func multiply(m: Int, a: UnsafePointer<Float>, aRow: Int, aCol: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+            /// Panel `index`'s kernel on the tile of rows i0..<end (at most `tileRows` of them).
+            @inline(__always)
+            func run(rows i0: Int, to end: Int, panel index: Int) {
+                let panel = panels[index]
+                GEMM.run(
+                    Tile(
+                        a: a + i0 * aRow, aRow: aRow, aCol: aCol, rows: min(tileRows, end - i0), k: k, b: sources[index],
+                        bStep: steps[index], c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns,
+                        accumulate: accumulate),
+                    panel.kind)
+            }
             #if TRMKIT_AVX512
             for r0 in stride(from: 0, to: m, by: GEMM.blockRows) {
                 let end = min(m, r0 + GEMM.blockRows)
-                for (index, panel) in panels.enumerated() {
-                    for i0 in stride(from: r0, to: end, by: tileRows) {
-                        let tile = Tile(
-                            a: a + i0 * aRow, aRow: aRow, aCol: aCol, rows: min(tileRows, end - i0), k: k, b: sources[index],
-                            bStep: steps[index], c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns,
-                            accumulate: accumulate)
-                        GEMM.run(tile, panel.kind)
-                    }
+                for index in panels.indices {
+                    for i0 in stride(from: r0, to: end, by: tileRows) { run(rows: i0, to: end, panel: index) }
                 }
             }
             #else
             for i0 in stride(from: 0, to: m, by: tileRows) {
-                for (index, panel) in panels.enumerated() {
-                    let tile = Tile(
-                        a: a + i0 * aRow, aRow: aRow, aCol: aCol, rows: min(tileRows, m - i0), k: k, b: sources[index],
-                        bStep: steps[index], c: c + i0 * ldc + panel.start, ldc: ldc, columns: panel.columns,
-                        accumulate: accumulate)
-                    GEMM.run(tile, panel.kind)
-                }
+                for index in panels.indices { run(rows: i0, to: m, panel: index) }
             }
             #endif
         }
