@@ -153,4 +153,12 @@ public struct FollowUpRule: Sendable, Equatable {
             test: testElites && (placement.isCellElite || placement.isNewBest), control: controlBests && placement.isNewBest,
             recheck: placement.needsRecheck)
     }
+
+    /// Whether an earned held-out test run can tell anything: not for a program whose validation mean is at
+    /// the evaluator's floor (it learnt nothing there; on a plateau of zeros these runs were a fifth of the
+    /// evaluations). Without a floor or a mean, it runs.
+    public static func testIsInformative(validationMean mean: Double?, floor: Double?) -> Bool {
+        guard let mean, let floor else { return true }
+        return mean > floor
+    }
 }

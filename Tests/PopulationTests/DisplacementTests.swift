@@ -52,6 +52,13 @@ import Testing
         #expect(FollowUpRule(testElites: false, controlBests: false).afterRace(settled) == .none)
     }
 
+    @Test func aHeldOutTestIsSkippedOnlyForAProgramAtTheFloor() {
+        #expect(!FollowUpRule.testIsInformative(validationMean: 0, floor: 0), "it learnt nothing on validation")
+        #expect(FollowUpRule.testIsInformative(validationMean: 0.001, floor: 0))
+        #expect(FollowUpRule.testIsInformative(validationMean: 0, floor: nil), "an evaluator without a floor")
+        #expect(FollowUpRule.testIsInformative(validationMean: nil, floor: 0), "no mean yet")
+    }
+
     @Test func aContenderRacesAnIncumbentWithFewerSeedsAndAClearLoserIsNotRaced() {
         var p = population()
         _ = first(&p, "elite", 0.5)

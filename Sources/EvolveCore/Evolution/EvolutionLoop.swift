@@ -377,22 +377,4 @@ public actor EvolutionLoop {
     func persistProposer() async throws {
         if let data = await proposer.snapshot() { try store.records.setState("proposer", data.base64EncodedString()) }
     }
-
-    /// Tells the caller where the run stands, at most twice a second.
-    func emitStatus(force: Bool = false) {
-        guard force || Date().timeIntervalSince(lastStatus) >= 0.5 else { return }
-        lastStatus = Date()
-        let best = try? store.best()
-        let status = Status(
-            iteration: state.nextIteration, evaluations: state.evaluations, inFlight: inFlight, bestScore: best?.score,
-            bestTestScore: best?.testMetrics?.combinedScore, islandBests: store.islands.map(\.bestScore), promptTokens: spend.promptTokens,
-            completionTokens: spend.completionTokens, costUSD: spend.costUSD, elapsedSeconds: elapsed, maxIterations: config.maxIterations,
-            maxSeconds: config.maxHours.map { $0 * 3600 }, maxSpendUSD: config.maxSpendUSD)
-        onEvent(.status(status))
-    }
-
-    func say(_ message: String) {
-        log.write(message)
-        onEvent(.message(message))
-    }
 }

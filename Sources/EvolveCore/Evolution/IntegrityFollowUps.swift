@@ -31,10 +31,9 @@ struct IntegrityFollowUps: Sendable {
                 return
             }
         }
-        if follow.test, let floor = loop.store.racing.scoreFloor, let mean = loop.store.population.scoreStats(of: id)?.mean, mean <= floor {
-            // A program that learnt nothing on validation (every seed at the evaluator's floor) has nothing
-            // to tell the test split: on a plateau of zeros these runs were a fifth of the evaluations.
-            loop.log.write("program \(id.prefix(8)): held-out test not run: it scored the evaluator's floor (\(floor)) on validation")
+        let floor = loop.store.racing.scoreFloor
+        if follow.test, !FollowUpRule.testIsInformative(validationMean: loop.store.population.scoreStats(of: id)?.mean, floor: floor) {
+            loop.log.write("program \(id.prefix(8)): held-out test not run: it scored the evaluator's floor (\(floor ?? 0)) on validation")
         } else if follow.test {
             let testRequest = EvaluationRequest(split: .test, trainingSeed: try loop.nextTrainingSeed(for: id))
             let evaluator = self.evaluator

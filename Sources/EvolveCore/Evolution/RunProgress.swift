@@ -1,7 +1,8 @@
 import Foundation
 
 /// What the loop tells the outside world: its progress as it runs (`Event`, `Status`), why it stopped
-/// and what it achieved (`StopReason`, `Summary`), and a failure that ends a run (`Failure`).
+/// and what it achieved (`StopReason`, `Summary`), a failure that ends a run (`Failure`), and the two calls
+/// that tell it (`emitStatus`, `say`: the caller's event stream and the run log).
 extension EvolutionLoop {
     /// Why the loop stopped.
     public enum StopReason: String, Sendable, Codable {
@@ -49,5 +50,27 @@ extension EvolutionLoop {
 
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public let description: String
+    }
+}
+
+// MARK: - Telling it
+
+extension EvolutionLoop {
+    /// Tells the caller where the run stands, at most twice a second.
+    func emitStatus(force: Bool = false) {
+        guard force || Date().timeIntervalSince(lastStatus) >= 0.5 else { return }
+        lastStatus = Date()
+        let best = try? store.best()
+        let status = Status(
+            iteration: state.nextIteration, evaluations: state.evaluations, inFlight: inFlight, bestScore: best?.score,
+            bestTestScore: best?.testMetrics?.combinedScore, islandBests: store.islands.map(\.bestScore), promptTokens: spend.promptTokens,
+            completionTokens: spend.completionTokens, costUSD: spend.costUSD, elapsedSeconds: elapsed, maxIterations: config.maxIterations,
+            maxSeconds: config.maxHours.map { $0 * 3600 }, maxSpendUSD: config.maxSpendUSD)
+        onEvent(.status(status))
+    }
+
+    func say(_ message: String) {
+        log.write(message)
+        onEvent(.message(message))
     }
 }
