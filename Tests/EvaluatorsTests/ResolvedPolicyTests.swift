@@ -20,7 +20,7 @@ extension SandboxedCandidates {
             chmod(dir.path, 0o755)
             let sources = files.keys.sorted().map { "program/\($0)" }
             let texts = Dictionary(uniqueKeysWithValues: files.map { ("program/\($0.key)", $0.value) })
-            return try await CompilerDump(sandbox: Sandbox(), limits: CandidateBuild.limits(seconds: 300, memoryBytes: 2 << 30), flags: CandidateBuild.flags)
+            return try await CompilerDump(sandbox: Sandbox(), limits: CandidateBuild.limits(seconds: 300, memoryBytes: 2 << 30), flags: CandidateBuild.flags(targetCPU: "native"))
                 .check(sources: sources, in: dir, texts: texts, policy: .kernel)
         }
 

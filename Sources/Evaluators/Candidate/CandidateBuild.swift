@@ -9,12 +9,13 @@ enum CandidateBuild {
     // MemberImportVisibility: members of modules TRMKit uses internally (Glibc…) stay out of reach.
     // Swift 5 mode: no bare /regex/ literals, which SourcePolicy's lexer does not read.
     // An explicit module name: the dumps' USRs name it (ResolvedPolicy.moduleName).
-    static let flags = [
-        "-parse-as-library", "-O", "-target-cpu", "native", "-I", "module", "-L", "module", "-lTRMKit",
+    // The target CPU: the TRMKit module's (`native` unless EVOLVE_TARGET_CPU names another, TargetCPU).
+    static func flags(targetCPU: String) -> [String] { [
+        "-parse-as-library", "-O", "-target-cpu", targetCPU, "-I", "module", "-L", "module", "-lTRMKit",
         "-module-name", ResolvedPolicy.moduleName, "-swift-version", "5", "-enable-upcoming-feature", "MemberImportVisibility",
         "-Xfrontend", "-solver-expression-time-threshold=2",
         "-Xfrontend", "-warn-long-function-bodies=1000", "-Xfrontend", "-warn-long-expression-type-checking=1000",
-    ]
+    ] }
 
     /// The build's limits: `seconds` of wall time (twice that of CPU) and `memoryBytes` for the compiler.
     static func limits(seconds: Double, memoryBytes: Int) -> SandboxLimits {

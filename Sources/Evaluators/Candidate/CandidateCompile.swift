@@ -53,7 +53,7 @@ extension CandidateEvaluator {
             try fm.copyItem(at: module.directory.appendingPathComponent(file), to: dir.appendingPathComponent("module/\(file)"))
         }
         let limits = CandidateBuild.limits(seconds: compileSeconds, memoryBytes: compileMemoryBytes)
-        let flags = CandidateBuild.flags
+        let flags = CandidateBuild.flags(targetCPU: module.target.name)
         // Issue 24: what the program references, as the compiler resolved it, checked in the build's
         // sandbox before the real build (docs/candidate-protocol.md, "What a kernel may do").
         var checkSeconds = 0.0

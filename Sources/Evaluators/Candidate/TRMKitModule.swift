@@ -9,6 +9,8 @@ import Sandbox
 public struct TRMKitModule: Sendable {
     public let directory: URL
     public let sourceHash: String
+    /// The CPU it was compiled for; candidates are compiled for the same one.
+    public var target: TargetCPU = .native()
 
     /// Where TRMKit's sources are: `EVOLVE_TRMKIT_SOURCES`, else `Sources/TRMKit` of the package that
     /// built this executable (found from the executable's path, for a build inside a checkout), else the copy
@@ -66,13 +68,6 @@ public struct TRMKitModule: Sendable {
         return folder
     }
 
-    /// `-D TRMKIT_AVX512` when this machine (the `native` target) has AVX-512F: TRMKit's GEMM then uses its
-    /// 32-register tile (Sources/TRMKit/Ops/GEMM.swift). The tile changes speed, never results.
-    static var instructionSetDefines: [String] {
-        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        return flags.contains(" avx512f") ? ["-D", "TRMKIT_AVX512"] : []
-    }
-
     /// Which machine a cached module (built with `-target-cpu native`) and its compute calibration belong
     /// to: the host and the CPU's model and feature flags. A home directory shared by machines of different
     /// CPUs (a cluster's workers) then never hands one of them a binary or a calibration made for another.
@@ -89,8 +84,11 @@ public struct TRMKitModule: Sendable {
         return String(hasher.hex.prefix(12))
     }
 
-    /// Builds (or reuses) the module for `sources` under `cacheRoot/trmkit-<hash>-<machine>/` (`machineKey`).
-    public static func prepare(sources: URL, cacheRoot: URL, machine: String = machineKey()) throws -> TRMKitModule {
+    /// Builds (or reuses) the module for `sources` under `cacheRoot/trmkit-<hash>-<machine>/` (`machineKey`,
+    /// with the target CPU's name appended when it is not this machine's own: `EVOLVE_TARGET_CPU`).
+    public static func prepare(sources: URL, cacheRoot: URL, machine: String = machineKey(), target: TargetCPU? = nil) throws -> TRMKitModule {
+        let target = try target ?? TargetCPU.fromEnvironment()
+        let machine = target.isNative ? machine : "\(machine)-\(target.name)"
         let files = try FileManager.default.subpathsOfDirectory(atPath: sources.path).filter { $0.hasSuffix(".swift") }.sorted()
         var hasher = FNV1a()
         for file in files {
@@ -100,7 +98,7 @@ public struct TRMKitModule: Sendable {
         let hash = hasher.hex
         let dir = cacheRoot.appendingPathComponent("trmkit-\(hash)-\(machine)")
         let library = dir.appendingPathComponent("libTRMKit.a")
-        if FileManager.default.fileExists(atPath: library.path) { return TRMKitModule(directory: dir, sourceHash: hash) }
+        if FileManager.default.fileExists(atPath: library.path) { return TRMKitModule(directory: dir, sourceHash: hash, target: target) }
         let staging = cacheRoot.appendingPathComponent("trmkit-\(hash)-\(machine).partial-\(getpid())")
         try? FileManager.default.removeItem(at: staging)
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
@@ -108,7 +106,7 @@ public struct TRMKitModule: Sendable {
         // without this package name), so kernels reach only TRMKit's public API.
         let arguments = ["swiftc", "-parse-as-library", "-emit-library", "-static", "-emit-module", "-module-name", "TRMKit",
                          "-package-name", "TRMKitRuntime",
-                         "-wmo", "-O", "-target-cpu", "native"] + instructionSetDefines + [
+                         "-wmo", "-O", "-target-cpu", target.name] + target.defines + [
                          "-emit-module-path", staging.appendingPathComponent("TRMKit.swiftmodule").path,
                          "-o", staging.appendingPathComponent("libTRMKit.a").path]
             + files.map { sources.appendingPathComponent($0).path }
@@ -120,6 +118,6 @@ public struct TRMKitModule: Sendable {
         // Publish atomically, so a crash never leaves a half-built module that looks complete.
         try? FileManager.default.removeItem(at: dir)
         try FileManager.default.moveItem(at: staging, to: dir)
-        return TRMKitModule(directory: dir, sourceHash: hash)
+        return TRMKitModule(directory: dir, sourceHash: hash, target: target)
     }
 }
