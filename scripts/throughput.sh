@@ -18,7 +18,8 @@
 # to THROUGHPUT_MIN_FINISHED (default 5: the seed's 3 repeats and the first children), which a night's run
 # would not (default 20). `fresh_seeds: 0` (the best's end-of-run re-scoring is the same in both arms).
 # With the defaults it takes ~20–30 min on a 2-core machine; 2–3 children make a smoke run.
-# EVOLVE_BIN=path/to/evolve skips the release build; THROUGHPUT_PARALLEL changes --parallel (default 2).
+# EVOLVE_BIN=path/to/evolve skips the release build; THROUGHPUT_PARALLEL changes --parallel (default 2);
+# EVOLVE_TARGET_CPU=znver3 measures TRMKit's AVX2 path on an AVX-512 machine (docs/cli.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 children="${1:-8}"
@@ -35,6 +36,8 @@ source scripts/lib/evolve-bin.sh
 [ -f "$seed/evolve.yaml" ] || { echo "no $seed/evolve.yaml: give a seed directory with an evolve.yaml" >&2; exit 1; }
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 grep -q avx512f /proc/cpuinfo && isa="avx512f" || isa="no avx512f"
+# EVOLVE_TARGET_CPU (e.g. znver3) runs every arm on TRMKit's AVX2 path of an AVX-512 machine.
+isa="$isa; TRMKit and candidates built for ${EVOLVE_TARGET_CPU:-native}"
 echo "throughput: $children children of $seed per arm, --parallel $parallel, on $cpu ($isa), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 for arm in "${arms[@]}"; do
