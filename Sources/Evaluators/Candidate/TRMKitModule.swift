@@ -68,7 +68,7 @@ public struct TRMKitModule: Sendable {
         return folder
     }
 
-    /// Which machine a cached module (built with `-target-cpu native`) and its compute calibration belong
+    /// Which machine a cached module (built for its CPU, `TargetCPU`) and its compute calibration belong
     /// to: the host and the CPU's model and feature flags. A home directory shared by machines of different
     /// CPUs (a cluster's workers) then never hands one of them a binary or a calibration made for another.
     public static func machineKey(
