@@ -30,8 +30,10 @@ min_finished="${THROUGHPUT_MIN_FINISHED:-5}"
 for arm in "${arms[@]}"; do
   case "$arm" in baseline|off|on|shadow) ;; *) echo "unknown arm $arm: use baseline, off, on or shadow" >&2; exit 1 ;; esac
 done
-# The speed merges of TRMKit, newest first (each is reverted against its first parent).
-speed_merges="${THROUGHPUT_SPEED_MERGES:-0e06a0e f90ace8 3b0ed51 21a7813}"
+# The speed merges of TRMKit, newest first (each is reverted against its first parent), after the
+# later commits that rework their code (27d1730 folds the fourth pass's two tile constructions into one), so
+# that every revert applies to the tree it was made on.
+speed_merges="${THROUGHPUT_SPEED_MERGES:-27d1730 0e06a0e f90ace8 3b0ed51 21a7813}"
 source scripts/lib/evolve-bin.sh
 [ -f "$seed/evolve.yaml" ] || { echo "no $seed/evolve.yaml: give a seed directory with an evolve.yaml" >&2; exit 1; }
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
