@@ -10,7 +10,7 @@ public struct TRMKitModule: Sendable {
     public let directory: URL
     public let sourceHash: String
     /// The CPU it was compiled for; candidates are compiled for the same one.
-    public var target: TargetCPU = .native()
+    public let target: TargetCPU
 
     /// Where TRMKit's sources are: `EVOLVE_TRMKIT_SOURCES`, else `Sources/TRMKit` of the package that
     /// built this executable (found from the executable's path, for a build inside a checkout), else the copy
@@ -72,7 +72,7 @@ public struct TRMKitModule: Sendable {
     /// to: the host and the CPU's model and feature flags. A home directory shared by machines of different
     /// CPUs (a cluster's workers) then never hands one of them a binary or a calibration made for another.
     public static func machineKey(
-        cpuinfo: String = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "",
+        cpuinfo: String = TargetCPU.cpuinfo,
         host: String = ProcessInfo.processInfo.hostName
     ) -> String {
         let lines = cpuinfo.split(separator: "\n")

@@ -45,5 +45,6 @@ public struct TargetCPU: Sendable, Equatable {
         return target
     }
 
-    public static var cpuinfo: String { (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "" }
+    /// This machine's /proc/cpuinfo (empty where there is none).
+    public static var cpuinfo: String { ProcFile.read("/proc/cpuinfo") ?? "" }
 }
