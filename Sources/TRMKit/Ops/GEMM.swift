@@ -10,11 +10,11 @@
 /// machine's build, and a speed change here cannot move a training run (scripts/check-trmkit-predictions.sh).
 ///
 /// The register tile is chosen per instruction set at module build time: the module is compiled with
-/// `-D TRMKIT_AVX512` when its target CPU has AVX-512 (32 zmm registers: a 6×32 tile of SIMD16, 12
-/// accumulators), and without it for AVX2 (16 ymm registers: a 6×16 tile of SIMD8, 12 accumulators;
-/// SIMD16 there would be pairs of ymm registers and spill). Narrow products use narrower panels rather
-/// than padding a wide one: the seed's N = 8 output head runs one 8-wide column of vectors, its N = 37
-/// mixer-down product two full panels and a narrow tail.
+/// `-D TRMKIT_AVX512` when its target CPU has AVX-512 (32 zmm registers: a 12×32 tile of SIMD16, 24
+/// accumulators; narrow panels 12 rows of one vector), and without it for AVX2 (16 ymm registers: a 6×16
+/// tile of SIMD8, 12 accumulators; SIMD16 there would be pairs of ymm registers and spill). Narrow products
+/// use narrower panels rather than padding a wide one: the seed's N = 8 output head runs one 8-wide column
+/// of vectors, its N = 37 mixer-down product full panels and a narrow tail.
 @usableFromInline
 enum GEMM {
     #if TRMKIT_AVX512
@@ -26,8 +26,8 @@ enum GEMM {
     #endif
     /// Rows of the six-row kernels.
     static let mr = 6
-    /// Rows of C a tile covers: twelve with AVX-512 (its two-vector kernel holds 24 accumulators; the
-    /// narrower panels run the six-row kernels on each half), six with AVX2.
+    /// Rows of C a tile covers: twelve with AVX-512 (its two-vector kernel holds 24 accumulators, its
+    /// one-vector kernel 12; a tile of six rows or fewer runs the six-row kernels), six with AVX2.
     /// Rows of A a prepared product sweeps each panel of B with (a multiple of both tile heights).
     static let blockRows = 120
     #if TRMKIT_AVX512
@@ -97,8 +97,12 @@ enum GEMM {
     @inline(__always)
     fileprivate static func run(_ tile: Tile, _ kind: Panel.Kind) {
         #if TRMKIT_AVX512
-        if kind == .twoWide && tile.rows > mr {
-            tile.twelveRowsTwoVectors(Wide.self)
+        if tile.rows > mr {
+            switch kind {
+            case .twoWide: tile.twelveRowsTwoVectors(Wide.self)
+            case .oneWide: tile.twelveRowsOneVector(Wide.self)
+            case .oneNarrow: tile.twelveRowsOneVector(Narrow.self)
+            }
             return
         }
         #endif

@@ -139,7 +139,7 @@ struct Tile {
     }
 
     @inline(__always)
-    private func store<V: SIMD>(_ r: Int, _ values: V) where V.Scalar == Float {
+    func store<V: SIMD>(_ r: Int, _ values: V) where V.Scalar == Float {
         if columns == V.scalarCount {
             let raw = UnsafeMutableRawPointer(c + r * ldc)
             let base = accumulate ? raw.loadUnaligned(as: V.self) : V()
