@@ -2063,11 +2063,11 @@ extension Tape {
 /// machine's build, and a speed change here cannot move a training run (scripts/check-trmkit-predictions.sh).
 ///
 /// The register tile is chosen per instruction set at module build time: the module is compiled with
-/// `-D TRMKIT_AVX512` when its target CPU has AVX-512 (32 zmm registers: a 6×32 tile of SIMD16, 12
-/// accumulators), and without it for AVX2 (16 ymm registers: a 6×16 tile of SIMD8, 12 accumulators;
-/// SIMD16 there would be pairs of ymm registers and spill). Narrow products use narrower panels rather
-/// than padding a wide one: the seed's N = 8 output head runs one 8-wide column of vectors, its N = 37
-/// mixer-down product two full panels and a narrow tail.
+/// `-D TRMKIT_AVX512` when its target CPU has AVX-512 (32 zmm registers: a 12×32 tile of SIMD16, 24
+/// accumulators; narrow panels 12 rows of one vector), and without it for AVX2 (16 ymm registers: a 6×16
+/// tile of SIMD8, 12 accumulators; SIMD16 there would be pairs of ymm registers and spill). Narrow products
+/// use narrower panels rather than padding a wide one: the seed's N = 8 output head runs one 8-wide column
+/// of vectors, its N = 37 mixer-down product full panels and a narrow tail.
 @usableFromInline
 enum GEMM {
     #if TRMKIT_AVX512
@@ -2079,8 +2079,8 @@ enum GEMM {
     #endif
     /// Rows of the six-row kernels.
     static let mr = 6
-    /// Rows of C a tile covers: twelve with AVX-512 (its two-vector kernel holds 24 accumulators; the
-    /// narrower panels run the six-row kernels on each half), six with AVX2.
+    /// Rows of C a tile covers: twelve with AVX-512 (its two-vector kernel holds 24 accumulators, its
+    /// one-vector kernel 12; a tile of six rows or fewer runs the six-row kernels), six with AVX2.
     /// Rows of A a prepared product sweeps each panel of B with (a multiple of both tile heights).
     static let blockRows = 120
     #if TRMKIT_AVX512
@@ -2150,8 +2150,12 @@ enum GEMM {
     @inline(__always)
     fileprivate static func run(_ tile: Tile, _ kind: Panel.Kind) {
         #if TRMKIT_AVX512
-        if kind == .twoWide && tile.rows > mr {
-            tile.twelveRowsTwoVectors(Wide.self)
+        if tile.rows > mr {
+            switch kind {
+            case .twoWide: tile.twelveRowsTwoVectors(Wide.self)
+            case .oneWide: tile.twelveRowsOneVector(Wide.self)
+            case .oneNarrow: tile.twelveRowsOneVector(Narrow.self)
+            }
             return
         }
         #endif
@@ -2472,7 +2476,7 @@ struct Tile {
     }
 
     @inline(__always)
-    private func store<V: SIMD>(_ r: Int, _ values: V) where V.Scalar == Float {
+    func store<V: SIMD>(_ r: Int, _ values: V) where V.Scalar == Float {
         if columns == V.scalarCount {
             let raw = UnsafeMutableRawPointer(c + r * ldc)
             let base = accumulate ? raw.loadUnaligned(as: V.self) : V()
@@ -2568,6 +2572,48 @@ extension Tile {
         if rows > 9 { store(9, c90, c91) }
         if rows > 10 { store(10, cA0, cA1) }
         if rows > 11 { store(11, cB0, cB1) }
+    }
+
+    /// Twelve rows by one vector of V: AVX-512's narrow panels (the seed's N = 8 output head, the five
+    /// columns past 32 of its N = 37 products). Two six-row passes held six accumulators each, too few
+    /// independent chains to cover the FMA's latency on two units; twelve do, and each row of B loaded
+    /// serves twice the FMAs. The chains are the six-row kernel's.
+    @inline(__always)
+    func twelveRowsOneVector<V: SIMD>(_: V.Type) where V.Scalar == Float {
+        var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+        var c6 = V(), c7 = V(), c8 = V(), c9 = V(), cA = V(), cB = V()
+        if resume {
+            (c0, c1, c2, c3) = (carried(0, 0), carried(1, 0), carried(2, 0), carried(3, 0))
+            (c4, c5, c6, c7) = (carried(4, 0), carried(5, 0), carried(6, 0), carried(7, 0))
+            (c8, c9, cA, cB) = (carried(8, 0), carried(9, 0), carried(10, 0), carried(11, 0))
+        }
+        var a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3), a4 = row(4), a5 = row(5)
+        var a6 = row(6), a7 = row(7), a8 = row(8), a9 = row(9), aA = row(10), aB = row(11)
+        var pb = UnsafeRawPointer(b)
+        let bBytes = bStep * 4
+        for _ in 0..<k {
+            let b0 = pb.loadUnaligned(as: V.self)
+            c0 = c0.addingProduct(V(repeating: a0.pointee), b0); c1 = c1.addingProduct(V(repeating: a1.pointee), b0)
+            c2 = c2.addingProduct(V(repeating: a2.pointee), b0); c3 = c3.addingProduct(V(repeating: a3.pointee), b0)
+            c4 = c4.addingProduct(V(repeating: a4.pointee), b0); c5 = c5.addingProduct(V(repeating: a5.pointee), b0)
+            c6 = c6.addingProduct(V(repeating: a6.pointee), b0); c7 = c7.addingProduct(V(repeating: a7.pointee), b0)
+            c8 = c8.addingProduct(V(repeating: a8.pointee), b0); c9 = c9.addingProduct(V(repeating: a9.pointee), b0)
+            cA = cA.addingProduct(V(repeating: aA.pointee), b0); cB = cB.addingProduct(V(repeating: aB.pointee), b0)
+            a0 += aCol; a1 += aCol; a2 += aCol; a3 += aCol; a4 += aCol; a5 += aCol
+            a6 += aCol; a7 += aCol; a8 += aCol; a9 += aCol; aA += aCol; aB += aCol
+            pb += bBytes
+        }
+        guard finish else {
+            carry(0, 0, c0); carry(1, 0, c1); carry(2, 0, c2); carry(3, 0, c3); carry(4, 0, c4); carry(5, 0, c5)
+            carry(6, 0, c6); carry(7, 0, c7); carry(8, 0, c8); carry(9, 0, c9); carry(10, 0, cA); carry(11, 0, cB)
+            return
+        }
+        store(0, c0); store(1, c1); store(2, c2); store(3, c3); store(4, c4); store(5, c5); store(6, c6)
+        if rows > 7 { store(7, c7) }
+        if rows > 8 { store(8, c8) }
+        if rows > 9 { store(9, c9) }
+        if rows > 10 { store(10, cA) }
+        if rows > 11 { store(11, cB) }
     }
 }
 #endif

@@ -60,8 +60,9 @@ import Glibc
         let stdout = PipeDrain(output.fileHandleForReading), stderr = PipeDrain(errors.fileHandleForReading)
         try process.run()
         let database = runs.appendingPathComponent("signalled/evolve.sqlite").path
-        // Signal once the seed is scored and a child is in its 300-s evaluation.
-        for _ in 0..<1200 where count(database, "SELECT count(*) FROM programs WHERE status = 'evaluating'") == 0 {
+        // Signal once the seed is scored and a child is in its 300-s evaluation (up to 290 s: on a 2-core
+        // machine loaded by three searches beside the suite, none was in flight after 120 s).
+        for _ in 0..<2900 where count(database, "SELECT count(*) FROM programs WHERE status = 'evaluating'") == 0 {
             try await Task.sleep(nanoseconds: 100_000_000)
         }
         try #require(count(database, "SELECT count(*) FROM programs WHERE status = 'evaluating'") >= 1, "no child was in flight")
