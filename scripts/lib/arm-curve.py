@@ -11,7 +11,9 @@ run's QD-score and coverage.
 
 A handicap file is JSON: [{"file": "kernel.swift", "constant": "learningRate", "seed": 3e-3,
 "odds": false}, ...]; a handicap is undone when the constant is within 2x of the seed's own value (of
-its odds p / (1 - p) for a decay, "odds": true). Kernels are untrusted: evolve eval runs them sandboxed.
+its odds p / (1 - p) for a decay, "odds": true), or, with "at_most": X, when it is at most X (a count such
+as layers, where 2x of 1 would take in the handicap itself). With "marker": TEXT it belongs to one lineage
+and counts only for a program whose file contains TEXT. Kernels are untrusted: evolve eval runs them sandboxed.
 """
 import argparse, json, os, re, sqlite3, subprocess, sys, tempfile
 
@@ -68,10 +70,16 @@ def constant(text, name):
 def undone(files, handicaps):
     count = 0
     for h in handicaps:
-        value = constant(files.get(h["file"], ""), h["constant"])
+        text = files.get(h["file"], "")
+        if h.get("marker") and h["marker"] not in text:
+            continue
+        value = constant(text, h["constant"])
         if value is None:
             continue
         v, s = float(value), float(h["seed"])
+        if "at_most" in h:
+            count += v <= float(h["at_most"])
+            continue
         if h.get("odds"):
             if not (0 < v < 1):
                 continue
